@@ -1,0 +1,53 @@
+package channel
+
+import (
+	"fmt"
+	"time"
+)
+
+// codedError is an error of this package's contract, with a stable code for
+// programs and a message for people.
+type codedError struct{ code, msg string }
+
+func (e *codedError) Error() string { return e.msg }
+
+// Code returns the stable code of the error: "not_found", "conflict",
+// "invalid", "forbidden" or "unavailable".
+func (e *codedError) Code() string { return e.code }
+
+// Errors of the channel contract. Test for them with errors.Is.
+var (
+	// ErrNotFound is returned for a channel id that is not configured in the
+	// workspace.
+	ErrNotFound error = &codedError{"not_found", "channel not found"}
+	// ErrInvalid is returned for a channel configuration that breaks a rule
+	// (R1, R19): an empty id, an unknown kind, a missing account.
+	ErrInvalid error = &codedError{"invalid", "invalid channel configuration"}
+	// ErrUnsupported is returned when a channel cannot do what was asked:
+	// edit on a channel without edits, a file on a text-only channel.
+	ErrUnsupported error = &codedError{"invalid", "not supported by the channel"}
+	// ErrTooLarge is returned for content above a channel's limits.
+	ErrTooLarge error = &codedError{"invalid", "content exceeds the channel's limits"}
+	// ErrRefused is a definite refusal by the channel: the message will never
+	// be accepted (the user blocked the bot, the chat does not exist). It is
+	// not retried.
+	ErrRefused error = &codedError{"forbidden", "refused by the channel"}
+	// ErrUnavailable is a temporary failure: the channel could not be reached
+	// or answered with an error that may pass. The message is retried.
+	ErrUnavailable error = &codedError{"unavailable", "channel unavailable"}
+)
+
+// RetryAfterError is a temporary failure for which the channel named the
+// time to wait (Telegram's 429 retry_after). It matches ErrUnavailable.
+type RetryAfterError struct {
+	// After is how long the channel asked to wait before any further sends
+	// on the same account.
+	After time.Duration
+}
+
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("channel rate limit: retry after %s", e.After)
+}
+
+// Unwrap returns ErrUnavailable, so errors.Is(err, ErrUnavailable) holds.
+func (e *RetryAfterError) Unwrap() error { return ErrUnavailable }

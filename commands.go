@@ -1,0 +1,262 @@
+package contactcenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+// Reply is an agent's reply for Engine.Reply.
+type Reply struct {
+	Workspace    ticket.WorkspaceID
+	Conversation conversation.ID
+	Agent        conversation.AgentID
+	// Kind defaults to conversation.KindText.
+	Kind        conversation.Kind
+	Text        string
+	Attachments []conversation.Attachment
+}
+
+// Reply stores an agent's reply and sends it (R10, R18). If the
+// conversation is unassigned the agent becomes its assignee; a reply to a
+// conversation assigned to another agent is sent without taking it over.
+// The message is stored as pending before the channel is asked to send it;
+// the returned message shows the delivery state after that first attempt. A
+// channel failure does not fail Reply: the message stays pending and
+// DeliverPending (or Run) tries it again.
+func (e *Engine) Reply(ctx context.Context, r Reply) (conversation.Message, error) {
+	const op = "reply"
+	if r.Kind == 0 {
+		r.Kind = conversation.KindText
+	}
+	var msg conversation.Message
+	err := e.update(ctx, op, func(tx store.Tx) error {
+		c, err := loadConversation(ctx, tx, r.Workspace, r.Conversation)
+		if err != nil {
+			return err
+		}
+		a, err := loadAgent(ctx, tx, r.Workspace, r.Agent)
+		if err != nil {
+			return err
+		}
+		b, err := e.channel(c.Workspace, c.Channel)
+		if err != nil {
+			return err
+		}
+		if err := fits(b.caps, r.Kind, r.Text, r.Attachments); err != nil {
+			return err
+		}
+		m := conversation.Message{
+			ID:          conversation.MessageID(e.newID()),
+			Kind:        r.Kind,
+			Text:        r.Text,
+			Attachments: r.Attachments,
+		}
+		ch, err := conversation.Reply(&c, &a, m, e.now())
+		if err != nil {
+			return err
+		}
+		msg = ch.Message
+		return commit(ctx, tx, &ch)
+	})
+	if err != nil {
+		return conversation.Message{}, err
+	}
+	return e.deliver(ctx, msg), nil
+}
+
+// fits checks outbound content against a channel's capabilities (R13).
+func fits(caps channel.Capabilities, kind conversation.Kind, text string, atts []conversation.Attachment) error {
+	if caps.MaxTextLen > 0 && utf8.RuneCountInString(text) > caps.MaxTextLen {
+		return fmt.Errorf("%w: text of %d characters, the channel takes %d", channel.ErrTooLarge, utf8.RuneCountInString(text), caps.MaxTextLen)
+	}
+	if len(atts) > 1 {
+		return fmt.Errorf("%w: %d attachments; send one per message", channel.ErrUnsupported, len(atts))
+	}
+	for _, a := range atts {
+		voice := kind == conversation.KindVoice && caps.Voice
+		if !voice && !caps.Files {
+			return fmt.Errorf("%w: the channel cannot carry %s attachments", channel.ErrUnsupported, kind)
+		}
+		if caps.MaxFileSize > 0 && a.Size > caps.MaxFileSize {
+			return fmt.Errorf("%w: attachment %q of %d bytes, the channel takes %d", channel.ErrTooLarge, a.Name, a.Size, caps.MaxFileSize)
+		}
+	}
+	return nil
+}
+
+func loadConversation(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, id conversation.ID) (conversation.Conversation, error) {
+	c, err := tx.Conversation(ctx, ws, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return c, fmt.Errorf("conversation %q: %w", id, conversation.ErrNotFound)
+	}
+	return c, err
+}
+
+func loadAgent(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, id conversation.AgentID) (conversation.Agent, error) {
+	a, err := tx.Agent(ctx, ws, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return a, fmt.Errorf("agent %q: %w", id, conversation.ErrAgentNotFound)
+	}
+	return a, err
+}
+
+func loadTicket(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, id ticket.ID) (ticket.Ticket, error) {
+	t, err := tx.Ticket(ctx, ws, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return t, fmt.Errorf("ticket %q: %w", id, ticket.ErrNotFound)
+	}
+	return t, err
+}
+
+// actor returns who acts: the host when by is empty, else the agent by.
+func actor(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, by conversation.AgentID) (conversation.Actor, error) {
+	if by == "" {
+		return conversation.Actor{}, nil
+	}
+	a, err := loadAgent(ctx, tx, ws, by)
+	if err != nil {
+		return conversation.Actor{}, err
+	}
+	return conversation.By(a), nil
+}
+
+// onConversation runs a decision on one conversation, acted on by agent by
+// (the host when empty), and returns the conversation as stored after it.
+func (e *Engine) onConversation(ctx context.Context, op string, ws ticket.WorkspaceID, id conversation.ID, by conversation.AgentID,
+	decide func(tx store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error)) (conversation.Conversation, error) {
+	var out conversation.Conversation
+	err := e.update(ctx, op, func(tx store.Tx) error {
+		c, err := loadConversation(ctx, tx, ws, id)
+		if err != nil {
+			return err
+		}
+		who, err := actor(ctx, tx, ws, by)
+		if err != nil {
+			return err
+		}
+		ch, err := decide(tx, &c, who, e.now())
+		if err != nil {
+			return err
+		}
+		out = c
+		if ch.Empty() {
+			return nil
+		}
+		out = ch.Conversation
+		return commit(ctx, tx, &ch)
+	})
+	return out, err
+}
+
+// Assign assigns a conversation to agent to, acted on by agent by, or by
+// the host when by is empty (R11). Assigning a conversation that another
+// agent holds is a transfer: only a supervisor, the current assignee or the
+// host may do it. Manual assignment does not check the agent's presence or
+// capacity.
+func (e *Engine) Assign(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID, to, by conversation.AgentID) (conversation.Conversation, error) {
+	return e.onConversation(ctx, "assign", ws, id, by, func(tx store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
+		a, err := loadAgent(ctx, tx, ws, to)
+		if err != nil {
+			return conversation.Change{}, err
+		}
+		return conversation.Assign(c, who, &a, now)
+	})
+}
+
+// Unassign returns a conversation to the queue (R11).
+func (e *Engine) Unassign(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID, by conversation.AgentID) (conversation.Conversation, error) {
+	return e.onConversation(ctx, "unassign", ws, id, by, func(_ store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
+		return conversation.Unassign(c, who, now)
+	})
+}
+
+// TransferToTeam moves a conversation to a team's queue, leaving its
+// assignee (R11). To transfer to an agent, use Assign.
+func (e *Engine) TransferToTeam(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID, team conversation.TeamID, by conversation.AgentID) (conversation.Conversation, error) {
+	return e.onConversation(ctx, "transfer", ws, id, by, func(tx store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
+		t, err := tx.Team(ctx, ws, team)
+		if errors.Is(err, store.ErrNotFound) {
+			return conversation.Change{}, fmt.Errorf("team %q: %w", team, conversation.ErrTeamNotFound)
+		} else if err != nil {
+			return conversation.Change{}, err
+		}
+		return conversation.TransferToTeam(c, who, &t, now)
+	})
+}
+
+// CloseConversation closes a conversation with a closing note (R12). It
+// leaves the queue and loses its assignee; its ticket stays as it is. The
+// contact re-enters the queue when they write again.
+func (e *Engine) CloseConversation(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID, by conversation.AgentID, note conversation.ClosingNote) (conversation.Conversation, error) {
+	return e.onConversation(ctx, "close conversation", ws, id, by, func(_ store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
+		return conversation.Close(c, who, conversation.ReasonAgent, note, now)
+	})
+}
+
+// CloseTicket closes a ticket and its open conversation, if any, with the
+// closing note (R12).
+func (e *Engine) CloseTicket(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID, by conversation.AgentID, note conversation.ClosingNote) (ticket.Ticket, error) {
+	var out ticket.Ticket
+	err := e.update(ctx, "close ticket", func(tx store.Tx) error {
+		t, err := loadTicket(ctx, tx, ws, id)
+		if err != nil {
+			return err
+		}
+		who, err := actor(ctx, tx, ws, by)
+		if err != nil {
+			return err
+		}
+		var open *conversation.Conversation
+		c, err := tx.TicketConversation(ctx, ws, id)
+		switch {
+		case err == nil:
+			open = &c
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		ch, err := conversation.CloseTicket(&t, open, who, note, e.now())
+		if err != nil {
+			return err
+		}
+		out = ch.Ticket
+		return commit(ctx, tx, &ch)
+	})
+	return out, err
+}
+
+// PutAgent creates an agent or replaces one with the same id; Version is
+// managed by the engine.
+func (e *Engine) PutAgent(ctx context.Context, a conversation.Agent) (conversation.Agent, error) {
+	if err := a.Validate(); err != nil {
+		return a, wrap("put agent", err)
+	}
+	err := e.update(ctx, "put agent", func(tx store.Tx) error {
+		old, err := tx.Agent(ctx, a.Workspace, a.ID)
+		switch {
+		case err == nil:
+			a.Version = old.Version + 1
+		case errors.Is(err, store.ErrNotFound):
+			a.Version = 1
+		default:
+			return err
+		}
+		return tx.PutAgent(ctx, a)
+	})
+	return a, err
+}
+
+// PutTeam creates a team or replaces one with the same id.
+func (e *Engine) PutTeam(ctx context.Context, t conversation.Team) error {
+	if err := t.Validate(); err != nil {
+		return wrap("put team", err)
+	}
+	return e.update(ctx, "put team", func(tx store.Tx) error { return tx.PutTeam(ctx, t) })
+}

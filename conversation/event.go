@@ -1,0 +1,56 @@
+package conversation
+
+import (
+	"time"
+
+	"github.com/telenet/contactcenter/ticket"
+)
+
+// EventType names a change. The values are stable and meant for webhooks.
+type EventType string
+
+// Event types (R17).
+const (
+	EventTicketOpened           EventType = "ticket.opened"
+	EventTicketClosed           EventType = "ticket.closed"
+	EventConversationOpened     EventType = "conversation.opened"
+	EventConversationAssigned   EventType = "conversation.assigned"
+	EventConversationUnassigned EventType = "conversation.unassigned"
+	EventConversationClosed     EventType = "conversation.closed"
+	// EventMessageReceived: a contact's message was stored.
+	EventMessageReceived EventType = "message.received"
+	// EventMessageQueued: an outbound message was stored and waits for the
+	// channel (R18).
+	EventMessageQueued EventType = "message.queued"
+	// EventMessageSent: the channel accepted an outbound message.
+	EventMessageSent EventType = "message.sent"
+	// EventMessageFailed: the channel definitely refused an outbound message.
+	EventMessageFailed EventType = "message.failed"
+)
+
+// Event is one stored change, published to the host after the change is
+// committed (R17). Events of one conversation are published in the order
+// their changes were committed.
+//
+// An event names what changed; the host reads the current state through the
+// engine when it needs more.
+type Event struct {
+	// Seq is assigned by the store when the event is stored; it grows with
+	// commit order.
+	Seq       uint64
+	Type      EventType
+	Workspace ticket.WorkspaceID
+	At        time.Time
+
+	Conversation ID
+	Ticket       ticket.ID
+	TicketNumber ticket.Number
+	Message      MessageID
+	// Agent is the agent the event is about: the new assignee, the agent
+	// who closed, the author of a reply.
+	Agent AgentID
+	// Previous is the assignee before an assignment change.
+	Previous AgentID
+	Team     TeamID
+	Reason   CloseReason
+}

@@ -1,0 +1,381 @@
+package conversation
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/telenet/contactcenter/ticket"
+)
+
+// Actor is who makes a change: an agent, or the host itself. The zero Actor
+// is the host (an administrator's call, an automation) and may do anything
+// within the workspace.
+type Actor struct {
+	Agent     AgentID
+	Workspace ticket.WorkspaceID
+	Role      Role
+}
+
+// By returns the Actor for agent a.
+func By(a Agent) Actor { return Actor{Agent: a.ID, Workspace: a.Workspace, Role: a.Role} }
+
+// IsHost reports whether the actor is the host rather than an agent.
+func (a Actor) IsHost() bool { return a.Agent == "" }
+
+// mayManage reports whether actor may change the assignment of c or close
+// it: the host, a supervisor, the assignee, or anyone while c waits in the
+// queue. An agent may not take a conversation from another agent.
+func (a Actor) mayManage(c *Conversation) error {
+	if a.IsHost() {
+		return nil
+	}
+	if a.Workspace != c.Workspace {
+		return fmt.Errorf("agent %q of another workspace: %w", a.Agent, ErrForbidden)
+	}
+	if a.Role == RoleSupervisor || c.Assignee == "" || c.Assignee == a.Agent {
+		return nil
+	}
+	return fmt.Errorf("conversation %q is assigned to %q, not to %q: %w", c.ID, c.Assignee, a.Agent, ErrForbidden)
+}
+
+// InboundState is what R9 needs to know about a contact on a channel. The
+// engine fills Open, or else Latest and LatestTicket; when NeedsTicket
+// reports true it also reserves a ticket id and number.
+type InboundState struct {
+	// Open is the contact's open conversation on the channel, if any.
+	Open *Conversation
+	// Latest is the contact's latest conversation on the channel, if any,
+	// and LatestTicket its ticket. Used only when Open is nil.
+	Latest       *Conversation
+	LatestTicket *ticket.Ticket
+
+	// NewConversation is the id of the conversation to open when Open is nil.
+	NewConversation ID
+	// NewTicket and NewTicketNumber are the id and number of the ticket to
+	// open when NeedsTicket reports true.
+	NewTicket       ticket.ID
+	NewTicketNumber ticket.Number
+}
+
+// NeedsTicket reports whether a message in this state opens a new ticket
+// (R9): there is no open conversation, and the latest conversation's ticket
+// is missing or closed.
+func (s *InboundState) NeedsTicket() bool {
+	return s.Open == nil && (s.LatestTicket == nil || s.LatestTicket.Status != ticket.Open)
+}
+
+// Inbound is a contact's message for Receive.
+type Inbound struct {
+	Workspace         ticket.WorkspaceID
+	Contact           ticket.ContactID
+	ContactExternalID string
+	// Message carries ID, Channel, ExternalID, Kind, Text and Attachments;
+	// Receive fills in the rest.
+	Message Message
+}
+
+// Receive applies R9 to a contact's message: it joins the contact's open
+// conversation on the channel; with none, it opens a conversation on the
+// ticket of the contact's latest conversation if that ticket is open, or on
+// a new ticket otherwise. A new conversation is unassigned and waits in the
+// queue.
+func Receive(s *InboundState, in *Inbound, now time.Time) (Change, error) {
+	var ch Change
+	m := in.Message
+	if err := validateContent(&m); err != nil {
+		return ch, err
+	}
+	switch {
+	case in.Workspace == "" || in.Contact == "" || m.ID == "" || m.Channel == "":
+		return ch, fmt.Errorf("%w: inbound message without workspace, contact, id or channel", ErrInvalid)
+	case m.ExternalID == "":
+		return ch, fmt.Errorf("%w: inbound message without the channel's message id (R18)", ErrInvalid)
+	}
+
+	var cv Conversation
+	if s.Open != nil {
+		cv = *s.Open
+		if cv.State != Open {
+			return ch, fmt.Errorf("conversation %q: %w", cv.ID, ErrClosed)
+		}
+		cv.LastActivity = now
+		cv.Version++
+		ch.setConversation(cv, Update)
+	} else {
+		var t ticket.Ticket
+		if s.NeedsTicket() {
+			var err error
+			t, err = ticket.New(s.NewTicket, in.Workspace, s.NewTicketNumber, in.Contact, subjectOf(&m), now)
+			if err != nil {
+				return ch, err
+			}
+			ch.setTicket(t, Create)
+		} else {
+			t = *s.LatestTicket
+		}
+		if s.NewConversation == "" {
+			return ch, fmt.Errorf("%w: no id for the new conversation", ErrInvalid)
+		}
+		cv = Conversation{
+			ID:                s.NewConversation,
+			Workspace:         in.Workspace,
+			Ticket:            t.ID,
+			TicketNumber:      t.Number,
+			Channel:           m.Channel,
+			Contact:           in.Contact,
+			ContactExternalID: in.ContactExternalID,
+			State:             Open,
+			Priority:          t.Priority,
+			WaitingSince:      now,
+			OpenedAt:          now,
+			LastActivity:      now,
+			Version:           1,
+		}
+		ch.setConversation(cv, Create)
+		if ch.TicketWrite == Create {
+			ch.emit(EventTicketOpened, &cv, now, Event{})
+		}
+		ch.emit(EventConversationOpened, &cv, now, Event{})
+	}
+
+	m.Workspace = in.Workspace
+	m.Conversation = cv.ID
+	m.Ticket = cv.Ticket
+	m.Direction = FromContact
+	m.Author = Author{Kind: AuthorContact}
+	m.CreatedAt = now
+	m.Delivery = DeliveryNone
+	m.Version = 1
+	ch.setMessage(m, Create)
+	ch.emit(EventMessageReceived, &cv, now, Event{Message: m.ID})
+	return ch, nil
+}
+
+// subjectOf returns a ticket subject for a first message: its text, or the
+// name of its first attachment.
+func subjectOf(m *Message) string {
+	if strings.TrimSpace(m.Text) != "" || len(m.Attachments) == 0 {
+		return ticket.Subject(m.Text)
+	}
+	return ticket.Subject(m.Attachments[0].Name)
+}
+
+// Reply applies R10 to an agent's reply: the message is stored as pending
+// for the channel (R18) and, if the conversation is unassigned, the agent
+// becomes its assignee. A reply to a conversation assigned to another agent
+// is delivered but does not take the conversation over.
+func Reply(c *Conversation, by *Agent, m Message, now time.Time) (Change, error) {
+	var ch Change
+	if err := validateOutbound(&m); err != nil {
+		return ch, err
+	}
+	if m.ID == "" {
+		return ch, fmt.Errorf("%w: reply without id", ErrInvalid)
+	}
+	if by.Workspace != c.Workspace {
+		return ch, fmt.Errorf("agent %q of another workspace: %w", by.ID, ErrForbidden)
+	}
+	if c.State != Open {
+		return ch, fmt.Errorf("conversation %q: %w", c.ID, ErrClosed)
+	}
+	cv := *c
+	cv.LastActivity = now
+	cv.Version++
+	if cv.Assignee == "" {
+		cv.Assignee = by.ID
+		cv.WaitingSince = time.Time{}
+		ch.emit(EventConversationAssigned, &cv, now, Event{Agent: by.ID})
+	}
+	ch.setConversation(cv, Update)
+
+	m.Workspace = cv.Workspace
+	m.Conversation = cv.ID
+	m.Ticket = cv.Ticket
+	m.Channel = cv.Channel
+	m.Direction = ToContact
+	m.Author = Author{Kind: AuthorAgent, Agent: by.ID}
+	m.CreatedAt = now
+	m.Delivery = DeliveryPending
+	m.Attempts = 0
+	m.NextAttempt = now
+	m.Version = 1
+	ch.setMessage(m, Create)
+	ch.emit(EventMessageQueued, &cv, now, Event{Message: m.ID, Agent: by.ID})
+	return ch, nil
+}
+
+// validateOutbound checks an outbound message's content, including the
+// voice-note limit of R13.
+func validateOutbound(m *Message) error {
+	if err := validateContent(m); err != nil {
+		return err
+	}
+	if m.Kind == KindCommand {
+		return fmt.Errorf("%w: agents do not send commands", ErrInvalid)
+	}
+	if m.Kind == KindVoice {
+		for _, a := range m.Attachments {
+			if a.Duration > MaxVoiceDuration {
+				return fmt.Errorf("%w: voice note of %s exceeds %s (R13)", ErrInvalid, a.Duration, MaxVoiceDuration)
+			}
+		}
+	}
+	return nil
+}
+
+// Assign applies R11's manual assignment: the conversation goes to agent to.
+// Assigning to the current assignee is a no-op (an empty Change). Manual
+// assignment is the actor's decision: it does not check the agent's
+// presence or capacity, which automatic assignment respects.
+func Assign(c *Conversation, by Actor, to *Agent, now time.Time) (Change, error) {
+	var ch Change
+	if err := checkManage(c, by); err != nil {
+		return ch, err
+	}
+	if to.Workspace != c.Workspace {
+		return ch, fmt.Errorf("agent %q: %w", to.ID, ErrAgentNotFound)
+	}
+	if c.Assignee == to.ID {
+		return ch, nil
+	}
+	cv := *c
+	cv.Assignee = to.ID
+	cv.WaitingSince = time.Time{}
+	cv.Version++
+	ch.setConversation(cv, Update)
+	ch.emit(EventConversationAssigned, &cv, now, Event{Agent: to.ID, Previous: c.Assignee, Team: cv.Team})
+	return ch, nil
+}
+
+// Unassign applies R11's unassignment: the conversation returns to the queue
+// of its team, waiting from now. Unassigning an unassigned conversation is a
+// no-op.
+func Unassign(c *Conversation, by Actor, now time.Time) (Change, error) {
+	var ch Change
+	if err := checkManage(c, by); err != nil {
+		return ch, err
+	}
+	if c.Assignee == "" {
+		return ch, nil
+	}
+	cv := *c
+	cv.Assignee = ""
+	cv.WaitingSince = now
+	cv.Version++
+	ch.setConversation(cv, Update)
+	ch.emit(EventConversationUnassigned, &cv, now, Event{Previous: c.Assignee, Team: cv.Team})
+	return ch, nil
+}
+
+// TransferToTeam applies R11's transfer to a team: the conversation leaves
+// its assignee, if any, and waits in the team's queue from now. The team
+// must belong to the conversation's workspace.
+func TransferToTeam(c *Conversation, by Actor, to *Team, now time.Time) (Change, error) {
+	var ch Change
+	if err := checkManage(c, by); err != nil {
+		return ch, err
+	}
+	if to.Workspace != c.Workspace {
+		return ch, fmt.Errorf("team %q: %w", to.ID, ErrTeamNotFound)
+	}
+	if c.Team == to.ID && c.Assignee == "" {
+		return ch, nil
+	}
+	cv := *c
+	cv.Team = to.ID
+	cv.Assignee = ""
+	cv.WaitingSince = now
+	cv.Version++
+	ch.setConversation(cv, Update)
+	ch.emit(EventConversationUnassigned, &cv, now, Event{Previous: c.Assignee, Team: to.ID})
+	return ch, nil
+}
+
+func checkManage(c *Conversation, by Actor) error {
+	if c.State != Open {
+		return fmt.Errorf("conversation %q: %w", c.ID, ErrClosed)
+	}
+	return by.mayManage(c)
+}
+
+// Close applies R12: the conversation closes with the reason and the closing
+// note, leaves the queue and loses its assignee. The contact re-enters the
+// queue only when they write again (R9). The ticket is not touched.
+func Close(c *Conversation, by Actor, reason CloseReason, note ClosingNote, now time.Time) (Change, error) {
+	var ch Change
+	if err := checkManage(c, by); err != nil {
+		return ch, err
+	}
+	if err := validateNote(&note); err != nil {
+		return ch, err
+	}
+	cv := closed(c, by, reason, note, now)
+	ch.setConversation(cv, Update)
+	ch.emit(EventConversationClosed, &cv, now, Event{Agent: by.Agent, Previous: c.Assignee, Reason: reason})
+	return ch, nil
+}
+
+func closed(c *Conversation, by Actor, reason CloseReason, note ClosingNote, now time.Time) Conversation {
+	cv := *c
+	cv.State = Closed
+	cv.ClosedAt = now
+	cv.CloseReason = reason
+	cv.ClosedBy = by.Agent
+	cv.ClosingNote = note
+	cv.Assignee = ""
+	cv.WaitingSince = time.Time{}
+	cv.Version++
+	return cv
+}
+
+func validateNote(n *ClosingNote) error {
+	n.Category = strings.TrimSpace(n.Category)
+	n.Summary = strings.TrimSpace(n.Summary)
+	switch {
+	case utf8.RuneCountInString(n.Category) > MaxCategoryLen:
+		return fmt.Errorf("%w: closing note category longer than %d characters", ErrInvalid, MaxCategoryLen)
+	case utf8.RuneCountInString(n.Summary) > MaxSummaryLen:
+		return fmt.Errorf("%w: closing note summary longer than %d characters", ErrInvalid, MaxSummaryLen)
+	case !utf8.ValidString(n.Category) || !utf8.ValidString(n.Summary):
+		return fmt.Errorf("%w: closing note is not valid UTF-8", ErrInvalid)
+	}
+	return nil
+}
+
+// CloseTicket applies R12 to a ticket: the ticket closes and so does its
+// open conversation, if any (open), with reason ReasonTicketClosed and the
+// closing note. An agent may close a ticket whose conversation is assigned
+// to another agent only as a supervisor.
+func CloseTicket(t *ticket.Ticket, open *Conversation, by Actor, note ClosingNote, now time.Time) (Change, error) {
+	var ch Change
+	if !by.IsHost() && by.Workspace != t.Workspace {
+		return ch, fmt.Errorf("agent %q of another workspace: %w", by.Agent, ErrForbidden)
+	}
+	if open != nil {
+		if open.Ticket != t.ID || open.State != Open {
+			return ch, fmt.Errorf("%w: conversation %q is not the open conversation of ticket #%d", ErrInvalid, open.ID, t.Number)
+		}
+		if err := by.mayManage(open); err != nil {
+			return ch, err
+		}
+	}
+	if err := validateNote(&note); err != nil {
+		return ch, err
+	}
+	nt, err := t.Close(now)
+	if err != nil {
+		return ch, err
+	}
+	ch.setTicket(nt, Update)
+	ref := Conversation{Workspace: t.Workspace, Ticket: t.ID, TicketNumber: t.Number}
+	if open != nil {
+		cv := closed(open, by, ReasonTicketClosed, note, now)
+		ch.setConversation(cv, Update)
+		ch.emit(EventConversationClosed, &cv, now, Event{Agent: by.Agent, Previous: open.Assignee, Reason: ReasonTicketClosed})
+		ref.ID = cv.ID
+	}
+	ch.emit(EventTicketClosed, &ref, now, Event{Agent: by.Agent})
+	return ch, nil
+}

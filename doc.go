@@ -1,0 +1,41 @@
+// Package contactcenter is an embeddable contact-center engine: tickets,
+// conversations, agent assignment, customer commands, templates and
+// workflows as plain Go, behind storage and transport interfaces. The host
+// application brings its own persistence and user interface.
+//
+// # The map
+//
+// The domain packages hold the rules and perform no I/O:
+//
+//   - ticket: workspaces, contacts and tickets (cases that outlive their
+//     conversations).
+//   - conversation: conversations, messages, agents, teams, events, and the
+//     pure decisions of the rules (R9–R12): each takes the current state,
+//     the input and the time and returns a Change to store and the events
+//     to publish.
+//   - channel: channel configuration, the Transport interface that carries
+//     messages and the capabilities a channel declares; MemoryTransport for
+//     tests and examples.
+//
+// The shell around them:
+//
+//   - This package: the Engine. For each command it loads state from the
+//     store, asks the domain what to do, commits the Change in one
+//     transaction, publishes the events (R17), then sends outbound messages
+//     (R18).
+//   - store: the unit-of-work storage contract; store/memory keeps state in
+//     memory; store/storetest is the conformance suite every store passes.
+//
+// # Errors
+//
+// Every Engine method returns an *Error whose Code says what kind of failure
+// it is (CodeNotFound, CodeConflict, CodeInvalid, CodeForbidden,
+// CodeUnavailable, CodeCanceled) and whose cause is the domain's sentinel
+// (conversation.ErrClosed, ticket.ErrNotFound…), so hosts use errors.Is and
+// errors.As. A failed command leaves the state as it was (R19).
+//
+// # Time and ids
+//
+// The engine reads the time only through Config.Now and makes ids only
+// through Config.NewID, so tests and examples are deterministic.
+package contactcenter

@@ -1,0 +1,294 @@
+package contactcenter
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+// Config configures an Engine. Only Store is required.
+type Config struct {
+	// Store keeps all state. Several engines may share one store that
+	// supports it (the SQL stores); the memory store serves one process.
+	Store store.Store
+	// Publish receives every event after the change it describes is stored
+	// (R17), in commit order. It runs on the goroutine of the command that
+	// stored the event, or of a later one, so it should be quick: hand the
+	// event to a queue of the host's. If it returns an error the event stays
+	// stored and is passed again after the next command.
+	Publish func(ctx context.Context, e conversation.Event) error
+	// Now returns the current time. Default: time.Now. Tests inject a
+	// clock; no rule reads the wall clock.
+	Now func() time.Time
+	// NewID returns a new unique id for contacts, tickets, conversations
+	// and messages. Default: a random 64-bit process prefix and a counter,
+	// unique across processes.
+	NewID func() string
+	// Logger receives diagnostics. Default: discarded.
+	Logger *slog.Logger
+	// MaxAttempts bounds how often a command is tried when concurrent
+	// changes collide (store.ErrConflict, store.ErrDuplicate). Default 20.
+	MaxAttempts int
+	// RetryBackoff returns how long to wait before the next attempt to send
+	// an outbound message that failed temporarily, given the number of
+	// attempts made so far. Default: 1s doubling up to 5 minutes.
+	RetryBackoff func(attempts int) time.Duration
+	// ClaimTimeout is how long an outbound message stays claimed by the
+	// engine that is sending it; if that engine stops before it records the
+	// result, another sends it after this time (R18). Default 30s.
+	ClaimTimeout time.Duration
+}
+
+// Engine is the contact center: it loads state from the store, applies the
+// rules of the domain packages, commits the result and publishes events.
+// Its methods are safe for concurrent use.
+type Engine struct {
+	store        store.Store
+	publish      func(context.Context, conversation.Event) error
+	now          func() time.Time
+	newID        func() string
+	log          *slog.Logger
+	maxAttempts  int
+	backoff      func(int) time.Duration
+	claimTimeout time.Duration
+
+	mu       sync.RWMutex
+	channels map[chanKey]*boundChannel
+
+	deliverMu sync.Mutex
+}
+
+type chanKey struct {
+	ws ticket.WorkspaceID
+	id channel.ID
+}
+
+type boundChannel struct {
+	cfg       channel.Channel
+	transport channel.Transport
+	caps      channel.Capabilities
+}
+
+// New returns an Engine. It fails with CodeInvalid when cfg has no Store.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Store == nil {
+		return nil, &Error{Op: "new", Code: CodeInvalid, Err: errors.New("config: no store")}
+	}
+	e := &Engine{
+		store:        cfg.Store,
+		publish:      cfg.Publish,
+		now:          cfg.Now,
+		newID:        cfg.NewID,
+		log:          cfg.Logger,
+		maxAttempts:  cfg.MaxAttempts,
+		backoff:      cfg.RetryBackoff,
+		claimTimeout: cfg.ClaimTimeout,
+		channels:     make(map[chanKey]*boundChannel),
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.newID == nil {
+		e.newID = newIDGenerator()
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.maxAttempts <= 0 {
+		e.maxAttempts = 20
+	}
+	if e.backoff == nil {
+		e.backoff = DefaultBackoff
+	}
+	if e.claimTimeout <= 0 {
+		e.claimTimeout = 30 * time.Second
+	}
+	return e, nil
+}
+
+// DefaultBackoff waits 1s after the first failed attempt and doubles the
+// wait after each further one, up to 5 minutes.
+func DefaultBackoff(attempts int) time.Duration {
+	const max = 5 * time.Minute
+	if attempts < 1 {
+		attempts = 1
+	}
+	if attempts > 9 {
+		return max
+	}
+	return min(time.Second<<(attempts-1), max)
+}
+
+// newIDGenerator returns ids made of a random process prefix and a counter.
+func newIDGenerator() func() string {
+	var b [8]byte
+	_, _ = crand.Read(b[:])
+	prefix := strconv.AppendUint(nil, binary.BigEndian.Uint64(b[:]), 36)
+	prefix = append(prefix, '-')
+	var n atomic.Uint64
+	return func() string {
+		var buf [40]byte
+		out := append(buf[:0], prefix...)
+		return string(strconv.AppendUint(out, n.Add(1), 36))
+	}
+}
+
+// AddChannel configures a channel and the transport it sends with (R1). A
+// channel that breaks a rule, or whose transport is missing, is refused now
+// rather than at its first message. Adding a channel again replaces it.
+func (e *Engine) AddChannel(c channel.Channel, t channel.Transport) error {
+	if err := c.Validate(); err != nil {
+		return wrap("add channel", err)
+	}
+	if t == nil {
+		return wrap("add channel", fmt.Errorf("%w: channel %q: no transport", channel.ErrInvalid, c.ID))
+	}
+	caps := t.Capabilities()
+	if !caps.Text {
+		return wrap("add channel", fmt.Errorf("%w: channel %q: transport cannot send text", channel.ErrInvalid, c.ID))
+	}
+	e.mu.Lock()
+	e.channels[chanKey{c.Workspace, c.ID}] = &boundChannel{cfg: c, transport: t, caps: caps}
+	e.mu.Unlock()
+	return nil
+}
+
+func (e *Engine) channel(ws ticket.WorkspaceID, id channel.ID) (*boundChannel, error) {
+	e.mu.RLock()
+	b := e.channels[chanKey{ws, id}]
+	e.mu.RUnlock()
+	if b == nil {
+		return nil, fmt.Errorf("channel %q: %w", id, channel.ErrNotFound)
+	}
+	return b, nil
+}
+
+// update runs fn in a store transaction, again while concurrent changes
+// collide, then publishes the stored events.
+func (e *Engine) update(ctx context.Context, op string, fn func(store.Tx) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = e.store.Update(ctx, fn)
+		if err == nil || !retryable(err) || attempt >= e.maxAttempts {
+			break
+		}
+		e.log.DebugContext(ctx, "retrying after a collision", "op", op, "attempt", attempt, "err", err)
+		if err = pause(ctx, attempt); err != nil {
+			break
+		}
+	}
+	if err != nil {
+		return wrap(op, err)
+	}
+	e.publishEvents(ctx)
+	return nil
+}
+
+func retryable(err error) bool {
+	return errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrDuplicate)
+}
+
+// pause waits a little before attempt+1 of a collided command: nothing for
+// the first retries, then a random wait that grows with the attempt.
+func pause(ctx context.Context, attempt int) error {
+	if attempt < 3 {
+		return ctx.Err()
+	}
+	d := time.Duration(rand.Int64N(int64(attempt) * int64(100*time.Microsecond)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// commit stores a Change in tx.
+func commit(ctx context.Context, tx store.Tx, ch *conversation.Change) error {
+	switch ch.TicketWrite {
+	case conversation.Create:
+		if err := tx.CreateTicket(ctx, ch.Ticket); err != nil {
+			return err
+		}
+	case conversation.Update:
+		if err := tx.UpdateTicket(ctx, ch.Ticket); err != nil {
+			return err
+		}
+	}
+	switch ch.ConversationWrite {
+	case conversation.Create:
+		if err := tx.CreateConversation(ctx, ch.Conversation); err != nil {
+			return err
+		}
+	case conversation.Update:
+		if err := tx.UpdateConversation(ctx, ch.Conversation); err != nil {
+			return err
+		}
+	}
+	switch ch.MessageWrite {
+	case conversation.Create:
+		if err := tx.CreateMessage(ctx, ch.Message); err != nil {
+			return err
+		}
+	case conversation.Update:
+		if err := tx.UpdateMessage(ctx, ch.Message); err != nil {
+			return err
+		}
+	}
+	for _, ev := range ch.Events() {
+		if err := tx.AppendEvent(ctx, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// publishEvents passes stored events to the host until none is left or
+// publishing fails. Failures are logged: the change they describe is
+// already committed, and the events are passed again later.
+func (e *Engine) publishEvents(ctx context.Context) {
+	for {
+		n, err := e.store.DrainEvents(ctx, 256, e.publishBatch)
+		if err != nil {
+			e.log.WarnContext(ctx, "publishing events failed; they will be published later", "err", err)
+			return
+		}
+		if n < 256 {
+			return
+		}
+	}
+}
+
+func (e *Engine) publishBatch(ctx context.Context, events []conversation.Event) error {
+	if e.publish == nil {
+		return nil
+	}
+	for i := range events {
+		if err := e.publish(ctx, events[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PublishPending publishes events that are stored but were not published
+// yet: those whose publication failed, or those stored by a process that
+// stopped before publishing them. Hosts call it at start.
+func (e *Engine) PublishPending(ctx context.Context) {
+	e.publishEvents(ctx)
+}

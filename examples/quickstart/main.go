@@ -1,0 +1,166 @@
+// Command quickstart is an offline tour of the contactcenter engine. It
+// needs no flags, no network and no setup: an in-memory store, an in-memory
+// channel and a scripted day at a small help desk.
+//
+//	go run ./examples/quickstart
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/telenet/contactcenter"
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store/memory"
+)
+
+func main() {
+	if err := run(context.Background(), os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
+	}
+}
+
+const ws = "acme"
+
+// run narrates the day on w.
+func run(ctx context.Context, w io.Writer) error {
+	// A clock that the script moves, so the story reads the same every run.
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	tick := func(d time.Duration) { now = now.Add(d) }
+
+	st := memory.New()
+	defer st.Close()
+	eng, err := contactcenter.New(contactcenter.Config{
+		Store: st,
+		Now:   clock,
+		NewID: contactcenter.SequentialIDs("id-"),
+		Publish: func(_ context.Context, e conversation.Event) error {
+			fmt.Fprintf(w, "      [event %s]\n", e.Type)
+			return nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+
+	// One channel: a chat bot account, carried here by an in-memory
+	// transport that shows what the contact's phone would receive.
+	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true, Files: true, Voice: true, Edit: true, MaxTextLen: 4096})
+	tr.OnSend(func(m channel.Outgoing) { fmt.Fprintf(w, "      (Lucía's phone shows: %q)\n", m.Text) })
+	if err := eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "demo-bot"}, tr); err != nil {
+		return err
+	}
+	for _, a := range []conversation.Agent{
+		{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online},
+		{ID: "bruno", Workspace: ws, Name: "Bruno", Presence: conversation.Online},
+	} {
+		if _, err := eng.PutAgent(ctx, a); err != nil {
+			return err
+		}
+	}
+
+	say := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	queue := func() error {
+		q, err := eng.Queue(ctx, ws, 0)
+		if err != nil {
+			return err
+		}
+		say("   The queue holds %d waiting conversation(s).", len(q))
+		return nil
+	}
+
+	say("09:00  Lucía, a new contact, writes to the help desk.")
+	r, err := eng.Receive(ctx, contactcenter.Inbound{
+		Workspace: ws, Channel: "tg", ExternalID: "update-1",
+		From: contactcenter.Sender{ExternalID: "chat-42", Name: "Lucía", Language: "es-MX"},
+		Text: "Hola, my order #A-17 has not arrived",
+	})
+	if err != nil {
+		return err
+	}
+	conv := r.Conversation
+	say("   Ticket #%d is opened for her; the conversation is unassigned and waits.", conv.TicketNumber)
+	if err := queue(); err != nil {
+		return err
+	}
+
+	tick(3 * time.Minute)
+	say("09:03  Ana replies, and so takes the conversation.")
+	if _, err := eng.Reply(ctx, contactcenter.Reply{Workspace: ws, Conversation: conv.ID, Agent: "ana",
+		Text: "Hi Lucía, I'm Ana. Let me check your order."}); err != nil {
+		return err
+	}
+	if conv, err = eng.Conversation(ctx, ws, conv.ID); err != nil {
+		return err
+	}
+	say("   Assignee: %s.", conv.Assignee)
+	if err := queue(); err != nil {
+		return err
+	}
+
+	tick(time.Minute)
+	say("09:04  Bruno replies too. His message is delivered, but the conversation stays Ana's.")
+	if _, err := eng.Reply(ctx, contactcenter.Reply{Workspace: ws, Conversation: conv.ID, Agent: "bruno",
+		Text: "Bruno here, Ana is on it."}); err != nil {
+		return err
+	}
+	if conv, err = eng.Conversation(ctx, ws, conv.ID); err != nil {
+		return err
+	}
+	say("   Assignee: %s.", conv.Assignee)
+
+	tick(10 * time.Minute)
+	say("09:14  Ana closes the conversation with a closing note.")
+	if conv, err = eng.CloseConversation(ctx, ws, conv.ID, "ana", conversation.ClosingNote{
+		Category: "shipping", Summary: "Parcel delayed at the depot; new delivery date given.",
+	}); err != nil {
+		return err
+	}
+	say("   Conversation %s, reason %q, note %q: %s", conv.State, conv.CloseReason, conv.ClosingNote.Category, conv.ClosingNote.Summary)
+	t, err := eng.Ticket(ctx, ws, conv.Ticket)
+	if err != nil {
+		return err
+	}
+	say("   Ticket #%d stays %s until someone closes it.", t.Number, t.Status)
+	if err := queue(); err != nil {
+		return err
+	}
+
+	tick(2 * time.Hour)
+	say("11:14  Lucía writes again.")
+	r, err = eng.Receive(ctx, contactcenter.Inbound{
+		Workspace: ws, Channel: "tg", ExternalID: "update-2",
+		From: contactcenter.Sender{ExternalID: "chat-42", Name: "Lucía", Language: "es-MX"},
+		Text: "It arrived, but the box is damaged",
+	})
+	if err != nil {
+		return err
+	}
+	say("   A new conversation opens on the same open ticket #%d (new ticket: %t), unassigned.", r.Conversation.TicketNumber, r.NewTicket)
+	if err := queue(); err != nil {
+		return err
+	}
+
+	say("11:14  Her phone delivers the same update again; it is stored once.")
+	r, err = eng.Receive(ctx, contactcenter.Inbound{
+		Workspace: ws, Channel: "tg", ExternalID: "update-2",
+		From: contactcenter.Sender{ExternalID: "chat-42", Name: "Lucía", Language: "es-MX"},
+		Text: "It arrived, but the box is damaged",
+	})
+	if err != nil {
+		return err
+	}
+	msgs, err := eng.Messages(ctx, ws, r.Conversation.ID)
+	if err != nil {
+		return err
+	}
+	say("   Duplicate: %t; the new conversation holds %d message(s).", r.Duplicate, len(msgs))
+	say("End of the tour: %d message(s) went out through the channel.", len(tr.Sent()))
+	return nil
+}

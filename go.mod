@@ -1,0 +1,3 @@
+module github.com/telenet/contactcenter
+
+go 1.25

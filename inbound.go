@@ -1,0 +1,196 @@
+package contactcenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+// Inbound is a contact's message as a channel delivered it.
+type Inbound struct {
+	Workspace ticket.WorkspaceID
+	Channel   channel.ID
+	// ExternalID is the channel's id of this delivery (a Telegram
+	// update_id). A message delivered twice with the same ExternalID is
+	// stored once (R18).
+	ExternalID string
+	// From is the contact as the channel knows them.
+	From Sender
+	// Kind defaults to conversation.KindText.
+	Kind        conversation.Kind
+	Text        string
+	Attachments []conversation.Attachment
+}
+
+// Sender is a contact as a channel knows them.
+type Sender struct {
+	// ExternalID is the contact's id on the channel (a Telegram chat id).
+	ExternalID string
+	// Name is the display name on the channel.
+	Name string
+	// Language is the BCP 47 tag the channel reports ("es-MX"), if any.
+	Language string
+}
+
+// Received is the outcome of Engine.Receive.
+type Received struct {
+	Message      conversation.Message
+	Conversation conversation.Conversation
+	Contact      ticket.Contact
+	// Opened reports that the message opened the conversation (R9);
+	// NewTicket that it also opened a new ticket.
+	Opened    bool
+	NewTicket bool
+	// Duplicate reports that the channel had delivered this message before;
+	// nothing was stored and Message is the stored one (R18).
+	Duplicate bool
+}
+
+// Receive stores a contact's message (R9, R18): it joins the contact's open
+// conversation on the channel, or opens one on the ticket of the contact's
+// latest conversation if that ticket is open, or on a new ticket. A new
+// contact is created on their first message. A message delivered twice is
+// stored once.
+func (e *Engine) Receive(ctx context.Context, in Inbound) (Received, error) {
+	const op = "receive"
+	if _, err := e.channel(in.Workspace, in.Channel); err != nil {
+		return Received{}, wrap(op, err)
+	}
+	switch {
+	case in.ExternalID == "":
+		return Received{}, wrap(op, fmt.Errorf("%w: no external message id (R18)", conversation.ErrInvalid))
+	case in.From.ExternalID == "":
+		return Received{}, wrap(op, fmt.Errorf("%w: no sender id", conversation.ErrInvalid))
+	}
+	if in.Kind == 0 {
+		in.Kind = conversation.KindText
+	}
+	r := receiveOp{ctx: ctx, e: e, in: &in}
+	err := e.update(ctx, op, r.run)
+	return r.res, err
+}
+
+type receiveOp struct {
+	ctx context.Context
+	e   *Engine
+	in  *Inbound
+	res Received
+}
+
+func (r *receiveOp) run(tx store.Tx) error {
+	ctx := r.ctx
+	in, ws := r.in, r.in.Workspace
+	r.res = Received{}
+	now := r.e.now()
+
+	dup, err := tx.MessageByExternalID(ctx, ws, in.Channel, in.ExternalID)
+	switch {
+	case err == nil:
+		r.res.Duplicate = true
+		r.res.Message = dup
+		if r.res.Conversation, err = tx.Conversation(ctx, ws, dup.Conversation); err != nil {
+			return err
+		}
+		r.res.Contact, err = tx.Contact(ctx, ws, r.res.Conversation.Contact)
+		return err
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+
+	contact, err := r.contact(ctx, tx, now)
+	if err != nil {
+		return err
+	}
+	var (
+		st     conversation.InboundState
+		open   conversation.Conversation
+		latest conversation.Conversation
+		lt     ticket.Ticket
+	)
+	open, err = tx.OpenConversation(ctx, ws, in.Channel, contact.ID)
+	switch {
+	case err == nil:
+		st.Open = &open
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	default:
+		latest, err = tx.LatestConversation(ctx, ws, in.Channel, contact.ID)
+		switch {
+		case err == nil:
+			st.Latest = &latest
+			if lt, err = tx.Ticket(ctx, ws, latest.Ticket); err != nil {
+				return err
+			}
+			st.LatestTicket = &lt
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		st.NewConversation = conversation.ID(r.e.newID())
+		if st.NeedsTicket() {
+			st.NewTicket = ticket.ID(r.e.newID())
+			if st.NewTicketNumber, err = tx.NextTicketNumber(ctx, ws); err != nil {
+				return err
+			}
+		}
+	}
+	ib := conversation.Inbound{
+		Workspace:         ws,
+		Contact:           contact.ID,
+		ContactExternalID: in.From.ExternalID,
+		Message: conversation.Message{
+			ID:          conversation.MessageID(r.e.newID()),
+			Channel:     in.Channel,
+			ExternalID:  in.ExternalID,
+			Kind:        in.Kind,
+			Text:        in.Text,
+			Attachments: in.Attachments,
+		},
+	}
+	ch, err := conversation.Receive(&st, &ib, now)
+	if err != nil {
+		return err
+	}
+	if err := commit(ctx, tx, &ch); err != nil {
+		return err
+	}
+	r.res.Message = ch.Message
+	r.res.Conversation = ch.Conversation
+	r.res.Contact = contact
+	r.res.Opened = ch.ConversationWrite == conversation.Create
+	r.res.NewTicket = ch.TicketWrite == conversation.Create
+	return nil
+}
+
+// contact returns the sender's contact, creating it on their first message
+// and keeping their name and language current.
+func (r *receiveOp) contact(ctx context.Context, tx store.Tx, now time.Time) (ticket.Contact, error) {
+	in := r.in
+	c, err := tx.ContactByExternalID(ctx, in.Workspace, in.Channel, in.From.ExternalID)
+	switch {
+	case err == nil:
+		if (in.From.Name == "" || in.From.Name == c.Name) && (in.From.Language == "" || in.From.Language == c.Language) {
+			return c, nil
+		}
+		if in.From.Name != "" {
+			c.Name = in.From.Name
+		}
+		if in.From.Language != "" {
+			c.Language = in.From.Language
+		}
+		c.Version++
+		return c, tx.UpdateContact(ctx, c)
+	case !errors.Is(err, store.ErrNotFound):
+		return c, err
+	}
+	c, err = ticket.NewContact(ticket.ContactID(r.e.newID()), in.Workspace, in.From.Name, in.From.Language, now)
+	if err != nil {
+		return c, err
+	}
+	return c, tx.CreateContact(ctx, c, in.Channel, in.From.ExternalID)
+}

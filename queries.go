@@ -1,0 +1,108 @@
+package contactcenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+// view runs fn in a read-only transaction and wraps its error.
+func (e *Engine) view(ctx context.Context, op string, fn func(store.Tx) error) error {
+	return wrap(op, e.store.View(ctx, fn))
+}
+
+// Conversation returns a conversation.
+func (e *Engine) Conversation(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) (conversation.Conversation, error) {
+	var c conversation.Conversation
+	err := e.view(ctx, "conversation", func(tx store.Tx) (err error) {
+		c, err = loadConversation(ctx, tx, ws, id)
+		return err
+	})
+	return c, err
+}
+
+// Messages returns a conversation's messages, oldest first.
+func (e *Engine) Messages(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) ([]conversation.Message, error) {
+	var ms []conversation.Message
+	err := e.view(ctx, "messages", func(tx store.Tx) error {
+		if _, err := loadConversation(ctx, tx, ws, id); err != nil {
+			return err
+		}
+		var err error
+		ms, err = tx.Messages(ctx, ws, id)
+		return err
+	})
+	return ms, err
+}
+
+// Ticket returns a ticket by id.
+func (e *Engine) Ticket(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID) (ticket.Ticket, error) {
+	var t ticket.Ticket
+	err := e.view(ctx, "ticket", func(tx store.Tx) (err error) {
+		t, err = loadTicket(ctx, tx, ws, id)
+		return err
+	})
+	return t, err
+}
+
+// TicketByNumber returns a ticket by its number in the workspace.
+func (e *Engine) TicketByNumber(ctx context.Context, ws ticket.WorkspaceID, n ticket.Number) (ticket.Ticket, error) {
+	var t ticket.Ticket
+	err := e.view(ctx, "ticket", func(tx store.Tx) (err error) {
+		t, err = tx.TicketByNumber(ctx, ws, n)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("ticket #%d: %w", n, ticket.ErrNotFound)
+		}
+		return err
+	})
+	return t, err
+}
+
+// Contact returns a contact.
+func (e *Engine) Contact(ctx context.Context, ws ticket.WorkspaceID, id ticket.ContactID) (ticket.Contact, error) {
+	var c ticket.Contact
+	err := e.view(ctx, "contact", func(tx store.Tx) (err error) {
+		c, err = tx.Contact(ctx, ws, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("contact %q: %w", id, ticket.ErrContactNotFound)
+		}
+		return err
+	})
+	return c, err
+}
+
+// OpenTickets returns a contact's open tickets, by number.
+func (e *Engine) OpenTickets(ctx context.Context, ws ticket.WorkspaceID, contact ticket.ContactID) ([]ticket.Ticket, error) {
+	var ts []ticket.Ticket
+	err := e.view(ctx, "open tickets", func(tx store.Tx) (err error) {
+		ts, err = tx.OpenTickets(ctx, ws, contact)
+		return err
+	})
+	return ts, err
+}
+
+// Queue returns the workspace's waiting conversations in the order they
+// are served: higher priority first, then longest waiting (R11). limit <= 0
+// returns all.
+func (e *Engine) Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]conversation.Conversation, error) {
+	var q []conversation.Conversation
+	err := e.view(ctx, "queue", func(tx store.Tx) (err error) {
+		q, err = tx.Queue(ctx, ws, limit)
+		return err
+	})
+	return q, err
+}
+
+// Agent returns an agent.
+func (e *Engine) Agent(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID) (conversation.Agent, error) {
+	var a conversation.Agent
+	err := e.view(ctx, "agent", func(tx store.Tx) (err error) {
+		a, err = loadAgent(ctx, tx, ws, id)
+		return err
+	})
+	return a, err
+}

@@ -1,0 +1,765 @@
+// Package memory is an in-memory implementation of store.Store.
+//
+// It keeps everything in maps guarded by one lock: an Update holds it
+// exclusively for its whole run, so transactions are serialisable, and a
+// View holds it shared. Writes are applied in place and undone if the
+// transaction fails. Nothing survives the process; use it for tests,
+// examples and hosts that persist elsewhere.
+package memory
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+type key[T comparable] struct {
+	ws ticket.WorkspaceID
+	id T
+}
+
+// extKey is an external id on a channel.
+type extKey struct {
+	ws  ticket.WorkspaceID
+	ch  channel.ID
+	ext string
+}
+
+// chContact is a contact on a channel.
+type chContact struct {
+	ws      ticket.WorkspaceID
+	ch      channel.ID
+	contact ticket.ContactID
+}
+
+type numKey struct {
+	ws ticket.WorkspaceID
+	n  ticket.Number
+}
+
+// Store is an in-memory store.Store. The zero value is not usable; call New.
+type Store struct {
+	mu sync.RWMutex
+
+	contacts       *table[key[ticket.ContactID], ticket.Contact]
+	contactExt     *table[extKey, ticket.ContactID]
+	counters       *table[ticket.WorkspaceID, ticket.Number]
+	tickets        *table[key[ticket.ID], ticket.Ticket]
+	ticketNum      *table[numKey, ticket.ID]
+	contactTickets *table[key[ticket.ContactID], []ticket.ID]
+	convs          *table[key[conversation.ID], conversation.Conversation]
+	openConv       *table[chContact, conversation.ID]
+	latestConv     *table[chContact, conversation.ID]
+	ticketOpenConv *table[key[ticket.ID], conversation.ID]
+	waiting        *table[key[conversation.ID], struct{}]
+	msgs           *table[key[conversation.MessageID], conversation.Message]
+	convMsgs       *table[key[conversation.ID], []conversation.MessageID]
+	msgExt         *table[extKey, conversation.MessageID]
+	pending        *table[key[conversation.MessageID], struct{}]
+	agents         *table[key[conversation.AgentID], conversation.Agent]
+	teams          *table[key[conversation.TeamID], conversation.Team]
+	tables         []undoer
+
+	// events[evHead:] are stored and not yet published.
+	events []conversation.Event
+	evHead int
+	seq    uint64
+
+	wtx     tx // the write transaction, reused: Update is exclusive
+	drainMu sync.Mutex
+	drained []conversation.Event
+	closed  bool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns an empty store.
+func New() *Store {
+	s := &Store{
+		contacts:       newTable[key[ticket.ContactID], ticket.Contact](),
+		contactExt:     newTable[extKey, ticket.ContactID](),
+		counters:       newTable[ticket.WorkspaceID, ticket.Number](),
+		tickets:        newTable[key[ticket.ID], ticket.Ticket](),
+		ticketNum:      newTable[numKey, ticket.ID](),
+		contactTickets: newTable[key[ticket.ContactID], []ticket.ID](),
+		convs:          newTable[key[conversation.ID], conversation.Conversation](),
+		openConv:       newTable[chContact, conversation.ID](),
+		latestConv:     newTable[chContact, conversation.ID](),
+		ticketOpenConv: newTable[key[ticket.ID], conversation.ID](),
+		waiting:        newTable[key[conversation.ID], struct{}](),
+		msgs:           newTable[key[conversation.MessageID], conversation.Message](),
+		convMsgs:       newTable[key[conversation.ID], []conversation.MessageID](),
+		msgExt:         newTable[extKey, conversation.MessageID](),
+		pending:        newTable[key[conversation.MessageID], struct{}](),
+		agents:         newTable[key[conversation.AgentID], conversation.Agent](),
+		teams:          newTable[key[conversation.TeamID], conversation.Team](),
+	}
+	s.tables = []undoer{
+		s.contacts, s.contactExt, s.counters, s.tickets, s.ticketNum, s.contactTickets,
+		s.convs, s.openConv, s.latestConv, s.ticketOpenConv, s.waiting,
+		s.msgs, s.convMsgs, s.msgExt, s.pending, s.agents, s.teams,
+	}
+	s.wtx.s = s
+	return s
+}
+
+var errClosed = fmt.Errorf("memory store: closed")
+
+// Update runs fn in a transaction that holds the store exclusively.
+func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	t := &s.wtx
+	t.active, t.write = true, true
+	evLen, seq := len(s.events), s.seq
+	committed := false
+	defer func() {
+		t.active = false
+		if committed {
+			return
+		}
+		for _, tb := range s.tables {
+			tb.rollback()
+		}
+		clear(s.events[evLen:])
+		s.events, s.seq = s.events[:evLen], seq
+	}()
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, tb := range s.tables {
+		tb.commit()
+	}
+	committed = true
+	return nil
+}
+
+var readTxs = sync.Pool{New: func() any { return new(tx) }}
+
+// View runs fn in a read-only transaction; views run concurrently with
+// each other, not with an Update.
+func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return errClosed
+	}
+	t := readTxs.Get().(*tx)
+	*t = tx{s: s, active: true}
+	defer func() {
+		t.active = false
+		t.s = nil
+		readTxs.Put(t)
+	}()
+	return fn(t)
+}
+
+// DrainEvents passes stored events to fn in commit order.
+func (s *Store) DrainEvents(ctx context.Context, max int, fn func(context.Context, []conversation.Event) error) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.drainMu.Lock()
+	defer s.drainMu.Unlock()
+	s.mu.RLock()
+	n := min(max, len(s.events)-s.evHead)
+	s.drained = append(s.drained[:0], s.events[s.evHead:s.evHead+n]...)
+	closed := s.closed
+	s.mu.RUnlock()
+	if closed {
+		return 0, errClosed
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if err := fn(ctx, s.drained); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	clear(s.events[s.evHead : s.evHead+n])
+	s.evHead += n
+	if s.evHead == len(s.events) {
+		s.events, s.evHead = s.events[:0], 0
+	} else if s.evHead > 1024 && s.evHead > len(s.events)/2 {
+		k := copy(s.events, s.events[s.evHead:])
+		clear(s.events[k:])
+		s.events, s.evHead = s.events[:k], 0
+	}
+	s.mu.Unlock()
+	return n, nil
+}
+
+// Close makes later calls fail. It does not wait for running transactions.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	return nil
+}
+
+// tx is a transaction. The write transaction is reused by every Update;
+// read transactions come from a pool.
+type tx struct {
+	s      *Store
+	active bool
+	write  bool
+}
+
+var _ store.Tx = (*tx)(nil)
+
+var errDone = fmt.Errorf("memory store: transaction used after it ended")
+
+func (t *tx) check(ctx context.Context, write bool) error {
+	if !t.active {
+		return errDone
+	}
+	if write && !t.write {
+		return fmt.Errorf("memory store: write in a read-only transaction")
+	}
+	return ctx.Err()
+}
+
+func notFound(what string, id any) error {
+	return fmt.Errorf("%s %v: %w", what, id, store.ErrNotFound)
+}
+
+func conflict(what string, id any, stored, got int64) error {
+	return fmt.Errorf("%s %v: stored version %d, update from %d: %w", what, id, stored, got-1, store.ErrConflict)
+}
+
+func duplicate(what string, id any) error {
+	return fmt.Errorf("%s %v: %w", what, id, store.ErrDuplicate)
+}
+
+func checkNew(what string, id any, version int64) error {
+	if version != 1 {
+		return fmt.Errorf("memory store: create %s %v with version %d, want 1", what, id, version)
+	}
+	return nil
+}
+
+// Contacts.
+
+func (t *tx) Contact(ctx context.Context, ws ticket.WorkspaceID, id ticket.ContactID) (ticket.Contact, error) {
+	if err := t.check(ctx, false); err != nil {
+		return ticket.Contact{}, err
+	}
+	c, ok := t.s.contacts.get(key[ticket.ContactID]{ws, id})
+	if !ok {
+		return c, notFound("contact", id)
+	}
+	return cloneContact(c), nil
+}
+
+func (t *tx) ContactByExternalID(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, ext string) (ticket.Contact, error) {
+	if err := t.check(ctx, false); err != nil {
+		return ticket.Contact{}, err
+	}
+	id, ok := t.s.contactExt.get(extKey{ws, ch, ext})
+	if !ok {
+		return ticket.Contact{}, notFound("contact on channel "+string(ch), ext)
+	}
+	return t.Contact(ctx, ws, id)
+}
+
+func (t *tx) CreateContact(ctx context.Context, c ticket.Contact, ch channel.ID, ext string) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	if err := checkNew("contact", c.ID, c.Version); err != nil {
+		return err
+	}
+	k, ek := key[ticket.ContactID]{c.Workspace, c.ID}, extKey{c.Workspace, ch, ext}
+	if _, ok := t.s.contacts.get(k); ok {
+		return duplicate("contact", c.ID)
+	}
+	if _, ok := t.s.contactExt.get(ek); ok {
+		return duplicate("contact on channel "+string(ch), ext)
+	}
+	t.s.contacts.set(k, cloneContact(c))
+	t.s.contactExt.set(ek, c.ID)
+	return nil
+}
+
+func (t *tx) UpdateContact(ctx context.Context, c ticket.Contact) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	k := key[ticket.ContactID]{c.Workspace, c.ID}
+	old, ok := t.s.contacts.get(k)
+	if !ok {
+		return notFound("contact", c.ID)
+	}
+	if old.Version != c.Version-1 {
+		return conflict("contact", c.ID, old.Version, c.Version)
+	}
+	t.s.contacts.set(k, cloneContact(c))
+	return nil
+}
+
+// Tickets.
+
+// NextTicketNumber reserves the next number. A rolled-back reservation is
+// handed out again, so the numbers of committed tickets are gapless.
+func (t *tx) NextTicketNumber(ctx context.Context, ws ticket.WorkspaceID) (ticket.Number, error) {
+	if err := t.check(ctx, true); err != nil {
+		return 0, err
+	}
+	n, _ := t.s.counters.get(ws)
+	n++
+	t.s.counters.set(ws, n)
+	return n, nil
+}
+
+func (t *tx) Ticket(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID) (ticket.Ticket, error) {
+	if err := t.check(ctx, false); err != nil {
+		return ticket.Ticket{}, err
+	}
+	tk, ok := t.s.tickets.get(key[ticket.ID]{ws, id})
+	if !ok {
+		return tk, notFound("ticket", id)
+	}
+	return cloneTicket(tk), nil
+}
+
+func (t *tx) TicketByNumber(ctx context.Context, ws ticket.WorkspaceID, n ticket.Number) (ticket.Ticket, error) {
+	if err := t.check(ctx, false); err != nil {
+		return ticket.Ticket{}, err
+	}
+	id, ok := t.s.ticketNum.get(numKey{ws, n})
+	if !ok {
+		return ticket.Ticket{}, notFound("ticket number", n)
+	}
+	return t.Ticket(ctx, ws, id)
+}
+
+func (t *tx) OpenTickets(ctx context.Context, ws ticket.WorkspaceID, contact ticket.ContactID) ([]ticket.Ticket, error) {
+	if err := t.check(ctx, false); err != nil {
+		return nil, err
+	}
+	ids, _ := t.s.contactTickets.get(key[ticket.ContactID]{ws, contact})
+	var out []ticket.Ticket
+	for _, id := range ids {
+		if tk, ok := t.s.tickets.get(key[ticket.ID]{ws, id}); ok && tk.Status == ticket.Open {
+			out = append(out, cloneTicket(tk))
+		}
+	}
+	slices.SortFunc(out, func(a, b ticket.Ticket) int { return cmp.Compare(a.Number, b.Number) })
+	return out, nil
+}
+
+func (t *tx) CreateTicket(ctx context.Context, tk ticket.Ticket) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	if err := checkNew("ticket", tk.ID, tk.Version); err != nil {
+		return err
+	}
+	k, nk := key[ticket.ID]{tk.Workspace, tk.ID}, numKey{tk.Workspace, tk.Number}
+	if _, ok := t.s.tickets.get(k); ok {
+		return duplicate("ticket", tk.ID)
+	}
+	if _, ok := t.s.ticketNum.get(nk); ok {
+		return duplicate("ticket number", tk.Number)
+	}
+	t.s.tickets.set(k, cloneTicket(tk))
+	t.s.ticketNum.set(nk, tk.ID)
+	ck := key[ticket.ContactID]{tk.Workspace, tk.Contact}
+	ids, _ := t.s.contactTickets.get(ck)
+	t.s.contactTickets.set(ck, append(ids[:len(ids):len(ids)], tk.ID))
+	return nil
+}
+
+func (t *tx) UpdateTicket(ctx context.Context, tk ticket.Ticket) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	k := key[ticket.ID]{tk.Workspace, tk.ID}
+	old, ok := t.s.tickets.get(k)
+	if !ok {
+		return notFound("ticket", tk.ID)
+	}
+	if old.Version != tk.Version-1 {
+		return conflict("ticket", tk.ID, old.Version, tk.Version)
+	}
+	if old.Number != tk.Number || old.Contact != tk.Contact {
+		return fmt.Errorf("memory store: ticket %v: number and contact cannot change", tk.ID)
+	}
+	t.s.tickets.set(k, cloneTicket(tk))
+	return nil
+}
+
+// Conversations.
+
+func (t *tx) Conversation(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) (conversation.Conversation, error) {
+	if err := t.check(ctx, false); err != nil {
+		return conversation.Conversation{}, err
+	}
+	c, ok := t.s.convs.get(key[conversation.ID]{ws, id})
+	if !ok {
+		return c, notFound("conversation", id)
+	}
+	return c, nil
+}
+
+func (t *tx) convByIndex(ctx context.Context, idx *table[chContact, conversation.ID], ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error) {
+	if err := t.check(ctx, false); err != nil {
+		return conversation.Conversation{}, err
+	}
+	id, ok := idx.get(chContact{ws, ch, contact})
+	if !ok {
+		return conversation.Conversation{}, notFound("conversation of contact", contact)
+	}
+	return t.Conversation(ctx, ws, id)
+}
+
+func (t *tx) OpenConversation(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error) {
+	return t.convByIndex(ctx, t.s.openConv, ws, ch, contact)
+}
+
+func (t *tx) LatestConversation(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error) {
+	return t.convByIndex(ctx, t.s.latestConv, ws, ch, contact)
+}
+
+func (t *tx) TicketConversation(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID) (conversation.Conversation, error) {
+	if err := t.check(ctx, false); err != nil {
+		return conversation.Conversation{}, err
+	}
+	cid, ok := t.s.ticketOpenConv.get(key[ticket.ID]{ws, id})
+	if !ok {
+		return conversation.Conversation{}, notFound("open conversation of ticket", id)
+	}
+	return t.Conversation(ctx, ws, cid)
+}
+
+func (t *tx) Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]conversation.Conversation, error) {
+	if err := t.check(ctx, false); err != nil {
+		return nil, err
+	}
+	var out []conversation.Conversation
+	for k := range t.s.waiting.m {
+		if k.ws == ws {
+			c, _ := t.s.convs.get(k)
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(a, b conversation.Conversation) int {
+		if a.Before(b) {
+			return -1
+		}
+		return 1
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func (t *tx) CreateConversation(ctx context.Context, c conversation.Conversation) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	if err := checkNew("conversation", c.ID, c.Version); err != nil {
+		return err
+	}
+	k := key[conversation.ID]{c.Workspace, c.ID}
+	if _, ok := t.s.convs.get(k); ok {
+		return duplicate("conversation", c.ID)
+	}
+	if err := t.checkOpenUnique(nil, &c); err != nil {
+		return err
+	}
+	t.s.convs.set(k, c)
+	t.index(nil, &c)
+	t.s.latestConv.set(chContact{c.Workspace, c.Channel, c.Contact}, c.ID)
+	return nil
+}
+
+func (t *tx) UpdateConversation(ctx context.Context, c conversation.Conversation) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	k := key[conversation.ID]{c.Workspace, c.ID}
+	old, ok := t.s.convs.get(k)
+	if !ok {
+		return notFound("conversation", c.ID)
+	}
+	if old.Version != c.Version-1 {
+		return conflict("conversation", c.ID, old.Version, c.Version)
+	}
+	if old.Channel != c.Channel || old.Contact != c.Contact || old.Ticket != c.Ticket {
+		return fmt.Errorf("memory store: conversation %v: channel, contact and ticket cannot change", c.ID)
+	}
+	if err := t.checkOpenUnique(&old, &c); err != nil {
+		return err
+	}
+	t.s.convs.set(k, c)
+	t.index(&old, &c)
+	return nil
+}
+
+// checkOpenUnique checks that c, if open, is the only open conversation of
+// its contact on its channel and of its ticket.
+func (t *tx) checkOpenUnique(old, c *conversation.Conversation) error {
+	if c.State != conversation.Open || (old != nil && old.State == conversation.Open) {
+		return nil
+	}
+	if id, ok := t.s.openConv.get(chContact{c.Workspace, c.Channel, c.Contact}); ok && id != c.ID {
+		return duplicate("open conversation of contact", c.Contact)
+	}
+	if id, ok := t.s.ticketOpenConv.get(key[ticket.ID]{c.Workspace, c.Ticket}); ok && id != c.ID {
+		return duplicate("open conversation of ticket", c.Ticket)
+	}
+	return nil
+}
+
+// index moves c's index entries from old (nil for a new conversation) to c.
+func (t *tx) index(old, c *conversation.Conversation) {
+	k := key[conversation.ID]{c.Workspace, c.ID}
+	wasOpen := old != nil && old.State == conversation.Open
+	isOpen := c.State == conversation.Open
+	if wasOpen != isOpen {
+		ck, tk := chContact{c.Workspace, c.Channel, c.Contact}, key[ticket.ID]{c.Workspace, c.Ticket}
+		if isOpen {
+			t.s.openConv.set(ck, c.ID)
+			t.s.ticketOpenConv.set(tk, c.ID)
+		} else {
+			t.s.openConv.del(ck)
+			t.s.ticketOpenConv.del(tk)
+		}
+	}
+	wasWaiting := old != nil && old.Waiting()
+	if isWaiting := c.Waiting(); wasWaiting != isWaiting {
+		if isWaiting {
+			t.s.waiting.set(k, struct{}{})
+		} else {
+			t.s.waiting.del(k)
+		}
+	}
+}
+
+// Messages.
+
+func (t *tx) Message(ctx context.Context, ws ticket.WorkspaceID, id conversation.MessageID) (conversation.Message, error) {
+	if err := t.check(ctx, false); err != nil {
+		return conversation.Message{}, err
+	}
+	m, ok := t.s.msgs.get(key[conversation.MessageID]{ws, id})
+	if !ok {
+		return m, notFound("message", id)
+	}
+	return cloneMessage(m), nil
+}
+
+func (t *tx) MessageByExternalID(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, ext string) (conversation.Message, error) {
+	if err := t.check(ctx, false); err != nil {
+		return conversation.Message{}, err
+	}
+	id, ok := t.s.msgExt.get(extKey{ws, ch, ext})
+	if !ok {
+		return conversation.Message{}, notFound("message on channel "+string(ch), ext)
+	}
+	return t.Message(ctx, ws, id)
+}
+
+func (t *tx) Messages(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) ([]conversation.Message, error) {
+	if err := t.check(ctx, false); err != nil {
+		return nil, err
+	}
+	ids, _ := t.s.convMsgs.get(key[conversation.ID]{ws, id})
+	out := make([]conversation.Message, 0, len(ids))
+	for _, mid := range ids {
+		m, _ := t.s.msgs.get(key[conversation.MessageID]{ws, mid})
+		out = append(out, cloneMessage(m))
+	}
+	return out, nil
+}
+
+func (t *tx) CreateMessage(ctx context.Context, m conversation.Message) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	if err := checkNew("message", m.ID, m.Version); err != nil {
+		return err
+	}
+	k := key[conversation.MessageID]{m.Workspace, m.ID}
+	if _, ok := t.s.msgs.get(k); ok {
+		return duplicate("message", m.ID)
+	}
+	inbound := m.Direction == conversation.FromContact && m.ExternalID != ""
+	ek := extKey{m.Workspace, m.Channel, m.ExternalID}
+	if inbound {
+		if _, ok := t.s.msgExt.get(ek); ok {
+			return duplicate("message on channel "+string(m.Channel), m.ExternalID)
+		}
+	}
+	t.s.msgs.set(k, cloneMessage(m))
+	if inbound {
+		t.s.msgExt.set(ek, m.ID)
+	}
+	ck := key[conversation.ID]{m.Workspace, m.Conversation}
+	ids, _ := t.s.convMsgs.get(ck)
+	t.s.convMsgs.set(ck, append(ids, m.ID))
+	if m.Delivery == conversation.DeliveryPending {
+		t.s.pending.set(k, struct{}{})
+	}
+	return nil
+}
+
+func (t *tx) UpdateMessage(ctx context.Context, m conversation.Message) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	k := key[conversation.MessageID]{m.Workspace, m.ID}
+	old, ok := t.s.msgs.get(k)
+	if !ok {
+		return notFound("message", m.ID)
+	}
+	if old.Version != m.Version-1 {
+		return conflict("message", m.ID, old.Version, m.Version)
+	}
+	if old.Conversation != m.Conversation || old.Direction != m.Direction || old.Channel != m.Channel {
+		return fmt.Errorf("memory store: message %v: conversation, channel and direction cannot change", m.ID)
+	}
+	t.s.msgs.set(k, cloneMessage(m))
+	wasPending, isPending := old.Delivery == conversation.DeliveryPending, m.Delivery == conversation.DeliveryPending
+	if wasPending && !isPending {
+		t.s.pending.del(k)
+	} else if isPending && !wasPending {
+		t.s.pending.set(k, struct{}{})
+	}
+	return nil
+}
+
+func (t *tx) PendingMessages(ctx context.Context, now time.Time, limit int) ([]conversation.Message, error) {
+	if err := t.check(ctx, false); err != nil {
+		return nil, err
+	}
+	var out []conversation.Message
+	for k := range t.s.pending.m {
+		m, _ := t.s.msgs.get(k)
+		if !m.NextAttempt.After(now) {
+			out = append(out, m)
+		}
+	}
+	slices.SortFunc(out, func(a, b conversation.Message) int {
+		if c := a.NextAttempt.Compare(b.NextAttempt); c != 0 {
+			return c
+		}
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	for i := range out {
+		out[i] = cloneMessage(out[i])
+	}
+	return out, nil
+}
+
+// Agents and teams.
+
+func (t *tx) Agent(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID) (conversation.Agent, error) {
+	if err := t.check(ctx, false); err != nil {
+		return conversation.Agent{}, err
+	}
+	a, ok := t.s.agents.get(key[conversation.AgentID]{ws, id})
+	if !ok {
+		return a, notFound("agent", id)
+	}
+	a.Teams = slices.Clone(a.Teams)
+	return a, nil
+}
+
+func (t *tx) PutAgent(ctx context.Context, a conversation.Agent) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	k := key[conversation.AgentID]{a.Workspace, a.ID}
+	old, ok := t.s.agents.get(k)
+	switch {
+	case !ok && a.Version != 1:
+		return checkNew("agent", a.ID, a.Version)
+	case ok && old.Version != a.Version-1:
+		return conflict("agent", a.ID, old.Version, a.Version)
+	}
+	a.Teams = slices.Clone(a.Teams)
+	t.s.agents.set(k, a)
+	return nil
+}
+
+func (t *tx) Team(ctx context.Context, ws ticket.WorkspaceID, id conversation.TeamID) (conversation.Team, error) {
+	if err := t.check(ctx, false); err != nil {
+		return conversation.Team{}, err
+	}
+	tm, ok := t.s.teams.get(key[conversation.TeamID]{ws, id})
+	if !ok {
+		return tm, notFound("team", id)
+	}
+	return tm, nil
+}
+
+func (t *tx) PutTeam(ctx context.Context, tm conversation.Team) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	t.s.teams.set(key[conversation.TeamID]{tm.Workspace, tm.ID}, tm)
+	return nil
+}
+
+// Events.
+
+func (t *tx) AppendEvent(ctx context.Context, e conversation.Event) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	t.s.seq++
+	e.Seq = t.s.seq
+	t.s.events = append(t.s.events, e)
+	return nil
+}
+
+func cloneContact(c ticket.Contact) ticket.Contact {
+	if c.Fields != nil {
+		f := make(map[string]string, len(c.Fields))
+		for k, v := range c.Fields {
+			f[k] = v
+		}
+		c.Fields = f
+	}
+	return c
+}
+
+func cloneTicket(t ticket.Ticket) ticket.Ticket {
+	t.Tags = slices.Clone(t.Tags)
+	return t
+}
+
+func cloneMessage(m conversation.Message) conversation.Message {
+	m.Attachments = slices.Clone(m.Attachments)
+	m.Revisions = slices.Clone(m.Revisions)
+	return m
+}

@@ -1,0 +1,147 @@
+// Package store defines the storage contract of the engine: a unit-of-work
+// Store whose transactions see and change tickets, contacts, conversations,
+// messages, agents and teams, and keep the events to publish.
+//
+// The contract is shaped for SQL. A command of the engine runs in one
+// transaction (Update); reads inside it are consistent with its writes; a
+// transaction that returns an error leaves nothing behind. Two concurrent
+// commands on one object cannot both win: every update names the version it
+// replaces (Version-1 of the value written), and a store that holds another
+// version answers ErrConflict. Unique keys — a contact's external id on a
+// channel, one open conversation per contact and channel, an inbound
+// message's external id on a channel — answer ErrDuplicate. The engine
+// retries a command on ErrConflict and ErrDuplicate.
+//
+// Implementations: store/memory (in memory), and the SQL stores. The
+// conformance suite in store/storetest checks any implementation, including
+// a host's own.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+// Errors of the store contract.
+var (
+	// ErrNotFound: no object has the key asked for.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict: an update named a version that is no longer the stored
+	// one; another transaction changed the object first.
+	ErrConflict = errors.New("store: version conflict")
+	// ErrDuplicate: a create collided with a unique key.
+	ErrDuplicate = errors.New("store: duplicate key")
+)
+
+// Store is a unit-of-work store.
+type Store interface {
+	// Update runs fn in a read-write transaction and commits it if fn
+	// returns nil. If fn or the commit fails, no write of fn remains and the
+	// error is returned (wrapped as it was). Implementations must be safe for
+	// concurrent use.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction that sees one consistent
+	// state.
+	View(ctx context.Context, fn func(Tx) error) error
+	// DrainEvents passes up to max stored, unpublished events to fn, in
+	// commit order, and forgets them once fn returns nil. It returns how many
+	// events were passed. At most one DrainEvents runs at a time per store,
+	// across processes for a shared database, so that events of one
+	// conversation are published in order (R17). If fn returns an error the
+	// events stay stored and are passed again later.
+	DrainEvents(ctx context.Context, max int, fn func(context.Context, []conversation.Event) error) (int, error)
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Tx is a transaction. Lookups answer ErrNotFound when nothing matches;
+// every key includes the workspace, so nothing crosses workspaces.
+type Tx interface {
+	// Contact returns a contact by id.
+	Contact(ctx context.Context, ws ticket.WorkspaceID, id ticket.ContactID) (ticket.Contact, error)
+	// ContactByExternalID returns the contact known on channel ch by
+	// externalID.
+	ContactByExternalID(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, externalID string) (ticket.Contact, error)
+	// CreateContact stores a new contact (Version 1) known on channel ch by
+	// externalID. It answers ErrDuplicate if the id or the external id is
+	// taken.
+	CreateContact(ctx context.Context, c ticket.Contact, ch channel.ID, externalID string) error
+	// UpdateContact replaces a contact whose stored version is c.Version-1.
+	UpdateContact(ctx context.Context, c ticket.Contact) error
+
+	// NextTicketNumber reserves the next ticket number of the workspace,
+	// starting at 1. Numbers of a workspace are unique; a reservation rolled
+	// back with its transaction may be handed out again or skipped, as the
+	// implementation documents.
+	NextTicketNumber(ctx context.Context, ws ticket.WorkspaceID) (ticket.Number, error)
+	// Ticket returns a ticket by id.
+	Ticket(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID) (ticket.Ticket, error)
+	// TicketByNumber returns a ticket by number.
+	TicketByNumber(ctx context.Context, ws ticket.WorkspaceID, n ticket.Number) (ticket.Ticket, error)
+	// OpenTickets returns the open tickets of a contact, by number.
+	OpenTickets(ctx context.Context, ws ticket.WorkspaceID, contact ticket.ContactID) ([]ticket.Ticket, error)
+	// CreateTicket stores a new ticket (Version 1). ErrDuplicate if its id or
+	// number is taken.
+	CreateTicket(ctx context.Context, t ticket.Ticket) error
+	// UpdateTicket replaces a ticket whose stored version is t.Version-1.
+	UpdateTicket(ctx context.Context, t ticket.Ticket) error
+
+	// Conversation returns a conversation by id.
+	Conversation(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) (conversation.Conversation, error)
+	// OpenConversation returns the contact's open conversation on channel
+	// ch.
+	OpenConversation(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error)
+	// LatestConversation returns the contact's most recently opened
+	// conversation on channel ch, open or closed.
+	LatestConversation(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error)
+	// TicketConversation returns the open conversation of a ticket.
+	TicketConversation(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID) (conversation.Conversation, error)
+	// Queue returns the workspace's waiting conversations (open and
+	// unassigned) in the order they are served (conversation.Before), at
+	// most limit of them; limit <= 0 means all.
+	Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]conversation.Conversation, error)
+	// CreateConversation stores a new conversation (Version 1).
+	// ErrDuplicate if its id is taken, if it is open and the contact already
+	// has an open conversation on its channel, or if its ticket already has
+	// an open conversation.
+	CreateConversation(ctx context.Context, c conversation.Conversation) error
+	// UpdateConversation replaces a conversation whose stored version is
+	// c.Version-1, with the same uniqueness rules as CreateConversation.
+	UpdateConversation(ctx context.Context, c conversation.Conversation) error
+
+	// Message returns a message by id.
+	Message(ctx context.Context, ws ticket.WorkspaceID, id conversation.MessageID) (conversation.Message, error)
+	// MessageByExternalID returns the inbound message that channel ch
+	// delivered with externalID.
+	MessageByExternalID(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, externalID string) (conversation.Message, error)
+	// Messages returns the messages of a conversation, oldest first.
+	Messages(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) ([]conversation.Message, error)
+	// CreateMessage stores a new message (Version 1). ErrDuplicate if its id
+	// is taken or, for an inbound message, its external id on its channel.
+	CreateMessage(ctx context.Context, m conversation.Message) error
+	// UpdateMessage replaces a message whose stored version is m.Version-1.
+	UpdateMessage(ctx context.Context, m conversation.Message) error
+	// PendingMessages returns outbound messages of every workspace whose
+	// delivery is pending and due at or before now, the earliest due first,
+	// at most limit of them.
+	PendingMessages(ctx context.Context, now time.Time, limit int) ([]conversation.Message, error)
+
+	// Agent returns an agent by id.
+	Agent(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID) (conversation.Agent, error)
+	// PutAgent creates an agent (Version 1) or replaces one whose stored
+	// version is a.Version-1.
+	PutAgent(ctx context.Context, a conversation.Agent) error
+	// Team returns a team by id.
+	Team(ctx context.Context, ws ticket.WorkspaceID, id conversation.TeamID) (conversation.Team, error)
+	// PutTeam creates or replaces a team.
+	PutTeam(ctx context.Context, t conversation.Team) error
+
+	// AppendEvent stores an event to publish after commit. The store assigns
+	// its Seq.
+	AppendEvent(ctx context.Context, e conversation.Event) error
+}
