@@ -1,0 +1,149 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/telenet/contactcenter"
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+// engineOn returns an engine over s with a memory channel "ch" in ws.
+func engineOn(t testing.TB, s store.Store, ws ticket.WorkspaceID) (*contactcenter.Engine, *channel.MemoryTransport) {
+	t.Helper()
+	eng, err := contactcenter.New(contactcenter.Config{Store: s, MaxAttempts: 1000})
+	require.NoError(t, err)
+	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
+	require.NoError(t, eng.AddChannel(channel.Channel{ID: "ch", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, tr))
+	return eng, tr
+}
+
+// together runs fns at the same time and waits for all of them.
+func together(fns ...func()) {
+	var start, done sync.WaitGroup
+	start.Add(1)
+	for _, fn := range fns {
+		done.Go(func() {
+			start.Wait()
+			fn()
+		})
+	}
+	start.Done()
+	done.Wait()
+}
+
+// testConcurrentFirstMessages: two first messages of a new contact at once
+// make one contact, one ticket and one conversation holding both (R9).
+func (h *harness) testConcurrentFirstMessages(t *testing.T) {
+	s := h.store(t)
+	for i := range h.opts.Repeat {
+		ws := ticket.WorkspaceID(newWorkspace("first"))
+		eng, _ := engineOn(t, s, ws)
+		results := make([]contactcenter.Received, 2)
+		errs := make([]error, 2)
+		receive := func(k int) func() {
+			return func() {
+				results[k], errs[k] = eng.Receive(context.Background(), contactcenter.Inbound{
+					Workspace: ws, Channel: "ch", ExternalID: fmt.Sprint("u-", k),
+					From: contactcenter.Sender{ExternalID: "new-contact", Name: "Nuevo"}, Text: fmt.Sprint("hello ", k),
+				})
+			}
+		}
+		together(receive(0), receive(1))
+		require.NoError(t, errs[0], "run %d", i)
+		require.NoError(t, errs[1], "run %d", i)
+		assert.Equal(t, results[0].Conversation.ID, results[1].Conversation.ID, "run %d: one conversation", i)
+		assert.Equal(t, results[0].Contact.ID, results[1].Contact.ID, "run %d: one contact", i)
+		assert.NotEqual(t, results[0].Opened, results[1].Opened, "run %d: exactly one message opened it", i)
+		ms, err := eng.Messages(context.Background(), ws, results[0].Conversation.ID)
+		require.NoError(t, err)
+		assert.Len(t, ms, 2, "run %d: both messages stored", i)
+		q, err := eng.Queue(context.Background(), ws, 0)
+		require.NoError(t, err)
+		assert.Len(t, q, 1, "run %d: one waiting conversation", i)
+		ts, err := eng.OpenTickets(context.Background(), ws, results[0].Contact.ID)
+		require.NoError(t, err)
+		require.Len(t, ts, 1, "run %d: one ticket", i)
+		assert.Equal(t, ticket.Number(1), ts[0].Number, "run %d", i)
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+// testConcurrentReplies: two agents replying at once to a waiting
+// conversation leave exactly one assignee, and both replies are stored and
+// delivered (R10).
+func (h *harness) testConcurrentReplies(t *testing.T) {
+	s := h.store(t)
+	for i := range h.opts.Repeat {
+		ws := ticket.WorkspaceID(newWorkspace("replies"))
+		eng, tr := engineOn(t, s, ws)
+		ctx := context.Background()
+		for _, id := range []conversation.AgentID{"ana", "bruno"} {
+			_, err := eng.PutAgent(ctx, conversation.Agent{ID: id, Workspace: ws, Name: string(id), Presence: conversation.Online})
+			require.NoError(t, err)
+		}
+		r, err := eng.Receive(ctx, contactcenter.Inbound{Workspace: ws, Channel: "ch", ExternalID: "u-1",
+			From: contactcenter.Sender{ExternalID: "c"}, Text: "help"})
+		require.NoError(t, err)
+		errs := make([]error, 2)
+		reply := func(k int, agent conversation.AgentID) func() {
+			return func() {
+				_, errs[k] = eng.Reply(ctx, contactcenter.Reply{Workspace: ws, Conversation: r.Conversation.ID, Agent: agent, Text: "hi from " + string(agent)})
+			}
+		}
+		together(reply(0, "ana"), reply(1, "bruno"))
+		require.NoError(t, errs[0], "run %d", i)
+		require.NoError(t, errs[1], "run %d", i)
+		c, err := eng.Conversation(ctx, ws, r.Conversation.ID)
+		require.NoError(t, err)
+		assert.Contains(t, []conversation.AgentID{"ana", "bruno"}, c.Assignee, "run %d: exactly one assignee", i)
+		ms, err := eng.Messages(ctx, ws, c.ID)
+		require.NoError(t, err)
+		require.Len(t, ms, 3, "run %d: both replies stored", i)
+		for _, m := range ms[1:] {
+			assert.Equal(t, conversation.DeliverySent, m.Delivery, "run %d: reply delivered", i)
+		}
+		assert.Len(t, tr.Sent(), 2, "run %d: both replies sent, once each", i)
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+// testConcurrentDuplicateDelivery: the same update delivered twice at once
+// is stored once (R18).
+func (h *harness) testConcurrentDuplicateDelivery(t *testing.T) {
+	s := h.store(t)
+	for i := range h.opts.Repeat {
+		ws := ticket.WorkspaceID(newWorkspace("dup"))
+		eng, _ := engineOn(t, s, ws)
+		in := contactcenter.Inbound{Workspace: ws, Channel: "ch", ExternalID: "u-1",
+			From: contactcenter.Sender{ExternalID: "c"}, Text: "once"}
+		results := make([]contactcenter.Received, 2)
+		errs := make([]error, 2)
+		receive := func(k int) func() {
+			return func() { results[k], errs[k] = eng.Receive(context.Background(), in) }
+		}
+		together(receive(0), receive(1))
+		require.NoError(t, errs[0], "run %d", i)
+		require.NoError(t, errs[1], "run %d", i)
+		assert.NotEqual(t, results[0].Duplicate, results[1].Duplicate, "run %d: one stored, one recognised as duplicate", i)
+		assert.Equal(t, results[0].Message.ID, results[1].Message.ID, "run %d", i)
+		ms, err := eng.Messages(context.Background(), ws, results[0].Conversation.ID)
+		require.NoError(t, err)
+		assert.Len(t, ms, 1, "run %d: stored once", i)
+		if t.Failed() {
+			return
+		}
+	}
+}

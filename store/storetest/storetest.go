@@ -1,0 +1,89 @@
+// Package storetest is the conformance suite of the store contract. Every
+// store of the library runs it from its own tests, and so can a host's own
+// implementation:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t testing.TB) store.Store { return mystore.Open(t) })
+//	}
+//
+// The suite checks each method of store.Tx, the version rule, uniqueness,
+// rollback, workspace isolation and event draining, and then drives an
+// Engine over the store from many goroutines at once: two first messages of
+// a new contact make one conversation; two agents replying to a waiting
+// conversation leave exactly one assignee (R10); a message delivered twice
+// at once is stored once (R18). Those concurrency cases run Options.Repeat
+// times (100 by default).
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/telenet/contactcenter/store"
+)
+
+// Options tune the suite.
+type Options struct {
+	// Repeat is how many times each concurrency case runs. Default 100.
+	Repeat int
+}
+
+// Run runs the suite. open returns an empty store, or one whose existing
+// data lies in other workspaces than the ones the suite makes (each test
+// uses fresh workspace names); the suite closes it.
+func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if o.Repeat <= 0 {
+		o.Repeat = 100
+	}
+	h := &harness{open: open, opts: o}
+	t.Run("Contacts", h.testContacts)
+	t.Run("TicketNumbers", h.testTicketNumbers)
+	t.Run("Tickets", h.testTickets)
+	t.Run("Conversations", h.testConversations)
+	t.Run("Queue", h.testQueue)
+	t.Run("Messages", h.testMessages)
+	t.Run("PendingMessages", h.testPendingMessages)
+	t.Run("AgentsAndTeams", h.testAgentsAndTeams)
+	t.Run("Events", h.testEvents)
+	t.Run("Rollback", h.testRollback)
+	t.Run("ReadOnlyView", h.testReadOnlyView)
+	t.Run("Canceled", h.testCanceled)
+	t.Run("Isolation", h.testIsolation)
+	t.Run("LostUpdates", h.testLostUpdates)
+	t.Run("ConcurrentFirstMessages", h.testConcurrentFirstMessages)
+	t.Run("ConcurrentReplies", h.testConcurrentReplies)
+	t.Run("ConcurrentDuplicateDelivery", h.testConcurrentDuplicateDelivery)
+}
+
+type harness struct {
+	open func(t testing.TB) store.Store
+	opts Options
+}
+
+// wsSeq makes workspace names unique within the process, so a store that
+// keeps data between runs (a shared database) sees fresh workspaces.
+var wsSeq atomic.Int64
+
+var runID = fmt.Sprintf("%x", time.Now().UnixNano())
+
+func newWorkspace(name string) string {
+	return fmt.Sprintf("st-%s-%s-%d", runID, name, wsSeq.Add(1))
+}
+
+func (h *harness) store(t testing.TB) store.Store {
+	t.Helper()
+	s := h.open(t)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+var t0 = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+
+func ctx() context.Context { return context.Background() }
