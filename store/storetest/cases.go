@@ -159,9 +159,9 @@ func (h *harness) testConversations(t *testing.T) {
 
 	require.NoError(t, s.View(ctx(), func(tx store.Tx) error {
 		for name, get := range map[string]func() (conversation.Conversation, error){
-			"by id":   func() (conversation.Conversation, error) { return tx.Conversation(ctx(), ws, cv.ID) },
-			"open":    func() (conversation.Conversation, error) { return tx.OpenConversation(ctx(), ws, "ch", c.ID) },
-			"latest":  func() (conversation.Conversation, error) { return tx.LatestConversation(ctx(), ws, "ch", c.ID) },
+			"by id":    func() (conversation.Conversation, error) { return tx.Conversation(ctx(), ws, cv.ID) },
+			"open":     func() (conversation.Conversation, error) { return tx.OpenConversation(ctx(), ws, "ch", c.ID) },
+			"latest":   func() (conversation.Conversation, error) { return tx.LatestConversation(ctx(), ws, "ch", c.ID) },
 			"ticket's": func() (conversation.Conversation, error) { return tx.TicketConversation(ctx(), ws, tk.ID) },
 		} {
 			got, err := get()
