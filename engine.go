@@ -68,7 +68,7 @@ type Engine struct {
 	mu       sync.RWMutex
 	channels map[chanKey]*boundChannel
 
-	deliverMu sync.Mutex
+	publishFn func(context.Context, []conversation.Event) error
 }
 
 type chanKey struct {
@@ -98,6 +98,7 @@ func New(cfg Config) (*Engine, error) {
 		claimTimeout: cfg.ClaimTimeout,
 		channels:     make(map[chanKey]*boundChannel),
 	}
+	e.publishFn = e.publishBatch
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -263,7 +264,7 @@ func commit(ctx context.Context, tx store.Tx, ch *conversation.Change) error {
 // already committed, and the events are passed again later.
 func (e *Engine) publishEvents(ctx context.Context) {
 	for {
-		n, err := e.store.DrainEvents(ctx, 256, e.publishBatch)
+		n, err := e.store.DrainEvents(ctx, 256, e.publishFn)
 		if err != nil {
 			e.log.WarnContext(ctx, "publishing events failed; they will be published later", "err", err)
 			return

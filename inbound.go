@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/telenet/contactcenter/channel"
@@ -71,17 +72,33 @@ func (e *Engine) Receive(ctx context.Context, in Inbound) (Received, error) {
 	if in.Kind == 0 {
 		in.Kind = conversation.KindText
 	}
-	r := receiveOp{ctx: ctx, e: e, in: &in}
-	err := e.update(ctx, op, r.run)
-	return r.res, err
+	r := receiveOps.Get().(*receiveOp)
+	r.ctx, r.e, r.in = ctx, e, &in
+	err := e.update(ctx, op, r.fn)
+	res := r.res
+	*r = receiveOp{fn: r.fn}
+	receiveOps.Put(r)
+	return res, err
 }
 
+// receiveOp is the transaction of one Receive. The ops are pooled, with
+// their transaction function bound once, so that receiving a message
+// allocates only what it stores.
 type receiveOp struct {
-	ctx context.Context
-	e   *Engine
-	in  *Inbound
-	res Received
+	fn     func(store.Tx) error
+	ctx    context.Context
+	e      *Engine
+	in     *Inbound
+	state  conversation.InboundState
+	change conversation.Change
+	res    Received
 }
+
+var receiveOps = sync.Pool{New: func() any {
+	r := new(receiveOp)
+	r.fn = r.run
+	return r
+}}
 
 func (r *receiveOp) run(tx store.Tx) error {
 	ctx := r.ctx
@@ -107,27 +124,22 @@ func (r *receiveOp) run(tx store.Tx) error {
 	if err != nil {
 		return err
 	}
-	var (
-		st     conversation.InboundState
-		open   conversation.Conversation
-		latest conversation.Conversation
-		lt     ticket.Ticket
-	)
-	open, err = tx.OpenConversation(ctx, ws, in.Channel, contact.ID)
+	st := &r.state
+	*st = conversation.InboundState{}
+	st.Open, err = tx.OpenConversation(ctx, ws, in.Channel, contact.ID)
 	switch {
 	case err == nil:
-		st.Open = &open
+		st.HasOpen = true
 	case !errors.Is(err, store.ErrNotFound):
 		return err
 	default:
-		latest, err = tx.LatestConversation(ctx, ws, in.Channel, contact.ID)
+		st.Latest, err = tx.LatestConversation(ctx, ws, in.Channel, contact.ID)
 		switch {
 		case err == nil:
-			st.Latest = &latest
-			if lt, err = tx.Ticket(ctx, ws, latest.Ticket); err != nil {
+			st.HasLatest = true
+			if st.LatestTicket, err = tx.Ticket(ctx, ws, st.Latest.Ticket); err != nil {
 				return err
 			}
-			st.LatestTicket = &lt
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
@@ -152,11 +164,11 @@ func (r *receiveOp) run(tx store.Tx) error {
 			Attachments: in.Attachments,
 		},
 	}
-	ch, err := conversation.Receive(&st, &ib, now)
-	if err != nil {
+	ch := &r.change
+	if *ch, err = conversation.Receive(st, &ib, now); err != nil {
 		return err
 	}
-	if err := commit(ctx, tx, &ch); err != nil {
+	if err := commit(ctx, tx, ch); err != nil {
 		return err
 	}
 	r.res.Message = ch.Message

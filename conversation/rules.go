@@ -42,14 +42,17 @@ func (a Actor) mayManage(c *Conversation) error {
 
 // InboundState is what R9 needs to know about a contact on a channel. The
 // engine fills Open, or else Latest and LatestTicket; when NeedsTicket
-// reports true it also reserves a ticket id and number.
+// reports true it also reserves a ticket id and number. (Values with flags
+// rather than pointers keep the hot path free of allocations.)
 type InboundState struct {
-	// Open is the contact's open conversation on the channel, if any.
-	Open *Conversation
-	// Latest is the contact's latest conversation on the channel, if any,
-	// and LatestTicket its ticket. Used only when Open is nil.
-	Latest       *Conversation
-	LatestTicket *ticket.Ticket
+	// Open is the contact's open conversation on the channel, if HasOpen.
+	Open    Conversation
+	HasOpen bool
+	// Latest is the contact's latest conversation on the channel, if
+	// HasLatest, and LatestTicket its ticket. Used only without HasOpen.
+	Latest       Conversation
+	LatestTicket ticket.Ticket
+	HasLatest    bool
 
 	// NewConversation is the id of the conversation to open when Open is nil.
 	NewConversation ID
@@ -63,7 +66,7 @@ type InboundState struct {
 // (R9): there is no open conversation, and the latest conversation's ticket
 // is missing or closed.
 func (s *InboundState) NeedsTicket() bool {
-	return s.Open == nil && (s.LatestTicket == nil || s.LatestTicket.Status != ticket.Open)
+	return !s.HasOpen && (!s.HasLatest || s.LatestTicket.Status != ticket.Open)
 }
 
 // Inbound is a contact's message for Receive.
@@ -95,8 +98,8 @@ func Receive(s *InboundState, in *Inbound, now time.Time) (Change, error) {
 	}
 
 	var cv Conversation
-	if s.Open != nil {
-		cv = *s.Open
+	if s.HasOpen {
+		cv = s.Open
 		if cv.State != Open {
 			return ch, fmt.Errorf("conversation %q: %w", cv.ID, ErrClosed)
 		}
@@ -113,7 +116,7 @@ func Receive(s *InboundState, in *Inbound, now time.Time) (Change, error) {
 			}
 			ch.setTicket(t, Create)
 		} else {
-			t = *s.LatestTicket
+			t = s.LatestTicket
 		}
 		if s.NewConversation == "" {
 			return ch, fmt.Errorf("%w: no id for the new conversation", ErrInvalid)

@@ -60,8 +60,9 @@ type Store struct {
 	latestConv     *table[chContact, conversation.ID]
 	ticketOpenConv *table[key[ticket.ID], conversation.ID]
 	waiting        *table[key[conversation.ID], struct{}]
-	msgs           *table[key[conversation.MessageID], conversation.Message]
-	convMsgs       *table[key[conversation.ID], []conversation.MessageID]
+	msgs           *arena[conversation.Message]
+	msgIdx         *table[key[conversation.MessageID], int32]
+	convMsgs       *table[key[conversation.ID], []int32]
 	msgExt         *table[extKey, conversation.MessageID]
 	pending        *table[key[conversation.MessageID], struct{}]
 	agents         *table[key[conversation.AgentID], conversation.Agent]
@@ -95,8 +96,9 @@ func New() *Store {
 		latestConv:     newTable[chContact, conversation.ID](),
 		ticketOpenConv: newTable[key[ticket.ID], conversation.ID](),
 		waiting:        newTable[key[conversation.ID], struct{}](),
-		msgs:           newTable[key[conversation.MessageID], conversation.Message](),
-		convMsgs:       newTable[key[conversation.ID], []conversation.MessageID](),
+		msgs:           new(arena[conversation.Message]),
+		msgIdx:         newTable[key[conversation.MessageID], int32](),
+		convMsgs:       newTable[key[conversation.ID], []int32](),
 		msgExt:         newTable[extKey, conversation.MessageID](),
 		pending:        newTable[key[conversation.MessageID], struct{}](),
 		agents:         newTable[key[conversation.AgentID], conversation.Agent](),
@@ -105,7 +107,7 @@ func New() *Store {
 	s.tables = []undoer{
 		s.contacts, s.contactExt, s.counters, s.tickets, s.ticketNum, s.contactTickets,
 		s.convs, s.openConv, s.latestConv, s.ticketOpenConv, s.waiting,
-		s.msgs, s.convMsgs, s.msgExt, s.pending, s.agents, s.teams,
+		s.msgs, s.msgIdx, s.convMsgs, s.msgExt, s.pending, s.agents, s.teams,
 	}
 	s.wtx.s = s
 	return s
@@ -239,9 +241,10 @@ func (t *tx) check(ctx context.Context, write bool) error {
 	return ctx.Err()
 }
 
-func notFound(what string, id any) error {
-	return fmt.Errorf("%s %v: %w", what, id, store.ErrNotFound)
-}
+// errNotFound is returned bare: lookups that miss are part of normal
+// operation (the idempotency check of every inbound message), and the
+// caller knows what it looked for.
+var errNotFound = store.ErrNotFound
 
 func conflict(what string, id any, stored, got int64) error {
 	return fmt.Errorf("%s %v: stored version %d, update from %d: %w", what, id, stored, got-1, store.ErrConflict)
@@ -251,9 +254,9 @@ func duplicate(what string, id any) error {
 	return fmt.Errorf("%s %v: %w", what, id, store.ErrDuplicate)
 }
 
-func checkNew(what string, id any, version int64) error {
+func checkNew(what string, id string, version int64) error {
 	if version != 1 {
-		return fmt.Errorf("memory store: create %s %v with version %d, want 1", what, id, version)
+		return fmt.Errorf("memory store: create %s %q with version %d, want 1", what, id, version)
 	}
 	return nil
 }
@@ -266,7 +269,7 @@ func (t *tx) Contact(ctx context.Context, ws ticket.WorkspaceID, id ticket.Conta
 	}
 	c, ok := t.s.contacts.get(key[ticket.ContactID]{ws, id})
 	if !ok {
-		return c, notFound("contact", id)
+		return c, errNotFound
 	}
 	return cloneContact(c), nil
 }
@@ -277,7 +280,7 @@ func (t *tx) ContactByExternalID(ctx context.Context, ws ticket.WorkspaceID, ch 
 	}
 	id, ok := t.s.contactExt.get(extKey{ws, ch, ext})
 	if !ok {
-		return ticket.Contact{}, notFound("contact on channel "+string(ch), ext)
+		return ticket.Contact{}, errNotFound
 	}
 	return t.Contact(ctx, ws, id)
 }
@@ -286,7 +289,7 @@ func (t *tx) CreateContact(ctx context.Context, c ticket.Contact, ch channel.ID,
 	if err := t.check(ctx, true); err != nil {
 		return err
 	}
-	if err := checkNew("contact", c.ID, c.Version); err != nil {
+	if err := checkNew("contact", string(c.ID), c.Version); err != nil {
 		return err
 	}
 	k, ek := key[ticket.ContactID]{c.Workspace, c.ID}, extKey{c.Workspace, ch, ext}
@@ -308,7 +311,7 @@ func (t *tx) UpdateContact(ctx context.Context, c ticket.Contact) error {
 	k := key[ticket.ContactID]{c.Workspace, c.ID}
 	old, ok := t.s.contacts.get(k)
 	if !ok {
-		return notFound("contact", c.ID)
+		return errNotFound
 	}
 	if old.Version != c.Version-1 {
 		return conflict("contact", c.ID, old.Version, c.Version)
@@ -337,7 +340,7 @@ func (t *tx) Ticket(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID) (t
 	}
 	tk, ok := t.s.tickets.get(key[ticket.ID]{ws, id})
 	if !ok {
-		return tk, notFound("ticket", id)
+		return tk, errNotFound
 	}
 	return cloneTicket(tk), nil
 }
@@ -348,7 +351,7 @@ func (t *tx) TicketByNumber(ctx context.Context, ws ticket.WorkspaceID, n ticket
 	}
 	id, ok := t.s.ticketNum.get(numKey{ws, n})
 	if !ok {
-		return ticket.Ticket{}, notFound("ticket number", n)
+		return ticket.Ticket{}, errNotFound
 	}
 	return t.Ticket(ctx, ws, id)
 }
@@ -372,7 +375,7 @@ func (t *tx) CreateTicket(ctx context.Context, tk ticket.Ticket) error {
 	if err := t.check(ctx, true); err != nil {
 		return err
 	}
-	if err := checkNew("ticket", tk.ID, tk.Version); err != nil {
+	if err := checkNew("ticket", string(tk.ID), tk.Version); err != nil {
 		return err
 	}
 	k, nk := key[ticket.ID]{tk.Workspace, tk.ID}, numKey{tk.Workspace, tk.Number}
@@ -397,7 +400,7 @@ func (t *tx) UpdateTicket(ctx context.Context, tk ticket.Ticket) error {
 	k := key[ticket.ID]{tk.Workspace, tk.ID}
 	old, ok := t.s.tickets.get(k)
 	if !ok {
-		return notFound("ticket", tk.ID)
+		return errNotFound
 	}
 	if old.Version != tk.Version-1 {
 		return conflict("ticket", tk.ID, old.Version, tk.Version)
@@ -417,7 +420,7 @@ func (t *tx) Conversation(ctx context.Context, ws ticket.WorkspaceID, id convers
 	}
 	c, ok := t.s.convs.get(key[conversation.ID]{ws, id})
 	if !ok {
-		return c, notFound("conversation", id)
+		return c, errNotFound
 	}
 	return c, nil
 }
@@ -428,7 +431,7 @@ func (t *tx) convByIndex(ctx context.Context, idx *table[chContact, conversation
 	}
 	id, ok := idx.get(chContact{ws, ch, contact})
 	if !ok {
-		return conversation.Conversation{}, notFound("conversation of contact", contact)
+		return conversation.Conversation{}, errNotFound
 	}
 	return t.Conversation(ctx, ws, id)
 }
@@ -447,7 +450,7 @@ func (t *tx) TicketConversation(ctx context.Context, ws ticket.WorkspaceID, id t
 	}
 	cid, ok := t.s.ticketOpenConv.get(key[ticket.ID]{ws, id})
 	if !ok {
-		return conversation.Conversation{}, notFound("open conversation of ticket", id)
+		return conversation.Conversation{}, errNotFound
 	}
 	return t.Conversation(ctx, ws, cid)
 }
@@ -479,7 +482,7 @@ func (t *tx) CreateConversation(ctx context.Context, c conversation.Conversation
 	if err := t.check(ctx, true); err != nil {
 		return err
 	}
-	if err := checkNew("conversation", c.ID, c.Version); err != nil {
+	if err := checkNew("conversation", string(c.ID), c.Version); err != nil {
 		return err
 	}
 	k := key[conversation.ID]{c.Workspace, c.ID}
@@ -502,7 +505,7 @@ func (t *tx) UpdateConversation(ctx context.Context, c conversation.Conversation
 	k := key[conversation.ID]{c.Workspace, c.ID}
 	old, ok := t.s.convs.get(k)
 	if !ok {
-		return notFound("conversation", c.ID)
+		return errNotFound
 	}
 	if old.Version != c.Version-1 {
 		return conflict("conversation", c.ID, old.Version, c.Version)
@@ -564,11 +567,11 @@ func (t *tx) Message(ctx context.Context, ws ticket.WorkspaceID, id conversation
 	if err := t.check(ctx, false); err != nil {
 		return conversation.Message{}, err
 	}
-	m, ok := t.s.msgs.get(key[conversation.MessageID]{ws, id})
+	pos, ok := t.s.msgIdx.get(key[conversation.MessageID]{ws, id})
 	if !ok {
-		return m, notFound("message", id)
+		return conversation.Message{}, errNotFound
 	}
-	return cloneMessage(m), nil
+	return cloneMessage(t.s.msgs.items[pos]), nil
 }
 
 func (t *tx) MessageByExternalID(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, ext string) (conversation.Message, error) {
@@ -577,7 +580,7 @@ func (t *tx) MessageByExternalID(ctx context.Context, ws ticket.WorkspaceID, ch 
 	}
 	id, ok := t.s.msgExt.get(extKey{ws, ch, ext})
 	if !ok {
-		return conversation.Message{}, notFound("message on channel "+string(ch), ext)
+		return conversation.Message{}, errNotFound
 	}
 	return t.Message(ctx, ws, id)
 }
@@ -586,11 +589,10 @@ func (t *tx) Messages(ctx context.Context, ws ticket.WorkspaceID, id conversatio
 	if err := t.check(ctx, false); err != nil {
 		return nil, err
 	}
-	ids, _ := t.s.convMsgs.get(key[conversation.ID]{ws, id})
-	out := make([]conversation.Message, 0, len(ids))
-	for _, mid := range ids {
-		m, _ := t.s.msgs.get(key[conversation.MessageID]{ws, mid})
-		out = append(out, cloneMessage(m))
+	positions, _ := t.s.convMsgs.get(key[conversation.ID]{ws, id})
+	out := make([]conversation.Message, 0, len(positions))
+	for _, pos := range positions {
+		out = append(out, cloneMessage(t.s.msgs.items[pos]))
 	}
 	return out, nil
 }
@@ -599,11 +601,11 @@ func (t *tx) CreateMessage(ctx context.Context, m conversation.Message) error {
 	if err := t.check(ctx, true); err != nil {
 		return err
 	}
-	if err := checkNew("message", m.ID, m.Version); err != nil {
+	if err := checkNew("message", string(m.ID), m.Version); err != nil {
 		return err
 	}
 	k := key[conversation.MessageID]{m.Workspace, m.ID}
-	if _, ok := t.s.msgs.get(k); ok {
+	if _, ok := t.s.msgIdx.get(k); ok {
 		return duplicate("message", m.ID)
 	}
 	inbound := m.Direction == conversation.FromContact && m.ExternalID != ""
@@ -613,13 +615,14 @@ func (t *tx) CreateMessage(ctx context.Context, m conversation.Message) error {
 			return duplicate("message on channel "+string(m.Channel), m.ExternalID)
 		}
 	}
-	t.s.msgs.set(k, cloneMessage(m))
+	pos := t.s.msgs.add(cloneMessage(m))
+	t.s.msgIdx.set(k, pos)
 	if inbound {
 		t.s.msgExt.set(ek, m.ID)
 	}
 	ck := key[conversation.ID]{m.Workspace, m.Conversation}
-	ids, _ := t.s.convMsgs.get(ck)
-	t.s.convMsgs.set(ck, append(ids, m.ID))
+	positions, _ := t.s.convMsgs.get(ck)
+	t.s.convMsgs.set(ck, append(positions, pos))
 	if m.Delivery == conversation.DeliveryPending {
 		t.s.pending.set(k, struct{}{})
 	}
@@ -631,17 +634,18 @@ func (t *tx) UpdateMessage(ctx context.Context, m conversation.Message) error {
 		return err
 	}
 	k := key[conversation.MessageID]{m.Workspace, m.ID}
-	old, ok := t.s.msgs.get(k)
+	pos, ok := t.s.msgIdx.get(k)
 	if !ok {
-		return notFound("message", m.ID)
+		return errNotFound
 	}
+	old := t.s.msgs.items[pos]
 	if old.Version != m.Version-1 {
 		return conflict("message", m.ID, old.Version, m.Version)
 	}
 	if old.Conversation != m.Conversation || old.Direction != m.Direction || old.Channel != m.Channel {
 		return fmt.Errorf("memory store: message %v: conversation, channel and direction cannot change", m.ID)
 	}
-	t.s.msgs.set(k, cloneMessage(m))
+	t.s.msgs.set(pos, cloneMessage(m))
 	wasPending, isPending := old.Delivery == conversation.DeliveryPending, m.Delivery == conversation.DeliveryPending
 	if wasPending && !isPending {
 		t.s.pending.del(k)
@@ -657,7 +661,8 @@ func (t *tx) PendingMessages(ctx context.Context, now time.Time, limit int) ([]c
 	}
 	var out []conversation.Message
 	for k := range t.s.pending.m {
-		m, _ := t.s.msgs.get(k)
+		pos, _ := t.s.msgIdx.get(k)
+		m := t.s.msgs.items[pos]
 		if !m.NextAttempt.After(now) {
 			out = append(out, m)
 		}
@@ -688,7 +693,7 @@ func (t *tx) Agent(ctx context.Context, ws ticket.WorkspaceID, id conversation.A
 	}
 	a, ok := t.s.agents.get(key[conversation.AgentID]{ws, id})
 	if !ok {
-		return a, notFound("agent", id)
+		return a, errNotFound
 	}
 	a.Teams = slices.Clone(a.Teams)
 	return a, nil
@@ -702,7 +707,7 @@ func (t *tx) PutAgent(ctx context.Context, a conversation.Agent) error {
 	old, ok := t.s.agents.get(k)
 	switch {
 	case !ok && a.Version != 1:
-		return checkNew("agent", a.ID, a.Version)
+		return checkNew("agent", string(a.ID), a.Version)
 	case ok && old.Version != a.Version-1:
 		return conflict("agent", a.ID, old.Version, a.Version)
 	}
@@ -717,7 +722,7 @@ func (t *tx) Team(ctx context.Context, ws ticket.WorkspaceID, id conversation.Te
 	}
 	tm, ok := t.s.teams.get(key[conversation.TeamID]{ws, id})
 	if !ok {
-		return tm, notFound("team", id)
+		return tm, errNotFound
 	}
 	return tm, nil
 }

@@ -59,3 +59,45 @@ type undoer interface {
 	rollback()
 	commit()
 }
+
+// arena is an append-only slice whose writes inside a transaction can be
+// undone. Messages live in one, so that storing a message costs no
+// allocation of its own and the maps hold only small positions.
+type arena[V any] struct {
+	items []V
+	base  int // len(items) at the last commit
+	undo  []arenaUndo[V]
+}
+
+type arenaUndo[V any] struct {
+	pos int32
+	old V
+}
+
+func (a *arena[V]) add(v V) int32 {
+	a.items = append(a.items, v)
+	return int32(len(a.items) - 1)
+}
+
+func (a *arena[V]) set(pos int32, v V) {
+	if int(pos) < a.base {
+		a.undo = append(a.undo, arenaUndo[V]{pos, a.items[pos]})
+	}
+	a.items[pos] = v
+}
+
+func (a *arena[V]) rollback() {
+	for i := len(a.undo) - 1; i >= 0; i-- {
+		a.items[a.undo[i].pos] = a.undo[i].old
+	}
+	clear(a.items[a.base:])
+	a.items = a.items[:a.base]
+	clear(a.undo)
+	a.undo = a.undo[:0]
+}
+
+func (a *arena[V]) commit() {
+	a.base = len(a.items)
+	clear(a.undo)
+	a.undo = a.undo[:0]
+}
