@@ -516,7 +516,7 @@ func (t *tx) UpdateConversation(ctx context.Context, c conversation.Conversation
 	if err := t.checkOpenUnique(&old, &c); err != nil {
 		return err
 	}
-	t.s.convs.set(k, c)
+	t.s.convs.replace(k, c, old, true)
 	t.index(&old, &c)
 	return nil
 }
@@ -571,7 +571,7 @@ func (t *tx) Message(ctx context.Context, ws ticket.WorkspaceID, id conversation
 	if !ok {
 		return conversation.Message{}, errNotFound
 	}
-	return cloneMessage(t.s.msgs.items[pos]), nil
+	return cloneMessage(*t.s.msgs.at(pos)), nil
 }
 
 func (t *tx) MessageByExternalID(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, ext string) (conversation.Message, error) {
@@ -592,7 +592,7 @@ func (t *tx) Messages(ctx context.Context, ws ticket.WorkspaceID, id conversatio
 	positions, _ := t.s.convMsgs.get(key[conversation.ID]{ws, id})
 	out := make([]conversation.Message, 0, len(positions))
 	for _, pos := range positions {
-		out = append(out, cloneMessage(t.s.msgs.items[pos]))
+		out = append(out, cloneMessage(*t.s.msgs.at(pos)))
 	}
 	return out, nil
 }
@@ -608,21 +608,16 @@ func (t *tx) CreateMessage(ctx context.Context, m conversation.Message) error {
 	if _, ok := t.s.msgIdx.get(k); ok {
 		return duplicate("message", m.ID)
 	}
-	inbound := m.Direction == conversation.FromContact && m.ExternalID != ""
-	ek := extKey{m.Workspace, m.Channel, m.ExternalID}
-	if inbound {
-		if _, ok := t.s.msgExt.get(ek); ok {
+	if m.Direction == conversation.FromContact && m.ExternalID != "" {
+		if !t.s.msgExt.insert(extKey{m.Workspace, m.Channel, m.ExternalID}, m.ID) {
 			return duplicate("message on channel "+string(m.Channel), m.ExternalID)
 		}
 	}
 	pos := t.s.msgs.add(cloneMessage(m))
-	t.s.msgIdx.set(k, pos)
-	if inbound {
-		t.s.msgExt.set(ek, m.ID)
-	}
+	t.s.msgIdx.replace(k, pos, 0, false)
 	ck := key[conversation.ID]{m.Workspace, m.Conversation}
-	positions, _ := t.s.convMsgs.get(ck)
-	t.s.convMsgs.set(ck, append(positions, pos))
+	positions, had := t.s.convMsgs.get(ck)
+	t.s.convMsgs.replace(ck, append(positions, pos), positions, had)
 	if m.Delivery == conversation.DeliveryPending {
 		t.s.pending.set(k, struct{}{})
 	}
@@ -638,7 +633,7 @@ func (t *tx) UpdateMessage(ctx context.Context, m conversation.Message) error {
 	if !ok {
 		return errNotFound
 	}
-	old := t.s.msgs.items[pos]
+	old := *t.s.msgs.at(pos)
 	if old.Version != m.Version-1 {
 		return conflict("message", m.ID, old.Version, m.Version)
 	}
@@ -662,7 +657,7 @@ func (t *tx) PendingMessages(ctx context.Context, now time.Time, limit int) ([]c
 	var out []conversation.Message
 	for k := range t.s.pending.m {
 		pos, _ := t.s.msgIdx.get(k)
-		m := t.s.msgs.items[pos]
+		m := *t.s.msgs.at(pos)
 		if !m.NextAttempt.After(now) {
 			out = append(out, m)
 		}

@@ -27,6 +27,23 @@ func (t *table[K, V]) set(k K, v V) {
 	t.m[k] = v
 }
 
+// replace sets k to v, given the value old (had: present) that the caller
+// read from the table in this transaction; it spares a second lookup.
+func (t *table[K, V]) replace(k K, v, old V, had bool) {
+	t.undo = append(t.undo, undoEntry[K, V]{k, old, had})
+	t.m[k] = v
+}
+
+// insert sets k to v unless k is present, and reports whether it did.
+func (t *table[K, V]) insert(k K, v V) bool {
+	if _, had := t.m[k]; had {
+		return false
+	}
+	var zero V
+	t.replace(k, v, zero, false)
+	return true
+}
+
 func (t *table[K, V]) del(k K) {
 	old, had := t.m[k]
 	if !had {
@@ -60,44 +77,64 @@ type undoer interface {
 	commit()
 }
 
-// arena is an append-only slice whose writes inside a transaction can be
+// arena is an append-only sequence whose writes inside a transaction can be
 // undone. Messages live in one, so that storing a message costs no
-// allocation of its own and the maps hold only small positions.
+// allocation of its own, the maps hold only small positions, and growing
+// never copies what is stored: items live in fixed-size chunks.
 type arena[V any] struct {
-	items []V
-	base  int // len(items) at the last commit
-	undo  []arenaUndo[V]
+	chunks [][]V
+	n      int // items stored
+	base   int // n at the last commit
+	undo   []arenaUndo[V]
 }
+
+const (
+	chunkBits = 10
+	chunkSize = 1 << chunkBits
+)
 
 type arenaUndo[V any] struct {
 	pos int32
 	old V
 }
 
+// at returns the item at pos.
+func (a *arena[V]) at(pos int32) *V {
+	return &a.chunks[pos>>chunkBits][pos&(chunkSize-1)]
+}
+
 func (a *arena[V]) add(v V) int32 {
-	a.items = append(a.items, v)
-	return int32(len(a.items) - 1)
+	if a.n == len(a.chunks)*chunkSize {
+		a.chunks = append(a.chunks, make([]V, chunkSize))
+	}
+	pos := int32(a.n)
+	*a.at(pos) = v
+	a.n++
+	return pos
 }
 
 func (a *arena[V]) set(pos int32, v V) {
 	if int(pos) < a.base {
-		a.undo = append(a.undo, arenaUndo[V]{pos, a.items[pos]})
+		a.undo = append(a.undo, arenaUndo[V]{pos, *a.at(pos)})
 	}
-	a.items[pos] = v
+	*a.at(pos) = v
 }
 
 func (a *arena[V]) rollback() {
 	for i := len(a.undo) - 1; i >= 0; i-- {
-		a.items[a.undo[i].pos] = a.undo[i].old
+		*a.at(a.undo[i].pos) = a.undo[i].old
 	}
-	clear(a.items[a.base:])
-	a.items = a.items[:a.base]
+	var zero V
+	for pos := a.base; pos < a.n; pos++ {
+		*a.at(int32(pos)) = zero
+	}
+	a.n = a.base
 	clear(a.undo)
 	a.undo = a.undo[:0]
 }
 
 func (a *arena[V]) commit() {
-	a.base = len(a.items)
+	a.base = a.n
 	clear(a.undo)
 	a.undo = a.undo[:0]
 }
