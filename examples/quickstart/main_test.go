@@ -1,0 +1,44 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// The tour tells the scenario of the README in plain words, and the same
+// way every run.
+func TestTour(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), &out); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, want := range []string{
+		"Ticket #1 is opened for her; the conversation is unassigned and waits.",
+		"The queue holds 1 waiting conversation(s).",
+		"Assignee: ana.",
+		"His message is delivered, but the conversation stays Ana's.",
+		`(Lucía's phone shows: "Bruno here, Ana is on it.")`,
+		`Conversation closed, reason "agent", note "shipping"`,
+		"Ticket #1 stays open until someone closes it.",
+		"A new conversation opens on the same open ticket #1 (new ticket: false), unassigned.",
+		"Duplicate: true; the new conversation holds 1 message(s).",
+		"End of the tour: 2 message(s) went out through the channel.",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the tour does not say %q; it says:\n%s", want, text)
+		}
+	}
+	if strings.Count(text, "Assignee: ana.") != 2 {
+		t.Errorf("the assignee should stay ana after Bruno's reply:\n%s", text)
+	}
+	var again bytes.Buffer
+	if err := run(context.Background(), &again); err != nil {
+		t.Fatal(err)
+	}
+	if again.String() != text {
+		t.Error("the tour differs between runs")
+	}
+}

@@ -1,0 +1,29 @@
+package contactcenter_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// The domain packages depend only on the standard library, golang.org/x/text
+// and each other: no store, adapter or engine.
+func TestDomainImports(t *testing.T) {
+	domain := []string{"ticket", "conversation", "channel"}
+	const module = "github.com/telenet/contactcenter/"
+	for _, pkg := range domain {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "./"+pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list %s: %v\n%s", pkg, err, out)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			ok := strings.HasPrefix(dep, "golang.org/x/text/")
+			for _, d := range domain {
+				ok = ok || dep == module+d
+			}
+			if !ok {
+				t.Errorf("%s depends on %s", pkg, dep)
+			}
+		}
+	}
+}
