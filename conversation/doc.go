@@ -18,6 +18,7 @@
 //	CloseTicket  R12  closing a ticket closes its open conversation
 //
 // Every decision checks who acts (an Actor) and returns an error wrapping
-// one of this package's sentinel errors when the input is not acceptable;
-// the state passed in is never modified.
+// a sentinel error of this package (or of package ticket, for rules on the
+// ticket itself) when the input is not acceptable; the state passed in is
+// never modified.
 package conversation

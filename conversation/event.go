@@ -44,6 +44,9 @@ type Event struct {
 
 	Conversation ID
 	Ticket       ticket.ID
+	// TicketNumber is set on ticket and conversation events and on the
+	// events of a contact's or agent's new message; delivery events
+	// (message.sent, message.failed) name the ticket by id only.
 	TicketNumber ticket.Number
 	Message      MessageID
 	// Agent is the agent the event is about: the new assignee, the agent

@@ -54,7 +54,7 @@ type InboundState struct {
 	LatestTicket ticket.Ticket
 	HasLatest    bool
 
-	// NewConversation is the id of the conversation to open when Open is nil.
+	// NewConversation is the id of the conversation to open without HasOpen.
 	NewConversation ID
 	// NewTicket and NewTicketNumber are the id and number of the ticket to
 	// open when NeedsTicket reports true.
@@ -108,6 +108,9 @@ func Receive(s *InboundState, in *Inbound, now time.Time) (Change, error) {
 		ch.setConversation(cv, Update)
 	} else {
 		var t ticket.Ticket
+		if s.HasLatest && (s.LatestTicket.ID == "" || s.LatestTicket.ID != s.Latest.Ticket) {
+			return ch, fmt.Errorf("%w: latest conversation %q without its ticket", ErrInvalid, s.Latest.ID)
+		}
 		if s.NeedsTicket() {
 			var err error
 			t, err = ticket.New(s.NewTicket, in.Workspace, s.NewTicketNumber, in.Contact, subjectOf(&m), now)
@@ -174,8 +177,8 @@ func Reply(c *Conversation, by *Agent, m Message, now time.Time) (Change, error)
 	if err := validateOutbound(&m); err != nil {
 		return ch, err
 	}
-	if m.ID == "" {
-		return ch, fmt.Errorf("%w: reply without id", ErrInvalid)
+	if m.ID == "" || by.ID == "" {
+		return ch, fmt.Errorf("%w: reply without message or agent id", ErrInvalid)
 	}
 	if by.Workspace != c.Workspace {
 		return ch, fmt.Errorf("agent %q of another workspace: %w", by.ID, ErrForbidden)
@@ -236,6 +239,9 @@ func Assign(c *Conversation, by Actor, to *Agent, now time.Time) (Change, error)
 	var ch Change
 	if err := checkManage(c, by); err != nil {
 		return ch, err
+	}
+	if to.ID == "" {
+		return ch, fmt.Errorf("%w: assignment to an agent without id", ErrInvalid)
 	}
 	if to.Workspace != c.Workspace {
 		return ch, fmt.Errorf("agent %q: %w", to.ID, ErrAgentNotFound)

@@ -1330,3 +1330,33 @@ func TestCloseTicketRefused(t *testing.T) {
 		})
 	}
 }
+
+// R9: a latest conversation passed without its ticket is a caller's error,
+// not a conversation on an empty ticket.
+func TestReceiveLatestWithoutTicket(t *testing.T) {
+	st := cv.InboundState{
+		HasLatest:       true,
+		Latest:          cv.Conversation{ID: "old", Workspace: "acme", Ticket: "t1", State: cv.Closed},
+		NewConversation: "c2",
+	}
+	_, err := cv.Receive(&st, &cv.Inbound{Workspace: "acme", Contact: "k",
+		Message: cv.Message{ID: "m", Channel: "tg", ExternalID: "u", Kind: cv.KindText, Text: "hi"}}, now)
+	if !errors.Is(err, cv.ErrInvalid) {
+		t.Fatalf("got %v, want ErrInvalid", err)
+	}
+}
+
+// R10, R11: an agent without id neither replies nor is assigned.
+func TestAgentWithoutID(t *testing.T) {
+	c := cv.Conversation{ID: "c", Workspace: "acme", State: cv.Open, WaitingSince: now}
+	nobody := cv.Agent{Workspace: "acme"}
+	if _, err := cv.Reply(&c, &nobody, cv.Message{ID: "m", Kind: cv.KindText, Text: "hi"}, now); !errors.Is(err, cv.ErrInvalid) {
+		t.Errorf("Reply: got %v, want ErrInvalid", err)
+	}
+	if _, err := cv.Assign(&c, cv.Actor{}, &nobody, now); !errors.Is(err, cv.ErrInvalid) {
+		t.Errorf("Assign: got %v, want ErrInvalid", err)
+	}
+	if !c.Waiting() || !c.WaitingSince.Equal(now) {
+		t.Error("the conversation changed")
+	}
+}

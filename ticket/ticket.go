@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -136,9 +137,10 @@ func New(id ID, ws WorkspaceID, n Number, contact ContactID, subject string, now
 	}, nil
 }
 
-// Subject turns free text into a ticket subject: the first line, trimmed,
-// at most MaxSubjectLen characters.
+// Subject turns free text into a ticket subject: the first line that is not
+// blank, trimmed, at most MaxSubjectLen characters.
 func Subject(text string) string {
+	text = strings.TrimLeftFunc(text, unicode.IsSpace)
 	if i := strings.IndexAny(text, "\r\n"); i >= 0 {
 		text = text[:i]
 	}

@@ -146,6 +146,7 @@ func TestSubject(t *testing.T) {
 		{"mixed over max", strings.Repeat("aé", max), strings.Repeat("aé", max/2)},
 		{"trailing space after cut trimmed", strings.Repeat("x", max-1) + " yyy", strings.Repeat("x", max-1)},
 		{"long second line ignored", "corto\n" + strings.Repeat("z", 3*max), "corto"},
+		{"blank first lines skipped", "\n  \r\nHola\nadiós", "Hola"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
