@@ -92,28 +92,28 @@ func fits(caps channel.Capabilities, kind conversation.Kind, text string, atts [
 	return nil
 }
 
+// notFoundAs turns the store's ErrNotFound into the domain's sentinel for
+// what was looked up; other errors pass unchanged.
+func notFoundAs(err, sentinel error, what string, id any) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%s %v: %w", what, id, sentinel)
+	}
+	return err
+}
+
 func loadConversation(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, id conversation.ID) (conversation.Conversation, error) {
 	c, err := tx.Conversation(ctx, ws, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return c, fmt.Errorf("conversation %q: %w", id, conversation.ErrNotFound)
-	}
-	return c, err
+	return c, notFoundAs(err, conversation.ErrNotFound, "conversation", id)
 }
 
 func loadAgent(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, id conversation.AgentID) (conversation.Agent, error) {
 	a, err := tx.Agent(ctx, ws, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return a, fmt.Errorf("agent %q: %w", id, conversation.ErrAgentNotFound)
-	}
-	return a, err
+	return a, notFoundAs(err, conversation.ErrAgentNotFound, "agent", id)
 }
 
 func loadTicket(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, id ticket.ID) (ticket.Ticket, error) {
 	t, err := tx.Ticket(ctx, ws, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return t, fmt.Errorf("ticket %q: %w", id, ticket.ErrNotFound)
-	}
-	return t, err
+	return t, notFoundAs(err, ticket.ErrNotFound, "ticket", id)
 }
 
 // actor returns who acts: the host when by is empty, else the agent by.
@@ -183,10 +183,8 @@ func (e *Engine) Unassign(ctx context.Context, ws ticket.WorkspaceID, id convers
 func (e *Engine) TransferToTeam(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID, team conversation.TeamID, by conversation.AgentID) (conversation.Conversation, error) {
 	return e.onConversation(ctx, "transfer", ws, id, by, func(tx store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
 		t, err := tx.Team(ctx, ws, team)
-		if errors.Is(err, store.ErrNotFound) {
-			return conversation.Change{}, fmt.Errorf("team %q: %w", team, conversation.ErrTeamNotFound)
-		} else if err != nil {
-			return conversation.Change{}, err
+		if err != nil {
+			return conversation.Change{}, notFoundAs(err, conversation.ErrTeamNotFound, "team", team)
 		}
 		return conversation.TransferToTeam(c, who, &t, now)
 	})

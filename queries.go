@@ -2,8 +2,6 @@ package contactcenter
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
@@ -54,10 +52,7 @@ func (e *Engine) TicketByNumber(ctx context.Context, ws ticket.WorkspaceID, n ti
 	var t ticket.Ticket
 	err := e.view(ctx, "ticket", func(tx store.Tx) (err error) {
 		t, err = tx.TicketByNumber(ctx, ws, n)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("ticket #%d: %w", n, ticket.ErrNotFound)
-		}
-		return err
+		return notFoundAs(err, ticket.ErrNotFound, "ticket number", n)
 	})
 	return t, err
 }
@@ -67,10 +62,7 @@ func (e *Engine) Contact(ctx context.Context, ws ticket.WorkspaceID, id ticket.C
 	var c ticket.Contact
 	err := e.view(ctx, "contact", func(tx store.Tx) (err error) {
 		c, err = tx.Contact(ctx, ws, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("contact %q: %w", id, ticket.ErrContactNotFound)
-		}
-		return err
+		return notFoundAs(err, ticket.ErrContactNotFound, "contact", id)
 	})
 	return c, err
 }

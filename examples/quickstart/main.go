@@ -75,12 +75,17 @@ func run(ctx context.Context, w io.Writer) error {
 		return nil
 	}
 
+	// Lucía's messages, as the channel adapter would pass them on.
+	lucia := func(update, text string) (contactcenter.Received, error) {
+		return eng.Receive(ctx, contactcenter.Inbound{
+			Workspace: ws, Channel: "tg", ExternalID: update,
+			From: contactcenter.Sender{ExternalID: "chat-42", Name: "Lucía", Language: "es-MX"},
+			Text: text,
+		})
+	}
+
 	say("09:00  Lucía, a new contact, writes to the help desk.")
-	r, err := eng.Receive(ctx, contactcenter.Inbound{
-		Workspace: ws, Channel: "tg", ExternalID: "update-1",
-		From: contactcenter.Sender{ExternalID: "chat-42", Name: "Lucía", Language: "es-MX"},
-		Text: "Hola, my order #A-17 has not arrived",
-	})
+	r, err := lucia("update-1", "Hola, my order #A-17 has not arrived")
 	if err != nil {
 		return err
 	}
@@ -134,11 +139,7 @@ func run(ctx context.Context, w io.Writer) error {
 
 	tick(2 * time.Hour)
 	say("11:14  Lucía writes again.")
-	r, err = eng.Receive(ctx, contactcenter.Inbound{
-		Workspace: ws, Channel: "tg", ExternalID: "update-2",
-		From: contactcenter.Sender{ExternalID: "chat-42", Name: "Lucía", Language: "es-MX"},
-		Text: "It arrived, but the box is damaged",
-	})
+	r, err = lucia("update-2", "It arrived, but the box is damaged")
 	if err != nil {
 		return err
 	}
@@ -148,11 +149,7 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 
 	say("11:14  Her phone delivers the same update again; it is stored once.")
-	r, err = eng.Receive(ctx, contactcenter.Inbound{
-		Workspace: ws, Channel: "tg", ExternalID: "update-2",
-		From: contactcenter.Sender{ExternalID: "chat-42", Name: "Lucía", Language: "es-MX"},
-		Text: "It arrived, but the box is damaged",
-	})
+	r, err = lucia("update-2", "It arrived, but the box is damaged")
 	if err != nil {
 		return err
 	}
