@@ -1,0 +1,160 @@
+// Package sqlstore implements store.Tx in SQL that PostgreSQL and SQLite
+// both accept, over a small connection interface. The postgres and sqlite
+// packages supply the connection (and with it the driver, the transaction
+// handling, the mapping of driver errors and the event draining); this
+// package supplies the statements and the mapping of rows to the domain.
+//
+// Times are stored as microseconds since the Unix epoch (UTC) and lists and
+// maps as JSON text, so both databases share one schema shape.
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/telenet/contactcenter/store"
+)
+
+// Conn is one transaction's connection.
+type Conn interface {
+	// Query runs a read and returns its rows. A Conn that defers writes runs
+	// them before the read, so a transaction reads its own writes.
+	Query(ctx context.Context, sql string, args ...any) (Rows, error)
+	// Exec runs a write now or later, before the next read or the commit.
+	// If expect is not nil it is called with the number of rows the write
+	// affected, and an error it returns fails the transaction. Driver errors
+	// are mapped to store.ErrDuplicate and store.ErrConflict where they mean
+	// that.
+	Exec(ctx context.Context, sql string, expect func(rows int64) error, args ...any) error
+}
+
+// Rows is the result of a read.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+// Placeholders says how statements mark their parameters.
+type Placeholders int
+
+// Placeholder styles.
+const (
+	// Question marks: ?, ?, ? (SQLite).
+	Question Placeholders = iota
+	// Dollar numbers: $1, $2, $3 (PostgreSQL).
+	Dollar
+)
+
+// Rebind rewrites the ? placeholders of query for style p. Statements of
+// this package contain no ? inside literals.
+func Rebind(p Placeholders, query string) string {
+	if p == Question {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+// micros encodes a time as microseconds since the epoch; the zero time is 0.
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// fromMicros decodes micros.
+func fromMicros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
+
+// encodeJSON encodes v as JSON text; empty values are "".
+func encodeJSON[T any](v T, empty bool) (string, error) {
+	if empty {
+		return "", nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("sql store: encode: %w", err)
+	}
+	return string(b), nil
+}
+
+// decodeJSON decodes JSON text into v; "" leaves v as it is.
+func decodeJSON(s string, v any) error {
+	if s == "" {
+		return nil
+	}
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		return fmt.Errorf("sql store: decode %q: %w", s, err)
+	}
+	return nil
+}
+
+// expectOne fails a write that did not affect exactly one row: the version
+// named was not the stored one, or the object is gone.
+func expectOne(what string, id string) func(int64) error {
+	return func(n int64) error {
+		if n != 1 {
+			return fmt.Errorf("%s %q: stored version differs or object missing: %w", what, id, store.ErrConflict)
+		}
+		return nil
+	}
+}
+
+// queryOne runs a read that returns at most one row and scans it with scan;
+// no row is store.ErrNotFound.
+func queryOne(ctx context.Context, c Conn, scan func(Rows) error, query string, args ...any) error {
+	rows, err := c.Query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return store.ErrNotFound
+	}
+	if err := scan(rows); err != nil {
+		return err
+	}
+	return rows.Err()
+}
+
+// queryAll runs a read and scans every row with scan.
+func queryAll[T any](ctx context.Context, c Conn, scan func(Rows) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := c.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

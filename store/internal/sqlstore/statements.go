@@ -1,0 +1,74 @@
+package sqlstore
+
+// Column lists, in the order the scan functions read them.
+const (
+	contactCols      = `workspace, id, name, language, fields, created_at, version`
+	ticketCols       = `workspace, id, number, contact_id, subject, status, priority, tags, opened_at, closed_at, version`
+	conversationCols = `workspace, id, ticket_id, ticket_number, channel, contact_id, contact_external_id, state, priority,
+		assignee, team, waiting_since, opened_at, last_activity, closed_at, close_reason, closed_by, note_category, note_summary, version`
+	messageCols = `workspace, id, conversation_id, ticket_id, channel, direction, author_kind, author_agent, kind, body,
+		attachments, external_id, created_at, delivery, attempts, next_attempt, failure, revisions, version`
+	agentCols = `workspace, id, name, role, presence, teams, capacity, version`
+)
+
+// Statements are the statements of a Tx, with placeholders in one style.
+// Build them once with NewStatements and share them.
+type Statements struct {
+	contact, contactByExt, createContact, createHandle, updateContact          string
+	nextNumber, ticket, ticketByNumber, openTickets, createTicket, updateTicket string
+	conversation, openConversation, latestConversation, ticketConversation      string
+	queue, createConversation, updateConversation                               string
+	message, messageByExt, messages, createMessage, updateMessage, pending      string
+	agent, createAgent, updateAgent, team, putTeam, appendEvent                 string
+}
+
+// NewStatements returns the statements for placeholder style p.
+func NewStatements(p Placeholders) *Statements {
+	s := &Statements{
+		contact:       `SELECT ` + contactCols + ` FROM cc_contacts WHERE workspace = ? AND id = ?`,
+		contactByExt:  `SELECT c.workspace, c.id, c.name, c.language, c.fields, c.created_at, c.version FROM cc_contact_handles h JOIN cc_contacts c ON c.workspace = h.workspace AND c.id = h.contact_id WHERE h.workspace = ? AND h.channel = ? AND h.external_id = ?`,
+		createContact: `INSERT INTO cc_contacts (` + contactCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		createHandle:  `INSERT INTO cc_contact_handles (workspace, channel, external_id, contact_id) VALUES (?, ?, ?, ?)`,
+		updateContact: `UPDATE cc_contacts SET name = ?, language = ?, fields = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
+
+		nextNumber:     `INSERT INTO cc_ticket_counters (workspace, last) VALUES (?, 1) ON CONFLICT (workspace) DO UPDATE SET last = cc_ticket_counters.last + 1 RETURNING last`,
+		ticket:         `SELECT ` + ticketCols + ` FROM cc_tickets WHERE workspace = ? AND id = ?`,
+		ticketByNumber: `SELECT ` + ticketCols + ` FROM cc_tickets WHERE workspace = ? AND number = ?`,
+		openTickets:    `SELECT ` + ticketCols + ` FROM cc_tickets WHERE workspace = ? AND contact_id = ? AND status = 0 ORDER BY number`,
+		createTicket:   `INSERT INTO cc_tickets (` + ticketCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		updateTicket:   `UPDATE cc_tickets SET subject = ?, status = ?, priority = ?, tags = ?, closed_at = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
+
+		conversation:       `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND id = ?`,
+		openConversation:   `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND channel = ? AND contact_id = ? AND state = 0`,
+		latestConversation: `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND channel = ? AND contact_id = ? ORDER BY seq DESC LIMIT 1`,
+		ticketConversation: `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND ticket_id = ? AND state = 0`,
+		queue:              `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND state = 0 AND assignee = '' ORDER BY priority DESC, waiting_since, id LIMIT ?`,
+		createConversation: `INSERT INTO cc_conversations (` + conversationCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		updateConversation: `UPDATE cc_conversations SET state = ?, priority = ?, assignee = ?, team = ?, waiting_since = ?, last_activity = ?, closed_at = ?, close_reason = ?, closed_by = ?, note_category = ?, note_summary = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
+
+		message:       `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND id = ?`,
+		messageByExt:  `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND channel = ? AND external_id = ? AND direction = 1`,
+		messages:      `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND conversation_id = ? ORDER BY seq`,
+		createMessage: `INSERT INTO cc_messages (` + messageCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		updateMessage: `UPDATE cc_messages SET body = ?, attachments = ?, external_id = ?, delivery = ?, attempts = ?, next_attempt = ?, failure = ?, revisions = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
+		pending:       `SELECT ` + messageCols + ` FROM cc_messages WHERE delivery = 1 AND next_attempt <= ? ORDER BY next_attempt, created_at, id LIMIT ?`,
+
+		agent:       `SELECT ` + agentCols + ` FROM cc_agents WHERE workspace = ? AND id = ?`,
+		createAgent: `INSERT INTO cc_agents (` + agentCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace, id) DO NOTHING`,
+		updateAgent: `UPDATE cc_agents SET name = ?, role = ?, presence = ?, teams = ?, capacity = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
+		team:        `SELECT workspace, id, name FROM cc_teams WHERE workspace = ? AND id = ?`,
+		putTeam:     `INSERT INTO cc_teams (workspace, id, name) VALUES (?, ?, ?) ON CONFLICT (workspace, id) DO UPDATE SET name = excluded.name`,
+		appendEvent: `INSERT INTO cc_events (workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	}
+	for _, q := range []*string{
+		&s.contact, &s.contactByExt, &s.createContact, &s.createHandle, &s.updateContact,
+		&s.nextNumber, &s.ticket, &s.ticketByNumber, &s.openTickets, &s.createTicket, &s.updateTicket,
+		&s.conversation, &s.openConversation, &s.latestConversation, &s.ticketConversation,
+		&s.queue, &s.createConversation, &s.updateConversation,
+		&s.message, &s.messageByExt, &s.messages, &s.createMessage, &s.updateMessage, &s.pending,
+		&s.agent, &s.createAgent, &s.updateAgent, &s.team, &s.putTeam, &s.appendEvent,
+	} {
+		*q = Rebind(p, *q)
+	}
+	return s
+}

@@ -1,0 +1,433 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"math"
+	"time"
+
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+// Tx implements store.Tx over a Conn.
+type Tx struct {
+	c     Conn
+	q     *Statements
+	write bool
+	done  bool
+}
+
+var _ store.Tx = (*Tx)(nil)
+
+// NewTx returns a transaction over c; write says whether it may write.
+func NewTx(c Conn, q *Statements, write bool) *Tx { return &Tx{c: c, q: q, write: write} }
+
+// End makes every later call fail: the transaction is over.
+func (t *Tx) End() { t.done = true }
+
+var (
+	errEnded    = errors.New("sql store: transaction used after it ended")
+	errReadOnly = errors.New("sql store: write in a read-only transaction")
+)
+
+func (t *Tx) query(ctx context.Context) error {
+	if t.done {
+		return errEnded
+	}
+	return ctx.Err()
+}
+
+func (t *Tx) exec(ctx context.Context, sql string, expect func(int64) error, args ...any) error {
+	if t.done {
+		return errEnded
+	}
+	if !t.write {
+		return errReadOnly
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return t.c.Exec(ctx, sql, expect, args...)
+}
+
+func checkNew(version int64) error {
+	if version != 1 {
+		return errors.New("sql store: a new object must have version 1")
+	}
+	return nil
+}
+
+// Contacts.
+
+func scanContact(r Rows) (ticket.Contact, error) {
+	var c ticket.Contact
+	var fields string
+	var created int64
+	if err := r.Scan(&c.Workspace, &c.ID, &c.Name, &c.Language, &fields, &created, &c.Version); err != nil {
+		return c, err
+	}
+	c.CreatedAt = fromMicros(created)
+	return c, decodeJSON(fields, &c.Fields)
+}
+
+func (t *Tx) one(ctx context.Context, scan func(Rows) error, sql string, args ...any) error {
+	if err := t.query(ctx); err != nil {
+		return err
+	}
+	return queryOne(ctx, t.c, scan, sql, args...)
+}
+
+func (t *Tx) contact(ctx context.Context, sql string, args ...any) (ticket.Contact, error) {
+	var c ticket.Contact
+	err := t.one(ctx, func(r Rows) (err error) { c, err = scanContact(r); return err }, sql, args...)
+	return c, err
+}
+
+// Contact implements store.Tx.
+func (t *Tx) Contact(ctx context.Context, ws ticket.WorkspaceID, id ticket.ContactID) (ticket.Contact, error) {
+	return t.contact(ctx, t.q.contact, ws, id)
+}
+
+// ContactByExternalID implements store.Tx.
+func (t *Tx) ContactByExternalID(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, ext string) (ticket.Contact, error) {
+	return t.contact(ctx, t.q.contactByExt, ws, ch, ext)
+}
+
+// CreateContact implements store.Tx.
+func (t *Tx) CreateContact(ctx context.Context, c ticket.Contact, ch channel.ID, ext string) error {
+	if err := checkNew(c.Version); err != nil {
+		return err
+	}
+	fields, err := encodeJSON(c.Fields, len(c.Fields) == 0)
+	if err != nil {
+		return err
+	}
+	if err := t.exec(ctx, t.q.createContact, nil, c.Workspace, c.ID, c.Name, c.Language, fields, micros(c.CreatedAt), c.Version); err != nil {
+		return err
+	}
+	return t.exec(ctx, t.q.createHandle, nil, c.Workspace, ch, ext, c.ID)
+}
+
+// UpdateContact implements store.Tx.
+func (t *Tx) UpdateContact(ctx context.Context, c ticket.Contact) error {
+	fields, err := encodeJSON(c.Fields, len(c.Fields) == 0)
+	if err != nil {
+		return err
+	}
+	return t.exec(ctx, t.q.updateContact, expectOne("contact", string(c.ID)),
+		c.Name, c.Language, fields, c.Version, c.Workspace, c.ID, c.Version-1)
+}
+
+// Tickets.
+
+func scanTicket(r Rows) (ticket.Ticket, error) {
+	var tk ticket.Ticket
+	var tags string
+	var opened, closed int64
+	if err := r.Scan(&tk.Workspace, &tk.ID, &tk.Number, &tk.Contact, &tk.Subject, &tk.Status, &tk.Priority, &tags, &opened, &closed, &tk.Version); err != nil {
+		return tk, err
+	}
+	tk.OpenedAt, tk.ClosedAt = fromMicros(opened), fromMicros(closed)
+	return tk, decodeJSON(tags, &tk.Tags)
+}
+
+// NextTicketNumber implements store.Tx. The counter row is updated in the
+// transaction, so a rolled-back reservation is handed out again: committed
+// numbers are gapless. It also serialises ticket creation per workspace.
+func (t *Tx) NextTicketNumber(ctx context.Context, ws ticket.WorkspaceID) (ticket.Number, error) {
+	if !t.write {
+		return 0, errReadOnly
+	}
+	var n ticket.Number
+	err := t.one(ctx, func(r Rows) error { return r.Scan(&n) }, t.q.nextNumber, ws)
+	return n, err
+}
+
+func (t *Tx) ticket(ctx context.Context, sql string, args ...any) (ticket.Ticket, error) {
+	var tk ticket.Ticket
+	err := t.one(ctx, func(r Rows) (err error) { tk, err = scanTicket(r); return err }, sql, args...)
+	return tk, err
+}
+
+// Ticket implements store.Tx.
+func (t *Tx) Ticket(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID) (ticket.Ticket, error) {
+	return t.ticket(ctx, t.q.ticket, ws, id)
+}
+
+// TicketByNumber implements store.Tx.
+func (t *Tx) TicketByNumber(ctx context.Context, ws ticket.WorkspaceID, n ticket.Number) (ticket.Ticket, error) {
+	return t.ticket(ctx, t.q.ticketByNumber, ws, n)
+}
+
+// OpenTickets implements store.Tx.
+func (t *Tx) OpenTickets(ctx context.Context, ws ticket.WorkspaceID, contact ticket.ContactID) ([]ticket.Ticket, error) {
+	if err := t.query(ctx); err != nil {
+		return nil, err
+	}
+	return queryAll(ctx, t.c, scanTicket, t.q.openTickets, ws, contact)
+}
+
+// CreateTicket implements store.Tx.
+func (t *Tx) CreateTicket(ctx context.Context, tk ticket.Ticket) error {
+	if err := checkNew(tk.Version); err != nil {
+		return err
+	}
+	tags, err := encodeJSON(tk.Tags, len(tk.Tags) == 0)
+	if err != nil {
+		return err
+	}
+	return t.exec(ctx, t.q.createTicket, nil, tk.Workspace, tk.ID, tk.Number, tk.Contact, tk.Subject, tk.Status, tk.Priority,
+		tags, micros(tk.OpenedAt), micros(tk.ClosedAt), tk.Version)
+}
+
+// UpdateTicket implements store.Tx. The number and the contact of a ticket
+// never change and are not written.
+func (t *Tx) UpdateTicket(ctx context.Context, tk ticket.Ticket) error {
+	tags, err := encodeJSON(tk.Tags, len(tk.Tags) == 0)
+	if err != nil {
+		return err
+	}
+	return t.exec(ctx, t.q.updateTicket, expectOne("ticket", string(tk.ID)),
+		tk.Subject, tk.Status, tk.Priority, tags, micros(tk.ClosedAt), tk.Version, tk.Workspace, tk.ID, tk.Version-1)
+}
+
+// Conversations.
+
+func scanConversation(r Rows) (conversation.Conversation, error) {
+	var c conversation.Conversation
+	var waiting, opened, last, closed int64
+	err := r.Scan(&c.Workspace, &c.ID, &c.Ticket, &c.TicketNumber, &c.Channel, &c.Contact, &c.ContactExternalID, &c.State, &c.Priority,
+		&c.Assignee, &c.Team, &waiting, &opened, &last, &closed, &c.CloseReason, &c.ClosedBy, &c.ClosingNote.Category, &c.ClosingNote.Summary, &c.Version)
+	c.WaitingSince, c.OpenedAt, c.LastActivity, c.ClosedAt = fromMicros(waiting), fromMicros(opened), fromMicros(last), fromMicros(closed)
+	return c, err
+}
+
+func (t *Tx) conversation(ctx context.Context, sql string, args ...any) (conversation.Conversation, error) {
+	var c conversation.Conversation
+	err := t.one(ctx, func(r Rows) (err error) { c, err = scanConversation(r); return err }, sql, args...)
+	return c, err
+}
+
+// Conversation implements store.Tx.
+func (t *Tx) Conversation(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) (conversation.Conversation, error) {
+	return t.conversation(ctx, t.q.conversation, ws, id)
+}
+
+// OpenConversation implements store.Tx.
+func (t *Tx) OpenConversation(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error) {
+	return t.conversation(ctx, t.q.openConversation, ws, ch, contact)
+}
+
+// LatestConversation implements store.Tx.
+func (t *Tx) LatestConversation(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error) {
+	return t.conversation(ctx, t.q.latestConversation, ws, ch, contact)
+}
+
+// TicketConversation implements store.Tx.
+func (t *Tx) TicketConversation(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID) (conversation.Conversation, error) {
+	return t.conversation(ctx, t.q.ticketConversation, ws, id)
+}
+
+func limitOrAll(limit int) int {
+	if limit <= 0 {
+		return math.MaxInt32
+	}
+	return limit
+}
+
+// Queue implements store.Tx.
+func (t *Tx) Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]conversation.Conversation, error) {
+	if err := t.query(ctx); err != nil {
+		return nil, err
+	}
+	return queryAll(ctx, t.c, scanConversation, t.q.queue, ws, limitOrAll(limit))
+}
+
+func conversationArgs(c *conversation.Conversation) []any {
+	return []any{c.Workspace, c.ID, c.Ticket, c.TicketNumber, c.Channel, c.Contact, c.ContactExternalID, c.State, c.Priority,
+		c.Assignee, c.Team, micros(c.WaitingSince), micros(c.OpenedAt), micros(c.LastActivity), micros(c.ClosedAt),
+		c.CloseReason, c.ClosedBy, c.ClosingNote.Category, c.ClosingNote.Summary, c.Version}
+}
+
+// CreateConversation implements store.Tx.
+func (t *Tx) CreateConversation(ctx context.Context, c conversation.Conversation) error {
+	if err := checkNew(c.Version); err != nil {
+		return err
+	}
+	return t.exec(ctx, t.q.createConversation, nil, conversationArgs(&c)...)
+}
+
+// UpdateConversation implements store.Tx. The ticket, channel and contact
+// of a conversation never change and are not written.
+func (t *Tx) UpdateConversation(ctx context.Context, c conversation.Conversation) error {
+	return t.exec(ctx, t.q.updateConversation, expectOne("conversation", string(c.ID)),
+		c.State, c.Priority, c.Assignee, c.Team, micros(c.WaitingSince), micros(c.LastActivity), micros(c.ClosedAt),
+		c.CloseReason, c.ClosedBy, c.ClosingNote.Category, c.ClosingNote.Summary, c.Version, c.Workspace, c.ID, c.Version-1)
+}
+
+// Messages.
+
+// revision is the stored form of a conversation.Revision.
+type revision struct {
+	Text string `json:"text"`
+	At   int64  `json:"at"`
+}
+
+func encodeRevisions(rs []conversation.Revision) (string, error) {
+	out := make([]revision, len(rs))
+	for i, r := range rs {
+		out[i] = revision{r.Text, micros(r.At)}
+	}
+	return encodeJSON(out, len(rs) == 0)
+}
+
+func (t *Tx) message(ctx context.Context, sql string, args ...any) (conversation.Message, error) {
+	var m conversation.Message
+	err := t.one(ctx, func(r Rows) (err error) { m, err = scanMessage(r); return err }, sql, args...)
+	return m, err
+}
+
+// Message implements store.Tx.
+func (t *Tx) Message(ctx context.Context, ws ticket.WorkspaceID, id conversation.MessageID) (conversation.Message, error) {
+	return t.message(ctx, t.q.message, ws, id)
+}
+
+// MessageByExternalID implements store.Tx.
+func (t *Tx) MessageByExternalID(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, ext string) (conversation.Message, error) {
+	return t.message(ctx, t.q.messageByExt, ws, ch, ext)
+}
+
+// Messages implements store.Tx.
+func (t *Tx) Messages(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) ([]conversation.Message, error) {
+	if err := t.query(ctx); err != nil {
+		return nil, err
+	}
+	return queryAll(ctx, t.c, scanMessage, t.q.messages, ws, id)
+}
+
+func scanMessage(r Rows) (conversation.Message, error) {
+	var m conversation.Message
+	var atts, revs string
+	var created, next int64
+	if err := r.Scan(&m.Workspace, &m.ID, &m.Conversation, &m.Ticket, &m.Channel, &m.Direction, &m.Author.Kind, &m.Author.Agent, &m.Kind, &m.Text,
+		&atts, &m.ExternalID, &created, &m.Delivery, &m.Attempts, &next, &m.Failure, &revs, &m.Version); err != nil {
+		return m, err
+	}
+	m.CreatedAt, m.NextAttempt = fromMicros(created), fromMicros(next)
+	if err := decodeJSON(atts, &m.Attachments); err != nil {
+		return m, err
+	}
+	var stored []revision
+	if err := decodeJSON(revs, &stored); err != nil {
+		return m, err
+	}
+	for _, r := range stored {
+		m.Revisions = append(m.Revisions, conversation.Revision{Text: r.Text, At: fromMicros(r.At)})
+	}
+	return m, nil
+}
+
+// CreateMessage implements store.Tx.
+func (t *Tx) CreateMessage(ctx context.Context, m conversation.Message) error {
+	if err := checkNew(m.Version); err != nil {
+		return err
+	}
+	atts, err := encodeJSON(m.Attachments, len(m.Attachments) == 0)
+	if err != nil {
+		return err
+	}
+	revs, err := encodeRevisions(m.Revisions)
+	if err != nil {
+		return err
+	}
+	return t.exec(ctx, t.q.createMessage, nil, m.Workspace, m.ID, m.Conversation, m.Ticket, m.Channel, m.Direction, m.Author.Kind, m.Author.Agent,
+		m.Kind, m.Text, atts, m.ExternalID, micros(m.CreatedAt), m.Delivery, m.Attempts, micros(m.NextAttempt), m.Failure, revs, m.Version)
+}
+
+// UpdateMessage implements store.Tx.
+func (t *Tx) UpdateMessage(ctx context.Context, m conversation.Message) error {
+	atts, err := encodeJSON(m.Attachments, len(m.Attachments) == 0)
+	if err != nil {
+		return err
+	}
+	revs, err := encodeRevisions(m.Revisions)
+	if err != nil {
+		return err
+	}
+	return t.exec(ctx, t.q.updateMessage, expectOne("message", string(m.ID)),
+		m.Text, atts, m.ExternalID, m.Delivery, m.Attempts, micros(m.NextAttempt), m.Failure, revs, m.Version, m.Workspace, m.ID, m.Version-1)
+}
+
+// PendingMessages implements store.Tx.
+func (t *Tx) PendingMessages(ctx context.Context, now time.Time, limit int) ([]conversation.Message, error) {
+	if err := t.query(ctx); err != nil {
+		return nil, err
+	}
+	return queryAll(ctx, t.c, scanMessage, t.q.pending, micros(now), limitOrAll(limit))
+}
+
+// Agents and teams.
+
+func scanAgent(r Rows) (conversation.Agent, error) {
+	var a conversation.Agent
+	var teams string
+	if err := r.Scan(&a.Workspace, &a.ID, &a.Name, &a.Role, &a.Presence, &teams, &a.Capacity, &a.Version); err != nil {
+		return a, err
+	}
+	return a, decodeJSON(teams, &a.Teams)
+}
+
+// Agent implements store.Tx.
+func (t *Tx) Agent(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID) (conversation.Agent, error) {
+	var a conversation.Agent
+	err := t.one(ctx, func(r Rows) (err error) { a, err = scanAgent(r); return err }, t.q.agent, ws, id)
+	return a, err
+}
+
+// PutAgent implements store.Tx.
+func (t *Tx) PutAgent(ctx context.Context, a conversation.Agent) error {
+	teams, err := encodeJSON(a.Teams, len(a.Teams) == 0)
+	if err != nil {
+		return err
+	}
+	if a.Version == 1 {
+		return t.exec(ctx, t.q.createAgent, expectOne("agent", string(a.ID)),
+			a.Workspace, a.ID, a.Name, a.Role, a.Presence, teams, a.Capacity, a.Version)
+	}
+	return t.exec(ctx, t.q.updateAgent, expectOne("agent", string(a.ID)),
+		a.Name, a.Role, a.Presence, teams, a.Capacity, a.Version, a.Workspace, a.ID, a.Version-1)
+}
+
+// Team implements store.Tx.
+func (t *Tx) Team(ctx context.Context, ws ticket.WorkspaceID, id conversation.TeamID) (conversation.Team, error) {
+	var tm conversation.Team
+	err := t.one(ctx, func(r Rows) error { return r.Scan(&tm.Workspace, &tm.ID, &tm.Name) }, t.q.team, ws, id)
+	return tm, err
+}
+
+// PutTeam implements store.Tx.
+func (t *Tx) PutTeam(ctx context.Context, tm conversation.Team) error {
+	return t.exec(ctx, t.q.putTeam, nil, tm.Workspace, tm.ID, tm.Name)
+}
+
+// AppendEvent implements store.Tx.
+func (t *Tx) AppendEvent(ctx context.Context, e conversation.Event) error {
+	return t.exec(ctx, t.q.appendEvent, nil, e.Workspace, e.Type, micros(e.At), e.Conversation, e.Ticket, e.TicketNumber,
+		e.Message, e.Agent, e.Previous, e.Team, e.Reason)
+}
+
+// EventCols are the columns ScanEvent reads, for the stores' drain
+// statements.
+const EventCols = `seq, workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason`
+
+// ScanEvent scans the EventCols of one row.
+func ScanEvent(r interface{ Scan(dest ...any) error }) (conversation.Event, error) {
+	var e conversation.Event
+	var at int64
+	err := r.Scan(&e.Seq, &e.Workspace, &e.Type, &at, &e.Conversation, &e.Ticket, &e.TicketNumber, &e.Message, &e.Agent, &e.Previous, &e.Team, &e.Reason)
+	e.At = fromMicros(at)
+	return e, err
+}
