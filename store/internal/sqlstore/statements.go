@@ -14,7 +14,7 @@ const (
 // Statements are the statements of a Tx, with placeholders in one style.
 // Build them once with NewStatements and share them.
 type Statements struct {
-	contact, contactByExt, createContact, createHandle, updateContact          string
+	contact, contactByExt, createContact, createHandle, updateContact           string
 	nextNumber, ticket, ticketByNumber, openTickets, createTicket, updateTicket string
 	conversation, openConversation, latestConversation, ticketConversation      string
 	queue, createConversation, updateConversation                               string
