@@ -1,0 +1,272 @@
+// Package sqlite is a store.Store on SQLite, through modernc.org/sqlite
+// (pure Go, no cgo). It is the embedded, durable default of the example
+// bots: one file, nothing to run beside the program.
+//
+// SQLite has one writer at a time. The store keeps one connection for
+// writing, whose transactions begin IMMEDIATE so that they take the write
+// lock at once, and a pool of read-only connections; the database runs in
+// WAL mode so that reads do not wait for the writer. Several processes may
+// open the same file: writers wait for each other up to a busy timeout.
+//
+// Ticket numbers of committed tickets are unique and gapless. Open applies
+// the embedded, versioned migrations.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/store/internal/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is a store.Store on one SQLite file.
+type Store struct {
+	w *sql.DB // the single writer
+	r *sql.DB // readers
+	q *sqlstore.Statements
+}
+
+var _ store.Store = (*Store)(nil)
+
+// BusyTimeout is how long, in milliseconds, a connection waits for the
+// write lock that another connection or process holds.
+const BusyTimeout = 10000
+
+// Open opens (creating if needed) the database file at path and applies
+// the migrations.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("sqlite store: invalid path %q", path)
+	}
+	base := "file:" + (&url.URL{Path: path}).EscapedPath()
+	common := "_pragma=busy_timeout(" + strconv.Itoa(BusyTimeout) + ")&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	w, err := sql.Open("sqlite", base+"?"+common+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite store: open %s: %w", path, err)
+	}
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", base+"?"+common+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite store: %w", err)
+	}
+	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
+	return &Store{w: w, r: r, q: sqlstore.NewStatements(sqlstore.Question)}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	files, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	slices.Sort(files)
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS cc_schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)`); err != nil {
+		return fmt.Errorf("sqlite store: migrate: %w", err)
+	}
+	for _, name := range files {
+		base := strings.TrimPrefix(name, "migrations/")
+		version, err := strconv.Atoi(base[:strings.IndexByte(base, '_')])
+		if err != nil {
+			return fmt.Errorf("sqlite store: migration %s: bad name", name)
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if err := applyMigration(ctx, db, version, string(body)); err != nil {
+			return fmt.Errorf("sqlite store: migration %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+// applyMigration applies one migration unless it was applied; the
+// immediate transaction keeps another process from applying it at the
+// same time.
+func applyMigration(ctx context.Context, db *sql.DB, version int, body string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	var applied bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM cc_schema_migrations WHERE version = ?)`, version).Scan(&applied); err != nil {
+		return err
+	}
+	if applied {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, body); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cc_schema_migrations (version) VALUES (?)`, version); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Update runs fn in a write transaction.
+func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
+	return s.run(ctx, s.w, true, fn)
+}
+
+// View runs fn in a read transaction on one snapshot.
+func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
+	return s.run(ctx, s.r, false, fn)
+}
+
+func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(store.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return mapError(err)
+	}
+	t := sqlstore.NewTx(conn{tx}, s.q, write)
+	committed := false
+	defer func() {
+		t.End()
+		if !committed {
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return mapError(err)
+	}
+	committed = true
+	return nil
+}
+
+// conn runs statements in a transaction at once: SQLite is in process, so
+// there are no round trips to save.
+type conn struct{ tx *sql.Tx }
+
+func (c conn) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	rows, err := c.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	return sqlRows{rows}, nil
+}
+
+func (c conn) Exec(ctx context.Context, query string, expect func(int64) error, args ...any) error {
+	res, err := c.tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return mapError(err)
+	}
+	if expect == nil {
+		return nil
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	return expect(n)
+}
+
+// sqlRows adapts *sql.Rows to sqlstore.Rows.
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close()     { _ = r.Rows.Close() }
+func (r sqlRows) Err() error { return mapError(r.Rows.Err()) }
+
+// mapError turns SQLite's unique violations into store.ErrDuplicate and
+// its busy and locked errors into store.ErrConflict, so the engine tries
+// again.
+func mapError(err error) error {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	switch {
+	case e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return fmt.Errorf("%s: %w", e.Error(), store.ErrDuplicate)
+	case e.Code()&0xff == sqlite3.SQLITE_BUSY || e.Code()&0xff == sqlite3.SQLITE_LOCKED:
+		return fmt.Errorf("%s: %w", e.Error(), store.ErrConflict)
+	}
+	return err
+}
+
+// DrainEvents passes stored events to fn in commit order and deletes them
+// once fn returns nil. It holds the write lock meanwhile, so one drain runs
+// at a time, across processes too.
+func (s *Store) DrainEvents(ctx context.Context, max int, fn func(context.Context, []conversation.Event) error) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, mapError(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	rows, err := tx.QueryContext(ctx, `SELECT `+sqlstore.EventCols+` FROM cc_events ORDER BY seq LIMIT ?`, max)
+	if err != nil {
+		return 0, mapError(err)
+	}
+	var events []conversation.Event
+	for rows.Next() {
+		e, err := sqlstore.ScanEvent(rows)
+		if err != nil {
+			rows.Close()
+			return 0, err
+		}
+		events = append(events, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, mapError(err)
+	}
+	if len(events) == 0 {
+		return 0, nil
+	}
+	if err := fn(ctx, events); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM cc_events WHERE seq <= ?`, events[len(events)-1].Seq); err != nil {
+		return 0, mapError(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, mapError(err)
+	}
+	return len(events), nil
+}
