@@ -16,8 +16,9 @@ type State uint8
 
 // Conversation states.
 const (
-	// Open conversations receive messages; unassigned ones wait in the queue.
-	Open State = iota
+	// Open conversations receive messages; unassigned ones wait in the
+	// queue. The zero State is neither open nor closed.
+	Open State = iota + 1
 	// Closed conversations are history. A contact who writes again gets a
 	// new conversation (R9).
 	Closed

@@ -150,8 +150,11 @@ func TestStrings(t *testing.T) {
 	var p cv.Presence
 	var r cv.Role
 	var s cv.State
-	if p != cv.Offline || r != cv.RoleAgent || s != cv.Open {
+	if p != cv.Offline || r != cv.RoleAgent || s == cv.Open || s == cv.Closed {
 		t.Errorf("zero values: presence %v role %v state %v", p, r, s)
+	}
+	if (cv.Conversation{}).Waiting() {
+		t.Error("a zero Conversation must not count as waiting")
 	}
 }
 

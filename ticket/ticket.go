@@ -29,8 +29,10 @@ type Status uint8
 
 // Ticket statuses.
 const (
-	// Open tickets can receive new conversations (R9).
-	Open Status = iota
+	// Open tickets can receive new conversations (R9). The zero Status is
+	// neither open nor closed, so a ticket that was never set up is not
+	// taken for an open one.
+	Open Status = iota + 1
 	// Closed tickets stay in the history; a contact who writes again gets a
 	// new ticket (R9).
 	Closed

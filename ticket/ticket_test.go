@@ -414,8 +414,8 @@ func TestStatusString(t *testing.T) {
 		}
 	}
 	var zero ticket.Status
-	if zero != ticket.Open {
-		t.Errorf("zero Status = %v, want open", zero)
+	if zero == ticket.Open || zero == ticket.Closed {
+		t.Errorf("zero Status = %v, want neither open nor closed", zero)
 	}
 }
 

@@ -18,7 +18,7 @@ func newContact(ws ticket.WorkspaceID, id ticket.ContactID) ticket.Contact {
 }
 
 func newTicket(ws ticket.WorkspaceID, id ticket.ID, n ticket.Number, contact ticket.ContactID) ticket.Ticket {
-	return ticket.Ticket{ID: id, Workspace: ws, Number: n, Contact: contact, Subject: "Subject " + string(id), OpenedAt: t0, Version: 1}
+	return ticket.Ticket{ID: id, Workspace: ws, Number: n, Contact: contact, Subject: "Subject " + string(id), Status: ticket.Open, OpenedAt: t0, Version: 1}
 }
 
 func newConversation(ws ticket.WorkspaceID, id conversation.ID, t ticket.Ticket, ch channel.ID) conversation.Conversation {

@@ -41,7 +41,7 @@ CREATE TABLE cc_tickets (
 	PRIMARY KEY (workspace, id),
 	UNIQUE (workspace, number)
 );
-CREATE INDEX cc_tickets_open_by_contact ON cc_tickets (workspace, contact_id, number) WHERE status = 0;
+CREATE INDEX cc_tickets_open_by_contact ON cc_tickets (workspace, contact_id, number) WHERE status = 1;
 
 CREATE TABLE cc_conversations (
 	seq                 INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -67,10 +67,10 @@ CREATE TABLE cc_conversations (
 	version             INTEGER    NOT NULL,
 	UNIQUE (workspace, id)
 );
-CREATE UNIQUE INDEX cc_conversations_open_per_contact ON cc_conversations (workspace, channel, contact_id) WHERE state = 0;
-CREATE UNIQUE INDEX cc_conversations_open_per_ticket ON cc_conversations (workspace, ticket_id) WHERE state = 0;
+CREATE UNIQUE INDEX cc_conversations_open_per_contact ON cc_conversations (workspace, channel, contact_id) WHERE state = 1;
+CREATE UNIQUE INDEX cc_conversations_open_per_ticket ON cc_conversations (workspace, ticket_id) WHERE state = 1;
 CREATE INDEX cc_conversations_latest ON cc_conversations (workspace, channel, contact_id, seq DESC);
-CREATE INDEX cc_conversations_queue ON cc_conversations (workspace, priority DESC, waiting_since, id) WHERE state = 0 AND assignee = '';
+CREATE INDEX cc_conversations_queue ON cc_conversations (workspace, priority DESC, waiting_since, id) WHERE state = 1 AND assignee = '';
 
 CREATE TABLE cc_messages (
 	seq             INTEGER PRIMARY KEY AUTOINCREMENT,
