@@ -26,9 +26,16 @@ type Config struct {
 	Store store.Store
 	// Publish receives every event after the change it describes is stored
 	// (R17), in commit order. It runs on the goroutine of the command that
-	// stored the event, or of a later one, so it should be quick: hand the
-	// event to a queue of the host's. If it returns an error the event stays
-	// stored and is passed again after the next command.
+	// stored the event, or of another command's that was publishing at the
+	// time, so it should be quick: hand the event to a queue of the host's.
+	// It may call the engine. If it returns an error, that event and the
+	// ones after it stay stored and are passed again after the next command
+	// or PublishPending: delivery is at least once, and Event.Seq tells
+	// repeats apart.
+	//
+	// Without Publish the engine leaves events in the store, for another
+	// engine on the same store to publish. If no engine publishes, set
+	// Publish to a function that returns nil, so that events do not pile up.
 	Publish func(ctx context.Context, e conversation.Event) error
 	// Now returns the current time. Default: time.Now. Tests inject a
 	// clock; no rule reads the wall clock.
@@ -68,7 +75,9 @@ type Engine struct {
 	mu       sync.RWMutex
 	channels map[chanKey]*boundChannel
 
-	publishFn func(context.Context, []conversation.Event) error
+	publishFn func(context.Context, []conversation.Event) (int, error)
+	pubMu     sync.Mutex
+	pubDirty  atomic.Bool
 }
 
 type chanKey struct {
@@ -98,7 +107,7 @@ func New(cfg Config) (*Engine, error) {
 		claimTimeout: cfg.ClaimTimeout,
 		channels:     make(map[chanKey]*boundChannel),
 	}
-	e.publishFn = e.publishBatch
+	e.publishFn = e.publishAll
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -194,7 +203,7 @@ func (e *Engine) update(ctx context.Context, op string, fn func(store.Tx) error)
 	if err != nil {
 		return wrap(op, err)
 	}
-	e.publishEvents(ctx)
+	_ = e.publishEvents(ctx) // failures are logged; the change is committed
 	return nil
 }
 
@@ -259,37 +268,66 @@ func commit(ctx context.Context, tx store.Tx, ch *conversation.Change) error {
 	return nil
 }
 
-// publishEvents passes stored events to the host until none is left or
-// publishing fails. Failures are logged: the change they describe is
-// already committed, and the events are passed again later.
-func (e *Engine) publishEvents(ctx context.Context) {
-	for {
-		n, err := e.store.DrainEvents(ctx, 256, e.publishFn)
-		if err != nil {
-			e.log.WarnContext(ctx, "publishing events failed; they will be published later", "err", err)
-			return
-		}
-		if n < 256 {
-			return
-		}
-	}
-}
+// publishBatch is the number of events passed to the store's drain at once.
+const publishBatch = 256
 
-func (e *Engine) publishBatch(ctx context.Context, events []conversation.Event) error {
+// publishEvents publishes stored events until none is left. Commands call
+// it after they commit. One goroutine of the engine drains at a time; a
+// command that finds another draining leaves its events to it, so
+// publishing never waits for itself (Publish may call the engine) and,
+// under load, one drain carries the events of many commands.
+func (e *Engine) publishEvents(ctx context.Context) error {
 	if e.publish == nil {
 		return nil
 	}
-	for i := range events {
-		if err := e.publish(ctx, events[i]); err != nil {
+	ctx = context.WithoutCancel(ctx)
+	e.pubDirty.Store(true)
+	for {
+		if !e.pubMu.TryLock() {
+			return nil
+		}
+		var err error
+		for err == nil && e.pubDirty.Swap(false) {
+			err = e.drain(ctx)
+		}
+		if err != nil {
+			e.pubDirty.Store(true)
+		}
+		e.pubMu.Unlock()
+		if err != nil {
+			e.log.WarnContext(ctx, "publishing events failed; they stay stored and are published later", "err", err)
+			return err
+		}
+		if !e.pubDirty.Load() {
+			return nil
+		}
+	}
+}
+
+// drain passes the store's events to Publish until none is left.
+func (e *Engine) drain(ctx context.Context) error {
+	for {
+		n, err := e.store.DrainEvents(ctx, publishBatch, e.publishFn)
+		if err != nil || n < publishBatch {
 			return err
 		}
 	}
-	return nil
 }
 
-// PublishPending publishes events that are stored but were not published
-// yet: those whose publication failed, or those stored by a process that
-// stopped before publishing them. Hosts call it at start.
-func (e *Engine) PublishPending(ctx context.Context) {
-	e.publishEvents(ctx)
+// publishAll publishes events in order and says how many it published.
+func (e *Engine) publishAll(ctx context.Context, events []conversation.Event) (int, error) {
+	for i := range events {
+		if err := e.publish(ctx, events[i]); err != nil {
+			return i, err
+		}
+	}
+	return len(events), nil
+}
+
+// PublishPending publishes the events that are stored but not published:
+// those whose publication failed, and those a stopped process stored but
+// did not publish. Hosts call it at start, and may call it after a failure
+// of their Publish function.
+func (e *Engine) PublishPending(ctx context.Context) error {
+	return wrap("publish pending", e.publishEvents(ctx))
 }

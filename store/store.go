@@ -49,12 +49,13 @@ type Store interface {
 	// state.
 	View(ctx context.Context, fn func(Tx) error) error
 	// DrainEvents passes up to max stored, unpublished events to fn, in
-	// commit order, and forgets them once fn returns nil. It returns how many
-	// events were passed. At most one DrainEvents runs at a time per store,
-	// across processes for a shared database, so that events of one
-	// conversation are published in order (R17). If fn returns an error the
-	// events stay stored and are passed again later.
-	DrainEvents(ctx context.Context, max int, fn func(context.Context, []conversation.Event) error) (int, error)
+	// commit order. fn returns how many of them, from the first, it
+	// published; the store forgets those and keeps the rest for a later
+	// drain. DrainEvents returns how many it forgot, and fn's error. At most
+	// one drain runs at a time per store, across processes for a shared
+	// database, so that the events of one conversation are published in
+	// order (R17).
+	DrainEvents(ctx context.Context, max int, fn func(context.Context, []conversation.Event) (int, error)) (int, error)
 	// Close releases the store's resources.
 	Close() error
 }

@@ -177,14 +177,14 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 // DrainEvents passes stored events to fn in commit order.
-func (s *Store) DrainEvents(ctx context.Context, max int, fn func(context.Context, []conversation.Event) error) (int, error) {
+func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Context, []conversation.Event) (int, error)) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
 	s.drainMu.Lock()
 	defer s.drainMu.Unlock()
 	s.mu.RLock()
-	n := min(max, len(s.events)-s.evHead)
+	n := min(limit, len(s.events)-s.evHead)
 	s.drained = append(s.drained[:0], s.events[s.evHead:s.evHead+n]...)
 	closed := s.closed
 	s.mu.RUnlock()
@@ -194,7 +194,10 @@ func (s *Store) DrainEvents(ctx context.Context, max int, fn func(context.Contex
 	if n == 0 {
 		return 0, nil
 	}
-	if err := fn(ctx, s.drained); err != nil {
+	n, err := fn(ctx, s.drained)
+	n = min(max(n, 0), len(s.drained))
+	clear(s.drained)
+	if n == 0 {
 		return 0, err
 	}
 	s.mu.Lock()
@@ -208,7 +211,7 @@ func (s *Store) DrainEvents(ctx context.Context, max int, fn func(context.Contex
 		s.events, s.evHead = s.events[:k], 0
 	}
 	s.mu.Unlock()
-	return n, nil
+	return n, err
 }
 
 // Close makes later calls fail. It does not wait for running transactions.

@@ -19,7 +19,6 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -269,35 +268,40 @@ func mapError(err error) error {
 // DrainEvents passes stored events to fn in commit order and deletes them
 // once fn returns nil. One drain runs at a time across processes: the
 // others wait on an advisory lock.
-func (s *Store) DrainEvents(ctx context.Context, max int, fn func(context.Context, []conversation.Event) error) (int, error) {
+func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Context, []conversation.Event) (int, error)) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	var n int
+	var (
+		n     int
+		fnErr error
+	)
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, drainLock); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `DELETE FROM cc_events WHERE seq IN (SELECT seq FROM cc_events ORDER BY seq LIMIT $1) RETURNING `+sqlstore.EventCols, max)
+		rows, err := tx.Query(ctx, `SELECT `+sqlstore.EventCols+` FROM cc_events ORDER BY seq LIMIT $1`, limit)
 		if err != nil {
 			return err
 		}
 		events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (conversation.Event, error) { return sqlstore.ScanEvent(r) })
-		if err != nil {
+		if err != nil || len(events) == 0 {
 			return err
 		}
-		if len(events) == 0 {
+		n, fnErr = fn(ctx, events)
+		n = min(max(n, 0), len(events))
+		if n == 0 {
 			return nil
 		}
-		slices.SortFunc(events, func(a, b conversation.Event) int { return cmp.Compare(a.Seq, b.Seq) })
-		if err := fn(ctx, events); err != nil {
-			return err
+		seqs := make([]int64, n)
+		for i, e := range events[:n] {
+			seqs[i] = int64(e.Seq)
 		}
-		n = len(events)
-		return nil
+		_, err = tx.Exec(ctx, `DELETE FROM cc_events WHERE seq = ANY($1)`, seqs)
+		return err
 	})
 	if err != nil {
 		return 0, mapError(err)
 	}
-	return n, nil
+	return n, fnErr
 }

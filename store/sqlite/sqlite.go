@@ -14,8 +14,10 @@ package sqlite
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -24,6 +26,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -41,6 +45,9 @@ type Store struct {
 	w *sql.DB // the single writer
 	r *sql.DB // readers
 	q *sqlstore.Statements
+
+	drainMu sync.Mutex
+	holder  string // this Store's name in cc_drain_lock
 }
 
 var _ store.Store = (*Store)(nil)
@@ -79,7 +86,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite store: %w", err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
-	return &Store{w: w, r: r, q: sqlstore.NewStatements(sqlstore.Question)}, nil
+	var id [8]byte
+	_, _ = rand.Read(id[:])
+	return &Store{w: w, r: r, q: sqlstore.NewStatements(sqlstore.Question), holder: hex.EncodeToString(id[:])}, nil
 }
 
 // Close closes the database.
@@ -227,19 +236,36 @@ func mapError(err error) error {
 	return err
 }
 
-// DrainEvents passes stored events to fn in commit order and deletes them
-// once fn returns nil. It holds the write lock meanwhile, so one drain runs
-// at a time, across processes too.
-func (s *Store) DrainEvents(ctx context.Context, max int, fn func(context.Context, []conversation.Event) error) (int, error) {
+// drainLease is how long a process may publish events before another may
+// take over.
+const drainLease = time.Minute
+
+// DrainEvents passes stored events to fn in commit order and deletes those
+// fn published. One process drains at a time: it holds a lease in the
+// database (and one drain at a time runs per Store). The write lock is not
+// held while fn runs, so fn may call the engine.
+func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Context, []conversation.Event) (int, error)) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
+	s.drainMu.Lock()
+	defer s.drainMu.Unlock()
+	now := time.Now()
+	res, err := s.w.ExecContext(ctx, `INSERT INTO cc_drain_lock (id, holder, until) VALUES (1, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, until = excluded.until
+		WHERE cc_drain_lock.until < ? OR cc_drain_lock.holder = excluded.holder`,
+		s.holder, now.Add(drainLease).UnixMicro(), now.UnixMicro())
 	if err != nil {
 		return 0, mapError(err)
 	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	rows, err := tx.QueryContext(ctx, `SELECT `+sqlstore.EventCols+` FROM cc_events ORDER BY seq LIMIT ?`, max)
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return 0, err // another process is publishing
+	}
+	defer func() {
+		_, _ = s.w.ExecContext(context.WithoutCancel(ctx), `UPDATE cc_drain_lock SET until = 0 WHERE holder = ?`, s.holder)
+	}()
+
+	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlstore.EventCols+` FROM cc_events ORDER BY seq LIMIT ?`, limit)
 	if err != nil {
 		return 0, mapError(err)
 	}
@@ -253,20 +279,16 @@ func (s *Store) DrainEvents(ctx context.Context, max int, fn func(context.Contex
 		events = append(events, e)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := rows.Err(); err != nil || len(events) == 0 {
 		return 0, mapError(err)
 	}
-	if len(events) == 0 {
-		return 0, nil
+	n, fnErr := fn(ctx, events)
+	n = min(max(n, 0), len(events))
+	if n == 0 {
+		return 0, fnErr
 	}
-	if err := fn(ctx, events); err != nil {
-		return 0, err
+	if _, err := s.w.ExecContext(context.WithoutCancel(ctx), `DELETE FROM cc_events WHERE seq <= ?`, events[n-1].Seq); err != nil {
+		return 0, errors.Join(fnErr, mapError(err))
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM cc_events WHERE seq <= ?`, events[len(events)-1].Seq); err != nil {
-		return 0, mapError(err)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, mapError(err)
-	}
-	return len(events), nil
+	return n, fnErr
 }

@@ -428,13 +428,13 @@ func drainAll(t testing.TB, s store.Store, ws ticket.WorkspaceID) []conversation
 	t.Helper()
 	var out []conversation.Event
 	for {
-		n, err := s.DrainEvents(ctx(), 50, func(_ context.Context, evs []conversation.Event) error {
+		n, err := s.DrainEvents(ctx(), 50, func(_ context.Context, evs []conversation.Event) (int, error) {
 			for _, e := range evs {
 				if e.Workspace == ws {
 					out = append(out, normEvent(e))
 				}
 			}
-			return nil
+			return len(evs), nil
 		})
 		require.NoError(t, err)
 		if n == 0 {
@@ -463,27 +463,35 @@ func (h *harness) testEvents(t *testing.T) {
 		}))
 	}
 
-	// A failing publisher keeps the events.
+	// A failing publisher keeps the events it did not publish.
 	boom := errors.New("host down")
-	_, err := s.DrainEvents(ctx(), 10, func(context.Context, []conversation.Event) error { return boom })
+	n, err := s.DrainEvents(ctx(), 10, func(context.Context, []conversation.Event) (int, error) { return 0, boom })
 	assert.ErrorIs(t, err, boom)
+	assert.Zero(t, n)
+	n, err = s.DrainEvents(ctx(), 10, func(_ context.Context, evs []conversation.Event) (int, error) {
+		assert.Len(t, evs, 10)
+		return 3, boom
+	})
+	assert.ErrorIs(t, err, boom)
+	assert.Equal(t, 3, n, "the three published events are forgotten")
 
-	// max is respected.
-	n, err := s.DrainEvents(ctx(), 7, func(_ context.Context, evs []conversation.Event) error {
-		assert.LessOrEqual(t, len(evs), 7)
-		return nil
+	// The limit is respected.
+	n, err = s.DrainEvents(ctx(), 4, func(_ context.Context, evs []conversation.Event) (int, error) {
+		assert.LessOrEqual(t, len(evs), 4)
+		return len(evs), nil
 	})
 	require.NoError(t, err)
-	assert.Equal(t, 7, n)
+	assert.Equal(t, 4, n)
 
+	const gone = 7
 	got := drainAll(t, s, ws)
-	require.Len(t, got, len(want)-7)
+	require.Len(t, got, len(want)-gone)
 	var last uint64
 	for i, e := range got {
 		assert.Greater(t, e.Seq, last, "seq grows with commit order")
 		last = e.Seq
 		e.Seq = 0
-		assert.Equal(t, want[i+7], e, "event %d in commit order", i)
+		assert.Equal(t, want[i+gone], e, "event %d in commit order", i)
 	}
 	assert.Empty(t, drainAll(t, s, ws), "drained events are forgotten")
 }

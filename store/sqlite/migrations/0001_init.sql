@@ -132,3 +132,10 @@ CREATE TABLE cc_events (
 	team            TEXT   NOT NULL,
 	reason          TEXT   NOT NULL
 );
+
+-- One row: the process that publishes events now, until when.
+CREATE TABLE cc_drain_lock (
+	id     INTEGER PRIMARY KEY CHECK (id = 1),
+	holder TEXT    NOT NULL,
+	until  INTEGER NOT NULL
+);

@@ -1,0 +1,107 @@
+package contactcenter_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/telenet/contactcenter"
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store/memory"
+)
+
+// R17: a publisher that fails part-way through does not see the events it
+// published again; the rest follow, in order.
+func TestPublishFailurePartWay(t *testing.T) {
+	var calls atomic.Int32
+	var seen []conversation.EventType
+	eng, err := contactcenter.New(contactcenter.Config{Store: memory.New(), Publish: func(_ context.Context, e conversation.Event) error {
+		if calls.Add(1) == 2 {
+			return errors.New("webhook timeout")
+		}
+		seen = append(seen, e.Type)
+		return nil
+	}})
+	require.NoError(t, err)
+	require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	_, err = eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
+	require.NoError(t, err)
+	assert.Equal(t, []conversation.EventType{conversation.EventTicketOpened}, seen)
+	require.NoError(t, eng.PublishPending(bg))
+	assert.Equal(t, []conversation.EventType{conversation.EventTicketOpened, conversation.EventConversationOpened, conversation.EventMessageReceived}, seen,
+		"each event once, in order")
+}
+
+// R17: Publish may call the engine; the events of that call are published
+// too, after the ones before them.
+func TestPublishMayCallEngine(t *testing.T) {
+	f := newFixture(t)
+	var eng *contactcenter.Engine
+	var seen []conversation.EventType
+	var err error
+	eng, err = contactcenter.New(contactcenter.Config{Store: f.store, Now: f.clock.Now, Publish: func(ctx context.Context, e conversation.Event) error {
+		seen = append(seen, e.Type)
+		if e.Type == conversation.EventMessageReceived {
+			// An auto-assignment rule of the host's.
+			_, err := eng.Assign(ctx, e.Workspace, e.Conversation, "ana", "")
+			return err
+		}
+		return nil
+	}})
+	require.NoError(t, err)
+	require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, f.tr))
+	done := make(chan error)
+	go func() {
+		_, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Receive did not return: publishing waits for itself")
+	}
+	assert.Equal(t, []conversation.EventType{conversation.EventTicketOpened, conversation.EventConversationOpened,
+		conversation.EventMessageReceived, conversation.EventConversationAssigned}, seen)
+}
+
+// An engine without Publish leaves the events for an engine that publishes.
+func TestEngineWithoutPublishKeepsEvents(t *testing.T) {
+	s := memory.New()
+	down := errors.New("webhook down")
+	var seen []conversation.EventType
+	fail := true
+	main, err := contactcenter.New(contactcenter.Config{Store: s, Publish: func(_ context.Context, e conversation.Event) error {
+		if fail {
+			return down
+		}
+		seen = append(seen, e.Type)
+		return nil
+	}})
+	require.NoError(t, err)
+	worker, err := contactcenter.New(contactcenter.Config{Store: s})
+	require.NoError(t, err)
+	for _, eng := range []*contactcenter.Engine{main, worker} {
+		require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	}
+	_, err = main.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
+	require.NoError(t, err)
+	_, err = worker.PutAgent(bg, conversation.Agent{ID: "ana", Workspace: ws})
+	require.NoError(t, err)
+	_, err = worker.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u2", From: contactcenter.Sender{ExternalID: "c"}, Text: "again"})
+	require.NoError(t, err)
+
+	fail = false
+	require.NoError(t, main.PublishPending(bg))
+	assert.Equal(t, []conversation.EventType{conversation.EventTicketOpened, conversation.EventConversationOpened,
+		conversation.EventMessageReceived, conversation.EventMessageReceived}, seen)
+	n, err := s.DrainEvents(bg, 10, func(context.Context, []conversation.Event) (int, error) { return 0, nil })
+	require.NoError(t, err)
+	assert.Zero(t, n, "nothing left")
+}
