@@ -69,7 +69,8 @@ func (e *Engine) Reply(ctx context.Context, r Reply) (conversation.Message, erro
 	if err != nil {
 		return conversation.Message{}, err
 	}
-	return e.deliver(ctx, msg), nil
+	msg, _ = e.deliver(ctx, msg)
+	return msg, nil
 }
 
 // fits checks outbound content against a channel's capabilities (R13).

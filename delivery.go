@@ -12,7 +12,9 @@ import (
 
 // DeliverPending sends the outbound messages that are pending and due:
 // those whose first attempt failed temporarily, and those a stopped process
-// had stored but not sent (R18). It returns how many it tried.
+// had stored but not sent (R18). Messages of one conversation go out in the
+// order they were stored: one waits while an earlier one is pending. It
+// returns how many messages it tried to send.
 func (e *Engine) DeliverPending(ctx context.Context) (int, error) {
 	const batch = 100
 	tried := 0
@@ -26,18 +28,27 @@ func (e *Engine) DeliverPending(ctx context.Context) (int, error) {
 		if err != nil {
 			return tried, wrap("deliver pending", err)
 		}
+		progress := 0
 		for _, m := range due {
-			e.deliver(ctx, m)
+			if _, attempted := e.deliver(ctx, m); attempted {
+				progress++
+			}
 		}
-		tried += len(due)
-		if len(due) < batch || ctx.Err() != nil {
+		tried += progress
+		if err := ctx.Err(); err != nil {
+			return tried, wrap("deliver pending", err)
+		}
+		// Stop when nothing moved: what is left is not due, waits behind an
+		// earlier message, or belongs to channels this engine does not serve.
+		if progress == 0 {
 			return tried, nil
 		}
 	}
 }
 
-// Run delivers pending messages every interval until ctx ends. Hosts run it
-// in a goroutine; the commands also try each new message at once.
+// Run delivers pending messages every interval until ctx ends, and returns
+// ctx's error then. Hosts run it in a goroutine; the commands also try each
+// new message at once.
 func (e *Engine) Run(ctx context.Context, interval time.Duration) error {
 	if interval <= 0 {
 		interval = time.Second
@@ -50,20 +61,55 @@ func (e *Engine) Run(ctx context.Context, interval time.Duration) error {
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return wrap("run", ctx.Err())
 		case <-t.C:
 		}
 	}
 }
 
+// recordTimeout bounds the recording of a send's outcome, which runs even
+// when the caller's context has ended: the channel has already answered.
+const recordTimeout = 30 * time.Second
+
 // deliver makes one attempt to send the pending message m and records the
-// outcome. It returns the message as stored afterwards; failures are
-// recorded on the message, not returned.
-func (e *Engine) deliver(ctx context.Context, m conversation.Message) conversation.Message {
+// outcome; attempted reports whether it sent at all. It does not send m
+// while an earlier message of its conversation is pending, nor while
+// another attempt holds its claim. Once m is sent, the conversation's next
+// pending message that is due follows at once, so messages stored while m
+// was on its way are not left waiting. Failures are recorded on the
+// message, not returned.
+func (e *Engine) deliver(ctx context.Context, m conversation.Message) (conversation.Message, bool) {
+	out, attempted := e.deliverOne(ctx, m)
+	for next := out; next.Delivery == conversation.DeliverySent; {
+		var err error
+		if next, err = e.nextDue(ctx, next); err != nil {
+			return out, attempted
+		}
+		next, _ = e.deliverOne(ctx, next)
+	}
+	return out, attempted
+}
+
+// nextDue returns the pending message of m's conversation that is due
+// next; store.ErrNotFound if there is none.
+func (e *Engine) nextDue(ctx context.Context, m conversation.Message) (conversation.Message, error) {
+	var next conversation.Message
+	err := e.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		next, err = tx.FirstPending(ctx, m.Workspace, m.Conversation)
+		if err == nil && next.NextAttempt.After(e.now()) {
+			return store.ErrNotFound
+		}
+		return err
+	})
+	return next, err
+}
+
+func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) (out conversation.Message, attempted bool) {
 	b, err := e.channel(m.Workspace, m.Channel)
 	if err != nil {
 		e.log.WarnContext(ctx, "outbound message on a channel this engine does not serve", "message", m.ID, "channel", m.Channel)
-		return m
+		return m, false
 	}
 	var to string
 	claimed := false
@@ -77,6 +123,13 @@ func (e *Engine) deliver(ctx context.Context, m conversation.Message) conversati
 		now := e.now()
 		if m.Delivery != conversation.DeliveryPending || m.NextAttempt.After(now) {
 			return nil // sent, refused, or claimed by another attempt
+		}
+		first, err := tx.FirstPending(ctx, m.Workspace, m.Conversation)
+		if err != nil {
+			return err
+		}
+		if first.ID != m.ID {
+			return nil // an earlier message of the conversation goes first
 		}
 		c, err := tx.Conversation(ctx, m.Workspace, m.Conversation)
 		if err != nil {
@@ -94,18 +147,25 @@ func (e *Engine) deliver(ctx context.Context, m conversation.Message) conversati
 		if err != nil {
 			e.log.WarnContext(ctx, "claiming an outbound message failed", "message", m.ID, "err", err)
 		}
-		return m
+		return m, false
 	}
 
-	receipt, sendErr := b.transport.Send(ctx, outgoing(b.caps, &m, to))
-	err = e.update(ctx, "deliver", func(tx store.Tx) error {
-		cur, err := tx.Message(ctx, m.Workspace, m.ID)
+	// The send must end well within the claim, or another attempt may start.
+	sendCtx, cancel := context.WithTimeout(ctx, e.claimTimeout/2)
+	receipt, sendErr := b.transport.Send(sendCtx, outgoing(b.caps, &m, to))
+	cancel()
+
+	recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	claim := m
+	err = e.update(recCtx, "deliver", func(tx store.Tx) error {
+		cur, err := tx.Message(recCtx, claim.Workspace, claim.ID)
 		if err != nil {
 			return err
 		}
+		m = cur
 		if cur.Delivery != conversation.DeliveryPending {
-			m = cur
-			return nil
+			return nil // another attempt finished it
 		}
 		now := e.now()
 		var ch conversation.Change
@@ -114,6 +174,8 @@ func (e *Engine) deliver(ctx context.Context, m conversation.Message) conversati
 			ch, err = conversation.Sent(&cur, receipt.Ref, now)
 		case errors.Is(sendErr, channel.ErrRefused):
 			ch, err = conversation.Failed(&cur, sendErr.Error(), now)
+		case cur.Version != claim.Version:
+			return nil // our claim lapsed and another attempt holds it
 		default:
 			wait := e.backoff(cur.Attempts)
 			var ra *channel.RetryAfterError
@@ -126,7 +188,7 @@ func (e *Engine) deliver(ctx context.Context, m conversation.Message) conversati
 			return err
 		}
 		m = ch.Message
-		return commit(ctx, tx, &ch)
+		return commit(recCtx, tx, &ch)
 	})
 	if err != nil {
 		e.log.WarnContext(ctx, "recording a delivery failed; the message will be sent again", "message", m.ID, "err", err)
@@ -134,7 +196,7 @@ func (e *Engine) deliver(ctx context.Context, m conversation.Message) conversati
 	if sendErr != nil {
 		e.log.InfoContext(ctx, "sending a message failed", "message", m.ID, "delivery", m.Delivery, "err", sendErr)
 	}
-	return m
+	return m, true
 }
 
 // outgoing turns a stored message into what a transport sends. A voice note

@@ -131,6 +131,10 @@ type Tx interface {
 	// delivery is pending and due at or before now, the earliest due first,
 	// at most limit of them.
 	PendingMessages(ctx context.Context, now time.Time, limit int) ([]conversation.Message, error)
+	// FirstPending returns the oldest outbound message of a conversation
+	// whose delivery is pending, due or not: messages of one conversation
+	// are sent in the order they were stored.
+	FirstPending(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) (conversation.Message, error)
 
 	// Agent returns an agent by id.
 	Agent(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID) (conversation.Agent, error)

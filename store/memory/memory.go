@@ -683,6 +683,23 @@ func (t *tx) PendingMessages(ctx context.Context, now time.Time, limit int) ([]c
 	return out, nil
 }
 
+func (t *tx) FirstPending(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) (conversation.Message, error) {
+	if err := t.check(ctx, false); err != nil {
+		return conversation.Message{}, err
+	}
+	first := int32(-1)
+	for k := range t.s.pending.m {
+		pos, _ := t.s.msgIdx.get(k)
+		if m := t.s.msgs.at(pos); k.ws == ws && m.Conversation == id && (first < 0 || pos < first) {
+			first = pos
+		}
+	}
+	if first < 0 {
+		return conversation.Message{}, errNotFound
+	}
+	return cloneMessage(*t.s.msgs.at(first)), nil
+}
+
 // Agents and teams.
 
 func (t *tx) Agent(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID) (conversation.Agent, error) {

@@ -374,6 +374,19 @@ func (h *harness) testPendingMessages(t *testing.T) {
 		return ids
 	}
 	assert.Equal(t, []conversation.MessageID{"due1", "due2"}, pending(t0.Add(5*time.Minute), 100), "due ones, earliest first; inbound never")
+	first := func() conversation.MessageID {
+		var id conversation.MessageID
+		require.NoError(t, s.View(ctx(), func(tx store.Tx) error {
+			m, err := tx.FirstPending(ctx(), ws, cv.ID)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			id = m.ID
+			return err
+		}))
+		return id
+	}
+	assert.Equal(t, conversation.MessageID("late"), first(), "the first stored, due or not")
 	assert.Equal(t, []conversation.MessageID{"due1", "due2", "late"}, pending(t0.Add(10*time.Minute), 100))
 
 	done, err := conversation.Sent(&due1, "r1", t0.Add(5*time.Minute))
@@ -387,6 +400,10 @@ func (h *harness) testPendingMessages(t *testing.T) {
 		return tx.UpdateMessage(ctx(), failed.Message)
 	}))
 	assert.Equal(t, []conversation.MessageID{"late"}, pending(t0.Add(time.Hour), 100), "sent and failed messages are not pending")
+	gone, err := conversation.Sent(&late, "r3", t0.Add(time.Hour))
+	require.NoError(t, err)
+	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateMessage(ctx(), gone.Message) }))
+	assert.Empty(t, first(), "none pending")
 }
 
 func (h *harness) testAgentsAndTeams(t *testing.T) {

@@ -16,14 +16,49 @@ import (
 	"github.com/telenet/contactcenter/ticket"
 )
 
+// events records published events.
+type events struct {
+	mu  sync.Mutex
+	all []conversation.Event
+}
+
+func (r *events) publish(_ context.Context, e conversation.Event) error {
+	r.mu.Lock()
+	r.all = append(r.all, e)
+	r.mu.Unlock()
+	return nil
+}
+
+// count returns how many events of type typ about conversation id were
+// published.
+func (r *events) count(typ conversation.EventType, id conversation.ID) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.all {
+		if e.Type == typ && e.Conversation == id {
+			n++
+		}
+	}
+	return n
+}
+
 // engineOn returns an engine over s with a memory channel "ch" in ws.
 func engineOn(t testing.TB, s store.Store, ws ticket.WorkspaceID) (*contactcenter.Engine, *channel.MemoryTransport) {
 	t.Helper()
-	eng, err := contactcenter.New(contactcenter.Config{Store: s, MaxAttempts: 1000})
+	eng, _, tr := engineWithEvents(t, s, ws)
+	return eng, tr
+}
+
+// engineWithEvents is engineOn with the events it publishes recorded.
+func engineWithEvents(t testing.TB, s store.Store, ws ticket.WorkspaceID) (*contactcenter.Engine, *events, *channel.MemoryTransport) {
+	t.Helper()
+	rec := &events{}
+	eng, err := contactcenter.New(contactcenter.Config{Store: s, MaxAttempts: 1000, Publish: rec.publish})
 	require.NoError(t, err)
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
 	require.NoError(t, eng.AddChannel(channel.Channel{ID: "ch", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, tr))
-	return eng, tr
+	return eng, rec, tr
 }
 
 // together runs fns at the same time and waits for all of them.
@@ -86,7 +121,7 @@ func (h *harness) testConcurrentReplies(t *testing.T) {
 	s := h.store(t)
 	for i := range h.opts.Repeat {
 		ws := ticket.WorkspaceID(newWorkspace("replies"))
-		eng, tr := engineOn(t, s, ws)
+		eng, rec, tr := engineWithEvents(t, s, ws)
 		ctx := context.Background()
 		for _, id := range []conversation.AgentID{"ana", "bruno"} {
 			_, err := eng.PutAgent(ctx, conversation.Agent{ID: id, Workspace: ws, Name: string(id), Presence: conversation.Online})
@@ -106,7 +141,9 @@ func (h *harness) testConcurrentReplies(t *testing.T) {
 		require.NoError(t, errs[1], "run %d", i)
 		c, err := eng.Conversation(ctx, ws, r.Conversation.ID)
 		require.NoError(t, err)
-		assert.Contains(t, []conversation.AgentID{"ana", "bruno"}, c.Assignee, "run %d: exactly one assignee", i)
+		assert.Contains(t, []conversation.AgentID{"ana", "bruno"}, c.Assignee, "run %d: one of them is the assignee", i)
+		assert.Equal(t, 1, rec.count(conversation.EventConversationAssigned, c.ID), "run %d: assigned exactly once", i)
+		assert.Equal(t, int64(3), c.Version, "run %d: opened, then one change per reply", i)
 		ms, err := eng.Messages(ctx, ws, c.ID)
 		require.NoError(t, err)
 		require.Len(t, ms, 3, "run %d: both replies stored", i)

@@ -19,6 +19,7 @@ type Statements struct {
 	conversation, openConversation, latestConversation, ticketConversation      string
 	queue, createConversation, updateConversation                               string
 	message, messageByExt, messages, createMessage, updateMessage, pending      string
+	firstPending                                                                string
 	agent, createAgent, updateAgent, team, putTeam, appendEvent                 string
 }
 
@@ -53,6 +54,8 @@ func NewStatements(p Placeholders) *Statements {
 		updateMessage: `UPDATE cc_messages SET body = ?, attachments = ?, external_id = ?, delivery = ?, attempts = ?, next_attempt = ?, failure = ?, revisions = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
 		pending:       `SELECT ` + messageCols + ` FROM cc_messages WHERE delivery = 1 AND next_attempt <= ? ORDER BY next_attempt, created_at, id LIMIT ?`,
 
+		firstPending: `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND conversation_id = ? AND delivery = 1 ORDER BY seq LIMIT 1`,
+
 		agent:       `SELECT ` + agentCols + ` FROM cc_agents WHERE workspace = ? AND id = ?`,
 		createAgent: `INSERT INTO cc_agents (` + agentCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace, id) DO NOTHING`,
 		updateAgent: `UPDATE cc_agents SET name = ?, role = ?, presence = ?, teams = ?, capacity = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
@@ -65,7 +68,7 @@ func NewStatements(p Placeholders) *Statements {
 		&s.nextNumber, &s.ticket, &s.ticketByNumber, &s.openTickets, &s.createTicket, &s.updateTicket,
 		&s.conversation, &s.openConversation, &s.latestConversation, &s.ticketConversation,
 		&s.queue, &s.createConversation, &s.updateConversation,
-		&s.message, &s.messageByExt, &s.messages, &s.createMessage, &s.updateMessage, &s.pending,
+		&s.message, &s.messageByExt, &s.messages, &s.createMessage, &s.updateMessage, &s.pending, &s.firstPending,
 		&s.agent, &s.createAgent, &s.updateAgent, &s.team, &s.putTeam, &s.appendEvent,
 	} {
 		*q = Rebind(p, *q)

@@ -369,6 +369,11 @@ func (t *Tx) PendingMessages(ctx context.Context, now time.Time, limit int) ([]c
 	return queryAll(ctx, t.c, scanMessage, t.q.pending, micros(now), limitOrAll(limit))
 }
 
+// FirstPending implements store.Tx.
+func (t *Tx) FirstPending(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) (conversation.Message, error) {
+	return t.message(ctx, t.q.firstPending, ws, id)
+}
+
 // Agents and teams.
 
 func scanAgent(r Rows) (conversation.Agent, error) {

@@ -98,6 +98,7 @@ CREATE TABLE cc_messages (
 CREATE UNIQUE INDEX cc_messages_inbound_external ON cc_messages (workspace, channel, external_id) WHERE direction = 1 AND external_id <> '';
 CREATE INDEX cc_messages_by_conversation ON cc_messages (workspace, conversation_id, seq);
 CREATE INDEX cc_messages_pending ON cc_messages (next_attempt) WHERE delivery = 1;
+CREATE INDEX cc_messages_pending_by_conversation ON cc_messages (workspace, conversation_id, seq) WHERE delivery = 1;
 
 CREATE TABLE cc_agents (
 	workspace TEXT     NOT NULL,
