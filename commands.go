@@ -239,17 +239,48 @@ func (e *Engine) PutAgent(ctx context.Context, a conversation.Agent) (conversati
 	}
 	err := e.update(ctx, "put agent", func(tx store.Tx) error {
 		old, err := tx.Agent(ctx, a.Workspace, a.ID)
-		switch {
-		case err == nil:
-			a.Version = old.Version + 1
-		case errors.Is(err, store.ErrNotFound):
-			a.Version = 1
-		default:
+		isNew := errors.Is(err, store.ErrNotFound)
+		if err != nil && !isNew {
 			return err
 		}
-		return tx.PutAgent(ctx, a)
+		a.Version = old.Version + 1
+		if err := tx.PutAgent(ctx, a); err != nil {
+			return err
+		}
+		if ev, ok := conversation.PresenceChanged(&a, old.Presence, isNew, e.now()); ok {
+			return tx.AppendEvent(ctx, ev)
+		}
+		return nil
 	})
 	return a, err
+}
+
+// SetPresence sets an agent's presence and publishes the change (R17).
+func (e *Engine) SetPresence(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID, p conversation.Presence) (conversation.Agent, error) {
+	var out conversation.Agent
+	err := e.update(ctx, "set presence", func(tx store.Tx) error {
+		a, err := loadAgent(ctx, tx, ws, id)
+		if err != nil {
+			return err
+		}
+		old := a.Presence
+		a.Presence = p
+		if err := a.Validate(); err != nil {
+			return err
+		}
+		out = a
+		ev, changed := conversation.PresenceChanged(&a, old, false, e.now())
+		if !changed {
+			return nil
+		}
+		a.Version++
+		out = a
+		if err := tx.PutAgent(ctx, a); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, ev)
+	})
+	return out, err
 }
 
 // PutTeam creates a team or replaces one with the same id.

@@ -330,10 +330,12 @@ func TestAssignment(t *testing.T) {
 	require.Len(t, evs, 1)
 	assert.Equal(t, conversation.AgentID("ana"), evs[0].Previous)
 
+	before := f.conversation(t, c.ID)
 	got, err = f.eng.Assign(bg, ws, c.ID, "bruno", "")
 	require.NoError(t, err, "assigning to the assignee is a no-op")
 	assert.Empty(t, f.rec.take())
-	assert.Equal(t, int64(got.Version), f.conversation(t, c.ID).Version)
+	assert.Equal(t, before, got)
+	assert.Equal(t, before, f.conversation(t, c.ID))
 
 	f.clock.Advance(time.Minute)
 	got, err = f.eng.Unassign(bg, ws, c.ID, "bruno")
@@ -350,8 +352,9 @@ func TestAssignment(t *testing.T) {
 	assert.True(t, got.Waiting())
 	evs = f.rec.take()
 	require.Len(t, evs, 1)
-	assert.Equal(t, conversation.EventConversationUnassigned, evs[0].Type)
+	assert.Equal(t, conversation.EventConversationTransferred, evs[0].Type)
 	assert.Equal(t, conversation.TeamID("billing"), evs[0].Team)
+	assert.Equal(t, conversation.AgentID("ana"), evs[0].Previous)
 
 	_, err = f.eng.TransferToTeam(bg, ws, c.ID, "nope", "")
 	assert.ErrorIs(t, err, conversation.ErrTeamNotFound)
@@ -637,4 +640,36 @@ func TestErrorCode(t *testing.T) {
 	assert.ErrorIs(t, err, contactcenter.ErrCanceled)
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.False(t, errors.Is(err, contactcenter.ErrNotFound))
+}
+
+// R17: presence changes are published.
+func TestPresenceEvents(t *testing.T) {
+	f := newFixture(t)
+	a, err := f.eng.SetPresence(bg, ws, "ana", conversation.Away)
+	require.NoError(t, err)
+	assert.Equal(t, conversation.Away, a.Presence)
+	evs := f.rec.take()
+	require.Len(t, evs, 1)
+	assert.Equal(t, conversation.EventPresenceChanged, evs[0].Type)
+	assert.Equal(t, conversation.AgentID("ana"), evs[0].Agent)
+	assert.Equal(t, conversation.Away, evs[0].Presence)
+
+	_, err = f.eng.SetPresence(bg, ws, "ana", conversation.Away)
+	require.NoError(t, err)
+	assert.Empty(t, f.rec.take(), "no change, no event")
+
+	a.Presence = conversation.Offline
+	_, err = f.eng.PutAgent(bg, a)
+	require.NoError(t, err)
+	evs = f.rec.take()
+	require.Len(t, evs, 1, "PutAgent publishes a presence change too")
+	assert.Equal(t, conversation.Offline, evs[0].Presence)
+
+	_, err = f.eng.SetPresence(bg, ws, "zoe", conversation.Online)
+	assert.ErrorIs(t, err, conversation.ErrAgentNotFound)
+	_, err = f.eng.SetPresence(bg, ws, "ana", conversation.Presence(9))
+	assert.ErrorIs(t, err, conversation.ErrInvalid)
+	got, err := f.eng.Agent(bg, ws, "ana")
+	require.NoError(t, err)
+	assert.Equal(t, conversation.Offline, got.Presence, "unchanged by the refused calls")
 }

@@ -3,6 +3,7 @@ package conversation
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/telenet/contactcenter/ticket"
 )
@@ -79,6 +80,16 @@ func (a Agent) Validate() error {
 		return fmt.Errorf("%w: agent %q: negative capacity", ErrInvalid, a.ID)
 	}
 	return nil
+}
+
+// PresenceChanged returns the event that storing agent a publishes when
+// its presence was old (R17); ok is false when the presence did not change.
+// A new agent (isNew) publishes one unless it starts offline.
+func PresenceChanged(a *Agent, old Presence, isNew bool, now time.Time) (e Event, ok bool) {
+	if (isNew && a.Presence == Offline) || (!isNew && a.Presence == old) {
+		return Event{}, false
+	}
+	return Event{Type: EventPresenceChanged, Workspace: a.Workspace, At: now, Agent: a.ID, Presence: a.Presence}, true
 }
 
 // InTeam reports whether a belongs to team t.

@@ -26,6 +26,11 @@ const (
 	EventMessageSent EventType = "message.sent"
 	// EventMessageFailed: the channel definitely refused an outbound message.
 	EventMessageFailed EventType = "message.failed"
+	// EventPresenceChanged: an agent's presence changed; Agent names them.
+	EventPresenceChanged EventType = "agent.presence_changed"
+	// EventConversationTransferred: a conversation moved to a team's queue;
+	// Team names the team, Previous the assignee it left, if any.
+	EventConversationTransferred EventType = "conversation.transferred"
 )
 
 // Event is one stored change, published to the host after the change is
@@ -56,4 +61,6 @@ type Event struct {
 	Previous AgentID
 	Team     TeamID
 	Reason   CloseReason
+	// Presence is the agent's new presence, on presence events.
+	Presence Presence
 }

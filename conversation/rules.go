@@ -278,9 +278,9 @@ func Unassign(c *Conversation, by Actor, now time.Time) (Change, error) {
 	return ch, nil
 }
 
-// TransferToTeam applies R11's transfer to a team: the conversation leaves
-// its assignee, if any, and waits in the team's queue from now. The team
-// must belong to the conversation's workspace.
+// TransferToTeam applies R11's transfer to a team: the conversation is
+// unassigned, if it had an assignee, and waits in the team's queue from
+// now. The team must belong to the conversation's workspace.
 func TransferToTeam(c *Conversation, by Actor, to *Team, now time.Time) (Change, error) {
 	var ch Change
 	if err := checkManage(c, by); err != nil {
@@ -298,7 +298,7 @@ func TransferToTeam(c *Conversation, by Actor, to *Team, now time.Time) (Change,
 	cv.WaitingSince = now
 	cv.Version++
 	ch.setConversation(cv, Update)
-	ch.emit(EventConversationUnassigned, &cv, now, Event{Previous: c.Assignee, Team: to.ID})
+	ch.emit(EventConversationTransferred, &cv, now, Event{Previous: c.Assignee, Team: to.ID})
 	return ch, nil
 }
 

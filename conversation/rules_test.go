@@ -1043,7 +1043,7 @@ func TestTransferToTeam(t *testing.T) {
 			if !ch.Conversation.Waiting() {
 				t.Error("transferred conversation is not waiting")
 			}
-			wantEvents(t, &ch, cv.EventConversationUnassigned)
+			wantEvents(t, &ch, cv.EventConversationTransferred)
 			if e := ch.Events()[0]; e.Team != tt.to.ID || e.Previous != tt.conv.Assignee {
 				t.Errorf("event = %+v", e)
 			}

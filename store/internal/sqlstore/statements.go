@@ -61,7 +61,7 @@ func NewStatements(p Placeholders) *Statements {
 		updateAgent: `UPDATE cc_agents SET name = ?, role = ?, presence = ?, teams = ?, capacity = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
 		team:        `SELECT workspace, id, name FROM cc_teams WHERE workspace = ? AND id = ?`,
 		putTeam:     `INSERT INTO cc_teams (workspace, id, name) VALUES (?, ?, ?) ON CONFLICT (workspace, id) DO UPDATE SET name = excluded.name`,
-		appendEvent: `INSERT INTO cc_events (workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		appendEvent: `INSERT INTO cc_events (workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	}
 	for _, q := range []*string{
 		&s.contact, &s.contactByExt, &s.createContact, &s.createHandle, &s.updateContact,

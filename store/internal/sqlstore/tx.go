@@ -421,18 +421,18 @@ func (t *Tx) PutTeam(ctx context.Context, tm conversation.Team) error {
 // AppendEvent implements store.Tx.
 func (t *Tx) AppendEvent(ctx context.Context, e conversation.Event) error {
 	return t.exec(ctx, t.q.appendEvent, nil, e.Workspace, e.Type, micros(e.At), e.Conversation, e.Ticket, e.TicketNumber,
-		e.Message, e.Agent, e.Previous, e.Team, e.Reason)
+		e.Message, e.Agent, e.Previous, e.Team, e.Reason, e.Presence)
 }
 
 // EventCols are the columns ScanEvent reads, for the stores' drain
 // statements.
-const EventCols = `seq, workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason`
+const EventCols = `seq, workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence`
 
 // ScanEvent scans the EventCols of one row.
 func ScanEvent(r interface{ Scan(dest ...any) error }) (conversation.Event, error) {
 	var e conversation.Event
 	var at int64
-	err := r.Scan(&e.Seq, &e.Workspace, &e.Type, &at, &e.Conversation, &e.Ticket, &e.TicketNumber, &e.Message, &e.Agent, &e.Previous, &e.Team, &e.Reason)
+	err := r.Scan(&e.Seq, &e.Workspace, &e.Type, &at, &e.Conversation, &e.Ticket, &e.TicketNumber, &e.Message, &e.Agent, &e.Previous, &e.Team, &e.Reason, &e.Presence)
 	e.At = fromMicros(at)
 	return e, err
 }

@@ -131,5 +131,6 @@ CREATE TABLE cc_events (
 	agent           text   NOT NULL,
 	previous        text   NOT NULL,
 	team            text   NOT NULL,
-	reason          text   NOT NULL
+	reason          text   NOT NULL,
+	presence        smallint NOT NULL
 );

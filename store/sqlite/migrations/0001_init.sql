@@ -131,7 +131,8 @@ CREATE TABLE cc_events (
 	agent           TEXT   NOT NULL,
 	previous        TEXT   NOT NULL,
 	team            TEXT   NOT NULL,
-	reason          TEXT   NOT NULL
+	reason          TEXT   NOT NULL,
+	presence        INTEGER NOT NULL
 );
 
 -- One row: the process that publishes events now, until when.
