@@ -157,9 +157,15 @@ func newIDGenerator() func() string {
 }
 
 // AddChannel configures a channel and the transport it sends with (R1). A
-// channel that breaks a rule, or whose transport is missing, is refused now
-// rather than at its first message. Adding a channel again replaces it.
+// channel that breaks a rule, whose transport is missing, or whose account
+// the transport rejects (channel.AccountChecker) is refused now rather than
+// at its first message. Adding a channel again replaces it.
 func (e *Engine) AddChannel(c channel.Channel, t channel.Transport) error {
+	return e.AddChannelContext(context.Background(), c, t)
+}
+
+// AddChannelContext is AddChannel with a context for the account check.
+func (e *Engine) AddChannelContext(ctx context.Context, c channel.Channel, t channel.Transport) error {
 	if err := c.Validate(); err != nil {
 		return wrap("add channel", err)
 	}
@@ -169,6 +175,11 @@ func (e *Engine) AddChannel(c channel.Channel, t channel.Transport) error {
 	caps := t.Capabilities()
 	if !caps.Text {
 		return wrap("add channel", fmt.Errorf("%w: channel %q: transport cannot send text", channel.ErrInvalid, c.ID))
+	}
+	if ac, ok := t.(channel.AccountChecker); ok {
+		if err := ac.CheckAccount(ctx, c.Account); err != nil {
+			return wrap("add channel", fmt.Errorf("channel %q: account %q: %w", c.ID, c.Account, err))
+		}
 	}
 	e.mu.Lock()
 	e.channels[chanKey{c.Workspace, c.ID}] = &boundChannel{cfg: c, transport: t, caps: caps}
@@ -217,7 +228,7 @@ func pause(ctx context.Context, attempt int) error {
 	if attempt < 3 {
 		return ctx.Err()
 	}
-	d := time.Duration(rand.Int64N(int64(attempt) * int64(100*time.Microsecond)))
+	d := time.Duration(rand.Int64N(int64(min(attempt, 10)) * int64(time.Millisecond)))
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -46,8 +46,15 @@ func TestAddChannelValidates(t *testing.T) {
 	err = f.eng.AddChannel(channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{}))
 	assert.ErrorIs(t, err, channel.ErrInvalid, "a transport without text")
 
+	err = f.eng.AddChannel(channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "stolen-bot"},
+		channel.NewMemoryTransport(fullCaps, "support-bot", "sales-bot"))
+	assert.ErrorIs(t, err, channel.ErrInvalid, "an account the transport does not know")
+	assert.Contains(t, err.Error(), "stolen-bot")
+
 	_, err = f.eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "x", ExternalID: "1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	assert.ErrorIs(t, err, channel.ErrNotFound, "a refused channel is not configured")
+	require.NoError(t, f.eng.AddChannel(channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "sales-bot"},
+		channel.NewMemoryTransport(fullCaps, "support-bot", "sales-bot")))
 }
 
 // R9: the first message of a new contact opens a ticket and a waiting
@@ -422,6 +429,10 @@ func TestClose(t *testing.T) {
 	open, err := f.eng.OpenTickets(bg, ws, got.Contact)
 	require.NoError(t, err)
 	assert.Empty(t, open)
+	_, err = f.eng.OpenTickets(bg, ws, "nobody")
+	assert.ErrorIs(t, err, ticket.ErrContactNotFound)
+	_, err = f.eng.OpenTickets(bg, "globex", got.Contact)
+	assert.ErrorIs(t, err, ticket.ErrContactNotFound, "another workspace's contact")
 }
 
 // R17: events are published after they are stored, in order; events whose

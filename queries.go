@@ -70,7 +70,11 @@ func (e *Engine) Contact(ctx context.Context, ws ticket.WorkspaceID, id ticket.C
 // OpenTickets returns a contact's open tickets, by number.
 func (e *Engine) OpenTickets(ctx context.Context, ws ticket.WorkspaceID, contact ticket.ContactID) ([]ticket.Ticket, error) {
 	var ts []ticket.Ticket
-	err := e.view(ctx, "open tickets", func(tx store.Tx) (err error) {
+	err := e.view(ctx, "open tickets", func(tx store.Tx) error {
+		if _, err := tx.Contact(ctx, ws, contact); err != nil {
+			return notFoundAs(err, ticket.ErrContactNotFound, "contact", contact)
+		}
+		var err error
 		ts, err = tx.OpenTickets(ctx, ws, contact)
 		return err
 	})

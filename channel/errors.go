@@ -21,7 +21,7 @@ var (
 	// workspace.
 	ErrNotFound error = &codedError{"not_found", "channel not found"}
 	// ErrInvalid is returned for a channel configuration that breaks a rule
-	// (R1, R19): an empty id, an unknown kind, a missing account.
+	// (R1, R19): an empty id or kind, a missing or unknown account.
 	ErrInvalid error = &codedError{"invalid", "invalid channel configuration"}
 	// ErrUnsupported is returned when a channel cannot do what was asked:
 	// edit on a channel without edits, a file on a text-only channel.

@@ -12,7 +12,8 @@ import (
 // memory. It serves tests and offline examples: it records every send and
 // edit, and can be told to fail the next attempts.
 type MemoryTransport struct {
-	caps Capabilities
+	caps     Capabilities
+	accounts []string
 
 	mu       sync.Mutex
 	sent     []Outgoing
@@ -22,9 +23,19 @@ type MemoryTransport struct {
 	onSend   func(Outgoing)
 }
 
-// NewMemoryTransport returns a MemoryTransport that declares caps.
-func NewMemoryTransport(caps Capabilities) *MemoryTransport {
-	return &MemoryTransport{caps: caps, texts: make(map[string]string)}
+// NewMemoryTransport returns a MemoryTransport that declares caps. If
+// accounts are given, it accepts only those accounts (AccountChecker).
+func NewMemoryTransport(caps Capabilities, accounts ...string) *MemoryTransport {
+	return &MemoryTransport{caps: caps, texts: make(map[string]string), accounts: accounts}
+}
+
+// CheckAccount accepts any account when the transport was made without a
+// list of accounts, and only the listed ones otherwise.
+func (t *MemoryTransport) CheckAccount(_ context.Context, account string) error {
+	if len(t.accounts) == 0 || slices.Contains(t.accounts, account) {
+		return nil
+	}
+	return fmt.Errorf("%w: unknown account %q", ErrInvalid, account)
 }
 
 // OnSend sets a function called, outside the transport's lock, with every

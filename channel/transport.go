@@ -68,6 +68,16 @@ type Edit struct {
 	Text string
 }
 
+// AccountChecker is implemented by transports that can tell whether an
+// account is usable (a Telegram bot token that getMe accepts). The engine
+// checks a channel's account with it when the channel is configured, so a
+// wrong account is reported then rather than at the first message (R1).
+type AccountChecker interface {
+	// CheckAccount returns nil if the transport can send and receive with
+	// account, and an error wrapping ErrInvalid otherwise.
+	CheckAccount(ctx context.Context, account string) error
+}
+
 // Transport sends messages over one channel account.
 //
 // Send and Edit return nil when the channel accepted; an error wrapping

@@ -14,8 +14,8 @@ func (e *codedError) Code() string { return e.code }
 // Errors of the ticket contract. Test for them with errors.Is; the message of
 // a returned error names the object concerned.
 var (
-	// ErrNotFound is returned when a ticket or contact does not exist in the
-	// workspace asked about.
+	// ErrNotFound is returned when a ticket does not exist in the workspace
+	// asked about.
 	ErrNotFound error = &codedError{"not_found", "ticket not found"}
 	// ErrContactNotFound is returned when a contact does not exist in the
 	// workspace asked about.
