@@ -6,9 +6,12 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/postgres"
@@ -80,4 +83,31 @@ func open(t testing.TB, dsn string) *postgres.Store {
 func TestConformance(t *testing.T) {
 	dsn := freshSchema(t)
 	storetest.Run(t, func(t testing.TB) store.Store { return open(t, dsn) })
+}
+
+// Two processes opening a fresh database at once apply the migrations once.
+func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	dsn := freshSchema(t)
+	ctx := context.Background()
+	stores := make([]*postgres.Store, 4)
+	errs := make([]error, len(stores))
+	var wg sync.WaitGroup
+	for i := range stores {
+		wg.Go(func() { stores[i], errs[i] = postgres.Open(ctx, dsn) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		require.NoError(t, err)
+		defer stores[i].Close()
+	}
+	var versions int
+	require.NoError(t, stores[0].Pool().QueryRow(ctx, `SELECT count(*) FROM cc_schema_migrations`).Scan(&versions))
+	assert.Equal(t, 1, versions)
+	// Opening again applies nothing and works.
+	s := open(t, dsn)
+	defer s.Close()
+	require.NoError(t, s.View(ctx, func(tx store.Tx) error {
+		_, err := tx.Queue(ctx, "w", 0)
+		return err
+	}))
 }

@@ -1,0 +1,143 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/telenet/contactcenter"
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store/postgres"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+// Two engines, each with its own store (as two processes would have), on
+// one database: many contacts write at once, every update is delivered
+// twice, to both engines. Afterwards each contact has one open conversation
+// per channel, ticket numbers are unique and gapless per workspace, every
+// message is stored exactly once, and every event was published once.
+func TestSeveralInstances(t *testing.T) {
+	dsn := freshSchema(t)
+	ctx := context.Background()
+	const (
+		workspaces = 2
+		contacts   = 60 // per workspace
+		messages   = 8  // per contact
+	)
+	type published struct {
+		mu   sync.Mutex
+		seqs map[uint64]int
+	}
+	pub := &published{seqs: map[uint64]int{}}
+	engines := make([]*contactcenter.Engine, 2)
+	stores := make([]*postgres.Store, 2)
+	for i := range engines {
+		stores[i] = open(t, dsn)
+		t.Cleanup(func() { stores[i].Close() })
+		var err error
+		engines[i], err = contactcenter.New(contactcenter.Config{Store: stores[i], MaxAttempts: 200,
+			Publish: func(_ context.Context, e conversation.Event) error {
+				pub.mu.Lock()
+				pub.seqs[e.Seq]++
+				pub.mu.Unlock()
+				return nil
+			}})
+		require.NoError(t, err)
+		for w := range workspaces {
+			require.NoError(t, engines[i].AddChannel(channel.Channel{ID: "tg", Workspace: wsName(w), Kind: channel.KindMemory, Account: "bot"},
+				channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+		}
+	}
+
+	// Every (workspace, contact, message) is one update, delivered to both
+	// engines: each engine gets all updates, in its own shuffled order, from
+	// several goroutines, so first messages, duplicates and later messages
+	// of one contact race within and across engines.
+	type update struct{ w, c, m int }
+	var work []update
+	for w := range workspaces {
+		for c := range contacts {
+			for m := range messages {
+				work = append(work, update{w, c, m})
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*len(work))
+	const workers = 4 // per engine
+	for _, eng := range engines {
+		order := slices.Clone(work)
+		rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for k := range workers {
+			wg.Go(func() {
+				for i := k; i < len(order); i += workers {
+					u := order[i]
+					_, err := eng.Receive(ctx, contactcenter.Inbound{
+						Workspace: wsName(u.w), Channel: "tg", ExternalID: fmt.Sprintf("upd-%d-%d", u.c, u.m),
+						From: contactcenter.Sender{ExternalID: fmt.Sprint("chat-", u.c)}, Text: fmt.Sprintf("message %d", u.m),
+					})
+					if err != nil {
+						errs <- err
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for _, eng := range engines {
+		require.NoError(t, eng.PublishPending(ctx))
+	}
+
+	pool := stores[0].Pool()
+	for w := range workspaces {
+		ws := wsName(w)
+		var openConvs, perContactMax, msgs, distinctExt int
+		require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM cc_conversations WHERE workspace = $1 AND state = 1`, ws).Scan(&openConvs))
+		require.NoError(t, pool.QueryRow(ctx, `SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM cc_conversations WHERE workspace = $1 AND state = 1 GROUP BY contact_id) x`, ws).Scan(&perContactMax))
+		assert.Equal(t, contacts, openConvs, "%s: one open conversation per contact", ws)
+		assert.Equal(t, 1, perContactMax, ws)
+
+		require.NoError(t, pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT external_id) FROM cc_messages WHERE workspace = $1`, ws).Scan(&msgs, &distinctExt))
+		assert.Equal(t, contacts*messages, msgs, "%s: every message stored exactly once", ws)
+		assert.Equal(t, msgs, distinctExt, ws)
+
+		var tickets, minN, maxN, distinctN int
+		require.NoError(t, pool.QueryRow(ctx, `SELECT count(*), min(number), max(number), count(DISTINCT number) FROM cc_tickets WHERE workspace = $1`, ws).Scan(&tickets, &minN, &maxN, &distinctN))
+		assert.Equal(t, contacts, tickets, "%s: one ticket per contact", ws)
+		assert.Equal(t, tickets, distinctN, "%s: unique numbers", ws)
+		assert.Equal(t, 1, minN, ws)
+		assert.Equal(t, tickets, maxN, "%s: gapless numbers", ws)
+
+		var contactRows int
+		require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM cc_contacts WHERE workspace = $1`, ws).Scan(&contactRows))
+		assert.Equal(t, contacts, contactRows, "%s: one contact per sender", ws)
+	}
+
+	// Events: 3 for each first message (ticket, conversation, message), 1
+	// for each later one; each published exactly once.
+	wantEvents := workspaces * contacts * (3 + messages - 1)
+	pub.mu.Lock()
+	defer pub.mu.Unlock()
+	assert.Len(t, pub.seqs, wantEvents)
+	for seq, n := range pub.seqs {
+		if n != 1 {
+			t.Errorf("event %d published %d times", seq, n)
+		}
+	}
+	var left int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM cc_events`).Scan(&left))
+	assert.Zero(t, left, "no event left unpublished")
+}
+
+func wsName(w int) ticket.WorkspaceID { return ticket.WorkspaceID(fmt.Sprint("ws-", w)) }
