@@ -48,7 +48,7 @@ func NewStatements(p Placeholders) *Statements {
 		updateConversation: `UPDATE cc_conversations SET state = ?, priority = ?, assignee = ?, team = ?, waiting_since = ?, last_activity = ?, closed_at = ?, close_reason = ?, closed_by = ?, note_category = ?, note_summary = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
 
 		message:       `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND id = ?`,
-		messageByExt:  `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND channel = ? AND external_id = ? AND direction = 1`,
+		messageByExt:  `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND channel = ? AND external_id = ? AND direction = 1 AND external_id <> ''`,
 		messages:      `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND conversation_id = ? ORDER BY seq`,
 		createMessage: `INSERT INTO cc_messages (` + messageCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		updateMessage: `UPDATE cc_messages SET body = ?, attachments = ?, external_id = ?, delivery = ?, attempts = ?, next_attempt = ?, failure = ?, revisions = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,

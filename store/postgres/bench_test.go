@@ -1,0 +1,100 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/telenet/contactcenter"
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+)
+
+// BenchmarkInbound measures inbound messages to open conversations on
+// PostgreSQL with several concurrent writers (8 goroutines, each writing for
+// its own contacts), two ways in one run:
+//
+//   - engine: Engine.Receive, the whole command: idempotency check, contact
+//     and conversation lookups, the R9 decision, the writes, the commit and
+//     the publication of the event;
+//   - bare: the minimum a store must do for the same message, in one
+//     transaction: insert the message, update the conversation.
+//
+//	go test -run '^$' -bench Inbound -benchtime 20000x ./store/postgres/
+func BenchmarkInbound(b *testing.B) {
+	const writers, contactsPerWriter = 32, 4
+	dsn := freshSchema(b)
+	ctx := context.Background()
+	s := open(b, dsn+"&pool_max_conns=32")
+	defer s.Close()
+	eng, err := contactcenter.New(contactcenter.Config{Store: s,
+		Publish: func(context.Context, conversation.Event) error { return nil }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := eng.AddChannel(channel.Channel{ID: "tg", Workspace: "bench", Kind: channel.KindMemory, Account: "bot"},
+		channel.NewMemoryTransport(channel.Capabilities{Text: true})); err != nil {
+		b.Fatal(err)
+	}
+	// One open conversation per contact.
+	convs := make([]conversation.ID, writers*contactsPerWriter)
+	for i := range convs {
+		r, err := eng.Receive(ctx, contactcenter.Inbound{Workspace: "bench", Channel: "tg", ExternalID: fmt.Sprint("first-", i),
+			From: contactcenter.Sender{ExternalID: fmt.Sprint("chat-", i)}, Text: "hello"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		convs[i] = r.Conversation.ID
+	}
+
+	var run atomic.Int64 // makes external ids unique across sub-benchmark runs
+	parallel := func(b *testing.B, send func(contact int, ext string) error) {
+		prefix := fmt.Sprint("r", run.Add(1), "-")
+		var writer atomic.Int64
+		b.SetParallelism((writers + 1) / 2) // GOMAXPROCS 2 on this machine: 8 writers
+		start := time.Now()
+		b.RunParallel(func(pb *testing.PB) {
+			w := int(writer.Add(1) - 1)
+			for i := 0; pb.Next(); i++ {
+				contact := (w%writers)*contactsPerWriter + i%contactsPerWriter
+				if err := send(contact, fmt.Sprint(prefix, w, "-", i)); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+	}
+
+	b.Run("engine", func(b *testing.B) {
+		parallel(b, func(contact int, ext string) error {
+			_, err := eng.Receive(ctx, contactcenter.Inbound{Workspace: "bench", Channel: "tg", ExternalID: ext,
+				From: contactcenter.Sender{ExternalID: fmt.Sprint("chat-", contact)}, Text: "one more message"})
+			return err
+		})
+	})
+	b.Run("bare", func(b *testing.B) {
+		pool := s.Pool()
+		parallel(b, func(contact int, ext string) error {
+			tx, err := pool.Begin(ctx)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback(ctx)
+			now := time.Now().UnixMicro()
+			if _, err := tx.Exec(ctx, `INSERT INTO cc_messages (workspace, id, conversation_id, ticket_id, channel, direction, author_kind, author_agent,
+				kind, body, attachments, external_id, created_at, delivery, attempts, next_attempt, failure, revisions, version)
+				VALUES ('bench', $1, $2, '', 'tg', 1, 1, '', 1, 'one more message', '', $1, $3, 0, 0, 0, '', '', 1)`,
+				"bare-"+ext, convs[contact], now); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE cc_conversations SET last_activity = $1, version = version + 1 WHERE workspace = 'bench' AND id = $2`,
+				now, convs[contact]); err != nil {
+				return err
+			}
+			return tx.Commit(ctx)
+		})
+	})
+}
