@@ -76,8 +76,9 @@ type Engine struct {
 	channels map[chanKey]*boundChannel
 
 	publishFn func(context.Context, []conversation.Event) (int, error)
-	pubMu     sync.Mutex
-	pubDirty  atomic.Bool
+	pubMu      sync.Mutex
+	pubDirty   atomic.Bool
+	pubRunning atomic.Bool
 }
 
 type chanKey struct {
@@ -282,35 +283,68 @@ func commit(ctx context.Context, tx store.Tx, ch *conversation.Change) error {
 // publishBatch is the number of events passed to the store's drain at once.
 const publishBatch = 256
 
-// publishEvents publishes stored events until none is left. Commands call
-// it after they commit. One goroutine of the engine drains at a time; a
-// command that finds another draining leaves its events to it, so
-// publishing never waits for itself (Publish may call the engine) and,
-// under load, one drain carries the events of many commands.
+// inlineDrains bounds the drains a command makes before it leaves the rest
+// to the background publisher.
+const inlineDrains = 3
+
+// publishPace is how long the background publisher lets events gather
+// between drains while commands keep committing.
+const publishPace = 2 * time.Millisecond
+
+// publishEvents publishes the stored events. Commands call it after they
+// commit. When no drain is running, the command drains at once, so a
+// command that runs alone returns after its events are published. When one
+// is running, the command leaves its events to it; and when commands keep
+// committing while a drain runs, a background goroutine takes over and,
+// while the load lasts, drains at a pace, carrying the events of many
+// commands in each drain.
+// Publishing never waits for itself, so Publish may call the engine.
 func (e *Engine) publishEvents(ctx context.Context) error {
 	if e.publish == nil {
 		return nil
 	}
-	ctx = context.WithoutCancel(ctx)
 	e.pubDirty.Store(true)
+	if e.pubRunning.Load() || !e.pubMu.TryLock() {
+		return nil
+	}
+	var err error
+	// A few rounds catch what was stored meanwhile, such as the changes
+	// Publish itself made through the engine.
+	for round := 0; err == nil && round < inlineDrains && e.pubDirty.Swap(false); round++ {
+		err = e.drain(context.WithoutCancel(ctx))
+	}
+	e.pubMu.Unlock()
+	if err != nil {
+		e.pubDirty.Store(true)
+		e.log.WarnContext(ctx, "publishing events failed; they stay stored and are published later", "err", err)
+		return err
+	}
+	if e.pubDirty.Load() && e.pubRunning.CompareAndSwap(false, true) {
+		go e.publishLoop()
+	}
+	return nil
+}
+
+// publishLoop drains at a pace while commands keep storing events.
+func (e *Engine) publishLoop() {
+	ctx := context.Background()
 	for {
-		if !e.pubMu.TryLock() {
-			return nil
+		for e.pubDirty.Load() {
+			time.Sleep(publishPace)
+			e.pubMu.Lock()
+			e.pubDirty.Store(false)
+			err := e.drain(ctx)
+			e.pubMu.Unlock()
+			if err != nil {
+				e.log.WarnContext(ctx, "publishing events failed; they stay stored and are published later", "err", err)
+				return
+			}
 		}
-		var err error
-		for err == nil && e.pubDirty.Swap(false) {
-			err = e.drain(ctx)
-		}
-		if err != nil {
-			e.pubDirty.Store(true)
-		}
-		e.pubMu.Unlock()
-		if err != nil {
-			e.log.WarnContext(ctx, "publishing events failed; they stay stored and are published later", "err", err)
-			return err
-		}
-		if !e.pubDirty.Load() {
-			return nil
+		e.pubRunning.Store(false)
+		// A command may have stored events after the last check and seen
+		// this loop still running: look once more.
+		if !e.pubDirty.Load() || !e.pubRunning.CompareAndSwap(false, true) {
+			return
 		}
 	}
 }

@@ -106,33 +106,29 @@ func (r *receiveOp) run(tx store.Tx) error {
 	r.res = Received{}
 	now := r.e.now()
 
-	dup, err := tx.MessageByExternalID(ctx, ws, in.Channel, in.ExternalID)
-	switch {
-	case err == nil:
+	found, err := r.lookup(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if found.HasDuplicate {
 		r.res.Duplicate = true
-		r.res.Message = dup
-		if r.res.Conversation, err = tx.Conversation(ctx, ws, dup.Conversation); err != nil {
+		r.res.Message = found.Duplicate
+		if r.res.Conversation, err = tx.Conversation(ctx, ws, found.Duplicate.Conversation); err != nil {
 			return err
 		}
 		r.res.Contact, err = tx.Contact(ctx, ws, r.res.Conversation.Contact)
 		return err
-	case !errors.Is(err, store.ErrNotFound):
-		return err
 	}
 
-	contact, err := r.contact(ctx, tx, now)
+	contact, err := r.contact(ctx, tx, found, now)
 	if err != nil {
 		return err
 	}
 	st := &r.state
 	*st = conversation.InboundState{}
-	st.Open, err = tx.OpenConversation(ctx, ws, in.Channel, contact.ID)
-	switch {
-	case err == nil:
-		st.HasOpen = true
-	case !errors.Is(err, store.ErrNotFound):
-		return err
-	default:
+	if found.HasOpen {
+		st.Open, st.HasOpen = found.Open, true
+	} else {
 		st.Latest, err = tx.LatestConversation(ctx, ws, in.Channel, contact.ID)
 		switch {
 		case err == nil:
@@ -179,13 +175,39 @@ func (r *receiveOp) run(tx store.Tx) error {
 	return nil
 }
 
+// lookup makes the reads every inbound message starts with: a stored
+// duplicate, the contact, their open conversation on the channel.
+func (r *receiveOp) lookup(ctx context.Context, tx store.Tx) (f store.InboundRecords, err error) {
+	in := r.in
+	if l, ok := tx.(store.InboundLookup); ok {
+		return l.LookupInbound(ctx, in.Workspace, in.Channel, in.ExternalID, in.From.ExternalID)
+	}
+	if f.Duplicate, err = tx.MessageByExternalID(ctx, in.Workspace, in.Channel, in.ExternalID); err == nil {
+		f.HasDuplicate = true
+		return f, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return f, err
+	}
+	if f.Contact, err = tx.ContactByExternalID(ctx, in.Workspace, in.Channel, in.From.ExternalID); errors.Is(err, store.ErrNotFound) {
+		return f, nil
+	} else if err != nil {
+		return f, err
+	}
+	f.HasContact = true
+	if f.Open, err = tx.OpenConversation(ctx, in.Workspace, in.Channel, f.Contact.ID); errors.Is(err, store.ErrNotFound) {
+		return f, nil
+	}
+	f.HasOpen = err == nil
+	return f, err
+}
+
 // contact returns the sender's contact, creating it on their first message
 // and keeping their name and language current.
-func (r *receiveOp) contact(ctx context.Context, tx store.Tx, now time.Time) (ticket.Contact, error) {
+func (r *receiveOp) contact(ctx context.Context, tx store.Tx, found store.InboundRecords, now time.Time) (ticket.Contact, error) {
 	in := r.in
-	c, err := tx.ContactByExternalID(ctx, in.Workspace, in.Channel, in.From.ExternalID)
+	c := found.Contact
 	switch {
-	case err == nil:
+	case found.HasContact:
 		if (in.From.Name == "" || in.From.Name == c.Name) && (in.From.Language == "" || in.From.Language == c.Language) {
 			return c, nil
 		}
@@ -197,10 +219,8 @@ func (r *receiveOp) contact(ctx context.Context, tx store.Tx, now time.Time) (ti
 		}
 		c.Version++
 		return c, tx.UpdateContact(ctx, c)
-	case !errors.Is(err, store.ErrNotFound):
-		return c, err
 	}
-	c, err = ticket.NewContact(ticket.ContactID(r.e.newID()), in.Workspace, in.From.Name, in.From.Language, now)
+	c, err := ticket.NewContact(ticket.ContactID(r.e.newID()), in.Workspace, in.From.Name, in.From.Language, now)
 	if err != nil {
 		return c, err
 	}

@@ -60,6 +60,28 @@ type Store interface {
 	Close() error
 }
 
+// InboundLookup is an optional capability of a Tx: the reads that start
+// every inbound message, made at once. A store whose reads cost a round
+// trip each (the SQL stores) implements it; the engine makes the reads one
+// by one where a Tx does not.
+type InboundLookup interface {
+	// LookupInbound returns, for a message that channel ch delivered with
+	// messageID from the contact it knows as contactID: the message if it
+	// was stored before, the contact, and the contact's open conversation
+	// on ch, each with whether it was found.
+	LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (InboundRecords, error)
+}
+
+// InboundRecords is what LookupInbound found.
+type InboundRecords struct {
+	Duplicate    conversation.Message
+	HasDuplicate bool
+	Contact      ticket.Contact
+	HasContact   bool
+	Open         conversation.Conversation
+	HasOpen      bool
+}
+
 // Tx is a transaction. Lookups answer ErrNotFound when nothing matches;
 // every key includes the workspace, so nothing crosses workspaces.
 type Tx interface {

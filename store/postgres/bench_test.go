@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,18 +20,22 @@ import (
 //   - engine: Engine.Receive, the whole command: idempotency check, contact
 //     and conversation lookups, the R9 decision, the writes, the commit and
 //     the publication of the event;
+//
 //   - bare: the minimum a store must do for the same message, in one
 //     transaction: insert the message, update the conversation.
 //
-//	go test -run '^$' -bench Inbound -benchtime 20000x ./store/postgres/
+//     go test -run '^$' -bench Inbound -benchtime 20000x ./store/postgres/
 func BenchmarkInbound(b *testing.B) {
-	const writers, contactsPerWriter = 32, 4
+	const writers, contactsPerWriter = 8, 16
 	dsn := freshSchema(b)
 	ctx := context.Background()
 	s := open(b, dsn+"&pool_max_conns=32")
 	defer s.Close()
-	eng, err := contactcenter.New(contactcenter.Config{Store: s,
-		Publish: func(context.Context, conversation.Event) error { return nil }})
+	publish := func(context.Context, conversation.Event) error { return nil }
+	if os.Getenv("NOPUB") != "" {
+		publish = nil
+	}
+	eng, err := contactcenter.New(contactcenter.Config{Store: s, Publish: publish})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,6 +52,11 @@ func BenchmarkInbound(b *testing.B) {
 			b.Fatal(err)
 		}
 		convs[i] = r.Conversation.ID
+	}
+
+	// Statistics, as a database in service has them.
+	if _, err := s.Pool().Exec(ctx, "ANALYZE"); err != nil {
+		b.Fatal(err)
 	}
 
 	var run atomic.Int64 // makes external ids unique across sub-benchmark runs
@@ -75,26 +85,50 @@ func BenchmarkInbound(b *testing.B) {
 			return err
 		})
 	})
-	b.Run("bare", func(b *testing.B) {
-		pool := s.Pool()
-		parallel(b, func(contact int, ext string) error {
-			tx, err := pool.Begin(ctx)
-			if err != nil {
-				return err
-			}
-			defer tx.Rollback(ctx)
-			now := time.Now().UnixMicro()
-			if _, err := tx.Exec(ctx, `INSERT INTO cc_messages (workspace, id, conversation_id, ticket_id, channel, direction, author_kind, author_agent,
-				kind, body, attachments, external_id, created_at, delivery, attempts, next_attempt, failure, revisions, version)
-				VALUES ('bench', $1, $2, '', 'tg', 1, 1, '', 1, 'one more message', '', $1, $3, 0, 0, 0, '', '', 1)`,
-				"bare-"+ext, convs[contact], now); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE cc_conversations SET last_activity = $1, version = version + 1 WHERE workspace = 'bench' AND id = $2`,
-				now, convs[contact]); err != nil {
-				return err
-			}
-			return tx.Commit(ctx)
-		})
-	})
+	// The bare transaction, and the same with each further step the engine
+	// takes, to show what costs what.
+	const insertMessage = `INSERT INTO cc_messages (workspace, id, conversation_id, ticket_id, channel, direction, author_kind, author_agent,
+		kind, body, attachments, external_id, created_at, delivery, attempts, next_attempt, failure, revisions, version)
+		VALUES ('bench', $1, $2, '', 'tg', 1, 1, '', 1, 'one more message', '', $1, $3, 0, 0, 0, '', '', 1)`
+	const updateConversation = `UPDATE cc_conversations SET last_activity = $1, version = version + 1 WHERE workspace = 'bench' AND id = $2`
+	const lookup = `SELECT c.id, o.id, o.version FROM cc_contact_handles h JOIN cc_contacts c ON c.workspace = h.workspace AND c.id = h.contact_id
+		LEFT JOIN cc_conversations o ON o.workspace = h.workspace AND o.channel = h.channel AND o.contact_external_id = h.external_id AND o.state = 1
+		WHERE h.workspace = 'bench' AND h.channel = 'tg' AND h.external_id = $1`
+	const insertEvent = `INSERT INTO cc_events (workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence)
+		VALUES ('bench', 'message.received', $1, $2, '', 0, $3, '', '', '', '', 0)`
+	bare := func(withLookup, withEvent bool) func(b *testing.B) {
+		return func(b *testing.B) {
+			pool := s.Pool()
+			parallel(b, func(contact int, ext string) error {
+				tx, err := pool.Begin(ctx)
+				if err != nil {
+					return err
+				}
+				defer tx.Rollback(ctx)
+				now := time.Now().UnixMicro()
+				if withLookup {
+					var cid, oid string
+					var v int64
+					if err := tx.QueryRow(ctx, lookup, fmt.Sprint("chat-", contact)).Scan(&cid, &oid, &v); err != nil {
+						return err
+					}
+				}
+				if _, err := tx.Exec(ctx, insertMessage, "bare-"+ext, convs[contact], now); err != nil {
+					return err
+				}
+				if _, err := tx.Exec(ctx, updateConversation, now, convs[contact]); err != nil {
+					return err
+				}
+				if withEvent {
+					if _, err := tx.Exec(ctx, insertEvent, now, convs[contact], "bare-"+ext); err != nil {
+						return err
+					}
+				}
+				return tx.Commit(ctx)
+			})
+		}
+	}
+	b.Run("bare", bare(false, false))
+	b.Run("bare+lookup", bare(true, false))
+	b.Run("bare+lookup+event", bare(true, true))
 }

@@ -7,8 +7,10 @@
 // store.ErrConflict instead of overwriting each other, and unique indexes
 // (a contact's external id, one open conversation per contact and channel
 // and per ticket, an inbound message's external id) answer
-// store.ErrDuplicate. A transaction's writes are sent in one pipelined batch
-// before its next read or its commit, which saves round trips.
+// store.ErrDuplicate. A transaction saves round trips: BEGIN goes out with
+// its first statement, and its writes go out in one pipelined batch with
+// its next read or with COMMIT; the reads that start every inbound message
+// are one statement.
 //
 // Ticket numbers come from a counter row per workspace that is updated in
 // the creating transaction: numbers of committed tickets are unique and
@@ -152,102 +154,160 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 
 // Update runs fn in a read-write transaction.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
-	return s.run(ctx, pgx.TxOptions{}, true, fn)
+	return s.run(ctx, "BEGIN", true, fn)
 }
 
 // View runs fn in a read-only transaction that sees one snapshot.
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
-	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, false, fn)
+	return s.run(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", false, fn)
 }
 
-func (s *Store) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(store.Tx) error) (err error) {
+func (s *Store) run(ctx context.Context, begin string, write bool, fn func(store.Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	tx, err := s.pool.BeginTx(ctx, opts)
+	pc, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return mapError(err)
 	}
-	c := &conn{tx: tx}
+	c := &conn{pc: pc, begin: begin}
 	t := sqlstore.NewTx(c, s.q, write)
 	committed := false
 	defer func() {
 		t.End()
 		if !committed {
-			_ = tx.Rollback(context.WithoutCancel(ctx))
+			c.rollback(ctx)
 		}
+		// A connection left inside a transaction is destroyed, not reused.
+		pc.Release()
 	}()
 	if err := fn(t); err != nil {
-		return err
-	}
-	if err := c.flush(ctx); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return mapError(err)
+	if err := c.commit(ctx); err != nil {
+		return err
 	}
 	committed = true
 	return nil
 }
 
-// conn is a transaction's connection: writes wait in a batch that is sent
-// before the next read or the commit.
+// conn is a transaction's connection. It saves round trips: BEGIN goes out
+// with the first statement, and writes wait and go out with the next read
+// or with COMMIT. A write
+// that must affect a row fails on the server when it does not (cc_conflict),
+// so that a COMMIT sent in the same round trip is never reached.
 type conn struct {
-	tx      pgx.Tx
-	batch   pgx.Batch
-	expects []func(int64) error
+	pc     *pgxpool.Conn
+	begin  string
+	begun  bool
+	writes []queued
+	err    error // a failure seen when closing a batch; the transaction is lost
+}
+
+type queued struct {
+	sql  string
+	args []any
+}
+
+// send sends BEGIN (the first time), the waiting writes and then tail, in
+// one batch; it returns the results positioned at tail's first statement.
+func (c *conn) send(ctx context.Context, tail ...queued) (pgx.BatchResults, error) {
+	if c.err != nil {
+		return nil, c.err
+	}
+	var b pgx.Batch
+	if !c.begun {
+		b.Queue(c.begin)
+	}
+	for _, w := range c.writes {
+		b.Queue(w.sql, w.args...)
+	}
+	for _, q := range tail {
+		b.Queue(q.sql, q.args...)
+	}
+	skip := len(c.writes)
+	if !c.begun {
+		skip++
+	}
+	c.begun = true
+	c.writes = c.writes[:0]
+	br := c.pc.SendBatch(ctx, &b)
+	for range skip {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return nil, mapError(err)
+		}
+	}
+	return br, nil
 }
 
 func (c *conn) Query(ctx context.Context, sql string, args ...any) (sqlstore.Rows, error) {
-	if err := c.flush(ctx); err != nil {
+	br, err := c.send(ctx, queued{sql, args})
+	if err != nil {
 		return nil, err
 	}
-	rows, err := c.tx.Query(ctx, sql, args...)
+	rows, err := br.Query()
 	if err != nil {
+		_ = br.Close()
 		return nil, mapError(err)
 	}
-	return errRows{rows}, nil
+	return &batchRows{Rows: rows, br: br, c: c}, nil
 }
 
 func (c *conn) Exec(_ context.Context, sql string, expect func(int64) error, args ...any) error {
-	c.batch.Queue(sql, args...)
-	c.expects = append(c.expects, expect)
+	if expect != nil {
+		sql = `WITH w AS (` + sql + ` RETURNING 1) SELECT CASE WHEN count(*) = 1 THEN 1 ELSE cc_conflict() END FROM w`
+	}
+	c.writes = append(c.writes, queued{sql, args})
 	return nil
 }
 
-func (c *conn) flush(ctx context.Context) error {
-	if len(c.expects) == 0 {
-		return nil
+// commit sends the waiting writes and COMMIT in one round trip.
+func (c *conn) commit(ctx context.Context) error {
+	if !c.begun && len(c.writes) == 0 {
+		return c.err
 	}
-	br := c.tx.SendBatch(ctx, &c.batch)
-	var err error
-	for _, expect := range c.expects {
-		tag, e := br.Exec()
-		if e != nil {
-			err = mapError(e)
-			break
-		}
-		if expect != nil {
-			if err = expect(tag.RowsAffected()); err != nil {
-				break
-			}
-		}
+	br, err := c.send(ctx, queued{sql: "COMMIT"})
+	if err != nil {
+		return err
 	}
-	if e := br.Close(); err == nil && e != nil {
-		err = mapError(e)
+	_, err = br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
 	}
-	c.batch = pgx.Batch{}
-	c.expects = c.expects[:0]
-	return err
+	if err != nil {
+		return mapError(err)
+	}
+	c.begun = false
+	return nil
 }
 
-// errRows maps the errors of pgx rows.
-type errRows struct{ pgx.Rows }
+func (c *conn) rollback(ctx context.Context) {
+	if c.begun {
+		_, _ = c.pc.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		c.begun = false
+	}
+}
 
-func (r errRows) Err() error { return mapError(r.Rows.Err()) }
+// batchRows are the rows of a read sent in a batch; closing them closes
+// the batch, and a failure then marks the transaction lost.
+type batchRows struct {
+	pgx.Rows
+	br pgx.BatchResults
+	c  *conn
+}
+
+func (r *batchRows) Err() error { return mapError(r.Rows.Err()) }
+
+func (r *batchRows) Close() {
+	r.Rows.Close()
+	if err := r.br.Close(); err != nil && r.c.err == nil {
+		r.c.err = mapError(err)
+	}
+}
 
 // mapError turns PostgreSQL's unique violations into store.ErrDuplicate and
 // its serialisation failures and deadlocks into store.ErrConflict.
@@ -259,49 +319,62 @@ func mapError(err error) error {
 	switch pg.Code {
 	case "23505": // unique_violation
 		return fmt.Errorf("%s: %w", pg.ConstraintName, store.ErrDuplicate)
-	case "40001", "40P01": // serialization_failure, deadlock_detected
+	case "40001", "40P01", "CC001": // serialization_failure, deadlock_detected, cc_conflict()
 		return fmt.Errorf("%s: %w", pg.Message, store.ErrConflict)
 	}
 	return err
 }
 
-// DrainEvents passes stored events to fn in commit order and deletes them
-// once fn returns nil. One drain runs at a time across processes: the
-// others wait on an advisory lock.
+// DrainEvents passes stored events to fn in commit order and deletes those
+// fn published. One drain runs at a time across processes: the others wait
+// on an advisory lock. It takes two round trips: BEGIN, the lock and the
+// read; then the deletion and COMMIT.
 func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Context, []conversation.Event) (int, error)) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	var (
-		n     int
-		fnErr error
-	)
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, drainLock); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT `+sqlstore.EventCols+` FROM cc_events ORDER BY seq LIMIT $1`, limit)
-		if err != nil {
-			return err
-		}
-		events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (conversation.Event, error) { return sqlstore.ScanEvent(r) })
-		if err != nil || len(events) == 0 {
-			return err
-		}
-		n, fnErr = fn(ctx, events)
-		n = min(max(n, 0), len(events))
-		if n == 0 {
-			return nil
-		}
-		seqs := make([]int64, n)
-		for i, e := range events[:n] {
-			seqs[i] = int64(e.Seq)
-		}
-		_, err = tx.Exec(ctx, `DELETE FROM cc_events WHERE seq = ANY($1)`, seqs)
-		return err
-	})
+	pc, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return 0, mapError(err)
+	}
+	c := &conn{pc: pc, begin: "BEGIN"}
+	defer func() {
+		c.rollback(ctx)
+		pc.Release()
+	}()
+	_ = c.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, nil, drainLock)
+	rows, err := c.Query(ctx, `SELECT `+sqlstore.EventCols+` FROM cc_events ORDER BY seq LIMIT $1`, limit)
+	if err != nil {
+		return 0, err
+	}
+	var events []conversation.Event
+	for rows.Next() {
+		e, err := sqlstore.ScanEvent(rows)
+		if err != nil {
+			rows.Close()
+			return 0, err
+		}
+		events = append(events, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if len(events) == 0 {
+		return 0, c.commit(ctx)
+	}
+	n, fnErr := fn(ctx, events)
+	n = min(max(n, 0), len(events))
+	if n == 0 {
+		return 0, fnErr
+	}
+	seqs := make([]int64, n)
+	for i, e := range events[:n] {
+		seqs[i] = int64(e.Seq)
+	}
+	_ = c.Exec(ctx, `DELETE FROM cc_events WHERE seq = ANY($1)`, nil, seqs)
+	if err := c.commit(ctx); err != nil {
+		return 0, errors.Join(fnErr, err)
 	}
 	return n, fnErr
 }

@@ -11,6 +11,27 @@ const (
 	agentCols = `workspace, id, name, role, presence, teams, capacity, version`
 )
 
+// inboundLookup finds, in one statement, what every inbound message starts
+// with: the contact known by an external id on a channel, the id of a
+// message the channel delivered before with the same external id (a
+// duplicate, ” if none), and the contact's open conversation on the
+// channel (a flag, then its columns, zero when there is none). A duplicate
+// implies the contact: its first message created it.
+const inboundLookup = `SELECT
+	coalesce((SELECT m.id FROM cc_messages m WHERE m.workspace = h.workspace AND m.channel = h.channel
+		AND m.external_id = ? AND m.direction = 1 AND m.external_id <> ''), ''),
+	c.workspace, c.id, c.name, c.language, c.fields, c.created_at, c.version,
+	o.id IS NOT NULL,
+	coalesce(o.workspace, ''), coalesce(o.id, ''), coalesce(o.ticket_id, ''), coalesce(o.ticket_number, 0), coalesce(o.channel, ''),
+	coalesce(o.contact_id, ''), coalesce(o.contact_external_id, ''), coalesce(o.state, 0), coalesce(o.priority, 0),
+	coalesce(o.assignee, ''), coalesce(o.team, ''), coalesce(o.waiting_since, 0), coalesce(o.opened_at, 0), coalesce(o.last_activity, 0),
+	coalesce(o.closed_at, 0), coalesce(o.close_reason, ''), coalesce(o.closed_by, ''), coalesce(o.note_category, ''),
+	coalesce(o.note_summary, ''), coalesce(o.version, 0)
+FROM cc_contact_handles h
+JOIN cc_contacts c ON c.workspace = h.workspace AND c.id = h.contact_id
+LEFT JOIN cc_conversations o ON o.workspace = h.workspace AND o.channel = h.channel AND o.contact_external_id = h.external_id AND o.state = 1
+WHERE h.workspace = ? AND h.channel = ? AND h.external_id = ?`
+
 // Statements are the statements of a Tx, with placeholders in one style.
 // Build them once with NewStatements and share them.
 type Statements struct {
@@ -19,7 +40,7 @@ type Statements struct {
 	conversation, openConversation, latestConversation, ticketConversation      string
 	queue, createConversation, updateConversation                               string
 	message, messageByExt, messages, createMessage, updateMessage, pending      string
-	firstPending                                                                string
+	firstPending, inboundLookup                                                 string
 	agent, createAgent, updateAgent, team, putTeam, appendEvent                 string
 }
 
@@ -56,19 +77,20 @@ func NewStatements(p Placeholders) *Statements {
 
 		firstPending: `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND conversation_id = ? AND delivery = 1 ORDER BY seq LIMIT 1`,
 
-		agent:       `SELECT ` + agentCols + ` FROM cc_agents WHERE workspace = ? AND id = ?`,
-		createAgent: `INSERT INTO cc_agents (` + agentCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace, id) DO NOTHING`,
-		updateAgent: `UPDATE cc_agents SET name = ?, role = ?, presence = ?, teams = ?, capacity = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
-		team:        `SELECT workspace, id, name FROM cc_teams WHERE workspace = ? AND id = ?`,
-		putTeam:     `INSERT INTO cc_teams (workspace, id, name) VALUES (?, ?, ?) ON CONFLICT (workspace, id) DO UPDATE SET name = excluded.name`,
-		appendEvent: `INSERT INTO cc_events (workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		agent:         `SELECT ` + agentCols + ` FROM cc_agents WHERE workspace = ? AND id = ?`,
+		createAgent:   `INSERT INTO cc_agents (` + agentCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace, id) DO NOTHING`,
+		updateAgent:   `UPDATE cc_agents SET name = ?, role = ?, presence = ?, teams = ?, capacity = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
+		team:          `SELECT workspace, id, name FROM cc_teams WHERE workspace = ? AND id = ?`,
+		putTeam:       `INSERT INTO cc_teams (workspace, id, name) VALUES (?, ?, ?) ON CONFLICT (workspace, id) DO UPDATE SET name = excluded.name`,
+		inboundLookup: inboundLookup,
+		appendEvent:   `INSERT INTO cc_events (workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	}
 	for _, q := range []*string{
 		&s.contact, &s.contactByExt, &s.createContact, &s.createHandle, &s.updateContact,
 		&s.nextNumber, &s.ticket, &s.ticketByNumber, &s.openTickets, &s.createTicket, &s.updateTicket,
 		&s.conversation, &s.openConversation, &s.latestConversation, &s.ticketConversation,
 		&s.queue, &s.createConversation, &s.updateConversation,
-		&s.message, &s.messageByExt, &s.messages, &s.createMessage, &s.updateMessage, &s.pending, &s.firstPending,
+		&s.message, &s.messageByExt, &s.messages, &s.createMessage, &s.updateMessage, &s.pending, &s.firstPending, &s.inboundLookup,
 		&s.agent, &s.createAgent, &s.updateAgent, &s.team, &s.putTeam, &s.appendEvent,
 	} {
 		*q = Rebind(p, *q)

@@ -121,6 +121,44 @@ func (t *Tx) UpdateContact(ctx context.Context, c ticket.Contact) error {
 		c.Name, c.Language, fields, c.Version, c.Workspace, c.ID, c.Version-1)
 }
 
+var _ store.InboundLookup = (*Tx)(nil)
+
+// LookupInbound implements store.InboundLookup in one statement. A
+// duplicate is read whole in a second one, which only repeats pay.
+func (t *Tx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (store.InboundRecords, error) {
+	var r store.InboundRecords
+	var dup conversation.MessageID
+	err := t.one(ctx, func(rows Rows) error {
+		var fields string
+		var created, waiting, opened, last, closed int64
+		c, o := &r.Contact, &r.Open
+		err := rows.Scan(&dup, &c.Workspace, &c.ID, &c.Name, &c.Language, &fields, &created, &c.Version,
+			&r.HasOpen, &o.Workspace, &o.ID, &o.Ticket, &o.TicketNumber, &o.Channel, &o.Contact, &o.ContactExternalID, &o.State, &o.Priority,
+			&o.Assignee, &o.Team, &waiting, &opened, &last, &closed, &o.CloseReason, &o.ClosedBy, &o.ClosingNote.Category, &o.ClosingNote.Summary, &o.Version)
+		if err != nil {
+			return err
+		}
+		c.CreatedAt = fromMicros(created)
+		o.WaitingSince, o.OpenedAt, o.LastActivity, o.ClosedAt = fromMicros(waiting), fromMicros(opened), fromMicros(last), fromMicros(closed)
+		if !r.HasOpen {
+			r.Open = conversation.Conversation{}
+		}
+		return decodeJSON(fields, &c.Fields)
+	}, t.q.inboundLookup, messageID, ws, ch, contactID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return r, nil
+	case err != nil:
+		return r, err
+	}
+	r.HasContact = true
+	if dup != "" {
+		r.Duplicate, err = t.Message(ctx, ws, dup)
+		r.HasDuplicate = err == nil
+	}
+	return r, err
+}
+
 // Tickets.
 
 func scanTicket(r Rows) (ticket.Ticket, error) {

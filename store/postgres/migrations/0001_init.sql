@@ -69,6 +69,7 @@ CREATE TABLE cc_conversations (
 );
 CREATE UNIQUE INDEX cc_conversations_open_per_contact ON cc_conversations (workspace, channel, contact_id) WHERE state = 1;
 CREATE UNIQUE INDEX cc_conversations_open_per_ticket ON cc_conversations (workspace, ticket_id) WHERE state = 1;
+CREATE INDEX cc_conversations_open_by_external ON cc_conversations (workspace, channel, contact_external_id) WHERE state = 1;
 CREATE INDEX cc_conversations_latest ON cc_conversations (workspace, channel, contact_id, seq DESC);
 CREATE INDEX cc_conversations_queue ON cc_conversations (workspace, priority DESC, waiting_since, id) WHERE state = 1 AND assignee = '';
 
@@ -134,3 +135,13 @@ CREATE TABLE cc_events (
 	reason          text   NOT NULL,
 	presence        smallint NOT NULL
 );
+
+-- cc_conflict fails the statement that calls it: a write that named a
+-- version that is no longer the stored one. The store reports it as a
+-- version conflict; failing the statement keeps the commit that is sent in
+-- the same round trip from committing the transaction's other writes.
+CREATE FUNCTION cc_conflict() RETURNS integer LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION 'version conflict' USING ERRCODE = 'CC001';
+END
+$$;

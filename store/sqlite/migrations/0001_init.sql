@@ -69,6 +69,7 @@ CREATE TABLE cc_conversations (
 );
 CREATE UNIQUE INDEX cc_conversations_open_per_contact ON cc_conversations (workspace, channel, contact_id) WHERE state = 1;
 CREATE UNIQUE INDEX cc_conversations_open_per_ticket ON cc_conversations (workspace, ticket_id) WHERE state = 1;
+CREATE INDEX cc_conversations_open_by_external ON cc_conversations (workspace, channel, contact_external_id) WHERE state = 1;
 CREATE INDEX cc_conversations_latest ON cc_conversations (workspace, channel, contact_id, seq DESC);
 CREATE INDEX cc_conversations_queue ON cc_conversations (workspace, priority DESC, waiting_since, id) WHERE state = 1 AND assignee = '';
 
