@@ -75,7 +75,7 @@ type Engine struct {
 	mu       sync.RWMutex
 	channels map[chanKey]*boundChannel
 
-	publishFn func(context.Context, []conversation.Event) (int, error)
+	publishFn  func(context.Context, []conversation.Event) (int, error)
 	pubMu      sync.Mutex
 	pubDirty   atomic.Bool
 	pubRunning atomic.Bool
