@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/conversation"
@@ -128,6 +130,34 @@ func BenchmarkInbound(b *testing.B) {
 			})
 		}
 	}
+	b.Run("pipelined", func(b *testing.B) {
+		pool := s.Pool()
+		parallel(b, func(contact int, ext string) error {
+			pc, err := pool.Acquire(ctx)
+			if err != nil {
+				return err
+			}
+			defer pc.Release()
+			now := time.Now().UnixMicro()
+			var b1 pgx.Batch
+			b1.Queue("BEGIN")
+			b1.Queue(lookup, fmt.Sprint("chat-", contact))
+			br := pc.SendBatch(ctx, &b1)
+			br.Exec()
+			var cid, oid string
+			var v int64
+			if err := br.QueryRow().Scan(&cid, &oid, &v); err != nil {
+				return err
+			}
+			br.Close()
+			var b2 pgx.Batch
+			b2.Queue(`WITH w AS (`+updateConversation+` RETURNING 1) SELECT CASE WHEN count(*) = 1 THEN 1 ELSE cc_conflict() END FROM w`, now, convs[contact])
+			b2.Queue(insertMessage, "pipe-"+ext, convs[contact], now)
+			b2.Queue(insertEvent, now, convs[contact], "pipe-"+ext)
+			b2.Queue("COMMIT")
+			return pc.SendBatch(ctx, &b2).Close()
+		})
+	})
 	b.Run("bare", bare(false, false))
 	b.Run("bare+lookup", bare(true, false))
 	b.Run("bare+lookup+event", bare(true, true))

@@ -50,7 +50,59 @@ func (t *Tx) exec(ctx context.Context, sql string, expect func(int64) error, arg
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return t.c.Exec(ctx, sql, expect, args...)
+	return t.c.Exec(ctx, sql, expect, plain(args)...)
+}
+
+// plain replaces the domain's named types in args by their underlying
+// types, which drivers encode without reflection.
+func plain(args []any) []any {
+	for i, a := range args {
+		switch v := a.(type) {
+		case ticket.WorkspaceID:
+			args[i] = string(v)
+		case ticket.ID:
+			args[i] = string(v)
+		case ticket.ContactID:
+			args[i] = string(v)
+		case channel.ID:
+			args[i] = string(v)
+		case conversation.ID:
+			args[i] = string(v)
+		case conversation.MessageID:
+			args[i] = string(v)
+		case conversation.AgentID:
+			args[i] = string(v)
+		case conversation.TeamID:
+			args[i] = string(v)
+		case conversation.CloseReason:
+			args[i] = string(v)
+		case conversation.EventType:
+			args[i] = string(v)
+		case ticket.Number:
+			args[i] = int64(v)
+		case ticket.Status:
+			args[i] = int64(v)
+		case ticket.Priority:
+			args[i] = int64(v)
+		case conversation.State:
+			args[i] = int64(v)
+		case conversation.Direction:
+			args[i] = int64(v)
+		case conversation.AuthorKind:
+			args[i] = int64(v)
+		case conversation.Kind:
+			args[i] = int64(v)
+		case conversation.Delivery:
+			args[i] = int64(v)
+		case conversation.Role:
+			args[i] = int64(v)
+		case conversation.Presence:
+			args[i] = int64(v)
+		case int:
+			args[i] = int64(v)
+		}
+	}
+	return args
 }
 
 func checkNew(version int64) error {
@@ -64,20 +116,34 @@ func checkNew(version int64) error {
 
 func scanContact(r Rows) (ticket.Contact, error) {
 	var c ticket.Contact
-	var fields string
-	var created int64
-	if err := r.Scan(&c.Workspace, &c.ID, &c.Name, &c.Language, &fields, &created, &c.Version); err != nil {
+	var row contactRow
+	if err := r.Scan(row.dest()...); err != nil {
 		return c, err
 	}
-	c.CreatedAt = fromMicros(created)
-	return c, decodeJSON(fields, &c.Fields)
+	return c, row.into(&c)
+}
+
+// contactRow holds a contact's columns in the driver's own types.
+type contactRow struct {
+	ws, id, name, language, fields string
+	created, version               int64
+}
+
+func (w *contactRow) dest() []any {
+	return []any{&w.ws, &w.id, &w.name, &w.language, &w.fields, &w.created, &w.version}
+}
+
+func (w *contactRow) into(c *ticket.Contact) error {
+	*c = ticket.Contact{ID: ticket.ContactID(w.id), Workspace: ticket.WorkspaceID(w.ws), Name: w.name, Language: w.language,
+		CreatedAt: fromMicros(w.created), Version: w.version}
+	return decodeJSON(w.fields, &c.Fields)
 }
 
 func (t *Tx) one(ctx context.Context, scan func(Rows) error, sql string, args ...any) error {
 	if err := t.query(ctx); err != nil {
 		return err
 	}
-	return queryOne(ctx, t.c, scan, sql, args...)
+	return queryOne(ctx, t.c, scan, sql, plain(args)...)
 }
 
 func (t *Tx) contact(ctx context.Context, sql string, args ...any) (ticket.Contact, error) {
@@ -127,23 +193,19 @@ var _ store.InboundLookup = (*Tx)(nil)
 // duplicate is read whole in a second one, which only repeats pay.
 func (t *Tx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (store.InboundRecords, error) {
 	var r store.InboundRecords
-	var dup conversation.MessageID
+	var dup string
 	err := t.one(ctx, func(rows Rows) error {
-		var fields string
-		var created, waiting, opened, last, closed int64
-		c, o := &r.Contact, &r.Open
-		err := rows.Scan(&dup, &c.Workspace, &c.ID, &c.Name, &c.Language, &fields, &created, &c.Version,
-			&r.HasOpen, &o.Workspace, &o.ID, &o.Ticket, &o.TicketNumber, &o.Channel, &o.Contact, &o.ContactExternalID, &o.State, &o.Priority,
-			&o.Assignee, &o.Team, &waiting, &opened, &last, &closed, &o.CloseReason, &o.ClosedBy, &o.ClosingNote.Category, &o.ClosingNote.Summary, &o.Version)
-		if err != nil {
+		var c contactRow
+		var o conversationRow
+		dest := append([]any{&dup}, c.dest()...)
+		dest = append(dest, &r.HasOpen)
+		if err := rows.Scan(append(dest, o.dest()...)...); err != nil {
 			return err
 		}
-		c.CreatedAt = fromMicros(created)
-		o.WaitingSince, o.OpenedAt, o.LastActivity, o.ClosedAt = fromMicros(waiting), fromMicros(opened), fromMicros(last), fromMicros(closed)
-		if !r.HasOpen {
-			r.Open = conversation.Conversation{}
+		if r.HasOpen {
+			o.into(&r.Open)
 		}
-		return decodeJSON(fields, &c.Fields)
+		return c.into(&r.Contact)
 	}, t.q.inboundLookup, messageID, ws, ch, contactID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -153,7 +215,7 @@ func (t *Tx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channe
 	}
 	r.HasContact = true
 	if dup != "" {
-		r.Duplicate, err = t.Message(ctx, ws, dup)
+		r.Duplicate, err = t.Message(ctx, ws, conversation.MessageID(dup))
 		r.HasDuplicate = err == nil
 	}
 	return r, err
@@ -236,11 +298,34 @@ func (t *Tx) UpdateTicket(ctx context.Context, tk ticket.Ticket) error {
 
 func scanConversation(r Rows) (conversation.Conversation, error) {
 	var c conversation.Conversation
-	var waiting, opened, last, closed int64
-	err := r.Scan(&c.Workspace, &c.ID, &c.Ticket, &c.TicketNumber, &c.Channel, &c.Contact, &c.ContactExternalID, &c.State, &c.Priority,
-		&c.Assignee, &c.Team, &waiting, &opened, &last, &closed, &c.CloseReason, &c.ClosedBy, &c.ClosingNote.Category, &c.ClosingNote.Summary, &c.Version)
-	c.WaitingSince, c.OpenedAt, c.LastActivity, c.ClosedAt = fromMicros(waiting), fromMicros(opened), fromMicros(last), fromMicros(closed)
+	var row conversationRow
+	err := r.Scan(row.dest()...)
+	row.into(&c)
 	return c, err
+}
+
+// conversationRow holds a conversation's columns in the driver's own types,
+// which scan without reflection.
+type conversationRow struct {
+	ws, id, ticket, channel, contact, ext, assignee, team, reason, closedBy, category, summary string
+	number, state, priority, waiting, opened, last, closed, version                            int64
+}
+
+func (w *conversationRow) dest() []any {
+	return []any{&w.ws, &w.id, &w.ticket, &w.number, &w.channel, &w.contact, &w.ext, &w.state, &w.priority,
+		&w.assignee, &w.team, &w.waiting, &w.opened, &w.last, &w.closed, &w.reason, &w.closedBy, &w.category, &w.summary, &w.version}
+}
+
+func (w *conversationRow) into(c *conversation.Conversation) {
+	*c = conversation.Conversation{
+		ID: conversation.ID(w.id), Workspace: ticket.WorkspaceID(w.ws), Ticket: ticket.ID(w.ticket), TicketNumber: ticket.Number(w.number),
+		Channel: channel.ID(w.channel), Contact: ticket.ContactID(w.contact), ContactExternalID: w.ext,
+		State: conversation.State(w.state), Priority: ticket.Priority(w.priority),
+		Assignee: conversation.AgentID(w.assignee), Team: conversation.TeamID(w.team),
+		WaitingSince: fromMicros(w.waiting), OpenedAt: fromMicros(w.opened), LastActivity: fromMicros(w.last), ClosedAt: fromMicros(w.closed),
+		CloseReason: conversation.CloseReason(w.reason), ClosedBy: conversation.AgentID(w.closedBy),
+		ClosingNote: conversation.ClosingNote{Category: w.category, Summary: w.summary}, Version: w.version,
+	}
 }
 
 func (t *Tx) conversation(ctx context.Context, sql string, args ...any) (conversation.Conversation, error) {
