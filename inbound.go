@@ -85,13 +85,14 @@ func (e *Engine) Receive(ctx context.Context, in Inbound) (Received, error) {
 // their transaction function bound once, so that receiving a message
 // allocates only what it stores.
 type receiveOp struct {
-	fn     func(store.Tx) error
-	ctx    context.Context
-	e      *Engine
-	in     *Inbound
-	state  conversation.InboundState
-	change conversation.Change
-	res    Received
+	fn      func(store.Tx) error
+	attempt int
+	ctx     context.Context
+	e       *Engine
+	in      *Inbound
+	state   conversation.InboundState
+	change  conversation.Change
+	res     Received
 }
 
 var receiveOps = sync.Pool{New: func() any {
@@ -104,6 +105,7 @@ func (r *receiveOp) run(tx store.Tx) error {
 	ctx := r.ctx
 	in, ws := r.in, r.in.Workspace
 	r.res = Received{}
+	r.attempt++
 	now := r.e.now()
 
 	found, err := r.lookup(ctx, tx)
@@ -176,17 +178,26 @@ func (r *receiveOp) run(tx store.Tx) error {
 }
 
 // lookup makes the reads every inbound message starts with: a stored
-// duplicate, the contact, their open conversation on the channel.
+// duplicate, the contact, their open conversation on the channel. The
+// first attempt does not look for a duplicate: repeats are rare, and the
+// store's unique index on the channel's message id turns one into
+// store.ErrDuplicate at commit, after which the retry looks (R18).
 func (r *receiveOp) lookup(ctx context.Context, tx store.Tx) (f store.InboundRecords, err error) {
 	in := r.in
-	if l, ok := tx.(store.InboundLookup); ok {
-		return l.LookupInbound(ctx, in.Workspace, in.Channel, in.ExternalID, in.From.ExternalID)
+	messageID := in.ExternalID
+	if r.attempt == 1 {
+		messageID = ""
 	}
-	if f.Duplicate, err = tx.MessageByExternalID(ctx, in.Workspace, in.Channel, in.ExternalID); err == nil {
-		f.HasDuplicate = true
-		return f, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return f, err
+	if l, ok := tx.(store.InboundLookup); ok {
+		return l.LookupInbound(ctx, in.Workspace, in.Channel, messageID, in.From.ExternalID)
+	}
+	if messageID != "" {
+		if f.Duplicate, err = tx.MessageByExternalID(ctx, in.Workspace, in.Channel, messageID); err == nil {
+			f.HasDuplicate = true
+			return f, nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return f, err
+		}
 	}
 	if f.Contact, err = tx.ContactByExternalID(ctx, in.Workspace, in.Channel, in.From.ExternalID); errors.Is(err, store.ErrNotFound) {
 		return f, nil

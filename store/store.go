@@ -68,7 +68,9 @@ type InboundLookup interface {
 	// LookupInbound returns, for a message that channel ch delivered with
 	// messageID from the contact it knows as contactID: the message if it
 	// was stored before, the contact, and the contact's open conversation
-	// on ch, each with whether it was found.
+	// on ch, each with whether it was found. An empty messageID skips the
+	// first: a caller may leave duplicates to the unique index, which
+	// answers ErrDuplicate at commit.
 	LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (InboundRecords, error)
 }
 

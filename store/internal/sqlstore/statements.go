@@ -1,5 +1,7 @@
 package sqlstore
 
+import "fmt"
+
 // Column lists, in the order the scan functions read them.
 const (
 	contactCols      = `workspace, id, name, language, fields, created_at, version`
@@ -14,12 +16,12 @@ const (
 // inboundLookup finds, in one statement, what every inbound message starts
 // with: the contact known by an external id on a channel, the id of a
 // message the channel delivered before with the same external id (a
-// duplicate, ” if none), and the contact's open conversation on the
+// duplicate, '' if none), and the contact's open conversation on the
 // channel (a flag, then its columns, zero when there is none). A duplicate
-// implies the contact: its first message created it.
+// implies the contact: its first message created it. %s is the duplicate
+// check, or '' without it.
 const inboundLookup = `SELECT
-	coalesce((SELECT m.id FROM cc_messages m WHERE m.workspace = h.workspace AND m.channel = h.channel
-		AND m.external_id = ? AND m.direction = 1 AND m.external_id <> ''), ''),
+	%s,
 	c.workspace, c.id, c.name, c.language, c.fields, c.created_at, c.version,
 	o.id IS NOT NULL,
 	coalesce(o.workspace, ''), coalesce(o.id, ''), coalesce(o.ticket_id, ''), coalesce(o.ticket_number, 0), coalesce(o.channel, ''),
@@ -32,6 +34,9 @@ JOIN cc_contacts c ON c.workspace = h.workspace AND c.id = h.contact_id
 LEFT JOIN cc_conversations o ON o.workspace = h.workspace AND o.channel = h.channel AND o.contact_external_id = h.external_id AND o.state = 1
 WHERE h.workspace = ? AND h.channel = ? AND h.external_id = ?`
 
+const duplicateCheck = `coalesce((SELECT m.id FROM cc_messages m WHERE m.workspace = h.workspace AND m.channel = h.channel
+		AND m.external_id = ? AND m.direction = 1 AND m.external_id <> ''), '')`
+
 // Statements are the statements of a Tx, with placeholders in one style.
 // Build them once with NewStatements and share them.
 type Statements struct {
@@ -40,7 +45,7 @@ type Statements struct {
 	conversation, openConversation, latestConversation, ticketConversation      string
 	queue, createConversation, updateConversation                               string
 	message, messageByExt, messages, createMessage, updateMessage, pending      string
-	firstPending, inboundLookup                                                 string
+	firstPending, inboundLookup, inboundLookupNoDup                             string
 	agent, createAgent, updateAgent, team, putTeam, appendEvent                 string
 }
 
@@ -82,7 +87,8 @@ func NewStatements(p Placeholders) *Statements {
 		updateAgent:   `UPDATE cc_agents SET name = ?, role = ?, presence = ?, teams = ?, capacity = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
 		team:          `SELECT workspace, id, name FROM cc_teams WHERE workspace = ? AND id = ?`,
 		putTeam:       `INSERT INTO cc_teams (workspace, id, name) VALUES (?, ?, ?) ON CONFLICT (workspace, id) DO UPDATE SET name = excluded.name`,
-		inboundLookup: inboundLookup,
+		inboundLookup:      fmt.Sprintf(inboundLookup, duplicateCheck),
+		inboundLookupNoDup: fmt.Sprintf(inboundLookup, "''"),
 		appendEvent:   `INSERT INTO cc_events (workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	}
 	for _, q := range []*string{
@@ -90,7 +96,7 @@ func NewStatements(p Placeholders) *Statements {
 		&s.nextNumber, &s.ticket, &s.ticketByNumber, &s.openTickets, &s.createTicket, &s.updateTicket,
 		&s.conversation, &s.openConversation, &s.latestConversation, &s.ticketConversation,
 		&s.queue, &s.createConversation, &s.updateConversation,
-		&s.message, &s.messageByExt, &s.messages, &s.createMessage, &s.updateMessage, &s.pending, &s.firstPending, &s.inboundLookup,
+		&s.message, &s.messageByExt, &s.messages, &s.createMessage, &s.updateMessage, &s.pending, &s.firstPending, &s.inboundLookup, &s.inboundLookupNoDup,
 		&s.agent, &s.createAgent, &s.updateAgent, &s.team, &s.putTeam, &s.appendEvent,
 	} {
 		*q = Rebind(p, *q)

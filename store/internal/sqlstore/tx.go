@@ -206,7 +206,7 @@ func (t *Tx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channe
 			o.into(&r.Open)
 		}
 		return c.into(&r.Contact)
-	}, t.q.inboundLookup, messageID, ws, ch, contactID)
+	}, t.lookupStatement(messageID), t.lookupArgs(messageID, ws, ch, contactID)...)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return r, nil
@@ -219,6 +219,20 @@ func (t *Tx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channe
 		r.HasDuplicate = err == nil
 	}
 	return r, err
+}
+
+func (t *Tx) lookupStatement(messageID string) string {
+	if messageID == "" {
+		return t.q.inboundLookupNoDup
+	}
+	return t.q.inboundLookup
+}
+
+func (t *Tx) lookupArgs(messageID string, ws ticket.WorkspaceID, ch channel.ID, contactID string) []any {
+	if messageID == "" {
+		return []any{ws, ch, contactID}
+	}
+	return []any{messageID, ws, ch, contactID}
 }
 
 // Tickets.
