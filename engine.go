@@ -289,7 +289,7 @@ const inlineDrains = 3
 
 // publishPace is how long the background publisher lets events gather
 // between drains while commands keep committing.
-const publishPace = 2 * time.Millisecond
+const publishPace = 5 * time.Millisecond
 
 // publishEvents publishes the stored events. Commands call it after they
 // commit. When no drain is running, the command drains at once, so a

@@ -16,10 +16,10 @@ const (
 // inboundLookup finds, in one statement, what every inbound message starts
 // with: the contact known by an external id on a channel, the id of a
 // message the channel delivered before with the same external id (a
-// duplicate, '' if none), and the contact's open conversation on the
+// duplicate, ” if none), and the contact's open conversation on the
 // channel (a flag, then its columns, zero when there is none). A duplicate
 // implies the contact: its first message created it. %s is the duplicate
-// check, or '' without it.
+// check, or ” without it.
 const inboundLookup = `SELECT
 	%s,
 	c.workspace, c.id, c.name, c.language, c.fields, c.created_at, c.version,
@@ -82,14 +82,14 @@ func NewStatements(p Placeholders) *Statements {
 
 		firstPending: `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND conversation_id = ? AND delivery = 1 ORDER BY seq LIMIT 1`,
 
-		agent:         `SELECT ` + agentCols + ` FROM cc_agents WHERE workspace = ? AND id = ?`,
-		createAgent:   `INSERT INTO cc_agents (` + agentCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace, id) DO NOTHING`,
-		updateAgent:   `UPDATE cc_agents SET name = ?, role = ?, presence = ?, teams = ?, capacity = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
-		team:          `SELECT workspace, id, name FROM cc_teams WHERE workspace = ? AND id = ?`,
-		putTeam:       `INSERT INTO cc_teams (workspace, id, name) VALUES (?, ?, ?) ON CONFLICT (workspace, id) DO UPDATE SET name = excluded.name`,
+		agent:              `SELECT ` + agentCols + ` FROM cc_agents WHERE workspace = ? AND id = ?`,
+		createAgent:        `INSERT INTO cc_agents (` + agentCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace, id) DO NOTHING`,
+		updateAgent:        `UPDATE cc_agents SET name = ?, role = ?, presence = ?, teams = ?, capacity = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
+		team:               `SELECT workspace, id, name FROM cc_teams WHERE workspace = ? AND id = ?`,
+		putTeam:            `INSERT INTO cc_teams (workspace, id, name) VALUES (?, ?, ?) ON CONFLICT (workspace, id) DO UPDATE SET name = excluded.name`,
 		inboundLookup:      fmt.Sprintf(inboundLookup, duplicateCheck),
 		inboundLookupNoDup: fmt.Sprintf(inboundLookup, "''"),
-		appendEvent:   `INSERT INTO cc_events (workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		appendEvent:        `INSERT INTO cc_events (workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	}
 	for _, q := range []*string{
 		&s.contact, &s.contactByExt, &s.createContact, &s.createHandle, &s.updateContact,
