@@ -307,11 +307,15 @@ func (e *Engine) publishEvents(ctx context.Context) error {
 	if e.pubRunning.Load() || !e.pubMu.TryLock() {
 		return nil
 	}
+	if ctx.Err() != nil {
+		// The command's caller left; its change is stored all the same.
+		ctx = context.WithoutCancel(ctx)
+	}
 	var err error
 	// A few rounds catch what was stored meanwhile, such as the changes
 	// Publish itself made through the engine.
 	for round := 0; err == nil && round < inlineDrains && e.pubDirty.Swap(false); round++ {
-		err = e.drain(context.WithoutCancel(ctx))
+		err = e.drain(ctx)
 	}
 	e.pubMu.Unlock()
 	if err != nil {

@@ -73,7 +73,7 @@ func (e *Engine) Receive(ctx context.Context, in Inbound) (Received, error) {
 		in.Kind = conversation.KindText
 	}
 	r := receiveOps.Get().(*receiveOp)
-	r.ctx, r.e, r.in = ctx, e, &in
+	r.ctx, r.e, r.in = ctx, e, in
 	err := e.update(ctx, op, r.fn)
 	res := r.res
 	*r = receiveOp{fn: r.fn}
@@ -89,7 +89,7 @@ type receiveOp struct {
 	attempt int
 	ctx     context.Context
 	e       *Engine
-	in      *Inbound
+	in      Inbound
 	state   conversation.InboundState
 	change  conversation.Change
 	res     Received
@@ -103,7 +103,7 @@ var receiveOps = sync.Pool{New: func() any {
 
 func (r *receiveOp) run(tx store.Tx) error {
 	ctx := r.ctx
-	in, ws := r.in, r.in.Workspace
+	in, ws := &r.in, r.in.Workspace
 	r.res = Received{}
 	r.attempt++
 	now := r.e.now()
@@ -183,7 +183,7 @@ func (r *receiveOp) run(tx store.Tx) error {
 // store's unique index on the channel's message id turns one into
 // store.ErrDuplicate at commit, after which the retry looks (R18).
 func (r *receiveOp) lookup(ctx context.Context, tx store.Tx) (f store.InboundRecords, err error) {
-	in := r.in
+	in := &r.in
 	messageID := in.ExternalID
 	if r.attempt == 1 {
 		messageID = ""
@@ -215,7 +215,7 @@ func (r *receiveOp) lookup(ctx context.Context, tx store.Tx) (f store.InboundRec
 // contact returns the sender's contact, creating it on their first message
 // and keeping their name and language current.
 func (r *receiveOp) contact(ctx context.Context, tx store.Tx, found store.InboundRecords, now time.Time) (ticket.Contact, error) {
-	in := r.in
+	in := &r.in
 	c := found.Contact
 	switch {
 	case found.HasContact:
