@@ -97,6 +97,10 @@ type Tx interface {
 	// taken.
 	CreateContact(ctx context.Context, c ticket.Contact, ch channel.ID, externalID string) error
 	// UpdateContact replaces a contact whose stored version is c.Version-1.
+	// Like every Update method it answers ErrConflict when the stored
+	// version differs; for an object that does not exist it answers
+	// ErrNotFound or, where the store cannot tell the two apart without
+	// another read (the SQL stores), ErrConflict.
 	UpdateContact(ctx context.Context, c ticket.Contact) error
 
 	// NextTicketNumber reserves the next ticket number of the workspace,

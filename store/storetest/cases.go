@@ -706,3 +706,59 @@ func (h *harness) testLostUpdates(t *testing.T) {
 		return nil
 	}))
 }
+
+// testInboundLookup checks store.InboundLookup against the single lookups,
+// for stores whose transactions implement it.
+func (h *harness) testInboundLookup(t *testing.T) {
+	s := h.store(t)
+	ws := ticket.WorkspaceID(newWorkspace("lookup"))
+	lookup := func(ws ticket.WorkspaceID, messageID, contactID string) (store.InboundRecords, bool) {
+		var r store.InboundRecords
+		implemented := false
+		require.NoError(t, s.View(ctx(), func(tx store.Tx) error {
+			l, ok := tx.(store.InboundLookup)
+			if !ok {
+				return nil
+			}
+			implemented = true
+			var err error
+			r, err = l.LookupInbound(ctx(), ws, "ch", messageID, contactID)
+			return err
+		}))
+		return r, implemented
+	}
+	r, ok := lookup(ws, "u-1", "ext-c-a")
+	if !ok {
+		return // the engine makes the single lookups instead; they are tested above
+	}
+	assert.Equal(t, store.InboundRecords{}, r, "an unknown contact: nothing found")
+
+	c, _, cv := seed(t, s, ws, "a")
+	m := newInbound(cv, "m1", "u-1", t0)
+	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.CreateMessage(ctx(), m) }))
+
+	r, _ = lookup(ws, "u-2", "ext-c-a")
+	require.True(t, r.HasContact)
+	assert.Equal(t, normContact(c), normContact(r.Contact))
+	require.True(t, r.HasOpen)
+	assert.Equal(t, normConversation(cv), normConversation(r.Open))
+	assert.False(t, r.HasDuplicate)
+
+	r, _ = lookup(ws, "u-1", "ext-c-a")
+	require.True(t, r.HasDuplicate, "the channel delivered u-1 before")
+	assert.Equal(t, normMessage(m), normMessage(r.Duplicate))
+	r, _ = lookup(ws, "", "ext-c-a")
+	assert.False(t, r.HasDuplicate, "an empty message id skips the duplicate check")
+	assert.True(t, r.HasContact)
+
+	closed, err := conversation.Close(&cv, conversation.Actor{}, conversation.ReasonAgent, conversation.ClosingNote{}, t0)
+	require.NoError(t, err)
+	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateConversation(ctx(), closed.Conversation) }))
+	r, _ = lookup(ws, "u-2", "ext-c-a")
+	assert.True(t, r.HasContact)
+	assert.False(t, r.HasOpen, "a closed conversation is not open")
+	assert.Equal(t, conversation.Conversation{}, r.Open)
+
+	other, _ := lookup(ticket.WorkspaceID(newWorkspace("lookup-other")), "u-1", "ext-c-a")
+	assert.Equal(t, store.InboundRecords{}, other, "nothing crosses workspaces")
+}

@@ -6,7 +6,8 @@
 //		storetest.Run(t, func(t testing.TB) store.Store { return mystore.Open(t) })
 //	}
 //
-// The suite checks each method of store.Tx, the version rule, uniqueness,
+// The suite checks each method of store.Tx (and of store.InboundLookup,
+// where a store's transactions implement it), the version rule, uniqueness,
 // rollback, workspace isolation and event draining, and then drives an
 // Engine over the store from many goroutines at once: two first messages of
 // a new contact make one conversation; two agents replying to a waiting
@@ -50,6 +51,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("Queue", h.testQueue)
 	t.Run("Messages", h.testMessages)
 	t.Run("PendingMessages", h.testPendingMessages)
+	t.Run("InboundLookup", h.testInboundLookup)
 	t.Run("AgentsAndTeams", h.testAgentsAndTeams)
 	t.Run("Events", h.testEvents)
 	t.Run("Rollback", h.testRollback)
