@@ -347,17 +347,8 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 	if err != nil {
 		return 0, err
 	}
-	var events []conversation.Event
-	for rows.Next() {
-		e, err := sqlstore.ScanEvent(rows)
-		if err != nil {
-			rows.Close()
-			return 0, err
-		}
-		events = append(events, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	events, err := sqlstore.ScanEvents(rows)
+	if err != nil {
 		return 0, err
 	}
 	if len(events) == 0 {

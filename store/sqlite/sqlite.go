@@ -269,18 +269,9 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 	if err != nil {
 		return 0, mapError(err)
 	}
-	var events []conversation.Event
-	for rows.Next() {
-		e, err := sqlstore.ScanEvent(rows)
-		if err != nil {
-			rows.Close()
-			return 0, err
-		}
-		events = append(events, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(events) == 0 {
-		return 0, mapError(err)
+	events, err := sqlstore.ScanEvents(sqlRows{rows})
+	if err != nil || len(events) == 0 {
+		return 0, err
 	}
 	n, fnErr := fn(ctx, events)
 	n = min(max(n, 0), len(events))

@@ -146,20 +146,22 @@ func (t *Tx) one(ctx context.Context, scan func(Rows) error, sql string, args ..
 	return queryOne(ctx, t.c, scan, sql, plain(args)...)
 }
 
-func (t *Tx) contact(ctx context.Context, sql string, args ...any) (ticket.Contact, error) {
-	var c ticket.Contact
-	err := t.one(ctx, func(r Rows) (err error) { c, err = scanContact(r); return err }, sql, args...)
-	return c, err
+// one reads the single row of a query with scan; no row is
+// store.ErrNotFound.
+func one[T any](ctx context.Context, t *Tx, scan func(Rows) (T, error), sql string, args ...any) (T, error) {
+	var v T
+	err := t.one(ctx, func(r Rows) (err error) { v, err = scan(r); return err }, sql, args...)
+	return v, err
 }
 
 // Contact implements store.Tx.
 func (t *Tx) Contact(ctx context.Context, ws ticket.WorkspaceID, id ticket.ContactID) (ticket.Contact, error) {
-	return t.contact(ctx, t.q.contact, ws, id)
+	return one(ctx, t, scanContact, t.q.contact, ws, id)
 }
 
 // ContactByExternalID implements store.Tx.
 func (t *Tx) ContactByExternalID(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, ext string) (ticket.Contact, error) {
-	return t.contact(ctx, t.q.contactByExt, ws, ch, ext)
+	return one(ctx, t, scanContact, t.q.contactByExt, ws, ch, ext)
 }
 
 // CreateContact implements store.Tx.
@@ -260,20 +262,14 @@ func (t *Tx) NextTicketNumber(ctx context.Context, ws ticket.WorkspaceID) (ticke
 	return n, err
 }
 
-func (t *Tx) ticket(ctx context.Context, sql string, args ...any) (ticket.Ticket, error) {
-	var tk ticket.Ticket
-	err := t.one(ctx, func(r Rows) (err error) { tk, err = scanTicket(r); return err }, sql, args...)
-	return tk, err
-}
-
 // Ticket implements store.Tx.
 func (t *Tx) Ticket(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID) (ticket.Ticket, error) {
-	return t.ticket(ctx, t.q.ticket, ws, id)
+	return one(ctx, t, scanTicket, t.q.ticket, ws, id)
 }
 
 // TicketByNumber implements store.Tx.
 func (t *Tx) TicketByNumber(ctx context.Context, ws ticket.WorkspaceID, n ticket.Number) (ticket.Ticket, error) {
-	return t.ticket(ctx, t.q.ticketByNumber, ws, n)
+	return one(ctx, t, scanTicket, t.q.ticketByNumber, ws, n)
 }
 
 // OpenTickets implements store.Tx.
@@ -342,30 +338,24 @@ func (w *conversationRow) into(c *conversation.Conversation) {
 	}
 }
 
-func (t *Tx) conversation(ctx context.Context, sql string, args ...any) (conversation.Conversation, error) {
-	var c conversation.Conversation
-	err := t.one(ctx, func(r Rows) (err error) { c, err = scanConversation(r); return err }, sql, args...)
-	return c, err
-}
-
 // Conversation implements store.Tx.
 func (t *Tx) Conversation(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) (conversation.Conversation, error) {
-	return t.conversation(ctx, t.q.conversation, ws, id)
+	return one(ctx, t, scanConversation, t.q.conversation, ws, id)
 }
 
 // OpenConversation implements store.Tx.
 func (t *Tx) OpenConversation(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error) {
-	return t.conversation(ctx, t.q.openConversation, ws, ch, contact)
+	return one(ctx, t, scanConversation, t.q.openConversation, ws, ch, contact)
 }
 
 // LatestConversation implements store.Tx.
 func (t *Tx) LatestConversation(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error) {
-	return t.conversation(ctx, t.q.latestConversation, ws, ch, contact)
+	return one(ctx, t, scanConversation, t.q.latestConversation, ws, ch, contact)
 }
 
 // TicketConversation implements store.Tx.
 func (t *Tx) TicketConversation(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID) (conversation.Conversation, error) {
-	return t.conversation(ctx, t.q.ticketConversation, ws, id)
+	return one(ctx, t, scanConversation, t.q.ticketConversation, ws, id)
 }
 
 func limitOrAll(limit int) int {
@@ -421,20 +411,14 @@ func encodeRevisions(rs []conversation.Revision) (string, error) {
 	return encodeJSON(out, len(rs) == 0)
 }
 
-func (t *Tx) message(ctx context.Context, sql string, args ...any) (conversation.Message, error) {
-	var m conversation.Message
-	err := t.one(ctx, func(r Rows) (err error) { m, err = scanMessage(r); return err }, sql, args...)
-	return m, err
-}
-
 // Message implements store.Tx.
 func (t *Tx) Message(ctx context.Context, ws ticket.WorkspaceID, id conversation.MessageID) (conversation.Message, error) {
-	return t.message(ctx, t.q.message, ws, id)
+	return one(ctx, t, scanMessage, t.q.message, ws, id)
 }
 
 // MessageByExternalID implements store.Tx.
 func (t *Tx) MessageByExternalID(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, ext string) (conversation.Message, error) {
-	return t.message(ctx, t.q.messageByExt, ws, ch, ext)
+	return one(ctx, t, scanMessage, t.q.messageByExt, ws, ch, ext)
 }
 
 // Messages implements store.Tx.
@@ -508,7 +492,7 @@ func (t *Tx) PendingMessages(ctx context.Context, now time.Time, limit int) ([]c
 
 // FirstPending implements store.Tx.
 func (t *Tx) FirstPending(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) (conversation.Message, error) {
-	return t.message(ctx, t.q.firstPending, ws, id)
+	return one(ctx, t, scanMessage, t.q.firstPending, ws, id)
 }
 
 // Agents and teams.
@@ -524,9 +508,7 @@ func scanAgent(r Rows) (conversation.Agent, error) {
 
 // Agent implements store.Tx.
 func (t *Tx) Agent(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID) (conversation.Agent, error) {
-	var a conversation.Agent
-	err := t.one(ctx, func(r Rows) (err error) { a, err = scanAgent(r); return err }, t.q.agent, ws, id)
-	return a, err
+	return one(ctx, t, scanAgent, t.q.agent, ws, id)
 }
 
 // PutAgent implements store.Tx.
@@ -564,6 +546,20 @@ func (t *Tx) AppendEvent(ctx context.Context, e conversation.Event) error {
 // EventCols are the columns ScanEvent reads, for the stores' drain
 // statements.
 const EventCols = `seq, workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence`
+
+// ScanEvents reads and closes rows of EventCols.
+func ScanEvents(rows Rows) ([]conversation.Event, error) {
+	defer rows.Close()
+	var events []conversation.Event
+	for rows.Next() {
+		e, err := ScanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, e)
+	}
+	return events, rows.Err()
+}
 
 // ScanEvent scans the EventCols of one row.
 func ScanEvent(r interface{ Scan(dest ...any) error }) (conversation.Event, error) {
