@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,7 +18,9 @@ import (
 )
 
 // The benchmarks write with 8 concurrent writers, each for its own 16
-// contacts, whose conversations are open.
+// contacts, whose conversations are open. $BENCH_PG_PARAMS is appended to
+// the database's DSN, for runtime parameters such as
+// &synchronous_commit=off.
 const writers, contactsPerWriter = 8, 16
 
 // benchFixture is a fresh database with an engine and one open
@@ -32,7 +35,7 @@ type benchFixture struct {
 func newBenchFixture(b *testing.B) *benchFixture {
 	b.Helper()
 	ctx := context.Background()
-	f := &benchFixture{s: open(b, freshSchema(b)+"&pool_max_conns=32")}
+	f := &benchFixture{s: open(b, freshSchema(b)+"&pool_max_conns=32"+os.Getenv("BENCH_PG_PARAMS"))}
 	b.Cleanup(func() { f.s.Close() })
 	var err error
 	f.eng, err = contactcenter.New(contactcenter.Config{Store: f.s,
