@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/command"
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/ticket"
@@ -53,6 +54,9 @@ type Config struct {
 	// an outbound message that failed temporarily, given the number of
 	// attempts made so far. Default: 1s doubling up to 5 minutes.
 	RetryBackoff func(attempts int) time.Duration
+	// Answers are the texts of the replies to contacts' commands (R6).
+	// Default: command.NewAnswers(), English, Spanish and Portuguese.
+	Answers *command.Answers
 	// ClaimTimeout is how long an outbound message stays claimed by the
 	// engine that is sending it; if that engine stops before it records the
 	// result, another sends it after this time (R18). Default 30s.
@@ -71,6 +75,7 @@ type Engine struct {
 	maxAttempts  int
 	backoff      func(int) time.Duration
 	claimTimeout time.Duration
+	answers      *command.Answers
 
 	mu       sync.RWMutex
 	channels map[chanKey]*boundChannel
@@ -106,6 +111,7 @@ func New(cfg Config) (*Engine, error) {
 		maxAttempts:  cfg.MaxAttempts,
 		backoff:      cfg.RetryBackoff,
 		claimTimeout: cfg.ClaimTimeout,
+		answers:      cfg.Answers,
 		channels:     make(map[chanKey]*boundChannel),
 	}
 	e.publishFn = e.publishAll
@@ -123,6 +129,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if e.backoff == nil {
 		e.backoff = DefaultBackoff
+	}
+	if e.answers == nil {
+		e.answers = command.NewAnswers()
 	}
 	if e.claimTimeout <= 0 {
 		e.claimTimeout = 30 * time.Second
@@ -252,6 +261,11 @@ func commit(ctx context.Context, tx store.Tx, ch *conversation.Change) error {
 			return err
 		}
 	}
+	if ch.PreviousWrite == conversation.Update {
+		if err := tx.UpdateConversation(ctx, ch.Previous); err != nil {
+			return err
+		}
+	}
 	switch ch.ConversationWrite {
 	case conversation.Create:
 		if err := tx.CreateConversation(ctx, ch.Conversation); err != nil {
@@ -269,6 +283,11 @@ func commit(ctx context.Context, tx store.Tx, ch *conversation.Change) error {
 		}
 	case conversation.Update:
 		if err := tx.UpdateMessage(ctx, ch.Message); err != nil {
+			return err
+		}
+	}
+	if ch.AnswerWrite == conversation.Create {
+		if err := tx.CreateMessage(ctx, ch.Answer); err != nil {
 			return err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/command"
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/ticket"
@@ -51,6 +52,12 @@ type Received struct {
 	// Duplicate reports that the channel had delivered this message before;
 	// nothing was stored and Message is the stored one (R18).
 	Duplicate bool
+	// Command is the command the message carried (R6), 0 for an ordinary
+	// message; Answer is the reply sent to the contact. Conversation is the
+	// contact's conversation after the command: the new one after a new
+	// ticket or a switch.
+	Command command.Kind
+	Answer  conversation.Message
 }
 
 // Receive stores a contact's message (R9, R18): it joins the contact's open
@@ -60,7 +67,8 @@ type Received struct {
 // stored once.
 func (e *Engine) Receive(ctx context.Context, in Inbound) (Received, error) {
 	const op = "receive"
-	if _, err := e.channel(in.Workspace, in.Channel); err != nil {
+	b, err := e.channel(in.Workspace, in.Channel)
+	if err != nil {
 		return Received{}, wrap(op, err)
 	}
 	switch {
@@ -73,11 +81,14 @@ func (e *Engine) Receive(ctx context.Context, in Inbound) (Received, error) {
 		in.Kind = conversation.KindText
 	}
 	r := receiveOps.Get().(*receiveOp)
-	r.ctx, r.e, r.in = ctx, e, in
-	err := e.update(ctx, op, r.fn)
+	r.ctx, r.e, r.in, r.ch = ctx, e, in, b
+	err = e.update(ctx, op, r.fn)
 	res := r.res
 	*r = receiveOp{fn: r.fn}
 	receiveOps.Put(r)
+	if err == nil && res.Answer.ID != "" && !res.Duplicate {
+		res.Answer, _ = e.deliver(ctx, res.Answer)
+	}
 	return res, err
 }
 
@@ -89,6 +100,7 @@ type receiveOp struct {
 	attempt int
 	ctx     context.Context
 	e       *Engine
+	ch      *boundChannel
 	in      Inbound
 	state   conversation.InboundState
 	change  conversation.Change
@@ -125,6 +137,12 @@ func (r *receiveOp) run(tx store.Tx) error {
 	contact, err := r.contact(ctx, tx, found, now)
 	if err != nil {
 		return err
+	}
+	if in.Kind == conversation.KindText {
+		cmd, isCommand, usage := command.Parse(in.Text, r.ch.cfg.Settings.Commands, "")
+		if isCommand {
+			return r.command(ctx, tx, &found, contact, cmd, usage, now)
+		}
 	}
 	st := &r.state
 	*st = conversation.InboundState{}

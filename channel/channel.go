@@ -27,6 +27,14 @@ type Channel struct {
 	// Account names the messaging account the channel uses (one of several
 	// Telegram bots). The account must be known to the transport.
 	Account string
+	// Settings are the channel's options (R2–R8).
+	Settings Settings
+}
+
+// Settings are the options of a channel.
+type Settings struct {
+	// Commands lets contacts move between their open tickets (R6).
+	Commands Commands
 }
 
 // Validate reports the first rule c breaks, as an error wrapping ErrInvalid.
@@ -40,6 +48,9 @@ func (c Channel) Validate() error {
 		return fmt.Errorf("%w: channel %q: empty kind", ErrInvalid, c.ID)
 	case c.Account == "":
 		return fmt.Errorf("%w: channel %q: no account (R1)", ErrInvalid, c.ID)
+	}
+	if err := c.Settings.Commands.Validate(); err != nil {
+		return fmt.Errorf("channel %q: %w", c.ID, err)
 	}
 	return nil
 }

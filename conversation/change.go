@@ -21,7 +21,7 @@ const (
 )
 
 // maxEvents is the largest number of events one decision publishes.
-const maxEvents = 4
+const maxEvents = 6
 
 // Change is the outcome of a decision: the objects to store and the events
 // to publish, in order. The engine commits it in one transaction. A Change
@@ -30,12 +30,20 @@ const maxEvents = 4
 // Change is a value with room for its events inside it, so deciding costs
 // no allocation.
 type Change struct {
-	Ticket            ticket.Ticket
-	TicketWrite       Write
+	Ticket      ticket.Ticket
+	TicketWrite Write
+	// Previous is a conversation the change closes before it opens
+	// Conversation (R6).
+	Previous          Conversation
+	PreviousWrite     Write
 	Conversation      Conversation
 	ConversationWrite Write
 	Message           Message
 	MessageWrite      Write
+	// Answer is an automatic message the change sends to the contact (the
+	// answer to a command).
+	Answer      Message
+	AnswerWrite Write
 
 	events  [maxEvents]Event
 	nevents int
@@ -46,7 +54,8 @@ func (c *Change) Events() []Event { return c.events[:c.nevents] }
 
 // Empty reports whether the change writes nothing.
 func (c *Change) Empty() bool {
-	return c.TicketWrite == Keep && c.ConversationWrite == Keep && c.MessageWrite == Keep
+	return c.TicketWrite == Keep && c.PreviousWrite == Keep && c.ConversationWrite == Keep &&
+		c.MessageWrite == Keep && c.AnswerWrite == Keep
 }
 
 func (c *Change) setTicket(t ticket.Ticket, w Write) {

@@ -160,8 +160,11 @@ func Receive(s *InboundState, in *Inbound, now time.Time) (Change, error) {
 }
 
 // subjectOf returns a ticket subject for a first message: its text, or the
-// name of its first attachment.
+// name of its first attachment; none for a command.
 func subjectOf(m *Message) string {
+	if m.Kind == KindCommand {
+		return "" // a command says what to do, not what the case is about
+	}
 	if strings.TrimSpace(m.Text) != "" || len(m.Attachments) == 0 {
 		return ticket.Subject(m.Text)
 	}
