@@ -10,12 +10,14 @@
 //   - ticket: workspaces, contacts and tickets (cases that outlive their
 //     conversations).
 //   - conversation: conversations, messages, agents, teams, events, and the
-//     pure decisions of the rules (R9–R12): each takes the current state,
-//     the input and the time and returns a Change to store and the events
-//     to publish.
-//   - channel: channel configuration, the Transport interface that carries
-//     messages and the capabilities a channel declares; MemoryTransport for
-//     tests and examples.
+//     pure decisions of the rules (R6, R9–R12): each takes the current
+//     state, the input and the time and returns a Change to store and the
+//     events to publish.
+//   - channel: channel configuration and settings (R6's command words), the
+//     Transport interface that carries messages and the capabilities a
+//     channel declares; MemoryTransport for tests and examples.
+//   - command: the contacts' commands to move between their open tickets
+//     (R6): the parser and the answers, in the contact's language.
 //
 // The shell around them:
 //
@@ -24,7 +26,9 @@
 //     transaction, publishes the events (R17), then sends outbound messages
 //     (R18).
 //   - store: the unit-of-work storage contract; store/memory keeps state in
-//     memory; store/storetest is the conformance suite every store passes.
+//     memory, store/sqlite in one SQLite file, store/postgres in a
+//     PostgreSQL database shared by several processes; store/storetest is
+//     the conformance suite every store passes.
 //
 // # Errors
 //

@@ -185,3 +185,52 @@ func ExampleConfig_publish() {
 	// 2 conversation.opened ticket #1
 	// 3 message.received ticket #1
 }
+
+// A contact moves between their open tickets with commands (R6): /new opens
+// a ticket, /tickets lists them with the current one first, /ticket N
+// switches. Answers are in the contact's language.
+func ExampleEngine_Receive_commands() {
+	ctx := context.Background()
+	eng, err := contactcenter.New(contactcenter.Config{
+		Store: memory.New(),
+		Now:   func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) },
+		NewID: contactcenter.SequentialIDs("id"),
+	})
+	if err != nil {
+		panic(err)
+	}
+	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
+	tr.OnSend(func(m channel.Outgoing) { fmt.Printf("bot: %s\n\n", m.Text) })
+	err = eng.AddChannel(channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot",
+		Settings: channel.Settings{Commands: channel.Commands{Enabled: true, ShowSubject: true}}}, tr)
+	if err != nil {
+		panic(err)
+	}
+	say := func(update, text string) {
+		fmt.Printf("Lucía: %s\n", text)
+		if _, err := eng.Receive(ctx, contactcenter.Inbound{Workspace: "acme", Channel: "tg", ExternalID: update,
+			From: contactcenter.Sender{ExternalID: "chat-42", Name: "Lucía", Language: "es-MX"}, Text: text}); err != nil {
+			panic(err)
+		}
+	}
+	say("u1", "Mi pedido no llegó")
+	say("u2", "/new Factura duplicada")
+	say("u3", "/tickets")
+	say("u4", "/ticket 1")
+	// Output:
+	// Lucía: Mi pedido no llegó
+	// Lucía: /new Factura duplicada
+	// bot: Se abrió el ticket #2. Escríbenos aquí y un agente te responderá.
+	//
+	// Lucía: /tickets
+	// bot: Ticket actual:
+	// #2 — Factura duplicada
+	//
+	// Tu otro ticket abierto:
+	// #1 — Mi pedido no llegó
+	//
+	// Envía /ticket y un número para cambiar de ticket, o /new para abrir uno nuevo.
+	//
+	// Lucía: /ticket 1
+	// bot: Ahora estás en el ticket #1.
+}

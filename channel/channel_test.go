@@ -138,3 +138,45 @@ func TestErrorCodes(t *testing.T) {
 		})
 	}
 }
+
+// R6: command words default, and are validated.
+func TestCommandsSettings(t *testing.T) {
+	n, s, l := channel.Commands{}.Words()
+	if n != "/new" || s != "/ticket" || l != "/tickets" {
+		t.Errorf("defaults %q %q %q", n, s, l)
+	}
+	n, s, l = channel.Commands{New: "/nuevo", Switch: "/caso", List: "/casos"}.Words()
+	if n != "/nuevo" || s != "/caso" || l != "/casos" {
+		t.Errorf("custom %q %q %q", n, s, l)
+	}
+	for name, c := range map[string]channel.Commands{
+		"no slash":    {New: "new"},
+		"slash only":  {List: "/"},
+		"space":       {Switch: "/my ticket"},
+		"tab":         {Switch: "/my\tticket"},
+		"at":          {List: "/list@bot"},
+		"two slashes": {List: "/a/b"},
+		"too long":    {New: "/" + strings.Repeat("n", channel.MaxCommandLen)},
+		"same":        {New: "/ticket"},
+		"same case":   {New: "/a", Switch: "/A"},
+		"bad utf8":    {New: "/\xff"},
+	} {
+		err := c.Validate()
+		if !errors.Is(err, channel.ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", name, err)
+		}
+		ch := channel.Channel{ID: "x", Workspace: "w", Kind: channel.KindTelegram, Account: "bot", Settings: channel.Settings{Commands: c}}
+		if !errors.Is(ch.Validate(), channel.ErrInvalid) {
+			t.Errorf("%s: the channel accepts it", name)
+		}
+	}
+	for name, c := range map[string]channel.Commands{
+		"defaults": {},
+		"custom":   {Enabled: true, New: "/nuevo", Switch: "/caso", List: "/casos", ShowSubject: true},
+		"unicode":  {New: "/novo_ticket", Switch: "/câmbio", List: "/lista"},
+	} {
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

@@ -103,21 +103,20 @@ type Answers struct {
 	mu      sync.RWMutex
 	langs   []language.Tag
 	matcher language.Matcher
+	has     map[language.Tag]map[Key]bool // the keys each language has
 }
 
 // NewAnswers returns the library's answers: English, Spanish and
 // Portuguese. English is the fallback for other languages.
 func NewAnswers() *Answers {
-	a := &Answers{b: catalog.NewBuilder(catalog.Fallback(language.English))}
+	a := &Answers{b: catalog.NewBuilder(catalog.Fallback(language.English)), has: map[language.Tag]map[Key]bool{}}
 	for tag, msgs := range defaults {
 		for key, msg := range msgs {
-			if err := a.b.Set(tag, string(key), msg); err != nil {
+			if err := a.Set(tag, key, msg); err != nil {
 				panic("command: default answer " + string(key) + ": " + err.Error())
 			}
 		}
-		a.langs = append(a.langs, tag)
 	}
-	a.sortLangs()
 	return a
 }
 
@@ -145,6 +144,10 @@ func (a *Answers) Set(tag language.Tag, key Key, msg ...catalog.Message) error {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.has[tag] == nil {
+		a.has[tag] = map[Key]bool{}
+	}
+	a.has[tag][key] = true
 	if !slices.Contains(a.langs, tag) {
 		a.langs = append(a.langs, tag)
 		a.sortLangs()
@@ -170,13 +173,18 @@ func (a *Answers) Language(lang string) language.Tag {
 }
 
 // Text returns the answer key in the contact's language lang, formatted
-// with args.
+// with args; in English when that language lacks the key.
 func (a *Answers) Text(lang string, key Key, args ...any) string {
-	return a.printer(a.Language(lang)).Sprintf(string(key), args...)
+	return a.text(a.Language(lang), key, args...)
 }
 
-func (a *Answers) printer(tag language.Tag) *message.Printer {
-	return message.NewPrinter(tag, message.Catalog(a.b))
+func (a *Answers) text(tag language.Tag, key Key, args ...any) string {
+	a.mu.RLock()
+	if !a.has[tag][key] {
+		tag = language.English
+	}
+	a.mu.RUnlock()
+	return message.NewPrinter(tag, message.Catalog(a.b)).Sprintf(string(key), args...)
 }
 
 // ListInput is what the list answer shows (R6.3, R6.4).
@@ -194,7 +202,7 @@ type ListInput struct {
 // List returns the answer to the list command in the contact's language:
 // the current ticket at the head, separated from the rest (R6.3).
 func (a *Answers) List(lang string, in ListInput) string {
-	p := a.printer(a.Language(lang))
+	tag := a.Language(lang)
 	var b strings.Builder
 	line := func(t *ticket.Ticket) {
 		b.WriteString("#")
@@ -213,22 +221,22 @@ func (a *Answers) List(lang string, in ListInput) string {
 	}
 	switch {
 	case in.Current == nil && len(others) == 0:
-		b.WriteString(p.Sprintf(string(KeyListNone)))
+		b.WriteString(a.text(tag, KeyListNone))
 		b.WriteByte('\n')
 	case in.Current != nil:
-		b.WriteString(p.Sprintf(string(KeyListCurrent)))
+		b.WriteString(a.text(tag, KeyListCurrent))
 		b.WriteByte('\n')
 		line(in.Current)
 		b.WriteByte('\n')
 		if len(others) == 0 {
-			b.WriteString(p.Sprintf(string(KeyListNoOthers)))
+			b.WriteString(a.text(tag, KeyListNoOthers))
 			b.WriteByte('\n')
 		} else {
-			b.WriteString(p.Sprintf(string(KeyListOthers), len(others)))
+			b.WriteString(a.text(tag, KeyListOthers, len(others)))
 			b.WriteByte('\n')
 		}
 	default:
-		b.WriteString(p.Sprintf(string(KeyListOpen), len(others)))
+		b.WriteString(a.text(tag, KeyListOpen, len(others)))
 		b.WriteByte('\n')
 	}
 	for _, t := range others {
@@ -237,6 +245,6 @@ func (a *Answers) List(lang string, in ListInput) string {
 	if in.Current != nil || len(others) > 0 {
 		b.WriteByte('\n')
 	}
-	b.WriteString(p.Sprintf(string(KeyListHint), in.SwitchWord, in.NewWord))
+	b.WriteString(a.text(tag, KeyListHint, in.SwitchWord, in.NewWord))
 	return b.String()
 }

@@ -55,19 +55,18 @@ func MoveTo(m *Move, now time.Time) (Change, error) {
 		return ch, fmt.Errorf("ticket #%d: %w", t.Number, ticket.ErrClosed)
 	case m.HasCurrent && m.Current.Ticket == t.ID:
 		return ch, fmt.Errorf("%w: conversation %q is already on ticket #%d", ErrInvalid, m.Current.ID, t.Number)
+	case m.HasCurrent && m.Current.State != Open:
+		return ch, fmt.Errorf("conversation %q: %w", m.Current.ID, ErrClosed)
 	}
 	reason := ReasonSwitched
 	if m.NewTicket {
 		reason = ReasonNewTicket
 		if t.Version != 1 {
-			return ch, fmt.Errorf("%w: a new ticket must have version 1", ErrInvalid)
+			return Change{}, fmt.Errorf("%w: a new ticket must have version 1", ErrInvalid)
 		}
 		ch.setTicket(t, Create)
 	}
 	if m.HasCurrent {
-		if m.Current.State != Open {
-			return ch, fmt.Errorf("conversation %q: %w", m.Current.ID, ErrClosed)
-		}
 		old := closed(&m.Current, Actor{}, reason, ClosingNote{}, now)
 		ch.Previous, ch.PreviousWrite = old, Update
 		ch.emit(EventConversationClosed, &old, now, Event{Previous: m.Current.Assignee, Reason: reason})
