@@ -152,7 +152,13 @@ func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) (out co
 
 	// The send must end well within the claim, or another attempt may start.
 	sendCtx, cancel := context.WithTimeout(ctx, e.claimTimeout/2)
-	receipt, sendErr := b.transport.Send(sendCtx, outgoing(b.caps, &m, to))
+	var receipt channel.Receipt
+	var sendErr error
+	if m.Editing() {
+		sendErr = b.transport.Edit(sendCtx, channel.Edit{To: to, Ref: m.ExternalID, Text: m.Text})
+	} else {
+		receipt, sendErr = b.transport.Send(sendCtx, outgoing(b.caps, &m, to))
+	}
 	cancel()
 
 	recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)

@@ -35,6 +35,8 @@ type Channel struct {
 type Settings struct {
 	// Commands lets contacts move between their open tickets (R6).
 	Commands Commands
+	// AgentsMayEdit lets agents edit the text of messages they sent (R8).
+	AgentsMayEdit bool
 }
 
 // Validate reports the first rule c breaks, as an error wrapping ErrInvalid.

@@ -36,14 +36,18 @@ func Claim(m *Message, until time.Time) (Change, error) {
 
 // Sent records that the channel accepted the pending message m and gave it
 // the reference ref (R18). The reference is what an edit names later (R8).
+// For an edit (m.Editing), the channel keeps its reference and ref is
+// ignored.
 func Sent(m *Message, ref string, now time.Time) (Change, error) {
 	var ch Change
 	if err := checkPending(m); err != nil {
 		return ch, err
 	}
 	nm := *m
+	if !m.Editing() {
+		nm.ExternalID = ref
+	}
 	nm.Delivery = DeliverySent
-	nm.ExternalID = ref
 	nm.NextAttempt = time.Time{}
 	nm.Failure = ""
 	nm.Version++
@@ -53,7 +57,8 @@ func Sent(m *Message, ref string, now time.Time) (Change, error) {
 }
 
 // Failed records that the channel definitely refused the pending message m
-// (R18); reason says why, for people.
+// (R18); reason says why, for people. A refused edit leaves the message
+// sent, as the channel shows it, with the failure noted.
 func Failed(m *Message, reason string, now time.Time) (Change, error) {
 	var ch Change
 	if err := checkPending(m); err != nil {
@@ -61,6 +66,9 @@ func Failed(m *Message, reason string, now time.Time) (Change, error) {
 	}
 	nm := *m
 	nm.Delivery = DeliveryFailed
+	if m.Editing() {
+		nm.Delivery = DeliverySent
+	}
 	nm.NextAttempt = time.Time{}
 	nm.Failure = reason
 	nm.Version++

@@ -26,6 +26,13 @@ const (
 	EventMessageSent EventType = "message.sent"
 	// EventMessageFailed: the channel definitely refused an outbound message.
 	EventMessageFailed EventType = "message.failed"
+	// EventMessageEdited: a message's text changed; the earlier text is
+	// kept as a revision (R8).
+	EventMessageEdited EventType = "message.edited"
+	// EventContactUnreachable: the channel refused a message because the
+	// contact blocked the account; the contact is flagged unreachable until
+	// they write again.
+	EventContactUnreachable EventType = "contact.unreachable"
 	// EventPresenceChanged: an agent's presence changed; Agent names them.
 	EventPresenceChanged EventType = "agent.presence_changed"
 	// EventConversationTransferred: a conversation moved to a team's queue;

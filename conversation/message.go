@@ -174,6 +174,12 @@ type Message struct {
 	Version int64
 }
 
+// Editing reports whether m is an outbound message whose edit waits for the
+// channel (R8): it is pending and the channel already has it.
+func (m *Message) Editing() bool {
+	return m.Direction == ToContact && m.Delivery == DeliveryPending && m.ExternalID != ""
+}
+
 // Limits on message content (R13, R19).
 const (
 	// MaxTextBytes is the largest text of one message.
