@@ -3,6 +3,7 @@ package contactcenter
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/telenet/contactcenter/channel"
@@ -11,13 +12,25 @@ import (
 )
 
 // DeliverPending sends the outbound messages that are pending and due:
-// those whose first attempt failed temporarily, and those a stopped process
-// had stored but not sent (R18). Messages of one conversation go out in the
-// order they were stored: one waits while an earlier one is pending. It
-// returns how many messages it tried to send.
+// those whose first attempt failed temporarily or waited for the channel's
+// rate limits, and those a stopped process had stored but not sent (R18).
+// Messages of one conversation go out in the order they were stored: one
+// waits while an earlier one is pending. Several conversations are served
+// at once. It returns how many messages it tried to send.
 func (e *Engine) DeliverPending(ctx context.Context) (int, error) {
+	n, _, err := e.deliverPending(ctx)
+	return n, err
+}
+
+// deliverWorkers is how many sends DeliverPending has in flight at once.
+const deliverWorkers = 8
+
+// deliverPending is DeliverPending that also says how long until a message
+// held back by a rate limit may go (0 if none was).
+func (e *Engine) deliverPending(ctx context.Context) (int, time.Duration, error) {
 	const batch = 100
 	tried := 0
+	var wait time.Duration
 	for {
 		var due []conversation.Message
 		err := e.store.View(ctx, func(tx store.Tx) error {
@@ -26,44 +39,71 @@ func (e *Engine) DeliverPending(ctx context.Context) (int, error) {
 			return err
 		})
 		if err != nil {
-			return tried, wrap("deliver pending", err)
+			return tried, wait, wrap("deliver pending", err)
 		}
-		progress := 0
+		var (
+			mu       sync.Mutex
+			progress int
+			next     = make(chan conversation.Message)
+			wg       sync.WaitGroup
+		)
+		for range min(deliverWorkers, len(due)) {
+			wg.Go(func() {
+				for m := range next {
+					r := e.deliverOne(ctx, m)
+					mu.Lock()
+					if r.attempted {
+						progress++
+					}
+					if r.wait > 0 && (wait == 0 || r.wait < wait) {
+						wait = r.wait
+					}
+					mu.Unlock()
+				}
+			})
+		}
 		for _, m := range due {
-			if _, attempted := e.deliver(ctx, m); attempted {
-				progress++
-			}
+			next <- m
 		}
+		close(next)
+		wg.Wait()
 		tried += progress
 		if err := ctx.Err(); err != nil {
-			return tried, wrap("deliver pending", err)
+			return tried, wait, wrap("deliver pending", err)
 		}
 		// Stop when nothing moved: what is left is not due, waits behind an
-		// earlier message, or belongs to channels this engine does not serve.
+		// earlier message or a rate limit, or belongs to channels this
+		// engine does not serve.
 		if progress == 0 {
-			return tried, nil
+			return tried, wait, nil
 		}
 	}
 }
 
-// Run delivers pending messages every interval until ctx ends, and returns
-// ctx's error then. Hosts run it in a goroutine; the commands also try each
-// new message at once.
+// Run delivers pending messages until ctx ends, and returns ctx's error
+// then: every interval, and sooner when a message waits only for a rate
+// limit. Hosts run it in a goroutine; the commands also try each new
+// message at once.
 func (e *Engine) Run(ctx context.Context, interval time.Duration) error {
 	if interval <= 0 {
 		interval = time.Second
 	}
-	t := time.NewTicker(interval)
+	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
-		if _, err := e.DeliverPending(ctx); err != nil && ctx.Err() == nil {
-			e.log.WarnContext(ctx, "delivering pending messages failed", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return wrap("run", ctx.Err())
 		case <-t.C:
 		}
+		_, wait, err := e.deliverPending(ctx)
+		if err != nil && ctx.Err() == nil {
+			e.log.WarnContext(ctx, "delivering pending messages failed", "err", err)
+		}
+		if wait <= 0 || wait > interval {
+			wait = interval
+		}
+		t.Reset(wait)
 	}
 }
 
@@ -79,15 +119,22 @@ const recordTimeout = 30 * time.Second
 // was on its way are not left waiting. Failures are recorded on the
 // message, not returned.
 func (e *Engine) deliver(ctx context.Context, m conversation.Message) (conversation.Message, bool) {
-	out, attempted := e.deliverOne(ctx, m)
-	for next := out; next.Delivery == conversation.DeliverySent; {
+	r := e.deliverOne(ctx, m)
+	for next := r.msg; next.Delivery == conversation.DeliverySent; {
 		var err error
 		if next, err = e.nextDue(ctx, next); err != nil {
-			return out, attempted
+			break
 		}
-		next, _ = e.deliverOne(ctx, next)
+		next = e.deliverOne(ctx, next).msg
 	}
-	return out, attempted
+	return r.msg, r.attempted
+}
+
+// attempt is the outcome of deliverOne.
+type attempt struct {
+	msg       conversation.Message // as stored afterwards
+	attempted bool                 // a send was made
+	wait      time.Duration        // held back by a rate limit for so long
 }
 
 // nextDue returns the pending message of m's conversation that is due
@@ -105,16 +152,19 @@ func (e *Engine) nextDue(ctx context.Context, m conversation.Message) (conversat
 	return next, err
 }
 
-func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) (out conversation.Message, attempted bool) {
+func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) attempt {
 	b, err := e.channel(m.Workspace, m.Channel)
 	if err != nil {
 		e.log.WarnContext(ctx, "outbound message on a channel this engine does not serve", "message", m.ID, "channel", m.Channel)
-		return m, false
+		return attempt{msg: m}
 	}
-	var to string
-	claimed := false
+	var (
+		to      string
+		wait    time.Duration
+		claimed bool
+	)
 	err = e.update(ctx, "deliver", func(tx store.Tx) error {
-		claimed = false
+		claimed, wait = false, 0
 		cur, err := tx.Message(ctx, m.Workspace, m.ID)
 		if err != nil {
 			return err
@@ -136,6 +186,13 @@ func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) (out co
 			return err
 		}
 		to = c.ContactExternalID
+		group := false
+		if g, ok := b.transport.(channel.GroupChecker); ok {
+			group = g.IsGroup(to)
+		}
+		if wait = b.limiter.Reserve(now, to, group); wait > 0 {
+			return nil // the account's rates: later
+		}
 		ch, err := conversation.Claim(&m, now.Add(e.claimTimeout))
 		if err != nil {
 			return err
@@ -147,7 +204,7 @@ func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) (out co
 		if err != nil {
 			e.log.WarnContext(ctx, "claiming an outbound message failed", "message", m.ID, "err", err)
 		}
-		return m, false
+		return attempt{msg: m, wait: wait}
 	}
 
 	// The send must end well within the claim, or another attempt may start.
@@ -185,8 +242,9 @@ func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) (out co
 		default:
 			wait := e.backoff(cur.Attempts)
 			var ra *channel.RetryAfterError
-			if errors.As(sendErr, &ra) && ra.After > wait {
-				wait = ra.After
+			if errors.As(sendErr, &ra) {
+				b.limiter.Pause(now.Add(ra.After)) // the whole account waits
+				wait = max(wait, ra.After)
 			}
 			ch, err = conversation.Retry(&cur, sendErr.Error(), now.Add(wait))
 		}
@@ -194,7 +252,13 @@ func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) (out co
 			return err
 		}
 		m = ch.Message
-		return commit(recCtx, tx, &ch)
+		if err := commit(recCtx, tx, &ch); err != nil {
+			return err
+		}
+		if errors.Is(sendErr, channel.ErrBlocked) {
+			return markUnreachable(recCtx, tx, &cur, now)
+		}
+		return nil
 	})
 	if err != nil {
 		e.log.WarnContext(ctx, "recording a delivery failed; the message will be sent again", "message", m.ID, "err", err)
@@ -202,7 +266,27 @@ func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) (out co
 	if sendErr != nil {
 		e.log.InfoContext(ctx, "sending a message failed", "message", m.ID, "delivery", m.Delivery, "err", sendErr)
 	}
-	return m, true
+	return attempt{msg: m, attempted: true}
+}
+
+// markUnreachable flags the contact of m's conversation as unreachable:
+// they blocked the account. Their next message clears the flag.
+func markUnreachable(ctx context.Context, tx store.Tx, m *conversation.Message, now time.Time) error {
+	c, err := tx.Conversation(ctx, m.Workspace, m.Conversation)
+	if err != nil {
+		return err
+	}
+	k, err := tx.Contact(ctx, m.Workspace, c.Contact)
+	if err != nil || k.Unreachable {
+		return err
+	}
+	k.Unreachable = true
+	k.Version++
+	if err := tx.UpdateContact(ctx, k); err != nil {
+		return err
+	}
+	return tx.AppendEvent(ctx, conversation.Event{Type: conversation.EventContactUnreachable, Workspace: m.Workspace, At: now,
+		Conversation: c.ID, Ticket: c.Ticket, TicketNumber: c.TicketNumber, Message: m.ID})
 }
 
 // outgoing turns a stored message into what a transport sends. A voice note

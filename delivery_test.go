@@ -2,6 +2,7 @@ package contactcenter_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func TestDeliveryKeepsOrder(t *testing.T) {
 	f.clock.Advance(time.Second)
 	n, err := f.eng.DeliverPending(bg)
 	require.NoError(t, err)
-	assert.Equal(t, 1, n, "the first is tried; the second follows it at once")
+	assert.Equal(t, 2, n, "the first, then the second")
 	sent := f.tr.Sent()
 	require.Len(t, sent, 2)
 	assert.Equal(t, "1) Let me check your order", sent[0].Text)
@@ -88,4 +89,68 @@ func TestDeliverySendIsTimeBounded(t *testing.T) {
 	assert.Equal(t, conversation.DeliveryPending, m.Delivery)
 	assert.Equal(t, 1, m.Attempts)
 	assert.Contains(t, m.Failure, "deadline")
+}
+
+// A channel's rate limits space the sends: the second reply to one chat
+// waits a second, and Run sends it as soon as the limit allows.
+func TestDeliveryRateLimited(t *testing.T) {
+	f := newFixtureOn(t, memory.New(), channel.Capabilities{Text: true, Limits: channel.Limits{PerChatPerSecond: 1}})
+	c := f.write(t, "chat-1", "u1", "hi").Conversation
+	first := f.reply(t, c.ID, "ana", "one")
+	second := f.reply(t, c.ID, "ana", "two")
+	assert.Equal(t, conversation.DeliverySent, first.Delivery)
+	assert.Equal(t, conversation.DeliveryPending, second.Delivery, "1 a second per chat")
+	assert.Equal(t, 0, second.Attempts, "not tried: held back, not failed")
+	other := f.write(t, "chat-2", "u2", "hello").Conversation
+	assert.Equal(t, conversation.DeliverySent, f.reply(t, other.ID, "bruno", "for chat 2").Delivery, "another chat is not held up")
+
+	f.clock.Advance(500 * time.Millisecond)
+	n, err := f.eng.DeliverPending(bg)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	f.clock.Advance(500 * time.Millisecond)
+	n, err = f.eng.DeliverPending(bg)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Equal(t, "two", f.tr.Sent()[2].Text)
+}
+
+// R18: a 429 holds every send of the account for its retry_after.
+func TestDeliveryRetryAfterHoldsAccount(t *testing.T) {
+	f := newFixture(t)
+	a := f.write(t, "chat-1", "u1", "hi").Conversation
+	b := f.write(t, "chat-2", "u2", "hi").Conversation
+	f.tr.Fail(&channel.RetryAfterError{After: 5 * time.Second})
+	m := f.reply(t, a.ID, "ana", "one")
+	assert.Equal(t, conversation.DeliveryPending, m.Delivery)
+	m2 := f.reply(t, b.ID, "ana", "two")
+	assert.Equal(t, conversation.DeliveryPending, m2.Delivery, "another chat waits too: the whole bot")
+	assert.Zero(t, m2.Attempts)
+	f.clock.Advance(5 * time.Second)
+	n, err := f.eng.DeliverPending(bg)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	assert.Len(t, f.tr.Sent(), 2)
+}
+
+// A contact who blocked the account is flagged unreachable, with an event;
+// their next message clears the flag.
+func TestDeliveryBlockedContact(t *testing.T) {
+	f := newFixture(t)
+	r := f.write(t, "chat-1", "u1", "hi")
+	f.rec.take()
+	f.tr.Fail(fmt.Errorf("telegram: 403: %w", channel.ErrBlocked))
+	m := f.reply(t, r.Conversation.ID, "ana", "hello?")
+	assert.Equal(t, conversation.DeliveryFailed, m.Delivery)
+	assert.ErrorIs(t, fmt.Errorf("x: %w", channel.ErrBlocked), channel.ErrRefused)
+	k, err := f.eng.Contact(bg, ws, r.Contact.ID)
+	require.NoError(t, err)
+	assert.True(t, k.Unreachable)
+	assert.Equal(t, []conversation.EventType{conversation.EventConversationAssigned, conversation.EventMessageQueued,
+		conversation.EventMessageFailed, conversation.EventContactUnreachable}, types(f.rec.take()))
+
+	f.write(t, "chat-1", "u2", "I unblocked you")
+	k, err = f.eng.Contact(bg, ws, r.Contact.ID)
+	require.NoError(t, err)
+	assert.False(t, k.Unreachable)
 }

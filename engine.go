@@ -79,6 +79,7 @@ type Engine struct {
 
 	mu       sync.RWMutex
 	channels map[chanKey]*boundChannel
+	limiters map[limiterKey]*channel.Limiter
 
 	publishFn  func(context.Context, []conversation.Event) (int, error)
 	pubMu      sync.Mutex
@@ -91,10 +92,18 @@ type chanKey struct {
 	id channel.ID
 }
 
+// limiterKey names an account: the rates of an account hold across the
+// channels and workspaces that use it.
+type limiterKey struct {
+	kind    channel.Kind
+	account string
+}
+
 type boundChannel struct {
 	cfg       channel.Channel
 	transport channel.Transport
 	caps      channel.Capabilities
+	limiter   *channel.Limiter // shared by the channels of one account
 }
 
 // New returns an Engine. It fails with CodeInvalid when cfg has no Store.
@@ -113,6 +122,7 @@ func New(cfg Config) (*Engine, error) {
 		claimTimeout: cfg.ClaimTimeout,
 		answers:      cfg.Answers,
 		channels:     make(map[chanKey]*boundChannel),
+		limiters:     make(map[limiterKey]*channel.Limiter),
 	}
 	e.publishFn = e.publishAll
 	if e.now == nil {
@@ -192,7 +202,12 @@ func (e *Engine) AddChannelContext(ctx context.Context, c channel.Channel, t cha
 		}
 	}
 	e.mu.Lock()
-	e.channels[chanKey{c.Workspace, c.ID}] = &boundChannel{cfg: c, transport: t, caps: caps}
+	lim := e.limiters[limiterKey{c.Kind, c.Account}]
+	if lim == nil || lim.Limits() != caps.Limits {
+		lim = channel.NewLimiter(caps.Limits)
+		e.limiters[limiterKey{c.Kind, c.Account}] = lim
+	}
+	e.channels[chanKey{c.Workspace, c.ID}] = &boundChannel{cfg: c, transport: t, caps: caps, limiter: lim}
 	e.mu.Unlock()
 	return nil
 }

@@ -237,9 +237,10 @@ func (r *receiveOp) contact(ctx context.Context, tx store.Tx, found store.Inboun
 	c := found.Contact
 	switch {
 	case found.HasContact:
-		if (in.From.Name == "" || in.From.Name == c.Name) && (in.From.Language == "" || in.From.Language == c.Language) {
+		if (in.From.Name == "" || in.From.Name == c.Name) && (in.From.Language == "" || in.From.Language == c.Language) && !c.Unreachable {
 			return c, nil
 		}
+		c.Unreachable = false // they write: they can be reached
 		if in.From.Name != "" {
 			c.Name = in.From.Name
 		}

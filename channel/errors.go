@@ -32,10 +32,24 @@ var (
 	// be accepted (the user blocked the bot, the chat does not exist). It is
 	// not retried.
 	ErrRefused error = &codedError{"forbidden", "refused by the channel"}
+	// ErrBlocked is the refusal of a recipient who blocked the account
+	// (Telegram's 403). It matches ErrRefused; the contact is flagged
+	// unreachable until they write again.
+	ErrBlocked error = &blockedError{}
 	// ErrUnavailable is a temporary failure: the channel could not be reached
 	// or answered with an error that may pass. The message is retried.
 	ErrUnavailable error = &codedError{"unavailable", "channel unavailable"}
 )
+
+type blockedError struct{}
+
+func (*blockedError) Error() string { return "the recipient blocked the account" }
+
+// Code returns "forbidden".
+func (*blockedError) Code() string { return "forbidden" }
+
+// Unwrap returns ErrRefused: a block is a definite refusal.
+func (*blockedError) Unwrap() error { return ErrRefused }
 
 // RetryAfterError is a temporary failure for which the channel named the
 // time to wait (Telegram's 429 retry_after). It matches ErrUnavailable.

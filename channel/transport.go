@@ -22,6 +22,9 @@ type Capabilities struct {
 	MaxTextLen int
 	// MaxFileSize is the largest attachment in bytes; 0 means no limit.
 	MaxFileSize int64
+	// Limits are the send rates of the transport's account; the engine
+	// spaces its sends to stay within them.
+	Limits Limits
 }
 
 // Outgoing is one message for a transport to send.

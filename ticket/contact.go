@@ -24,8 +24,11 @@ type Contact struct {
 	// Answers to the contact are chosen from it.
 	Language string
 	// Fields are the host's custom fields (plan, customer number…).
-	Fields    map[string]string
-	CreatedAt time.Time
+	Fields map[string]string
+	// Unreachable is set when a channel refused a message because the
+	// contact blocked the account; their next message clears it.
+	Unreachable bool
+	CreatedAt   time.Time
 	// Version counts stored changes, as Ticket.Version does.
 	Version int64
 }

@@ -9,6 +9,7 @@ CREATE TABLE cc_contacts (
 	language   text   NOT NULL,
 	fields     text   NOT NULL,
 	created_at bigint NOT NULL,
+	unreachable boolean NOT NULL DEFAULT false,
 	version    bigint NOT NULL,
 	PRIMARY KEY (workspace, id)
 );

@@ -9,6 +9,7 @@ CREATE TABLE cc_contacts (
 	language   TEXT   NOT NULL,
 	fields     TEXT   NOT NULL,
 	created_at INTEGER NOT NULL,
+	unreachable INTEGER NOT NULL DEFAULT 0,
 	version    INTEGER NOT NULL,
 	PRIMARY KEY (workspace, id)
 );
