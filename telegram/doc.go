@@ -1,0 +1,19 @@
+// Package telegram is the Telegram channel of the contact center, on
+// github.com/go-telegram/bot.
+//
+// A Bot is one bot account (R1). It is the channel.Transport the engine
+// sends with: text with sendMessage, voice notes with sendVoice (R13),
+// files with sendDocument, edits with editMessageText (R8); it declares
+// Telegram's capabilities and rate limits, and maps the Bot API's answers
+// onto the channel package's errors (a 429 becomes a RetryAfterError, a
+// user who blocked the bot ErrBlocked). It checks, when a channel is
+// configured, that its token works and belongs to the account the channel
+// names.
+//
+// Inbound, Poll receives updates by long polling and WebhookHandler by
+// webhook. Both store before they acknowledge (R18): Poll owns the polling
+// offset and confirms an update to Telegram only once the handler has
+// handled it, and the webhook answers 200 only then. Updates of one chat are
+// handled in order. Receiver turns the updates of private chats into the
+// engine's inbound messages and contacts' edits.
+package telegram

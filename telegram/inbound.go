@@ -1,0 +1,223 @@
+package telegram
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/telenet/contactcenter/channel"
+)
+
+// Handler handles one update. It returns nil once the update is stored
+// (or deliberately dropped); an error makes Telegram deliver it again.
+type Handler interface {
+	HandleUpdate(ctx context.Context, u *models.Update) error
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, u *models.Update) error
+
+// HandleUpdate calls f.
+func (f HandlerFunc) HandleUpdate(ctx context.Context, u *models.Update) error { return f(ctx, u) }
+
+// chatOf returns the chat an update belongs to, 0 for updates without one.
+func chatOf(u *models.Update) int64 {
+	for _, m := range []*models.Message{u.Message, u.EditedMessage, u.ChannelPost, u.EditedChannelPost} {
+		if m != nil {
+			return m.Chat.ID
+		}
+	}
+	return 0
+}
+
+// maxBatch is the most updates one getUpdates returns.
+const maxBatch = 100
+
+// Poll receives updates by long polling until ctx ends, and hands each to
+// h. It owns the offset: an update is confirmed to Telegram, by the offset
+// of the next getUpdates, only once h has handled it, so that a process
+// stopped at any moment loses nothing (R18); one that h fails is asked for
+// again. Updates of one chat are handled in the order Telegram gives them,
+// one at a time; the chats of a batch are handled at once. Poll returns
+// ctx's error, or an error wrapping channel.ErrInvalid when Telegram
+// refuses the token.
+func (b *Bot) Poll(ctx context.Context, h Handler) error {
+	var offset int64
+	var pause time.Duration
+	for {
+		if pause > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(pause):
+			}
+		}
+		updates, err := b.getUpdates(ctx, offset, maxBatch, b.poll)
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.Is(err, bot.ErrorUnauthorized):
+			return fmt.Errorf("telegram: getUpdates: %w: %v", channel.ErrInvalid, err)
+		case err != nil:
+			b.log.WarnContext(ctx, "telegram: getUpdates failed", "err", err)
+			pause = min(max(2*pause, 100*time.Millisecond), 5*time.Second)
+			continue
+		}
+		next, failed := b.handleBatch(ctx, updates, h)
+		if failed {
+			pause = min(max(2*pause, 100*time.Millisecond), 5*time.Second)
+		} else {
+			pause = 0
+		}
+		if next > offset {
+			offset = next
+		}
+	}
+}
+
+// handleBatch hands a batch to h, chat by chat, and returns the offset that
+// confirms what was handled: past the last update if all were, else at the
+// first that failed (the ones after it come again and are stored once).
+func (b *Bot) handleBatch(ctx context.Context, updates []*models.Update, h Handler) (next int64, failed bool) {
+	if len(updates) == 0 {
+		return 0, false
+	}
+	byChat := make(map[int64][]*models.Update)
+	var order []int64
+	for _, u := range updates {
+		c := chatOf(u)
+		if _, ok := byChat[c]; !ok {
+			order = append(order, c)
+		}
+		byChat[c] = append(byChat[c], u)
+	}
+	var (
+		mu        sync.Mutex
+		firstFail int64 = -1
+		wg        sync.WaitGroup
+	)
+	for _, c := range order {
+		wg.Go(func() {
+			for _, u := range byChat[c] {
+				if err := h.HandleUpdate(ctx, u); err != nil {
+					b.log.WarnContext(ctx, "telegram: handling an update failed; it comes again", "update", u.ID, "err", err)
+					mu.Lock()
+					if firstFail < 0 || u.ID < firstFail {
+						firstFail = u.ID
+					}
+					mu.Unlock()
+					return // the rest of this chat waits, in order
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if firstFail >= 0 {
+		return firstFail, true
+	}
+	return updates[len(updates)-1].ID + 1, false
+}
+
+// getUpdates asks for updates from offset, waiting up to timeout.
+func (b *Bot) getUpdates(ctx context.Context, offset int64, limit int, timeout time.Duration) ([]*models.Update, error) {
+	body, _ := json.Marshal(map[string]any{"offset": offset, "limit": limit, "timeout": int(timeout / time.Second)})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.apiURL+"/bot"+b.token+"/getUpdates", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := b.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("getUpdates: %w", errors.New(stripToken(err.Error(), b.token)))
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	var r struct {
+		OK          bool             `json:"ok"`
+		Result      []*models.Update `json:"result"`
+		ErrorCode   int              `json:"error_code"`
+		Description string           `json:"description"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("getUpdates: status %d: %w", resp.StatusCode, err)
+	}
+	if !r.OK {
+		if r.ErrorCode == http.StatusUnauthorized {
+			return nil, fmt.Errorf("%w, %s", bot.ErrorUnauthorized, r.Description)
+		}
+		return nil, fmt.Errorf("getUpdates: %d %s", r.ErrorCode, r.Description)
+	}
+	return r.Result, nil
+}
+
+func stripToken(s, token string) string {
+	return string(bytes.ReplaceAll([]byte(s), []byte(token), []byte("***")))
+}
+
+// WebhookHandler returns the handler of Telegram's webhook: it checks the
+// secret token header (when secret is not empty), decodes the update and
+// answers 200 only once h has handled it, so that Telegram delivers again
+// whatever was not stored (R18). Updates of one chat are handled one at a
+// time.
+func (b *Bot) WebhookHandler(secret string, h Handler) http.Handler {
+	var locks [64]sync.Mutex
+	seed := maphash.MakeSeed()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
+		if secret != "" && subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		var u models.Update
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&u); err != nil {
+			http.Error(w, "bad update", http.StatusBadRequest)
+			return
+		}
+		var key [8]byte
+		c := chatOf(&u)
+		for i := range key {
+			key[i] = byte(c >> (8 * i))
+		}
+		lock := &locks[maphash.Bytes(seed, key[:])%uint64(len(locks))]
+		lock.Lock()
+		err := h.HandleUpdate(r.Context(), &u)
+		lock.Unlock()
+		if err != nil {
+			b.log.WarnContext(r.Context(), "telegram: handling a webhook update failed; Telegram delivers it again", "update", u.ID, "err", err)
+			http.Error(w, "not stored", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// SetWebhook tells Telegram to deliver updates to url with secret in the
+// X-Telegram-Bot-Api-Secret-Token header.
+func (b *Bot) SetWebhook(ctx context.Context, url, secret string) error {
+	_, err := b.client.SetWebhook(ctx, &bot.SetWebhookParams{URL: url, SecretToken: secret})
+	return mapError(err)
+}
+
+// DeleteWebhook switches Telegram back to delivery by getUpdates (Poll).
+func (b *Bot) DeleteWebhook(ctx context.Context) error {
+	_, err := b.client.DeleteWebhook(ctx, &bot.DeleteWebhookParams{})
+	return mapError(err)
+}
