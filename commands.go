@@ -18,6 +18,10 @@ type Reply struct {
 	Workspace    ticket.WorkspaceID
 	Conversation conversation.ID
 	Agent        conversation.AgentID
+	// ID, if set, is the new message's id, chosen by the host: a reply
+	// made again with the same id returns the stored message and sends
+	// nothing new, so a host can retry without doubling (R18).
+	ID conversation.MessageID
 	// Kind defaults to conversation.KindText.
 	Kind        conversation.Kind
 	Text        string
@@ -42,6 +46,18 @@ func (e *Engine) Reply(ctx context.Context, r Reply) (conversation.Message, erro
 		if err != nil {
 			return err
 		}
+		if r.ID != "" {
+			prev, err := tx.Message(ctx, r.Workspace, r.ID)
+			switch {
+			case err == nil && prev.Conversation == r.Conversation && prev.Author.Agent == r.Agent:
+				msg = prev // made before: the same reply
+				return nil
+			case err == nil:
+				return fmt.Errorf("%w: message id %q is taken", conversation.ErrInvalid, r.ID)
+			case !errors.Is(err, store.ErrNotFound):
+				return err
+			}
+		}
 		a, err := loadAgent(ctx, tx, r.Workspace, r.Agent)
 		if err != nil {
 			return err
@@ -53,8 +69,12 @@ func (e *Engine) Reply(ctx context.Context, r Reply) (conversation.Message, erro
 		if err := fits(b.caps, r.Kind, r.Text, r.Attachments); err != nil {
 			return err
 		}
+		id := r.ID
+		if id == "" {
+			id = conversation.MessageID(e.newID())
+		}
 		m := conversation.Message{
-			ID:          conversation.MessageID(e.newID()),
+			ID:          id,
 			Kind:        r.Kind,
 			Text:        r.Text,
 			Attachments: r.Attachments,
@@ -69,7 +89,9 @@ func (e *Engine) Reply(ctx context.Context, r Reply) (conversation.Message, erro
 	if err != nil {
 		return conversation.Message{}, err
 	}
-	msg, _ = e.deliver(ctx, msg)
+	if msg.Delivery == conversation.DeliveryPending {
+		msg, _ = e.deliver(ctx, msg)
+	}
 	return msg, nil
 }
 

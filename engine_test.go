@@ -684,3 +684,24 @@ func TestPresenceEvents(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, conversation.Offline, got.Presence, "unchanged by the refused calls")
 }
+
+// R18: a reply made again with the same id is the same reply.
+func TestReplyWithID(t *testing.T) {
+	f := newFixture(t)
+	c := f.write(t, "chat-1", "u1", "hi").Conversation
+	r := contactcenter.Reply{Workspace: ws, Conversation: c.ID, Agent: "ana", ID: "staff-1", Text: "hello"}
+	m, err := f.eng.Reply(bg, r)
+	require.NoError(t, err)
+	assert.Equal(t, conversation.MessageID("staff-1"), m.ID)
+	again, err := f.eng.Reply(bg, r)
+	require.NoError(t, err)
+	assert.Equal(t, m, again)
+	assert.Len(t, f.tr.Sent(), 1, "sent once")
+	ms, err := f.eng.Messages(bg, ws, c.ID)
+	require.NoError(t, err)
+	assert.Len(t, ms, 2)
+
+	other := f.write(t, "chat-2", "u2", "hi").Conversation
+	_, err = f.eng.Reply(bg, contactcenter.Reply{Workspace: ws, Conversation: other.ID, Agent: "ana", ID: "staff-1", Text: "x"})
+	assert.ErrorIs(t, err, conversation.ErrInvalid, "an id taken in another conversation")
+}

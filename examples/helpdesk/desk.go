@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/telenet/contactcenter"
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store/sqlite"
+	"github.com/telenet/contactcenter/telegram"
+	"github.com/telenet/contactcenter/ticket"
+
+	_ "modernc.org/sqlite" // the desk's own table beside the store's
+)
+
+// The desk serves one workspace on one channel.
+const (
+	workspace ticket.WorkspaceID = "helpdesk"
+	channelID channel.ID         = "telegram"
+)
+
+// Config configures a Desk.
+type Config struct {
+	Token     string
+	StaffChat int64
+	// APIURL is the Bot API's base URL; empty for Telegram's.
+	APIURL string
+	// DB is the SQLite file.
+	DB string
+	// Timeout closes conversations idle this long (R7); 0 is off.
+	Timeout time.Duration
+	// Logger; default discarded.
+	Logger *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// PollTimeout is the long-polling wait; default 30s.
+	PollTimeout time.Duration
+}
+
+// Desk is the help desk: the engine, the bot, and the staff group's side.
+type Desk struct {
+	cfg   Config
+	log   *slog.Logger
+	bot   *telegram.Bot
+	store *sqlite.Store
+	links *sql.DB
+	eng   *contactcenter.Engine
+	me    *models.User
+
+	mu sync.Mutex // one staff-side relay at a time, so headers come first
+}
+
+// Open opens the store, checks the bot's token and wires the engine.
+func Open(ctx context.Context, cfg Config) (*Desk, error) {
+	d := &Desk{cfg: cfg, log: cfg.Logger}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	opts := []telegram.Option{telegram.WithLogger(d.log)}
+	if cfg.APIURL != "" {
+		opts = append(opts, telegram.WithAPIURL(cfg.APIURL))
+	}
+	if cfg.PollTimeout > 0 {
+		opts = append(opts, telegram.WithPollTimeout(cfg.PollTimeout))
+	}
+	var err error
+	if d.bot, err = telegram.New(cfg.Token, opts...); err != nil {
+		return nil, err
+	}
+	if d.me, err = d.bot.Me(ctx); err != nil {
+		return nil, fmt.Errorf("the bot's token does not work: %w", err)
+	}
+	if d.store, err = sqlite.Open(ctx, cfg.DB); err != nil {
+		return nil, err
+	}
+	if d.links, err = openLinks(ctx, cfg.DB); err != nil {
+		d.store.Close()
+		return nil, err
+	}
+	d.eng, err = contactcenter.New(contactcenter.Config{Store: d.store, Publish: d.publish, Logger: d.log, Now: cfg.Now})
+	if err == nil {
+		err = d.eng.AddChannelContext(ctx, channel.Channel{
+			ID: channelID, Workspace: workspace, Kind: channel.KindTelegram, Account: d.me.Username,
+			Settings: channel.Settings{
+				Commands:      channel.Commands{Enabled: true, ShowSubject: true},
+				AgentsMayEdit: true,
+			},
+		}, d.bot)
+	}
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Username returns the bot's username.
+func (d *Desk) Username() string { return d.me.Username }
+
+// Engine returns the desk's engine.
+func (d *Desk) Engine() *contactcenter.Engine { return d.eng }
+
+// Close closes the store.
+func (d *Desk) Close() error {
+	var errs []error
+	if d.links != nil {
+		errs = append(errs, d.links.Close())
+	}
+	if d.store != nil {
+		errs = append(errs, d.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Run serves until ctx ends: it publishes what a previous run left,
+// delivers pending messages, and receives updates.
+func (d *Desk) Run(ctx context.Context) error {
+	if err := d.eng.PublishPending(ctx); err != nil {
+		d.log.Warn("publishing pending events failed", "err", err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = d.eng.Run(ctx, time.Second) })
+	err := d.bot.Poll(ctx, telegram.Receiver{Engine: d.eng, Workspace: workspace, Channel: channelID,
+		Next: telegram.HandlerFunc(d.staffUpdate), Logger: d.log})
+	wg.Wait()
+	return err
+}
+
+// publish shows the customers' side in the staff group: a header when a
+// conversation opens, then a copy of each customer message. Events come
+// at least once; what was relayed is recorded, so nothing is relayed twice.
+func (d *Desk) publish(ctx context.Context, e conversation.Event) error {
+	if e.Workspace != workspace || e.Type != conversation.EventMessageReceived {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if done, err := d.copied(ctx, e.Message); err != nil || done {
+		return err
+	}
+	header, err := d.header(ctx, e.Conversation)
+	if err != nil {
+		return err
+	}
+	msgs, err := d.eng.Messages(ctx, workspace, e.Conversation)
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		if m.ID != e.Message {
+			continue
+		}
+		chat, id, ok := splitMessageID(m.ExternalID)
+		if !ok {
+			return nil
+		}
+		copied, err := d.bot.Client().CopyMessage(ctx, &bot.CopyMessageParams{ChatID: d.cfg.StaffChat, FromChatID: chat, MessageID: id,
+			ReplyParameters: &models.ReplyParameters{MessageID: header, AllowSendingWithoutReply: true}})
+		if err != nil {
+			return err
+		}
+		return d.link(ctx, copied.ID, e.Conversation, m.ID)
+	}
+	return nil
+}
+
+// header returns the staff message that heads a conversation, posting it
+// the first time: the ticket number, the contact's name and language.
+func (d *Desk) header(ctx context.Context, id conversation.ID) (int, error) {
+	if h, err := d.headerOf(ctx, id); err != nil || h != 0 {
+		return h, err
+	}
+	c, err := d.eng.Conversation(ctx, workspace, id)
+	if err != nil {
+		return 0, err
+	}
+	k, err := d.eng.Contact(ctx, workspace, c.Contact)
+	if err != nil {
+		return 0, err
+	}
+	t, err := d.eng.Ticket(ctx, workspace, c.Ticket)
+	if err != nil {
+		return 0, err
+	}
+	text := fmt.Sprintf("#%d · %s · %s", c.TicketNumber, orUnknown(k.Name), orUnknown(k.Language))
+	if t.Subject != "" {
+		text += "\n" + t.Subject
+	}
+	text += "\nReply to answer; /claim, /close [note], /closeticket."
+	sent, err := d.bot.Client().SendMessage(ctx, &bot.SendMessageParams{ChatID: d.cfg.StaffChat, Text: text})
+	if err != nil {
+		return 0, err
+	}
+	return sent.ID, d.setHeader(ctx, id, sent.ID)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "?"
+	}
+	return s
+}
+
+// splitMessageID reads a telegram.MessageID.
+func splitMessageID(s string) (chat int64, id int, ok bool) {
+	c, m, found := strings.Cut(s, ":")
+	if !found {
+		return 0, 0, false
+	}
+	chat, err1 := strconv.ParseInt(c, 10, 64)
+	id, err2 := strconv.Atoi(m)
+	return chat, id, err1 == nil && err2 == nil
+}

@@ -1,0 +1,94 @@
+// Command helpdesk is a Telegram help desk a small team can run: customers
+// write to the bot in private, agents work in one staff group.
+//
+// In the staff group each conversation starts with a header that carries
+// the ticket number (#1432), the contact's name and language; the
+// customer's messages follow, copied. An agent answers by replying to any
+// of the conversation's messages in the group; the first to reply is
+// assigned (R10); editing that reply edits the customer's copy (R8). Staff
+// commands, each a reply to a conversation's message: /claim, /close [note],
+// /closeticket; and anywhere in the group /queue, /online, /away, /offline.
+// Customers have /new [subject], /ticket N and /tickets (R6).
+//
+// Configuration:
+//
+//	TELEGRAM_TOKEN     the bot's token (required)
+//	STAFF_CHAT_ID      the staff group's chat id (required; groups are negative)
+//	TELEGRAM_API_URL   the Bot API's base URL (default https://api.telegram.org)
+//	HELPDESK_DB        the SQLite file (default helpdesk.db)
+//	-timeout           close conversations idle this long (R7; 0 = off)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+func main() {
+	cfg, err := configure(os.Args[1:], os.Getenv, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "helpdesk:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	d, err := Open(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "helpdesk:", err)
+		os.Exit(1)
+	}
+	defer d.Close()
+	cfg.Logger.Info("help desk running", "bot", d.Username(), "staff chat", cfg.StaffChat, "db", cfg.DB)
+	if err := d.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "helpdesk:", err)
+		os.Exit(1)
+	}
+}
+
+// configure reads the configuration from the environment and the flags.
+func configure(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	fs := flag.NewFlagSet("helpdesk", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	timeout := fs.Duration("timeout", 0, "close conversations with no message between contact and agent for this long (R7); 0 = off")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	cfg := Config{
+		Token:   getenv("TELEGRAM_TOKEN"),
+		APIURL:  getenv("TELEGRAM_API_URL"),
+		DB:      getenv("HELPDESK_DB"),
+		Timeout: *timeout,
+	}
+	if cfg.Token == "" {
+		return cfg, errors.New("TELEGRAM_TOKEN is required")
+	}
+	staff := getenv("STAFF_CHAT_ID")
+	if staff == "" {
+		return cfg, errors.New("STAFF_CHAT_ID is required")
+	}
+	id, err := strconv.ParseInt(staff, 10, 64)
+	if err != nil {
+		return cfg, fmt.Errorf("STAFF_CHAT_ID %q is not a chat id", staff)
+	}
+	cfg.StaffChat = id
+	if cfg.DB == "" {
+		cfg.DB = "helpdesk.db"
+	}
+	if cfg.Timeout < 0 {
+		return cfg, fmt.Errorf("-timeout %s is negative", cfg.Timeout)
+	}
+	if cfg.Timeout > 0 && cfg.Timeout < time.Minute {
+		return cfg, fmt.Errorf("-timeout %s is shorter than a minute", cfg.Timeout)
+	}
+	return cfg, nil
+}

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/telenet/contactcenter"
+	"github.com/telenet/contactcenter/conversation"
+)
+
+// staffUpdate handles the staff group: replies become the agents' answers,
+// edits of them edit the customers' copies, and staff commands act on the
+// conversation they reply to.
+func (d *Desk) staffUpdate(ctx context.Context, u *models.Update) error {
+	switch {
+	case u.Message != nil && u.Message.Chat.ID == d.cfg.StaffChat:
+		return d.staffMessage(ctx, u.Message)
+	case u.EditedMessage != nil && u.EditedMessage.Chat.ID == d.cfg.StaffChat:
+		return d.staffEdit(ctx, u.EditedMessage)
+	}
+	return nil
+}
+
+func (d *Desk) staffMessage(ctx context.Context, m *models.Message) error {
+	if m.From == nil || m.From.IsBot {
+		return nil
+	}
+	agent, err := d.agent(ctx, m.From)
+	if err != nil {
+		return err
+	}
+	if cmd, args, ok := staffCommand(m.Text, d.me.Username); ok {
+		return d.command(ctx, m, agent, cmd, args)
+	}
+	if m.ReplyToMessage == nil {
+		return nil // the staff talking among themselves
+	}
+	conv, _, ok, err := d.lookup(ctx, m.ReplyToMessage.ID)
+	if err != nil || !ok {
+		return err
+	}
+	reply := contactcenter.Reply{Workspace: workspace, Conversation: conv, Agent: agent,
+		// One id per staff message: a redelivered update answers once.
+		ID:   conversation.MessageID(fmt.Sprintf("staff-%d-%d", m.Chat.ID, m.ID)),
+		Text: m.Text}
+	switch {
+	case m.Voice != nil:
+		reply.Kind, reply.Text = conversation.KindVoice, m.Caption
+		reply.Attachments = []conversation.Attachment{{Name: "voice.ogg", MIME: m.Voice.MimeType, Size: m.Voice.FileSize,
+			Ref: m.Voice.FileID, Duration: time.Duration(m.Voice.Duration) * time.Second}}
+	case m.Document != nil:
+		reply.Kind, reply.Text = conversation.KindFile, m.Caption
+		reply.Attachments = []conversation.Attachment{{Name: m.Document.FileName, MIME: m.Document.MimeType,
+			Size: m.Document.FileSize, Ref: m.Document.FileID}}
+	case m.Text == "":
+		return nil
+	}
+	sent, err := d.eng.Reply(ctx, reply)
+	if err != nil {
+		return d.refused(ctx, m, err)
+	}
+	return d.link(ctx, m.ID, conv, sent.ID)
+}
+
+// staffEdit edits the customer's copy of an agent's reply (R8).
+func (d *Desk) staffEdit(ctx context.Context, m *models.Message) error {
+	if m.From == nil || m.From.IsBot || m.Text == "" {
+		return nil
+	}
+	_, msg, ok, err := d.lookup(ctx, m.ID)
+	if err != nil || !ok || msg == "" {
+		return err
+	}
+	if _, err := d.eng.EditMessage(ctx, workspace, msg, agentID(m.From), m.Text); err != nil {
+		return d.refused(ctx, m, err)
+	}
+	return nil
+}
+
+// refused answers in the group when the engine refuses what an agent did;
+// failures that may pass are returned, so the update comes again.
+func (d *Desk) refused(ctx context.Context, m *models.Message, err error) error {
+	switch contactcenter.ErrorCode(err) {
+	case contactcenter.CodeUnavailable, contactcenter.CodeCanceled:
+		return err
+	}
+	return d.say(ctx, m, "Not done: "+errors.Unwrap(err).Error())
+}
+
+// staffCommand reads a staff command: its name without the slash, and the
+// rest of the text.
+func staffCommand(text, botName string) (cmd, args string, ok bool) {
+	text = strings.TrimSpace(text)
+	if !strings.HasPrefix(text, "/") {
+		return "", "", false
+	}
+	word, rest, _ := strings.Cut(text, " ")
+	word, target, found := strings.Cut(word[1:], "@")
+	if found && !strings.EqualFold(target, botName) {
+		return "", "", false
+	}
+	return strings.ToLower(word), strings.TrimSpace(rest), true
+}
+
+// command carries out a staff command.
+func (d *Desk) command(ctx context.Context, m *models.Message, agent conversation.AgentID, cmd, args string) error {
+	presence := map[string]conversation.Presence{"online": conversation.Online, "away": conversation.Away, "offline": conversation.Offline}
+	if p, ok := presence[cmd]; ok {
+		if _, err := d.eng.SetPresence(ctx, workspace, agent, p); err != nil {
+			return d.refused(ctx, m, err)
+		}
+		return d.say(ctx, m, fmt.Sprintf("%s is %s.", m.From.FirstName, p))
+	}
+	if cmd == "queue" {
+		return d.queue(ctx, m)
+	}
+	if cmd != "claim" && cmd != "close" && cmd != "closeticket" {
+		return nil
+	}
+	if m.ReplyToMessage == nil {
+		return d.say(ctx, m, "Reply with /"+cmd+" to one of the conversation's messages.")
+	}
+	conv, _, ok, err := d.lookup(ctx, m.ReplyToMessage.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return d.say(ctx, m, "That message is not part of a conversation.")
+	}
+	var answer string
+	switch cmd {
+	case "claim":
+		var c conversation.Conversation
+		if c, err = d.eng.Assign(ctx, workspace, conv, agent, agent); err == nil {
+			answer = fmt.Sprintf("#%d is %s's.", c.TicketNumber, m.From.FirstName)
+		}
+	case "close":
+		var c conversation.Conversation
+		if c, err = d.eng.CloseConversation(ctx, workspace, conv, agent, conversation.ClosingNote{Summary: args}); err == nil {
+			answer = fmt.Sprintf("#%d: conversation closed.", c.TicketNumber)
+		}
+	case "closeticket":
+		var c conversation.Conversation
+		if c, err = d.eng.Conversation(ctx, workspace, conv); err == nil {
+			if _, err = d.eng.CloseTicket(ctx, workspace, c.Ticket, agent, conversation.ClosingNote{Summary: args}); err == nil {
+				answer = fmt.Sprintf("#%d: ticket closed.", c.TicketNumber)
+			}
+		}
+	}
+	if err != nil {
+		return d.refused(ctx, m, err)
+	}
+	return d.say(ctx, m, answer)
+}
+
+// queue lists the waiting conversations.
+func (d *Desk) queue(ctx context.Context, m *models.Message) error {
+	q, err := d.eng.Queue(ctx, workspace, 20)
+	if err != nil {
+		return err
+	}
+	if len(q) == 0 {
+		return d.say(ctx, m, "Nobody is waiting.")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Waiting (%d):", len(q))
+	now := time.Now()
+	if d.cfg.Now != nil {
+		now = d.cfg.Now()
+	}
+	for _, c := range q {
+		fmt.Fprintf(&b, "\n#%d, %s", c.TicketNumber, now.Sub(c.WaitingSince).Round(time.Second))
+	}
+	return d.say(ctx, m, b.String())
+}
+
+// say answers a staff message in the group.
+func (d *Desk) say(ctx context.Context, m *models.Message, text string) error {
+	_, err := d.bot.Client().SendMessage(ctx, &bot.SendMessageParams{ChatID: d.cfg.StaffChat, Text: text,
+		ReplyParameters: &models.ReplyParameters{MessageID: m.ID, AllowSendingWithoutReply: true}})
+	return err
+}
+
+func agentID(u *models.User) conversation.AgentID { return conversation.AgentID(strconv.FormatInt(u.ID, 10)) }
+
+// agent returns the agent a staff member is, making them one on first
+// sight: every member of the staff group answers.
+func (d *Desk) agent(ctx context.Context, u *models.User) (conversation.AgentID, error) {
+	id := agentID(u)
+	_, err := d.eng.Agent(ctx, workspace, id)
+	if errors.Is(err, conversation.ErrAgentNotFound) {
+		_, err = d.eng.PutAgent(ctx, conversation.Agent{ID: id, Workspace: workspace, Name: strings.TrimSpace(u.FirstName + " " + u.LastName),
+			Presence: conversation.Online})
+	}
+	return id, err
+}
