@@ -188,7 +188,9 @@ func (d *Desk) say(ctx context.Context, m *models.Message, text string) error {
 	return err
 }
 
-func agentID(u *models.User) conversation.AgentID { return conversation.AgentID(strconv.FormatInt(u.ID, 10)) }
+func agentID(u *models.User) conversation.AgentID {
+	return conversation.AgentID(strconv.FormatInt(u.ID, 10))
+}
 
 // agent returns the agent a staff member is, making them one on first
 // sight: every member of the staff group answers.
