@@ -85,6 +85,8 @@ type Engine struct {
 	pubMu      sync.Mutex
 	pubDirty   atomic.Bool
 	pubRunning atomic.Bool
+	closed     chan struct{}
+	closeOnce  sync.Once
 }
 
 type chanKey struct {
@@ -122,6 +124,7 @@ func New(cfg Config) (*Engine, error) {
 		claimTimeout: cfg.ClaimTimeout,
 		answers:      cfg.Answers,
 		channels:     make(map[chanKey]*boundChannel),
+		closed:       make(chan struct{}),
 		limiters:     make(map[limiterKey]*channel.Limiter),
 	}
 	e.publishFn = e.publishAll
@@ -341,8 +344,9 @@ func (e *Engine) publishEvents(ctx context.Context) error {
 	if e.pubRunning.Load() || !e.pubMu.TryLock() {
 		return nil
 	}
-	if ctx.Err() != nil {
-		// The command's caller left; its change is stored all the same.
+	if ctx.Done() != nil {
+		// The change is stored: its events go out even if the caller
+		// leaves now.
 		ctx = context.WithoutCancel(ctx)
 	}
 	var err error
@@ -354,29 +358,53 @@ func (e *Engine) publishEvents(ctx context.Context) error {
 	e.pubMu.Unlock()
 	if err != nil {
 		e.pubDirty.Store(true)
+	}
+	if e.pubDirty.Load() {
+		e.startPublisher()
+	}
+	switch {
+	case errors.Is(err, store.ErrBusy):
+		return nil // another drain publishes; the background one follows
+	case err != nil:
 		e.log.WarnContext(ctx, "publishing events failed; they stay stored and are published later", "err", err)
-		return err
 	}
-	if e.pubDirty.Load() && e.pubRunning.CompareAndSwap(false, true) {
-		go e.publishLoop()
-	}
-	return nil
+	return err
 }
 
-// publishLoop drains at a pace while commands keep storing events.
+// startPublisher starts the background publisher unless it runs.
+func (e *Engine) startPublisher() {
+	if e.pubRunning.CompareAndSwap(false, true) {
+		go e.publishLoop()
+	}
+}
+
+// publishLoop drains at a pace while there is something to publish, and
+// backs off while publishing fails (the host's Publish, the store, or
+// another process's drain), until it succeeds or the engine closes.
 func (e *Engine) publishLoop() {
 	ctx := context.Background()
+	pause := publishPace
 	for {
 		for e.pubDirty.Load() {
-			time.Sleep(publishPace)
+			select {
+			case <-e.closed:
+				e.pubRunning.Store(false)
+				return
+			case <-time.After(pause):
+			}
 			e.pubMu.Lock()
 			e.pubDirty.Store(false)
 			err := e.drain(ctx)
 			e.pubMu.Unlock()
-			if err != nil {
+			switch {
+			case err == nil:
+				pause = publishPace
+				continue
+			case !errors.Is(err, store.ErrBusy):
 				e.log.WarnContext(ctx, "publishing events failed; they stay stored and are published later", "err", err)
-				return
 			}
+			e.pubDirty.Store(true)
+			pause = min(2*pause, maxPublishPause)
 		}
 		e.pubRunning.Store(false)
 		// A command may have stored events after the last check and seen
@@ -385,6 +413,16 @@ func (e *Engine) publishLoop() {
 			return
 		}
 	}
+}
+
+// maxPublishPause is the longest wait between drains while publishing fails.
+const maxPublishPause = 5 * time.Second
+
+// Close stops the engine's background publishing. Events not yet published
+// stay stored, for PublishPending or another engine.
+func (e *Engine) Close() error {
+	e.closeOnce.Do(func() { close(e.closed) })
+	return nil
 }
 
 // drain passes the store's events to Publish until none is left.
@@ -410,7 +448,28 @@ func (e *Engine) publishAll(ctx context.Context, events []conversation.Event) (i
 // PublishPending publishes the events that are stored but not published:
 // those whose publication failed, and those a stopped process stored but
 // did not publish. Hosts call it at start, and may call it after a failure
-// of their Publish function.
+// of their Publish function. It returns once the store holds no event or
+// publishing fails; while another process drains, it waits its turn.
 func (e *Engine) PublishPending(ctx context.Context) error {
-	return wrap("publish pending", e.publishEvents(ctx))
+	if e.publish == nil {
+		return nil
+	}
+	for {
+		e.pubMu.Lock()
+		e.pubDirty.Store(false)
+		err := e.drain(ctx)
+		e.pubMu.Unlock()
+		if !errors.Is(err, store.ErrBusy) {
+			if err != nil {
+				e.pubDirty.Store(true)
+				e.startPublisher()
+			}
+			return wrap("publish pending", err)
+		}
+		select {
+		case <-ctx.Done():
+			return wrap("publish pending", ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }

@@ -3,6 +3,7 @@ package contactcenter_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -104,4 +105,64 @@ func TestEngineWithoutPublishKeepsEvents(t *testing.T) {
 	n, err := s.DrainEvents(bg, 10, func(context.Context, []conversation.Event) (int, error) { return 0, nil })
 	require.NoError(t, err)
 	assert.Zero(t, n, "nothing left")
+}
+
+// R17: a Publish that fails for a while is tried again in the background
+// until it succeeds; publishing never stops for good.
+func TestPublishRecoversInBackground(t *testing.T) {
+	var mu sync.Mutex
+	failures := 3
+	var seen []conversation.EventType
+	eng, err := contactcenter.New(contactcenter.Config{Store: memory.New(), Publish: func(_ context.Context, e conversation.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if failures > 0 {
+			failures--
+			return errors.New("webhook down")
+		}
+		seen = append(seen, e.Type)
+		return nil
+	}})
+	require.NoError(t, err)
+	defer eng.Close()
+	require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	_, err = eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(seen) == 3
+	}, 10*time.Second, 5*time.Millisecond, "published once Publish works again")
+	mu.Lock()
+	assert.Equal(t, []conversation.EventType{conversation.EventTicketOpened, conversation.EventConversationOpened, conversation.EventMessageReceived}, seen)
+	mu.Unlock()
+
+	// And later commands publish as usual.
+	_, err = eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u2", From: contactcenter.Sender{ExternalID: "c"}, Text: "again"})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) == 4 }, 10*time.Second, 5*time.Millisecond)
+}
+
+// R17: a caller who leaves right after the command does not strand its
+// events.
+func TestPublishAfterCallerLeft(t *testing.T) {
+	var mu sync.Mutex
+	var seen int
+	eng, err := contactcenter.New(contactcenter.Config{Store: memory.New(), Publish: func(context.Context, conversation.Event) error {
+		mu.Lock()
+		seen++
+		mu.Unlock()
+		return nil
+	}})
+	require.NoError(t, err)
+	defer eng.Close()
+	require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	ctx, cancel := context.WithCancel(bg)
+	r, err := eng.Receive(ctx, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
+	cancel()
+	require.NoError(t, err)
+	assert.True(t, r.Opened)
+	mu.Lock()
+	assert.Equal(t, 3, seen)
+	mu.Unlock()
 }

@@ -36,6 +36,9 @@ var (
 	ErrConflict = errors.New("store: version conflict")
 	// ErrDuplicate: a create collided with a unique key.
 	ErrDuplicate = errors.New("store: duplicate key")
+	// ErrBusy: another drain of events runs (in this process or another);
+	// try again later.
+	ErrBusy = errors.New("store: events are being drained elsewhere")
 )
 
 // Store is a unit-of-work store.
@@ -54,7 +57,8 @@ type Store interface {
 	// drain. DrainEvents returns how many it forgot, and fn's error. At most
 	// one drain runs at a time per store, across processes for a shared
 	// database, so that the events of one conversation are published in
-	// order (R17).
+	// order (R17); while one runs, others answer ErrBusy at once rather
+	// than wait. A limit below 1 drains nothing.
 	DrainEvents(ctx context.Context, max int, fn func(context.Context, []conversation.Event) (int, error)) (int, error)
 	// Close releases the store's resources.
 	Close() error

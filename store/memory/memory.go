@@ -181,7 +181,12 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	s.drainMu.Lock()
+	if limit < 1 {
+		return 0, nil
+	}
+	if !s.drainMu.TryLock() {
+		return 0, store.ErrBusy
+	}
 	defer s.drainMu.Unlock()
 	s.mu.RLock()
 	n := min(limit, len(s.events)-s.evHead)

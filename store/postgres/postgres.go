@@ -29,6 +29,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -287,7 +288,11 @@ func (c *conn) commit(ctx context.Context) error {
 
 func (c *conn) rollback(ctx context.Context) {
 	if c.begun {
-		_, _ = c.pc.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		// A connection that cannot roll back soon is destroyed by the pool
+		// when released, which ends the transaction too.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_, _ = c.pc.Exec(rctx, "ROLLBACK")
+		cancel()
 		c.begun = false
 	}
 }
@@ -326,9 +331,9 @@ func mapError(err error) error {
 }
 
 // DrainEvents passes stored events to fn in commit order and deletes those
-// fn published. One drain runs at a time across processes: the others wait
-// on an advisory lock. It takes two round trips: BEGIN, the lock and the
-// read; then the deletion and COMMIT.
+// fn published. One drain runs at a time across processes, under an
+// advisory lock; the others answer store.ErrBusy. It takes three round
+// trips: BEGIN with the lock, the read, and the deletion with COMMIT.
 func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Context, []conversation.Event) (int, error)) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -342,7 +347,24 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 		c.rollback(ctx)
 		pc.Release()
 	}()
-	_ = c.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, nil, drainLock)
+	if limit < 1 {
+		return 0, nil
+	}
+	var locked bool
+	lock, err := c.Query(ctx, `SELECT pg_try_advisory_xact_lock($1)`, drainLock)
+	if err != nil {
+		return 0, err
+	}
+	if lock.Next() {
+		err = lock.Scan(&locked)
+	}
+	lock.Close()
+	if err = errors.Join(err, lock.Err()); err != nil {
+		return 0, err
+	}
+	if !locked {
+		return 0, store.ErrBusy
+	}
 	rows, err := c.Query(ctx, `SELECT `+sqlstore.EventCols+` FROM cc_events ORDER BY seq LIMIT $1`, limit)
 	if err != nil {
 		return 0, err

@@ -236,19 +236,27 @@ func mapError(err error) error {
 	return err
 }
 
-// drainLease is how long a process may publish events before another may
-// take over.
-const drainLease = time.Minute
+// drainLease is how long a process may publish one batch of events before
+// another may take over.
+const drainLease = 5 * time.Minute
 
 // DrainEvents passes stored events to fn in commit order and deletes those
 // fn published. One process drains at a time: it holds a lease in the
-// database (and one drain at a time runs per Store). The write lock is not
-// held while fn runs, so fn may call the engine.
+// database, and one drain at a time runs per Store; the others answer
+// store.ErrBusy. The write lock is not held while fn runs, so fn may call
+// the engine. Events are deleted only while the lease is still held: a
+// drain that outlived it leaves them to the next, which publishes them
+// again (delivery is at least once).
 func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Context, []conversation.Event) (int, error)) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	s.drainMu.Lock()
+	if limit < 1 {
+		return 0, nil
+	}
+	if !s.drainMu.TryLock() {
+		return 0, store.ErrBusy
+	}
 	defer s.drainMu.Unlock()
 	now := time.Now()
 	res, err := s.w.ExecContext(ctx, `INSERT INTO cc_drain_lock (id, holder, until) VALUES (1, ?, ?)
@@ -259,7 +267,10 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 		return 0, mapError(err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return 0, err // another process is publishing
+		if err == nil {
+			err = store.ErrBusy // another process is publishing
+		}
+		return 0, err
 	}
 	defer func() {
 		_, _ = s.w.ExecContext(context.WithoutCancel(ctx), `UPDATE cc_drain_lock SET until = 0 WHERE holder = ?`, s.holder)
@@ -278,7 +289,9 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 	if n == 0 {
 		return 0, fnErr
 	}
-	if _, err := s.w.ExecContext(context.WithoutCancel(ctx), `DELETE FROM cc_events WHERE seq <= ?`, events[n-1].Seq); err != nil {
+	if _, err := s.w.ExecContext(context.WithoutCancel(ctx), `DELETE FROM cc_events WHERE seq <= ?
+		AND EXISTS (SELECT 1 FROM cc_drain_lock WHERE holder = ? AND until >= ?)`,
+		events[n-1].Seq, s.holder, time.Now().UnixMicro()); err != nil {
 		return 0, errors.Join(fnErr, mapError(err))
 	}
 	return n, fnErr

@@ -762,3 +762,55 @@ func (h *harness) testInboundLookup(t *testing.T) {
 	other, _ := lookup(ticket.WorkspaceID(newWorkspace("lookup-other")), "u-1", "ext-c-a")
 	assert.Equal(t, store.InboundRecords{}, other, "nothing crosses workspaces")
 }
+
+// testDrainBusy: while one drain publishes, another answers ErrBusy at once
+// instead of waiting, and drains normally afterwards.
+func (h *harness) testDrainBusy(t *testing.T) {
+	s := h.store(t)
+	ws := ticket.WorkspaceID(newWorkspace("busy"))
+	drainAll(t, s, ws)
+	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {
+		return tx.AppendEvent(ctx(), conversation.Event{Type: conversation.EventMessageReceived, Workspace: ws})
+	}))
+	inside, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error)
+	go func() {
+		_, err := s.DrainEvents(ctx(), 10, func(_ context.Context, evs []conversation.Event) (int, error) {
+			close(inside)
+			<-release
+			return 0, nil // publish nothing: the events stay
+		})
+		done <- err
+	}()
+	<-inside
+	other := h.open(t) // another process's store on the same data, where the store has one
+	t.Cleanup(func() { _ = other.Close() })
+	_, err := s.DrainEvents(ctx(), 10, func(context.Context, []conversation.Event) (int, error) {
+		t.Error("a second drain ran while the first was publishing")
+		return 0, nil
+	})
+	assert.ErrorIs(t, err, store.ErrBusy, "the same store")
+	// Another instance on the same data (the SQL stores) is busy too; an
+	// instance with data of its own (memory) has nothing to drain.
+	_, err = other.DrainEvents(ctx(), 10, func(_ context.Context, evs []conversation.Event) (int, error) {
+		for _, e := range evs {
+			if e.Workspace == ws {
+				t.Error("another instance drained while the first was publishing")
+			}
+		}
+		return 0, nil
+	})
+	if err != nil {
+		assert.ErrorIs(t, err, store.ErrBusy, "another instance")
+	}
+	close(release)
+	require.NoError(t, <-done)
+	got := drainAll(t, s, ws)
+	assert.Len(t, got, 1, "drained afterwards")
+	n, err := s.DrainEvents(ctx(), 0, func(context.Context, []conversation.Event) (int, error) {
+		t.Error("a limit of 0 drains nothing")
+		return 0, nil
+	})
+	assert.NoError(t, err)
+	assert.Zero(t, n)
+}

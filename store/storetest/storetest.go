@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("InboundLookup", h.testInboundLookup)
 	t.Run("AgentsAndTeams", h.testAgentsAndTeams)
 	t.Run("Events", h.testEvents)
+	t.Run("DrainBusy", h.testDrainBusy)
 	t.Run("Rollback", h.testRollback)
 	t.Run("ReadOnlyView", h.testReadOnlyView)
 	t.Run("Canceled", h.testCanceled)
