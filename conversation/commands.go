@@ -59,6 +59,12 @@ func MoveTo(m *Move, now time.Time) (Change, error) {
 		return ch, fmt.Errorf("conversation %q: %w", m.Current.ID, ErrClosed)
 	}
 	reason := ReasonSwitched
+	if !m.NewTicket {
+		// Written, though unchanged but for its version, so that closing
+		// the ticket at the same moment collides with the switch.
+		t.Version++
+		ch.setTicket(t, Update)
+	}
 	if m.NewTicket {
 		reason = ReasonNewTicket
 		if t.Version != 1 {

@@ -64,8 +64,8 @@ func TestMoveToSwitch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ch.TicketWrite != cv.Keep || ch.Previous.CloseReason != cv.ReasonSwitched {
-		t.Errorf("%v %v", ch.TicketWrite, ch.Previous.CloseReason)
+	if ch.TicketWrite != cv.Update || ch.Ticket.Version != 6 || ch.Previous.CloseReason != cv.ReasonSwitched {
+		t.Errorf("ticket %v v%d, %v: want the ticket written with version+1", ch.TicketWrite, ch.Ticket.Version, ch.Previous.CloseReason)
 	}
 	wantEvents(t, &ch, cv.EventConversationClosed, cv.EventConversationOpened, cv.EventMessageReceived, cv.EventMessageQueued)
 

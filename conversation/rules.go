@@ -108,6 +108,9 @@ func Receive(s *InboundState, in *Inbound, now time.Time) (Change, error) {
 		ch.setConversation(cv, Update)
 	} else {
 		var t ticket.Ticket
+		if s.NewConversation == "" {
+			return ch, fmt.Errorf("%w: no id for the new conversation", ErrInvalid)
+		}
 		if s.HasLatest && (s.LatestTicket.ID == "" || s.LatestTicket.ID != s.Latest.Ticket) {
 			return ch, fmt.Errorf("%w: latest conversation %q without its ticket", ErrInvalid, s.Latest.ID)
 		}
@@ -119,10 +122,12 @@ func Receive(s *InboundState, in *Inbound, now time.Time) (Change, error) {
 			}
 			ch.setTicket(t, Create)
 		} else {
+			// The ticket is written too, though unchanged but for its
+			// version, so that closing it at the same moment collides with
+			// this (R12): no open conversation on a closed ticket.
 			t = s.LatestTicket
-		}
-		if s.NewConversation == "" {
-			return ch, fmt.Errorf("%w: no id for the new conversation", ErrInvalid)
+			t.Version++
+			ch.setTicket(t, Update)
 		}
 		cv = Conversation{
 			ID:                s.NewConversation,

@@ -139,6 +139,7 @@ func (h *harness) testConcurrentReplies(t *testing.T) {
 		together(reply(0, "ana"), reply(1, "bruno"))
 		require.NoError(t, errs[0], "run %d", i)
 		require.NoError(t, errs[1], "run %d", i)
+		require.NoError(t, eng.PublishPending(ctx), "run %d", i)
 		c, err := eng.Conversation(ctx, ws, r.Conversation.ID)
 		require.NoError(t, err)
 		assert.Contains(t, []conversation.AgentID{"ana", "bruno"}, c.Assignee, "run %d: one of them is the assignee", i)
@@ -179,6 +180,47 @@ func (h *harness) testConcurrentDuplicateDelivery(t *testing.T) {
 		ms, err := eng.Messages(context.Background(), ws, results[0].Conversation.ID)
 		require.NoError(t, err)
 		assert.Len(t, ms, 1, "run %d: stored once", i)
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+// testConcurrentReopenAndCloseTicket: a contact writes again (R9, a new
+// conversation on their open ticket) while the ticket is closed (R12):
+// whichever wins, no open conversation stays on a closed ticket.
+func (h *harness) testConcurrentReopenAndCloseTicket(t *testing.T) {
+	s := h.store(t)
+	for i := range h.opts.Repeat {
+		ws := ticket.WorkspaceID(newWorkspace("reopen"))
+		eng, _ := engineOn(t, s, ws)
+		ctx := context.Background()
+		in := contactcenter.Inbound{Workspace: ws, Channel: "ch", ExternalID: "u-1", From: contactcenter.Sender{ExternalID: "c"}, Text: "first"}
+		r, err := eng.Receive(ctx, in)
+		require.NoError(t, err)
+		_, err = eng.CloseConversation(ctx, ws, r.Conversation.ID, "", conversation.ClosingNote{})
+		require.NoError(t, err)
+		in.ExternalID, in.Text = "u-2", "again"
+		var again contactcenter.Received
+		var errReceive, errClose error
+		together(
+			func() { again, errReceive = eng.Receive(ctx, in) },
+			func() { _, errClose = eng.CloseTicket(ctx, ws, r.Conversation.Ticket, "", conversation.ClosingNote{}) },
+		)
+		require.NoError(t, errReceive, "run %d", i)
+		if errClose != nil {
+			// The contact's message came first and its conversation was
+			// open: closing the ticket then closes it; a conflict means
+			// the other order, which is fine too.
+			require.ErrorIs(t, errClose, contactcenter.ErrConflict, "run %d", i)
+		}
+		tk, err := eng.Ticket(ctx, ws, again.Conversation.Ticket)
+		require.NoError(t, err)
+		c, err := eng.Conversation(ctx, ws, again.Conversation.ID)
+		require.NoError(t, err)
+		if tk.Status == ticket.Closed {
+			assert.Equal(t, conversation.Closed, c.State, "run %d: an open conversation on a closed ticket", i)
+		}
 		if t.Failed() {
 			return
 		}

@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("ConcurrentFirstMessages", h.testConcurrentFirstMessages)
 	t.Run("ConcurrentReplies", h.testConcurrentReplies)
 	t.Run("ConcurrentDuplicateDelivery", h.testConcurrentDuplicateDelivery)
+	t.Run("ConcurrentReopenAndCloseTicket", h.testConcurrentReopenAndCloseTicket)
 }
 
 type harness struct {
