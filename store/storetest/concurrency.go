@@ -46,19 +46,20 @@ func (r *events) count(typ conversation.EventType, id conversation.ID) int {
 // engineOn returns an engine over s with a memory channel "ch" in ws.
 func engineOn(t testing.TB, s store.Store, ws ticket.WorkspaceID) (*contactcenter.Engine, *channel.MemoryTransport) {
 	t.Helper()
-	eng, _, tr := engineWithEvents(t, s, ws)
-	return eng, tr
+	return engineWithEvents(t, s, ws, &events{})
 }
 
-// engineWithEvents is engineOn with the events it publishes recorded.
-func engineWithEvents(t testing.TB, s store.Store, ws ticket.WorkspaceID) (*contactcenter.Engine, *events, *channel.MemoryTransport) {
+// engineWithEvents is engineOn with the events it publishes recorded in
+// rec. Any engine on a store publishes any event stored there, so the
+// engines of one test share one recorder.
+func engineWithEvents(t testing.TB, s store.Store, ws ticket.WorkspaceID, rec *events) (*contactcenter.Engine, *channel.MemoryTransport) {
 	t.Helper()
-	rec := &events{}
 	eng, err := contactcenter.New(contactcenter.Config{Store: s, MaxAttempts: 1000, Publish: rec.publish})
 	require.NoError(t, err)
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
 	require.NoError(t, eng.AddChannel(channel.Channel{ID: "ch", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, tr))
-	return eng, rec, tr
+	t.Cleanup(func() { _ = eng.Close() })
+	return eng, tr
 }
 
 // together runs fns at the same time and waits for all of them.
@@ -119,9 +120,10 @@ func (h *harness) testConcurrentFirstMessages(t *testing.T) {
 // delivered (R10).
 func (h *harness) testConcurrentReplies(t *testing.T) {
 	s := h.store(t)
+	rec := &events{}
 	for i := range h.opts.Repeat {
 		ws := ticket.WorkspaceID(newWorkspace("replies"))
-		eng, rec, tr := engineWithEvents(t, s, ws)
+		eng, tr := engineWithEvents(t, s, ws, rec)
 		ctx := context.Background()
 		for _, id := range []conversation.AgentID{"ana", "bruno"} {
 			_, err := eng.PutAgent(ctx, conversation.Agent{ID: id, Workspace: ws, Name: string(id), Presence: conversation.Online})
