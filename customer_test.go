@@ -234,12 +234,16 @@ func TestCommandForms(t *testing.T) {
 	withCommands(t, f, channel.Commands{})
 	f.say(t, "c1", "en", "u1", "one")
 	f.say(t, "c1", "en", "u2", "/new two")
-	for i, text := range []string{"/ticket@SupportBot 1", "/TICKET   #1", "／ｔｉｃｋｅｔ　＃１", "  /Ticket\t1  "} {
+	for i, text := range []string{"/ticket@bot 1", "/TICKET   #1", "／ｔｉｃｋｅｔ　＃１", "  /Ticket\t1  ", "/ticket@BOT #1"} {
 		r := f.say(t, "c1", "en", "form-"+string(rune('a'+i)), text)
 		assert.Equal(t, command.Switch, r.Command, text)
 		assert.Equal(t, ticket.Number(1), r.Conversation.TicketNumber, text)
 		f.say(t, "c1", "en", "back-"+string(rune('a'+i)), "/ticket 2")
 	}
+	// A command addressed to another bot is ordinary text.
+	r := f.say(t, "c1", "en", "other-bot", "/new@SomeOtherBot hi")
+	assert.Zero(t, r.Command)
+	assert.Equal(t, conversation.KindText, r.Message.Kind)
 }
 
 // Answers follow the contact's language, with English as the fallback, and

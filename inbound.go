@@ -139,7 +139,8 @@ func (r *receiveOp) run(tx store.Tx) error {
 		return err
 	}
 	if in.Kind == conversation.KindText {
-		cmd, isCommand, usage := command.Parse(in.Text, r.ch.cfg.Settings.Commands, "")
+		// The account is the bot's name on Telegram: /cmd@OtherBot is not ours.
+		cmd, isCommand, usage := command.Parse(in.Text, r.ch.cfg.Settings.Commands, r.ch.cfg.Account)
 		if isCommand {
 			return r.command(ctx, tx, &found, contact, cmd, usage, now)
 		}

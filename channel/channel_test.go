@@ -160,6 +160,7 @@ func TestCommandsSettings(t *testing.T) {
 		"same":        {New: "/ticket"},
 		"same case":   {New: "/a", Switch: "/A"},
 		"bad utf8":    {New: "/\xff"},
+		"same folded": {New: "/caso", Switch: "/ｃａｓｏ"},
 	} {
 		err := c.Validate()
 		if !errors.Is(err, channel.ErrInvalid) {

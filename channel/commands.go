@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/width"
 )
 
 // Default command words (R6).
@@ -61,7 +63,8 @@ func (c Commands) Validate() error {
 			return fmt.Errorf("%w: command %q contains a second slash", ErrInvalid, w)
 		}
 	}
-	if strings.EqualFold(n, s) || strings.EqualFold(n, l) || strings.EqualFold(s, l) {
+	fn, fs, fl := width.Fold.String(n), width.Fold.String(s), width.Fold.String(l)
+	if strings.EqualFold(fn, fs) || strings.EqualFold(fn, fl) || strings.EqualFold(fs, fl) {
 		return fmt.Errorf("%w: commands %q, %q and %q must be distinct", ErrInvalid, n, s, l)
 	}
 	return nil

@@ -173,15 +173,21 @@ func (a *Answers) Language(lang string) language.Tag {
 }
 
 // Text returns the answer key in the contact's language lang, formatted
-// with args; in English when that language lacks the key.
+// with args; in the parent language when that language lacks the key (es
+// for es-MX), and in English when none has it.
 func (a *Answers) Text(lang string, key Key, args ...any) string {
 	return a.text(a.Language(lang), key, args...)
 }
 
 func (a *Answers) text(tag language.Tag, key Key, args ...any) string {
 	a.mu.RLock()
-	if !a.has[tag][key] {
-		tag = language.English
+	// A regional language without the key takes its parent's (es-MX, es).
+	for !a.has[tag][key] {
+		if tag == language.Und {
+			tag = language.English
+			break
+		}
+		tag = tag.Parent()
 	}
 	a.mu.RUnlock()
 	return message.NewPrinter(tag, message.Catalog(a.b)).Sprintf(string(key), args...)

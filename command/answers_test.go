@@ -50,6 +50,24 @@ func TestEveryAnswerTranslated(t *testing.T) {
 	}
 }
 
+// A regional text serves its region; the rest of that language's answers
+// still come in the language, not in English.
+func TestRegionalOverride(t *testing.T) {
+	a := command.NewAnswers()
+	mx := language.MustParse("es-MX")
+	if err := a.Set(mx, command.KeyOpened, catalog.String("¡Órale! Ticket #%[1]s abierto.")); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Text("es-MX", command.KeyOpened, "5"); got != "¡Órale! Ticket #5 abierto." {
+		t.Errorf("es-MX: %q", got)
+	}
+	for _, lang := range []string{"es-MX", "es-AR", "es-419", "es"} {
+		if got := a.Text(lang, command.KeyAlready, "5"); got != "Ya estás en el ticket #5." {
+			t.Errorf("%s: %q", lang, got)
+		}
+	}
+}
+
 func TestPlural(t *testing.T) {
 	a := command.NewAnswers()
 	for _, tc := range []struct {

@@ -45,7 +45,8 @@ type Command struct {
 	Kind Kind
 	// Word is the channel's word for the command, as configured ("/ticket").
 	Word string
-	// Subject is the subject a New command gives, possibly empty.
+	// Subject is the text after a New command, trimmed, as the contact
+	// wrote it; possibly empty.
 	Subject string
 	// Number is the ticket a Switch command names.
 	Number ticket.Number
@@ -79,26 +80,33 @@ func Parse(text string, s channel.Commands, bot string) (c Command, ok bool, err
 	if !s.Enabled || !mayBeCommand(text) {
 		return Command{}, false, nil
 	}
-	fields := strings.Fields(width.Fold.String(text))
-	if len(fields) == 0 {
-		return Command{}, false, nil
+	text = strings.TrimSpace(text)
+	first, rest, _ := strings.Cut(text, " ")
+	if i := strings.IndexFunc(first, unicode.IsSpace); i >= 0 {
+		first, rest = first[:i], first[i:]+" "+rest
 	}
-	word, rest := fields[0], strings.Join(fields[1:], " ")
+	word := width.Fold.String(first)
+	if i := strings.IndexFunc(word, unicode.IsSpace); i >= 0 {
+		// A full-width space folded to an ASCII one inside the first token.
+		rest = word[i:] + " " + rest
+		word = word[:i]
+	}
+	rest = strings.TrimSpace(rest)
 	if name, target, found := strings.Cut(word, "@"); found {
-		if bot != "" && !strings.EqualFold(target, bot) {
+		if bot != "" && !strings.EqualFold(target, strings.TrimPrefix(bot, "@")) {
 			return Command{}, false, nil
 		}
 		word = name
 	}
 	newWord, switchWord, listWord := s.Words()
 	switch {
-	case strings.EqualFold(word, newWord):
+	case sameWord(word, newWord):
 		return Command{Kind: New, Word: newWord, Subject: rest}, true, nil
-	case strings.EqualFold(word, listWord):
+	case sameWord(word, listWord):
 		return Command{Kind: List, Word: listWord}, true, nil
-	case strings.EqualFold(word, switchWord):
+	case sameWord(word, switchWord):
 		c = Command{Kind: Switch, Word: switchWord}
-		n, err := parseNumber(rest)
+		n, err := parseNumber(width.Fold.String(strings.Join(strings.Fields(rest), " ")))
 		if err != nil {
 			return c, true, fmt.Errorf("%s %q: %w", switchWord, rest, err)
 		}
@@ -106,6 +114,12 @@ func Parse(text string, s channel.Commands, bot string) (c Command, ok bool, err
 		return c, true, nil
 	}
 	return Command{}, false, nil
+}
+
+// sameWord reports whether typed, already folded, is the configured word:
+// without case, full-width forms as their ASCII twins.
+func sameWord(typed, word string) bool {
+	return strings.EqualFold(typed, width.Fold.String(word))
 }
 
 // mayBeCommand reports whether text starts, after spaces, with a slash or

@@ -140,13 +140,14 @@ func New(id ID, ws WorkspaceID, n Number, contact ContactID, subject string, now
 }
 
 // Subject turns free text into a ticket subject: the first line that is not
-// blank, trimmed, at most MaxSubjectLen characters.
+// blank, trimmed, its runs of spaces made one, at most MaxSubjectLen
+// characters.
 func Subject(text string) string {
 	text = strings.TrimLeftFunc(text, unicode.IsSpace)
 	if i := strings.IndexAny(text, "\r\n"); i >= 0 {
 		text = text[:i]
 	}
-	text = strings.TrimSpace(text)
+	text = strings.Join(strings.Fields(text), " ")
 	if utf8.RuneCountInString(text) <= MaxSubjectLen {
 		return text
 	}
