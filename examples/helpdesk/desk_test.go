@@ -52,10 +52,13 @@ type running struct {
 }
 
 // start opens the desk on w's database and serves until stopped.
-func (w *world) start(t *testing.T) *running {
+func (w *world) start(t *testing.T) *running { return w.startAt(t, nil) }
+
+// startAt is start with a clock (nil: the real one).
+func (w *world) startAt(t *testing.T, now func() time.Time) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	d, err := Open(ctx, Config{Token: token, StaffChat: staff, APIURL: w.srv.URL(), DB: w.db, PollTimeout: time.Second})
+	d, err := Open(ctx, Config{Token: token, StaffChat: staff, APIURL: w.srv.URL(), DB: w.db, PollTimeout: time.Second, Now: now})
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
@@ -197,6 +200,46 @@ func TestHelpDesk(t *testing.T) {
 	w.wait(t, "the new message relayed", func() bool { return len(w.inStaff()) > sentToStaff })
 	assert.Len(t, w.toCustomer(w.lucia), sentToLucia, "nothing sent twice to the customer")
 	assert.Equal(t, "¿Alguna novedad?", w.inStaff()[len(w.inStaff())-1].Text, "only the new message relayed")
+}
+
+// R18: a reply stored but not yet sent when the process stops is sent
+// after the restart, once.
+func TestRestartSendsStoredReply(t *testing.T) {
+	w := newWorld(t)
+	frozen := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	first := w.startAt(t, func() time.Time { return frozen }) // its clock stands still
+	w.lucia.Send(token, "Hola")
+	w.wait(t, "the copy", func() bool { return len(w.inStaff()) == 2 })
+	copied := w.inStaff()[1]
+	w.group.Send(token, w.ana, "Uno", copied.ID)
+	w.wait(t, "the first answer", func() bool { return len(w.toCustomer(w.lucia)) == 1 })
+	w.group.Send(token, w.ana, "Dos", copied.ID)
+	// Telegram's limit of one message a second to a chat holds the second
+	// answer back, and the first process's clock never moves on: stored,
+	// not sent, when the process stops.
+	conv := conversationOf(t, first, 1)
+	w.wait(t, "the second answer stored", func() bool {
+		ms, err := first.d.eng.Messages(context.Background(), workspace, conv)
+		return err == nil && len(ms) == 3
+	})
+	ms, err := first.d.eng.Messages(context.Background(), workspace, conv)
+	require.NoError(t, err)
+	assert.Equal(t, conversation.DeliveryPending, ms[2].Delivery)
+	first.stop()
+	assert.Len(t, w.toCustomer(w.lucia), 1)
+
+	second := w.start(t)
+	w.wait(t, "the stored answer sent", func() bool { return len(w.toCustomer(w.lucia)) == 2 })
+	assert.Equal(t, []string{"Uno", "Dos"}, texts(w.toCustomer(w.lucia)))
+	w.wait(t, "the answer recorded as sent", func() bool {
+		ms, err := second.d.eng.Messages(context.Background(), workspace, conv)
+		return err == nil && ms[2].Delivery == conversation.DeliverySent
+	})
+	// Sent and recorded: no delivery will take it again.
+	ms, err = second.d.eng.Messages(context.Background(), workspace, conv)
+	require.NoError(t, err)
+	assert.Equal(t, 1, ms[2].Attempts, "one attempt: the first process held it back without trying")
+	assert.Len(t, w.toCustomer(w.lucia), 2, "sent once")
 }
 
 // conversationOf returns the latest conversation of ticket n the desk has
