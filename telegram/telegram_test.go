@@ -285,4 +285,3 @@ func contactOf(t *testing.T, eng *contactcenter.Engine) ticket.ContactID {
 	require.NotEmpty(t, q)
 	return q[0].Contact
 }
-
