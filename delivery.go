@@ -25,12 +25,12 @@ func (e *Engine) DeliverPending(ctx context.Context) (int, error) {
 // deliverWorkers is how many sends DeliverPending has in flight at once.
 const deliverWorkers = 8
 
-// deliverPending is DeliverPending that also says how long until a message
-// held back by a rate limit may go (0 if none was).
-func (e *Engine) deliverPending(ctx context.Context) (int, time.Duration, error) {
+// deliverPending is DeliverPending that also says when a message held back
+// by a rate limit may go (zero if none was).
+func (e *Engine) deliverPending(ctx context.Context) (int, time.Time, error) {
 	const batch = 100
 	tried := 0
-	var wait time.Duration
+	var wake time.Time
 	for {
 		var due []conversation.Message
 		err := e.store.View(ctx, func(tx store.Tx) error {
@@ -39,7 +39,7 @@ func (e *Engine) deliverPending(ctx context.Context) (int, time.Duration, error)
 			return err
 		})
 		if err != nil {
-			return tried, wait, wrap("deliver pending", err)
+			return tried, wake, wrap("deliver pending", err)
 		}
 		var (
 			mu       sync.Mutex
@@ -55,8 +55,8 @@ func (e *Engine) deliverPending(ctx context.Context) (int, time.Duration, error)
 					if r.attempted {
 						progress++
 					}
-					if r.wait > 0 && (wait == 0 || r.wait < wait) {
-						wait = r.wait
+					if !r.wake.IsZero() && (wake.IsZero() || r.wake.Before(wake)) {
+						wake = r.wake
 					}
 					mu.Unlock()
 				}
@@ -69,13 +69,13 @@ func (e *Engine) deliverPending(ctx context.Context) (int, time.Duration, error)
 		wg.Wait()
 		tried += progress
 		if err := ctx.Err(); err != nil {
-			return tried, wait, wrap("deliver pending", err)
+			return tried, wake, wrap("deliver pending", err)
 		}
 		// Stop when nothing moved: what is left is not due, waits behind an
 		// earlier message or a rate limit, or belongs to channels this
 		// engine does not serve.
 		if progress == 0 {
-			return tried, wait, nil
+			return tried, wake, nil
 		}
 	}
 }
@@ -96,12 +96,15 @@ func (e *Engine) Run(ctx context.Context, interval time.Duration) error {
 			return wrap("run", ctx.Err())
 		case <-t.C:
 		}
-		_, wait, err := e.deliverPending(ctx)
+		_, wake, err := e.deliverPending(ctx)
 		if err != nil && ctx.Err() == nil {
 			e.log.WarnContext(ctx, "delivering pending messages failed", "err", err)
 		}
-		if wait <= 0 || wait > interval {
-			wait = interval
+		// Wake when the rate limit allows, counted from when it was asked:
+		// the time spent since is not lost to the account's budget.
+		wait := interval
+		if !wake.IsZero() {
+			wait = min(max(wake.Sub(e.now()), 0), interval)
 		}
 		t.Reset(wait)
 	}
@@ -134,7 +137,7 @@ func (e *Engine) deliver(ctx context.Context, m conversation.Message) (conversat
 type attempt struct {
 	msg       conversation.Message // as stored afterwards
 	attempted bool                 // a send was made
-	wait      time.Duration        // held back by a rate limit for so long
+	wake      time.Time            // held back by a rate limit until then
 }
 
 // nextDue returns the pending message of m's conversation that is due
@@ -159,9 +162,10 @@ func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) attempt
 		return attempt{msg: m}
 	}
 	var (
-		to      string
-		wait    time.Duration
-		claimed bool
+		to       string
+		wait     time.Duration
+		reserved time.Time
+		claimed  bool
 	)
 	err = e.update(ctx, "deliver", func(tx store.Tx) error {
 		claimed, wait = false, 0
@@ -190,6 +194,7 @@ func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) attempt
 		if g, ok := b.transport.(channel.GroupChecker); ok {
 			group = g.IsGroup(to)
 		}
+		reserved = now
 		if wait = b.limiter.Reserve(now, to, group); wait > 0 {
 			return nil // the account's rates: later
 		}
@@ -204,7 +209,11 @@ func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) attempt
 		if err != nil {
 			e.log.WarnContext(ctx, "claiming an outbound message failed", "message", m.ID, "err", err)
 		}
-		return attempt{msg: m, wait: wait}
+		var wake time.Time
+		if wait > 0 {
+			wake = reserved.Add(wait)
+		}
+		return attempt{msg: m, wake: wake}
 	}
 
 	// The send must end well within the claim, or another attempt may start.

@@ -76,7 +76,7 @@ func New(token string, opts ...Option) (*Bot, error) {
 	if strings.TrimSpace(token) == "" {
 		return nil, fmt.Errorf("telegram: %w: empty token", channel.ErrInvalid)
 	}
-	b := &Bot{token: token, apiURL: DefaultAPIURL, limits: channel.TelegramLimits, log: slog.New(slog.DiscardHandler), poll: 30 * time.Second}
+	b := &Bot{token: token, apiURL: DefaultAPIURL, limits: channel.TelegramLimits, log: discard(), poll: 30 * time.Second}
 	for _, o := range opts {
 		o(b)
 	}
@@ -91,6 +91,8 @@ func New(token string, opts ...Option) (*Bot, error) {
 	b.client = client
 	return b, nil
 }
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // Client returns the go-telegram/bot client, for calls the channel does not
 // make (the help desk's copies into its staff group).

@@ -146,6 +146,15 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64, limit int, timeout t
 	if err != nil {
 		return nil, err
 	}
+	updates, err := decodeUpdates(data)
+	if err != nil {
+		return nil, fmt.Errorf("getUpdates: status %d: %w", resp.StatusCode, err)
+	}
+	return updates, nil
+}
+
+// decodeUpdates reads getUpdates' answer.
+func decodeUpdates(data []byte) ([]*models.Update, error) {
 	var r struct {
 		OK          bool             `json:"ok"`
 		Result      []*models.Update `json:"result"`
@@ -153,7 +162,7 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64, limit int, timeout t
 		Description string           `json:"description"`
 	}
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("getUpdates: status %d: %w", resp.StatusCode, err)
+		return nil, err
 	}
 	if !r.OK {
 		if r.ErrorCode == http.StatusUnauthorized {

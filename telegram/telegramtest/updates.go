@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/go-telegram/bot/models"
@@ -130,14 +131,18 @@ func (s *Server) Polling(token string) bool {
 func (s *Server) applyOffsetLocked(b *botState, offset int64) {
 	switch {
 	case offset > 0:
-		keep := make([]*queued, 0, len(b.queue))
-		for _, q := range b.queue {
-			// A redelivered update may have an id below the offset; it is
-			// only dropped once it has been delivered.
-			if q.id < offset && (!q.redelivery || q.delivered) {
-				continue
-			}
-			keep = append(keep, q)
+		// A redelivered update may have an id below the offset; it is only
+		// dropped once it has been delivered.
+		drop := func(q *queued) bool { return q.id < offset && (!q.redelivery || q.delivered) }
+		// Updates are queued in id order, but for redeliveries, queued at
+		// the end: without any, confirming is cutting a prefix.
+		i := 0
+		for i < len(b.queue) && drop(b.queue[i]) {
+			i++
+		}
+		keep := b.queue[i:]
+		if slices.ContainsFunc(keep, func(q *queued) bool { return q.redelivery }) {
+			keep = slices.DeleteFunc(slices.Clone(keep), drop)
 		}
 		upTo := min(offset-1, b.lastUpdateID)
 		if len(keep) == len(b.queue) && upTo <= b.confirmed {
