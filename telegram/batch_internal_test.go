@@ -3,7 +3,6 @@ package telegram
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"testing"
 
 	"github.com/go-telegram/bot/models"
@@ -62,7 +61,7 @@ func BenchmarkUpdateBatches(b *testing.B) {
 	}
 	b.StopTimer()
 	if offset != int64(b.N)+1 {
-		b.Fatal(fmt.Sprintf("offset %d after %d updates", offset, b.N))
+		b.Fatalf("offset %d after %d updates", offset, b.N)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
 }
