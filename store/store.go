@@ -60,8 +60,41 @@ type Store interface {
 	// order (R17); while one runs, others answer ErrBusy at once rather
 	// than wait. A limit below 1 drains nothing.
 	DrainEvents(ctx context.Context, max int, fn func(context.Context, []conversation.Event) (int, error)) (int, error)
+	// ClaimTimers claims up to limit timers due at now, earliest first:
+	// each one's due time moves to now+lease, so that no other claim takes
+	// it meanwhile, across processes for a shared database. The timers are
+	// returned with the due time they had. Whoever claimed a timer deletes
+	// or sets it, in a transaction, once it has acted on it; if it stops
+	// before, the timer is due again when the lease ends.
+	ClaimTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Timer, error)
+	// NextTimer returns the earliest due time of any timer; ok is false
+	// when there is none.
+	NextTimer(ctx context.Context) (due time.Time, ok bool, err error)
 	// Close releases the store's resources.
 	Close() error
+}
+
+// TimerKind names what a timer is for. The values are stable.
+type TimerKind string
+
+// Timer kinds of the engine.
+const (
+	// TimerTimeout closes a conversation that had no message between
+	// contact and agent for its channel's timeout (R7); Key is the
+	// conversation id.
+	TimerTimeout TimerKind = "conversation.timeout"
+	// TimerHeartbeat marks an agent disconnected when their heartbeats
+	// stop for the grace period (R3); Key is the agent id.
+	TimerHeartbeat TimerKind = "agent.heartbeat"
+)
+
+// Timer is time-driven work kept in the store: one per kind and key in a
+// workspace, due at Due.
+type Timer struct {
+	Kind      TimerKind
+	Workspace ticket.WorkspaceID
+	Key       string
+	Due       time.Time
 }
 
 // InboundLookup is an optional capability of a Tx: the reads that start
@@ -181,4 +214,13 @@ type Tx interface {
 	// AppendEvent stores an event to publish after commit. The store assigns
 	// its Seq.
 	AppendEvent(ctx context.Context, e conversation.Event) error
+
+	// SetTimer creates the timer of t's kind, workspace and key, or moves
+	// it to t.Due.
+	SetTimer(ctx context.Context, t Timer) error
+	// DeleteTimer deletes a timer; deleting one that does not exist is not
+	// an error.
+	DeleteTimer(ctx context.Context, kind TimerKind, ws ticket.WorkspaceID, key string) error
+	// Timer returns a timer.
+	Timer(ctx context.Context, kind TimerKind, ws ticket.WorkspaceID, key string) (Timer, error)
 }

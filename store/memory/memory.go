@@ -67,6 +67,8 @@ type Store struct {
 	pending        *table[key[conversation.MessageID], struct{}]
 	agents         *table[key[conversation.AgentID], conversation.Agent]
 	teams          *table[key[conversation.TeamID], conversation.Team]
+	timers         *table[timerKey, int64]
+	timerHeap      timerHeap
 	tables         []undoer
 
 	// events[evHead:] are stored and not yet published.
@@ -103,11 +105,12 @@ func New() *Store {
 		pending:        newTable[key[conversation.MessageID], struct{}](),
 		agents:         newTable[key[conversation.AgentID], conversation.Agent](),
 		teams:          newTable[key[conversation.TeamID], conversation.Team](),
+		timers:         newTable[timerKey, int64](),
 	}
 	s.tables = []undoer{
 		s.contacts, s.contactExt, s.counters, s.tickets, s.ticketNum, s.contactTickets,
 		s.convs, s.openConv, s.latestConv, s.ticketOpenConv, s.waiting,
-		s.msgs, s.msgIdx, s.convMsgs, s.msgExt, s.pending, s.agents, s.teams,
+		s.msgs, s.msgIdx, s.convMsgs, s.msgExt, s.pending, s.agents, s.teams, s.timers,
 	}
 	s.wtx.s = s
 	return s

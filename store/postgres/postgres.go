@@ -391,3 +391,37 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 	}
 	return n, fnErr
 }
+
+// ClaimTimers claims due timers with one statement; FOR UPDATE SKIP LOCKED
+// lets several processes claim at once, each timer once.
+func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Timer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `WITH due AS (
+			SELECT kind, workspace, key, due FROM cc_timers WHERE due <= $1 ORDER BY due LIMIT $2 FOR UPDATE SKIP LOCKED)
+		UPDATE cc_timers t SET due = $3 FROM due
+		WHERE t.kind = due.kind AND t.workspace = due.workspace AND t.key = due.key
+		RETURNING due.kind, due.workspace, due.key, due.due`, now.UnixNano(), limit, now.Add(lease).UnixNano())
+	if err != nil {
+		return nil, mapError(err)
+	}
+	timers, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Timer, error) { return sqlstore.ScanTimer(r) })
+	if err != nil {
+		return nil, mapError(err)
+	}
+	slices.SortFunc(timers, func(a, b store.Timer) int { return a.Due.Compare(b.Due) })
+	return timers, nil
+}
+
+// NextTimer returns the earliest due time.
+func (s *Store) NextTimer(ctx context.Context) (time.Time, bool, error) {
+	var due *int64
+	if err := s.pool.QueryRow(ctx, `SELECT min(due) FROM cc_timers`).Scan(&due); err != nil {
+		return time.Time{}, false, mapError(err)
+	}
+	if due == nil {
+		return time.Time{}, false, nil
+	}
+	return time.Unix(0, *due).UTC(), true, nil
+}

@@ -296,3 +296,52 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 	}
 	return n, fnErr
 }
+
+// ClaimTimers claims due timers in one write transaction.
+func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Timer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	rows, err := tx.QueryContext(ctx, `SELECT `+sqlstore.TimerCols+` FROM cc_timers WHERE due <= ? ORDER BY due LIMIT ?`, now.UnixNano(), limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	var timers []store.Timer
+	r := sqlRows{rows}
+	for r.Next() {
+		tm, err := sqlstore.ScanTimer(r)
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
+		timers = append(timers, tm)
+	}
+	r.Close()
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	for _, tm := range timers {
+		if _, err := tx.ExecContext(ctx, `UPDATE cc_timers SET due = ? WHERE kind = ? AND workspace = ? AND key = ?`,
+			now.Add(lease).UnixNano(), string(tm.Kind), string(tm.Workspace), tm.Key); err != nil {
+			return nil, mapError(err)
+		}
+	}
+	return timers, mapError(tx.Commit())
+}
+
+// NextTimer returns the earliest due time.
+func (s *Store) NextTimer(ctx context.Context) (time.Time, bool, error) {
+	var due sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT min(due) FROM cc_timers`).Scan(&due); err != nil {
+		return time.Time{}, false, mapError(err)
+	}
+	if !due.Valid {
+		return time.Time{}, false, nil
+	}
+	return time.Unix(0, due.Int64).UTC(), true, nil
+}

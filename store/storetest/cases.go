@@ -814,3 +814,81 @@ func (h *harness) testDrainBusy(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Zero(t, n)
 }
+
+// testTimers: timers are set, moved, deleted and claimed; a claim takes a
+// timer once until its lease ends; a rolled-back change leaves timers as
+// they were.
+func (h *harness) testTimers(t *testing.T) {
+	s := h.store(t)
+	ws := ticket.WorkspaceID(newWorkspace("timers"))
+	set := func(key string, due time.Time) {
+		t.Helper()
+		require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {
+			return tx.SetTimer(ctx(), store.Timer{Kind: store.TimerTimeout, Workspace: ws, Key: key, Due: due})
+		}))
+	}
+	// Claims take every workspace's timers: keep only this one's.
+	claim := func(now time.Time, lease time.Duration) []string {
+		t.Helper()
+		ts, err := s.ClaimTimers(ctx(), now, lease, 100)
+		require.NoError(t, err)
+		var keys []string
+		for _, tm := range ts {
+			if tm.Workspace == ws {
+				keys = append(keys, tm.Key)
+			}
+		}
+		return keys
+	}
+	// Far in the future, after every other case's timers.
+	base := time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+	set("b", base.Add(2*time.Minute))
+	set("a", base.Add(time.Minute))
+	set("c", base.Add(10*time.Minute))
+	set("c", base.Add(20*time.Minute)) // moved later
+	set("b", base.Add(30*time.Second)) // moved earlier
+
+	require.NoError(t, s.View(ctx(), func(tx store.Tx) error {
+		tm, err := tx.Timer(ctx(), store.TimerTimeout, ws, "c")
+		require.NoError(t, err)
+		assert.True(t, tm.Due.Equal(base.Add(20*time.Minute)), "moved: %v", tm.Due)
+		_, err = tx.Timer(ctx(), store.TimerTimeout, ws, "nope")
+		assert.ErrorIs(t, err, store.ErrNotFound)
+		_, err = tx.Timer(ctx(), store.TimerHeartbeat, ws, "a")
+		assert.ErrorIs(t, err, store.ErrNotFound, "another kind")
+		return nil
+	}))
+
+	assert.Empty(t, claim(base, time.Minute), "nothing due yet")
+	assert.Equal(t, []string{"b", "a"}, claim(base.Add(5*time.Minute), time.Hour), "due ones, earliest first")
+	assert.Empty(t, claim(base.Add(6*time.Minute), time.Hour), "claimed: not again during the lease")
+
+	// The claimer acts, then deletes or sets.
+	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {
+		if err := tx.DeleteTimer(ctx(), store.TimerTimeout, ws, "a"); err != nil {
+			return err
+		}
+		if err := tx.DeleteTimer(ctx(), store.TimerTimeout, ws, "never-was"); err != nil {
+			return err
+		}
+		return tx.SetTimer(ctx(), store.Timer{Kind: store.TimerTimeout, Workspace: ws, Key: "b", Due: base.Add(40 * time.Minute)})
+	}))
+	boom := errors.New("no")
+	err := s.Update(ctx(), func(tx store.Tx) error {
+		if err := tx.SetTimer(ctx(), store.Timer{Kind: store.TimerTimeout, Workspace: ws, Key: "b", Due: base}); err != nil {
+			return err
+		}
+		if err := tx.DeleteTimer(ctx(), store.TimerTimeout, ws, "c"); err != nil {
+			return err
+		}
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+	assert.Empty(t, claim(base.Add(15*time.Minute), time.Hour), "the rolled-back change moved nothing earlier")
+	assert.Equal(t, []string{"c", "b"}, claim(base.Add(45*time.Minute), time.Hour), "c at +20m, b at +40m")
+	assert.ElementsMatch(t, []string{"c", "b"}, claim(base.Add(2*time.Hour), time.Hour), "due again when the lease ends")
+	next, ok, err := s.NextTimer(ctx())
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.False(t, next.After(base.Add(3*time.Hour)), "the next due time is known")
+}

@@ -46,6 +46,7 @@ type Statements struct {
 	queue, createConversation, updateConversation                               string
 	message, messageByExt, messages, createMessage, updateMessage, pending      string
 	firstPending, inboundLookup, inboundLookupNoDup                             string
+	setTimer, deleteTimer, timer                                                string
 	agent, createAgent, updateAgent, team, putTeam, appendEvent                 string
 }
 
@@ -87,6 +88,10 @@ func NewStatements(p Placeholders) *Statements {
 		updateAgent:        `UPDATE cc_agents SET name = ?, role = ?, presence = ?, teams = ?, capacity = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
 		team:               `SELECT workspace, id, name FROM cc_teams WHERE workspace = ? AND id = ?`,
 		putTeam:            `INSERT INTO cc_teams (workspace, id, name) VALUES (?, ?, ?) ON CONFLICT (workspace, id) DO UPDATE SET name = excluded.name`,
+		setTimer:    `INSERT INTO cc_timers (kind, workspace, key, due) VALUES (?, ?, ?, ?) ON CONFLICT (kind, workspace, key) DO UPDATE SET due = excluded.due`,
+		deleteTimer: `DELETE FROM cc_timers WHERE kind = ? AND workspace = ? AND key = ?`,
+		timer:       `SELECT kind, workspace, key, due FROM cc_timers WHERE kind = ? AND workspace = ? AND key = ?`,
+
 		inboundLookup:      fmt.Sprintf(inboundLookup, duplicateCheck),
 		inboundLookupNoDup: fmt.Sprintf(inboundLookup, "''"),
 		appendEvent:        `INSERT INTO cc_events (workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -96,7 +101,7 @@ func NewStatements(p Placeholders) *Statements {
 		&s.nextNumber, &s.ticket, &s.ticketByNumber, &s.openTickets, &s.createTicket, &s.updateTicket,
 		&s.conversation, &s.openConversation, &s.latestConversation, &s.ticketConversation,
 		&s.queue, &s.createConversation, &s.updateConversation,
-		&s.message, &s.messageByExt, &s.messages, &s.createMessage, &s.updateMessage, &s.pending, &s.firstPending, &s.inboundLookup, &s.inboundLookupNoDup,
+		&s.message, &s.messageByExt, &s.messages, &s.createMessage, &s.updateMessage, &s.pending, &s.firstPending, &s.inboundLookup, &s.inboundLookupNoDup, &s.setTimer, &s.deleteTimer, &s.timer,
 		&s.agent, &s.createAgent, &s.updateAgent, &s.team, &s.putTeam, &s.appendEvent,
 	} {
 		*q = Rebind(p, *q)

@@ -544,6 +544,35 @@ func (t *Tx) AppendEvent(ctx context.Context, e conversation.Event) error {
 		e.Message, e.Agent, e.Previous, e.Team, e.Reason, e.Presence)
 }
 
+// SetTimer implements store.Tx.
+func (t *Tx) SetTimer(ctx context.Context, tm store.Timer) error {
+	return t.exec(ctx, t.q.setTimer, nil, string(tm.Kind), tm.Workspace, tm.Key, tm.Due.UnixNano())
+}
+
+// DeleteTimer implements store.Tx.
+func (t *Tx) DeleteTimer(ctx context.Context, kind store.TimerKind, ws ticket.WorkspaceID, key string) error {
+	return t.exec(ctx, t.q.deleteTimer, nil, string(kind), ws, key)
+}
+
+// Timer implements store.Tx.
+func (t *Tx) Timer(ctx context.Context, kind store.TimerKind, ws ticket.WorkspaceID, key string) (store.Timer, error) {
+	return one(ctx, t, func(r Rows) (store.Timer, error) { return ScanTimer(r) }, t.q.timer, string(kind), ws, key)
+}
+
+// TimerCols are the columns ScanTimer reads, for the stores' claims.
+const TimerCols = `kind, workspace, key, due`
+
+// ScanTimer scans the TimerCols of one row. Due times are stored in
+// nanoseconds since the epoch, so that a claim's due time is exact.
+func ScanTimer(r interface{ Scan(dest ...any) error }) (store.Timer, error) {
+	var tm store.Timer
+	var kind, ws string
+	var due int64
+	err := r.Scan(&kind, &ws, &tm.Key, &due)
+	tm.Kind, tm.Workspace, tm.Due = store.TimerKind(kind), ticket.WorkspaceID(ws), time.Unix(0, due).UTC()
+	return tm, err
+}
+
 // EventCols are the columns ScanEvent reads, for the stores' drain
 // statements.
 const EventCols = `seq, workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence`

@@ -146,3 +146,13 @@ BEGIN
 	RAISE EXCEPTION 'version conflict' USING ERRCODE = 'CC001';
 END
 $$;
+
+-- Time-driven work: one timer per kind, workspace and key.
+CREATE TABLE cc_timers (
+	kind      text   NOT NULL,
+	workspace text   NOT NULL,
+	key       text   NOT NULL,
+	due       bigint NOT NULL,
+	PRIMARY KEY (kind, workspace, key)
+);
+CREATE INDEX cc_timers_due ON cc_timers (due);

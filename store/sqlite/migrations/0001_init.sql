@@ -143,3 +143,13 @@ CREATE TABLE cc_drain_lock (
 	holder TEXT    NOT NULL,
 	until  INTEGER NOT NULL
 );
+
+-- Time-driven work: one timer per kind, workspace and key.
+CREATE TABLE cc_timers (
+	kind      TEXT   NOT NULL,
+	workspace TEXT   NOT NULL,
+	key       TEXT   NOT NULL,
+	due       INTEGER NOT NULL,
+	PRIMARY KEY (kind, workspace, key)
+);
+CREATE INDEX cc_timers_due ON cc_timers (due);
