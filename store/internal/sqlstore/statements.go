@@ -83,11 +83,11 @@ func NewStatements(p Placeholders) *Statements {
 
 		firstPending: `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND conversation_id = ? AND delivery = 1 ORDER BY seq LIMIT 1`,
 
-		agent:              `SELECT ` + agentCols + ` FROM cc_agents WHERE workspace = ? AND id = ?`,
-		createAgent:        `INSERT INTO cc_agents (` + agentCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace, id) DO NOTHING`,
-		updateAgent:        `UPDATE cc_agents SET name = ?, role = ?, presence = ?, teams = ?, capacity = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
-		team:               `SELECT workspace, id, name FROM cc_teams WHERE workspace = ? AND id = ?`,
-		putTeam:            `INSERT INTO cc_teams (workspace, id, name) VALUES (?, ?, ?) ON CONFLICT (workspace, id) DO UPDATE SET name = excluded.name`,
+		agent:       `SELECT ` + agentCols + ` FROM cc_agents WHERE workspace = ? AND id = ?`,
+		createAgent: `INSERT INTO cc_agents (` + agentCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace, id) DO NOTHING`,
+		updateAgent: `UPDATE cc_agents SET name = ?, role = ?, presence = ?, teams = ?, capacity = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
+		team:        `SELECT workspace, id, name FROM cc_teams WHERE workspace = ? AND id = ?`,
+		putTeam:     `INSERT INTO cc_teams (workspace, id, name) VALUES (?, ?, ?) ON CONFLICT (workspace, id) DO UPDATE SET name = excluded.name`,
 		setTimer:    `INSERT INTO cc_timers (kind, workspace, key, due) VALUES (?, ?, ?, ?) ON CONFLICT (kind, workspace, key) DO UPDATE SET due = excluded.due`,
 		deleteTimer: `DELETE FROM cc_timers WHERE kind = ? AND workspace = ? AND key = ?`,
 		timer:       `SELECT kind, workspace, key, due FROM cc_timers WHERE kind = ? AND workspace = ? AND key = ?`,
