@@ -2,6 +2,7 @@ package channel
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/telenet/contactcenter/ticket"
 )
@@ -37,6 +38,26 @@ type Settings struct {
 	Commands Commands
 	// AgentsMayEdit lets agents edit the text of messages they sent (R8).
 	AgentsMayEdit bool
+	// MessageTimeout closes an open conversation with no message between
+	// contact and agent for this long (R7); 0 is off. Whole minutes.
+	MessageTimeout time.Duration
+	// ReassignAbandoned reassigns the open conversations of an agent who
+	// disconnects to another eligible agent, or returns them to the queue
+	// flagged abandoned (R3).
+	ReassignAbandoned bool
+	// Assignment assigns waiting conversations automatically (R11).
+	Assignment Assignment
+}
+
+// Assignment is a channel's automatic assignment (R11).
+type Assignment struct {
+	// Strategy names how an agent is chosen: "" for none (manual only),
+	// "round_robin", "least_busy", or a strategy the host registered.
+	Strategy string
+	// Team limits the choice to a team's agents; "" means every agent of
+	// the workspace. A conversation transferred to a team goes to that
+	// team's agents.
+	Team string
 }
 
 // Validate reports the first rule c breaks, as an error wrapping ErrInvalid.
@@ -53,6 +74,9 @@ func (c Channel) Validate() error {
 	}
 	if err := c.Settings.Commands.Validate(); err != nil {
 		return fmt.Errorf("channel %q: %w", c.ID, err)
+	}
+	if t := c.Settings.MessageTimeout; t < 0 || t%time.Minute != 0 {
+		return fmt.Errorf("%w: channel %q: message timeout %s is not a whole number of minutes (R7)", ErrInvalid, c.ID, t)
 	}
 	return nil
 }

@@ -61,6 +61,9 @@ type Agent struct {
 	// Capacity is the largest number of open conversations assigned to the
 	// agent by automatic assignment; 0 means no limit.
 	Capacity int
+	// LastAssigned is when automatic assignment last gave the agent a
+	// conversation; round robin serves the agent waiting longest.
+	LastAssigned time.Time
 	// Version counts stored changes, as Conversation.Version does.
 	Version int64
 }

@@ -45,6 +45,9 @@ const (
 	ReasonAgent CloseReason = "agent"
 	// ReasonTicketClosed: its ticket was closed (R12).
 	ReasonTicketClosed CloseReason = "ticket_closed"
+	// ReasonTimeout: no message between contact and agent for the
+	// channel's timeout (R7).
+	ReasonTimeout CloseReason = "timeout"
 )
 
 // ClosingNote is what the closer writes when a conversation closes (R12): a
@@ -84,6 +87,9 @@ type Conversation struct {
 	// WaitingSince is when the conversation last entered the queue; zero
 	// while assigned or closed.
 	WaitingSince time.Time
+	// Abandoned marks a conversation whose assignee disconnected and that
+	// waits for another agent (R3).
+	Abandoned bool
 	OpenedAt     time.Time
 	// LastActivity is the time of the last message between the contact and
 	// a human agent.

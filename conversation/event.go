@@ -26,6 +26,10 @@ const (
 	EventMessageSent EventType = "message.sent"
 	// EventMessageFailed: the channel definitely refused an outbound message.
 	EventMessageFailed EventType = "message.failed"
+	// EventConversationAbandoned: the assignee disconnected and the
+	// conversation returned to the queue, flagged abandoned (R3); Previous
+	// names the agent.
+	EventConversationAbandoned EventType = "conversation.abandoned"
 	// EventMessageEdited: a message's text changed; the earlier text is
 	// kept as a revision (R8).
 	EventMessageEdited EventType = "message.edited"

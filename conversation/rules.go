@@ -200,6 +200,7 @@ func Reply(c *Conversation, by *Agent, m Message, now time.Time) (Change, error)
 	if cv.Assignee == "" {
 		cv.Assignee = by.ID
 		cv.WaitingSince = time.Time{}
+		cv.Abandoned = false
 		ch.emit(EventConversationAssigned, &cv, now, Event{Agent: by.ID})
 	}
 	ch.setConversation(cv, Update)
@@ -260,6 +261,7 @@ func Assign(c *Conversation, by Actor, to *Agent, now time.Time) (Change, error)
 	cv := *c
 	cv.Assignee = to.ID
 	cv.WaitingSince = time.Time{}
+	cv.Abandoned = false
 	cv.Version++
 	ch.setConversation(cv, Update)
 	ch.emit(EventConversationAssigned, &cv, now, Event{Agent: to.ID, Previous: c.Assignee, Team: cv.Team})
@@ -343,6 +345,7 @@ func closed(c *Conversation, by Actor, reason CloseReason, note ClosingNote, now
 	cv.ClosingNote = note
 	cv.Assignee = ""
 	cv.WaitingSince = time.Time{}
+	cv.Abandoned = false
 	cv.Version++
 	return cv
 }

@@ -206,6 +206,13 @@ type Tx interface {
 	// PutAgent creates an agent (Version 1) or replaces one whose stored
 	// version is a.Version-1.
 	PutAgent(ctx context.Context, a conversation.Agent) error
+	// Agents returns the agents of a workspace, by id.
+	Agents(ctx context.Context, ws ticket.WorkspaceID) ([]conversation.Agent, error)
+	// Workload returns how many open conversations each agent of a
+	// workspace holds; agents holding none are absent.
+	Workload(ctx context.Context, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error)
+	// AssignedTo returns the open conversations an agent holds.
+	AssignedTo(ctx context.Context, ws ticket.WorkspaceID, agent conversation.AgentID) ([]conversation.Conversation, error)
 	// Team returns a team by id.
 	Team(ctx context.Context, ws ticket.WorkspaceID, id conversation.TeamID) (conversation.Team, error)
 	// PutTeam creates or replaces a team.

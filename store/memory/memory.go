@@ -67,6 +67,7 @@ type Store struct {
 	pending        *table[key[conversation.MessageID], struct{}]
 	agents         *table[key[conversation.AgentID], conversation.Agent]
 	teams          *table[key[conversation.TeamID], conversation.Team]
+	assigned       *table[key[conversation.AgentID], []conversation.ID] // open conversations by assignee
 	timers         *table[timerKey, int64]
 	timerHeap      timerHeap
 	tables         []undoer
@@ -105,12 +106,13 @@ func New() *Store {
 		pending:        newTable[key[conversation.MessageID], struct{}](),
 		agents:         newTable[key[conversation.AgentID], conversation.Agent](),
 		teams:          newTable[key[conversation.TeamID], conversation.Team](),
+		assigned:       newTable[key[conversation.AgentID], []conversation.ID](),
 		timers:         newTable[timerKey, int64](),
 	}
 	s.tables = []undoer{
 		s.contacts, s.contactExt, s.counters, s.tickets, s.ticketNum, s.contactTickets,
 		s.convs, s.openConv, s.latestConv, s.ticketOpenConv, s.waiting,
-		s.msgs, s.msgIdx, s.convMsgs, s.msgExt, s.pending, s.agents, s.teams, s.timers,
+		s.msgs, s.msgIdx, s.convMsgs, s.msgExt, s.pending, s.agents, s.teams, s.assigned, s.timers,
 	}
 	s.wtx.s = s
 	return s
@@ -562,6 +564,25 @@ func (t *tx) index(old, c *conversation.Conversation) {
 			t.s.ticketOpenConv.del(tk)
 		}
 	}
+	var was, is conversation.AgentID
+	if old != nil && old.State == conversation.Open {
+		was = old.Assignee
+	}
+	if isOpen {
+		is = c.Assignee
+	}
+	if was != is {
+		if was != "" {
+			ak := key[conversation.AgentID]{c.Workspace, was}
+			ids, _ := t.s.assigned.get(ak)
+			t.s.assigned.set(ak, slices.DeleteFunc(slices.Clone(ids), func(id conversation.ID) bool { return id == c.ID }))
+		}
+		if is != "" {
+			ak := key[conversation.AgentID]{c.Workspace, is}
+			ids, _ := t.s.assigned.get(ak)
+			t.s.assigned.set(ak, append(ids[:len(ids):len(ids)], c.ID))
+		}
+	}
 	wasWaiting := old != nil && old.Waiting()
 	if isWaiting := c.Waiting(); wasWaiting != isWaiting {
 		if isWaiting {
@@ -737,6 +758,47 @@ func (t *tx) PutAgent(ctx context.Context, a conversation.Agent) error {
 	a.Teams = slices.Clone(a.Teams)
 	t.s.agents.set(k, a)
 	return nil
+}
+
+func (t *tx) Agents(ctx context.Context, ws ticket.WorkspaceID) ([]conversation.Agent, error) {
+	if err := t.check(ctx, false); err != nil {
+		return nil, err
+	}
+	var out []conversation.Agent
+	for k, a := range t.s.agents.m {
+		if k.ws == ws {
+			a.Teams = slices.Clone(a.Teams)
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(a, b conversation.Agent) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+func (t *tx) Workload(ctx context.Context, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error) {
+	if err := t.check(ctx, false); err != nil {
+		return nil, err
+	}
+	out := make(map[conversation.AgentID]int)
+	for k, ids := range t.s.assigned.m {
+		if k.ws == ws && len(ids) > 0 {
+			out[k.id] = len(ids)
+		}
+	}
+	return out, nil
+}
+
+func (t *tx) AssignedTo(ctx context.Context, ws ticket.WorkspaceID, agent conversation.AgentID) ([]conversation.Conversation, error) {
+	if err := t.check(ctx, false); err != nil {
+		return nil, err
+	}
+	ids, _ := t.s.assigned.get(key[conversation.AgentID]{ws, agent})
+	out := make([]conversation.Conversation, 0, len(ids))
+	for _, id := range ids {
+		c, _ := t.s.convs.get(key[conversation.ID]{ws, id})
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 func (t *tx) Team(ctx context.Context, ws ticket.WorkspaceID, id conversation.TeamID) (conversation.Team, error) {

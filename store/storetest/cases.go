@@ -892,3 +892,81 @@ func (h *harness) testTimers(t *testing.T) {
 	assert.True(t, ok)
 	assert.False(t, next.After(base.Add(3*time.Hour)), "the next due time is known")
 }
+
+// testWorkload: the agents of a workspace, and the open conversations each
+// holds, follow assignments, closes and rollbacks.
+func (h *harness) testWorkload(t *testing.T) {
+	s := h.store(t)
+	ws := ticket.WorkspaceID(newWorkspace("workload"))
+	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {
+		for _, id := range []conversation.AgentID{"b", "a"} {
+			a := conversation.Agent{ID: id, Workspace: ws, Presence: conversation.Online, LastAssigned: t0.Add(time.Minute), Version: 1}
+			if err := tx.PutAgent(ctx(), a); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	convs := make([]conversation.Conversation, 3)
+	for i := range convs {
+		_, _, convs[i] = seed(t, s, ws, fmt.Sprint("w", i))
+	}
+	assign := func(c *conversation.Conversation, to conversation.AgentID) {
+		t.Helper()
+		c.Assignee, c.WaitingSince, c.Abandoned, c.Version = to, time.Time{}, false, c.Version+1
+		require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateConversation(ctx(), *c) }))
+	}
+	load := func() map[conversation.AgentID]int {
+		t.Helper()
+		var m map[conversation.AgentID]int
+		require.NoError(t, s.View(ctx(), func(tx store.Tx) (err error) { m, err = tx.Workload(ctx(), ws); return err }))
+		return m
+	}
+	assign(&convs[0], "a")
+	assign(&convs[1], "a")
+	assign(&convs[2], "b")
+	assert.Equal(t, map[conversation.AgentID]int{"a": 2, "b": 1}, load())
+
+	require.NoError(t, s.View(ctx(), func(tx store.Tx) error {
+		agents, err := tx.Agents(ctx(), ws)
+		require.NoError(t, err)
+		require.Len(t, agents, 2)
+		assert.Equal(t, conversation.AgentID("a"), agents[0].ID)
+		assert.True(t, agents[0].LastAssigned.Equal(t0.Add(time.Minute)))
+		mine, err := tx.AssignedTo(ctx(), ws, "a")
+		require.NoError(t, err)
+		assert.ElementsMatch(t, []conversation.ID{convs[0].ID, convs[1].ID}, []conversation.ID{mine[0].ID, mine[1].ID})
+		none, err := tx.Agents(ctx(), ticket.WorkspaceID(newWorkspace("nobody")))
+		require.NoError(t, err)
+		assert.Empty(t, none)
+		return nil
+	}))
+
+	// Closing frees the agent; abandoning too, and the flag is kept.
+	ch, err := conversation.Close(&convs[0], conversation.Actor{}, conversation.ReasonAgent, conversation.ClosingNote{}, t0)
+	require.NoError(t, err)
+	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateConversation(ctx(), ch.Conversation) }))
+	ab, err := conversation.Abandon(&convs[2], t0.Add(time.Hour))
+	require.NoError(t, err)
+	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateConversation(ctx(), ab.Conversation) }))
+	assert.Equal(t, map[conversation.AgentID]int{"a": 1}, load())
+	require.NoError(t, s.View(ctx(), func(tx store.Tx) error {
+		c, err := tx.Conversation(ctx(), ws, convs[2].ID)
+		require.NoError(t, err)
+		assert.True(t, c.Abandoned)
+		assert.True(t, c.Waiting())
+		return nil
+	}))
+
+	// A rolled-back assignment counts for nobody.
+	err = s.Update(ctx(), func(tx store.Tx) error {
+		c := convs[1]
+		c.Assignee, c.Version = "b", c.Version+1
+		if err := tx.UpdateConversation(ctx(), c); err != nil {
+			return err
+		}
+		return errors.New("no")
+	})
+	require.Error(t, err)
+	assert.Equal(t, map[conversation.AgentID]int{"a": 1}, load())
+}

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("Events", h.testEvents)
 	t.Run("DrainBusy", h.testDrainBusy)
 	t.Run("Timers", h.testTimers)
+	t.Run("Workload", h.testWorkload)
 	t.Run("Rollback", h.testRollback)
 	t.Run("ReadOnlyView", h.testReadOnlyView)
 	t.Run("Canceled", h.testCanceled)

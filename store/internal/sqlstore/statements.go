@@ -7,10 +7,10 @@ const (
 	contactCols      = `workspace, id, name, language, fields, created_at, unreachable, version`
 	ticketCols       = `workspace, id, number, contact_id, subject, status, priority, tags, opened_at, closed_at, version`
 	conversationCols = `workspace, id, ticket_id, ticket_number, channel, contact_id, contact_external_id, state, priority,
-		assignee, team, waiting_since, opened_at, last_activity, closed_at, close_reason, closed_by, note_category, note_summary, version`
+		assignee, team, waiting_since, abandoned, opened_at, last_activity, closed_at, close_reason, closed_by, note_category, note_summary, version`
 	messageCols = `workspace, id, conversation_id, ticket_id, channel, direction, author_kind, author_agent, kind, body,
 		attachments, external_id, created_at, delivery, attempts, next_attempt, failure, revisions, version`
-	agentCols = `workspace, id, name, role, presence, teams, capacity, version`
+	agentCols = `workspace, id, name, role, presence, teams, capacity, last_assigned, version`
 )
 
 // inboundLookup finds, in one statement, what every inbound message starts
@@ -26,7 +26,7 @@ const inboundLookup = `SELECT
 	o.id IS NOT NULL,
 	coalesce(o.workspace, ''), coalesce(o.id, ''), coalesce(o.ticket_id, ''), coalesce(o.ticket_number, 0), coalesce(o.channel, ''),
 	coalesce(o.contact_id, ''), coalesce(o.contact_external_id, ''), coalesce(o.state, 0), coalesce(o.priority, 0),
-	coalesce(o.assignee, ''), coalesce(o.team, ''), coalesce(o.waiting_since, 0), coalesce(o.opened_at, 0), coalesce(o.last_activity, 0),
+	coalesce(o.assignee, ''), coalesce(o.team, ''), coalesce(o.waiting_since, 0), coalesce(o.abandoned, false), coalesce(o.opened_at, 0), coalesce(o.last_activity, 0),
 	coalesce(o.closed_at, 0), coalesce(o.close_reason, ''), coalesce(o.closed_by, ''), coalesce(o.note_category, ''),
 	coalesce(o.note_summary, ''), coalesce(o.version, 0)
 FROM cc_contact_handles h
@@ -46,7 +46,7 @@ type Statements struct {
 	queue, createConversation, updateConversation                               string
 	message, messageByExt, messages, createMessage, updateMessage, pending      string
 	firstPending, inboundLookup, inboundLookupNoDup                             string
-	setTimer, deleteTimer, timer                                                string
+	setTimer, deleteTimer, timer, agents, workload, assignedTo                  string
 	agent, createAgent, updateAgent, team, putTeam, appendEvent                 string
 }
 
@@ -71,8 +71,8 @@ func NewStatements(p Placeholders) *Statements {
 		latestConversation: `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND channel = ? AND contact_id = ? ORDER BY seq DESC LIMIT 1`,
 		ticketConversation: `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND ticket_id = ? AND state = 1`,
 		queue:              `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND state = 1 AND assignee = '' ORDER BY priority DESC, waiting_since, id LIMIT ?`,
-		createConversation: `INSERT INTO cc_conversations (` + conversationCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		updateConversation: `UPDATE cc_conversations SET state = ?, priority = ?, assignee = ?, team = ?, waiting_since = ?, last_activity = ?, closed_at = ?, close_reason = ?, closed_by = ?, note_category = ?, note_summary = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
+		createConversation: `INSERT INTO cc_conversations (` + conversationCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		updateConversation: `UPDATE cc_conversations SET state = ?, priority = ?, assignee = ?, team = ?, waiting_since = ?, abandoned = ?, last_activity = ?, closed_at = ?, close_reason = ?, closed_by = ?, note_category = ?, note_summary = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
 
 		message:       `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND id = ?`,
 		messageByExt:  `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND channel = ? AND external_id = ? AND direction = 1 AND external_id <> ''`,
@@ -84,8 +84,11 @@ func NewStatements(p Placeholders) *Statements {
 		firstPending: `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND conversation_id = ? AND delivery = 1 ORDER BY seq LIMIT 1`,
 
 		agent:       `SELECT ` + agentCols + ` FROM cc_agents WHERE workspace = ? AND id = ?`,
-		createAgent: `INSERT INTO cc_agents (` + agentCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace, id) DO NOTHING`,
-		updateAgent: `UPDATE cc_agents SET name = ?, role = ?, presence = ?, teams = ?, capacity = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
+		createAgent: `INSERT INTO cc_agents (` + agentCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace, id) DO NOTHING`,
+		updateAgent: `UPDATE cc_agents SET name = ?, role = ?, presence = ?, teams = ?, capacity = ?, last_assigned = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
+		agents:      `SELECT ` + agentCols + ` FROM cc_agents WHERE workspace = ? ORDER BY id`,
+		workload:    `SELECT assignee, count(*) FROM cc_conversations WHERE workspace = ? AND state = 1 AND assignee <> '' GROUP BY assignee`,
+		assignedTo:  `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND state = 1 AND assignee = ? ORDER BY seq`,
 		team:        `SELECT workspace, id, name FROM cc_teams WHERE workspace = ? AND id = ?`,
 		putTeam:     `INSERT INTO cc_teams (workspace, id, name) VALUES (?, ?, ?) ON CONFLICT (workspace, id) DO UPDATE SET name = excluded.name`,
 		setTimer:    `INSERT INTO cc_timers (kind, workspace, key, due) VALUES (?, ?, ?, ?) ON CONFLICT (kind, workspace, key) DO UPDATE SET due = excluded.due`,
@@ -101,7 +104,7 @@ func NewStatements(p Placeholders) *Statements {
 		&s.nextNumber, &s.ticket, &s.ticketByNumber, &s.openTickets, &s.createTicket, &s.updateTicket,
 		&s.conversation, &s.openConversation, &s.latestConversation, &s.ticketConversation,
 		&s.queue, &s.createConversation, &s.updateConversation,
-		&s.message, &s.messageByExt, &s.messages, &s.createMessage, &s.updateMessage, &s.pending, &s.firstPending, &s.inboundLookup, &s.inboundLookupNoDup, &s.setTimer, &s.deleteTimer, &s.timer,
+		&s.message, &s.messageByExt, &s.messages, &s.createMessage, &s.updateMessage, &s.pending, &s.firstPending, &s.inboundLookup, &s.inboundLookupNoDup, &s.setTimer, &s.deleteTimer, &s.timer, &s.agents, &s.workload, &s.assignedTo,
 		&s.agent, &s.createAgent, &s.updateAgent, &s.team, &s.putTeam, &s.appendEvent,
 	} {
 		*q = Rebind(p, *q)

@@ -320,11 +320,12 @@ func scanConversation(r Rows) (conversation.Conversation, error) {
 type conversationRow struct {
 	ws, id, ticket, channel, contact, ext, assignee, team, reason, closedBy, category, summary string
 	number, state, priority, waiting, opened, last, closed, version                            int64
+	abandoned                                                                                  bool
 }
 
 func (w *conversationRow) dest() []any {
 	return []any{&w.ws, &w.id, &w.ticket, &w.number, &w.channel, &w.contact, &w.ext, &w.state, &w.priority,
-		&w.assignee, &w.team, &w.waiting, &w.opened, &w.last, &w.closed, &w.reason, &w.closedBy, &w.category, &w.summary, &w.version}
+		&w.assignee, &w.team, &w.waiting, &w.abandoned, &w.opened, &w.last, &w.closed, &w.reason, &w.closedBy, &w.category, &w.summary, &w.version}
 }
 
 func (w *conversationRow) into(c *conversation.Conversation) {
@@ -333,7 +334,7 @@ func (w *conversationRow) into(c *conversation.Conversation) {
 		Channel: channel.ID(w.channel), Contact: ticket.ContactID(w.contact), ContactExternalID: w.ext,
 		State: conversation.State(w.state), Priority: ticket.Priority(w.priority),
 		Assignee: conversation.AgentID(w.assignee), Team: conversation.TeamID(w.team),
-		WaitingSince: fromMicros(w.waiting), OpenedAt: fromMicros(w.opened), LastActivity: fromMicros(w.last), ClosedAt: fromMicros(w.closed),
+		WaitingSince: fromMicros(w.waiting), Abandoned: w.abandoned, OpenedAt: fromMicros(w.opened), LastActivity: fromMicros(w.last), ClosedAt: fromMicros(w.closed),
 		CloseReason: conversation.CloseReason(w.reason), ClosedBy: conversation.AgentID(w.closedBy),
 		ClosingNote: conversation.ClosingNote{Category: w.category, Summary: w.summary}, Version: w.version,
 	}
@@ -376,7 +377,7 @@ func (t *Tx) Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]con
 
 func conversationArgs(c *conversation.Conversation) []any {
 	return []any{c.Workspace, c.ID, c.Ticket, c.TicketNumber, c.Channel, c.Contact, c.ContactExternalID, c.State, c.Priority,
-		c.Assignee, c.Team, micros(c.WaitingSince), micros(c.OpenedAt), micros(c.LastActivity), micros(c.ClosedAt),
+		c.Assignee, c.Team, micros(c.WaitingSince), c.Abandoned, micros(c.OpenedAt), micros(c.LastActivity), micros(c.ClosedAt),
 		c.CloseReason, c.ClosedBy, c.ClosingNote.Category, c.ClosingNote.Summary, c.Version}
 }
 
@@ -392,7 +393,7 @@ func (t *Tx) CreateConversation(ctx context.Context, c conversation.Conversation
 // of a conversation never change and are not written.
 func (t *Tx) UpdateConversation(ctx context.Context, c conversation.Conversation) error {
 	return t.exec(ctx, t.q.updateConversation, expectOne("conversation", string(c.ID)),
-		c.State, c.Priority, c.Assignee, c.Team, micros(c.WaitingSince), micros(c.LastActivity), micros(c.ClosedAt),
+		c.State, c.Priority, c.Assignee, c.Team, micros(c.WaitingSince), c.Abandoned, micros(c.LastActivity), micros(c.ClosedAt),
 		c.CloseReason, c.ClosedBy, c.ClosingNote.Category, c.ClosingNote.Summary, c.Version, c.Workspace, c.ID, c.Version-1)
 }
 
@@ -501,9 +502,11 @@ func (t *Tx) FirstPending(ctx context.Context, ws ticket.WorkspaceID, id convers
 func scanAgent(r Rows) (conversation.Agent, error) {
 	var a conversation.Agent
 	var teams string
-	if err := r.Scan(&a.Workspace, &a.ID, &a.Name, &a.Role, &a.Presence, &teams, &a.Capacity, &a.Version); err != nil {
+	var last int64
+	if err := r.Scan(&a.Workspace, &a.ID, &a.Name, &a.Role, &a.Presence, &teams, &a.Capacity, &last, &a.Version); err != nil {
 		return a, err
 	}
+	a.LastAssigned = fromMicros(last)
 	return a, decodeJSON(teams, &a.Teams)
 }
 
@@ -520,10 +523,46 @@ func (t *Tx) PutAgent(ctx context.Context, a conversation.Agent) error {
 	}
 	if a.Version == 1 {
 		return t.exec(ctx, t.q.createAgent, expectOne("agent", string(a.ID)),
-			a.Workspace, a.ID, a.Name, a.Role, a.Presence, teams, a.Capacity, a.Version)
+			a.Workspace, a.ID, a.Name, a.Role, a.Presence, teams, a.Capacity, micros(a.LastAssigned), a.Version)
 	}
 	return t.exec(ctx, t.q.updateAgent, expectOne("agent", string(a.ID)),
-		a.Name, a.Role, a.Presence, teams, a.Capacity, a.Version, a.Workspace, a.ID, a.Version-1)
+		a.Name, a.Role, a.Presence, teams, a.Capacity, micros(a.LastAssigned), a.Version, a.Workspace, a.ID, a.Version-1)
+}
+
+// Agents implements store.Tx.
+func (t *Tx) Agents(ctx context.Context, ws ticket.WorkspaceID) ([]conversation.Agent, error) {
+	if err := t.query(ctx); err != nil {
+		return nil, err
+	}
+	return queryAll(ctx, t.c, scanAgent, t.q.agents, string(ws))
+}
+
+// Workload implements store.Tx.
+func (t *Tx) Workload(ctx context.Context, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error) {
+	if err := t.query(ctx); err != nil {
+		return nil, err
+	}
+	type load struct {
+		agent string
+		n     int64
+	}
+	loads, err := queryAll(ctx, t.c, func(r Rows) (load, error) {
+		var l load
+		return l, r.Scan(&l.agent, &l.n)
+	}, t.q.workload, string(ws))
+	out := make(map[conversation.AgentID]int, len(loads))
+	for _, l := range loads {
+		out[conversation.AgentID(l.agent)] = int(l.n)
+	}
+	return out, err
+}
+
+// AssignedTo implements store.Tx.
+func (t *Tx) AssignedTo(ctx context.Context, ws ticket.WorkspaceID, agent conversation.AgentID) ([]conversation.Conversation, error) {
+	if err := t.query(ctx); err != nil {
+		return nil, err
+	}
+	return queryAll(ctx, t.c, scanConversation, t.q.assignedTo, string(ws), string(agent))
 }
 
 // Team implements store.Tx.

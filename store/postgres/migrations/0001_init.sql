@@ -58,6 +58,7 @@ CREATE TABLE cc_conversations (
 	assignee            text      NOT NULL,
 	team                text      NOT NULL,
 	waiting_since       bigint    NOT NULL,
+	abandoned           boolean NOT NULL DEFAULT false,
 	opened_at           bigint    NOT NULL,
 	last_activity       bigint    NOT NULL,
 	closed_at           bigint    NOT NULL,
@@ -71,6 +72,7 @@ CREATE TABLE cc_conversations (
 CREATE UNIQUE INDEX cc_conversations_open_per_contact ON cc_conversations (workspace, channel, contact_id) WHERE state = 1;
 CREATE UNIQUE INDEX cc_conversations_open_per_ticket ON cc_conversations (workspace, ticket_id) WHERE state = 1;
 CREATE INDEX cc_conversations_open_by_external ON cc_conversations (workspace, channel, contact_external_id) WHERE state = 1;
+CREATE INDEX cc_conversations_by_assignee ON cc_conversations (workspace, assignee) WHERE state = 1 AND assignee <> '';
 CREATE INDEX cc_conversations_latest ON cc_conversations (workspace, channel, contact_id, seq DESC);
 CREATE INDEX cc_conversations_queue ON cc_conversations (workspace, priority DESC, waiting_since, id) WHERE state = 1 AND assignee = '';
 
@@ -110,6 +112,7 @@ CREATE TABLE cc_agents (
 	presence  smallint NOT NULL,
 	teams     text     NOT NULL,
 	capacity  integer  NOT NULL,
+	last_assigned bigint NOT NULL DEFAULT 0,
 	version   bigint   NOT NULL,
 	PRIMARY KEY (workspace, id)
 );

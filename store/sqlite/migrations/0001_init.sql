@@ -58,6 +58,7 @@ CREATE TABLE cc_conversations (
 	assignee            TEXT      NOT NULL,
 	team                TEXT      NOT NULL,
 	waiting_since       INTEGER    NOT NULL,
+	abandoned           INTEGER NOT NULL DEFAULT 0,
 	opened_at           INTEGER    NOT NULL,
 	last_activity       INTEGER    NOT NULL,
 	closed_at           INTEGER    NOT NULL,
@@ -71,6 +72,7 @@ CREATE TABLE cc_conversations (
 CREATE UNIQUE INDEX cc_conversations_open_per_contact ON cc_conversations (workspace, channel, contact_id) WHERE state = 1;
 CREATE UNIQUE INDEX cc_conversations_open_per_ticket ON cc_conversations (workspace, ticket_id) WHERE state = 1;
 CREATE INDEX cc_conversations_open_by_external ON cc_conversations (workspace, channel, contact_external_id) WHERE state = 1;
+CREATE INDEX cc_conversations_by_assignee ON cc_conversations (workspace, assignee) WHERE state = 1 AND assignee <> '';
 CREATE INDEX cc_conversations_latest ON cc_conversations (workspace, channel, contact_id, seq DESC);
 CREATE INDEX cc_conversations_queue ON cc_conversations (workspace, priority DESC, waiting_since, id) WHERE state = 1 AND assignee = '';
 
@@ -110,6 +112,7 @@ CREATE TABLE cc_agents (
 	presence  INTEGER NOT NULL,
 	teams     TEXT     NOT NULL,
 	capacity  INTEGER  NOT NULL,
+	last_assigned INTEGER NOT NULL DEFAULT 0,
 	version   INTEGER   NOT NULL,
 	PRIMARY KEY (workspace, id)
 );
