@@ -90,7 +90,7 @@ type Conversation struct {
 	// Abandoned marks a conversation whose assignee disconnected and that
 	// waits for another agent (R3).
 	Abandoned bool
-	OpenedAt     time.Time
+	OpenedAt  time.Time
 	// LastActivity is the time of the last message between the contact and
 	// a human agent.
 	LastActivity time.Time
