@@ -53,8 +53,19 @@ const maxBatch = 100
 // ctx's error, or an error wrapping channel.ErrInvalid when Telegram
 // refuses the token.
 func (b *Bot) Poll(ctx context.Context, h Handler) error {
-	var offset int64
+	var offset, confirmed int64
 	var pause time.Duration
+	// On the way out, confirm what was handled since the last request, so
+	// that the next process does not get it again.
+	defer func() {
+		if offset > confirmed {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if _, err := b.getUpdates(cctx, offset, 1, 0); err != nil {
+				b.log.Warn("telegram: confirming the last updates failed; they come again", "err", err)
+			}
+		}
+	}()
 	for {
 		if pause > 0 {
 			select {
@@ -74,6 +85,7 @@ func (b *Bot) Poll(ctx context.Context, h Handler) error {
 			pause = min(max(2*pause, 100*time.Millisecond), 5*time.Second)
 			continue
 		}
+		confirmed = offset // this request confirmed everything before it
 		next, failed := b.handleBatch(ctx, updates, h)
 		if failed {
 			pause = min(max(2*pause, 100*time.Millisecond), 5*time.Second)

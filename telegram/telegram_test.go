@@ -285,3 +285,20 @@ func contactOf(t *testing.T, eng *contactcenter.Engine) ticket.ContactID {
 	require.NotEmpty(t, q)
 	return q[0].Contact
 }
+
+// Poll confirms on its way out what it handled, so that the next process
+// does not get it again.
+func TestPollConfirmsOnStop(t *testing.T) {
+	srv, b := newBot(t)
+	u := srv.User(42, "A", "es")
+	rec := &updateRecorder{}
+	ctx, cancel := context.WithCancel(bg)
+	done := make(chan error, 1)
+	go func() { done <- b.Poll(ctx, rec) }()
+	u.Send(token, "hello")
+	require.True(t, srv.WaitUntil(10*time.Second, func() bool { return len(rec.seen()) == 1 }))
+	cancel()
+	assert.ErrorIs(t, <-done, context.Canceled)
+	assert.Equal(t, int64(1), srv.Confirmed(token))
+	assert.Zero(t, srv.Pending(token))
+}

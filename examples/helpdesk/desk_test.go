@@ -199,7 +199,7 @@ func TestHelpDesk(t *testing.T) {
 	w.lucia.Send(token, "¿Alguna novedad?")
 	w.wait(t, "the new message relayed", func() bool { return len(w.inStaff()) > sentToStaff })
 	assert.Len(t, w.toCustomer(w.lucia), sentToLucia, "nothing sent twice to the customer")
-	assert.Equal(t, "¿Alguna novedad?", w.inStaff()[len(w.inStaff())-1].Text, "only the new message relayed")
+	assert.Equal(t, "¿Alguna novedad?", w.inStaff()[len(w.inStaff())-1].Text, "only the new message relayed: %q", texts(w.inStaff()[sentToStaff-2:]))
 }
 
 // R18: a reply stored but not yet sent when the process stops is sent

@@ -29,6 +29,9 @@ func openLinks(ctx context.Context, path string) (*sql.DB, error) {
 		CREATE TABLE IF NOT EXISTS helpdesk_headers (
 			conversation  TEXT PRIMARY KEY,
 			staff_message INTEGER NOT NULL
+		);
+		CREATE TABLE IF NOT EXISTS helpdesk_commands (
+			staff_message INTEGER PRIMARY KEY
 		);`)
 	if err != nil {
 		db.Close()
@@ -60,6 +63,17 @@ func (d *Desk) copied(ctx context.Context, m conversation.MessageID) (bool, erro
 	var n int
 	err := d.links.QueryRowContext(ctx, `SELECT count(*) FROM helpdesk_links WHERE message = ?`, string(m)).Scan(&n)
 	return n > 0, err
+}
+
+// done reports whether the staff command in message staff was carried out,
+// and marks it so: a command Telegram delivers again is not repeated.
+func (d *Desk) done(ctx context.Context, staff int) (bool, error) {
+	res, err := d.links.ExecContext(ctx, `INSERT OR IGNORE INTO helpdesk_commands (staff_message) VALUES (?)`, staff)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 0, err
 }
 
 // headerOf returns the staff message heading conversation c, 0 if none.

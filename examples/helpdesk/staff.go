@@ -37,6 +37,9 @@ func (d *Desk) staffMessage(ctx context.Context, m *models.Message) error {
 		return err
 	}
 	if cmd, args, ok := staffCommand(m.Text, d.me.Username); ok {
+		if done, err := d.done(ctx, m.ID); err != nil || done {
+			return err
+		}
 		return d.command(ctx, m, agent, cmd, args)
 	}
 	if m.ReplyToMessage == nil {
