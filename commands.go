@@ -84,7 +84,7 @@ func (e *Engine) Reply(ctx context.Context, r Reply) (conversation.Message, erro
 			return err
 		}
 		msg = ch.Message
-		return commit(ctx, tx, &ch)
+		return e.commit(ctx, tx, &ch)
 	})
 	if err != nil {
 		return conversation.Message{}, err
@@ -174,7 +174,7 @@ func (e *Engine) onConversation(ctx context.Context, op string, ws ticket.Worksp
 			return nil
 		}
 		out = ch.Conversation
-		return commit(ctx, tx, &ch)
+		return e.commit(ctx, tx, &ch)
 	})
 	return out, err
 }
@@ -196,30 +196,45 @@ func (e *Engine) Assign(ctx context.Context, ws ticket.WorkspaceID, id conversat
 
 // Unassign returns a conversation to the queue (R11).
 func (e *Engine) Unassign(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID, by conversation.AgentID) (conversation.Conversation, error) {
-	return e.onConversation(ctx, "unassign", ws, id, by, func(_ store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
+	return e.andAssign(e.onConversation(ctx, "unassign", ws, id, by, func(_ store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
 		return conversation.Unassign(c, who, now)
-	})
+	}))
+}
+
+// andAssign runs automatic assignment after a change that put a
+// conversation back in the queue or freed an agent (R11), and returns the
+// conversation as it is then.
+func (e *Engine) andAssign(c conversation.Conversation, err error) (conversation.Conversation, error) {
+	if err != nil {
+		return c, err
+	}
+	ctx := context.Background()
+	e.assignWaiting(ctx, c.Workspace)
+	if cur, err := e.Conversation(ctx, c.Workspace, c.ID); err == nil {
+		return cur, nil
+	}
+	return c, nil
 }
 
 // TransferToTeam moves a conversation to a team's queue, leaving its
 // assignee (R11). To transfer to an agent, use Assign.
 func (e *Engine) TransferToTeam(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID, team conversation.TeamID, by conversation.AgentID) (conversation.Conversation, error) {
-	return e.onConversation(ctx, "transfer", ws, id, by, func(tx store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
+	return e.andAssign(e.onConversation(ctx, "transfer", ws, id, by, func(tx store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
 		t, err := tx.Team(ctx, ws, team)
 		if err != nil {
 			return conversation.Change{}, notFoundAs(err, conversation.ErrTeamNotFound, "team", team)
 		}
 		return conversation.TransferToTeam(c, who, &t, now)
-	})
+	}))
 }
 
 // CloseConversation closes a conversation with a closing note (R12). It
 // leaves the queue and loses its assignee; its ticket stays as it is. The
 // contact re-enters the queue when they write again.
 func (e *Engine) CloseConversation(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID, by conversation.AgentID, note conversation.ClosingNote) (conversation.Conversation, error) {
-	return e.onConversation(ctx, "close conversation", ws, id, by, func(_ store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
+	return e.andAssign(e.onConversation(ctx, "close conversation", ws, id, by, func(_ store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
 		return conversation.Close(c, who, conversation.ReasonAgent, note, now)
-	})
+	}))
 }
 
 // CloseTicket closes a ticket and its open conversation, if any, with the
@@ -248,8 +263,11 @@ func (e *Engine) CloseTicket(ctx context.Context, ws ticket.WorkspaceID, id tick
 			return err
 		}
 		out = ch.Ticket
-		return commit(ctx, tx, &ch)
+		return e.commit(ctx, tx, &ch)
 	})
+	if err == nil {
+		e.assignWaiting(ctx, ws) // the assignee of the closed conversation has room
+	}
 	return out, err
 }
 
@@ -274,35 +292,40 @@ func (e *Engine) PutAgent(ctx context.Context, a conversation.Agent) (conversati
 		}
 		return nil
 	})
+	if err == nil {
+		e.assignWaiting(ctx, a.Workspace) // an agent online, or with more room
+	}
 	return a, err
 }
 
-// SetPresence sets an agent's presence and publishes the change (R17).
+// SetPresence sets an agent's presence and publishes the change (R17). An
+// agent who comes online gets waiting conversations (R11); one who goes
+// offline has their conversations reassigned where the channel says so
+// (R3).
 func (e *Engine) SetPresence(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID, p conversation.Presence) (conversation.Agent, error) {
 	var out conversation.Agent
+	var old conversation.Presence
 	err := e.update(ctx, "set presence", func(tx store.Tx) error {
 		a, err := loadAgent(ctx, tx, ws, id)
 		if err != nil {
 			return err
 		}
-		old := a.Presence
-		a.Presence = p
-		if err := a.Validate(); err != nil {
-			return err
-		}
-		out = a
-		ev, changed := conversation.PresenceChanged(&a, old, false, e.now())
-		if !changed {
-			return nil
-		}
-		a.Version++
-		out = a
-		if err := tx.PutAgent(ctx, a); err != nil {
-			return err
-		}
-		return tx.AppendEvent(ctx, ev)
+		old = a.Presence
+		out, err = e.setPresence(ctx, tx, a, p)
+		return err
 	})
-	return out, err
+	if err != nil {
+		return conversation.Agent{}, err
+	}
+	switch {
+	case p == conversation.Offline && old != conversation.Offline:
+		if err := e.disconnect(ctx, ws, id); err != nil {
+			e.log.WarnContext(ctx, "reassigning an agent's conversations failed", "agent", id, "err", err)
+		}
+	case p == conversation.Online && old != conversation.Online:
+		e.assignWaiting(ctx, ws)
+	}
+	return out, nil
 }
 
 // PutTeam creates a team or replaces one with the same id.
@@ -311,4 +334,32 @@ func (e *Engine) PutTeam(ctx context.Context, t conversation.Team) error {
 		return wrap("put team", err)
 	}
 	return e.update(ctx, "put team", func(tx store.Tx) error { return tx.PutTeam(ctx, t) })
+}
+
+// SetPriority sets a ticket's priority; its open conversation takes it too,
+// and the queue is served in that order (R11).
+func (e *Engine) SetPriority(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID, p ticket.Priority) (ticket.Ticket, error) {
+	var out ticket.Ticket
+	err := e.update(ctx, "set priority", func(tx store.Tx) error {
+		t, err := loadTicket(ctx, tx, ws, id)
+		if err != nil {
+			return err
+		}
+		out = t
+		var open *conversation.Conversation
+		c, err := tx.TicketConversation(ctx, ws, id)
+		switch {
+		case err == nil:
+			open = &c
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		ch, err := conversation.SetPriority(&t, open, p, e.now())
+		if err != nil || ch.Empty() {
+			return err
+		}
+		out = ch.Ticket
+		return e.commit(ctx, tx, &ch)
+	})
+	return out, err
 }

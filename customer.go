@@ -108,7 +108,7 @@ func (r *receiveOp) command(ctx context.Context, tx store.Tx, found *store.Inbou
 	if err != nil {
 		return err
 	}
-	if err := commit(ctx, tx, &ch); err != nil {
+	if err := e.commit(ctx, tx, &ch); err != nil {
 		return err
 	}
 	r.res.Command = cmd.Kind

@@ -80,14 +80,19 @@ func (e *Engine) deliverPending(ctx context.Context) (int, time.Time, error) {
 	}
 }
 
-// Run delivers pending messages until ctx ends, and returns ctx's error
-// then: every interval, and sooner when a message waits only for a rate
-// limit. Hosts run it in a goroutine; the commands also try each new
-// message at once.
+// Run serves the engine's time-driven work until ctx ends, and returns
+// ctx's error then. It delivers pending messages every interval, and sooner
+// when a message waits only for a rate limit (the commands also try each
+// new message at once); and it fires timers (FireTimers) as they fall due,
+// starting with those that fell due while no process ran. Hosts run it in a
+// goroutine.
 func (e *Engine) Run(ctx context.Context, interval time.Duration) error {
 	if interval <= 0 {
 		interval = time.Second
 	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { e.runTimers(ctx) })
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -203,7 +208,7 @@ func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) attempt
 			return err
 		}
 		m, claimed = ch.Message, true
-		return commit(ctx, tx, &ch)
+		return e.commit(ctx, tx, &ch)
 	})
 	if err != nil || !claimed {
 		if err != nil {
@@ -261,7 +266,7 @@ func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) attempt
 			return err
 		}
 		m = ch.Message
-		if err := commit(recCtx, tx, &ch); err != nil {
+		if err := e.commit(recCtx, tx, &ch); err != nil {
 			return err
 		}
 		if errors.Is(sendErr, channel.ErrBlocked) {

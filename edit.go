@@ -50,7 +50,7 @@ func (e *Engine) EditMessage(ctx context.Context, ws ticket.WorkspaceID, id conv
 			return nil
 		}
 		out = ch.Message
-		return commit(ctx, tx, &ch)
+		return e.commit(ctx, tx, &ch)
 	})
 	if err != nil {
 		return conversation.Message{}, err
@@ -98,7 +98,7 @@ func (e *Engine) ReceiveEdit(ctx context.Context, in ContactEdit) (conversation.
 			return nil
 		}
 		out = ch.Message
-		return commit(ctx, tx, &ch)
+		return e.commit(ctx, tx, &ch)
 	})
 	return out, err
 }

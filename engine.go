@@ -57,6 +57,13 @@ type Config struct {
 	// Answers are the texts of the replies to contacts' commands (R6).
 	// Default: command.NewAnswers(), English, Spanish and Portuguese.
 	Answers *command.Answers
+	// HeartbeatGrace is how long an agent who sends heartbeats may miss
+	// them before they count as disconnected (R3). Default 90s.
+	HeartbeatGrace time.Duration
+	// Strategies are the host's own assignment strategies, by the names
+	// channel settings give (R11); "round_robin" and "least_busy" are
+	// built in.
+	Strategies map[string]conversation.Strategy
 	// ClaimTimeout is how long an outbound message stays claimed by the
 	// engine that is sending it; if that engine stops before it records the
 	// result, another sends it after this time (R18). Default 30s.
@@ -76,6 +83,9 @@ type Engine struct {
 	backoff      func(int) time.Duration
 	claimTimeout time.Duration
 	answers      *command.Answers
+	grace        time.Duration
+	strategies   map[string]conversation.Strategy
+	timersKick   chan struct{}
 
 	mu       sync.RWMutex
 	channels map[chanKey]*boundChannel
@@ -123,6 +133,9 @@ func New(cfg Config) (*Engine, error) {
 		backoff:      cfg.RetryBackoff,
 		claimTimeout: cfg.ClaimTimeout,
 		answers:      cfg.Answers,
+		grace:        cfg.HeartbeatGrace,
+		strategies:   map[string]conversation.Strategy{"round_robin": conversation.RoundRobin, "least_busy": conversation.LeastBusy},
+		timersKick:   make(chan struct{}, 1),
 		channels:     make(map[chanKey]*boundChannel),
 		closed:       make(chan struct{}),
 		limiters:     make(map[limiterKey]*channel.Limiter),
@@ -142,6 +155,12 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if e.backoff == nil {
 		e.backoff = DefaultBackoff
+	}
+	for name, s := range cfg.Strategies {
+		e.strategies[name] = s
+	}
+	if e.grace <= 0 {
+		e.grace = 90 * time.Second
 	}
 	if e.answers == nil {
 		e.answers = command.NewAnswers()
@@ -198,6 +217,9 @@ func (e *Engine) AddChannelContext(ctx context.Context, c channel.Channel, t cha
 	caps := t.Capabilities()
 	if !caps.Text {
 		return wrap("add channel", fmt.Errorf("%w: channel %q: transport cannot send text", channel.ErrInvalid, c.ID))
+	}
+	if s := c.Settings.Assignment.Strategy; s != "" && e.strategies[s] == nil {
+		return wrap("add channel", fmt.Errorf("%w: channel %q: unknown assignment strategy %q (R11)", channel.ErrInvalid, c.ID, s))
 	}
 	if ac, ok := t.(channel.AccountChecker); ok {
 		if err := ac.CheckAccount(ctx, c.Account); err != nil {
@@ -265,6 +287,22 @@ func pause(ctx context.Context, attempt int) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// commit stores a Change in tx, with the conversations' timeouts (R7).
+func (e *Engine) commit(ctx context.Context, tx store.Tx, ch *conversation.Change) error {
+	if err := commit(ctx, tx, ch); err != nil {
+		return err
+	}
+	if ch.PreviousWrite != conversation.Keep {
+		if err := e.syncTimeout(ctx, tx, &ch.Previous); err != nil {
+			return err
+		}
+	}
+	if ch.ConversationWrite != conversation.Keep {
+		return e.syncTimeout(ctx, tx, &ch.Conversation)
+	}
+	return nil
 }
 
 // commit stores a Change in tx.

@@ -89,6 +89,12 @@ func (e *Engine) Receive(ctx context.Context, in Inbound) (Received, error) {
 	if err == nil && res.Answer.ID != "" && !res.Duplicate {
 		res.Answer, _ = e.deliver(ctx, res.Answer)
 	}
+	if err == nil && res.Opened {
+		e.assignWaiting(ctx, in.Workspace) // R11: the new conversation, and any room a move freed
+		if res.Conversation, err = e.Conversation(ctx, in.Workspace, res.Conversation.ID); err != nil {
+			return res, err
+		}
+	}
 	return res, err
 }
 
@@ -185,7 +191,7 @@ func (r *receiveOp) run(tx store.Tx) error {
 	if *ch, err = conversation.Receive(st, &ib, now); err != nil {
 		return err
 	}
-	if err := commit(ctx, tx, ch); err != nil {
+	if err := r.e.commit(ctx, tx, ch); err != nil {
 		return err
 	}
 	r.res.Message = ch.Message

@@ -13,6 +13,8 @@ type EventType string
 const (
 	EventTicketOpened           EventType = "ticket.opened"
 	EventTicketClosed           EventType = "ticket.closed"
+	// EventTicketPriority: a ticket's priority changed.
+	EventTicketPriority EventType = "ticket.priority_changed"
 	EventConversationOpened     EventType = "conversation.opened"
 	EventConversationAssigned   EventType = "conversation.assigned"
 	EventConversationUnassigned EventType = "conversation.unassigned"
