@@ -11,10 +11,10 @@ type EventType string
 
 // Event types (R17).
 const (
-	EventTicketOpened           EventType = "ticket.opened"
-	EventTicketClosed           EventType = "ticket.closed"
+	EventTicketOpened EventType = "ticket.opened"
+	EventTicketClosed EventType = "ticket.closed"
 	// EventTicketPriority: a ticket's priority changed.
-	EventTicketPriority EventType = "ticket.priority_changed"
+	EventTicketPriority         EventType = "ticket.priority_changed"
 	EventConversationOpened     EventType = "conversation.opened"
 	EventConversationAssigned   EventType = "conversation.assigned"
 	EventConversationUnassigned EventType = "conversation.unassigned"
