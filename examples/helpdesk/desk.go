@@ -40,6 +40,9 @@ type Config struct {
 	DB string
 	// Timeout closes conversations idle this long (R7); 0 is off.
 	Timeout time.Duration
+	// Assign names the automatic assignment strategy (R11); empty: the
+	// first agent to reply takes the conversation (R10).
+	Assign string
 	// Logger; default discarded.
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
@@ -93,8 +96,11 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 		err = d.eng.AddChannelContext(ctx, channel.Channel{
 			ID: channelID, Workspace: workspace, Kind: channel.KindTelegram, Account: d.me.Username,
 			Settings: channel.Settings{
-				Commands:      channel.Commands{Enabled: true, ShowSubject: true},
-				AgentsMayEdit: true,
+				Commands:          channel.Commands{Enabled: true, ShowSubject: true},
+				AgentsMayEdit:     true,
+				MessageTimeout:    cfg.Timeout,
+				ReassignAbandoned: true,
+				Assignment:        channel.Assignment{Strategy: cfg.Assign},
 			},
 		}, d.bot)
 	}
@@ -141,7 +147,15 @@ func (d *Desk) Run(ctx context.Context) error {
 // conversation opens, then a copy of each customer message. Events come
 // at least once; what was relayed is recorded, so nothing is relayed twice.
 func (d *Desk) publish(ctx context.Context, e conversation.Event) error {
-	if e.Workspace != workspace || e.Type != conversation.EventMessageReceived {
+	if e.Workspace != workspace {
+		return nil
+	}
+	switch {
+	case e.Type == conversation.EventConversationClosed && e.Reason == conversation.ReasonTimeout:
+		return d.notice(ctx, e, fmt.Sprintf("#%d: closed after %s without a message.", e.TicketNumber, d.cfg.Timeout))
+	case e.Type == conversation.EventConversationAbandoned:
+		return d.notice(ctx, e, fmt.Sprintf("#%d: its agent went offline; it waits for another.", e.TicketNumber))
+	case e.Type != conversation.EventMessageReceived:
 		return nil
 	}
 	d.mu.Lock()
@@ -173,6 +187,23 @@ func (d *Desk) publish(ctx context.Context, e conversation.Event) error {
 		return d.link(ctx, copied.ID, e.Conversation, m.ID)
 	}
 	return nil
+}
+
+// notice tells the staff group what happened to a conversation, under its
+// header. Notices are not recorded: one may come twice after a restart.
+func (d *Desk) notice(ctx context.Context, e conversation.Event, text string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	h, err := d.headerOf(ctx, e.Conversation)
+	if err != nil {
+		return err
+	}
+	params := &bot.SendMessageParams{ChatID: d.cfg.StaffChat, Text: text}
+	if h != 0 {
+		params.ReplyParameters = &models.ReplyParameters{MessageID: h, AllowSendingWithoutReply: true}
+	}
+	_, err = d.bot.Client().SendMessage(ctx, params)
+	return err
 }
 
 // header returns the staff message that heads a conversation, posting it

@@ -5,6 +5,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,9 +57,16 @@ func (w *world) start(t *testing.T) *running { return w.startAt(t, nil) }
 
 // startAt is start with a clock (nil: the real one).
 func (w *world) startAt(t *testing.T, now func() time.Time) *running {
+	return w.startWith(t, Config{Now: now})
+}
+
+// startWith is start with a configuration: its token, staff chat, Bot API
+// and database are the world's.
+func (w *world) startWith(t *testing.T, cfg Config) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	d, err := Open(ctx, Config{Token: token, StaffChat: staff, APIURL: w.srv.URL(), DB: w.db, PollTimeout: time.Second, Now: now})
+	cfg.Token, cfg.StaffChat, cfg.APIURL, cfg.DB, cfg.PollTimeout = token, staff, w.srv.URL(), w.db, time.Second
+	d, err := Open(ctx, cfg)
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
@@ -202,6 +210,49 @@ func TestHelpDesk(t *testing.T) {
 	assert.Equal(t, "¿Alguna novedad?", w.inStaff()[len(w.inStaff())-1].Text, "only the new message relayed: %q", texts(w.inStaff()[sentToStaff-2:]))
 }
 
+// R7 and R3 in the desk: -timeout closes idle conversations and says so in
+// the staff group; an agent who goes /offline leaves their conversations to
+// the next agent online.
+func TestHelpDeskTimeoutAndReassign(t *testing.T) {
+	w := newWorld(t)
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	desk := w.startWith(t, Config{Now: clock, Timeout: time.Minute})
+	ctx := context.Background()
+	last := func() string { s := w.inStaff(); return s[len(s)-1].Text }
+
+	w.lucia.Send(token, "Hola")
+	w.wait(t, "the copy", func() bool { return len(w.inStaff()) == 2 })
+	advance(time.Minute)
+	n, err := desk.d.eng.FireTimers(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	w.wait(t, "the notice", func() bool { return last() == "#1: closed after 1m0s without a message." })
+	c, err := desk.d.eng.Conversation(ctx, workspace, conversationOf(t, desk, 1))
+	require.NoError(t, err)
+	assert.Equal(t, conversation.ReasonTimeout, c.CloseReason)
+
+	w.marta.Send(token, "Olá")
+	w.wait(t, "Marta's copy", func() bool { return last() == "Olá" })
+	copied := w.inStaff()[len(w.inStaff())-1]
+	w.group.Send(token, w.ana, "Oi Marta", copied.ID)
+	w.wait(t, "the answer", func() bool { return len(w.toCustomer(w.marta)) == 1 })
+	w.group.Send(token, w.ana, "/offline", 0)
+	w.wait(t, "the abandonment", func() bool { return last() == "#2: its agent went offline; it waits for another." || last() == "Ana is offline." })
+	conv := conversationOf(t, desk, 2)
+	w.wait(t, "abandoned", func() bool {
+		c, err := desk.d.eng.Conversation(ctx, workspace, conv)
+		return err == nil && c.Abandoned && c.Waiting()
+	})
+	w.group.Send(token, w.bruno, "/online", 0)
+	w.wait(t, "Bruno takes it", func() bool {
+		c, err := desk.d.eng.Conversation(ctx, workspace, conv)
+		return err == nil && c.Assignee == "8"
+	})
+}
+
 // R18: a reply stored but not yet sent when the process stops is sent
 // after the restart, once.
 func TestRestartSendsStoredReply(t *testing.T) {
@@ -280,6 +331,10 @@ func TestConfigure(t *testing.T) {
 	assert.ErrorContains(t, err, "negative")
 	_, err = configure([]string{"-timeout", "soon"}, env(map[string]string{"TELEGRAM_TOKEN": "x", "STAFF_CHAT_ID": "-1"}), io.Discard)
 	assert.Error(t, err)
+	_, err = configure([]string{"-timeout", "90s"}, env(map[string]string{"TELEGRAM_TOKEN": "x", "STAFF_CHAT_ID": "-1"}), io.Discard)
+	assert.ErrorContains(t, err, "whole number of minutes")
+	_, err = configure([]string{"-assign", "fastest"}, env(map[string]string{"TELEGRAM_TOKEN": "x", "STAFF_CHAT_ID": "-1"}), io.Discard)
+	assert.ErrorContains(t, err, "least_busy")
 	cfg, err := configure([]string{"-timeout", "30m"}, env(map[string]string{"TELEGRAM_TOKEN": "x", "STAFF_CHAT_ID": "-100", "TELEGRAM_API_URL": "http://localhost:8081"}), io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, Config{Token: "x", StaffChat: -100, APIURL: "http://localhost:8081", DB: "helpdesk.db", Timeout: 30 * time.Minute}, cfg)

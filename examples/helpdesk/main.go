@@ -16,7 +16,11 @@
 //	STAFF_CHAT_ID      the staff group's chat id (required; groups are negative)
 //	TELEGRAM_API_URL   the Bot API's base URL (default https://api.telegram.org)
 //	HELPDESK_DB        the SQLite file (default helpdesk.db)
-//	-timeout           close conversations idle this long (R7; 0 = off)
+//	-timeout           close conversations idle this long (R7; whole minutes; 0 = off)
+//	-assign            least_busy or round_robin: assign automatically (R11)
+//
+// Conversations of an agent who sends /offline go to another agent online,
+// or wait for one, flagged abandoned (R3).
 package main
 
 import (
@@ -59,7 +63,8 @@ func main() {
 func configure(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	fs := flag.NewFlagSet("helpdesk", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	timeout := fs.Duration("timeout", 0, "close conversations with no message between contact and agent for this long (R7); 0 = off")
+	timeout := fs.Duration("timeout", 0, "close conversations with no message between contact and agent for this long, in whole minutes (R7); 0 = off")
+	assign := fs.String("assign", "", "assign waiting conversations automatically: least_busy or round_robin (R11); empty: the first agent to reply takes it")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -68,6 +73,7 @@ func configure(args []string, getenv func(string) string, stderr io.Writer) (Con
 		APIURL:  getenv("TELEGRAM_API_URL"),
 		DB:      getenv("HELPDESK_DB"),
 		Timeout: *timeout,
+		Assign:  *assign,
 	}
 	if cfg.Token == "" {
 		return cfg, errors.New("TELEGRAM_TOKEN is required")
@@ -87,8 +93,11 @@ func configure(args []string, getenv func(string) string, stderr io.Writer) (Con
 	if cfg.Timeout < 0 {
 		return cfg, fmt.Errorf("-timeout %s is negative", cfg.Timeout)
 	}
-	if cfg.Timeout > 0 && cfg.Timeout < time.Minute {
-		return cfg, fmt.Errorf("-timeout %s is shorter than a minute", cfg.Timeout)
+	if cfg.Timeout%time.Minute != 0 {
+		return cfg, fmt.Errorf("-timeout %s is not a whole number of minutes", cfg.Timeout)
+	}
+	if cfg.Assign != "" && cfg.Assign != "least_busy" && cfg.Assign != "round_robin" {
+		return cfg, fmt.Errorf("-assign %q: use least_busy or round_robin", cfg.Assign)
 	}
 	return cfg, nil
 }
