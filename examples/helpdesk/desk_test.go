@@ -240,7 +240,9 @@ func TestHelpDeskTimeoutAndReassign(t *testing.T) {
 	w.group.Send(token, w.ana, "Oi Marta", copied.ID)
 	w.wait(t, "the answer", func() bool { return len(w.toCustomer(w.marta)) == 1 })
 	w.group.Send(token, w.ana, "/offline", 0)
-	w.wait(t, "the abandonment", func() bool { return last() == "#2: its agent went offline; it waits for another." || last() == "Ana is offline." })
+	w.wait(t, "the abandonment", func() bool {
+		return last() == "#2: its agent went offline; it waits for another." || last() == "Ana is offline."
+	})
 	conv := conversationOf(t, desk, 2)
 	w.wait(t, "abandoned", func() bool {
 		c, err := desk.d.eng.Conversation(ctx, workspace, conv)
