@@ -2,13 +2,17 @@ package contactcenter_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/memory"
+	"github.com/telenet/contactcenter/ticket"
 )
 
 // BenchmarkReceiveExisting measures an inbound text message to an existing
@@ -49,4 +53,93 @@ func BenchmarkReceiveExisting(b *testing.B) {
 		b.Fatalf("published %d events for %d messages", published, b.N)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// expiryFixture is an engine on a memory store with open conversations
+// whose timeouts fall due one per millisecond from t0+30m.
+type expiryFixture struct {
+	eng     *contactcenter.Engine
+	clock   *clock
+	closed  int
+	expired int // conversations expired so far
+}
+
+func newExpiryFixture(b *testing.B, open int) *expiryFixture {
+	b.Helper()
+	s := memory.New()
+	for start := 0; start < open; start += 1000 {
+		err := s.Update(bg, func(tx store.Tx) error {
+			for i := start; i < min(start+1000, open); i++ {
+				at := t0.Add(time.Duration(i) * time.Millisecond)
+				id := strconv.Itoa(i)
+				c := conversation.Conversation{
+					ID: conversation.ID("c" + id), Workspace: ws, Ticket: ticket.ID("t" + id), TicketNumber: ticket.Number(i + 1),
+					Channel: "tg", Contact: ticket.ContactID("k" + id), ContactExternalID: id,
+					State: conversation.Open, WaitingSince: at, OpenedAt: at, LastActivity: at, Version: 1,
+				}
+				if err := tx.CreateConversation(bg, c); err != nil {
+					return err
+				}
+				if err := tx.SetTimer(bg, store.Timer{Kind: store.TimerTimeout, Workspace: ws, Key: string(c.ID), Due: at.Add(30 * time.Minute)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	f := &expiryFixture{clock: &clock{now: t0.Add(30*time.Minute - time.Millisecond)}}
+	var err error
+	f.eng, err = contactcenter.New(contactcenter.Config{
+		Store: s, Now: f.clock.Now,
+		Publish: func(_ context.Context, e conversation.Event) error {
+			if e.Type == conversation.EventConversationClosed {
+				f.closed++
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tg := channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: channel.Settings{MessageTimeout: 30 * time.Minute}}
+	if err := f.eng.AddChannel(tg, channel.NewMemoryTransport(channel.Capabilities{Text: true})); err != nil {
+		b.Fatal(err)
+	}
+	return f
+}
+
+// BenchmarkExpireTimeouts measures closing conversations whose timeout
+// fell due (R7): each operation lets 100 more fall due and fires the
+// timers, with 100,000 and with 1,000,000 open conversations. The two
+// figures should be close: the cost of expiring does not grow with what
+// stays open.
+//
+//	go test -run '^$' -bench ExpireTimeouts -benchtime 200x -count 5 .
+func BenchmarkExpireTimeouts(b *testing.B) {
+	const batch = 100
+	for _, open := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("open=%d", open), func(b *testing.B) {
+			f := newExpiryFixture(b, open)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if f.expired+batch > open/4 {
+					b.StopTimer()
+					f = newExpiryFixture(b, open)
+					b.StartTimer()
+				}
+				f.clock.Advance(batch * time.Millisecond)
+				before := f.closed
+				n, err := f.eng.FireTimers(bg)
+				if err != nil || n != batch || f.closed-before != batch {
+					b.Fatalf("fired %d timers, closed %d conversations, want %d: %v", n, f.closed-before, batch, err)
+				}
+				f.expired += batch
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/conversation")
+		})
+	}
 }

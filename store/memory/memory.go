@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"sync"
 	"time"
@@ -33,13 +34,6 @@ type extKey struct {
 	ext string
 }
 
-// chContact is a contact on a channel.
-type chContact struct {
-	ws      ticket.WorkspaceID
-	ch      channel.ID
-	contact ticket.ContactID
-}
-
 type numKey struct {
 	ws ticket.WorkspaceID
 	n  ticket.Number
@@ -55,11 +49,13 @@ type Store struct {
 	tickets        *table[key[ticket.ID], ticket.Ticket]
 	ticketNum      *table[numKey, ticket.ID]
 	contactTickets *table[key[ticket.ContactID], []ticket.ID]
-	convs          *table[key[conversation.ID], conversation.Conversation]
-	openConv       *table[chContact, conversation.ID]
-	latestConv     *table[chContact, conversation.ID]
-	ticketOpenConv *table[key[ticket.ID], conversation.ID]
-	waiting        *table[key[conversation.ID], struct{}]
+	names          *names
+	convs          *arena[convRow]
+	convIdx        *index[wsKey]
+	latestConv     *index[contactKey] // a contact's latest conversation on a channel
+	openConv       *index[contactKey] // and its open one
+	ticketOpen     *index[wsKey]      // a ticket's open conversation
+	waiting        *table[int32, struct{}]
 	msgs           *arena[conversation.Message]
 	msgIdx         *table[key[conversation.MessageID], int32]
 	convMsgs       *table[key[conversation.ID], []int32]
@@ -67,9 +63,11 @@ type Store struct {
 	pending        *table[key[conversation.MessageID], struct{}]
 	agents         *table[key[conversation.AgentID], conversation.Agent]
 	teams          *table[key[conversation.TeamID], conversation.Team]
-	assigned       *table[key[conversation.AgentID], []conversation.ID] // open conversations by assignee
+	assigned       *table[wsKey, []int32] // open conversations by assignee
 	timers         *table[timerKey, int64]
-	timerHeap      timerHeap
+	timerHeap      dueHeap[timerKey]
+	rowTimers      dueHeap[int32] // timeouts kept in conversation rows
+	seed           maphash.Seed
 	tables         []undoer
 
 	// events[evHead:] are stored and not yet published.
@@ -94,11 +92,9 @@ func New() *Store {
 		tickets:        newTable[key[ticket.ID], ticket.Ticket](),
 		ticketNum:      newTable[numKey, ticket.ID](),
 		contactTickets: newTable[key[ticket.ContactID], []ticket.ID](),
-		convs:          newTable[key[conversation.ID], conversation.Conversation](),
-		openConv:       newTable[chContact, conversation.ID](),
-		latestConv:     newTable[chContact, conversation.ID](),
-		ticketOpenConv: newTable[key[ticket.ID], conversation.ID](),
-		waiting:        newTable[key[conversation.ID], struct{}](),
+		names:          newNames(),
+		convs:          new(arena[convRow]),
+		waiting:        newTable[int32, struct{}](),
 		msgs:           new(arena[conversation.Message]),
 		msgIdx:         newTable[key[conversation.MessageID], int32](),
 		convMsgs:       newTable[key[conversation.ID], []int32](),
@@ -106,12 +102,19 @@ func New() *Store {
 		pending:        newTable[key[conversation.MessageID], struct{}](),
 		agents:         newTable[key[conversation.AgentID], conversation.Agent](),
 		teams:          newTable[key[conversation.TeamID], conversation.Team](),
-		assigned:       newTable[key[conversation.AgentID], []conversation.ID](),
+		assigned:       newTable[wsKey, []int32](),
 		timers:         newTable[timerKey, int64](),
 	}
+	s.seed = maphash.MakeSeed()
+	s.convIdx = newIndex(s.convKey, s.hashWS)
+	s.latestConv = newIndex(s.contactKey, s.hashContact)
+	s.openConv = newIndex(s.contactKey, s.hashContact)
+	s.ticketOpen = newIndex(s.ticketKey, s.hashWS)
+	// Indexes of rows roll back before the rows' arena: undoing an entry
+	// reads the key from its row.
 	s.tables = []undoer{
 		s.contacts, s.contactExt, s.counters, s.tickets, s.ticketNum, s.contactTickets,
-		s.convs, s.openConv, s.latestConv, s.ticketOpenConv, s.waiting,
+		s.convIdx, s.latestConv, s.openConv, s.ticketOpen, s.convs, s.waiting,
 		s.msgs, s.msgIdx, s.convMsgs, s.msgExt, s.pending, s.agents, s.teams, s.assigned, s.timers,
 	}
 	s.wtx.s = s
@@ -132,6 +135,7 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) (err error)
 	}
 	t := &s.wtx
 	t.active, t.write = true, true
+	t.last = lastConv{}
 	evLen, seq := len(s.events), s.seq
 	committed := false
 	defer func() {
@@ -238,6 +242,17 @@ type tx struct {
 	s      *Store
 	active bool
 	write  bool
+	last   lastConv
+}
+
+// lastConv is the conversation a transaction last looked up: a command
+// loads a conversation, stores it and sets its timeout, and the second and
+// third lookups need no index.
+type lastConv struct {
+	ws  ticket.WorkspaceID
+	id  conversation.ID
+	pos int32
+	ok  bool
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -425,174 +440,6 @@ func (t *tx) UpdateTicket(ctx context.Context, tk ticket.Ticket) error {
 	return nil
 }
 
-// Conversations.
-
-func (t *tx) Conversation(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) (conversation.Conversation, error) {
-	if err := t.check(ctx, false); err != nil {
-		return conversation.Conversation{}, err
-	}
-	c, ok := t.s.convs.get(key[conversation.ID]{ws, id})
-	if !ok {
-		return c, errNotFound
-	}
-	return c, nil
-}
-
-func (t *tx) convByIndex(ctx context.Context, idx *table[chContact, conversation.ID], ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error) {
-	if err := t.check(ctx, false); err != nil {
-		return conversation.Conversation{}, err
-	}
-	id, ok := idx.get(chContact{ws, ch, contact})
-	if !ok {
-		return conversation.Conversation{}, errNotFound
-	}
-	return t.Conversation(ctx, ws, id)
-}
-
-func (t *tx) OpenConversation(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error) {
-	return t.convByIndex(ctx, t.s.openConv, ws, ch, contact)
-}
-
-func (t *tx) LatestConversation(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error) {
-	return t.convByIndex(ctx, t.s.latestConv, ws, ch, contact)
-}
-
-func (t *tx) TicketConversation(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID) (conversation.Conversation, error) {
-	if err := t.check(ctx, false); err != nil {
-		return conversation.Conversation{}, err
-	}
-	cid, ok := t.s.ticketOpenConv.get(key[ticket.ID]{ws, id})
-	if !ok {
-		return conversation.Conversation{}, errNotFound
-	}
-	return t.Conversation(ctx, ws, cid)
-}
-
-func (t *tx) Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]conversation.Conversation, error) {
-	if err := t.check(ctx, false); err != nil {
-		return nil, err
-	}
-	var out []conversation.Conversation
-	for k := range t.s.waiting.m {
-		if k.ws == ws {
-			c, _ := t.s.convs.get(k)
-			out = append(out, c)
-		}
-	}
-	slices.SortFunc(out, func(a, b conversation.Conversation) int {
-		if a.Before(b) {
-			return -1
-		}
-		return 1
-	})
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
-}
-
-func (t *tx) CreateConversation(ctx context.Context, c conversation.Conversation) error {
-	if err := t.check(ctx, true); err != nil {
-		return err
-	}
-	if err := checkNew("conversation", string(c.ID), c.Version); err != nil {
-		return err
-	}
-	k := key[conversation.ID]{c.Workspace, c.ID}
-	if _, ok := t.s.convs.get(k); ok {
-		return duplicate("conversation", c.ID)
-	}
-	if err := t.checkOpenUnique(nil, &c); err != nil {
-		return err
-	}
-	t.s.convs.set(k, c)
-	t.index(nil, &c)
-	t.s.latestConv.set(chContact{c.Workspace, c.Channel, c.Contact}, c.ID)
-	return nil
-}
-
-func (t *tx) UpdateConversation(ctx context.Context, c conversation.Conversation) error {
-	if err := t.check(ctx, true); err != nil {
-		return err
-	}
-	k := key[conversation.ID]{c.Workspace, c.ID}
-	old, ok := t.s.convs.get(k)
-	if !ok {
-		return errNotFound
-	}
-	if old.Version != c.Version-1 {
-		return conflict("conversation", c.ID, old.Version, c.Version)
-	}
-	if old.Channel != c.Channel || old.Contact != c.Contact || old.Ticket != c.Ticket {
-		return fmt.Errorf("memory store: conversation %v: channel, contact and ticket cannot change", c.ID)
-	}
-	if err := t.checkOpenUnique(&old, &c); err != nil {
-		return err
-	}
-	t.s.convs.replace(k, c, old, true)
-	t.index(&old, &c)
-	return nil
-}
-
-// checkOpenUnique checks that c, if open, is the only open conversation of
-// its contact on its channel and of its ticket.
-func (t *tx) checkOpenUnique(old, c *conversation.Conversation) error {
-	if c.State != conversation.Open || (old != nil && old.State == conversation.Open) {
-		return nil
-	}
-	if id, ok := t.s.openConv.get(chContact{c.Workspace, c.Channel, c.Contact}); ok && id != c.ID {
-		return duplicate("open conversation of contact", c.Contact)
-	}
-	if id, ok := t.s.ticketOpenConv.get(key[ticket.ID]{c.Workspace, c.Ticket}); ok && id != c.ID {
-		return duplicate("open conversation of ticket", c.Ticket)
-	}
-	return nil
-}
-
-// index moves c's index entries from old (nil for a new conversation) to c.
-func (t *tx) index(old, c *conversation.Conversation) {
-	k := key[conversation.ID]{c.Workspace, c.ID}
-	wasOpen := old != nil && old.State == conversation.Open
-	isOpen := c.State == conversation.Open
-	if wasOpen != isOpen {
-		ck, tk := chContact{c.Workspace, c.Channel, c.Contact}, key[ticket.ID]{c.Workspace, c.Ticket}
-		if isOpen {
-			t.s.openConv.set(ck, c.ID)
-			t.s.ticketOpenConv.set(tk, c.ID)
-		} else {
-			t.s.openConv.del(ck)
-			t.s.ticketOpenConv.del(tk)
-		}
-	}
-	var was, is conversation.AgentID
-	if old != nil && old.State == conversation.Open {
-		was = old.Assignee
-	}
-	if isOpen {
-		is = c.Assignee
-	}
-	if was != is {
-		if was != "" {
-			ak := key[conversation.AgentID]{c.Workspace, was}
-			ids, _ := t.s.assigned.get(ak)
-			t.s.assigned.set(ak, slices.DeleteFunc(slices.Clone(ids), func(id conversation.ID) bool { return id == c.ID }))
-		}
-		if is != "" {
-			ak := key[conversation.AgentID]{c.Workspace, is}
-			ids, _ := t.s.assigned.get(ak)
-			t.s.assigned.set(ak, append(ids[:len(ids):len(ids)], c.ID))
-		}
-	}
-	wasWaiting := old != nil && old.Waiting()
-	if isWaiting := c.Waiting(); wasWaiting != isWaiting {
-		if isWaiting {
-			t.s.waiting.set(k, struct{}{})
-		} else {
-			t.s.waiting.del(k)
-		}
-	}
-}
-
 // Messages.
 
 func (t *tx) Message(ctx context.Context, ws ticket.WorkspaceID, id conversation.MessageID) (conversation.Message, error) {
@@ -772,32 +619,6 @@ func (t *tx) Agents(ctx context.Context, ws ticket.WorkspaceID) ([]conversation.
 		}
 	}
 	slices.SortFunc(out, func(a, b conversation.Agent) int { return cmp.Compare(a.ID, b.ID) })
-	return out, nil
-}
-
-func (t *tx) Workload(ctx context.Context, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error) {
-	if err := t.check(ctx, false); err != nil {
-		return nil, err
-	}
-	out := make(map[conversation.AgentID]int)
-	for k, ids := range t.s.assigned.m {
-		if k.ws == ws && len(ids) > 0 {
-			out[k.id] = len(ids)
-		}
-	}
-	return out, nil
-}
-
-func (t *tx) AssignedTo(ctx context.Context, ws ticket.WorkspaceID, agent conversation.AgentID) ([]conversation.Conversation, error) {
-	if err := t.check(ctx, false); err != nil {
-		return nil, err
-	}
-	ids, _ := t.s.assigned.get(key[conversation.AgentID]{ws, agent})
-	out := make([]conversation.Conversation, 0, len(ids))
-	for _, id := range ids {
-		c, _ := t.s.convs.get(key[conversation.ID]{ws, id})
-		out = append(out, c)
-	}
 	return out, nil
 }
 

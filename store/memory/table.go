@@ -66,10 +66,22 @@ func (t *table[K, V]) rollback() {
 	t.commit()
 }
 
+// maxKeptUndo is the longest undo log kept for reuse after a commit; a
+// larger transaction's log is dropped so it does not hold memory for good.
+const maxKeptUndo = 4096
+
 // commit forgets the undo log.
 func (t *table[K, V]) commit() {
-	clear(t.undo)
-	t.undo = t.undo[:0]
+	t.undo = resetUndo(t.undo)
+}
+
+// resetUndo empties an undo log for reuse, or drops it if it grew large.
+func resetUndo[E any](u []E) []E {
+	if cap(u) > maxKeptUndo {
+		return nil
+	}
+	clear(u)
+	return u[:0]
 }
 
 type undoer interface {
@@ -113,6 +125,14 @@ func (a *arena[V]) add(v V) int32 {
 	return pos
 }
 
+// edit returns the item at pos for the caller to change in place.
+func (a *arena[V]) edit(pos int32) *V {
+	if int(pos) < a.base {
+		a.undo = append(a.undo, arenaUndo[V]{pos, *a.at(pos)})
+	}
+	return a.at(pos)
+}
+
 func (a *arena[V]) set(pos int32, v V) {
 	if int(pos) < a.base {
 		a.undo = append(a.undo, arenaUndo[V]{pos, *a.at(pos)})
@@ -129,12 +149,10 @@ func (a *arena[V]) rollback() {
 		*a.at(int32(pos)) = zero
 	}
 	a.n = a.base
-	clear(a.undo)
-	a.undo = a.undo[:0]
+	a.undo = resetUndo(a.undo)
 }
 
 func (a *arena[V]) commit() {
 	a.base = a.n
-	clear(a.undo)
-	a.undo = a.undo[:0]
+	a.undo = resetUndo(a.undo)
 }

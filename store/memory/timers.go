@@ -5,49 +5,122 @@ import (
 	"context"
 	"time"
 
+	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/ticket"
 )
 
+// Timers live in two places. A conversation's timeout is a field of its
+// row, so that moving it after a message writes a row the message just
+// wrote; other timers are a table. Each has a heap of due times.
+
+// timerKey identifies a timer of the table; kind and workspace are
+// interned names.
 type timerKey struct {
-	kind store.TimerKind
-	ws   ticket.WorkspaceID
-	key  string
+	key      string
+	kind, ws uint32
 }
 
-// timerItem is an entry of the timers' heap. The heap is an index of the
-// timers table that may lag behind it: an item whose due time is no longer
-// its timer's is set right when it comes to the top. So moving a timer later
-// (a conversation's timeout after each message) costs one map write and no
-// heap work, and a rolled-back transaction needs no undo on the heap.
-type timerItem struct {
+// findTimer returns the key of a timer, if its names are known.
+func (s *Store) findTimer(kind store.TimerKind, ws ticket.WorkspaceID, key string) (timerKey, bool) {
+	k, ok1 := s.names.find(string(kind))
+	w, ok2 := s.names.find(string(ws))
+	return timerKey{key, k, w}, ok1 && ok2
+}
+
+// timeoutRow returns the position of the conversation whose timeout the
+// timer is, if the timer is one and the conversation is stored.
+func (t *tx) timeoutRow(kind store.TimerKind, ws ticket.WorkspaceID, key string) (int32, bool) {
+	if kind != store.TimerTimeout {
+		return 0, false
+	}
+	return t.convPos(ws, conversation.ID(key))
+}
+
+// dueItem is an entry of a timers' heap. A heap is an index of due times
+// that may lag behind them: an item whose due time is no longer its
+// timer's is set right when it comes to the top. So moving a timer later
+// (a conversation's timeout after each message) costs no heap work, and a
+// rolled-back transaction needs no undo on the heap. Every timer has an
+// item due no later than it.
+type dueItem[R any] struct {
 	due int64 // unix nanoseconds
-	key timerKey
+	ref R
 }
 
-type timerHeap []timerItem
+type dueHeap[R any] []dueItem[R]
 
-func (h timerHeap) Len() int           { return len(h) }
-func (h timerHeap) Less(i, j int) bool { return h[i].due < h[j].due }
-func (h timerHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *timerHeap) Push(x any)        { *h = append(*h, x.(timerItem)) }
-func (h *timerHeap) Pop() any {
+func (h dueHeap[R]) Len() int           { return len(h) }
+func (h dueHeap[R]) Less(i, j int) bool { return h[i].due < h[j].due }
+func (h dueHeap[R]) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *dueHeap[R]) Push(x any)        { *h = append(*h, x.(dueItem[R])) }
+func (h *dueHeap[R]) Pop() any {
 	old := *h
 	it := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return it
 }
 
+// settle brings the top in line with the due times that due reports (false:
+// the timer is gone) and returns the top's due time, if a timer is left.
+func (h *dueHeap[R]) settle(due func(R) (int64, bool)) (int64, bool) {
+	for len(*h) > 0 {
+		top := (*h)[0]
+		d, ok := due(top.ref)
+		switch {
+		case !ok:
+			heap.Pop(h)
+		case d > top.due:
+			(*h)[0].due = d
+			heap.Fix(h, 0)
+		case d < top.due:
+			// An earlier due time has an item of its own; this one is old.
+			heap.Pop(h)
+		default:
+			return d, true
+		}
+	}
+	return 0, false
+}
+
+// moveTop sets the top item's due time to due.
+func (h *dueHeap[R]) moveTop(due int64) {
+	(*h)[0].due = due
+	heap.Fix(h, 0)
+}
+
+func (s *Store) tableDue(k timerKey) (int64, bool) {
+	due, ok := s.timers.m[k]
+	return due, ok
+}
+
+func (s *Store) rowDue(pos int32) (int64, bool) {
+	if int(pos) >= s.convs.n {
+		return 0, false // rolled back
+	}
+	due := s.convs.at(pos).timeout
+	return due, due != noTime
+}
+
 func (t *tx) SetTimer(ctx context.Context, tm store.Timer) error {
 	if err := t.check(ctx, true); err != nil {
 		return err
 	}
-	k := timerKey{tm.Kind, tm.Workspace, tm.Key}
 	due := tm.Due.UnixNano()
+	if pos, ok := t.timeoutRow(tm.Kind, tm.Workspace, tm.Key); ok {
+		r := t.s.convs.edit(pos)
+		prev := r.timeout
+		r.timeout = due
+		if prev == noTime || due < prev {
+			heap.Push(&t.s.rowTimers, dueItem[int32]{due, pos})
+		}
+		return nil
+	}
+	k := timerKey{tm.Key, t.s.names.id(string(tm.Kind), 0), t.s.names.id(string(tm.Workspace), 0)}
 	prev, had := t.s.timers.get(k)
 	t.s.timers.replace(k, due, prev, had)
 	if !had || due < prev {
-		heap.Push(&t.s.timerHeap, timerItem{due, k})
+		heap.Push(&t.s.timerHeap, dueItem[timerKey]{due, k})
 	}
 	return nil
 }
@@ -56,7 +129,15 @@ func (t *tx) DeleteTimer(ctx context.Context, kind store.TimerKind, ws ticket.Wo
 	if err := t.check(ctx, true); err != nil {
 		return err
 	}
-	t.s.timers.del(timerKey{kind, ws, key})
+	if pos, ok := t.timeoutRow(kind, ws, key); ok {
+		if t.s.convs.at(pos).timeout != noTime {
+			t.s.convs.edit(pos).timeout = noTime
+		}
+		return nil
+	}
+	if k, ok := t.s.findTimer(kind, ws, key); ok {
+		t.s.timers.del(k)
+	}
 	return nil
 }
 
@@ -64,34 +145,17 @@ func (t *tx) Timer(ctx context.Context, kind store.TimerKind, ws ticket.Workspac
 	if err := t.check(ctx, false); err != nil {
 		return store.Timer{}, err
 	}
-	due, ok := t.s.timers.get(timerKey{kind, ws, key})
-	if !ok {
+	var due int64
+	found := false
+	if pos, ok := t.timeoutRow(kind, ws, key); ok {
+		due, found = t.s.rowDue(pos)
+	} else if k, ok := t.s.findTimer(kind, ws, key); ok {
+		due, found = t.s.timers.get(k)
+	}
+	if !found {
 		return store.Timer{}, errNotFound
 	}
 	return store.Timer{Kind: kind, Workspace: ws, Key: key, Due: time.Unix(0, due).UTC()}, nil
-}
-
-// settleTop brings the heap's top in line with the table: it drops items of
-// deleted timers and moves items whose timer is due later. It returns
-// whether a timer is left. The caller holds s.mu.
-func (s *Store) settleTop() bool {
-	for len(s.timerHeap) > 0 {
-		top := s.timerHeap[0]
-		due, ok := s.timers.m[top.key]
-		switch {
-		case !ok:
-			heap.Pop(&s.timerHeap)
-		case due > top.due:
-			s.timerHeap[0].due = due
-			heap.Fix(&s.timerHeap, 0)
-		case due < top.due:
-			// An earlier due time has an item of its own; this one is old.
-			heap.Pop(&s.timerHeap)
-		default:
-			return true
-		}
-	}
-	return false
 }
 
 // ClaimTimers claims due timers, earliest first.
@@ -106,14 +170,25 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Durat
 	}
 	var out []store.Timer
 	n, until := now.UnixNano(), now.Add(lease).UnixNano()
-	for len(out) < limit && s.settleTop() && s.timerHeap[0].due <= n {
-		it := s.timerHeap[0]
-		out = append(out, store.Timer{Kind: it.key.kind, Workspace: it.key.ws, Key: it.key.key, Due: time.Unix(0, it.due).UTC()})
-		// Claimed: due again when the lease ends. Outside a transaction,
-		// so the table is written directly.
-		s.timers.m[it.key] = until
-		s.timerHeap[0].due = until
-		heap.Fix(&s.timerHeap, 0)
+	// A claimed timer is due again when the lease ends. Claims are made
+	// outside a transaction, so rows and table are written directly.
+	for len(out) < limit {
+		rd, rok := s.rowTimers.settle(s.rowDue)
+		td, tok := s.timerHeap.settle(s.tableDue)
+		switch {
+		case rok && rd <= n && (!tok || rd <= td):
+			r := s.convs.at(s.rowTimers[0].ref)
+			out = append(out, store.Timer{Kind: store.TimerTimeout, Workspace: ticket.WorkspaceID(s.names.str(r.ws)), Key: string(r.id), Due: time.Unix(0, rd).UTC()})
+			r.timeout = until
+			s.rowTimers.moveTop(until)
+		case tok && td <= n:
+			k := s.timerHeap[0].ref
+			out = append(out, store.Timer{Kind: store.TimerKind(s.names.str(k.kind)), Workspace: ticket.WorkspaceID(s.names.str(k.ws)), Key: k.key, Due: time.Unix(0, td).UTC()})
+			s.timers.m[k] = until
+			s.timerHeap.moveTop(until)
+		default:
+			return out, nil
+		}
 	}
 	return out, nil
 }
@@ -128,8 +203,13 @@ func (s *Store) NextTimer(ctx context.Context) (time.Time, bool, error) {
 	if s.closed {
 		return time.Time{}, false, errClosed
 	}
-	if !s.settleTop() {
-		return time.Time{}, false, nil
+	rd, rok := s.rowTimers.settle(s.rowDue)
+	td, tok := s.timerHeap.settle(s.tableDue)
+	switch {
+	case rok && (!tok || rd <= td):
+		return time.Unix(0, rd).UTC(), true, nil
+	case tok:
+		return time.Unix(0, td).UTC(), true, nil
 	}
-	return time.Unix(0, s.timerHeap[0].due).UTC(), true, nil
+	return time.Time{}, false, nil
 }

@@ -1,0 +1,454 @@
+package memory
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"hash/maphash"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+// Conversations are the store's most numerous live rows: a contact center
+// keeps one open per waiting or served contact, each with a pending
+// timeout. They are kept compact: rows live in an arena, indexes map to
+// arena positions, and the few distinct values that repeat across rows —
+// workspaces, channels, agents, teams, close reasons — are interned.
+
+// names interns strings as small numbers. Id 0 is the empty string.
+// Entries are never removed: the strings interned are names of
+// workspaces, channels, agents and the like, few and long-lived.
+type names struct {
+	ids  map[string]uint32
+	strs []string
+}
+
+func newNames() *names {
+	return &names{ids: map[string]uint32{"": 0}, strs: []string{""}}
+}
+
+// find returns the id of s, if s has one.
+func (n *names) find(s string) (uint32, bool) {
+	id, ok := n.ids[s]
+	return id, ok
+}
+
+// id returns the id of s, giving it one if it has none. prev is a guess,
+// usually the id the same field had before, checked first.
+func (n *names) id(s string, prev uint32) uint32 {
+	if n.strs[prev] == s {
+		return prev
+	}
+	id, ok := n.ids[s]
+	if !ok {
+		id = uint32(len(n.strs))
+		n.strs = append(n.strs, s)
+		n.ids[s] = id
+	}
+	return id
+}
+
+func (n *names) str(id uint32) string { return n.strs[id] }
+
+// wsKey is an id within a workspace.
+type wsKey struct {
+	id string
+	ws uint32
+}
+
+// contactKey is a contact on a channel.
+type contactKey struct {
+	contact string
+	ws, ch  uint32
+}
+
+func (s *Store) hashWS(k wsKey) uint64 {
+	return maphash.String(s.seed, k.id) ^ uint64(k.ws)*0x9e3779b97f4a7c15
+}
+
+func (s *Store) hashContact(k contactKey) uint64 {
+	return maphash.String(s.seed, k.contact) ^ (uint64(k.ws)<<32|uint64(k.ch))*0x9e3779b97f4a7c15
+}
+
+func (s *Store) convKey(pos int32) wsKey {
+	r := s.convs.at(pos)
+	return wsKey{string(r.id), r.ws}
+}
+
+func (s *Store) contactKey(pos int32) contactKey {
+	r := s.convs.at(pos)
+	return contactKey{string(r.contact), r.ws, r.ch}
+}
+
+func (s *Store) ticketKey(pos int32) wsKey {
+	r := s.convs.at(pos)
+	return wsKey{string(r.ticket), r.ws}
+}
+
+// noTime encodes the zero time.Time.
+const noTime = math.MinInt64
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return noTime
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == noTime {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// convRow is a stored conversation.
+type convRow struct {
+	id      conversation.ID
+	ticket  ticket.ID
+	contact ticket.ContactID
+	ext     string
+	note    *conversation.ClosingNote // nil when empty
+	number  ticket.Number
+	version int64
+	// timeout is when the conversation's timeout timer is due (noTime:
+	// none); the timer lives in the row, so that moving it after a message
+	// touches nothing the message did not.
+	timeout int64
+
+	waitingSince, openedAt, lastActivity, closedAt int64
+
+	ws, ch, assignee, team, closedBy, reason uint32
+
+	state     conversation.State
+	priority  ticket.Priority
+	abandoned bool
+}
+
+// encode returns c as a row; old is the row c replaces, if any.
+func (s *Store) encode(c *conversation.Conversation, old *convRow) convRow {
+	var o convRow
+	if old != nil {
+		o = *old
+	}
+
+	n := s.names
+	r := convRow{
+		id:           c.ID,
+		ticket:       c.Ticket,
+		contact:      c.Contact,
+		ext:          c.ContactExternalID,
+		number:       c.TicketNumber,
+		version:      c.Version,
+		timeout:      noTime,
+		waitingSince: unixNano(c.WaitingSince),
+		openedAt:     unixNano(c.OpenedAt),
+		lastActivity: unixNano(c.LastActivity),
+		closedAt:     unixNano(c.ClosedAt),
+		ws:           n.id(string(c.Workspace), o.ws),
+		ch:           n.id(string(c.Channel), o.ch),
+		assignee:     n.id(string(c.Assignee), o.assignee),
+		team:         n.id(string(c.Team), o.team),
+		closedBy:     n.id(string(c.ClosedBy), o.closedBy),
+		reason:       n.id(string(c.CloseReason), o.reason),
+		state:        c.State,
+		priority:     c.Priority,
+		abandoned:    c.Abandoned,
+	}
+	if old != nil {
+		r.timeout = old.timeout
+	}
+	switch {
+	case c.ClosingNote == (conversation.ClosingNote{}):
+	case o.note != nil && *o.note == c.ClosingNote:
+		r.note = o.note
+	default:
+		note := c.ClosingNote
+		r.note = &note
+	}
+	return r
+}
+
+func (s *Store) decode(r *convRow) conversation.Conversation {
+	n := s.names
+	c := conversation.Conversation{
+		ID:                r.id,
+		Workspace:         ticket.WorkspaceID(n.str(r.ws)),
+		Ticket:            r.ticket,
+		TicketNumber:      r.number,
+		Channel:           channel.ID(n.str(r.ch)),
+		Contact:           r.contact,
+		ContactExternalID: r.ext,
+		State:             r.state,
+		Priority:          r.priority,
+		Assignee:          conversation.AgentID(n.str(r.assignee)),
+		Team:              conversation.TeamID(n.str(r.team)),
+		WaitingSince:      fromUnixNano(r.waitingSince),
+		Abandoned:         r.abandoned,
+		OpenedAt:          fromUnixNano(r.openedAt),
+		LastActivity:      fromUnixNano(r.lastActivity),
+		ClosedAt:          fromUnixNano(r.closedAt),
+		CloseReason:       conversation.CloseReason(n.str(r.reason)),
+		ClosedBy:          conversation.AgentID(n.str(r.closedBy)),
+		Version:           r.version,
+	}
+	if r.note != nil {
+		c.ClosingNote = *r.note
+	}
+	return c
+}
+
+func (r *convRow) open() bool { return r.state == conversation.Open }
+
+func (r *convRow) waiting() bool { return r.state == conversation.Open && r.assignee == 0 }
+
+// convPos returns the position of conversation id of workspace ws.
+func (s *Store) convPos(ws ticket.WorkspaceID, id conversation.ID) (int32, bool) {
+	w, ok := s.names.find(string(ws))
+	if !ok {
+		return 0, false
+	}
+	return s.convIdx.get(wsKey{string(id), w})
+}
+
+// convPos returns the position of conversation id of workspace ws,
+// remembering it for the transaction's next lookup.
+func (t *tx) convPos(ws ticket.WorkspaceID, id conversation.ID) (int32, bool) {
+	if l := &t.last; l.ok && l.id == id && l.ws == ws {
+		return l.pos, true
+	}
+	pos, ok := t.s.convPos(ws, id)
+	if ok {
+		t.last = lastConv{ws, id, pos, true}
+	}
+	return pos, ok
+}
+
+func (t *tx) Conversation(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) (conversation.Conversation, error) {
+	if err := t.check(ctx, false); err != nil {
+		return conversation.Conversation{}, err
+	}
+	pos, ok := t.convPos(ws, id)
+	if !ok {
+		return conversation.Conversation{}, errNotFound
+	}
+	return t.s.decode(t.s.convs.at(pos)), nil
+}
+
+func (t *tx) convByContact(ctx context.Context, idx *index[contactKey], ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error) {
+	if err := t.check(ctx, false); err != nil {
+		return conversation.Conversation{}, err
+	}
+	w, ok1 := t.s.names.find(string(ws))
+	c, ok2 := t.s.names.find(string(ch))
+	if !ok1 || !ok2 {
+		return conversation.Conversation{}, errNotFound
+	}
+	pos, ok := idx.get(contactKey{string(contact), w, c})
+	if !ok {
+		return conversation.Conversation{}, errNotFound
+	}
+	return t.s.decode(t.s.convs.at(pos)), nil
+}
+
+func (t *tx) OpenConversation(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error) {
+	return t.convByContact(ctx, t.s.openConv, ws, ch, contact)
+}
+
+func (t *tx) LatestConversation(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error) {
+	return t.convByContact(ctx, t.s.latestConv, ws, ch, contact)
+}
+
+func (t *tx) TicketConversation(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID) (conversation.Conversation, error) {
+	if err := t.check(ctx, false); err != nil {
+		return conversation.Conversation{}, err
+	}
+	w, ok := t.s.names.find(string(ws))
+	if !ok {
+		return conversation.Conversation{}, errNotFound
+	}
+	pos, ok := t.s.ticketOpen.get(wsKey{string(id), w})
+	if !ok {
+		return conversation.Conversation{}, errNotFound
+	}
+	return t.s.decode(t.s.convs.at(pos)), nil
+}
+
+func (t *tx) Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]conversation.Conversation, error) {
+	if err := t.check(ctx, false); err != nil {
+		return nil, err
+	}
+	w, ok := t.s.names.find(string(ws))
+	if !ok {
+		return nil, nil
+	}
+	var out []conversation.Conversation
+	for pos := range t.s.waiting.m {
+		if r := t.s.convs.at(pos); r.ws == w {
+			out = append(out, t.s.decode(r))
+		}
+	}
+	slices.SortFunc(out, func(a, b conversation.Conversation) int {
+		if a.Before(b) {
+			return -1
+		}
+		return 1
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func (t *tx) CreateConversation(ctx context.Context, c conversation.Conversation) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	if err := checkNew("conversation", string(c.ID), c.Version); err != nil {
+		return err
+	}
+	if _, ok := t.s.convPos(c.Workspace, c.ID); ok {
+		return duplicate("conversation", c.ID)
+	}
+	r := t.s.encode(&c, nil)
+	if err := t.checkOpenUnique(nil, &r); err != nil {
+		return err
+	}
+	if k, ok := t.s.findTimer(store.TimerTimeout, c.Workspace, string(c.ID)); ok {
+		// A timeout set before its conversation was stored moves into it.
+		if due, ok := t.s.timers.get(k); ok {
+			r.timeout = due
+			t.s.timers.del(k)
+		}
+	}
+	pos := t.s.convs.add(r)
+	t.last = lastConv{c.Workspace, c.ID, pos, true}
+	t.s.convIdx.put(pos)
+	t.s.latestConv.put(pos)
+	if r.timeout != noTime {
+		heap.Push(&t.s.rowTimers, dueItem[int32]{r.timeout, pos})
+	}
+	t.index(pos, nil, &r)
+	return nil
+}
+
+func (t *tx) UpdateConversation(ctx context.Context, c conversation.Conversation) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	pos, ok := t.convPos(c.Workspace, c.ID)
+	if !ok {
+		return errNotFound
+	}
+	old := *t.s.convs.at(pos)
+	if old.version != c.Version-1 {
+		return conflict("conversation", c.ID, old.version, c.Version)
+	}
+	if string(c.Channel) != t.s.names.str(old.ch) || old.contact != c.Contact || old.ticket != c.Ticket {
+		return fmt.Errorf("memory store: conversation %v: channel, contact and ticket cannot change", c.ID)
+	}
+	r := t.s.encode(&c, &old)
+	if err := t.checkOpenUnique(&old, &r); err != nil {
+		return err
+	}
+	t.s.convs.set(pos, r)
+	t.index(pos, &old, &r)
+	return nil
+}
+
+// checkOpenUnique checks that r, if open, is the only open conversation of
+// its contact on its channel and of its ticket.
+func (t *tx) checkOpenUnique(old, r *convRow) error {
+	if !r.open() || (old != nil && old.open()) {
+		return nil
+	}
+	if pos, ok := t.s.openConv.get(contactKey{string(r.contact), r.ws, r.ch}); ok && t.s.convs.at(pos).id != r.id {
+		return duplicate("open conversation of contact", r.contact)
+	}
+	if pos, ok := t.s.ticketOpen.get(wsKey{string(r.ticket), r.ws}); ok && t.s.convs.at(pos).id != r.id {
+		return duplicate("open conversation of ticket", r.ticket)
+	}
+	return nil
+}
+
+// index moves the entries of the conversation at pos from old (nil for a
+// new conversation) to r in the indexes of open conversations, assignees
+// and the queue.
+func (t *tx) index(pos int32, old, r *convRow) {
+	wasOpen := old != nil && old.open()
+	isOpen := r.open()
+	if wasOpen != isOpen {
+		if isOpen {
+			t.s.openConv.put(pos)
+			t.s.ticketOpen.put(pos)
+		} else {
+			t.s.openConv.del(pos)
+			t.s.ticketOpen.del(pos)
+		}
+	}
+	var was, is uint32
+	if wasOpen {
+		was = old.assignee
+	}
+	if isOpen {
+		is = r.assignee
+	}
+	if was != is {
+		if was != 0 {
+			ak := wsKey{t.s.names.str(was), r.ws}
+			ps, _ := t.s.assigned.get(ak)
+			t.s.assigned.set(ak, slices.DeleteFunc(slices.Clone(ps), func(p int32) bool { return p == pos }))
+		}
+		if is != 0 {
+			ak := wsKey{t.s.names.str(is), r.ws}
+			ps, _ := t.s.assigned.get(ak)
+			t.s.assigned.set(ak, append(ps[:len(ps):len(ps)], pos))
+		}
+	}
+	wasWaiting := old != nil && old.waiting()
+	if isWaiting := r.waiting(); wasWaiting != isWaiting {
+		if isWaiting {
+			t.s.waiting.set(pos, struct{}{})
+		} else {
+			t.s.waiting.del(pos)
+		}
+	}
+}
+
+func (t *tx) Workload(ctx context.Context, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error) {
+	if err := t.check(ctx, false); err != nil {
+		return nil, err
+	}
+	out := make(map[conversation.AgentID]int)
+	w, ok := t.s.names.find(string(ws))
+	if !ok {
+		return out, nil
+	}
+	for k, ps := range t.s.assigned.m {
+		if k.ws == w && len(ps) > 0 {
+			out[conversation.AgentID(k.id)] = len(ps)
+		}
+	}
+	return out, nil
+}
+
+func (t *tx) AssignedTo(ctx context.Context, ws ticket.WorkspaceID, agent conversation.AgentID) ([]conversation.Conversation, error) {
+	if err := t.check(ctx, false); err != nil {
+		return nil, err
+	}
+	var ps []int32
+	if w, ok := t.s.names.find(string(ws)); ok {
+		ps, _ = t.s.assigned.get(wsKey{string(agent), w})
+	}
+	out := make([]conversation.Conversation, 0, len(ps))
+	for _, pos := range ps {
+		out = append(out, t.s.decode(t.s.convs.at(pos)))
+	}
+	return out, nil
+}
