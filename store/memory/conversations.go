@@ -223,7 +223,11 @@ func (t *tx) convPos(ws ticket.WorkspaceID, id conversation.ID) (int32, bool) {
 	if l := &t.last; l.ok && l.id == id && l.ws == ws {
 		return l.pos, true
 	}
-	pos, ok := t.s.convPos(ws, id)
+	w, ok := t.wsID(ws)
+	if !ok {
+		return 0, false
+	}
+	pos, ok := t.s.convIdx.get(wsKey{string(id), w})
 	if ok {
 		t.last = lastConv{ws, id, pos, true}
 	}

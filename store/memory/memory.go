@@ -67,6 +67,7 @@ type Store struct {
 	timers         *table[timerKey, int64]
 	timerHeap      dueHeap[timerKey]
 	rowTimers      dueHeap[int32] // timeouts kept in conversation rows
+	timeoutUndo    timeoutLog
 	seed           maphash.Seed
 	tables         []undoer
 
@@ -106,6 +107,7 @@ func New() *Store {
 		timers:         newTable[timerKey, int64](),
 	}
 	s.seed = maphash.MakeSeed()
+	s.timeoutUndo.rows = s.convs
 	s.convIdx = newIndex(s.convKey, s.hashWS)
 	s.latestConv = newIndex(s.contactKey, s.hashContact)
 	s.openConv = newIndex(s.contactKey, s.hashContact)
@@ -114,7 +116,7 @@ func New() *Store {
 	// reads the key from its row.
 	s.tables = []undoer{
 		s.contacts, s.contactExt, s.counters, s.tickets, s.ticketNum, s.contactTickets,
-		s.convIdx, s.latestConv, s.openConv, s.ticketOpen, s.convs, s.waiting,
+		s.convIdx, s.latestConv, s.openConv, s.ticketOpen, s.convs, &s.timeoutUndo, s.waiting,
 		s.msgs, s.msgIdx, s.convMsgs, s.msgExt, s.pending, s.agents, s.teams, s.assigned, s.timers,
 	}
 	s.wtx.s = s
@@ -135,7 +137,7 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) (err error)
 	}
 	t := &s.wtx
 	t.active, t.write = true, true
-	t.last = lastConv{}
+	t.last, t.ws = lastConv{}, lastWS{}
 	evLen, seq := len(s.events), s.seq
 	committed := false
 	defer func() {
@@ -243,6 +245,27 @@ type tx struct {
 	active bool
 	write  bool
 	last   lastConv
+	ws     lastWS
+}
+
+// lastWS is the workspace a transaction last looked up, with its interned
+// id: commands stay in one workspace.
+type lastWS struct {
+	name ticket.WorkspaceID
+	id   uint32
+	ok   bool
+}
+
+// wsID returns the interned id of workspace ws, if it has one.
+func (t *tx) wsID(ws ticket.WorkspaceID) (uint32, bool) {
+	if t.ws.ok && t.ws.name == ws {
+		return t.ws.id, true
+	}
+	id, ok := t.s.names.find(string(ws))
+	if ok {
+		t.ws = lastWS{ws, id, true}
+	}
+	return id, ok
 }
 
 // lastConv is the conversation a transaction last looked up: a command

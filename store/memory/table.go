@@ -125,14 +125,6 @@ func (a *arena[V]) add(v V) int32 {
 	return pos
 }
 
-// edit returns the item at pos for the caller to change in place.
-func (a *arena[V]) edit(pos int32) *V {
-	if int(pos) < a.base {
-		a.undo = append(a.undo, arenaUndo[V]{pos, *a.at(pos)})
-	}
-	return a.at(pos)
-}
-
 func (a *arena[V]) set(pos int32, v V) {
 	if int(pos) < a.base {
 		a.undo = append(a.undo, arenaUndo[V]{pos, *a.at(pos)})

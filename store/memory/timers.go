@@ -102,15 +102,54 @@ func (s *Store) rowDue(pos int32) (int64, bool) {
 	return due, due != noTime
 }
 
+// setTimeout sets the timeout of the conversation at pos and returns the
+// one it replaces.
+func (s *Store) setTimeout(pos int32, due int64) int64 {
+	r := s.convs.at(pos)
+	prev := r.timeout
+	if prev == due {
+		return prev
+	}
+	if int(pos) < s.convs.base {
+		s.timeoutUndo.undo = append(s.timeoutUndo.undo, timeoutUndo{pos, prev})
+	}
+	r.timeout = due
+	return prev
+}
+
+// timeoutLog undoes changes of the timeouts in conversation rows. It rolls
+// back after the rows' arena, whose undo entries may hold timeouts of the
+// middle of the transaction: the log's oldest entry for a row is its value
+// before it.
+type timeoutLog struct {
+	rows *arena[convRow]
+	undo []timeoutUndo
+}
+
+type timeoutUndo struct {
+	pos int32
+	old int64
+}
+
+func (l *timeoutLog) rollback() {
+	for i := len(l.undo) - 1; i >= 0; i-- {
+		u := l.undo[i]
+		l.rows.at(u.pos).timeout = u.old
+	}
+	l.commit()
+}
+
+func (l *timeoutLog) commit() {
+	l.undo = resetUndo(l.undo)
+}
+
 func (t *tx) SetTimer(ctx context.Context, tm store.Timer) error {
 	if err := t.check(ctx, true); err != nil {
 		return err
 	}
 	due := tm.Due.UnixNano()
 	if pos, ok := t.timeoutRow(tm.Kind, tm.Workspace, tm.Key); ok {
-		r := t.s.convs.edit(pos)
-		prev := r.timeout
-		r.timeout = due
+		prev := t.s.setTimeout(pos, due)
 		if prev == noTime || due < prev {
 			heap.Push(&t.s.rowTimers, dueItem[int32]{due, pos})
 		}
@@ -130,9 +169,7 @@ func (t *tx) DeleteTimer(ctx context.Context, kind store.TimerKind, ws ticket.Wo
 		return err
 	}
 	if pos, ok := t.timeoutRow(kind, ws, key); ok {
-		if t.s.convs.at(pos).timeout != noTime {
-			t.s.convs.edit(pos).timeout = noTime
-		}
+		t.s.setTimeout(pos, noTime)
 		return nil
 	}
 	if k, ok := t.s.findTimer(kind, ws, key); ok {
