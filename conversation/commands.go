@@ -77,21 +77,7 @@ func MoveTo(m *Move, now time.Time) (Change, error) {
 		ch.Previous, ch.PreviousWrite = old, Update
 		ch.emit(EventConversationClosed, &old, now, Event{Previous: m.Current.Assignee, Reason: reason})
 	}
-	cv := Conversation{
-		ID:                m.NewConversation,
-		Workspace:         m.Workspace,
-		Ticket:            t.ID,
-		TicketNumber:      t.Number,
-		Channel:           m.Command.Channel,
-		Contact:           m.Contact,
-		ContactExternalID: m.ContactExternalID,
-		State:             Open,
-		Priority:          t.Priority,
-		WaitingSince:      now,
-		OpenedAt:          now,
-		LastActivity:      now,
-		Version:           1,
-	}
+	cv := opened(m.NewConversation, &t, m.Command.Channel, m.Contact, m.ContactExternalID, now)
 	ch.setConversation(cv, Create)
 	if m.NewTicket {
 		ch.emit(EventTicketOpened, &cv, now, Event{})

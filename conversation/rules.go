@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/ticket"
 )
 
@@ -129,21 +130,7 @@ func Receive(s *InboundState, in *Inbound, now time.Time) (Change, error) {
 			t.Version++
 			ch.setTicket(t, Update)
 		}
-		cv = Conversation{
-			ID:                s.NewConversation,
-			Workspace:         in.Workspace,
-			Ticket:            t.ID,
-			TicketNumber:      t.Number,
-			Channel:           m.Channel,
-			Contact:           in.Contact,
-			ContactExternalID: in.ContactExternalID,
-			State:             Open,
-			Priority:          t.Priority,
-			WaitingSince:      now,
-			OpenedAt:          now,
-			LastActivity:      now,
-			Version:           1,
-		}
+		cv = opened(s.NewConversation, &t, m.Channel, in.Contact, in.ContactExternalID, now)
 		ch.setConversation(cv, Create)
 		if ch.TicketWrite == Create {
 			ch.emit(EventTicketOpened, &cv, now, Event{})
@@ -422,4 +409,24 @@ func SetPriority(t *ticket.Ticket, open *Conversation, p ticket.Priority, now ti
 	}
 	ch.emit(EventTicketPriority, &ref, now, Event{})
 	return ch, nil
+}
+
+// opened returns a new conversation of contact on ticket t, open and
+// waiting in the queue since now.
+func opened(id ID, t *ticket.Ticket, ch channel.ID, contact ticket.ContactID, ext string, now time.Time) Conversation {
+	return Conversation{
+		ID:                id,
+		Workspace:         t.Workspace,
+		Ticket:            t.ID,
+		TicketNumber:      t.Number,
+		Channel:           ch,
+		Contact:           contact,
+		ContactExternalID: ext,
+		State:             Open,
+		Priority:          t.Priority,
+		WaitingSince:      now,
+		OpenedAt:          now,
+		LastActivity:      now,
+		Version:           1,
+	}
 }
