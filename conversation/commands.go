@@ -125,15 +125,7 @@ func (ch *Change) record(c *Conversation, cmd, answer Message, now time.Time) er
 	if cmd.ID == "" || cmd.ExternalID == "" {
 		return fmt.Errorf("%w: command without id or the channel's message id (R18)", ErrInvalid)
 	}
-	cmd.Workspace = c.Workspace
-	cmd.Conversation = c.ID
-	cmd.Ticket = c.Ticket
-	cmd.Channel = c.Channel
-	cmd.Direction = FromContact
-	cmd.Author = Author{Kind: AuthorContact}
-	cmd.CreatedAt = now
-	cmd.Delivery = DeliveryNone
-	cmd.Version = 1
+	cmd.place(c, FromContact, Author{Kind: AuthorContact}, now)
 	ch.Conversation = *c
 	ch.setMessage(cmd, Create)
 	ch.emit(EventMessageReceived, c, now, Event{Message: cmd.ID})
@@ -150,15 +142,6 @@ func systemMessage(c *Conversation, m Message, now time.Time) (Message, error) {
 	if m.ID == "" {
 		return m, fmt.Errorf("%w: answer without id", ErrInvalid)
 	}
-	m.Workspace = c.Workspace
-	m.Conversation = c.ID
-	m.Ticket = c.Ticket
-	m.Channel = c.Channel
-	m.Direction = ToContact
-	m.Author = Author{Kind: AuthorSystem}
-	m.CreatedAt = now
-	m.Delivery = DeliveryPending
-	m.NextAttempt = now
-	m.Version = 1
+	m.place(c, ToContact, Author{Kind: AuthorSystem}, now)
 	return m, nil
 }

@@ -231,3 +231,15 @@ func validateContent(m *Message) error {
 	}
 	return nil
 }
+
+// place sets the fields that put m, a new message, in conversation c,
+// written by author at now. A message to the contact is pending for the
+// channel from now.
+func (m *Message) place(c *Conversation, dir Direction, author Author, now time.Time) {
+	m.Workspace, m.Conversation, m.Ticket, m.Channel = c.Workspace, c.ID, c.Ticket, c.Channel
+	m.Direction, m.Author, m.CreatedAt, m.Version = dir, author, now, 1
+	m.Delivery = DeliveryNone
+	if dir == ToContact {
+		m.Delivery, m.Attempts, m.NextAttempt = DeliveryPending, 0, now
+	}
+}

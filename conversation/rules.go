@@ -138,14 +138,7 @@ func Receive(s *InboundState, in *Inbound, now time.Time) (Change, error) {
 		ch.emit(EventConversationOpened, &cv, now, Event{})
 	}
 
-	m.Workspace = in.Workspace
-	m.Conversation = cv.ID
-	m.Ticket = cv.Ticket
-	m.Direction = FromContact
-	m.Author = Author{Kind: AuthorContact}
-	m.CreatedAt = now
-	m.Delivery = DeliveryNone
-	m.Version = 1
+	m.place(&cv, FromContact, Author{Kind: AuthorContact}, now)
 	ch.setMessage(m, Create)
 	ch.emit(EventMessageReceived, &cv, now, Event{Message: m.ID})
 	return ch, nil
@@ -192,17 +185,7 @@ func Reply(c *Conversation, by *Agent, m Message, now time.Time) (Change, error)
 	}
 	ch.setConversation(cv, Update)
 
-	m.Workspace = cv.Workspace
-	m.Conversation = cv.ID
-	m.Ticket = cv.Ticket
-	m.Channel = cv.Channel
-	m.Direction = ToContact
-	m.Author = Author{Kind: AuthorAgent, Agent: by.ID}
-	m.CreatedAt = now
-	m.Delivery = DeliveryPending
-	m.Attempts = 0
-	m.NextAttempt = now
-	m.Version = 1
+	m.place(&cv, ToContact, Author{Kind: AuthorAgent, Agent: by.ID}, now)
 	ch.setMessage(m, Create)
 	ch.emit(EventMessageQueued, &cv, now, Event{Message: m.ID, Agent: by.ID})
 	return ch, nil
