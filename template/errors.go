@@ -1,0 +1,60 @@
+package template
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Errors that a template's checks return. Every error of this package
+// wraps ErrInvalid too.
+var (
+	// ErrInvalid: a template, a variant or a snippet cannot be saved.
+	ErrInvalid = errors.New("template: invalid")
+	// ErrSyntax: a tag is malformed.
+	ErrSyntax = errors.New("template: syntax error")
+	// ErrUnknownVariable: a tag names a variable that does not exist.
+	ErrUnknownVariable = errors.New("template: unknown variable")
+)
+
+// Error is a mistake in a template's text, with where it is.
+type Error struct {
+	// Template and Language say which template and variant, when known.
+	Template, Language string
+	// Offset is the byte offset in the text; Line and Column (in
+	// characters) count from 1.
+	Offset, Line, Column int
+	// Msg says what is wrong.
+	Msg string
+	// Err is ErrSyntax or ErrUnknownVariable.
+	Err error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("template")
+	if e.Template != "" {
+		fmt.Fprintf(&b, " %q", e.Template)
+	}
+	if e.Language != "" {
+		fmt.Fprintf(&b, " (%s)", e.Language)
+	}
+	fmt.Fprintf(&b, ": %d:%d: %s", e.Line, e.Column, e.Msg)
+	return b.String()
+}
+
+// Unwrap returns Err and ErrInvalid.
+func (e *Error) Unwrap() []error { return []error{e.Err, ErrInvalid} }
+
+// errAt returns an *Error at byte offset off of src.
+func errAt(src string, off int, kind error, msg string) *Error {
+	line, col := 1, 1
+	for _, r := range src[:off] {
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return &Error{Offset: off, Line: line, Column: col, Msg: msg, Err: kind}
+}
