@@ -100,6 +100,10 @@ type Conversation struct {
 	// or a rule closed it.
 	ClosedBy    AgentID
 	ClosingNote ClosingNote
+	// OutOfHoursUntil is the end of the closed period for which the
+	// out-of-hours message was sent (R4): it goes once per closed period.
+	// Zero if it never went.
+	OutOfHoursUntil time.Time
 	// Version counts stored changes. A store accepts an update only if it
 	// holds Version-1, so two concurrent changes cannot both win.
 	Version int64

@@ -122,7 +122,7 @@ type convRow struct {
 	// touches nothing the message did not.
 	timeout int64
 
-	waitingSince, openedAt, lastActivity, closedAt int64
+	waitingSince, openedAt, lastActivity, closedAt, outOfHours int64
 
 	ws, ch, assignee, team, closedBy, reason uint32
 
@@ -151,6 +151,7 @@ func (s *Store) encode(c *conversation.Conversation, old *convRow) convRow {
 		openedAt:     unixNano(c.OpenedAt),
 		lastActivity: unixNano(c.LastActivity),
 		closedAt:     unixNano(c.ClosedAt),
+		outOfHours:   unixNano(c.OutOfHoursUntil),
 		ws:           n.id(string(c.Workspace), o.ws),
 		ch:           n.id(string(c.Channel), o.ch),
 		assignee:     n.id(string(c.Assignee), o.assignee),
@@ -194,6 +195,7 @@ func (s *Store) decode(r *convRow) conversation.Conversation {
 		OpenedAt:          fromUnixNano(r.openedAt),
 		LastActivity:      fromUnixNano(r.lastActivity),
 		ClosedAt:          fromUnixNano(r.closedAt),
+		OutOfHoursUntil:   fromUnixNano(r.outOfHours),
 		CloseReason:       conversation.CloseReason(n.str(r.reason)),
 		ClosedBy:          conversation.AgentID(n.str(r.closedBy)),
 		Version:           r.version,

@@ -194,6 +194,7 @@ func (h *harness) testConversations(t *testing.T) {
 	// latest.
 	closed, err := conversation.Close(&cv, conversation.Actor{}, conversation.ReasonAgent, conversation.ClosingNote{Category: "done", Summary: "ok"}, t0.Add(time.Minute))
 	require.NoError(t, err)
+	closed.Conversation.OutOfHoursUntil = t0.Add(14 * time.Hour) // kept (R4)
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateConversation(ctx(), closed.Conversation) }))
 	err = s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateConversation(ctx(), closed.Conversation) })
 	assert.ErrorIs(t, err, store.ErrConflict, "update from a stale version")

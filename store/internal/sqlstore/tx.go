@@ -319,13 +319,13 @@ func scanConversation(r Rows) (conversation.Conversation, error) {
 // which scan without reflection.
 type conversationRow struct {
 	ws, id, ticket, channel, contact, ext, assignee, team, reason, closedBy, category, summary string
-	number, state, priority, waiting, opened, last, closed, version                            int64
+	number, state, priority, waiting, opened, last, closed, outOfHours, version                int64
 	abandoned                                                                                  bool
 }
 
 func (w *conversationRow) dest() []any {
 	return []any{&w.ws, &w.id, &w.ticket, &w.number, &w.channel, &w.contact, &w.ext, &w.state, &w.priority,
-		&w.assignee, &w.team, &w.waiting, &w.abandoned, &w.opened, &w.last, &w.closed, &w.reason, &w.closedBy, &w.category, &w.summary, &w.version}
+		&w.assignee, &w.team, &w.waiting, &w.abandoned, &w.opened, &w.last, &w.closed, &w.reason, &w.closedBy, &w.category, &w.summary, &w.outOfHours, &w.version}
 }
 
 func (w *conversationRow) into(c *conversation.Conversation) {
@@ -336,7 +336,7 @@ func (w *conversationRow) into(c *conversation.Conversation) {
 		Assignee: conversation.AgentID(w.assignee), Team: conversation.TeamID(w.team),
 		WaitingSince: fromMicros(w.waiting), Abandoned: w.abandoned, OpenedAt: fromMicros(w.opened), LastActivity: fromMicros(w.last), ClosedAt: fromMicros(w.closed),
 		CloseReason: conversation.CloseReason(w.reason), ClosedBy: conversation.AgentID(w.closedBy),
-		ClosingNote: conversation.ClosingNote{Category: w.category, Summary: w.summary}, Version: w.version,
+		ClosingNote: conversation.ClosingNote{Category: w.category, Summary: w.summary}, OutOfHoursUntil: fromMicros(w.outOfHours), Version: w.version,
 	}
 }
 
@@ -378,7 +378,7 @@ func (t *Tx) Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]con
 func conversationArgs(c *conversation.Conversation) []any {
 	return []any{c.Workspace, c.ID, c.Ticket, c.TicketNumber, c.Channel, c.Contact, c.ContactExternalID, c.State, c.Priority,
 		c.Assignee, c.Team, micros(c.WaitingSince), c.Abandoned, micros(c.OpenedAt), micros(c.LastActivity), micros(c.ClosedAt),
-		c.CloseReason, c.ClosedBy, c.ClosingNote.Category, c.ClosingNote.Summary, c.Version}
+		c.CloseReason, c.ClosedBy, c.ClosingNote.Category, c.ClosingNote.Summary, micros(c.OutOfHoursUntil), c.Version}
 }
 
 // CreateConversation implements store.Tx.
@@ -394,7 +394,7 @@ func (t *Tx) CreateConversation(ctx context.Context, c conversation.Conversation
 func (t *Tx) UpdateConversation(ctx context.Context, c conversation.Conversation) error {
 	return t.exec(ctx, t.q.updateConversation, expectOne("conversation", string(c.ID)),
 		c.State, c.Priority, c.Assignee, c.Team, micros(c.WaitingSince), c.Abandoned, micros(c.LastActivity), micros(c.ClosedAt),
-		c.CloseReason, c.ClosedBy, c.ClosingNote.Category, c.ClosingNote.Summary, c.Version, c.Workspace, c.ID, c.Version-1)
+		c.CloseReason, c.ClosedBy, c.ClosingNote.Category, c.ClosingNote.Summary, micros(c.OutOfHoursUntil), c.Version, c.Workspace, c.ID, c.Version-1)
 }
 
 // Messages.

@@ -1,0 +1,3 @@
+-- R4: the end of the closed period for which a conversation got the
+-- out-of-hours message, in microseconds since the Unix epoch; 0: never.
+ALTER TABLE cc_conversations ADD COLUMN out_of_hours_until bigint NOT NULL DEFAULT 0;
