@@ -17,6 +17,7 @@ import (
 	"github.com/telenet/contactcenter/command"
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/template"
 	"github.com/telenet/contactcenter/ticket"
 )
 
@@ -87,9 +88,10 @@ type Engine struct {
 	strategies   map[string]conversation.Strategy
 	timersKick   chan struct{}
 
-	mu       sync.RWMutex
-	channels map[chanKey]*boundChannel
-	limiters map[limiterKey]*channel.Limiter
+	mu        sync.RWMutex
+	channels  map[chanKey]*boundChannel
+	templates map[templateKey]*template.Template
+	limiters  map[limiterKey]*channel.Limiter
 
 	publishFn  func(context.Context, []conversation.Event) (int, error)
 	pubMu      sync.Mutex
@@ -137,6 +139,7 @@ func New(cfg Config) (*Engine, error) {
 		strategies:   map[string]conversation.Strategy{"round_robin": conversation.RoundRobin, "least_busy": conversation.LeastBusy},
 		timersKick:   make(chan struct{}, 1),
 		channels:     make(map[chanKey]*boundChannel),
+		templates:    make(map[templateKey]*template.Template),
 		closed:       make(chan struct{}),
 		limiters:     make(map[limiterKey]*channel.Limiter),
 	}
@@ -220,6 +223,9 @@ func (e *Engine) AddChannelContext(ctx context.Context, c channel.Channel, t cha
 	}
 	if s := c.Settings.Assignment.Strategy; s != "" && e.strategies[s] == nil {
 		return wrap("add channel", fmt.Errorf("%w: channel %q: unknown assignment strategy %q (R11)", channel.ErrInvalid, c.ID, s))
+	}
+	if err := e.checkTemplates(c); err != nil {
+		return wrap("add channel", err)
 	}
 	if ac, ok := t.(channel.AccountChecker); ok {
 		if err := ac.CheckAccount(ctx, c.Account); err != nil {
@@ -344,6 +350,11 @@ func commit(ctx context.Context, tx store.Tx, ch *conversation.Change) error {
 	}
 	if ch.AnswerWrite == conversation.Create {
 		if err := tx.CreateMessage(ctx, ch.Answer); err != nil {
+			return err
+		}
+	}
+	for _, m := range ch.Automatic() {
+		if err := tx.CreateMessage(ctx, m); err != nil {
 			return err
 		}
 	}

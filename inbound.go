@@ -58,6 +58,10 @@ type Received struct {
 	// ticket or a switch.
 	Command command.Kind
 	Answer  conversation.Message
+	// Automatic are the automatic messages the channel sent because of
+	// the message: the new-conversation and out-of-hours templates (R5,
+	// R4).
+	Automatic []conversation.Message
 }
 
 // Receive stores a contact's message (R9, R18): it joins the contact's open
@@ -88,6 +92,9 @@ func (e *Engine) Receive(ctx context.Context, in Inbound) (Received, error) {
 	receiveOps.Put(r)
 	if err == nil && res.Answer.ID != "" && !res.Duplicate {
 		res.Answer, _ = e.deliver(ctx, res.Answer)
+	}
+	for i := range res.Automatic {
+		res.Automatic[i], _ = e.deliver(ctx, res.Automatic[i])
 	}
 	if err == nil && res.Opened {
 		e.assignWaiting(ctx, in.Workspace) // R11: the new conversation, and any room a move freed
@@ -191,6 +198,9 @@ func (r *receiveOp) run(tx store.Tx) error {
 	if *ch, err = conversation.Receive(st, &ib, now); err != nil {
 		return err
 	}
+	if err := r.e.automatic(ctx, tx, r.ch, ch, &contact, now); err != nil {
+		return err
+	}
 	if err := r.e.commit(ctx, tx, ch); err != nil {
 		return err
 	}
@@ -198,6 +208,9 @@ func (r *receiveOp) run(tx store.Tx) error {
 	r.res.Conversation = ch.Conversation
 	r.res.Contact = contact
 	r.res.Opened = ch.ConversationWrite == conversation.Create
+	if auto := ch.Automatic(); len(auto) > 0 {
+		r.res.Automatic = append([]conversation.Message(nil), auto...)
+	}
 	r.res.NewTicket = ch.TicketWrite == conversation.Create
 	return nil
 }

@@ -47,6 +47,9 @@ type Settings struct {
 	ReassignAbandoned bool
 	// Assignment assigns waiting conversations automatically (R11).
 	Assignment Assignment
+	// Welcome names the template sent when a contact's message opens a
+	// new conversation, once per conversation (R5); "" for none.
+	Welcome string
 }
 
 // Assignment is a channel's automatic assignment (R11).

@@ -1,6 +1,7 @@
 package conversation
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/telenet/contactcenter/ticket"
@@ -21,7 +22,7 @@ const (
 )
 
 // maxEvents is the largest number of events one decision publishes.
-const maxEvents = 6
+const maxEvents = 8
 
 // Change is the outcome of a decision: the objects to store and the events
 // to publish, in order. The engine commits it in one transaction. A Change
@@ -45,6 +46,9 @@ type Change struct {
 	Answer      Message
 	AnswerWrite Write
 
+	automatic  [maxAutomatic]Message
+	nautomatic int
+
 	events  [maxEvents]Event
 	nevents int
 }
@@ -55,7 +59,54 @@ func (c *Change) Events() []Event { return c.events[:c.nevents] }
 // Empty reports whether the change writes nothing.
 func (c *Change) Empty() bool {
 	return c.TicketWrite == Keep && c.PreviousWrite == Keep && c.ConversationWrite == Keep &&
-		c.MessageWrite == Keep && c.AnswerWrite == Keep
+		c.MessageWrite == Keep && c.AnswerWrite == Keep && c.nautomatic == 0
+}
+
+// maxAutomatic is the largest number of automatic messages one change
+// sends: the new-conversation and the out-of-hours message (R5, R4).
+const maxAutomatic = 2
+
+// Automatic returns the automatic messages the change sends to the contact,
+// to be created.
+func (c *Change) Automatic() []Message { return c.automatic[:c.nautomatic] }
+
+// AddAutomatic adds to ch, whose conversation is set, an automatic message
+// to the contact (R4, R5): a system message, pending for the channel
+// (R18). It does not count as activity between contact and agent, so it
+// does not move the conversation's timeout (R7).
+func (c *Change) AddAutomatic(m Message, now time.Time) error {
+	if c.ConversationWrite == Keep && c.Conversation.ID == "" {
+		return fmt.Errorf("%w: an automatic message needs a conversation", ErrInvalid)
+	}
+	if c.nautomatic == maxAutomatic {
+		return fmt.Errorf("%w: more than %d automatic messages at once", ErrInvalid, maxAutomatic)
+	}
+	a, err := systemMessage(&c.Conversation, m, now)
+	if err != nil {
+		return err
+	}
+	c.automatic[c.nautomatic] = a
+	c.nautomatic++
+	c.emit(EventMessageQueued, &c.Conversation, now, Event{Message: a.ID})
+	return nil
+}
+
+// OutOfHours adds to ch the out-of-hours message m for a contact who wrote
+// while the channel is closed until periodEnd (R4), unless the conversation
+// got it for that closed period already. It reports whether it did.
+func (c *Change) OutOfHours(m Message, periodEnd, now time.Time) (bool, error) {
+	if c.Conversation.OutOfHoursUntil.Equal(periodEnd) {
+		return false, nil
+	}
+	if err := c.AddAutomatic(m, now); err != nil {
+		return false, err
+	}
+	c.Conversation.OutOfHoursUntil = periodEnd
+	if c.ConversationWrite == Keep {
+		c.Conversation.Version++
+		c.ConversationWrite = Update
+	}
+	return true, nil
 }
 
 func (c *Change) setTicket(t ticket.Ticket, w Write) {

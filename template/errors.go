@@ -1,20 +1,30 @@
 package template
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
 
-// Errors that a template's checks return. Every error of this package
-// wraps ErrInvalid too.
+// codedError is an error of this package's contract, with a stable code for
+// programs and a message for people.
+type codedError struct{ code, msg string }
+
+func (e *codedError) Error() string { return e.msg }
+
+// Code returns the stable code of the error: "invalid" or "not_found".
+func (e *codedError) Code() string { return e.code }
+
+// Errors of the template contract. Test for them with errors.Is. Every
+// error about a template's text or settings wraps ErrInvalid too.
 var (
 	// ErrInvalid: a template, a variant or a snippet cannot be saved.
-	ErrInvalid = errors.New("template: invalid")
+	ErrInvalid error = &codedError{"invalid", "invalid template"}
 	// ErrSyntax: a tag is malformed.
-	ErrSyntax = errors.New("template: syntax error")
+	ErrSyntax error = &codedError{"invalid", "template syntax error"}
 	// ErrUnknownVariable: a tag names a variable that does not exist.
-	ErrUnknownVariable = errors.New("template: unknown variable")
+	ErrUnknownVariable error = &codedError{"invalid", "unknown template variable"}
+	// ErrNotFound: no template of that name.
+	ErrNotFound error = &codedError{"not_found", "template not found"}
 )
 
 // Error is a mistake in a template's text, with where it is.

@@ -1,0 +1,122 @@
+package contactcenter_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/telenet/contactcenter"
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/template"
+)
+
+func mustTemplate(t *testing.T, name string, variants ...template.Variant) *template.Template {
+	t.Helper()
+	tpl, err := template.New(name, variants...)
+	require.NoError(t, err)
+	return tpl
+}
+
+// withWelcome configures channel "tg" to send the template "welcome" to
+// new conversations (R5).
+func withWelcome(t *testing.T, f *fixture, s channel.Settings) {
+	t.Helper()
+	require.NoError(t, f.eng.PutTemplate(ws, mustTemplate(t, "welcome",
+		template.Variant{Language: "en", Text: `Hi {{contact.first_name | "there"}}, this is ticket #{{ticket.number}}.`},
+		template.Variant{Language: "es", Text: `Hola {{contact.first_name | "de nuevo"}}, este es el ticket #{{ticket.number}}.`},
+	)))
+	s.Welcome = "welcome"
+	require.NoError(t, f.eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: s}, f.tr))
+}
+
+// R5: a message that opens a conversation gets the new-conversation
+// template, in the contact's language, once per conversation; it is an
+// automatic message, published, and does not move the timeout (R7).
+func TestWelcomeMessage(t *testing.T) {
+	f := newFixture(t)
+	withWelcome(t, f, channel.Settings{MessageTimeout: 10 * time.Minute})
+	r := f.say(t, "c1", "es-MX", "u1", "Hola, mi pedido no llegó")
+	require.True(t, r.Opened)
+	require.Len(t, r.Automatic, 1)
+	assert.Equal(t, "Hola c1, este es el ticket #1.", r.Automatic[0].Text)
+	assert.Equal(t, conversation.AuthorSystem, r.Automatic[0].Author.Kind)
+	assert.Equal(t, conversation.DeliverySent, r.Automatic[0].Delivery)
+	assert.Equal(t, []string{"Hola c1, este es el ticket #1."}, texts(f.tr.Sent()))
+	assert.Contains(t, types(f.rec.take()), conversation.EventMessageQueued)
+
+	f.clock.Advance(3 * time.Minute)
+	r = f.say(t, "c1", "es-MX", "u2", "¿Hola?")
+	assert.Empty(t, r.Automatic, "once per conversation")
+	assert.Len(t, f.tr.Sent(), 1)
+
+	c := f.conversation(t, r.Conversation.ID)
+	assert.Equal(t, t0.Add(3*time.Minute), c.LastActivity, "the contact's message moved it, the welcome did not")
+
+	_, err := f.eng.CloseConversation(bg, ws, c.ID, "", conversation.ClosingNote{})
+	require.NoError(t, err)
+	r = f.say(t, "c1", "en", "u3", "One more thing")
+	require.True(t, r.Opened)
+	require.Len(t, r.Automatic, 1, "a new conversation gets it again")
+	assert.Equal(t, "Hi c1, this is ticket #1.", r.Automatic[0].Text)
+}
+
+func texts(out []channel.Outgoing) []string {
+	var s []string
+	for _, o := range out {
+		s = append(s, o.Text)
+	}
+	return s
+}
+
+// R5: a message delivered twice sends the welcome once (R18).
+func TestWelcomeOnceForARedelivery(t *testing.T) {
+	f := newFixture(t)
+	withWelcome(t, f, channel.Settings{})
+	f.say(t, "c1", "en", "u1", "hello")
+	r := f.say(t, "c1", "en", "u1", "hello")
+	assert.True(t, r.Duplicate)
+	assert.Empty(t, r.Automatic)
+	assert.Len(t, f.tr.Sent(), 1)
+}
+
+// Channel settings validate the templates they name.
+func TestChannelNamesUnknownTemplate(t *testing.T) {
+	f := newFixture(t)
+	err := f.eng.AddChannel(channel.Channel{ID: "tg2", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{Welcome: "nope"}}, f.tr)
+	require.ErrorIs(t, err, channel.ErrInvalid)
+	assert.Contains(t, err.Error(), `template "nope"`)
+	var ce *contactcenter.Error
+	require.ErrorAs(t, err, &ce)
+	_, err = f.eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg2", ExternalID: "x", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
+	assert.ErrorIs(t, err, channel.ErrNotFound, "the channel was not added")
+
+	_, err = f.eng.Template(ws, "nope")
+	require.ErrorIs(t, err, template.ErrNotFound)
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, contactcenter.CodeNotFound, ce.Code)
+
+	// A template of another workspace does not count.
+	require.NoError(t, f.eng.PutTemplate("other", mustTemplate(t, "welcome", template.Variant{Language: "en", Text: "hi"})))
+	err = f.eng.AddChannel(channel.Channel{ID: "tg2", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{Welcome: "welcome"}}, f.tr)
+	assert.ErrorIs(t, err, channel.ErrInvalid)
+}
+
+// R14: a snippet is rendered for a conversation with its variables.
+func TestRenderSnippet(t *testing.T) {
+	f := newFixture(t)
+	r := f.say(t, "Lucía Fernández", "es", "u1", "hola")
+	f.reply(t, r.Conversation.ID, "ana", "Hola")
+	tpl := mustTemplate(t, "thanks",
+		template.Variant{Language: "en", Text: "Thanks {{contact.first_name}}, {{agent.first_name}} here about #{{ticket.number}} ({{ticket.subject}})."},
+		template.Variant{Language: "es", Text: "Gracias {{contact.first_name}}, soy {{agent.first_name}}, por el #{{ticket.number}} ({{ticket.subject}})."})
+	got, err := f.eng.Render(bg, ws, r.Conversation.ID, tpl)
+	require.NoError(t, err)
+	assert.Equal(t, "Gracias Lucía, soy Ana, por el #1 (hola).", got)
+	_, err = f.eng.Render(bg, ws, "nope", tpl)
+	assert.ErrorIs(t, err, conversation.ErrNotFound)
+}

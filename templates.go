@@ -1,0 +1,143 @@
+package contactcenter
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/template"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+type templateKey struct {
+	ws   ticket.WorkspaceID
+	name string
+}
+
+// PutTemplate saves t in workspace ws under its name, replacing the
+// template of that name. Channel settings name templates (R4, R5); a
+// template must be put before a channel that names it is added.
+func (e *Engine) PutTemplate(ws ticket.WorkspaceID, t *template.Template) error {
+	if ws == "" || t == nil {
+		return wrap("put template", fmt.Errorf("%w: a template needs a workspace and a template", template.ErrInvalid))
+	}
+	e.mu.Lock()
+	e.templates[templateKey{ws, t.Name()}] = t
+	e.mu.Unlock()
+	return nil
+}
+
+// Template returns the template of workspace ws named name.
+func (e *Engine) Template(ws ticket.WorkspaceID, name string) (*template.Template, error) {
+	e.mu.RLock()
+	t := e.templates[templateKey{ws, name}]
+	e.mu.RUnlock()
+	if t == nil {
+		return nil, wrap("template", fmt.Errorf("template %q: %w", name, template.ErrNotFound))
+	}
+	return t, nil
+}
+
+// checkTemplates checks that the templates c's settings name exist.
+func (e *Engine) checkTemplates(c channel.Channel) error {
+	for _, name := range []string{c.Settings.Welcome} {
+		if name == "" {
+			continue
+		}
+		if _, err := e.Template(c.Workspace, name); err != nil {
+			return fmt.Errorf("%w: channel %q names template %q, which does not exist in workspace %q", channel.ErrInvalid, c.ID, name, c.Workspace)
+		}
+	}
+	return nil
+}
+
+// Render renders t for conversation id: its contact (and their language),
+// ticket, assignee and channel give the values (R14, R15). Agents use it
+// for snippets.
+func (e *Engine) Render(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID, t *template.Template) (string, error) {
+	var out string
+	err := e.view(ctx, "render", func(tx store.Tx) error {
+		c, err := loadConversation(ctx, tx, ws, id)
+		if err != nil {
+			return err
+		}
+		var tk ticket.Ticket
+		d, err := e.templateData(ctx, tx, &c, nil, &tk)
+		if err != nil {
+			return err
+		}
+		out = t.Render(d.Contact.Language, d)
+		return nil
+	})
+	return out, err
+}
+
+// templateData loads the values of conversation c's variables. contact
+// and tk may be given (nil: loaded); tk is filled when loaded.
+func (e *Engine) templateData(ctx context.Context, tx store.Tx, c *conversation.Conversation, contact *ticket.Contact, tk *ticket.Ticket) (template.Data, error) {
+	d := template.Data{Conversation: c, Contact: contact}
+	if d.Contact == nil {
+		k, err := tx.Contact(ctx, c.Workspace, c.Contact)
+		if err != nil {
+			return d, err
+		}
+		d.Contact = &k
+	}
+	if tk.ID == "" {
+		t, err := tx.Ticket(ctx, c.Workspace, c.Ticket)
+		if err != nil {
+			return d, err
+		}
+		*tk = t
+	}
+	d.Ticket = tk
+	if c.Assignee != "" {
+		a, err := tx.Agent(ctx, c.Workspace, c.Assignee)
+		if err == nil {
+			d.Agent = &a
+		}
+	}
+	if b, err := e.channel(c.Workspace, c.Channel); err == nil {
+		d.Channel = &b.cfg
+	}
+	return d, nil
+}
+
+// automatic adds to ch, the change of a contact's message on channel b,
+// the automatic messages the channel sends: the new-conversation template
+// when the message opens a conversation (R5). They are rendered in the
+// contact's language.
+func (e *Engine) automatic(ctx context.Context, tx store.Tx, b *boundChannel, ch *conversation.Change, contact *ticket.Contact, now time.Time) error {
+	if name := b.cfg.Settings.Welcome; name != "" && ch.ConversationWrite == conversation.Create {
+		if err := e.addAutomatic(ctx, tx, ch, contact, name, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addAutomatic renders the template name of the conversation's workspace
+// for ch and adds it as an automatic message.
+func (e *Engine) addAutomatic(ctx context.Context, tx store.Tx, ch *conversation.Change, contact *ticket.Contact, name string, now time.Time) error {
+	t, err := e.Template(ch.Conversation.Workspace, name)
+	if err != nil {
+		return err
+	}
+	var tk ticket.Ticket
+	if ch.TicketWrite != conversation.Keep {
+		tk = ch.Ticket
+	}
+	d, err := e.templateData(ctx, tx, &ch.Conversation, contact, &tk)
+	if err != nil {
+		return err
+	}
+	text := t.Render(contact.Language, d)
+	if strings.TrimSpace(text) == "" {
+		return nil // every variable fell back to nothing: no message
+	}
+	return ch.AddAutomatic(conversation.Message{ID: conversation.MessageID(e.newID()), Text: text}, now)
+}
