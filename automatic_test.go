@@ -10,6 +10,7 @@ import (
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/hours"
 	"github.com/telenet/contactcenter/template"
 )
 
@@ -119,4 +120,115 @@ func TestRenderSnippet(t *testing.T) {
 	assert.Equal(t, "Gracias Lucía, soy Ana, por el #1 (hola).", got)
 	_, err = f.eng.Render(bg, ws, "nope", tpl)
 	assert.ErrorIs(t, err, conversation.ErrNotFound)
+}
+
+// officeHours is Monday to Friday, 09:00–18:00 in Madrid.
+func officeHours() hours.Schedule {
+	day := []hours.Interval{{Start: hours.At(9, 0), End: hours.At(18, 0)}}
+	return hours.Schedule{Zone: "Europe/Madrid", Weekly: hours.Week{
+		time.Monday: day, time.Tuesday: day, time.Wednesday: day, time.Thursday: day, time.Friday: day}}
+}
+
+// withOutOfHours configures channel "tg" with the out-of-hours template
+// and office hours (R4), and the welcome template (R5).
+func withOutOfHours(t *testing.T, f *fixture) {
+	t.Helper()
+	require.NoError(t, f.eng.PutTemplate(ws, mustTemplate(t, "closed",
+		template.Variant{Language: "en", Text: `We are closed, {{contact.first_name | "friend"}}; we open at 9:00.`},
+		template.Variant{Language: "es", Text: `Estamos cerrados, {{contact.first_name | "amigo"}}; abrimos a las 9:00.`},
+	)))
+	withWelcome(t, f, channel.Settings{MessageTimeout: 24 * time.Hour,
+		OutOfHours: channel.OutOfHours{Template: "closed", Hours: officeHours()}})
+}
+
+// R4: a contact who writes while the channel is closed gets the
+// out-of-hours template, once per conversation per closed period; inside
+// business hours nothing; it does not move the timeout (R7).
+func TestOutOfHoursMessage(t *testing.T) {
+	f := newFixture(t)
+	withOutOfHours(t, f)
+	// Monday 10:00 in Madrid: open.
+	r := f.say(t, "c1", "es", "u1", "hola")
+	require.Len(t, r.Automatic, 1, "only the welcome")
+	conv := r.Conversation.ID
+
+	// Monday 19:00 in Madrid: closed until Tuesday 09:00.
+	f.clock.Advance(9 * time.Hour)
+	r = f.say(t, "c1", "es", "u2", "¿siguen ahí?")
+	require.Len(t, r.Automatic, 1)
+	assert.Equal(t, "Estamos cerrados, c1; abrimos a las 9:00.", r.Automatic[0].Text)
+	assert.Equal(t, conversation.AuthorSystem, r.Automatic[0].Author.Kind)
+	c := f.conversation(t, conv)
+	assert.Equal(t, time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC), c.OutOfHoursUntil.UTC(), "the period ends Tuesday 09:00 Madrid")
+	assert.Equal(t, t0.Add(9*time.Hour), c.LastActivity, "the contact's message, not the automatic one")
+
+	f.clock.Advance(2 * time.Hour)
+	r = f.say(t, "c1", "es", "u3", "hola???")
+	assert.Empty(t, r.Automatic, "once per closed period")
+
+	// Tuesday 11:00: open again.
+	f.clock.Advance(14 * time.Hour)
+	r = f.say(t, "c1", "es", "u4", "buenos días")
+	assert.Empty(t, r.Automatic)
+
+	// Tuesday 19:30: a new closed period, the same conversation.
+	f.clock.Advance(8*time.Hour + 30*time.Minute)
+	r = f.say(t, "c1", "es", "u5", "otra vez")
+	require.Len(t, r.Automatic, 1, "a new closed period")
+	assert.Equal(t, conv, r.Conversation.ID)
+	assert.Equal(t, []string{
+		"Hola c1, este es el ticket #1.",
+		"Estamos cerrados, c1; abrimos a las 9:00.",
+		"Estamos cerrados, c1; abrimos a las 9:00.",
+	}, texts(f.tr.Sent()))
+
+	// An engine started again on the same store remembers the period.
+	f.clock.Advance(time.Minute)
+	again, err := contactcenter.New(contactcenter.Config{Store: f.store, Now: f.clock.Now})
+	require.NoError(t, err)
+	require.NoError(t, again.PutTemplate(ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "closed"})))
+	require.NoError(t, again.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{OutOfHours: channel.OutOfHours{Template: "closed", Hours: officeHours()}}}, f.tr))
+	got, err := again.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u6", From: contactcenter.Sender{ExternalID: "c1"}, Text: "?"})
+	require.NoError(t, err)
+	assert.Empty(t, got.Automatic)
+}
+
+// R4 and R5 together: a first message out of hours gets the welcome, then
+// the out-of-hours message.
+func TestWelcomeAndOutOfHours(t *testing.T) {
+	f := newFixture(t)
+	withOutOfHours(t, f)
+	f.clock.Advance(-8 * time.Hour) // Monday 02:00 in Madrid
+	r := f.say(t, "c2", "en", "u1", "hello")
+	require.Len(t, r.Automatic, 2)
+	assert.Equal(t, []string{"Hi c2, this is ticket #1.", "We are closed, c2; we open at 9:00."}, texts(f.tr.Sent()))
+	evs := types(f.rec.take())
+	assert.Equal(t, 2, count(evs, conversation.EventMessageQueued))
+}
+
+func count[T comparable](s []T, v T) int {
+	n := 0
+	for _, x := range s {
+		if x == v {
+			n++
+		}
+	}
+	return n
+}
+
+// R4: business hours are checked when the channel is configured.
+func TestOutOfHoursValidated(t *testing.T) {
+	f := newFixture(t)
+	require.NoError(t, f.eng.PutTemplate(ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "closed"})))
+	bad := officeHours()
+	bad.Zone = "Mars/Olympus"
+	err := f.eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{OutOfHours: channel.OutOfHours{Template: "closed", Hours: bad}}}, f.tr)
+	require.ErrorIs(t, err, channel.ErrInvalid)
+	assert.ErrorIs(t, err, hours.ErrInvalid)
+	assert.Contains(t, err.Error(), "Mars/Olympus")
+	err = f.eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{OutOfHours: channel.OutOfHours{Template: "missing", Hours: officeHours()}}}, f.tr)
+	assert.ErrorIs(t, err, channel.ErrInvalid)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/command"
 	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/hours"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/template"
 	"github.com/telenet/contactcenter/ticket"
@@ -118,6 +119,7 @@ type boundChannel struct {
 	transport channel.Transport
 	caps      channel.Capabilities
 	limiter   *channel.Limiter // shared by the channels of one account
+	hours     *hours.Hours     // business hours of the out-of-hours message (R4)
 }
 
 // New returns an Engine. It fails with CodeInvalid when cfg has no Store.
@@ -238,7 +240,11 @@ func (e *Engine) AddChannelContext(ctx context.Context, c channel.Channel, t cha
 		lim = channel.NewLimiter(caps.Limits)
 		e.limiters[limiterKey{c.Kind, c.Account}] = lim
 	}
-	e.channels[chanKey{c.Workspace, c.ID}] = &boundChannel{cfg: c, transport: t, caps: caps, limiter: lim}
+	b := &boundChannel{cfg: c, transport: t, caps: caps, limiter: lim}
+	if c.Settings.OutOfHours.Template != "" {
+		b.hours, _ = hours.New(c.Settings.OutOfHours.Hours) // checked by Validate
+	}
+	e.channels[chanKey{c.Workspace, c.ID}] = b
 	e.mu.Unlock()
 	return nil
 }

@@ -44,7 +44,7 @@ func (e *Engine) Template(ws ticket.WorkspaceID, name string) (*template.Templat
 
 // checkTemplates checks that the templates c's settings name exist.
 func (e *Engine) checkTemplates(c channel.Channel) error {
-	for _, name := range []string{c.Settings.Welcome} {
+	for _, name := range []string{c.Settings.Welcome, c.Settings.OutOfHours.Template} {
 		if name == "" {
 			continue
 		}
@@ -109,16 +109,36 @@ func (e *Engine) templateData(ctx context.Context, tx store.Tx, c *conversation.
 
 // automatic adds to ch, the change of a contact's message on channel b,
 // the automatic messages the channel sends: the new-conversation template
-// when the message opens a conversation (R5). They are rendered in the
-// contact's language.
+// when the message opens a conversation (R5), and the out-of-hours template
+// when the channel is closed, once per conversation per closed period (R4).
+// They are rendered in the contact's language.
 func (e *Engine) automatic(ctx context.Context, tx store.Tx, b *boundChannel, ch *conversation.Change, contact *ticket.Contact, now time.Time) error {
 	if name := b.cfg.Settings.Welcome; name != "" && ch.ConversationWrite == conversation.Create {
 		if err := e.addAutomatic(ctx, tx, ch, contact, name, now); err != nil {
 			return err
 		}
 	}
+	if b.hours == nil || b.hours.IsOpen(now) {
+		return nil
+	}
+	// The time the channel opens again names the closed period.
+	end, ok := b.hours.NextOpen(now)
+	if !ok {
+		end = neverOpens
+	}
+	if ch.Conversation.OutOfHoursUntil.Equal(end) {
+		return nil
+	}
+	n := len(ch.Automatic())
+	if err := e.addAutomatic(ctx, tx, ch, contact, b.cfg.Settings.OutOfHours.Template, now); err != nil || len(ch.Automatic()) == n {
+		return err
+	}
+	ch.MarkOutOfHours(end)
 	return nil
 }
+
+// neverOpens names the closed period of a channel that never opens again.
+var neverOpens = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // addAutomatic renders the template name of the conversation's workspace
 // for ch and adds it as an automatic message.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/telenet/contactcenter/hours"
 	"github.com/telenet/contactcenter/ticket"
 )
 
@@ -50,6 +51,19 @@ type Settings struct {
 	// Welcome names the template sent when a contact's message opens a
 	// new conversation, once per conversation (R5); "" for none.
 	Welcome string
+	// OutOfHours sends a template to a contact who writes while the
+	// channel is closed (R4).
+	OutOfHours OutOfHours
+}
+
+// OutOfHours is a channel's out-of-hours message (R4): when a contact
+// writes outside Hours, the template is sent, once per conversation per
+// closed period.
+type OutOfHours struct {
+	// Template names the template; "" turns the message off.
+	Template string
+	// Hours are the channel's business hours; required with a template.
+	Hours hours.Schedule
 }
 
 // Assignment is a channel's automatic assignment (R11).
@@ -80,6 +94,11 @@ func (c Channel) Validate() error {
 	}
 	if t := c.Settings.MessageTimeout; t < 0 || t%time.Minute != 0 {
 		return fmt.Errorf("%w: channel %q: message timeout %s is not a whole number of minutes (R7)", ErrInvalid, c.ID, t)
+	}
+	if o := c.Settings.OutOfHours; o.Template != "" {
+		if _, err := hours.New(o.Hours); err != nil {
+			return fmt.Errorf("%w: channel %q: business hours (R4): %w", ErrInvalid, c.ID, err)
+		}
 	}
 	return nil
 }

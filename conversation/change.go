@@ -91,22 +91,15 @@ func (c *Change) AddAutomatic(m Message, now time.Time) error {
 	return nil
 }
 
-// OutOfHours adds to ch the out-of-hours message m for a contact who wrote
-// while the channel is closed until periodEnd (R4), unless the conversation
-// got it for that closed period already. It reports whether it did.
-func (c *Change) OutOfHours(m Message, periodEnd, now time.Time) (bool, error) {
-	if c.Conversation.OutOfHoursUntil.Equal(periodEnd) {
-		return false, nil
-	}
-	if err := c.AddAutomatic(m, now); err != nil {
-		return false, err
-	}
+// MarkOutOfHours records in ch's conversation that it got the out-of-hours
+// message for the closed period that ends at periodEnd (R4), so that it
+// gets it once per closed period.
+func (c *Change) MarkOutOfHours(periodEnd time.Time) {
 	c.Conversation.OutOfHoursUntil = periodEnd
 	if c.ConversationWrite == Keep {
 		c.Conversation.Version++
 		c.ConversationWrite = Update
 	}
-	return true, nil
 }
 
 func (c *Change) setTicket(t ticket.Ticket, w Write) {
