@@ -43,6 +43,8 @@ type Config struct {
 	// Assign names the automatic assignment strategy (R11); empty: the
 	// first agent to reply takes the conversation (R10).
 	Assign string
+	// Messages are the automatic messages and business hours (R4, R5).
+	Messages Messages
 	// Logger; default discarded.
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
@@ -92,16 +94,18 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 		return nil, err
 	}
 	d.eng, err = contactcenter.New(contactcenter.Config{Store: d.store, Publish: d.publish, Logger: d.log, Now: cfg.Now})
+	var settings channel.Settings
 	if err == nil {
+		settings, err = cfg.Messages.settings(d.eng)
+	}
+	if err == nil {
+		settings.Commands = channel.Commands{Enabled: true, ShowSubject: true}
+		settings.AgentsMayEdit = true
+		settings.MessageTimeout = cfg.Timeout
+		settings.ReassignAbandoned = true
+		settings.Assignment = channel.Assignment{Strategy: cfg.Assign}
 		err = d.eng.AddChannelContext(ctx, channel.Channel{
-			ID: channelID, Workspace: workspace, Kind: channel.KindTelegram, Account: d.me.Username,
-			Settings: channel.Settings{
-				Commands:          channel.Commands{Enabled: true, ShowSubject: true},
-				AgentsMayEdit:     true,
-				MessageTimeout:    cfg.Timeout,
-				ReassignAbandoned: true,
-				Assignment:        channel.Assignment{Strategy: cfg.Assign},
-			},
+			ID: channelID, Workspace: workspace, Kind: channel.KindTelegram, Account: d.me.Username, Settings: settings,
 		}, d.bot)
 	}
 	if err != nil {

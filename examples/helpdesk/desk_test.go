@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -354,4 +355,80 @@ func TestConfigure(t *testing.T) {
 	cfg, err := configure([]string{"-timeout", "30m"}, env(map[string]string{"TELEGRAM_TOKEN": "x", "STAFF_CHAT_ID": "-100", "TELEGRAM_API_URL": "http://localhost:8081"}), io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, Config{Token: "x", StaffChat: -100, APIURL: "http://localhost:8081", DB: "helpdesk.db", Timeout: 30 * time.Minute}, cfg)
+}
+
+const messagesJSON = `{
+  "welcome": [
+    {"language": "en", "text": "Hi {{contact.first_name | \"there\"}}, this is ticket #{{ticket.number}}."},
+    {"language": "es", "text": "Hola {{contact.first_name | \"de nuevo\"}}, este es el ticket #{{ticket.number}}."}
+  ],
+  "out_of_hours": [
+    {"language": "en", "text": "We are closed now; we answer from 9:00."},
+    {"language": "es", "text": "Ahora estamos cerrados; respondemos desde las 9:00."}
+  ],
+  "hours": {"zone": "Europe/Madrid", "weekly": {"monday": ["09:00-18:00"], "tuesday": ["09:00-18:00"]}, "holidays": ["2026-12-25"]}
+}`
+
+func writeFile(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "messages.json")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+	return path
+}
+
+// The -messages file configures the welcome and out-of-hours messages and
+// the business hours; mistakes in it stop the desk from starting.
+func TestConfigureMessages(t *testing.T) {
+	env := func(k string) string { return map[string]string{"TELEGRAM_TOKEN": "x", "STAFF_CHAT_ID": "-1"}[k] }
+	cfg, err := configure([]string{"-messages", writeFile(t, messagesJSON)}, env, io.Discard)
+	require.NoError(t, err)
+	require.Len(t, cfg.Messages.Welcome, 2)
+	assert.Equal(t, "es", cfg.Messages.Welcome[1].Language)
+	require.NotNil(t, cfg.Messages.Hours)
+	assert.Equal(t, "Europe/Madrid", cfg.Messages.Hours.Zone)
+
+	for name, tc := range map[string]struct{ text, contains string }{
+		"not json":         {`{`, "unexpected end"},
+		"unknown variable": {`{"welcome": [{"language": "en", "text": "Hi {{contact.nmae}}"}]}`, `unknown variable "contact.nmae"`},
+		"hours missing":    {`{"out_of_hours": [{"language": "en", "text": "closed"}]}`, "needs hours"},
+		"bad zone":         {`{"hours": {"zone": "Nowhere/Land", "weekly": {"monday": ["09:00-18:00"]}}}`, "Nowhere/Land"},
+		"bad interval":     {`{"hours": {"zone": "UTC", "weekly": {"monday": ["9-18"]}}}`, `"9"`},
+	} {
+		_, err := configure([]string{"-messages", writeFile(t, tc.text)}, env, io.Discard)
+		assert.ErrorContains(t, err, tc.contains, name)
+	}
+	_, err = configure([]string{"-messages", filepath.Join(t.TempDir(), "none.json")}, env, io.Discard)
+	assert.ErrorContains(t, err, "-messages")
+}
+
+// R5 and R4 through the desk's configuration: a customer's first message
+// gets the welcome; written out of hours, the out-of-hours message too,
+// once per closed period.
+func TestHelpDeskAutomaticMessages(t *testing.T) {
+	w := newWorld(t)
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 2, 20, 0, 0, 0, time.UTC) // Monday 21:00 in Madrid: closed
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	cfg, err := configure([]string{"-messages", writeFile(t, messagesJSON)}, func(k string) string {
+		return map[string]string{"TELEGRAM_TOKEN": token, "STAFF_CHAT_ID": "-1"}[k]
+	}, io.Discard)
+	require.NoError(t, err)
+	w.startWith(t, Config{Now: clock, Messages: cfg.Messages})
+
+	w.lucia.Send(token, "Hola, ¿hay alguien?")
+	// One message a second to a chat: the desk's clock lets the second go.
+	w.wait(t, "two automatic messages", func() bool {
+		mu.Lock()
+		now = now.Add(100 * time.Millisecond)
+		mu.Unlock()
+		return len(w.toCustomer(w.lucia)) == 2
+	})
+	assert.Equal(t, []string{
+		"Hola Lucía, este es el ticket #1.",
+		"Ahora estamos cerrados; respondemos desde las 9:00.",
+	}, texts(w.toCustomer(w.lucia)))
+
+	w.lucia.Send(token, "¿Hola?")
+	w.wait(t, "the copy", func() bool { return countText(w.inStaff(), "¿Hola?") == 1 })
+	assert.Len(t, w.toCustomer(w.lucia), 2, "once per closed period")
 }

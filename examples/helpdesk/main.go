@@ -65,6 +65,7 @@ func configure(args []string, getenv func(string) string, stderr io.Writer) (Con
 	fs.SetOutput(stderr)
 	timeout := fs.Duration("timeout", 0, "close conversations with no message between contact and agent for this long, in whole minutes (R7); 0 = off")
 	assign := fs.String("assign", "", "assign waiting conversations automatically: least_busy or round_robin (R11); empty: the first agent to reply takes it")
+	messages := fs.String("messages", "", "a JSON file with the welcome and out-of-hours messages and the business hours (R4, R5)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -98,6 +99,11 @@ func configure(args []string, getenv func(string) string, stderr io.Writer) (Con
 	}
 	if cfg.Assign != "" && cfg.Assign != "least_busy" && cfg.Assign != "round_robin" {
 		return cfg, fmt.Errorf("-assign %q: use least_busy or round_robin", cfg.Assign)
+	}
+	if *messages != "" {
+		if cfg.Messages, err = readMessages(*messages); err != nil {
+			return cfg, err
+		}
 	}
 	return cfg, nil
 }
