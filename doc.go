@@ -18,6 +18,10 @@
 //     channel declares; MemoryTransport for tests and examples.
 //   - command: the contacts' commands to move between their open tickets
 //     (R6): the parser and the answers, in the contact's language.
+//   - template: the template language (variables with fallbacks, a variant
+//     per language) and snippets (R14, R15).
+//   - hours: business hours in an IANA time zone, for the out-of-hours
+//     message (R4).
 //
 // The shell around them:
 //
@@ -29,6 +33,9 @@
 //     memory, store/sqlite in one SQLite file, store/postgres in a
 //     PostgreSQL database shared by several processes; store/storetest is
 //     the conformance suite every store passes.
+//   - telegram: the Telegram channel on github.com/go-telegram/bot (long
+//     polling or webhook, crash-safe); telegram/telegramtest is a fake Bot
+//     API server for tests.
 //
 // # Errors
 //
