@@ -21,7 +21,7 @@ func BenchmarkOutOfHoursCheck(b *testing.B) {
 		b.Fatal(err)
 	}
 	closed := time.Date(2026, 12, 24, 19, 30, 0, 0, time.UTC) // Thursday night before a holiday
-	want := time.Date(2026, 12, 28, 8, 0, 0, 0, time.UTC)    // Monday 09:00 in Madrid
+	want := time.Date(2026, 12, 28, 8, 0, 0, 0, time.UTC)     // Monday 09:00 in Madrid
 	b.ReportAllocs()
 	for b.Loop() {
 		if h.IsOpen(closed) {
