@@ -1,6 +1,6 @@
 // Package contactcenter is an embeddable contact-center engine: tickets,
-// conversations, agent assignment, customer commands, templates and
-// workflows as plain Go, behind storage and transport interfaces. The host
+// conversations, agent assignment, timeouts, customer commands, templates
+// and business hours as plain Go, behind storage and transport interfaces. The host
 // application brings its own persistence and user interface.
 //
 // # The map
