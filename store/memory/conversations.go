@@ -290,26 +290,68 @@ func (t *tx) Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]con
 	if err := t.check(ctx, false); err != nil {
 		return nil, err
 	}
-	w, ok := t.s.names.find(string(ws))
+	w, ok := t.wsID(ws)
 	if !ok {
 		return nil, nil
 	}
-	var out []conversation.Conversation
+	// The first limit rows in queue order, kept in a heap whose top is the
+	// last of them: rows are compared where they lie and only the chosen
+	// are decoded.
+	q := queueHeap{rows: t.s.convs}
 	for pos := range t.s.waiting.m {
-		if r := t.s.convs.at(pos); r.ws == w {
-			out = append(out, t.s.decode(r))
+		if t.s.convs.at(pos).ws != w {
+			continue
+		}
+		switch {
+		case limit <= 0 || len(q.pos) < limit:
+			heap.Push(&q, pos)
+		case q.before(pos, q.pos[0]):
+			q.pos[0] = pos
+			heap.Fix(&q, 0)
 		}
 	}
-	slices.SortFunc(out, func(a, b conversation.Conversation) int {
-		if a.Before(b) {
+	slices.SortFunc(q.pos, func(a, b int32) int {
+		if q.before(a, b) {
 			return -1
 		}
 		return 1
 	})
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
+	out := make([]conversation.Conversation, len(q.pos))
+	for i, pos := range q.pos {
+		out[i] = t.s.decode(t.s.convs.at(pos))
 	}
 	return out, nil
+}
+
+// queueHeap holds positions of waiting conversations with the last in
+// queue order on top (R11: priority, then longest waiting, then id).
+type queueHeap struct {
+	rows *arena[convRow]
+	pos  []int32
+}
+
+// before reports whether the conversation at a comes before the one at b
+// in the queue, as conversation.Conversation.Before.
+func (q *queueHeap) before(a, b int32) bool {
+	x, y := q.rows.at(a), q.rows.at(b)
+	switch {
+	case x.priority != y.priority:
+		return x.priority > y.priority
+	case x.waitingSince != y.waitingSince:
+		return x.waitingSince < y.waitingSince
+	}
+	return x.id < y.id
+}
+
+func (q *queueHeap) Len() int           { return len(q.pos) }
+func (q *queueHeap) Less(i, j int) bool { return q.before(q.pos[j], q.pos[i]) }
+func (q *queueHeap) Swap(i, j int)      { q.pos[i], q.pos[j] = q.pos[j], q.pos[i] }
+func (q *queueHeap) Push(x any)         { q.pos = append(q.pos, x.(int32)) }
+func (q *queueHeap) Pop() any {
+	n := len(q.pos) - 1
+	x := q.pos[n]
+	q.pos = q.pos[:n]
+	return x
 }
 
 func (t *tx) CreateConversation(ctx context.Context, c conversation.Conversation) error {

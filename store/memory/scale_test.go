@@ -311,3 +311,71 @@ func TestTimeoutBeforeConversation(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, ok)
 }
+
+// The queue comes in R11's order, priority then longest waiting, whatever
+// the limit, and only the workspace's conversations.
+func TestQueueOrder(t *testing.T) {
+	s := memory.New()
+	ctx := context.Background()
+	rnd := rand.New(rand.NewPCG(3, 4))
+	require.NoError(t, s.Update(ctx, func(tx store.Tx) error {
+		for i := range 600 {
+			ws := ticket.WorkspaceID("acme")
+			if i%5 == 0 {
+				ws = "other"
+			}
+			c := conversation.Conversation{ID: conversation.ID(engineID(i)), Workspace: ws, Ticket: ticket.ID(engineID(i)), Channel: "telegram",
+				Contact: ticket.ContactID(engineID(i)), State: conversation.Open, Priority: ticket.Priority(rnd.IntN(3)),
+				WaitingSince: t0.Add(time.Duration(rnd.IntN(50)) * time.Minute), Version: 1}
+			if i%7 == 0 {
+				c.Assignee = "ana" // not waiting
+			}
+			if err := tx.CreateConversation(ctx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	require.NoError(t, s.View(ctx, func(tx store.Tx) error {
+		all, err := tx.Queue(ctx, "acme", 0)
+		require.NoError(t, err)
+		require.NotEmpty(t, all)
+		for i, c := range all {
+			require.Equal(t, ticket.WorkspaceID("acme"), c.Workspace)
+			require.True(t, c.Waiting())
+			if i > 0 {
+				require.True(t, all[i-1].Before(c), "%d before %d", i-1, i)
+			}
+		}
+		for _, limit := range []int{1, 10, 200, len(all), len(all) + 5} {
+			got, err := tx.Queue(ctx, "acme", limit)
+			require.NoError(t, err)
+			require.Equal(t, all[:min(limit, len(all))], got, "limit %d", limit)
+		}
+		return nil
+	}))
+}
+
+// BenchmarkQueue measures reading the head of the queue (200
+// conversations, as automatic assignment does) with 1,000,000 waiting.
+//
+//	go test -run '^$' -bench Queue -benchmem ./store/memory
+func BenchmarkQueue(b *testing.B) {
+	s := memory.New()
+	openConversations(b, s, 1_000_000)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		err := s.View(ctx, func(tx store.Tx) error {
+			q, err := tx.Queue(ctx, "acme", 200)
+			if err == nil && (len(q) != 200 || q[0].ID != conversation.ID(engineID(0))) {
+				b.Fatalf("queue of %d, head %v", len(q), q[0].ID)
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
