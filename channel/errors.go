@@ -3,42 +3,34 @@ package channel
 import (
 	"fmt"
 	"time"
+
+	"github.com/telenet/contactcenter/internal/coded"
 )
-
-// codedError is an error of this package's contract, with a stable code for
-// programs and a message for people.
-type codedError struct{ code, msg string }
-
-func (e *codedError) Error() string { return e.msg }
-
-// Code returns the stable code of the error: "not_found", "conflict",
-// "invalid", "forbidden" or "unavailable".
-func (e *codedError) Code() string { return e.code }
 
 // Errors of the channel contract. Test for them with errors.Is.
 var (
 	// ErrNotFound is returned for a channel id that is not configured in the
 	// workspace.
-	ErrNotFound error = &codedError{"not_found", "channel not found"}
+	ErrNotFound error = coded.New("not_found", "channel not found")
 	// ErrInvalid is returned for a channel configuration that breaks a rule
 	// (R1, R19): an empty id or kind, a missing or unknown account.
-	ErrInvalid error = &codedError{"invalid", "invalid channel configuration"}
+	ErrInvalid error = coded.New("invalid", "invalid channel configuration")
 	// ErrUnsupported is returned when a channel cannot do what was asked:
 	// edit on a channel without edits, a file on a text-only channel.
-	ErrUnsupported error = &codedError{"invalid", "not supported by the channel"}
+	ErrUnsupported error = coded.New("invalid", "not supported by the channel")
 	// ErrTooLarge is returned for content above a channel's limits.
-	ErrTooLarge error = &codedError{"invalid", "content exceeds the channel's limits"}
+	ErrTooLarge error = coded.New("invalid", "content exceeds the channel's limits")
 	// ErrRefused is a definite refusal by the channel: the message will never
 	// be accepted (the user blocked the bot, the chat does not exist). It is
 	// not retried.
-	ErrRefused error = &codedError{"forbidden", "refused by the channel"}
+	ErrRefused error = coded.New("forbidden", "refused by the channel")
 	// ErrBlocked is the refusal of a recipient who blocked the account
 	// (Telegram's 403). It matches ErrRefused; the contact is flagged
 	// unreachable until they write again.
 	ErrBlocked error = &blockedError{}
 	// ErrUnavailable is a temporary failure: the channel could not be reached
 	// or answered with an error that may pass. The message is retried.
-	ErrUnavailable error = &codedError{"unavailable", "channel unavailable"}
+	ErrUnavailable error = coded.New("unavailable", "channel unavailable")
 )
 
 type blockedError struct{}

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/text/width"
 
 	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/internal/coded"
 	"github.com/telenet/contactcenter/ticket"
 )
 
@@ -52,17 +53,9 @@ type Command struct {
 	Number ticket.Number
 }
 
-// codedError is an error of this package's contract, with a stable code.
-type codedError struct{ code, msg string }
-
-func (e *codedError) Error() string { return e.msg }
-
-// Code returns the stable code of the error: "invalid".
-func (e *codedError) Code() string { return e.code }
-
 // ErrUsage is returned by Parse for a switch command without a valid
 // ticket number; the contact gets the usage answer (R6.2).
-var ErrUsage error = &codedError{"invalid", "command usage"}
+var ErrUsage error = coded.New("invalid", "command usage")
 
 // maxNumberDigits bounds the digits of a ticket number.
 const maxNumberDigits = 18

@@ -1,22 +1,17 @@
 package hours
 
-import "fmt"
+import (
+	"fmt"
 
-// codedError is an error of this package's contract, with a stable code for
-// programs and a message for people.
-type codedError struct{ code, msg string }
-
-func (e *codedError) Error() string { return e.msg }
-
-// Code returns the stable code of the error, "invalid".
-func (e *codedError) Code() string { return e.code }
+	"github.com/telenet/contactcenter/internal/coded"
+)
 
 // ErrInvalid is the error of a malformed schedule or value: an unknown time
 // zone, a time of day out of range, an interval of zero length, overlapping
 // intervals, a date that does not exist or is listed twice. The errors of
 // Validate, New and the parse functions wrap it (test with errors.Is); their
 // message names the field and the reason.
-var ErrInvalid error = &codedError{"invalid", "invalid business hours"}
+var ErrInvalid error = coded.New("invalid", "invalid business hours")
 
 // invalidf returns an error wrapping ErrInvalid with the formatted detail.
 func invalidf(format string, args ...any) error {

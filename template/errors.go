@@ -3,28 +3,21 @@ package template
 import (
 	"fmt"
 	"strings"
+
+	"github.com/telenet/contactcenter/internal/coded"
 )
-
-// codedError is an error of this package's contract, with a stable code for
-// programs and a message for people.
-type codedError struct{ code, msg string }
-
-func (e *codedError) Error() string { return e.msg }
-
-// Code returns the stable code of the error: "invalid" or "not_found".
-func (e *codedError) Code() string { return e.code }
 
 // Errors of the template contract. Test for them with errors.Is. Every
 // error about a template's text or settings wraps ErrInvalid too.
 var (
 	// ErrInvalid: a template, a variant or a snippet cannot be saved.
-	ErrInvalid error = &codedError{"invalid", "invalid template"}
+	ErrInvalid error = coded.New("invalid", "invalid template")
 	// ErrSyntax: a tag is malformed.
-	ErrSyntax error = &codedError{"invalid", "template syntax error"}
+	ErrSyntax error = coded.New("invalid", "template syntax error")
 	// ErrUnknownVariable: a tag names a variable that does not exist.
-	ErrUnknownVariable error = &codedError{"invalid", "unknown template variable"}
+	ErrUnknownVariable error = coded.New("invalid", "unknown template variable")
 	// ErrNotFound: no template of that name.
-	ErrNotFound error = &codedError{"not_found", "template not found"}
+	ErrNotFound error = coded.New("not_found", "template not found")
 )
 
 // Error is a mistake in a template's text, with where it is.
