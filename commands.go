@@ -250,12 +250,8 @@ func (e *Engine) CloseTicket(ctx context.Context, ws ticket.WorkspaceID, id tick
 		if err != nil {
 			return err
 		}
-		var open *conversation.Conversation
-		c, err := tx.TicketConversation(ctx, ws, id)
-		switch {
-		case err == nil:
-			open = &c
-		case !errors.Is(err, store.ErrNotFound):
+		open, err := ticketConversation(ctx, tx, ws, id)
+		if err != nil {
 			return err
 		}
 		ch, err := conversation.CloseTicket(&t, open, who, note, e.now())
@@ -346,12 +342,8 @@ func (e *Engine) SetPriority(ctx context.Context, ws ticket.WorkspaceID, id tick
 			return err
 		}
 		out = t
-		var open *conversation.Conversation
-		c, err := tx.TicketConversation(ctx, ws, id)
-		switch {
-		case err == nil:
-			open = &c
-		case !errors.Is(err, store.ErrNotFound):
+		open, err := ticketConversation(ctx, tx, ws, id)
+		if err != nil {
 			return err
 		}
 		ch, err := conversation.SetPriority(&t, open, p, e.now())
@@ -362,4 +354,17 @@ func (e *Engine) SetPriority(ctx context.Context, ws ticket.WorkspaceID, id tick
 		return e.commit(ctx, tx, &ch)
 	})
 	return out, err
+}
+
+// ticketConversation returns ticket id's open conversation, nil if it has
+// none.
+func ticketConversation(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, id ticket.ID) (*conversation.Conversation, error) {
+	c, err := tx.TicketConversation(ctx, ws, id)
+	switch {
+	case err == nil:
+		return &c, nil
+	case errors.Is(err, store.ErrNotFound):
+		return nil, nil
+	}
+	return nil, err
 }

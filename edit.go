@@ -41,16 +41,8 @@ func (e *Engine) EditMessage(ctx context.Context, ws ticket.WorkspaceID, id conv
 		if err := fits(b.caps, m.Kind, text, nil); err != nil {
 			return err
 		}
-		ch, err := conversation.Edit(&m, conversation.Author{Kind: conversation.AuthorAgent, Agent: agent}, text, e.now())
-		if err != nil {
-			return err
-		}
-		out = m
-		if ch.Empty() {
-			return nil
-		}
-		out = ch.Message
-		return e.commit(ctx, tx, &ch)
+		out, err = e.edit(ctx, tx, m, conversation.Author{Kind: conversation.AuthorAgent, Agent: agent}, text)
+		return err
 	})
 	if err != nil {
 		return conversation.Message{}, err
@@ -89,16 +81,21 @@ func (e *Engine) ReceiveEdit(ctx context.Context, in ContactEdit) (conversation.
 		} else if err != nil {
 			return err
 		}
-		ch, err := conversation.Edit(&m, conversation.Author{Kind: conversation.AuthorContact}, in.Text, e.now())
-		if err != nil {
-			return err
-		}
-		out = m
-		if ch.Empty() {
-			return nil
-		}
-		out = ch.Message
-		return e.commit(ctx, tx, &ch)
+		out, err = e.edit(ctx, tx, m, conversation.Author{Kind: conversation.AuthorContact}, in.Text)
+		return err
 	})
 	return out, err
+}
+
+// edit applies an edit of message m by author (R8) and stores it; an edit
+// that changes nothing stores nothing. It returns the message as stored.
+func (e *Engine) edit(ctx context.Context, tx store.Tx, m conversation.Message, author conversation.Author, text string) (conversation.Message, error) {
+	ch, err := conversation.Edit(&m, author, text, e.now())
+	if err != nil {
+		return conversation.Message{}, err
+	}
+	if ch.Empty() {
+		return m, nil
+	}
+	return ch.Message, e.commit(ctx, tx, &ch)
 }
