@@ -52,6 +52,9 @@ type Config struct {
 	// PollTimeout is the long-polling wait; default 30s.
 	PollTimeout time.Duration
 
+	// wrapStore, if set, wraps the store the desk opens (tests inject
+	// faults with it).
+	wrapStore func(store.Store) store.Store
 	// crashAfterSend, if set, is called by the relay after each send with
 	// the item's key; true stops the relay there, before it records the
 	// send, as a crash would (tests).
@@ -97,6 +100,9 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 	}
 	if d.store, err = sqlite.Open(ctx, cfg.DB); err != nil {
 		return nil, err
+	}
+	if cfg.wrapStore != nil {
+		d.store = cfg.wrapStore(d.store)
 	}
 	if d.links, err = openLinks(ctx, cfg.DB); err != nil {
 		d.store.Close()

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/telegram/telegramtest"
 	"github.com/telenet/contactcenter/ticket"
 )
@@ -451,6 +454,69 @@ func TestHelpDeskAutomaticMessages(t *testing.T) {
 	assert.Len(t, w.toCustomer(w.lucia), 2, "once per closed period")
 }
 
+// flakyStore is the desk's store with one fault on demand: once armed, the
+// next transaction that writes a conversation fails, before its commit
+// (nothing of it stays) or after it (the change stays and the caller is told
+// it failed, as when the connection drops before the commit's answer).
+type flakyStore struct {
+	store.Store
+	mu     sync.Mutex
+	armed  string // "", "before" or "after"
+	failed int
+}
+
+var errFlaky = errors.New("flaky store: disk I/O error")
+
+func (f *flakyStore) arm(mode string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.armed = mode
+}
+
+// fired reports how many faults were injected.
+func (f *flakyStore) fired() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.failed
+}
+
+// take disarms the store and returns the mode it was armed with.
+func (f *flakyStore) take() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	mode := f.armed
+	if mode != "" {
+		f.armed = ""
+		f.failed++
+	}
+	return mode
+}
+
+func (f *flakyStore) Update(ctx context.Context, fn func(store.Tx) error) error {
+	var after bool
+	err := f.Store.Update(ctx, func(tx store.Tx) error { return fn(flakyTx{Tx: tx, f: f, after: &after}) })
+	if err == nil && after {
+		return errFlaky
+	}
+	return err
+}
+
+type flakyTx struct {
+	store.Tx
+	f     *flakyStore
+	after *bool
+}
+
+func (t flakyTx) UpdateConversation(ctx context.Context, c conversation.Conversation) error {
+	switch t.f.take() {
+	case "before":
+		return errFlaky
+	case "after":
+		*t.after = true
+	}
+	return t.Tx.UpdateConversation(ctx, c)
+}
+
 // outbox counts the items of the staff group's outbox in state.
 func outbox(t *testing.T, r *running, state string) int {
 	t.Helper()
@@ -464,6 +530,92 @@ func outbox(t *testing.T, r *running, state string) int {
 func (w *world) settle(t *testing.T, r *running) {
 	t.Helper()
 	w.wait(t, "the desk idle", func() bool { return w.srv.Pending(token) == 0 && outbox(t, r, outPending) == 0 })
+}
+
+// A /close (or /closeticket) that fails on the way is carried out when
+// Telegram delivers it again, and the agent is told once; whether the
+// failure came before the change was stored or after (then the second
+// attempt finds the conversation closed, and that is the command's
+// success).
+func TestCloseAfterTransientFailure(t *testing.T) {
+	for _, tc := range []struct{ cmd, answer string }{
+		{"/close Resuelto", "#1: conversation closed."},
+		{"/closeticket Resuelto", "#1: ticket closed."},
+	} {
+		for _, mode := range []string{"before", "after"} {
+			t.Run(strings.Fields(tc.cmd)[0][1:]+"/"+mode, func(t *testing.T) {
+				w := newWorld(t)
+				flaky := &flakyStore{}
+				desk := w.startWith(t, Config{wrapStore: func(s store.Store) store.Store { flaky.Store = s; return flaky }})
+				ctx := context.Background()
+
+				w.lucia.Send(token, "Hola")
+				w.wait(t, "header and copy", func() bool { return len(w.inStaff()) == 2 })
+				copied := w.inStaff()[1]
+				w.group.Send(token, w.ana, "Hola Lucía", copied.ID)
+				w.wait(t, "the answer", func() bool { return len(w.toCustomer(w.lucia)) == 1 })
+				w.settle(t, desk)
+
+				flaky.arm(mode)
+				w.group.Send(token, w.ana, tc.cmd, copied.ID)
+				w.wait(t, "the answer to the command", func() bool { return countText(w.inStaff(), tc.answer) > 0 })
+				w.settle(t, desk)
+				assert.Equal(t, 1, flaky.fired(), "the fault was injected")
+				assert.Equal(t, 1, countText(w.inStaff(), tc.answer), "told once")
+				c, err := desk.d.eng.Conversation(ctx, workspace, conversationOf(t, desk, 1))
+				require.NoError(t, err)
+				assert.Equal(t, conversation.Closed, c.State)
+				assert.Equal(t, "Resuelto", c.ClosingNote.Summary)
+
+				// Done and answered: delivered again, it is not repeated.
+				update := w.srv.Confirmed(token)
+				w.srv.Redeliver(token, update)
+				w.wait(t, "the redelivery handled", func() bool { return w.srv.Pending(token) == 0 && w.srv.Confirmed(token) >= update })
+				w.settle(t, desk)
+				assert.Equal(t, 1, countText(w.inStaff(), tc.answer), "told once")
+				assert.False(t, strings.HasPrefix(w.lastInStaff().Text, "Not done"))
+			})
+		}
+	}
+}
+
+// A command first run by a process that stopped before it finished is
+// carried out by the next delivery; one done is not repeated. The commands
+// a desk of an earlier version listed are done.
+func TestCommandStates(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "helpdesk.db")
+	old, err := sql.Open("sqlite", db)
+	require.NoError(t, err)
+	_, err = old.Exec(`CREATE TABLE helpdesk_commands (staff_message INTEGER PRIMARY KEY); INSERT INTO helpdesk_commands VALUES (7)`)
+	require.NoError(t, err)
+	require.NoError(t, old.Close())
+
+	links, err := openLinks(context.Background(), db)
+	require.NoError(t, err)
+	defer links.Close()
+	d := &Desk{links: links, wake: make(chan struct{}, 1)}
+	ctx := context.Background()
+	rerun, done, err := d.startCommand(ctx, 7)
+	require.NoError(t, err)
+	assert.True(t, done, "listed by the earlier version: done")
+	assert.False(t, rerun)
+
+	rerun, done, err = d.startCommand(ctx, 8)
+	require.NoError(t, err)
+	assert.False(t, rerun || done, "new")
+	rerun, done, err = d.startCommand(ctx, 8)
+	require.NoError(t, err)
+	assert.True(t, rerun, "started, not finished: run again")
+	assert.False(t, done)
+	require.NoError(t, d.finishCommand(ctx, 8, "ok"))
+	rerun, done, err = d.startCommand(ctx, 8)
+	require.NoError(t, err)
+	assert.True(t, done)
+	assert.False(t, rerun)
+	it, ok, err := d.nextOut(ctx)
+	require.NoError(t, err)
+	require.True(t, ok, "the answer queued with the command's end")
+	assert.Equal(t, answerTo(8, "ok").Key, it.Key)
 }
 
 // Events published again (the engine publishes at least once) relay once:

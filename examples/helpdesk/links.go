@@ -12,8 +12,8 @@ import (
 
 // openLinks opens the desk's own tables, beside the store's in the same
 // SQLite file: which staff-group message shows which conversation and
-// message, which message heads each conversation, the staff commands
-// carried out, and the outbox of the staff group.
+// message, which message heads each conversation, the staff commands and
+// how far each got, and the outbox of the staff group.
 func openLinks(ctx context.Context, path string) (*sql.DB, error) {
 	// Transactions take the write lock when they begin: one that reads and
 	// then writes cannot fail to upgrade while the store writes the file.
@@ -35,7 +35,8 @@ func openLinks(ctx context.Context, path string) (*sql.DB, error) {
 			staff_message INTEGER NOT NULL
 		);
 		CREATE TABLE IF NOT EXISTS helpdesk_commands (
-			staff_message INTEGER PRIMARY KEY
+			staff_message INTEGER PRIMARY KEY,
+			state         TEXT NOT NULL DEFAULT 'done'
 		);
 		CREATE TABLE IF NOT EXISTS helpdesk_outbox (
 			seq           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -53,11 +54,27 @@ func openLinks(ctx context.Context, path string) (*sql.DB, error) {
 			error         TEXT NOT NULL DEFAULT ''
 		);
 		CREATE INDEX IF NOT EXISTS helpdesk_outbox_pending ON helpdesk_outbox (seq) WHERE state = 'pending';`)
+	if err == nil {
+		err = addCommandState(ctx, db)
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("helpdesk tables: %w", err)
 	}
 	return db, nil
+}
+
+// addCommandState gives a helpdesk_commands table of an earlier version,
+// which only listed commands, its state column: the commands it lists are
+// done.
+func addCommandState(ctx context.Context, db *sql.DB) error {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('helpdesk_commands') WHERE name = 'state'`).Scan(&n)
+	if err != nil || n > 0 {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `ALTER TABLE helpdesk_commands ADD COLUMN state TEXT NOT NULL DEFAULT 'done'`)
+	return err
 }
 
 // link records that staff message shows message m of conversation c ("" for
@@ -78,15 +95,59 @@ func (d *Desk) lookup(ctx context.Context, staff int) (conversation.ID, conversa
 	return conversation.ID(c), conversation.MessageID(m), err == nil, err
 }
 
-// done reports whether the staff command in message staff was carried out,
-// and marks it so: a command Telegram delivers again is not repeated.
-func (d *Desk) done(ctx context.Context, staff int) (bool, error) {
-	res, err := d.links.ExecContext(ctx, `INSERT OR IGNORE INTO helpdesk_commands (staff_message) VALUES (?)`, staff)
+// Command states: a command is started before the desk carries it out and
+// done once it has, in the transaction that queues its answer.
+const (
+	commandStarted = "started"
+	commandDone    = "done"
+)
+
+// startCommand records that the staff command in message staff is being
+// carried out. rerun reports that an earlier attempt started it and may
+// have carried it out without recording so (a transient failure, a crash);
+// done reports that it was carried out and answered: a command Telegram
+// delivers again is not repeated.
+func (d *Desk) startCommand(ctx context.Context, staff int) (rerun, done bool, err error) {
+	tx, err := d.links.BeginTx(ctx, nil)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
-	n, err := res.RowsAffected()
-	return n == 0, err
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	var state string
+	err = tx.QueryRowContext(ctx, `SELECT state FROM helpdesk_commands WHERE staff_message = ?`, staff).Scan(&state)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := tx.ExecContext(ctx, `INSERT INTO helpdesk_commands (staff_message, state) VALUES (?, ?)`, staff, commandStarted); err != nil {
+			return false, false, err
+		}
+		return false, false, tx.Commit()
+	case err != nil:
+		return false, false, err
+	}
+	return state == commandStarted, state == commandDone, nil
+}
+
+// finishCommand records that the staff command in message staff is done
+// and, in the same transaction, queues its answer (none if text is empty).
+func (d *Desk) finishCommand(ctx context.Context, staff int, text string) error {
+	tx, err := d.links.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	if _, err := tx.ExecContext(ctx, `UPDATE helpdesk_commands SET state = ? WHERE staff_message = ?`, commandDone, staff); err != nil {
+		return err
+	}
+	if text != "" {
+		if err := insertOut(ctx, tx, answerTo(staff, text)); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	d.poke()
+	return nil
 }
 
 // headerOf returns the staff message heading conversation c, 0 if none.

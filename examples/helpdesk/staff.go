@@ -12,6 +12,7 @@ import (
 
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/ticket"
 )
 
 // staffUpdate handles the staff group: replies become the agents' answers,
@@ -36,14 +37,18 @@ func (d *Desk) staffMessage(ctx context.Context, m *models.Message) error {
 		return err
 	}
 	if cmd, args, ok := staffCommand(m.Text, d.me.Username); ok {
-		if done, err := d.done(ctx, m.ID); err != nil || done {
+		// Started before it runs, done with its answer once it has: a
+		// command that failed on the way, or whose process stopped, runs
+		// again when Telegram delivers it again; one that is done does not.
+		rerun, done, err := d.startCommand(ctx, m.ID)
+		if err != nil || done {
 			return err
 		}
-		answer, err := d.command(ctx, m, agent, cmd, args)
-		if err != nil || answer == "" {
+		answer, err := d.command(ctx, m, agent, cmd, args, rerun)
+		if err != nil {
 			return err
 		}
-		return d.say(ctx, m, answer)
+		return d.finishCommand(ctx, m.ID, answer)
 	}
 	if m.ReplyToMessage == nil {
 		return nil // the staff talking among themselves
@@ -131,8 +136,12 @@ func staffCommand(text, botName string) (cmd, args string, ok bool) {
 }
 
 // command carries out a staff command and returns its answer ("" for
-// none). Failures that may pass are returned.
-func (d *Desk) command(ctx context.Context, m *models.Message, agent conversation.AgentID, cmd, args string) (string, error) {
+// none). Failures that may pass are returned. On a rerun (an earlier
+// attempt started the command and may have carried it out), the engine's
+// refusal to do what is already done (to close a closed conversation or
+// ticket) is the command's success; claiming a conversation that is
+// already the agent's is not refused at all.
+func (d *Desk) command(ctx context.Context, m *models.Message, agent conversation.AgentID, cmd, args string, rerun bool) (string, error) {
 	presence := map[string]conversation.Presence{"online": conversation.Online, "away": conversation.Away, "offline": conversation.Offline}
 	if p, ok := presence[cmd]; ok {
 		if _, err := d.eng.SetPresence(ctx, workspace, agent, p); err != nil {
@@ -165,13 +174,21 @@ func (d *Desk) command(ctx context.Context, m *models.Message, agent conversatio
 		}
 	case "close":
 		var c conversation.Conversation
-		if c, err = d.eng.CloseConversation(ctx, workspace, conv, agent, conversation.ClosingNote{Summary: args}); err == nil {
+		c, err = d.eng.CloseConversation(ctx, workspace, conv, agent, conversation.ClosingNote{Summary: args})
+		if rerun && errors.Is(err, conversation.ErrClosed) {
+			c, err = d.eng.Conversation(ctx, workspace, conv)
+		}
+		if err == nil {
 			answer = fmt.Sprintf("#%d: conversation closed.", c.TicketNumber)
 		}
 	case "closeticket":
 		var c conversation.Conversation
 		if c, err = d.eng.Conversation(ctx, workspace, conv); err == nil {
-			if _, err = d.eng.CloseTicket(ctx, workspace, c.Ticket, agent, conversation.ClosingNote{Summary: args}); err == nil {
+			_, err = d.eng.CloseTicket(ctx, workspace, c.Ticket, agent, conversation.ClosingNote{Summary: args})
+			if rerun && errors.Is(err, ticket.ErrClosed) {
+				err = nil
+			}
+			if err == nil {
 				answer = fmt.Sprintf("#%d: ticket closed.", c.TicketNumber)
 			}
 		}
