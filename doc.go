@@ -43,7 +43,20 @@
 // it is (CodeNotFound, CodeConflict, CodeInvalid, CodeForbidden,
 // CodeUnavailable, CodeCanceled) and whose cause is the domain's sentinel
 // (conversation.ErrClosed, ticket.ErrNotFound…), so hosts use errors.Is and
-// errors.As. A failed command leaves the state as it was (R19).
+// errors.As. A failed command leaves the state as it was (R19). Data a store
+// refuses for good (store.ErrRejected) is CodeInvalid: trying again cannot
+// help; CodeUnavailable may pass.
+//
+// # What contacts send
+//
+// Nothing a contact sends is dropped unseen (R18). Receive repairs what no
+// store could hold (conversation.Clean: NUL bytes and bytes that are not
+// UTF-8 become U+FFFD, a text beyond conversation.MaxTextBytes is cut) and
+// keeps a file beyond conversation.MaxAttachmentSize as metadata, marked
+// Oversize; Message.Altered and the message.received event say what was
+// done. A message that cannot be stored for good is put aside by the
+// channel adapter with Engine.Reject, as a message.rejected event, so that
+// it does not hold up the messages after it.
 //
 // # Time and ids
 //

@@ -39,6 +39,11 @@ var (
 	// ErrBusy: another drain of events runs (in this process or another);
 	// try again later.
 	ErrBusy = errors.New("store: events are being drained elsewhere")
+	// ErrRejected: the store refused the data for good; the same data would
+	// be refused again (PostgreSQL's data exceptions and program limits, a
+	// value SQLite finds too big). A lost connection or a timeout is not
+	// ErrRejected: it may pass.
+	ErrRejected = errors.New("store: the store refused the data for good")
 )
 
 // Store is a unit-of-work store.

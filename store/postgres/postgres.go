@@ -314,8 +314,14 @@ func (r *batchRows) Close() {
 	}
 }
 
-// mapError turns PostgreSQL's unique violations into store.ErrDuplicate and
-// its serialisation failures and deadlocks into store.ErrConflict.
+// mapError turns PostgreSQL's unique violations into store.ErrDuplicate,
+// its serialisation failures and deadlocks into store.ErrConflict, and the
+// errors that the same data would meet again into store.ErrRejected: data
+// exceptions (class 22: a NUL byte or bytes that are not UTF-8 in text,
+// 22021; a value out of range), integrity violations other than
+// uniqueness (class 23) and program limits (class 54: an index row too
+// big). Anything else (a lost connection, an administrator's shutdown, a
+// timeout) may pass and is returned as it is.
 func mapError(err error) error {
 	var pg *pgconn.PgError
 	if !errors.As(err, &pg) {
@@ -326,6 +332,10 @@ func mapError(err error) error {
 		return fmt.Errorf("%s: %w", pg.ConstraintName, store.ErrDuplicate)
 	case "40001", "40P01", "CC001": // serialization_failure, deadlock_detected, cc_conflict()
 		return fmt.Errorf("%s: %w", pg.Message, store.ErrConflict)
+	}
+	switch class := pg.Code[:min(2, len(pg.Code))]; class {
+	case "22", "23", "54": // data_exception, integrity_constraint_violation, program_limit_exceeded
+		return fmt.Errorf("%s (SQLSTATE %s): %w", pg.Message, pg.Code, store.ErrRejected)
 	}
 	return err
 }

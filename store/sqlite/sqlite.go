@@ -219,19 +219,23 @@ type sqlRows struct{ *sql.Rows }
 func (r sqlRows) Close()     { _ = r.Rows.Close() }
 func (r sqlRows) Err() error { return mapError(r.Rows.Err()) }
 
-// mapError turns SQLite's unique violations into store.ErrDuplicate and
-// its busy and locked errors into store.ErrConflict, so the engine tries
-// again.
+// mapError turns SQLite's unique violations into store.ErrDuplicate, its
+// busy and locked errors into store.ErrConflict, so the engine tries again,
+// and the errors that the same data would meet again into
+// store.ErrRejected: a string or blob too big, a datatype mismatch, a
+// constraint other than uniqueness.
 func mapError(err error) error {
 	var e *sqlite.Error
 	if !errors.As(err, &e) {
 		return err
 	}
-	switch {
+	switch primary := e.Code() & 0xff; {
 	case e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 		return fmt.Errorf("%s: %w", e.Error(), store.ErrDuplicate)
-	case e.Code()&0xff == sqlite3.SQLITE_BUSY || e.Code()&0xff == sqlite3.SQLITE_LOCKED:
+	case primary == sqlite3.SQLITE_BUSY || primary == sqlite3.SQLITE_LOCKED:
 		return fmt.Errorf("%s: %w", e.Error(), store.ErrConflict)
+	case primary == sqlite3.SQLITE_TOOBIG || primary == sqlite3.SQLITE_MISMATCH || primary == sqlite3.SQLITE_CONSTRAINT:
+		return fmt.Errorf("%s: %w", e.Error(), store.ErrRejected)
 	}
 	return err
 }
