@@ -21,6 +21,7 @@ import (
 	"github.com/telenet/contactcenter/store/faultstore"
 	"github.com/telenet/contactcenter/store/memory"
 	"github.com/telenet/contactcenter/store/sqlite"
+	"github.com/telenet/contactcenter/ticket"
 )
 
 // faultStores are the stores the fault tests run on: the memory store and
@@ -384,13 +385,6 @@ func (f *firstFails) Send(ctx context.Context, m channel.Outgoing) (channel.Rece
 	return f.MemoryTransport.Send(ctx, m)
 }
 
-// alwaysFails is a transport whose sends all fail temporarily.
-type alwaysFails struct{ *channel.MemoryTransport }
-
-func (alwaysFails) Send(context.Context, channel.Outgoing) (channel.Receipt, error) {
-	return channel.Receipt{}, channel.ErrUnavailable
-}
-
 // starvationEngine returns an engine on s whose failed sends are retried a
 // minute later.
 func starvationEngine(t *testing.T, s store.Store, clk *clock, prefix string) *contactcenter.Engine {
@@ -470,45 +464,70 @@ func TestDeliveryDrainsBehindRetries(t *testing.T) {
 	})
 }
 
+// seedPending stores n open conversations on channel ch, each with one
+// pending reply due at due, in one transaction, as an engine serving ch
+// would have left them.
+func seedPending(t *testing.T, s store.Store, ch channel.ID, n int, due time.Time) {
+	t.Helper()
+	require.NoError(t, s.Update(bg, func(tx store.Tx) error {
+		for i := range n {
+			name := fmt.Sprintf("%s-%d", ch, i)
+			k := ticket.Contact{ID: ticket.ContactID("k-" + name), Workspace: ws, Name: name, CreatedAt: t0, Version: 1}
+			if err := tx.CreateContact(bg, k, ch, name); err != nil {
+				return err
+			}
+			num, err := tx.NextTicketNumber(bg, ws)
+			if err != nil {
+				return err
+			}
+			tk := ticket.Ticket{ID: ticket.ID("t-" + name), Workspace: ws, Number: num, Contact: k.ID, Status: ticket.Open, OpenedAt: t0, Version: 1}
+			if err := tx.CreateTicket(bg, tk); err != nil {
+				return err
+			}
+			cv := conversation.Conversation{ID: conversation.ID("c-" + name), Workspace: ws, Ticket: tk.ID, TicketNumber: num,
+				Channel: ch, Contact: k.ID, ContactExternalID: name, State: conversation.Open, Assignee: "ana",
+				OpenedAt: t0, LastActivity: t0, Version: 1}
+			if err := tx.CreateConversation(bg, cv); err != nil {
+				return err
+			}
+			if err := tx.CreateMessage(bg, conversation.Message{ID: conversation.MessageID("m-" + name), Workspace: ws,
+				Conversation: cv.ID, Ticket: tk.ID, Channel: ch, Direction: conversation.ToContact,
+				Author: conversation.Author{Kind: conversation.AuthorAgent, Agent: "ana"}, Kind: conversation.KindText,
+				Text: "unserved", CreatedAt: t0, Delivery: conversation.DeliveryPending, Attempts: 1, NextAttempt: due, Version: 1}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
 // More due messages than one page belong to a channel this engine does not
 // serve, and are due before the ones it does: all of its own go out.
 func TestDeliveryPastUnservedChannels(t *testing.T) {
 	eachStore(t, func(t *testing.T, s store.Store) {
 		const unserved, served = 150, 20
 		clk := &clock{now: t0}
-		// Engine a serves both channels; the other channel's sends all fail.
-		a := starvationEngine(t, s, clk, "a")
-		require.NoError(t, a.AddChannel(channel.Channel{ID: "other", Workspace: ws, Kind: channel.KindMemory, Account: "other"},
-			alwaysFails{channel.NewMemoryTransport(fullCaps)}))
-		require.NoError(t, a.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, newFirstFails()))
-		_, err := a.PutAgent(bg, conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online})
+		seedPending(t, s, "other", unserved, t0.Add(time.Minute)) // left by an engine that serves "other"
+		eng := starvationEngine(t, s, clk, "id")
+		tr := newFirstFails()
+		require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, tr))
+		_, err := eng.PutAgent(bg, conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online})
 		require.NoError(t, err)
-		reply := func(ch channel.ID, to, text string) {
-			t.Helper()
-			r, err := a.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: ch, ExternalID: "u-" + to,
-				From: contactcenter.Sender{ExternalID: to}, Text: "hello"})
-			require.NoError(t, err)
-			m, err := a.Reply(bg, contactcenter.Reply{Workspace: ws, Conversation: r.Conversation.ID, Agent: "ana", Text: text})
-			require.NoError(t, err)
-			require.Equal(t, conversation.DeliveryPending, m.Delivery)
-		}
-		for c := range unserved {
-			reply("other", fmt.Sprintf("other-%d", c), "unserved")
-		}
 		clk.Advance(time.Second) // the served ones are due after every unserved one
 		want := map[string][]string{}
 		for c := range served {
 			to := fmt.Sprintf("chat-%d", c)
-			reply("tg", to, to+" reply")
+			r, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u-" + to,
+				From: contactcenter.Sender{ExternalID: to}, Text: "hello"})
+			require.NoError(t, err)
+			m, err := eng.Reply(bg, contactcenter.Reply{Workspace: ws, Conversation: r.Conversation.ID, Agent: "ana", Text: to + " reply"})
+			require.NoError(t, err)
+			require.Equal(t, conversation.DeliveryPending, m.Delivery, "the first send fails")
 			want[to] = []string{to + " reply"}
 		}
 
-		// Engine b serves only "tg".
-		b := starvationEngine(t, s, clk, "b")
-		tr := channel.NewMemoryTransport(fullCaps)
-		require.NoError(t, b.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, tr))
 		clk.Advance(2 * time.Minute)
-		_, err = b.DeliverPending(bg)
+		_, err = eng.DeliverPending(bg)
 		require.NoError(t, err)
 		sentInOrder(t, tr.Sent(), want)
 		assert.Equal(t, served, len(tr.Sent()))

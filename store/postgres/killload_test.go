@@ -194,7 +194,7 @@ func TestConnectionKillsUnderLoad(t *testing.T) {
 	eng, err := contactcenter.New(contactcenter.Config{
 		Store:        spy{Store: s, rec: rec},
 		Publish:      func(context.Context, conversation.Event) error { return nil },
-		ClaimTimeout: 5 * time.Second,
+		ClaimTimeout: 3 * time.Second,
 		RetryBackoff: func(n int) time.Duration { return min(100*time.Millisecond<<min(n, 5), 2*time.Second) },
 	})
 	require.NoError(t, err)
