@@ -70,6 +70,14 @@ type Config struct {
 	// engine that is sending it; if that engine stops before it records the
 	// result, another sends it after this time (R18). Default 30s.
 	ClaimTimeout time.Duration
+	// MaxInFlight bounds the outbound messages the engine has on their way
+	// to channels at once: sent, or being sent, with the outcome not yet
+	// recorded. A process killed while a message is on its way sends it
+	// again once its claim lapses, because a channel does not tell whether
+	// it took a message whose answer never arrived; MaxInFlight is so the
+	// most messages a crash of this engine can double. Raising it raises
+	// throughput over a slow network. Default 1.
+	MaxInFlight int
 }
 
 // Engine is the contact center: it loads state from the store, applies the
@@ -84,6 +92,7 @@ type Engine struct {
 	maxAttempts  int
 	backoff      func(int) time.Duration
 	claimTimeout time.Duration
+	inFlight     chan struct{} // a slot per message on its way (MaxInFlight)
 	answers      *command.Answers
 	grace        time.Duration
 	strategies   map[string]conversation.Strategy
@@ -173,6 +182,7 @@ func New(cfg Config) (*Engine, error) {
 	if e.claimTimeout <= 0 {
 		e.claimTimeout = 30 * time.Second
 	}
+	e.inFlight = make(chan struct{}, max(cfg.MaxInFlight, 1))
 	return e, nil
 }
 
@@ -262,6 +272,16 @@ func (e *Engine) channel(ws ticket.WorkspaceID, id channel.ID) (*boundChannel, e
 // update runs fn in a store transaction, again while concurrent changes
 // collide, then publishes the stored events.
 func (e *Engine) update(ctx context.Context, op string, fn func(store.Tx) error) error {
+	if err := e.apply(ctx, op, fn); err != nil {
+		return err
+	}
+	_ = e.publishEvents(ctx) // failures are logged; the change is committed
+	return nil
+}
+
+// apply is update without the publication: for callers that must let go
+// of something before Publish runs, since Publish may call the engine.
+func (e *Engine) apply(ctx context.Context, op string, fn func(store.Tx) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = e.store.Update(ctx, fn)
@@ -273,11 +293,7 @@ func (e *Engine) update(ctx context.Context, op string, fn func(store.Tx) error)
 			break
 		}
 	}
-	if err != nil {
-		return wrap(op, err)
-	}
-	_ = e.publishEvents(ctx) // failures are logged; the change is committed
-	return nil
+	return wrap(op, err)
 }
 
 func retryable(err error) bool {

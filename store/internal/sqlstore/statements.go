@@ -79,7 +79,12 @@ func NewStatements(p Placeholders) *Statements {
 		messages:      `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND conversation_id = ? ORDER BY seq`,
 		createMessage: `INSERT INTO cc_messages (` + messageCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		updateMessage: `UPDATE cc_messages SET body = ?, attachments = ?, external_id = ?, delivery = ?, attempts = ?, next_attempt = ?, failure = ?, revisions = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
-		pending:       `SELECT ` + messageCols + ` FROM cc_messages WHERE delivery = 1 AND next_attempt <= ? ORDER BY next_attempt, created_at, id LIMIT ?`,
+		// The first pending message of each conversation that is due, after
+		// a position: the NOT EXISTS uses cc_messages_pending_by_conversation.
+		pending: `SELECT ` + messageCols + ` FROM cc_messages m WHERE delivery = 1 AND next_attempt <= ?
+			AND next_attempt >= ? AND (next_attempt, workspace, id) > (?, ?, ?)
+			AND NOT EXISTS (SELECT 1 FROM cc_messages p WHERE p.workspace = m.workspace AND p.conversation_id = m.conversation_id AND p.delivery = 1 AND p.seq < m.seq)
+			ORDER BY next_attempt, workspace, id LIMIT ?`,
 
 		firstPending: `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND conversation_id = ? AND delivery = 1 ORDER BY seq LIMIT 1`,
 

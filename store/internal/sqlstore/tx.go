@@ -485,11 +485,14 @@ func (t *Tx) UpdateMessage(ctx context.Context, m conversation.Message) error {
 }
 
 // PendingMessages implements store.Tx.
-func (t *Tx) PendingMessages(ctx context.Context, now time.Time, limit int) ([]conversation.Message, error) {
+func (t *Tx) PendingMessages(ctx context.Context, now time.Time, after store.PendingAfter, limit int) ([]conversation.Message, error) {
 	if err := t.query(ctx); err != nil {
 		return nil, err
 	}
-	return queryAll(ctx, t.c, scanMessage, t.q.pending, micros(now), limitOrAll(limit))
+	// Stored messages have a workspace and an id, so the zero position
+	// comes before all of them.
+	from := micros(after.Due)
+	return queryAll(ctx, t.c, scanMessage, t.q.pending, micros(now), from, from, string(after.Workspace), string(after.ID), limitOrAll(limit))
 }
 
 // FirstPending implements store.Tx.
