@@ -273,13 +273,13 @@ func (x *tx) UpdateMessage(ctx context.Context, m conversation.Message) error {
 	return x.after(i, x.inner.UpdateMessage(ctx, m))
 }
 
-func (x *tx) PendingMessages(ctx context.Context, now time.Time, limit int) ([]conversation.Message, error) {
+func (x *tx) PendingMessages(ctx context.Context, now time.Time, after store.PendingAfter, limit int) ([]conversation.Message, error) {
 	var zero []conversation.Message
-	i, err := x.before(OpTxPendingMessages, now, limit)
+	i, err := x.before(OpTxPendingMessages, now, after, limit)
 	if err != nil {
 		return zero, err
 	}
-	v, err := x.inner.PendingMessages(ctx, now, limit)
+	v, err := x.inner.PendingMessages(ctx, now, after, limit)
 	if err = x.after(i, err); err != nil {
 		return zero, err
 	}
