@@ -135,7 +135,7 @@ func TestDrainLeaseRenewedWhileFnRuns(t *testing.T) {
 	a, b := open(t, path), open(t, path)
 	defer a.Close()
 	defer b.Close()
-	const lease = 150 * time.Millisecond
+	const lease = 300 * time.Millisecond
 	sqlite.SetDrainLease(a, lease)
 	sqlite.SetDrainLease(b, lease)
 	appendEvent(t, a, "m1")
@@ -211,4 +211,28 @@ func TestDrainLeaseLost(t *testing.T) {
 	var left int
 	require.NoError(t, raw.QueryRow(`SELECT count(*) FROM cc_events`).Scan(&left))
 	assert.Equal(t, 1, left, "the event stays for the new holder")
+}
+
+// A drain whose fn panics releases its lease and stops renewing it: other
+// stores drain at once afterwards.
+func TestDrainReleasesLeaseWhenFnPanics(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cc.db")
+	a, b := open(t, path), open(t, path)
+	defer a.Close()
+	defer b.Close()
+	const lease = 150 * time.Millisecond
+	sqlite.SetDrainLease(a, lease)
+	appendEvent(t, a, "m1")
+	func() {
+		defer func() { assert.Equal(t, "publisher bug", recover()) }()
+		_, _ = a.DrainEvents(ctx, 10, func(context.Context, []conversation.Event) (int, error) {
+			time.Sleep(lease) // long enough for renewals to run
+			panic("publisher bug")
+		})
+	}()
+	time.Sleep(lease) // a renewal left running would take the lease again
+	n, err := b.DrainEvents(ctx, 10, func(_ context.Context, evs []conversation.Event) (int, error) { return len(evs), nil })
+	require.NoError(t, err, "the lease was released and is not renewed")
+	assert.Equal(t, 1, n, "the event fn did not publish is still there")
 }

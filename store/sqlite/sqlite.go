@@ -322,17 +322,23 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 }
 
 // renewing runs fn while a goroutine renews this Store's drain lease every
-// third of the lease, and returns once both have stopped, so that no
-// renewal follows the deletion or the release. A renewal that fails (the
-// write lock stayed busy) is tried again at the next tick; if none
-// succeeds before the lease runs out, the deletion is refused. A renewal
-// that finds the lease taken by another Store ends fn's context.
+// third of the lease, and returns once both have stopped (also when fn
+// panics), so that no renewal follows the deletion or the release. A
+// renewal that fails (the write lock stayed busy past the busy timeout) is
+// tried again at the next tick. Renewal and deletion both name this Store
+// as the holder: once another Store has taken a lease that ran out,
+// neither succeeds, and the renewal that finds it taken ends fn's context.
 func (s *Store) renewing(ctx context.Context, fn func(context.Context)) {
 	fnCtx, cancelFn := context.WithCancelCause(ctx)
 	defer cancelFn(nil)
 	// Renewals do not end with ctx: the deletion after fn does not either.
+	// They end when fn returns or panics.
 	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
+	defer func() {
+		stop()
+		<-done
+	}()
 	go func() {
 		defer close(done)
 		tick := time.NewTicker(max(s.lease/3, time.Millisecond))
@@ -355,8 +361,6 @@ func (s *Store) renewing(ctx context.Context, fn func(context.Context)) {
 		}
 	}()
 	fn(fnCtx)
-	stop()
-	<-done
 }
 
 // ClaimTimers claims due timers in one write transaction.
