@@ -109,12 +109,16 @@ func (e *Engine) sweep(ctx context.Context) (int, time.Time, error) {
 // ctx's error then. It delivers pending messages every interval, and sooner
 // when a message waits only for a rate limit (the commands also try each
 // new message at once); and it fires timers (FireTimers) as they fall due,
-// starting with those that fell due while no process ran. Hosts run it in a
-// goroutine.
+// starting with those that fell due while no process ran. As it starts, it
+// has the background publisher publish the events a stopped process left
+// (what PublishPending does, without waiting for it): commands are served
+// at once, even while another process's drain holds the store. Hosts run
+// it in a goroutine.
 func (e *Engine) Run(ctx context.Context, interval time.Duration) error {
 	if interval <= 0 {
 		interval = time.Second
 	}
+	e.publishStored()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() { e.runTimers(ctx) })

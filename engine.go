@@ -471,11 +471,16 @@ func (e *Engine) publishLoop() {
 			case err == nil:
 				pause = publishPace
 				continue
-			case !errors.Is(err, store.ErrBusy):
+			case errors.Is(err, store.ErrBusy):
+				// Another drain runs, or a killed process's lock has yet
+				// to end: asking is cheap, and the events should go out
+				// soon after it ends.
+				pause = min(2*pause, maxBusyPause)
+			default:
 				e.log.WarnContext(ctx, "publishing events failed; they stay stored and are published later", "err", err)
+				pause = min(2*pause, maxPublishPause)
 			}
 			e.pubDirty.Store(true)
-			pause = min(2*pause, maxPublishPause)
 		}
 		e.pubRunning.Store(false)
 		// A command may have stored events after the last check and seen
@@ -488,6 +493,20 @@ func (e *Engine) publishLoop() {
 
 // maxPublishPause is the longest wait between drains while publishing fails.
 const maxPublishPause = 5 * time.Second
+
+// maxBusyPause is the longest wait between drains while another drain
+// holds the store.
+const maxBusyPause = time.Second
+
+// publishStored has the background publisher publish whatever the store
+// holds, such as the events a stopped process stored but did not publish.
+func (e *Engine) publishStored() {
+	if e.publish == nil {
+		return
+	}
+	e.pubDirty.Store(true)
+	e.startPublisher()
+}
 
 // Close stops the engine's background publishing. Events not yet published
 // stay stored, for PublishPending or another engine.
@@ -518,9 +537,17 @@ func (e *Engine) publishAll(ctx context.Context, events []conversation.Event) (i
 
 // PublishPending publishes the events that are stored but not published:
 // those whose publication failed, and those a stopped process stored but
-// did not publish. Hosts call it at start, and may call it after a failure
-// of their Publish function. It returns once the store holds no event or
-// publishing fails; while another process drains, it waits its turn.
+// did not publish. It returns once the store holds no event or publishing
+// fails; while another drain holds the store, it waits its turn, which
+// after a process was killed while it drained lasts as long as the store
+// keeps that drain's lock (a few seconds on SQLite; on PostgreSQL until the
+// server sees the connection close).
+//
+// Run publishes those events in the background as it starts, so a host
+// that runs Run needs no PublishPending to start serving. A host that
+// does not run Run calls PublishPending at start, and may call it after a
+// failure of its Publish function; the engine also tries again by itself
+// in the background.
 func (e *Engine) PublishPending(ctx context.Context) error {
 	if e.publish == nil {
 		return nil

@@ -150,15 +150,13 @@ func (d *Desk) Close() error {
 	return errors.Join(errs...)
 }
 
-// Run serves until ctx ends: it relays the staff group's outbox, publishes
-// what a previous run left, delivers pending messages, and receives
-// updates.
+// Run serves until ctx ends: it relays the staff group's outbox, receives
+// updates at once, delivers pending messages, and publishes what a
+// previous run left (the engine's Run does, in the background, so a drain
+// still held by a killed process holds up no update).
 func (d *Desk) Run(ctx context.Context) error {
 	d.startRelay(ctx)
 	defer d.relaying.Wait()
-	if err := d.eng.PublishPending(ctx); err != nil {
-		d.log.Warn("publishing pending events failed", "err", err)
-	}
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = d.eng.Run(ctx, time.Second) })
 	err := d.bot.Poll(ctx, telegram.Receiver{Engine: d.eng, Workspace: workspace, Channel: channelID,

@@ -470,12 +470,13 @@ func (h *harness) testAgentsAndTeams(t *testing.T) {
 	}))
 }
 
-// drainAll drains every stored event of workspace ws.
+// drainAll drains every stored event of workspace ws, waiting while
+// another drain runs.
 func drainAll(t testing.TB, s store.Store, ws ticket.WorkspaceID) []conversation.Event {
 	t.Helper()
 	var out []conversation.Event
 	for {
-		n, err := s.DrainEvents(ctx(), 50, func(_ context.Context, evs []conversation.Event) (int, error) {
+		n, err := drain(t, s, 50, func(_ context.Context, evs []conversation.Event) (int, error) {
 			for _, e := range evs {
 				if e.Workspace == ws {
 					out = append(out, normEvent(e))
@@ -512,10 +513,10 @@ func (h *harness) testEvents(t *testing.T) {
 
 	// A failing publisher keeps the events it did not publish.
 	boom := errors.New("host down")
-	n, err := s.DrainEvents(ctx(), 10, func(context.Context, []conversation.Event) (int, error) { return 0, boom })
+	n, err := drain(t, s, 10, func(context.Context, []conversation.Event) (int, error) { return 0, boom })
 	assert.ErrorIs(t, err, boom)
 	assert.Zero(t, n)
-	n, err = s.DrainEvents(ctx(), 10, func(_ context.Context, evs []conversation.Event) (int, error) {
+	n, err = drain(t, s, 10, func(_ context.Context, evs []conversation.Event) (int, error) {
 		assert.Len(t, evs, 10)
 		return 3, boom
 	})
@@ -523,7 +524,7 @@ func (h *harness) testEvents(t *testing.T) {
 	assert.Equal(t, 3, n, "the three published events are forgotten")
 
 	// The limit is respected.
-	n, err = s.DrainEvents(ctx(), 4, func(_ context.Context, evs []conversation.Event) (int, error) {
+	n, err = drain(t, s, 4, func(_ context.Context, evs []conversation.Event) (int, error) {
 		assert.LessOrEqual(t, len(evs), 4)
 		return len(evs), nil
 	})
@@ -803,16 +804,22 @@ func (h *harness) testDrainBusy(t *testing.T) {
 		return tx.AppendEvent(ctx(), conversation.Event{Type: conversation.EventMessageReceived, Workspace: ws})
 	}))
 	inside, release := make(chan struct{}), make(chan struct{})
-	done := make(chan error)
+	var entered sync.Once
+	done := make(chan error, 1)
 	go func() {
-		_, err := s.DrainEvents(ctx(), 10, func(_ context.Context, evs []conversation.Event) (int, error) {
-			close(inside)
+		// Another process may be draining the same data: wait for it.
+		_, err := drain(t, s, 10, func(_ context.Context, evs []conversation.Event) (int, error) {
+			entered.Do(func() { close(inside) })
 			<-release
 			return 0, nil // publish nothing: the events stay
 		})
 		done <- err
 	}()
-	<-inside
+	select {
+	case <-inside:
+	case err := <-done:
+		t.Fatalf("the first drain did not start: %v", err)
+	}
 	other := h.open(t) // another process's store on the same data, where the store has one
 	t.Cleanup(func() { _ = other.Close() })
 	_, err := s.DrainEvents(ctx(), 10, func(context.Context, []conversation.Event) (int, error) {
@@ -837,7 +844,7 @@ func (h *harness) testDrainBusy(t *testing.T) {
 	require.NoError(t, <-done)
 	got := drainAll(t, s, ws)
 	assert.Len(t, got, 1, "drained afterwards")
-	n, err := s.DrainEvents(ctx(), 0, func(context.Context, []conversation.Event) (int, error) {
+	n, err := drain(t, s, 0, func(context.Context, []conversation.Event) (int, error) {
 		t.Error("a limit of 0 drains nothing")
 		return 0, nil
 	})

@@ -15,6 +15,10 @@
 // conversation leave exactly one assignee (R10); a message delivered twice
 // at once is stored once (R18). Those concurrency cases run Options.Repeat
 // times (100 by default).
+//
+// The contract lets another process drain the same data at any time: a
+// drain of the suite that meets store.ErrBusy tries again for a while,
+// except where the suite asserts that drains exclude each other.
 package storetest
 
 import (
