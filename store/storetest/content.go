@@ -1,12 +1,9 @@
 package storetest
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -29,7 +26,7 @@ func (h *harness) testContent(t *testing.T) {
 	s := h.store(t)
 	ws := ticket.WorkspaceID(newWorkspace("content"))
 	_, _, cv := seed(t, s, ws, "a")
-	drainTolerant(t, s, ws)
+	drainAll(t, s, ws)
 
 	m := newInbound(cv, "m1", "u-1", t0)
 	m.Kind, m.Text = conversation.KindFile, "la copia de seguridad \uFFFD"
@@ -72,7 +69,7 @@ func (h *harness) testContent(t *testing.T) {
 		}
 		return nil
 	}))
-	got := drainTolerant(t, s, ws)
+	got := drainAll(t, s, ws)
 	require.Len(t, got, len(want))
 	for i := range got {
 		got[i].Seq = 0
@@ -95,7 +92,7 @@ func (h *harness) testContent(t *testing.T) {
 				assert.ErrorIs(t, err, store.ErrNotFound, "%s: nothing is left", name)
 				return nil
 			}))
-			assert.Empty(t, drainTolerant(t, s, ws), "%s: nothing is left", name)
+			assert.Empty(t, drainAll(t, s, ws), "%s: nothing is left", name)
 			continue
 		}
 		require.NoError(t, s.View(ctx(), func(tx store.Tx) error {
@@ -104,33 +101,7 @@ func (h *harness) testContent(t *testing.T) {
 			assert.Equal(t, text, got.Text, "%s: a store that holds it gives it back as it is", name)
 			return nil
 		}))
-		drainTolerant(t, s, ws)
-	}
-}
-
-// drainTolerant drains as drainAll does, waiting while another drain of
-// the same database runs.
-func drainTolerant(t testing.TB, s store.Store, ws ticket.WorkspaceID) []conversation.Event {
-	t.Helper()
-	var out []conversation.Event
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		n, err := s.DrainEvents(ctx(), 50, func(_ context.Context, evs []conversation.Event) (int, error) {
-			for _, e := range evs {
-				if e.Workspace == ws {
-					out = append(out, normEvent(e))
-				}
-			}
-			return len(evs), nil
-		})
-		if errors.Is(err, store.ErrBusy) && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-			continue
-		}
-		require.NoError(t, err)
-		if n == 0 {
-			return out
-		}
+		drainAll(t, s, ws)
 	}
 }
 
@@ -195,7 +166,7 @@ func (h *harness) testRepairedThroughEngine(t *testing.T) {
 		}
 	}
 	altered := map[conversation.Alteration]int{}
-	for _, e := range drainTolerant(t, s, ws) {
+	for _, e := range drainAll(t, s, ws) {
 		if e.Type == conversation.EventMessageReceived {
 			altered[e.Altered]++
 		}
