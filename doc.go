@@ -32,7 +32,8 @@
 //   - store: the unit-of-work storage contract; store/memory keeps state in
 //     memory, store/sqlite in one SQLite file, store/postgres in a
 //     PostgreSQL database shared by several processes; store/storetest is
-//     the conformance suite every store passes.
+//     the conformance suite every store passes; store/faultstore wraps any
+//     store to fail chosen or random calls, for fault tests.
 //   - telegram: the Telegram channel on github.com/go-telegram/bot (long
 //     polling or webhook, crash-safe); telegram/telegramtest is a fake Bot
 //     API server for tests.
