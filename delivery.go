@@ -412,3 +412,19 @@ func outgoing(caps channel.Capabilities, m *conversation.Message, to string) cha
 	}
 	return out
 }
+
+// SendSlot takes one of the engine's in-flight slots (Config.MaxInFlight)
+// for a send the host makes on its own, outside the engine's outbox, such
+// as a copy to a staff group: a host that holds the slot from its send to
+// the record of its outcome keeps what one crash can double, across the
+// engine's sends and its own, within MaxInFlight. It waits for a slot
+// until ctx ends (then CodeCanceled). Call release exactly once.
+func (e *Engine) SendSlot(ctx context.Context) (release func(), err error) {
+	select {
+	case e.inFlight <- struct{}{}:
+		var once sync.Once
+		return func() { once.Do(func() { <-e.inFlight }) }, nil
+	case <-ctx.Done():
+		return nil, wrap("send slot", ctx.Err())
+	}
+}
