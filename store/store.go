@@ -213,8 +213,8 @@ type Tx interface {
 	UpdateMessage(ctx context.Context, m conversation.Message) error
 	// PendingMessages returns the outbound messages, of every workspace,
 	// that may be sent now: each conversation's first pending message
-	// (FirstPending) when it is due at or before now. They come in
-	// PendingOrder, at most limit of them, starting after the position
+	// (FirstPending) when it is due at or before now. They come in the
+	// order of PendingAfter, at most limit of them, starting after the position
 	// after (the zero PendingAfter starts at the beginning): a caller pages
 	// through all of them by passing the last message of one page to get
 	// the next, so that messages it cannot send never hide the others.
