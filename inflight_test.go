@@ -155,7 +155,9 @@ func TestRecordingOutlivesTheCaller(t *testing.T) {
 	require.NoError(t, err)
 	var once sync.Once
 	tr.OnSend(func(channel.Outgoing) {
-		once.Do(func() { require.NoError(t, fs.Add(faultstore.Rule{Op: faultstore.OpUpdate, When: faultstore.Before, Probability: 1})) })
+		once.Do(func() {
+			require.NoError(t, fs.Add(faultstore.Rule{Op: faultstore.OpUpdate, When: faultstore.Before, Probability: 1}))
+		})
 	})
 	ctx, cancel := context.WithTimeout(bg, 200*time.Millisecond)
 	defer cancel()
