@@ -82,6 +82,7 @@ func soakMain(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&cfg.Rate, "rate", 100, "customer messages per second in a burst")
 	fs.BoolVar(&cfg.Kill, "kill", true, "kill a child mid-burst each round (false: check the harness itself)")
 	fs.DurationVar(&cfg.Settle, "settle", 60*time.Second, "how long a round waits after its burst for every message to be delivered")
+	fs.DurationVar(&cfg.FinalSettle, "final-settle", 0, "how long the last round waits, if longer than -settle (to tell late from lost)")
 	fs.DurationVar(&cfg.ClaimTimeout, "claim", 3*time.Second, "the bare engine's ClaimTimeout")
 	fs.DurationVar(&cfg.AgentDelay, "agent-delay", 200*time.Millisecond, "help desk: how long a staff agent takes to answer a copy")
 	limits := fs.String("limits", "1000,200,12000", "the fake Bot API's rate limits: messages per second per bot, per second per chat, per minute per group (0: none)")

@@ -138,22 +138,6 @@ func (s *slot) exited() []string {
 	return append([]string(nil), s.exits...)
 }
 
-// alive reports whether the running instance has not exited.
-func (s *slot) alive() bool {
-	s.mu.Lock()
-	done := s.done
-	s.mu.Unlock()
-	if done == nil {
-		return false
-	}
-	select {
-	case <-done:
-		return false
-	default:
-		return true
-	}
-}
-
 // buildHelpdesk builds examples/helpdesk into dir, with the race detector
 // when race is set, and returns the binary's path. It runs the go command
 // from the current directory, which must be inside the module.

@@ -43,8 +43,8 @@ type config struct {
 	// Kill makes each round kill a child with SIGKILL mid-burst.
 	Kill bool
 	// Settle bounds how long a round waits, after its burst, for all its
-	// messages to be delivered.
-	Settle time.Duration
+	// messages to be delivered; FinalSettle, if longer, the last round's.
+	Settle, FinalSettle time.Duration
 	// ClaimTimeout is the bare engine's Config.ClaimTimeout.
 	ClaimTimeout time.Duration
 	// AgentDelay is how long a staff agent takes to answer a copy.
@@ -59,6 +59,9 @@ type config struct {
 	Exe string
 	// Race builds the help desk with the race detector.
 	Race bool
+	// StopOnStall skips the rounds after one that did not settle: its
+	// figures already fail, and the later rounds would only wait too.
+	StopOnStall bool
 	// Progress receives a line per step.
 	Progress io.Writer
 }
@@ -96,6 +99,7 @@ type soak struct {
 	slots    []*slot
 	obs      *observer
 	helpdesk bool
+	rounds   int      // rounds run
 	tokens   []string // bot tokens, by bot index
 	channels []channel.ID
 	ws       ticket.WorkspaceID
@@ -133,6 +137,7 @@ func run(ctx context.Context, cfg config) (*Report, error) {
 	if err := s.setup(ctx); err != nil {
 		return nil, err
 	}
+	s.rounds = cfg.Rounds
 	rng := mrand.New(mrand.NewPCG(uint64(cfg.Seed), 0x5eed))
 	var crashes []crash
 	settled := make([]*float64, cfg.Rounds+1)
@@ -145,6 +150,15 @@ func run(ctx context.Context, cfg config) (*Report, error) {
 			crashes = append(crashes, *c)
 		}
 		settled[r] = settle
+		if settle == nil && cfg.StopOnStall && r < cfg.Rounds {
+			skipped := fmt.Sprintf("round %d", cfg.Rounds)
+			if r+1 < cfg.Rounds {
+				skipped = fmt.Sprintf("rounds %d–%d", r+1, cfg.Rounds)
+			}
+			s.note("%s skipped: round %d did not settle", skipped, r)
+			s.rounds = r
+			break
+		}
 	}
 	for _, c := range crashes {
 		if c.FirstStored < 0 || c.FirstStored > maxFirstHandled {
@@ -170,7 +184,7 @@ func run(ctx context.Context, cfg config) (*Report, error) {
 	notes = append(notes, s.notes...)
 	in := slices.Clone(s.inbound)
 	s.mu.Unlock()
-	perRound, total, without, notes, failures := analyse(analysis{helpdesk: s.helpdesk, rounds: cfg.Rounds, inbound: in,
+	perRound, total, without, notes, failures := analyse(analysis{helpdesk: s.helpdesk, rounds: s.rounds, inbound: in,
 		crashes: crashes, final: fin, notes: notes})
 	for _, n := range notes {
 		if strings.Contains(n, "exited by itself") {
@@ -192,6 +206,9 @@ func run(ctx context.Context, cfg config) (*Report, error) {
 func commandLine(c config) string {
 	line := fmt.Sprintf("crashsoak -target %s -rounds %d -messages %d -customers %d -seed %d -rate %g -settle %s",
 		c.Target, c.Rounds, c.Messages, c.Customers, c.Seed, c.Rate, c.Settle)
+	if c.FinalSettle > c.Settle {
+		line += " -final-settle " + c.FinalSettle.String()
+	}
 	if !c.Kill {
 		line += " -kill=false"
 	}
@@ -203,6 +220,7 @@ func (s *soak) setupLines() []string {
 	lines := []string{
 		fmt.Sprintf("fake Bot API limits: %d messages/s per bot, %d/s per chat, %d/min per group (Telegram: 30, 1, 20)",
 			l.PerSecond, l.PerChatPerSecond, l.PerGroupPerMinute),
+		fmt.Sprintf("lost: not stored, copied or delivered when the run ended, %s after the last burst", max(s.cfg.Settle, s.cfg.FinalSettle)),
 		fmt.Sprintf("burst: %d messages from %d customers at %g/s; kill -9 at a random point in the first 20–60%% of each burst", s.cfg.Messages, s.cfg.Customers, s.cfg.Rate),
 	}
 	switch s.cfg.Target {
@@ -463,14 +481,18 @@ func (s *soak) round(ctx context.Context, r int, rng *mrand.Rand) (*crash, *floa
 	}
 	<-sent
 	end := time.Now()
-	settle := s.settle(ctx, end.Add(cfg.Settle))
+	limit := cfg.Settle
+	if r == cfg.Rounds {
+		limit = max(limit, cfg.FinalSettle)
+	}
+	settle := s.settle(ctx, end.Add(limit))
 	var settleS *float64
 	if settle {
 		v := time.Since(end).Seconds()
 		settleS = &v
 		s.progress("round %d: settled %.1fs after the burst", r, v)
 	} else {
-		s.progress("round %d: not settled %s after the burst", r, cfg.Settle)
+		s.progress("round %d: not settled %s after the burst", r, limit)
 	}
 	stopMeasure()
 	measured.Wait()

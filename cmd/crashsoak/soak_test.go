@@ -34,9 +34,9 @@ func ciConfig(t *testing.T, target string) config {
 	require.NoError(t, err)
 	limits, err := parseLimits("1000,200,12000")
 	require.NoError(t, err)
-	cfg := config{Target: target, Rounds: 2, Messages: 80, Customers: 10, Seed: 1, Rate: 80, Kill: true,
+	cfg := config{Target: target, Rounds: 2, Messages: 80, Customers: 20, Seed: 1, Rate: 80, Kill: true,
 		Settle: 20 * time.Second, ClaimTimeout: 3 * time.Second, AgentDelay: 100 * time.Millisecond,
-		Limits: limits, Dir: t.TempDir(), Exe: exe, Race: raceEnabled}
+		Limits: limits, Dir: t.TempDir(), Exe: exe, Race: raceEnabled, StopOnStall: true}
 	if target == "helpdesk" {
 		// The desk's engine claims a message for 30s: a reply on its way at
 		// the kill goes out again only after that.
