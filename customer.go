@@ -23,7 +23,7 @@ func (r *receiveOp) command(ctx context.Context, tx store.Tx, found *store.Inbou
 	ws, lang := in.Workspace, contact.Language
 	settings := r.ch.cfg.Settings.Commands
 	newWord, switchWord, listWord := settings.Words()
-	said := conversation.Message{ID: conversation.MessageID(e.newID()), Channel: in.Channel, ExternalID: in.ExternalID, Text: in.Text}
+	said := conversation.Message{ID: conversation.MessageID(e.newID()), Channel: in.Channel, ExternalID: in.ExternalID, Text: in.Text, Altered: r.altered}
 	answer := conversation.Message{ID: conversation.MessageID(e.newID())}
 	move := conversation.Move{
 		Workspace: ws, Contact: contact.ID, ContactExternalID: in.From.ExternalID,

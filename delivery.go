@@ -15,46 +15,74 @@ import (
 // those whose first attempt failed temporarily or waited for the channel's
 // rate limits, and those a stopped process had stored but not sent (R18).
 // Messages of one conversation go out in the order they were stored: one
-// waits while an earlier one is pending. Several conversations are served
-// at once. It returns how many messages it tried to send.
+// waits while an earlier one is pending, and follows as soon as that one
+// has gone. Every due message is reached, whatever the mix of due times
+// and whatever the messages before it that cannot be sent now. It returns
+// how many messages it tried to send.
 func (e *Engine) DeliverPending(ctx context.Context) (int, error) {
 	n, _, err := e.deliverPending(ctx)
 	return n, err
 }
 
-// deliverWorkers is how many sends DeliverPending has in flight at once.
-const deliverWorkers = 8
+// deliverBatch is how many due messages one read of the store returns.
+const deliverBatch = 100
 
 // deliverPending is DeliverPending that also says when a message held back
 // by a rate limit may go (zero if none was).
+//
+// A sweep pages through every conversation's first pending message that is
+// due (store.Tx.PendingMessages) and tries each; once one is sent, the
+// conversation's next due message follows at once (deliver). Sweeps repeat
+// while the last one sent anything, since a message that went may have
+// made the next of its conversation the first; a sweep that sends nothing
+// ends the pass: what is left is not due, waits for a rate limit, or
+// belongs to channels this engine does not serve.
 func (e *Engine) deliverPending(ctx context.Context) (int, time.Time, error) {
-	const batch = 100
 	tried := 0
 	var wake time.Time
+	for {
+		progress, w, err := e.sweep(ctx)
+		tried += progress
+		if !w.IsZero() && (wake.IsZero() || w.Before(wake)) {
+			wake = w
+		}
+		if err != nil {
+			return tried, wake, wrap("deliver pending", err)
+		}
+		if progress == 0 {
+			return tried, wake, nil
+		}
+	}
+}
+
+// sweep tries every due message once, page by page, with e.inFlight
+// workers; it returns how many it tried to send.
+func (e *Engine) sweep(ctx context.Context) (int, time.Time, error) {
+	var (
+		mu       sync.Mutex
+		progress int
+		wake     time.Time
+		after    store.PendingAfter
+		now      = e.now() // one instant for the whole sweep: what a try postpones is not met again
+	)
 	for {
 		var due []conversation.Message
 		err := e.store.View(ctx, func(tx store.Tx) error {
 			var err error
-			due, err = tx.PendingMessages(ctx, e.now(), batch)
+			due, err = tx.PendingMessages(ctx, now, after, deliverBatch)
 			return err
 		})
 		if err != nil {
-			return tried, wake, wrap("deliver pending", err)
+			return progress, wake, err
 		}
-		var (
-			mu       sync.Mutex
-			progress int
-			next     = make(chan conversation.Message)
-			wg       sync.WaitGroup
-		)
-		for range min(deliverWorkers, len(due)) {
+		next := make(chan conversation.Message)
+		var wg sync.WaitGroup
+		for range min(cap(e.inFlight), len(due)) {
 			wg.Go(func() {
 				for m := range next {
-					r := e.deliverOne(ctx, m)
+					r := e.deliverChain(ctx, m)
 					mu.Lock()
-					if r.attempted {
-						progress++
-					}
+					progress += r.tried
 					if !r.wake.IsZero() && (wake.IsZero() || r.wake.Before(wake)) {
 						wake = r.wake
 					}
@@ -67,16 +95,13 @@ func (e *Engine) deliverPending(ctx context.Context) (int, time.Time, error) {
 		}
 		close(next)
 		wg.Wait()
-		tried += progress
 		if err := ctx.Err(); err != nil {
-			return tried, wake, wrap("deliver pending", err)
+			return progress, wake, err
 		}
-		// Stop when nothing moved: what is left is not due, waits behind an
-		// earlier message or a rate limit, or belongs to channels this
-		// engine does not serve.
-		if progress == 0 {
-			return tried, wake, nil
+		if len(due) < deliverBatch {
+			return progress, wake, nil
 		}
+		after = store.PendingPosition(due[len(due)-1])
 	}
 }
 
@@ -84,12 +109,16 @@ func (e *Engine) deliverPending(ctx context.Context) (int, time.Time, error) {
 // ctx's error then. It delivers pending messages every interval, and sooner
 // when a message waits only for a rate limit (the commands also try each
 // new message at once); and it fires timers (FireTimers) as they fall due,
-// starting with those that fell due while no process ran. Hosts run it in a
-// goroutine.
+// starting with those that fell due while no process ran. As it starts, it
+// has the background publisher publish the events a stopped process left
+// (what PublishPending does, without waiting for it): commands are served
+// at once, even while another process's drain holds the store. Hosts run
+// it in a goroutine.
 func (e *Engine) Run(ctx context.Context, interval time.Duration) error {
 	if interval <= 0 {
 		interval = time.Second
 	}
+	e.publishStored()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() { e.runTimers(ctx) })
@@ -115,9 +144,12 @@ func (e *Engine) Run(ctx context.Context, interval time.Duration) error {
 	}
 }
 
-// recordTimeout bounds the recording of a send's outcome, which runs even
-// when the caller's context has ended: the channel has already answered.
-const recordTimeout = 30 * time.Second
+// Pauses between attempts to record a send's outcome while the store
+// fails.
+const (
+	recordPause    = 20 * time.Millisecond
+	maxRecordPause = 2 * time.Second
+)
 
 // deliver makes one attempt to send the pending message m and records the
 // outcome; attempted reports whether it sent at all. It does not send m
@@ -127,15 +159,39 @@ const recordTimeout = 30 * time.Second
 // was on its way are not left waiting. Failures are recorded on the
 // message, not returned.
 func (e *Engine) deliver(ctx context.Context, m conversation.Message) (conversation.Message, bool) {
+	r := e.deliverChain(ctx, m)
+	return r.first.msg, r.first.attempted
+}
+
+// chain is the outcome of deliverChain.
+type chain struct {
+	first attempt   // the attempt at the message asked for
+	tried int       // sends made, the followers' included
+	wake  time.Time // the earliest a rate limit lets one of them go
+}
+
+// deliverChain tries m, then, while each one is sent, the next due message
+// of its conversation.
+func (e *Engine) deliverChain(ctx context.Context, m conversation.Message) chain {
 	r := e.deliverOne(ctx, m)
-	for next := r.msg; next.Delivery == conversation.DeliverySent; {
-		var err error
-		if next, err = e.nextDue(ctx, next); err != nil {
+	c := chain{first: r, wake: r.wake}
+	for {
+		if r.attempted {
+			c.tried++
+		}
+		if r.msg.Delivery != conversation.DeliverySent || ctx.Err() != nil {
 			break
 		}
-		next = e.deliverOne(ctx, next).msg
+		next, err := e.nextDue(ctx, r.msg)
+		if err != nil {
+			break
+		}
+		r = e.deliverOne(ctx, next)
+		if !r.wake.IsZero() {
+			c.wake = r.wake
+		}
 	}
-	return r.msg, r.attempted
+	return c
 }
 
 // attempt is the outcome of deliverOne.
@@ -160,19 +216,39 @@ func (e *Engine) nextDue(ctx context.Context, m conversation.Message) (conversat
 	return next, err
 }
 
+// deliverOne claims m, sends it and records the outcome. It holds one of
+// the engine's in-flight slots from the claim to the record: a process
+// killed meanwhile sends m again once the claim lapses, since a channel
+// does not say whether it took a message it was sending, so the slots
+// bound what a crash can double (Config.MaxInFlight).
 func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) attempt {
 	b, err := e.channel(m.Workspace, m.Channel)
 	if err != nil {
 		e.log.WarnContext(ctx, "outbound message on a channel this engine does not serve", "message", m.ID, "channel", m.Channel)
 		return attempt{msg: m}
 	}
+	select {
+	case e.inFlight <- struct{}{}:
+	case <-ctx.Done():
+		return attempt{msg: m}
+	}
+	r := e.sendOne(ctx, b, m)
+	<-e.inFlight
+	// Publish may call the engine, and so send: it runs once the slot is
+	// free.
+	_ = e.publishEvents(ctx)
+	return r
+}
+
+// sendOne is deliverOne once it holds an in-flight slot.
+func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Message) attempt {
 	var (
 		to       string
 		wait     time.Duration
 		reserved time.Time
 		claimed  bool
 	)
-	err = e.update(ctx, "deliver", func(tx store.Tx) error {
+	err := e.apply(ctx, "deliver", func(tx store.Tx) error {
 		claimed, wait = false, 0
 		cur, err := tx.Message(ctx, m.Workspace, m.ID)
 		if err != nil {
@@ -232,10 +308,12 @@ func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) attempt
 	}
 	cancel()
 
-	recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-	defer cancel()
+	// The channel has answered: record it whatever the caller's context
+	// does, and through store failures for as long as it takes, since a
+	// claim left to lapse sends the message again.
+	recCtx := context.WithoutCancel(ctx)
 	claim := m
-	err = e.update(recCtx, "deliver", func(tx store.Tx) error {
+	record := func(tx store.Tx) error {
 		cur, err := tx.Message(recCtx, claim.Workspace, claim.ID)
 		if err != nil {
 			return err
@@ -273,7 +351,20 @@ func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) attempt
 			return markUnreachable(recCtx, tx, &cur, now)
 		}
 		return nil
-	})
+	}
+	for pause := recordPause; ; pause = min(2*pause, maxRecordPause) {
+		err = e.apply(recCtx, "deliver", record)
+		if c := ErrorCode(err); c != CodeUnavailable && c != CodeConflict {
+			break
+		}
+		e.log.WarnContext(ctx, "recording a delivery failed; trying again", "message", claim.ID, "err", err)
+		select {
+		case <-e.closed:
+		case <-time.After(pause):
+			continue
+		}
+		break // the engine is closing: the claim lapses and the message goes again
+	}
 	if err != nil {
 		e.log.WarnContext(ctx, "recording a delivery failed; the message will be sent again", "message", m.ID, "err", err)
 	}

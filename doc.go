@@ -32,7 +32,8 @@
 //   - store: the unit-of-work storage contract; store/memory keeps state in
 //     memory, store/sqlite in one SQLite file, store/postgres in a
 //     PostgreSQL database shared by several processes; store/storetest is
-//     the conformance suite every store passes.
+//     the conformance suite every store passes; store/faultstore wraps any
+//     store to fail chosen or random calls, for fault tests.
 //   - telegram: the Telegram channel on github.com/go-telegram/bot (long
 //     polling or webhook, crash-safe); telegram/telegramtest is a fake Bot
 //     API server for tests.
@@ -43,7 +44,20 @@
 // it is (CodeNotFound, CodeConflict, CodeInvalid, CodeForbidden,
 // CodeUnavailable, CodeCanceled) and whose cause is the domain's sentinel
 // (conversation.ErrClosed, ticket.ErrNotFound…), so hosts use errors.Is and
-// errors.As. A failed command leaves the state as it was (R19).
+// errors.As. A failed command leaves the state as it was (R19). Data a store
+// refuses for good (store.ErrRejected) is CodeInvalid: trying again cannot
+// help; CodeUnavailable may pass.
+//
+// # What contacts send
+//
+// Nothing a contact sends is dropped unseen (R18). Receive repairs what no
+// store could hold (conversation.Clean: NUL bytes and bytes that are not
+// UTF-8 become U+FFFD, a text beyond conversation.MaxTextBytes is cut) and
+// keeps a file beyond conversation.MaxAttachmentSize as metadata, marked
+// Oversize; Message.Altered and the message.received event say what was
+// done. A message that cannot be stored for good is put aside by the
+// channel adapter with Engine.Reject, as a message.rejected event, so that
+// it does not hold up the messages after it.
 //
 // # Time and ids
 //

@@ -70,6 +70,14 @@ type Config struct {
 	// engine that is sending it; if that engine stops before it records the
 	// result, another sends it after this time (R18). Default 30s.
 	ClaimTimeout time.Duration
+	// MaxInFlight bounds the outbound messages the engine has on their way
+	// to channels at once: sent, or being sent, with the outcome not yet
+	// recorded. A process killed while a message is on its way sends it
+	// again once its claim lapses, because a channel does not tell whether
+	// it took a message whose answer never arrived; MaxInFlight is so the
+	// most messages a crash of this engine can double. Raising it raises
+	// throughput over a slow network. Default 1.
+	MaxInFlight int
 }
 
 // Engine is the contact center: it loads state from the store, applies the
@@ -84,6 +92,7 @@ type Engine struct {
 	maxAttempts  int
 	backoff      func(int) time.Duration
 	claimTimeout time.Duration
+	inFlight     chan struct{} // a slot per message on its way (MaxInFlight)
 	answers      *command.Answers
 	grace        time.Duration
 	strategies   map[string]conversation.Strategy
@@ -173,6 +182,7 @@ func New(cfg Config) (*Engine, error) {
 	if e.claimTimeout <= 0 {
 		e.claimTimeout = 30 * time.Second
 	}
+	e.inFlight = make(chan struct{}, max(cfg.MaxInFlight, 1))
 	return e, nil
 }
 
@@ -262,6 +272,16 @@ func (e *Engine) channel(ws ticket.WorkspaceID, id channel.ID) (*boundChannel, e
 // update runs fn in a store transaction, again while concurrent changes
 // collide, then publishes the stored events.
 func (e *Engine) update(ctx context.Context, op string, fn func(store.Tx) error) error {
+	if err := e.apply(ctx, op, fn); err != nil {
+		return err
+	}
+	_ = e.publishEvents(ctx) // failures are logged; the change is committed
+	return nil
+}
+
+// apply is update without the publication: for callers that must let go
+// of something before Publish runs, since Publish may call the engine.
+func (e *Engine) apply(ctx context.Context, op string, fn func(store.Tx) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = e.store.Update(ctx, fn)
@@ -273,11 +293,7 @@ func (e *Engine) update(ctx context.Context, op string, fn func(store.Tx) error)
 			break
 		}
 	}
-	if err != nil {
-		return wrap(op, err)
-	}
-	_ = e.publishEvents(ctx) // failures are logged; the change is committed
-	return nil
+	return wrap(op, err)
 }
 
 func retryable(err error) bool {
@@ -455,11 +471,16 @@ func (e *Engine) publishLoop() {
 			case err == nil:
 				pause = publishPace
 				continue
-			case !errors.Is(err, store.ErrBusy):
+			case errors.Is(err, store.ErrBusy):
+				// Another drain runs, or a killed process's lock has yet
+				// to end: asking is cheap, and the events should go out
+				// soon after it ends.
+				pause = min(2*pause, maxBusyPause)
+			default:
 				e.log.WarnContext(ctx, "publishing events failed; they stay stored and are published later", "err", err)
+				pause = min(2*pause, maxPublishPause)
 			}
 			e.pubDirty.Store(true)
-			pause = min(2*pause, maxPublishPause)
 		}
 		e.pubRunning.Store(false)
 		// A command may have stored events after the last check and seen
@@ -472,6 +493,20 @@ func (e *Engine) publishLoop() {
 
 // maxPublishPause is the longest wait between drains while publishing fails.
 const maxPublishPause = 5 * time.Second
+
+// maxBusyPause is the longest wait between drains while another drain
+// holds the store.
+const maxBusyPause = time.Second
+
+// publishStored has the background publisher publish whatever the store
+// holds, such as the events a stopped process stored but did not publish.
+func (e *Engine) publishStored() {
+	if e.publish == nil {
+		return
+	}
+	e.pubDirty.Store(true)
+	e.startPublisher()
+}
 
 // Close stops the engine's background publishing. Events not yet published
 // stay stored, for PublishPending or another engine.
@@ -502,9 +537,17 @@ func (e *Engine) publishAll(ctx context.Context, events []conversation.Event) (i
 
 // PublishPending publishes the events that are stored but not published:
 // those whose publication failed, and those a stopped process stored but
-// did not publish. Hosts call it at start, and may call it after a failure
-// of their Publish function. It returns once the store holds no event or
-// publishing fails; while another process drains, it waits its turn.
+// did not publish. It returns once the store holds no event or publishing
+// fails; while another drain holds the store, it waits its turn, which
+// after a process was killed while it drained lasts as long as the store
+// keeps that drain's lock (a few seconds on SQLite; on PostgreSQL until the
+// server sees the connection close).
+//
+// Run publishes those events in the background as it starts, so a host
+// that runs Run needs no PublishPending to start serving. A host that
+// does not run Run calls PublishPending at start, and may call it after a
+// failure of its Publish function; the engine also tries again by itself
+// in the background.
 func (e *Engine) PublishPending(ctx context.Context) error {
 	if e.publish == nil {
 		return nil

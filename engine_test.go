@@ -174,12 +174,13 @@ func TestReceiveRejectsBadInput(t *testing.T) {
 		"no external id":      {func(in *contactcenter.Inbound) { in.ExternalID = "" }, conversation.ErrInvalid, contactcenter.CodeInvalid},
 		"no sender":           {func(in *contactcenter.Inbound) { in.From.ExternalID = "" }, conversation.ErrInvalid, contactcenter.CodeInvalid},
 		"empty text":          {func(in *contactcenter.Inbound) { in.Text = "" }, conversation.ErrInvalid, contactcenter.CodeInvalid},
-		"oversized text":      {func(in *contactcenter.Inbound) { in.Text = strings.Repeat("x", conversation.MaxTextBytes+1) }, conversation.ErrInvalid, contactcenter.CodeInvalid},
+		"NUL in external id":  {func(in *contactcenter.Inbound) { in.ExternalID = "u\x001" }, conversation.ErrInvalid, contactcenter.CodeInvalid},
+		"sender id not UTF-8": {func(in *contactcenter.Inbound) { in.From.ExternalID = "c\xff" }, conversation.ErrInvalid, contactcenter.CodeInvalid},
 		"unknown kind":        {func(in *contactcenter.Inbound) { in.Kind = 99 }, conversation.ErrInvalid, contactcenter.CodeInvalid},
 		"file without attach": {func(in *contactcenter.Inbound) { in.Kind = conversation.KindFile }, conversation.ErrInvalid, contactcenter.CodeInvalid},
-		"oversized file": {func(in *contactcenter.Inbound) {
+		"file without reference": {func(in *contactcenter.Inbound) {
 			in.Kind = conversation.KindFile
-			in.Attachments = []conversation.Attachment{{Name: "big.iso", Ref: "f1", Size: conversation.MaxAttachmentSize + 1}}
+			in.Attachments = []conversation.Attachment{{Name: "big.iso", Size: 10}}
 		}, conversation.ErrInvalid, contactcenter.CodeInvalid},
 	} {
 		in := ok

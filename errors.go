@@ -19,7 +19,8 @@ const (
 	// CodeConflict: the state does not allow the change (a closed
 	// conversation), or concurrent changes kept colliding.
 	CodeConflict Code = "conflict"
-	// CodeInvalid: malformed input or configuration.
+	// CodeInvalid: malformed input or configuration, or data the store
+	// refused for good (store.ErrRejected): the same call fails again.
 	CodeInvalid Code = "invalid"
 	// CodeForbidden: the actor may not make the change.
 	CodeForbidden Code = "forbidden"
@@ -90,6 +91,8 @@ func codeOf(err error) Code {
 		return CodeConflict
 	case errors.Is(err, store.ErrNotFound):
 		return CodeNotFound
+	case errors.Is(err, store.ErrRejected):
+		return CodeInvalid
 	}
 	return CodeUnavailable
 }

@@ -69,6 +69,17 @@ type Received struct {
 // latest conversation if that ticket is open, or on a new ticket. A new
 // contact is created on their first message. A message delivered twice is
 // stored once.
+//
+// What no store could hold is repaired first, the same way whatever the
+// store (conversation.Clean): NUL bytes and bytes that are not UTF-8 in the
+// text, the attachments and the sender's name become U+FFFD, a text beyond
+// conversation.MaxTextBytes is cut, a file beyond
+// conversation.MaxAttachmentSize is kept as metadata, marked Oversize; the
+// stored message's Altered and its message.received event say so. What
+// cannot be repaired fails with CodeInvalid, and so does content the store
+// refuses for good (store.ErrRejected): a channel adapter then records it
+// with Reject and goes on with the next message. Other failures may pass,
+// and the channel should deliver the message again.
 func (e *Engine) Receive(ctx context.Context, in Inbound) (Received, error) {
 	const op = "receive"
 	b, err := e.channel(in.Workspace, in.Channel)
@@ -80,12 +91,15 @@ func (e *Engine) Receive(ctx context.Context, in Inbound) (Received, error) {
 		return Received{}, wrap(op, fmt.Errorf("%w: no external message id (R18)", conversation.ErrInvalid))
 	case in.From.ExternalID == "":
 		return Received{}, wrap(op, fmt.Errorf("%w: no sender id", conversation.ErrInvalid))
+	case !conversation.Storable(in.ExternalID) || !conversation.Storable(in.From.ExternalID):
+		return Received{}, wrap(op, fmt.Errorf("%w: an external id that is not UTF-8 text without NUL bytes", conversation.ErrInvalid))
 	}
 	if in.Kind == 0 {
 		in.Kind = conversation.KindText
 	}
+	altered := clean(&in)
 	r := receiveOps.Get().(*receiveOp)
-	r.ctx, r.e, r.in, r.ch = ctx, e, in, b
+	r.ctx, r.e, r.in, r.ch, r.altered = ctx, e, in, b, altered
 	err = e.update(ctx, op, r.fn)
 	res := r.res
 	*r = receiveOp{fn: r.fn}
@@ -105,6 +119,22 @@ func (e *Engine) Receive(ctx context.Context, in Inbound) (Received, error) {
 	return res, err
 }
 
+// clean repairs in as conversation.Clean does a message, before anything
+// reads it (its command, the ticket subject, the contact's name), and
+// returns what it did.
+func clean(in *Inbound) conversation.Alteration {
+	m := conversation.Message{Kind: in.Kind, Text: in.Text, Attachments: in.Attachments}
+	altered := conversation.Clean(&m)
+	in.Text, in.Attachments = m.Text, m.Attachments
+	name, n := conversation.CleanString(in.From.Name)
+	lang, l := conversation.CleanString(in.From.Language)
+	if n || l {
+		in.From.Name, in.From.Language = name, lang
+		altered |= conversation.AlteredSender
+	}
+	return altered
+}
+
 // receiveOp is the transaction of one Receive. The ops are pooled, with
 // their transaction function bound once, so that receiving a message
 // allocates only what it stores.
@@ -115,6 +145,7 @@ type receiveOp struct {
 	e       *Engine
 	ch      *boundChannel
 	in      Inbound
+	altered conversation.Alteration // what clean did to in
 	state   conversation.InboundState
 	change  conversation.Change
 	res     Received
@@ -192,6 +223,7 @@ func (r *receiveOp) run(tx store.Tx) error {
 			Kind:        in.Kind,
 			Text:        in.Text,
 			Attachments: in.Attachments,
+			Altered:     r.altered,
 		},
 	}
 	ch := &r.change

@@ -119,6 +119,7 @@ func (ch *Change) AddAnswer(answer Message, now time.Time) error {
 // record stores the command message and its answer in conversation c.
 func (ch *Change) record(c *Conversation, cmd, answer Message, now time.Time) error {
 	cmd.Kind = KindCommand
+	Clean(&cmd)
 	if err := validateContent(&cmd); err != nil {
 		return err
 	}
@@ -128,7 +129,7 @@ func (ch *Change) record(c *Conversation, cmd, answer Message, now time.Time) er
 	cmd.place(c, FromContact, Author{Kind: AuthorContact}, now)
 	ch.Conversation = *c
 	ch.setMessage(cmd, Create)
-	ch.emit(EventMessageReceived, c, now, Event{Message: cmd.ID})
+	ch.emit(EventMessageReceived, c, now, Event{Message: cmd.ID, Altered: cmd.Altered})
 	return ch.AddAnswer(answer, now)
 }
 

@@ -16,7 +16,9 @@ import (
 //   - A contact edits a message they sent (the channel reports it); the
 //     edit is recorded and nothing is sent.
 //
-// Editing to the same text is a no-op (an empty Change).
+// Editing to the same text is a no-op (an empty Change). A contact's edit
+// is cleaned as their message was (Clean), and what was done is added to
+// the message's Altered.
 func Edit(m *Message, by Author, text string, now time.Time) (Change, error) {
 	var ch Change
 	if by != m.Author {
@@ -24,6 +26,10 @@ func Edit(m *Message, by Author, text string, now time.Time) (Change, error) {
 	}
 	nm := *m
 	nm.Text = text
+	if by.Kind == AuthorContact {
+		Clean(&nm)
+		text = nm.Text
+	}
 	if err := validateContent(&nm); err != nil {
 		return ch, err
 	}
@@ -45,6 +51,6 @@ func Edit(m *Message, by Author, text string, now time.Time) (Change, error) {
 	nm.Revisions = append(append([]Revision(nil), m.Revisions...), Revision{Text: m.Text, At: now})
 	nm.Version++
 	ch.setMessage(nm, Update)
-	ch.emit(EventMessageEdited, messageRef(&nm), now, Event{Message: nm.ID, Agent: nm.Author.Agent})
+	ch.emit(EventMessageEdited, messageRef(&nm), now, Event{Message: nm.ID, Agent: nm.Author.Agent, Altered: nm.Altered})
 	return ch, nil
 }

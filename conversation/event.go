@@ -3,6 +3,7 @@ package conversation
 import (
 	"time"
 
+	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/ticket"
 )
 
@@ -44,6 +45,11 @@ const (
 	// EventConversationTransferred: a conversation moved to a team's queue;
 	// Team names the team, Previous the assignee it left, if any.
 	EventConversationTransferred EventType = "conversation.transferred"
+	// EventMessageRejected: a contact's message was refused for good and
+	// put aside, so that it does not hold up the messages after it (R18):
+	// Channel and ExternalID name it, Detail says why. It belongs to no
+	// conversation. See Reject.
+	EventMessageRejected EventType = "message.rejected"
 )
 
 // Event is one stored change, published to the host after the change is
@@ -76,4 +82,15 @@ type Event struct {
 	Reason   CloseReason
 	// Presence is the agent's new presence, on presence events.
 	Presence Presence
+	// Channel and ExternalID name a contact's message by the channel's id,
+	// on message.rejected.
+	Channel    channel.ID
+	ExternalID string
+	// Detail says why, for people, on message.rejected.
+	Detail string
+	// Altered is what was done to a contact's message so that it could be
+	// stored (Message.Altered), on message.received and message.edited: a
+	// host learns from the event that a text was repaired or cut, or that a
+	// file is Oversize.
+	Altered Alteration
 }

@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -107,6 +108,13 @@ type Attachment struct {
 	Ref string
 	// Duration is the length of voice and audio content.
 	Duration time.Duration
+	// Oversize marks a contact's file larger than MaxAttachmentSize. It is
+	// kept as metadata (Ref still locates it on the channel), but the
+	// library sends no attachment that large (R13, R19), so an agent cannot
+	// send it on as an attachment; a host that downloads it meets the
+	// channel's own limits too (Telegram's Bot API serves files of up to
+	// 20 MB). Clean sets it; outbound attachments never have it.
+	Oversize bool
 }
 
 // Delivery is the delivery state of an outbound message (R18).
@@ -170,6 +178,9 @@ type Message struct {
 	Failure     string
 	// Revisions holds the earlier texts of an edited message, oldest first.
 	Revisions []Revision
+	// Altered records what was done to a contact's message so that it
+	// could be stored (Clean); zero for a message stored as it came.
+	Altered Alteration
 	// Version counts stored changes, as Conversation.Version does.
 	Version int64
 }
@@ -182,17 +193,22 @@ func (m *Message) Editing() bool {
 
 // Limits on message content (R13, R19).
 const (
-	// MaxTextBytes is the largest text of one message.
+	// MaxTextBytes is the largest text of one message. A contact's longer
+	// text is cut to it and flagged (AlteredCut); an agent's is refused.
 	MaxTextBytes = 64 << 10
 	// MaxAttachments is the largest number of attachments on one message.
 	MaxAttachments = 10
-	// MaxAttachmentSize is the largest attachment, in bytes.
+	// MaxAttachmentSize is the largest attachment an agent may send, in
+	// bytes (R13, R19). A contact's larger file is kept, marked Oversize.
 	MaxAttachmentSize = 50 << 20
 	// MaxVoiceDuration is the longest voice note an agent may send (R13).
 	MaxVoiceDuration = 5 * time.Minute
 )
 
-// validateContent checks the content of m against the library's limits.
+// validateContent checks the content of m against the library's limits,
+// those of contacts' messages and agents' alike: a contact's message is
+// cleaned (Clean) before, so that what can be repaired is. Every text must
+// be storable (Storable), so that every store holds what another does.
 func validateContent(m *Message) error {
 	if !m.Kind.Valid() {
 		return fmt.Errorf("%w: unknown message kind %d", ErrInvalid, m.Kind)
@@ -202,6 +218,9 @@ func validateContent(m *Message) error {
 	}
 	if !utf8.ValidString(m.Text) {
 		return fmt.Errorf("%w: text is not valid UTF-8", ErrInvalid)
+	}
+	if strings.IndexByte(m.Text, 0) >= 0 {
+		return fmt.Errorf("%w: text contains a NUL byte", ErrInvalid)
 	}
 	if len(m.Attachments) > MaxAttachments {
 		return fmt.Errorf("%w: %d attachments exceed %d", ErrInvalid, len(m.Attachments), MaxAttachments)
@@ -221,12 +240,14 @@ func validateContent(m *Message) error {
 	}
 	for i, a := range m.Attachments {
 		switch {
-		case a.Size < 0 || a.Size > MaxAttachmentSize:
-			return fmt.Errorf("%w: attachment %d: size %d outside 0..%d bytes", ErrInvalid, i+1, a.Size, MaxAttachmentSize)
+		case a.Size < 0:
+			return fmt.Errorf("%w: attachment %d: negative size %d", ErrInvalid, i+1, a.Size)
 		case a.Ref == "":
 			return fmt.Errorf("%w: attachment %d: empty reference", ErrInvalid, i+1)
 		case a.Duration < 0:
 			return fmt.Errorf("%w: attachment %d: negative duration", ErrInvalid, i+1)
+		case !Storable(a.Name) || !Storable(a.MIME) || !Storable(a.Ref):
+			return fmt.Errorf("%w: attachment %d: name, MIME type or reference is not valid UTF-8 without NUL", ErrInvalid, i+1)
 		}
 	}
 	return nil

@@ -85,9 +85,16 @@ type Inbound struct {
 // ticket of the contact's latest conversation if that ticket is open, or on
 // a new ticket otherwise. A new conversation is unassigned and waits in the
 // queue.
+//
+// The message is cleaned first (Clean): what a store could not hold is
+// repaired, a text beyond MaxTextBytes is cut and a file beyond
+// MaxAttachmentSize is kept marked Oversize, each flagged in
+// Message.Altered and in the message.received event, so that nothing the
+// contact sends is refused for what can be repaired (R18).
 func Receive(s *InboundState, in *Inbound, now time.Time) (Change, error) {
 	var ch Change
 	m := in.Message
+	Clean(&m)
 	if err := validateContent(&m); err != nil {
 		return ch, err
 	}
@@ -140,7 +147,7 @@ func Receive(s *InboundState, in *Inbound, now time.Time) (Change, error) {
 
 	m.place(&cv, FromContact, Author{Kind: AuthorContact}, now)
 	ch.setMessage(m, Create)
-	ch.emit(EventMessageReceived, &cv, now, Event{Message: m.ID})
+	ch.emit(EventMessageReceived, &cv, now, Event{Message: m.ID, Altered: m.Altered})
 	return ch, nil
 }
 
@@ -192,10 +199,15 @@ func Reply(c *Conversation, by *Agent, m Message, now time.Time) (Change, error)
 }
 
 // validateOutbound checks an outbound message's content, including the
-// voice-note limit of R13.
+// size limit of attachments and the voice-note limit of R13.
 func validateOutbound(m *Message) error {
 	if err := validateContent(m); err != nil {
 		return err
+	}
+	for i, a := range m.Attachments {
+		if a.Size > MaxAttachmentSize || a.Oversize {
+			return fmt.Errorf("%w: attachment %d: size %d exceeds %d bytes (R13)", ErrInvalid, i+1, a.Size, MaxAttachmentSize)
+		}
 	}
 	if m.Kind == KindCommand {
 		return fmt.Errorf("%w: agents do not send commands", ErrInvalid)

@@ -39,6 +39,11 @@ var (
 	// ErrBusy: another drain of events runs (in this process or another);
 	// try again later.
 	ErrBusy = errors.New("store: events are being drained elsewhere")
+	// ErrRejected: the store refused the data for good; the same data would
+	// be refused again (PostgreSQL's data exceptions and program limits, a
+	// value SQLite finds too big). A lost connection or a timeout is not
+	// ErrRejected: it may pass.
+	ErrRejected = errors.New("store: the store refused the data for good")
 )
 
 // Store is a unit-of-work store.
@@ -95,6 +100,20 @@ type Timer struct {
 	Workspace ticket.WorkspaceID
 	Key       string
 	Due       time.Time
+}
+
+// PendingAfter is a position in the order of PendingMessages: messages
+// come by due time (NextAttempt), then workspace, then id.
+type PendingAfter struct {
+	Due       time.Time
+	Workspace ticket.WorkspaceID
+	ID        conversation.MessageID
+}
+
+// PendingPosition returns the position of m in the order of
+// PendingMessages, to pass as the after of the next page.
+func PendingPosition(m conversation.Message) PendingAfter {
+	return PendingAfter{Due: m.NextAttempt, Workspace: m.Workspace, ID: m.ID}
 }
 
 // InboundLookup is an optional capability of a Tx: the reads that start
@@ -192,10 +211,14 @@ type Tx interface {
 	CreateMessage(ctx context.Context, m conversation.Message) error
 	// UpdateMessage replaces a message whose stored version is m.Version-1.
 	UpdateMessage(ctx context.Context, m conversation.Message) error
-	// PendingMessages returns outbound messages of every workspace whose
-	// delivery is pending and due at or before now, the earliest due first,
-	// at most limit of them.
-	PendingMessages(ctx context.Context, now time.Time, limit int) ([]conversation.Message, error)
+	// PendingMessages returns the outbound messages, of every workspace,
+	// that may be sent now: each conversation's first pending message
+	// (FirstPending) when it is due at or before now. They come in
+	// PendingOrder, at most limit of them, starting after the position
+	// after (the zero PendingAfter starts at the beginning): a caller pages
+	// through all of them by passing the last message of one page to get
+	// the next, so that messages it cannot send never hide the others.
+	PendingMessages(ctx context.Context, now time.Time, after PendingAfter, limit int) ([]conversation.Message, error)
 	// FirstPending returns the oldest outbound message of a conversation
 	// whose delivery is pending, due or not: messages of one conversation
 	// are sent in the order they were stored.

@@ -49,11 +49,11 @@ func BenchmarkUpdateBatches(b *testing.B) {
 	b.ResetTimer()
 	var offset int64
 	for _, body := range bodies {
-		updates, err := decodeUpdates(body)
+		updates, last, err := decodeUpdates(body, func(id int64, err error) { b.Fatalf("update %d skipped: %v", id, err) })
 		if err != nil {
 			b.Fatal(err)
 		}
-		next, failed := bot.handleBatch(context.Background(), updates, recv)
+		next, failed := bot.handleBatch(context.Background(), updates, last, recv)
 		if failed {
 			b.Fatal("a batch failed")
 		}

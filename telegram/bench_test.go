@@ -22,6 +22,14 @@ import (
 //
 //	go test -run '^$' -bench OutboundBacklog -benchtime 300x ./telegram/
 func BenchmarkOutboundBacklog(b *testing.B) {
+	// One message on its way at a time (the default, so that a crash sends
+	// at most one twice) against eight.
+	for _, inFlight := range []int{1, 8} {
+		b.Run(fmt.Sprintf("inflight=%d", inFlight), func(b *testing.B) { benchmarkOutboundBacklog(b, inFlight) })
+	}
+}
+
+func benchmarkOutboundBacklog(b *testing.B, inFlight int) {
 	const chats = 60
 	srv := telegramtest.NewServer()
 	defer srv.Close()
@@ -31,7 +39,7 @@ func BenchmarkOutboundBacklog(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	eng, err := contactcenter.New(contactcenter.Config{Store: memory.New()})
+	eng, err := contactcenter.New(contactcenter.Config{Store: memory.New(), MaxInFlight: inFlight})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,5 +15,9 @@
 // offset and confirms an update to Telegram only once the handler has
 // handled it, and the webhook answers 200 only then. Updates of one chat are
 // handled in order. Receiver turns the updates of private chats into the
-// engine's inbound messages and contacts' edits.
+// engine's inbound messages and contacts' edits. No update stops the ones
+// after it: what a store could not hold is repaired by the engine, a
+// message refused for good is put aside with Engine.Reject (a
+// message.rejected event), and an update the client cannot read is logged
+// and skipped; only failures that may pass are retried.
 package telegram

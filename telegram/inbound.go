@@ -61,7 +61,7 @@ func (b *Bot) Poll(ctx context.Context, h Handler) error {
 		if offset > confirmed {
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			defer cancel()
-			if _, err := b.getUpdates(cctx, offset, 1, 0); err != nil {
+			if _, _, err := b.getUpdates(cctx, offset, 1, 0); err != nil {
 				b.log.Warn("telegram: confirming the last updates failed; they come again", "err", err)
 			}
 		}
@@ -74,7 +74,7 @@ func (b *Bot) Poll(ctx context.Context, h Handler) error {
 			case <-time.After(pause):
 			}
 		}
-		updates, err := b.getUpdates(ctx, offset, maxBatch, b.poll)
+		updates, last, err := b.getUpdates(ctx, offset, maxBatch, b.poll)
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
@@ -86,7 +86,7 @@ func (b *Bot) Poll(ctx context.Context, h Handler) error {
 			continue
 		}
 		confirmed = offset // this request confirmed everything before it
-		next, failed := b.handleBatch(ctx, updates, h)
+		next, failed := b.handleBatch(ctx, updates, last, h)
 		if failed {
 			pause = min(max(2*pause, 100*time.Millisecond), 5*time.Second)
 		} else {
@@ -99,10 +99,11 @@ func (b *Bot) Poll(ctx context.Context, h Handler) error {
 }
 
 // handleBatch hands a batch to h, chat by chat, and returns the offset that
-// confirms what was handled: past the last update if all were, else at the
-// first that failed (the ones after it come again and are stored once).
-func (b *Bot) handleBatch(ctx context.Context, updates []*models.Update, h Handler) (next int64, failed bool) {
-	if len(updates) == 0 {
+// confirms what was handled: past last, the batch's last update id, if all
+// were, else at the first that failed (the ones after it come again and
+// are stored once).
+func (b *Bot) handleBatch(ctx context.Context, updates []*models.Update, last int64, h Handler) (next int64, failed bool) {
+	if last == 0 {
 		return 0, false
 	}
 	byChat := make(map[int64][]*models.Update)
@@ -138,51 +139,77 @@ func (b *Bot) handleBatch(ctx context.Context, updates []*models.Update, h Handl
 	if firstFail >= 0 {
 		return firstFail, true
 	}
-	return updates[len(updates)-1].ID + 1, false
+	return last + 1, false
 }
 
-// getUpdates asks for updates from offset, waiting up to timeout.
-func (b *Bot) getUpdates(ctx context.Context, offset int64, limit int, timeout time.Duration) ([]*models.Update, error) {
+// getUpdates asks for updates from offset, waiting up to timeout. It
+// returns the updates it could read and the highest update id of the
+// answer, read or not.
+func (b *Bot) getUpdates(ctx context.Context, offset int64, limit int, timeout time.Duration) ([]*models.Update, int64, error) {
 	body, _ := json.Marshal(map[string]any{"offset": offset, "limit": limit, "timeout": int(timeout / time.Second)})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.apiURL+"/bot"+b.token+"/getUpdates", bytes.NewReader(body))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := b.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("getUpdates: %w", errors.New(stripToken(err.Error(), b.token)))
+		return nil, 0, fmt.Errorf("getUpdates: %w", errors.New(stripToken(err.Error(), b.token)))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	updates, err := decodeUpdates(data)
+	updates, last, err := decodeUpdates(data, func(id int64, err error) {
+		b.log.ErrorContext(ctx, "telegram: an update that cannot be read is skipped", "update", id, "err", err)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("getUpdates: status %d: %w", resp.StatusCode, err)
+		return nil, 0, fmt.Errorf("getUpdates: status %d: %w", resp.StatusCode, err)
 	}
-	return updates, nil
+	return updates, last, nil
 }
 
-// decodeUpdates reads getUpdates' answer.
-func decodeUpdates(data []byte) ([]*models.Update, error) {
+// decodeUpdates reads getUpdates' answer. An update that cannot be read
+// as models.Update (a field of a type the client does not expect) is
+// passed to skipped, with its id, and left out, so that it does not stop
+// the updates after it; last is the highest update id of the answer, the
+// skipped ones included, for the offset that confirms them.
+func decodeUpdates(data []byte, skipped func(id int64, err error)) (updates []*models.Update, last int64, err error) {
 	var r struct {
-		OK          bool             `json:"ok"`
-		Result      []*models.Update `json:"result"`
-		ErrorCode   int              `json:"error_code"`
-		Description string           `json:"description"`
+		OK          bool              `json:"ok"`
+		Result      []json.RawMessage `json:"result"`
+		ErrorCode   int               `json:"error_code"`
+		Description string            `json:"description"`
 	}
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if !r.OK {
 		if r.ErrorCode == http.StatusUnauthorized {
-			return nil, fmt.Errorf("%w, %s", bot.ErrorUnauthorized, r.Description)
+			return nil, 0, fmt.Errorf("%w, %s", bot.ErrorUnauthorized, r.Description)
 		}
-		return nil, fmt.Errorf("getUpdates: %d %s", r.ErrorCode, r.Description)
+		return nil, 0, fmt.Errorf("getUpdates: %d %s", r.ErrorCode, r.Description)
 	}
-	return r.Result, nil
+	updates = make([]*models.Update, 0, len(r.Result))
+	for _, raw := range r.Result {
+		u := new(models.Update)
+		err := json.Unmarshal(raw, u)
+		if err != nil {
+			var id struct {
+				ID int64 `json:"update_id"`
+			}
+			if json.Unmarshal(raw, &id) != nil || id.ID == 0 {
+				return nil, 0, fmt.Errorf("an update without an update_id: %w", err)
+			}
+			skipped(id.ID, err)
+			last = max(last, id.ID)
+			continue
+		}
+		updates = append(updates, u)
+		last = max(last, u.ID)
+	}
+	return updates, last, nil
 }
 
 func stripToken(s, token string) string {

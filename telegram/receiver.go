@@ -17,18 +17,29 @@ import (
 )
 
 // Receiver hands the updates of a bot's private chats to the engine as one
-// channel's inbound messages: texts, voice notes, audio, documents and
-// photos with their captions, and the contacts' edits, kept as revisions.
-// The contact is the chat (its id is the contact's external id), named and
-// with the language Telegram reports. Updates of other chats (groups) and
-// of other kinds are left to Next, if set, and dropped otherwise.
+// channel's inbound messages: texts, voice notes, audio, documents, videos
+// and photos with their captions, and the contacts' edits, kept as
+// revisions. The contact is the chat (its id is the contact's external id),
+// named and with the language Telegram reports. Updates of other chats
+// (groups) and of other kinds are left to Next, if set, and dropped
+// otherwise.
+//
+// A private message the center cannot take for good (a sticker, a
+// location, content the engine refuses with CodeInvalid) is put aside with
+// Engine.Reject: the host receives a message.rejected event naming it, and
+// the update is confirmed so that the chat's next messages are not held up
+// (R18). Files larger than the library sends (up to 2 GB on Telegram) are
+// stored with their metadata and caption, marked
+// conversation.Attachment.Oversize; the library never downloads them, and
+// the Bot API's getFile serves files of up to 20 MB only.
 type Receiver struct {
 	Engine    *contactcenter.Engine
 	Workspace ticket.WorkspaceID
 	Channel   channel.ID
 	// Next handles the updates the receiver does not.
 	Next Handler
-	// Logger receives what is dropped and why. Default: discarded.
+	// Logger receives what is dropped or rejected and why. Default:
+	// discarded.
 	Logger *slog.Logger
 }
 
@@ -38,33 +49,34 @@ func MessageID(chat int64, message int) string {
 	return strconv.FormatInt(chat, 10) + ":" + strconv.Itoa(message)
 }
 
-// HandleUpdate stores the update. Input the engine refuses for good (an
-// oversized text, an unknown kind) is logged and dropped, so that it does
-// not hold up the chat; failures that may pass (the store) return an error,
-// and Telegram delivers the update again.
+// HandleUpdate stores the update. A private message or edit the engine
+// refuses for good is recorded with Engine.Reject and the update counts as
+// handled; failures that may pass (the store, the context, a channel not
+// configured yet) return an error, and Telegram delivers the update again.
 func (r Receiver) HandleUpdate(ctx context.Context, u *models.Update) error {
 	switch {
 	case u.Message != nil && u.Message.Chat.Type == models.ChatTypePrivate:
-		in, ok := r.inbound(u.Message)
+		m := u.Message
+		in, ok := r.inbound(m)
 		if !ok {
-			r.drop(ctx, u, "a kind of message the center does not take")
-			return nil
+			return r.reject(ctx, u, MessageID(m.Chat.ID, m.ID), "a kind of message the center does not take: "+kindOf(m))
 		}
 		_, err := r.Engine.Receive(ctx, in)
-		return r.result(ctx, u, err)
+		return r.result(ctx, u, in.ExternalID, "", err)
 	case u.EditedMessage != nil && u.EditedMessage.Chat.Type == models.ChatTypePrivate:
 		m := u.EditedMessage
 		text := m.Text
 		if text == "" {
 			text = m.Caption
 		}
+		ext := MessageID(m.Chat.ID, m.ID)
 		_, err := r.Engine.ReceiveEdit(ctx, contactcenter.ContactEdit{Workspace: r.Workspace, Channel: r.Channel,
-			ExternalID: MessageID(m.Chat.ID, m.ID), Text: text})
+			ExternalID: ext, Text: text})
 		if errors.Is(err, conversation.ErrMessageNotFound) {
 			r.drop(ctx, u, "an edit of a message the center never stored")
 			return nil
 		}
-		return r.result(ctx, u, err)
+		return r.result(ctx, u, ext, "an edit: ", err)
 	case r.Next != nil:
 		return r.Next.HandleUpdate(ctx, u)
 	}
@@ -72,16 +84,37 @@ func (r Receiver) HandleUpdate(ctx context.Context, u *models.Update) error {
 	return nil
 }
 
-// result keeps errors that may pass and drops refused input.
-func (r Receiver) result(ctx context.Context, u *models.Update, err error) error {
+// result keeps errors that may pass and puts aside input refused for good.
+func (r Receiver) result(ctx context.Context, u *models.Update, ext, what string, err error) error {
 	switch contactcenter.ErrorCode(err) {
 	case "":
 		return nil
-	case contactcenter.CodeUnavailable, contactcenter.CodeCanceled, contactcenter.CodeConflict:
-		return err
+	case contactcenter.CodeInvalid, contactcenter.CodeForbidden:
+		return r.reject(ctx, u, ext, what+err.Error())
 	}
-	r.drop(ctx, u, err.Error())
-	return nil
+	return err
+}
+
+// reject records the message ext as refused for good. If it cannot be
+// recorded for a reason that may pass, the update comes again.
+func (r Receiver) reject(ctx context.Context, u *models.Update, ext, why string) error {
+	err := r.Engine.Reject(ctx, contactcenter.Rejection{Workspace: r.Workspace, Channel: r.Channel, ExternalID: ext, Reason: why})
+	switch contactcenter.ErrorCode(err) {
+	case "":
+		if r.Logger != nil {
+			r.Logger.WarnContext(ctx, "telegram: update rejected", "update", u.ID, "message", ext, "why", why)
+		}
+		return nil
+	case contactcenter.CodeInvalid:
+		// Not even the rejection can be recorded (the receiver names no
+		// workspace): holding the update would stop the chat for good.
+		if r.Logger != nil {
+			r.Logger.ErrorContext(ctx, "telegram: update dropped: its rejection cannot be recorded", "update", u.ID,
+				"message", ext, "why", why, "err", err)
+		}
+		return nil
+	}
+	return err
 }
 
 func (r Receiver) drop(ctx context.Context, u *models.Update, why string) {
@@ -106,18 +139,25 @@ func (r Receiver) inbound(m *models.Message) (contactcenter.Inbound, bool) {
 	att := func(kind conversation.Kind, a conversation.Attachment) {
 		in.Kind, in.Text, in.Attachments = kind, m.Caption, []conversation.Attachment{a}
 	}
+	seconds := func(n int) time.Duration { return time.Duration(n) * time.Second }
 	switch {
 	case m.Text != "":
 		in.Kind = conversation.KindText
 	case m.Voice != nil:
 		att(conversation.KindVoice, conversation.Attachment{Name: "voice.ogg", MIME: m.Voice.MimeType, Size: m.Voice.FileSize,
-			Ref: m.Voice.FileID, Duration: time.Duration(m.Voice.Duration) * time.Second})
+			Ref: m.Voice.FileID, Duration: seconds(m.Voice.Duration)})
 	case m.Audio != nil:
 		att(conversation.KindAudio, conversation.Attachment{Name: orName(m.Audio.FileName, m.Audio.Title), MIME: m.Audio.MimeType,
-			Size: m.Audio.FileSize, Ref: m.Audio.FileID, Duration: time.Duration(m.Audio.Duration) * time.Second})
-	case m.Document != nil:
+			Size: m.Audio.FileSize, Ref: m.Audio.FileID, Duration: seconds(m.Audio.Duration)})
+	case m.Document != nil: // animations come as documents too
 		att(conversation.KindFile, conversation.Attachment{Name: m.Document.FileName, MIME: m.Document.MimeType,
 			Size: m.Document.FileSize, Ref: m.Document.FileID})
+	case m.Video != nil:
+		att(conversation.KindFile, conversation.Attachment{Name: orName(m.Video.FileName, "video.mp4"), MIME: m.Video.MimeType,
+			Size: m.Video.FileSize, Ref: m.Video.FileID, Duration: seconds(m.Video.Duration)})
+	case m.VideoNote != nil:
+		att(conversation.KindFile, conversation.Attachment{Name: "video_note.mp4", MIME: "video/mp4",
+			Size: int64(m.VideoNote.FileSize), Ref: m.VideoNote.FileID, Duration: seconds(m.VideoNote.Duration)})
 	case len(m.Photo) > 0:
 		p := m.Photo[len(m.Photo)-1] // the largest size
 		att(conversation.KindImage, conversation.Attachment{Name: "photo.jpg", MIME: "image/jpeg", Size: int64(p.FileSize), Ref: p.FileID})
@@ -125,6 +165,23 @@ func (r Receiver) inbound(m *models.Message) (contactcenter.Inbound, bool) {
 		return in, false
 	}
 	return in, true
+}
+
+// kindOf names the content of a message the receiver does not take.
+func kindOf(m *models.Message) string {
+	for _, k := range []struct {
+		name string
+		set  bool
+	}{
+		{"sticker", m.Sticker != nil}, {"venue", m.Venue != nil}, {"location", m.Location != nil},
+		{"contact", m.Contact != nil}, {"poll", m.Poll != nil}, {"dice", m.Dice != nil}, {"game", m.Game != nil},
+		{"story", m.Story != nil}, {"paid media", m.PaidMedia != nil},
+	} {
+		if k.set {
+			return k.name
+		}
+	}
+	return "an empty or service message"
 }
 
 func orName(name, title string) string {

@@ -11,12 +11,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/sqlite"
 	"github.com/telenet/contactcenter/telegram"
 	"github.com/telenet/contactcenter/ticket"
@@ -51,6 +51,14 @@ type Config struct {
 	Now func() time.Time
 	// PollTimeout is the long-polling wait; default 30s.
 	PollTimeout time.Duration
+
+	// wrapStore, if set, wraps the store the desk opens (tests inject
+	// faults with it).
+	wrapStore func(store.Store) store.Store
+	// crashAfterSend, if set, is called by the relay after each send with
+	// the item's key; true stops the relay there, before it records the
+	// send, as a crash would (tests).
+	crashAfterSend func(key string) bool
 }
 
 // Desk is the help desk: the engine, the bot, and the staff group's side.
@@ -58,17 +66,21 @@ type Desk struct {
 	cfg   Config
 	log   *slog.Logger
 	bot   *telegram.Bot
-	store *sqlite.Store
+	store store.Store
 	links *sql.DB
 	eng   *contactcenter.Engine
 	me    *models.User
 
-	mu sync.Mutex // one staff-side relay at a time, so headers come first
+	wake     chan struct{}   // items were queued in the outbox
+	quit     context.Context // done once Close is called
+	quitNow  context.CancelFunc
+	relaying sync.WaitGroup // the relay
 }
 
 // Open opens the store, checks the bot's token and wires the engine.
 func Open(ctx context.Context, cfg Config) (*Desk, error) {
-	d := &Desk{cfg: cfg, log: cfg.Logger}
+	d := &Desk{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1)}
+	d.quit, d.quitNow = context.WithCancel(context.Background())
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
@@ -88,6 +100,9 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 	}
 	if d.store, err = sqlite.Open(ctx, cfg.DB); err != nil {
 		return nil, err
+	}
+	if cfg.wrapStore != nil {
+		d.store = cfg.wrapStore(d.store)
 	}
 	if d.links, err = openLinks(ctx, cfg.DB); err != nil {
 		d.store.Close()
@@ -121,8 +136,10 @@ func (d *Desk) Username() string { return d.me.Username }
 // Engine returns the desk's engine.
 func (d *Desk) Engine() *contactcenter.Engine { return d.eng }
 
-// Close closes the store.
+// Close stops the relay, waits for it, and closes the store.
 func (d *Desk) Close() error {
+	d.quitNow()
+	d.relaying.Wait()
 	var errs []error
 	if d.links != nil {
 		errs = append(errs, d.links.Close())
@@ -133,12 +150,13 @@ func (d *Desk) Close() error {
 	return errors.Join(errs...)
 }
 
-// Run serves until ctx ends: it publishes what a previous run left,
-// delivers pending messages, and receives updates.
+// Run serves until ctx ends: it relays the staff group's outbox, receives
+// updates at once, delivers pending messages, and publishes what a
+// previous run left (the engine's Run does, in the background, so a drain
+// still held by a killed process holds up no update).
 func (d *Desk) Run(ctx context.Context) error {
-	if err := d.eng.PublishPending(ctx); err != nil {
-		d.log.Warn("publishing pending events failed", "err", err)
-	}
+	d.startRelay(ctx)
+	defer d.relaying.Wait()
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = d.eng.Run(ctx, time.Second) })
 	err := d.bot.Poll(ctx, telegram.Receiver{Engine: d.eng, Workspace: workspace, Channel: channelID,
@@ -148,96 +166,80 @@ func (d *Desk) Run(ctx context.Context) error {
 }
 
 // publish shows the customers' side in the staff group: a header when a
-// conversation opens, then a copy of each customer message. Events come
-// at least once; what was relayed is recorded, so nothing is relayed twice.
+// conversation opens, then a copy of each customer message, and notices of
+// timeouts and abandonment. It only queues them in the outbox, which the
+// relay sends: events come at least once, and an item queued again under
+// its key changes nothing, so that nothing is relayed twice.
 func (d *Desk) publish(ctx context.Context, e conversation.Event) error {
 	if e.Workspace != workspace {
 		return nil
 	}
+	notice := func(text string) error {
+		return d.enqueue(ctx, outItem{Key: fmt.Sprintf("notice:%d", e.Seq), Kind: outNotice, Conversation: e.Conversation, Text: text})
+	}
 	switch {
 	case e.Type == conversation.EventConversationClosed && e.Reason == conversation.ReasonTimeout:
-		return d.notice(ctx, e, fmt.Sprintf("#%d: closed after %s without a message.", e.TicketNumber, d.cfg.Timeout))
+		return notice(fmt.Sprintf("#%d: closed after %s without a message.", e.TicketNumber, d.cfg.Timeout))
 	case e.Type == conversation.EventConversationAbandoned:
-		return d.notice(ctx, e, fmt.Sprintf("#%d: its agent went offline; it waits for another.", e.TicketNumber))
+		return notice(fmt.Sprintf("#%d: its agent went offline; it waits for another.", e.TicketNumber))
 	case e.Type != conversation.EventMessageReceived:
 		return nil
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	key := "copy:" + string(e.Message)
+	if done, err := d.queued(ctx, key); err != nil || done {
+		return err
+	}
 	if done, err := d.copied(ctx, e.Message); err != nil || done {
 		return err
 	}
-	header, err := d.header(ctx, e.Conversation)
+	var m conversation.Message
+	if err := d.store.View(ctx, func(tx store.Tx) (err error) {
+		m, err = tx.Message(ctx, workspace, e.Message)
+		return err
+	}); err != nil {
+		return err
+	}
+	chat, id, ok := splitMessageID(m.ExternalID)
+	if !ok {
+		return nil
+	}
+	var items []outItem
+	headed, err := d.headed(ctx, e.Conversation)
 	if err != nil {
 		return err
 	}
-	msgs, err := d.eng.Messages(ctx, workspace, e.Conversation)
-	if err != nil {
-		return err
-	}
-	for _, m := range msgs {
-		if m.ID != e.Message {
-			continue
-		}
-		chat, id, ok := splitMessageID(m.ExternalID)
-		if !ok {
-			return nil
-		}
-		copied, err := d.bot.Client().CopyMessage(ctx, &bot.CopyMessageParams{ChatID: d.cfg.StaffChat, FromChatID: chat, MessageID: id,
-			ReplyParameters: &models.ReplyParameters{MessageID: header, AllowSendingWithoutReply: true}})
+	if !headed {
+		h, err := d.header(ctx, e.Conversation)
 		if err != nil {
 			return err
 		}
-		return d.link(ctx, copied.ID, e.Conversation, m.ID)
+		items = append(items, h)
 	}
-	return nil
+	items = append(items, outItem{Key: key, Kind: outCopy, Conversation: e.Conversation, Message: e.Message, FromChat: chat, FromMessage: id})
+	return d.enqueue(ctx, items...)
 }
 
-// notice tells the staff group what happened to a conversation, under its
-// header. Notices are not recorded: one may come twice after a restart.
-func (d *Desk) notice(ctx context.Context, e conversation.Event, text string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	h, err := d.headerOf(ctx, e.Conversation)
-	if err != nil {
-		return err
-	}
-	params := &bot.SendMessageParams{ChatID: d.cfg.StaffChat, Text: text}
-	if h != 0 {
-		params.ReplyParameters = &models.ReplyParameters{MessageID: h, AllowSendingWithoutReply: true}
-	}
-	_, err = d.bot.Client().SendMessage(ctx, params)
-	return err
-}
-
-// header returns the staff message that heads a conversation, posting it
-// the first time: the ticket number, the contact's name and language.
-func (d *Desk) header(ctx context.Context, id conversation.ID) (int, error) {
-	if h, err := d.headerOf(ctx, id); err != nil || h != 0 {
-		return h, err
-	}
+// header returns the outbox item that heads a conversation in the staff
+// group: the ticket number, the contact's name and language.
+func (d *Desk) header(ctx context.Context, id conversation.ID) (outItem, error) {
 	c, err := d.eng.Conversation(ctx, workspace, id)
 	if err != nil {
-		return 0, err
+		return outItem{}, err
 	}
 	k, err := d.eng.Contact(ctx, workspace, c.Contact)
 	if err != nil {
-		return 0, err
+		return outItem{}, err
 	}
 	t, err := d.eng.Ticket(ctx, workspace, c.Ticket)
 	if err != nil {
-		return 0, err
+		return outItem{}, err
 	}
 	text := fmt.Sprintf("#%d · %s · %s", c.TicketNumber, orUnknown(k.Name), orUnknown(k.Language))
 	if t.Subject != "" {
 		text += "\n" + t.Subject
 	}
 	text += "\nReply to answer; /claim, /close [note], /closeticket."
-	sent, err := d.bot.Client().SendMessage(ctx, &bot.SendMessageParams{ChatID: d.cfg.StaffChat, Text: text})
-	if err != nil {
-		return 0, err
-	}
-	return sent.ID, d.setHeader(ctx, id, sent.ID)
+	return outItem{Key: headerKey(id), Kind: outHeader, Conversation: id, Text: text}, nil
 }
 
 func orUnknown(s string) string {

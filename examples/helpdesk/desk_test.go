@@ -2,9 +2,17 @@ package main
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/telegram/telegramtest"
 	"github.com/telenet/contactcenter/ticket"
 )
@@ -61,12 +70,15 @@ func (w *world) startAt(t *testing.T, now func() time.Time) *running {
 	return w.startWith(t, Config{Now: now})
 }
 
-// startWith is start with a configuration: its token, staff chat, Bot API
-// and database are the world's.
+// startWith is start with a configuration: its token, staff chat and
+// database are the world's, and its Bot API unless cfg names one.
 func (w *world) startWith(t *testing.T, cfg Config) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg.Token, cfg.StaffChat, cfg.APIURL, cfg.DB, cfg.PollTimeout = token, staff, w.srv.URL(), w.db, time.Second
+	cfg.Token, cfg.StaffChat, cfg.DB, cfg.PollTimeout = token, staff, w.db, time.Second
+	if cfg.APIURL == "" {
+		cfg.APIURL = w.srv.URL()
+	}
 	d, err := Open(ctx, cfg)
 	require.NoError(t, err)
 	done := make(chan error, 1)
@@ -120,6 +132,15 @@ func texts(ms []models.Message) []string {
 
 // inStaff returns what the bot posted in the staff group.
 func (w *world) inStaff() []models.Message { return w.srv.Sent(token, staff) }
+
+// lastInStaff returns the last message the bot posted in the staff group.
+func (w *world) lastInStaff() models.Message {
+	s := w.inStaff()
+	if len(s) == 0 {
+		return models.Message{}
+	}
+	return s[len(s)-1]
+}
 
 // toCustomer returns what the bot sent a customer.
 func (w *world) toCustomer(u *telegramtest.User) []models.Message { return w.srv.Sent(token, u.ID()) }
@@ -192,19 +213,19 @@ func TestHelpDesk(t *testing.T) {
 	assert.Len(t, w.inStaff(), before+1, "copied once")
 
 	// Staff commands.
-	martaCopy := w.inStaff()[len(w.inStaff())-1]
+	martaCopy := w.lastInStaff()
 	w.group.Send(token, w.bruno, "/claim", martaCopy.ID)
-	w.wait(t, "the claim", func() bool { return strings.HasSuffix(w.inStaff()[len(w.inStaff())-1].Text, "is Bruno's.") })
+	w.wait(t, "the claim", func() bool { return strings.HasSuffix(w.lastInStaff().Text, "is Bruno's.") })
 	w.group.Send(token, w.ana, "/queue", 0)
-	w.wait(t, "the queue", func() bool { return strings.HasPrefix(w.inStaff()[len(w.inStaff())-1].Text, "Waiting (1):") })
+	w.wait(t, "the queue", func() bool { return strings.HasPrefix(w.lastInStaff().Text, "Waiting (1):") })
 	w.group.Send(token, w.bruno, "/close Resolved by phone", martaCopy.ID)
-	w.wait(t, "the close", func() bool { return w.inStaff()[len(w.inStaff())-1].Text == "#3: conversation closed." })
+	w.wait(t, "the close", func() bool { return w.lastInStaff().Text == "#3: conversation closed." })
 	closed, err := desk.d.eng.Conversation(ctx, workspace, conversationOf(t, desk, 3))
 	require.NoError(t, err)
 	assert.Equal(t, conversation.Closed, closed.State)
 	assert.Equal(t, "Resolved by phone", closed.ClosingNote.Summary)
 	w.group.Send(token, w.ana, "/away", 0)
-	w.wait(t, "presence", func() bool { return w.inStaff()[len(w.inStaff())-1].Text == "Ana is away." })
+	w.wait(t, "presence", func() bool { return w.lastInStaff().Text == "Ana is away." })
 
 	// After a restart on the same SQLite file the tickets are there and
 	// nothing is sent twice.
@@ -218,7 +239,7 @@ func TestHelpDesk(t *testing.T) {
 	w.lucia.Send(token, "¿Alguna novedad?")
 	w.wait(t, "the new message relayed", func() bool { return len(w.inStaff()) > sentToStaff })
 	assert.Len(t, w.toCustomer(w.lucia), sentToLucia, "nothing sent twice to the customer")
-	assert.Equal(t, "¿Alguna novedad?", w.inStaff()[len(w.inStaff())-1].Text, "only the new message relayed: %q", texts(w.inStaff()[sentToStaff-2:]))
+	assert.Equal(t, "¿Alguna novedad?", w.lastInStaff().Text, "only the new message relayed: %q", texts(w.inStaff()[sentToStaff-2:]))
 }
 
 // R7 and R3 in the desk: -timeout closes idle conversations and says so in
@@ -251,7 +272,7 @@ func TestHelpDeskTimeoutAndReassign(t *testing.T) {
 
 	w.marta.Send(token, "Olá")
 	w.wait(t, "Marta's copy", func() bool { return last() == "Olá" })
-	copied := w.inStaff()[len(w.inStaff())-1]
+	copied := w.lastInStaff()
 	w.group.Send(token, w.ana, "Oi Marta", copied.ID)
 	w.wait(t, "the answer", func() bool { return len(w.toCustomer(w.marta)) == 1 })
 	w.group.Send(token, w.ana, "/offline", 0)
@@ -431,4 +452,360 @@ func TestHelpDeskAutomaticMessages(t *testing.T) {
 	w.lucia.Send(token, "¿Hola?")
 	w.wait(t, "the copy", func() bool { return countText(w.inStaff(), "¿Hola?") == 1 })
 	assert.Len(t, w.toCustomer(w.lucia), 2, "once per closed period")
+}
+
+// flakyStore is the desk's store with one fault on demand: once armed, the
+// next transaction that writes a conversation fails, before its commit
+// (nothing of it stays) or after it (the change stays and the caller is told
+// it failed, as when the connection drops before the commit's answer).
+type flakyStore struct {
+	store.Store
+	mu     sync.Mutex
+	armed  string // "", "before" or "after"
+	failed int
+}
+
+var errFlaky = errors.New("flaky store: disk I/O error")
+
+func (f *flakyStore) arm(mode string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.armed = mode
+}
+
+// fired reports how many faults were injected.
+func (f *flakyStore) fired() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.failed
+}
+
+// take disarms the store and returns the mode it was armed with.
+func (f *flakyStore) take() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	mode := f.armed
+	if mode != "" {
+		f.armed = ""
+		f.failed++
+	}
+	return mode
+}
+
+func (f *flakyStore) Update(ctx context.Context, fn func(store.Tx) error) error {
+	var after bool
+	err := f.Store.Update(ctx, func(tx store.Tx) error { return fn(flakyTx{Tx: tx, f: f, after: &after}) })
+	if err == nil && after {
+		return errFlaky
+	}
+	return err
+}
+
+type flakyTx struct {
+	store.Tx
+	f     *flakyStore
+	after *bool
+}
+
+func (t flakyTx) UpdateConversation(ctx context.Context, c conversation.Conversation) error {
+	switch t.f.take() {
+	case "before":
+		return errFlaky
+	case "after":
+		*t.after = true
+	}
+	return t.Tx.UpdateConversation(ctx, c)
+}
+
+// outbox counts the items of the staff group's outbox in state.
+func outbox(t *testing.T, r *running, state string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, r.d.links.QueryRow(`SELECT count(*) FROM helpdesk_outbox WHERE state = ?`, state).Scan(&n))
+	return n
+}
+
+// settle waits until Telegram has no update for the desk and the desk
+// nothing to send to the staff group.
+func (w *world) settle(t *testing.T, r *running) {
+	t.Helper()
+	w.wait(t, "the desk idle", func() bool { return w.srv.Pending(token) == 0 && outbox(t, r, outPending) == 0 })
+}
+
+// A /close (or /closeticket) that fails on the way is carried out when
+// Telegram delivers it again, and the agent is told once; whether the
+// failure came before the change was stored or after (then the second
+// attempt finds the conversation closed, and that is the command's
+// success).
+func TestCloseAfterTransientFailure(t *testing.T) {
+	for _, tc := range []struct{ cmd, answer string }{
+		{"/close Resuelto", "#1: conversation closed."},
+		{"/closeticket Resuelto", "#1: ticket closed."},
+	} {
+		for _, mode := range []string{"before", "after"} {
+			t.Run(strings.Fields(tc.cmd)[0][1:]+"/"+mode, func(t *testing.T) {
+				w := newWorld(t)
+				flaky := &flakyStore{}
+				desk := w.startWith(t, Config{wrapStore: func(s store.Store) store.Store { flaky.Store = s; return flaky }})
+				ctx := context.Background()
+
+				w.lucia.Send(token, "Hola")
+				w.wait(t, "header and copy", func() bool { return len(w.inStaff()) == 2 })
+				copied := w.inStaff()[1]
+				w.group.Send(token, w.ana, "Hola Lucía", copied.ID)
+				w.wait(t, "the answer", func() bool { return len(w.toCustomer(w.lucia)) == 1 })
+				w.settle(t, desk)
+
+				flaky.arm(mode)
+				w.group.Send(token, w.ana, tc.cmd, copied.ID)
+				w.wait(t, "the answer to the command", func() bool { return countText(w.inStaff(), tc.answer) > 0 })
+				w.settle(t, desk)
+				assert.Equal(t, 1, flaky.fired(), "the fault was injected")
+				assert.Equal(t, 1, countText(w.inStaff(), tc.answer), "told once")
+				c, err := desk.d.eng.Conversation(ctx, workspace, conversationOf(t, desk, 1))
+				require.NoError(t, err)
+				assert.Equal(t, conversation.Closed, c.State)
+				assert.Equal(t, "Resuelto", c.ClosingNote.Summary)
+
+				// Done and answered: delivered again, it is not repeated.
+				update := w.srv.Confirmed(token)
+				w.srv.Redeliver(token, update)
+				w.wait(t, "the redelivery handled", func() bool { return w.srv.Pending(token) == 0 && w.srv.Confirmed(token) >= update })
+				w.settle(t, desk)
+				assert.Equal(t, 1, countText(w.inStaff(), tc.answer), "told once")
+				assert.False(t, strings.HasPrefix(w.lastInStaff().Text, "Not done"))
+			})
+		}
+	}
+}
+
+// A command first run by a process that stopped before it finished is
+// carried out by the next delivery; one done is not repeated. The commands
+// a desk of an earlier version listed are done.
+func TestCommandStates(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "helpdesk.db")
+	old, err := sql.Open("sqlite", db)
+	require.NoError(t, err)
+	_, err = old.Exec(`CREATE TABLE helpdesk_commands (staff_message INTEGER PRIMARY KEY); INSERT INTO helpdesk_commands VALUES (7)`)
+	require.NoError(t, err)
+	require.NoError(t, old.Close())
+
+	links, err := openLinks(context.Background(), db)
+	require.NoError(t, err)
+	defer links.Close()
+	d := &Desk{links: links, wake: make(chan struct{}, 1)}
+	ctx := context.Background()
+	rerun, done, err := d.startCommand(ctx, 7)
+	require.NoError(t, err)
+	assert.True(t, done, "listed by the earlier version: done")
+	assert.False(t, rerun)
+
+	rerun, done, err = d.startCommand(ctx, 8)
+	require.NoError(t, err)
+	assert.False(t, rerun || done, "new")
+	rerun, done, err = d.startCommand(ctx, 8)
+	require.NoError(t, err)
+	assert.True(t, rerun, "started, not finished: run again")
+	assert.False(t, done)
+	require.NoError(t, d.finishCommand(ctx, 8, "ok"))
+	rerun, done, err = d.startCommand(ctx, 8)
+	require.NoError(t, err)
+	assert.True(t, done)
+	assert.False(t, rerun)
+	it, ok, err := d.nextOut(ctx)
+	require.NoError(t, err)
+	require.True(t, ok, "the answer queued with the command's end")
+	assert.Equal(t, answerTo(8, "ok").Key, it.Key)
+}
+
+// Events published again (the engine publishes at least once) relay once:
+// a customer's message is copied once, a notice sent once.
+func TestRepublishedEventsRelayOnce(t *testing.T) {
+	w := newWorld(t)
+	desk := w.start(t)
+	ctx := context.Background()
+	w.lucia.Send(token, "Hola")
+	w.wait(t, "header and copy", func() bool { return len(w.inStaff()) == 2 })
+	conv := conversationOf(t, desk, 1)
+	ms, err := desk.d.eng.Messages(ctx, workspace, conv)
+	require.NoError(t, err)
+	require.Len(t, ms, 1)
+
+	received := conversation.Event{Seq: 1000, Type: conversation.EventMessageReceived, Workspace: workspace,
+		Conversation: conv, TicketNumber: 1, Message: ms[0].ID}
+	abandoned := conversation.Event{Seq: 1001, Type: conversation.EventConversationAbandoned, Workspace: workspace,
+		Conversation: conv, TicketNumber: 1}
+	const notice = "#1: its agent went offline; it waits for another."
+	for range 2 {
+		require.NoError(t, desk.d.publish(ctx, received))
+		require.NoError(t, desk.d.publish(ctx, abandoned))
+	}
+	w.wait(t, "the notice", func() bool { return countText(w.inStaff(), notice) > 0 })
+	w.settle(t, desk)
+	assert.Equal(t, []string{w.inStaff()[0].Text, "Hola", notice}, texts(w.inStaff()), "one header, one copy, one notice")
+	assert.Equal(t, w.inStaff()[0].ID, w.inStaff()[2].ReplyToMessage.ID, "the notice hangs from the header")
+}
+
+// A crash between a send to the staff group and its record doubles that
+// one message and no other: the outbox holds what was queued, and the next
+// start sends the rest once, in order, each copy under its header.
+func TestCrashBetweenSendAndRecord(t *testing.T) {
+	w := newWorld(t)
+	var mu sync.Mutex
+	sends, crashedOn := 0, ""
+	first := w.startWith(t, Config{crashAfterSend: func(key string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		sends++
+		if sends == 4 {
+			crashedOn = key
+			return true
+		}
+		return false
+	}})
+	customers := map[*telegramtest.User][]string{
+		w.lucia: {"L1", "L2", "L3"},
+		w.marta: {"M1", "M2", "M3"},
+	}
+	for i := range 3 {
+		w.lucia.Send(token, customers[w.lucia][i])
+		w.marta.Send(token, customers[w.marta][i])
+	}
+	queuedCopies := func() int {
+		var n int
+		require.NoError(t, first.d.links.QueryRow(`SELECT count(*) FROM helpdesk_outbox WHERE kind = 'copy'`).Scan(&n))
+		return n
+	}
+	w.wait(t, "every copy queued and the crash", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return queuedCopies() == 6 && crashedOn != ""
+	})
+	w.wait(t, "the updates confirmed", func() bool { return w.srv.Pending(token) == 0 })
+	before := len(w.inStaff())
+	assert.Equal(t, 4, before, "the relay stopped after its fourth send")
+	first.stop()
+
+	second := w.start(t)
+	w.settle(t, second)
+	staffMsgs := w.inStaff()
+	assert.Len(t, staffMsgs, 2+6+1, "two headers, six copies, and one sent twice")
+	headers := map[int]string{} // header id → its conversation's customer
+	doubled := 0
+	seen := map[string]int{}
+	for _, m := range staffMsgs {
+		seen[m.Text]++
+		if seen[m.Text] == 2 {
+			doubled++
+		}
+		switch {
+		case strings.Contains(m.Text, "Lucía"):
+			headers[m.ID] = "L"
+		case strings.Contains(m.Text, "Marta"):
+			headers[m.ID] = "M"
+		}
+	}
+	assert.Equal(t, 1, doubled, "one message doubled: the one on its way (%s)", crashedOn)
+	for u, sent := range customers {
+		var got []string
+		for _, m := range staffMsgs {
+			if slices.Contains(sent, m.Text) {
+				require.NotNil(t, m.ReplyToMessage, "%q hangs from a header", m.Text)
+				assert.Equal(t, m.Text[:1], headers[m.ReplyToMessage.ID], "%q hangs from its conversation's header", m.Text)
+				if len(got) == 0 || got[len(got)-1] != m.Text {
+					got = append(got, m.Text)
+				}
+			}
+		}
+		assert.Equal(t, sent, got, "%s's messages in order", u.Model().FirstName)
+	}
+
+	// The links survived: an agent's reply to a copy sent after the
+	// restart reaches the customer.
+	last := staffMsgs[len(staffMsgs)-1]
+	w.group.Send(token, w.ana, "Respuesta", last.ID)
+	w.wait(t, "the answer", func() bool {
+		return len(w.toCustomer(w.lucia))+len(w.toCustomer(w.marta)) == 1
+	})
+}
+
+// The relay honours Telegram's 429 retry_after, tries again what failed for
+// a moment, and puts aside what the Bot API refuses for good, without
+// holding up what comes after it.
+func TestRelayRetriesAndSetsAside(t *testing.T) {
+	w := newWorld(t)
+	api := newFaultyAPI(t, w.srv.URL())
+	desk := w.startWith(t, Config{APIURL: api.URL})
+	ctx := context.Background()
+
+	w.srv.SetLimits(telegramtest.Limits{PerChatPerSecond: 1})
+	api.fail("sendMessage", 1) // the header's first attempt: 500
+	w.lucia.Send(token, "Hola")
+	w.wait(t, "header and copy", func() bool { return len(w.inStaff()) == 2 })
+	w.settle(t, desk)
+	assert.Zero(t, api.pending("sendMessage"), "the header met a 500")
+	assert.Positive(t, w.srv.TooManyRequests(), "the copy met a 429")
+	assert.Equal(t, []string{"Hola"}, texts(w.inStaff()[1:]), "the copy once")
+	assert.Equal(t, w.inStaff()[0].ID, w.inStaff()[1].ReplyToMessage.ID, "under its header")
+	w.srv.SetLimits(telegramtest.Limits{})
+
+	// A copy of a message Telegram does not have is refused (400): put
+	// aside, and the answer queued after it goes.
+	require.NoError(t, desk.d.enqueue(ctx,
+		outItem{Key: "copy:gone", Kind: outCopy, FromChat: w.lucia.ID(), FromMessage: 9999},
+		answerTo(w.inStaff()[1].ID, "after the refused one")))
+	w.wait(t, "the answer", func() bool { return countText(w.inStaff(), "after the refused one") == 1 })
+	w.settle(t, desk)
+	assert.Equal(t, 1, outbox(t, desk, outFailed))
+	var why string
+	require.NoError(t, desk.d.links.QueryRow(`SELECT error FROM helpdesk_outbox WHERE key = 'copy:gone'`).Scan(&why))
+	assert.Contains(t, why, "message to copy not found")
+}
+
+// faultyAPI stands in front of the fake Bot API and answers chosen calls
+// with a 500, as Telegram does at times.
+type faultyAPI struct {
+	*httptest.Server
+	mu    sync.Mutex
+	fails map[string]int
+}
+
+func newFaultyAPI(t *testing.T, backend string) *faultyAPI {
+	t.Helper()
+	u, err := url.Parse(backend)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	f := &faultyAPI{fails: map[string]int{}}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		method := path.Base(r.URL.Path)
+		f.mu.Lock()
+		fail := f.fails[method] > 0
+		if fail {
+			f.fails[method]--
+		}
+		f.mu.Unlock()
+		if fail {
+			rw.Header().Set("Content-Type", "application/json")
+			rw.WriteHeader(http.StatusInternalServerError)
+			_, _ = io.WriteString(rw, `{"ok":false,"error_code":500,"description":"Internal Server Error"}`)
+			return
+		}
+		proxy.ServeHTTP(rw, r)
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+// pending returns how many calls of method are still to fail.
+func (f *faultyAPI) pending(method string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.fails[method]
+}
+
+// fail makes the next n calls of method fail.
+func (f *faultyAPI) fail(method string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fails[method] += n
 }

@@ -8,11 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/ticket"
 )
 
 // staffUpdate handles the staff group: replies become the agents' answers,
@@ -37,10 +37,18 @@ func (d *Desk) staffMessage(ctx context.Context, m *models.Message) error {
 		return err
 	}
 	if cmd, args, ok := staffCommand(m.Text, d.me.Username); ok {
-		if done, err := d.done(ctx, m.ID); err != nil || done {
+		// Started before it runs, done with its answer once it has: a
+		// command that failed on the way, or whose process stopped, runs
+		// again when Telegram delivers it again; one that is done does not.
+		rerun, done, err := d.startCommand(ctx, m.ID)
+		if err != nil || done {
 			return err
 		}
-		return d.command(ctx, m, agent, cmd, args)
+		answer, err := d.command(ctx, m, agent, cmd, args, rerun)
+		if err != nil {
+			return err
+		}
+		return d.finishCommand(ctx, m.ID, answer)
 	}
 	if m.ReplyToMessage == nil {
 		return nil // the staff talking among themselves
@@ -82,7 +90,12 @@ func (d *Desk) staffEdit(ctx context.Context, m *models.Message) error {
 		return err
 	}
 	if _, err := d.eng.EditMessage(ctx, workspace, msg, agentID(m.From), m.Text); err != nil {
-		return d.refused(ctx, m, err)
+		answer, err := refusal(err)
+		if err != nil {
+			return err
+		}
+		// One answer per edit: an edit delivered again is answered once.
+		return d.enqueue(ctx, outItem{Key: fmt.Sprintf("edit:%d:%d", m.ID, m.EditDate), Kind: outAnswer, ReplyTo: m.ID, Text: answer})
 	}
 	return nil
 }
@@ -90,11 +103,21 @@ func (d *Desk) staffEdit(ctx context.Context, m *models.Message) error {
 // refused answers in the group when the engine refuses what an agent did;
 // failures that may pass are returned, so the update comes again.
 func (d *Desk) refused(ctx context.Context, m *models.Message, err error) error {
-	switch contactcenter.ErrorCode(err) {
-	case contactcenter.CodeUnavailable, contactcenter.CodeCanceled:
+	answer, err := refusal(err)
+	if err != nil {
 		return err
 	}
-	return d.say(ctx, m, "Not done: "+errors.Unwrap(err).Error())
+	return d.say(ctx, m, answer)
+}
+
+// refusal returns the answer to an agent whose action the engine refused,
+// or err itself when it may pass.
+func refusal(err error) (string, error) {
+	switch contactcenter.ErrorCode(err) {
+	case contactcenter.CodeUnavailable, contactcenter.CodeCanceled:
+		return "", err
+	}
+	return "Not done: " + errors.Unwrap(err).Error(), nil
 }
 
 // staffCommand reads a staff command: its name without the slash, and the
@@ -112,30 +135,35 @@ func staffCommand(text, botName string) (cmd, args string, ok bool) {
 	return strings.ToLower(word), strings.TrimSpace(rest), true
 }
 
-// command carries out a staff command.
-func (d *Desk) command(ctx context.Context, m *models.Message, agent conversation.AgentID, cmd, args string) error {
+// command carries out a staff command and returns its answer ("" for
+// none). Failures that may pass are returned. On a rerun (an earlier
+// attempt started the command and may have carried it out), the engine's
+// refusal to do what is already done (to close a closed conversation or
+// ticket) is the command's success; claiming a conversation that is
+// already the agent's is not refused at all.
+func (d *Desk) command(ctx context.Context, m *models.Message, agent conversation.AgentID, cmd, args string, rerun bool) (string, error) {
 	presence := map[string]conversation.Presence{"online": conversation.Online, "away": conversation.Away, "offline": conversation.Offline}
 	if p, ok := presence[cmd]; ok {
 		if _, err := d.eng.SetPresence(ctx, workspace, agent, p); err != nil {
-			return d.refused(ctx, m, err)
+			return refusal(err)
 		}
-		return d.say(ctx, m, fmt.Sprintf("%s is %s.", m.From.FirstName, p))
+		return fmt.Sprintf("%s is %s.", m.From.FirstName, p), nil
 	}
 	if cmd == "queue" {
-		return d.queue(ctx, m)
+		return d.queue(ctx)
 	}
 	if cmd != "claim" && cmd != "close" && cmd != "closeticket" {
-		return nil
+		return "", nil
 	}
 	if m.ReplyToMessage == nil {
-		return d.say(ctx, m, "Reply with /"+cmd+" to one of the conversation's messages.")
+		return "Reply with /" + cmd + " to one of the conversation's messages.", nil
 	}
 	conv, _, ok, err := d.lookup(ctx, m.ReplyToMessage.ID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if !ok {
-		return d.say(ctx, m, "That message is not part of a conversation.")
+		return "That message is not part of a conversation.", nil
 	}
 	var answer string
 	switch cmd {
@@ -146,31 +174,39 @@ func (d *Desk) command(ctx context.Context, m *models.Message, agent conversatio
 		}
 	case "close":
 		var c conversation.Conversation
-		if c, err = d.eng.CloseConversation(ctx, workspace, conv, agent, conversation.ClosingNote{Summary: args}); err == nil {
+		c, err = d.eng.CloseConversation(ctx, workspace, conv, agent, conversation.ClosingNote{Summary: args})
+		if rerun && errors.Is(err, conversation.ErrClosed) {
+			c, err = d.eng.Conversation(ctx, workspace, conv)
+		}
+		if err == nil {
 			answer = fmt.Sprintf("#%d: conversation closed.", c.TicketNumber)
 		}
 	case "closeticket":
 		var c conversation.Conversation
 		if c, err = d.eng.Conversation(ctx, workspace, conv); err == nil {
-			if _, err = d.eng.CloseTicket(ctx, workspace, c.Ticket, agent, conversation.ClosingNote{Summary: args}); err == nil {
+			_, err = d.eng.CloseTicket(ctx, workspace, c.Ticket, agent, conversation.ClosingNote{Summary: args})
+			if rerun && errors.Is(err, ticket.ErrClosed) {
+				err = nil
+			}
+			if err == nil {
 				answer = fmt.Sprintf("#%d: ticket closed.", c.TicketNumber)
 			}
 		}
 	}
 	if err != nil {
-		return d.refused(ctx, m, err)
+		return refusal(err)
 	}
-	return d.say(ctx, m, answer)
+	return answer, nil
 }
 
 // queue lists the waiting conversations.
-func (d *Desk) queue(ctx context.Context, m *models.Message) error {
+func (d *Desk) queue(ctx context.Context) (string, error) {
 	q, err := d.eng.Queue(ctx, workspace, 20)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if len(q) == 0 {
-		return d.say(ctx, m, "Nobody is waiting.")
+		return "Nobody is waiting.", nil
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Waiting (%d):", len(q))
@@ -181,14 +217,13 @@ func (d *Desk) queue(ctx context.Context, m *models.Message) error {
 	for _, c := range q {
 		fmt.Fprintf(&b, "\n#%d, %s", c.TicketNumber, now.Sub(c.WaitingSince).Round(time.Second))
 	}
-	return d.say(ctx, m, b.String())
+	return b.String(), nil
 }
 
-// say answers a staff message in the group.
+// say answers staff message m in the group, through the outbox: once,
+// however often Telegram delivers m.
 func (d *Desk) say(ctx context.Context, m *models.Message, text string) error {
-	_, err := d.bot.Client().SendMessage(ctx, &bot.SendMessageParams{ChatID: d.cfg.StaffChat, Text: text,
-		ReplyParameters: &models.ReplyParameters{MessageID: m.ID, AllowSendingWithoutReply: true}})
-	return err
+	return d.enqueue(ctx, answerTo(m.ID, text))
 }
 
 func agentID(u *models.User) conversation.AgentID {

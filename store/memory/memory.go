@@ -552,26 +552,29 @@ func (t *tx) UpdateMessage(ctx context.Context, m conversation.Message) error {
 	return nil
 }
 
-func (t *tx) PendingMessages(ctx context.Context, now time.Time, limit int) ([]conversation.Message, error) {
+func (t *tx) PendingMessages(ctx context.Context, now time.Time, after store.PendingAfter, limit int) ([]conversation.Message, error) {
 	if err := t.check(ctx, false); err != nil {
 		return nil, err
 	}
-	var out []conversation.Message
+	// Each conversation's first pending message: the earliest stored, which
+	// is the lowest arena position.
+	heads := make(map[key[conversation.ID]]int32)
 	for k := range t.s.pending.m {
 		pos, _ := t.s.msgIdx.get(k)
-		m := *t.s.msgs.at(pos)
-		if !m.NextAttempt.After(now) {
-			out = append(out, m)
+		ck := key[conversation.ID]{k.ws, t.s.msgs.at(pos).Conversation}
+		if first, ok := heads[ck]; !ok || pos < first {
+			heads[ck] = pos
+		}
+	}
+	var out []conversation.Message
+	for _, pos := range heads {
+		m := t.s.msgs.at(pos)
+		if !m.NextAttempt.After(now) && comparePending(store.PendingPosition(*m), after) > 0 {
+			out = append(out, *m)
 		}
 	}
 	slices.SortFunc(out, func(a, b conversation.Message) int {
-		if c := a.NextAttempt.Compare(b.NextAttempt); c != 0 {
-			return c
-		}
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
+		return comparePending(store.PendingPosition(a), store.PendingPosition(b))
 	})
 	if limit > 0 && len(out) > limit {
 		out = out[:limit]
@@ -580,6 +583,17 @@ func (t *tx) PendingMessages(ctx context.Context, now time.Time, limit int) ([]c
 		out[i] = cloneMessage(out[i])
 	}
 	return out, nil
+}
+
+// comparePending orders positions as PendingMessages does.
+func comparePending(a, b store.PendingAfter) int {
+	if c := a.Due.Compare(b.Due); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Workspace, b.Workspace); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
 }
 
 func (t *tx) FirstPending(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) (conversation.Message, error) {

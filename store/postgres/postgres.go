@@ -16,8 +16,13 @@
 // the creating transaction: numbers of committed tickets are unique and
 // gapless, and ticket creation is serialised per workspace.
 //
+// A store's tables live in the schema its connections' search_path
+// resolves to (current_schema()), and so do its advisory locks: stores in
+// different schemas of one database are independent, stores on one schema
+// share their data and their locks.
+//
 // Open applies the embedded, versioned migrations; concurrent opens of one
-// database wait for each other on an advisory lock.
+// schema wait for each other on an advisory lock.
 package postgres
 
 import (
@@ -43,10 +48,20 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Advisory lock keys: one for migrations, one for draining events.
-const (
-	migrateLock int64 = 0x63636d6967726174 // "ccmigrat"
-	drainLock   int64 = 0x6363647261696e00 // "ccdrain"
+// lockKey is the SQL expression of the advisory-lock key named name in
+// the schema a connection's search_path resolves to: a 64-bit hash of the
+// schema's name and name. A lock so keyed guards the tables of that schema
+// alone, so that applications, or test runs, in other schemas of the same
+// database never wait for it.
+func lockKey(name string) string {
+	return `hashtextextended(coalesce(current_schema(), '') || '.` + name + `', 0)`
+}
+
+// The advisory locks of a schema: one for migrations, one for draining
+// events.
+var (
+	migrateLock = lockKey("cc_migrate")
+	drainLock   = lockKey("cc_drain")
 )
 
 // Store is a store.Store on PostgreSQL.
@@ -103,17 +118,23 @@ func (s *Store) Close() error {
 }
 
 // migrate applies the migrations not yet applied, each in its own
-// transaction, under an advisory lock.
+// transaction, under the schema's advisory lock.
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres store: migrate: %w", err)
 	}
 	defer conn.Release()
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrateLock); err != nil {
+	// The key is read once, so that the unlock names the lock taken even
+	// if a migration moved the search_path.
+	var key int64
+	if err := conn.QueryRow(ctx, `SELECT `+migrateLock).Scan(&key); err != nil {
 		return fmt.Errorf("postgres store: migrate: lock: %w", err)
 	}
-	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrateLock) }()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+		return fmt.Errorf("postgres store: migrate: lock: %w", err)
+	}
+	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key) }()
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS cc_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return fmt.Errorf("postgres store: migrate: %w", err)
 	}
@@ -314,8 +335,14 @@ func (r *batchRows) Close() {
 	}
 }
 
-// mapError turns PostgreSQL's unique violations into store.ErrDuplicate and
-// its serialisation failures and deadlocks into store.ErrConflict.
+// mapError turns PostgreSQL's unique violations into store.ErrDuplicate,
+// its serialisation failures and deadlocks into store.ErrConflict, and the
+// errors that the same data would meet again into store.ErrRejected: data
+// exceptions (class 22: a NUL byte or bytes that are not UTF-8 in text,
+// 22021; a value out of range), integrity violations other than
+// uniqueness (class 23) and program limits (class 54: an index row too
+// big). Anything else (a lost connection, an administrator's shutdown, a
+// timeout) may pass and is returned as it is.
 func mapError(err error) error {
 	var pg *pgconn.PgError
 	if !errors.As(err, &pg) {
@@ -327,13 +354,20 @@ func mapError(err error) error {
 	case "40001", "40P01", "CC001": // serialization_failure, deadlock_detected, cc_conflict()
 		return fmt.Errorf("%s: %w", pg.Message, store.ErrConflict)
 	}
+	switch class := pg.Code[:min(2, len(pg.Code))]; class {
+	case "22", "23", "54": // data_exception, integrity_constraint_violation, program_limit_exceeded
+		return fmt.Errorf("%s (SQLSTATE %s): %w", pg.Message, pg.Code, store.ErrRejected)
+	}
 	return err
 }
 
 // DrainEvents passes stored events to fn in commit order and deletes those
-// fn published. One drain runs at a time across processes, under an
-// advisory lock; the others answer store.ErrBusy. It takes three round
-// trips: BEGIN with the lock, the read, and the deletion with COMMIT.
+// fn published. One drain runs at a time per schema across processes,
+// under the schema's transaction-scoped advisory lock; the others answer
+// store.ErrBusy. The lock ends with the drain's connection, so a process
+// killed while it drains holds up no other once the server sees its
+// connection close. Drains of stores in other schemas do not wait for it. It takes three round trips: BEGIN with the lock, the read,
+// and the deletion with COMMIT.
 func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Context, []conversation.Event) (int, error)) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -351,7 +385,7 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 		return 0, nil
 	}
 	var locked bool
-	lock, err := c.Query(ctx, `SELECT pg_try_advisory_xact_lock($1)`, drainLock)
+	lock, err := c.Query(ctx, `SELECT pg_try_advisory_xact_lock(`+drainLock+`)`)
 	if err != nil {
 		return 0, err
 	}

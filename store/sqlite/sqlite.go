@@ -47,7 +47,8 @@ type Store struct {
 	q *sqlstore.Statements
 
 	drainMu sync.Mutex
-	holder  string // this Store's name in cc_drain_lock
+	holder  string        // this Store's name in cc_drain_lock
+	lease   time.Duration // of the drain lock; renewed while fn runs
 }
 
 var _ store.Store = (*Store)(nil)
@@ -88,7 +89,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	var id [8]byte
 	_, _ = rand.Read(id[:])
-	return &Store{w: w, r: r, q: sqlstore.NewStatements(sqlstore.Question), holder: hex.EncodeToString(id[:])}, nil
+	return &Store{w: w, r: r, q: sqlstore.NewStatements(sqlstore.Question), holder: hex.EncodeToString(id[:]), lease: drainLease}, nil
 }
 
 // Close closes the database.
@@ -219,34 +220,48 @@ type sqlRows struct{ *sql.Rows }
 func (r sqlRows) Close()     { _ = r.Rows.Close() }
 func (r sqlRows) Err() error { return mapError(r.Rows.Err()) }
 
-// mapError turns SQLite's unique violations into store.ErrDuplicate and
-// its busy and locked errors into store.ErrConflict, so the engine tries
-// again.
+// mapError turns SQLite's unique violations into store.ErrDuplicate, its
+// busy and locked errors into store.ErrConflict, so the engine tries again,
+// and the errors that the same data would meet again into
+// store.ErrRejected: a string or blob too big, a datatype mismatch, a
+// constraint other than uniqueness.
 func mapError(err error) error {
 	var e *sqlite.Error
 	if !errors.As(err, &e) {
 		return err
 	}
-	switch {
+	switch primary := e.Code() & 0xff; {
 	case e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 		return fmt.Errorf("%s: %w", e.Error(), store.ErrDuplicate)
-	case e.Code()&0xff == sqlite3.SQLITE_BUSY || e.Code()&0xff == sqlite3.SQLITE_LOCKED:
+	case primary == sqlite3.SQLITE_BUSY || primary == sqlite3.SQLITE_LOCKED:
 		return fmt.Errorf("%s: %w", e.Error(), store.ErrConflict)
+	case primary == sqlite3.SQLITE_TOOBIG || primary == sqlite3.SQLITE_MISMATCH || primary == sqlite3.SQLITE_CONSTRAINT:
+		return fmt.Errorf("%s: %w", e.Error(), store.ErrRejected)
 	}
 	return err
 }
 
-// drainLease is how long a process may publish one batch of events before
-// another may take over.
-const drainLease = 5 * time.Minute
+// drainLease is how long the drain lock lasts unless its holder renews it.
+// A drain renews it every third of that while fn runs, so a slow Publish
+// keeps it; a process that dies while it drains holds up the next drain,
+// in a restarted process or another, by at most this long.
+const drainLease = 3 * time.Second
+
+// errLeaseLost answers a drain whose lease another process took over.
+var errLeaseLost = fmt.Errorf("sqlite store: the drain lease was taken over while publishing: %w", store.ErrBusy)
 
 // DrainEvents passes stored events to fn in commit order and deletes those
 // fn published. One process drains at a time: it holds a lease in the
-// database, and one drain at a time runs per Store; the others answer
-// store.ErrBusy. The write lock is not held while fn runs, so fn may call
-// the engine. Events are deleted only while the lease is still held: a
-// drain that outlived it leaves them to the next, which publishes them
-// again (delivery is at least once).
+// database (of 3 seconds, renewed while fn runs), and one drain at a time
+// runs per Store; the others answer store.ErrBusy. The write lock is not
+// held while fn runs, so fn may call the engine.
+//
+// Events are deleted only while the lease is still held. A drain that
+// lost it (its process was paused past the lease and another took over)
+// forgets nothing and answers store.ErrBusy: the new holder publishes the
+// events again (delivery is at least once). fn's context ends, with
+// store.ErrBusy as its cause, as soon as the renewal finds the lease
+// taken.
 func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Context, []conversation.Event) (int, error)) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -258,11 +273,13 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 		return 0, store.ErrBusy
 	}
 	defer s.drainMu.Unlock()
+	// The lease is taken if it is free, ran out, or is this Store's own. A
+	// process that dies after this leaves the lease to run out.
 	now := time.Now()
 	res, err := s.w.ExecContext(ctx, `INSERT INTO cc_drain_lock (id, holder, until) VALUES (1, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, until = excluded.until
 		WHERE cc_drain_lock.until < ? OR cc_drain_lock.holder = excluded.holder`,
-		s.holder, now.Add(drainLease).UnixMicro(), now.UnixMicro())
+		s.holder, now.Add(s.lease).UnixMicro(), now.UnixMicro())
 	if err != nil {
 		return 0, mapError(err)
 	}
@@ -284,17 +301,70 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 	if err != nil || len(events) == 0 {
 		return 0, err
 	}
-	n, fnErr := fn(ctx, events)
+	var n int
+	var fnErr error
+	s.renewing(ctx, func(ctx context.Context) { n, fnErr = fn(ctx, events) })
 	n = min(max(n, 0), len(events))
 	if n == 0 {
 		return 0, fnErr
 	}
-	if _, err := s.w.ExecContext(context.WithoutCancel(ctx), `DELETE FROM cc_events WHERE seq <= ?
+	// The batch is the first events by seq, so seq <= last is the n
+	// published; none of them is deleted unless the lease is still held.
+	res, err = s.w.ExecContext(context.WithoutCancel(ctx), `DELETE FROM cc_events WHERE seq <= ?
 		AND EXISTS (SELECT 1 FROM cc_drain_lock WHERE holder = ? AND until >= ?)`,
-		events[n-1].Seq, s.holder, time.Now().UnixMicro()); err != nil {
+		events[n-1].Seq, s.holder, time.Now().UnixMicro())
+	if err != nil {
 		return 0, errors.Join(fnErr, mapError(err))
 	}
+	if deleted, err := res.RowsAffected(); err != nil || deleted == 0 {
+		if err == nil {
+			err = errLeaseLost
+		}
+		return 0, errors.Join(fnErr, err)
+	}
 	return n, fnErr
+}
+
+// renewing runs fn while a goroutine renews this Store's drain lease every
+// third of the lease, and returns once both have stopped (also when fn
+// panics), so that no renewal follows the deletion or the release. A
+// renewal that fails (the write lock stayed busy past the busy timeout) is
+// tried again at the next tick. Renewal and deletion both name this Store
+// as the holder: once another Store has taken a lease that ran out,
+// neither succeeds, and the renewal that finds it taken ends fn's context.
+func (s *Store) renewing(ctx context.Context, fn func(context.Context)) {
+	fnCtx, cancelFn := context.WithCancelCause(ctx)
+	defer cancelFn(nil)
+	// Renewals do not end with ctx: the deletion after fn does not either.
+	// They end when fn returns or panics.
+	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	defer func() {
+		stop()
+		<-done
+	}()
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(max(s.lease/3, time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-rctx.Done():
+				return
+			case <-tick.C:
+			}
+			res, err := s.w.ExecContext(rctx, `UPDATE cc_drain_lock SET until = ? WHERE id = 1 AND holder = ?`,
+				time.Now().Add(s.lease).UnixMicro(), s.holder)
+			if err != nil {
+				continue
+			}
+			if n, err := res.RowsAffected(); err == nil && n == 0 {
+				cancelFn(errLeaseLost)
+				return
+			}
+		}
+	}()
+	fn(fnCtx)
 }
 
 // ClaimTimers claims due timers in one write transaction.

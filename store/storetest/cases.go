@@ -349,32 +349,46 @@ func (h *harness) testPendingMessages(t *testing.T) {
 	s := h.store(t)
 	ws := ticket.WorkspaceID(newWorkspace("pending"))
 	_, _, cv := seed(t, s, ws, "a")
+	_, _, other := seed(t, s, ws, "b")
+	// Stored in this order: late first, so it goes first whatever the due
+	// times of the ones after it.
 	late := newOutbound(cv, "late", t0.Add(10*time.Minute))
 	due2 := newOutbound(cv, "due2", t0.Add(2*time.Minute))
 	due1 := newOutbound(cv, "due1", t0.Add(1*time.Minute))
 	in := newInbound(cv, "in", "u-1", t0)
+	b1 := newOutbound(other, "b1", t0.Add(3*time.Minute))
+	b2 := newOutbound(other, "b2", t0)
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {
-		for _, m := range []conversation.Message{late, due2, due1, in} {
+		for _, m := range []conversation.Message{late, due2, due1, in, b1, b2} {
 			if err := tx.CreateMessage(ctx(), m); err != nil {
 				return err
 			}
 		}
 		return nil
 	}))
-	pending := func(now time.Time, limit int) []conversation.MessageID {
-		var ids []conversation.MessageID
+	page := func(now time.Time, after store.PendingAfter, limit int) []conversation.Message {
+		var out []conversation.Message
 		require.NoError(t, s.View(ctx(), func(tx store.Tx) error {
-			ms, err := tx.PendingMessages(ctx(), now, limit)
+			ms, err := tx.PendingMessages(ctx(), now, after, limit)
 			for _, m := range ms {
 				if m.Workspace == ws {
-					ids = append(ids, m.ID)
+					out = append(out, m)
 				}
 			}
 			return err
 		}))
-		return ids
+		return out
 	}
-	assert.Equal(t, []conversation.MessageID{"due1", "due2"}, pending(t0.Add(5*time.Minute), 100), "due ones, earliest first; inbound never")
+	ids := func(ms []conversation.Message) []conversation.MessageID {
+		var out []conversation.MessageID
+		for _, m := range ms {
+			out = append(out, m.ID)
+		}
+		return out
+	}
+	pending := func(now time.Time) []conversation.MessageID { return ids(page(now, store.PendingAfter{}, 100)) }
+	assert.Equal(t, []conversation.MessageID{"b1"}, pending(t0.Add(5*time.Minute)),
+		"each conversation's first pending message, when due; the ones behind it wait; inbound never")
 	first := func() conversation.MessageID {
 		var id conversation.MessageID
 		require.NoError(t, s.View(ctx(), func(tx store.Tx) error {
@@ -388,23 +402,38 @@ func (h *harness) testPendingMessages(t *testing.T) {
 		return id
 	}
 	assert.Equal(t, conversation.MessageID("late"), first(), "the first stored, due or not")
-	assert.Equal(t, []conversation.MessageID{"due1", "due2", "late"}, pending(t0.Add(10*time.Minute), 100))
+	assert.Equal(t, []conversation.MessageID{"b1", "late"}, pending(t0.Add(10*time.Minute)), "earliest due first")
 
-	done, err := conversation.Sent(&due1, "r1", t0.Add(5*time.Minute))
-	require.NoError(t, err)
-	failed, err := conversation.Failed(&due2, "blocked", t0.Add(5*time.Minute))
-	require.NoError(t, err)
-	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {
-		if err := tx.UpdateMessage(ctx(), done.Message); err != nil {
-			return err
+	// Paging: one at a time, each page after the last message of the one
+	// before, reaches every due message once.
+	var walked []conversation.MessageID
+	after := store.PendingAfter{}
+	for range 10 {
+		p := page(t0.Add(time.Hour), after, 1)
+		if len(p) == 0 {
+			break
 		}
-		return tx.UpdateMessage(ctx(), failed.Message)
-	}))
-	assert.Equal(t, []conversation.MessageID{"late"}, pending(t0.Add(time.Hour), 100), "sent and failed messages are not pending")
+		walked = append(walked, p[0].ID)
+		after = store.PendingPosition(p[0])
+	}
+	assert.Equal(t, []conversation.MessageID{"b1", "late"}, walked)
+
 	gone, err := conversation.Sent(&late, "r3", t0.Add(time.Hour))
 	require.NoError(t, err)
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateMessage(ctx(), gone.Message) }))
+	assert.Equal(t, conversation.MessageID("due2"), first(), "the next stored goes next")
+	assert.Equal(t, []conversation.MessageID{"due2", "b1"}, pending(t0.Add(time.Hour)))
+
+	failed, err := conversation.Failed(&due2, "blocked", t0.Add(time.Hour))
+	require.NoError(t, err)
+	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateMessage(ctx(), failed.Message) }))
+	assert.Equal(t, []conversation.MessageID{"due1", "b1"}, pending(t0.Add(time.Hour)), "a failed message is not pending")
+
+	done, err := conversation.Sent(&due1, "r1", t0.Add(time.Hour))
+	require.NoError(t, err)
+	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateMessage(ctx(), done.Message) }))
 	assert.Empty(t, first(), "none pending")
+	assert.Equal(t, []conversation.MessageID{"b1"}, pending(t0.Add(time.Hour)))
 }
 
 func (h *harness) testAgentsAndTeams(t *testing.T) {
@@ -441,12 +470,13 @@ func (h *harness) testAgentsAndTeams(t *testing.T) {
 	}))
 }
 
-// drainAll drains every stored event of workspace ws.
+// drainAll drains every stored event of workspace ws, waiting while
+// another drain runs.
 func drainAll(t testing.TB, s store.Store, ws ticket.WorkspaceID) []conversation.Event {
 	t.Helper()
 	var out []conversation.Event
 	for {
-		n, err := s.DrainEvents(ctx(), 50, func(_ context.Context, evs []conversation.Event) (int, error) {
+		n, err := drain(t, s, 50, func(_ context.Context, evs []conversation.Event) (int, error) {
 			for _, e := range evs {
 				if e.Workspace == ws {
 					out = append(out, normEvent(e))
@@ -483,10 +513,10 @@ func (h *harness) testEvents(t *testing.T) {
 
 	// A failing publisher keeps the events it did not publish.
 	boom := errors.New("host down")
-	n, err := s.DrainEvents(ctx(), 10, func(context.Context, []conversation.Event) (int, error) { return 0, boom })
+	n, err := drain(t, s, 10, func(context.Context, []conversation.Event) (int, error) { return 0, boom })
 	assert.ErrorIs(t, err, boom)
 	assert.Zero(t, n)
-	n, err = s.DrainEvents(ctx(), 10, func(_ context.Context, evs []conversation.Event) (int, error) {
+	n, err = drain(t, s, 10, func(_ context.Context, evs []conversation.Event) (int, error) {
 		assert.Len(t, evs, 10)
 		return 3, boom
 	})
@@ -494,7 +524,7 @@ func (h *harness) testEvents(t *testing.T) {
 	assert.Equal(t, 3, n, "the three published events are forgotten")
 
 	// The limit is respected.
-	n, err = s.DrainEvents(ctx(), 4, func(_ context.Context, evs []conversation.Event) (int, error) {
+	n, err = drain(t, s, 4, func(_ context.Context, evs []conversation.Event) (int, error) {
 		assert.LessOrEqual(t, len(evs), 4)
 		return len(evs), nil
 	})
@@ -574,7 +604,7 @@ func (h *harness) testRollback(t *testing.T) {
 		ms, err := tx.Messages(ctx(), ws, cv.ID)
 		require.NoError(t, err)
 		assert.Empty(t, ms)
-		p, err := tx.PendingMessages(ctx(), t0.Add(time.Hour), 0)
+		p, err := tx.PendingMessages(ctx(), t0.Add(time.Hour), store.PendingAfter{}, 0)
 		require.NoError(t, err)
 		for _, m := range p {
 			assert.NotEqual(t, ws, m.Workspace)
@@ -774,16 +804,22 @@ func (h *harness) testDrainBusy(t *testing.T) {
 		return tx.AppendEvent(ctx(), conversation.Event{Type: conversation.EventMessageReceived, Workspace: ws})
 	}))
 	inside, release := make(chan struct{}), make(chan struct{})
-	done := make(chan error)
+	var entered sync.Once
+	done := make(chan error, 1)
 	go func() {
-		_, err := s.DrainEvents(ctx(), 10, func(_ context.Context, evs []conversation.Event) (int, error) {
-			close(inside)
+		// Another process may be draining the same data: wait for it.
+		_, err := drain(t, s, 10, func(_ context.Context, evs []conversation.Event) (int, error) {
+			entered.Do(func() { close(inside) })
 			<-release
 			return 0, nil // publish nothing: the events stay
 		})
 		done <- err
 	}()
-	<-inside
+	select {
+	case <-inside:
+	case err := <-done:
+		t.Fatalf("the first drain did not start: %v", err)
+	}
 	other := h.open(t) // another process's store on the same data, where the store has one
 	t.Cleanup(func() { _ = other.Close() })
 	_, err := s.DrainEvents(ctx(), 10, func(context.Context, []conversation.Event) (int, error) {
@@ -808,7 +844,7 @@ func (h *harness) testDrainBusy(t *testing.T) {
 	require.NoError(t, <-done)
 	got := drainAll(t, s, ws)
 	assert.Len(t, got, 1, "drained afterwards")
-	n, err := s.DrainEvents(ctx(), 0, func(context.Context, []conversation.Event) (int, error) {
+	n, err := drain(t, s, 0, func(context.Context, []conversation.Event) (int, error) {
 		t.Error("a limit of 0 drains nothing")
 		return 0, nil
 	})

@@ -8,12 +8,17 @@
 //
 // The suite checks each method of store.Tx (and of store.InboundLookup,
 // where a store's transactions implement it), the version rule, uniqueness,
-// rollback, workspace isolation and event draining, and then drives an
+// rollback, workspace isolation, event draining and what a store does with
+// text it cannot hold (store.ErrRejected), and then drives an
 // Engine over the store from many goroutines at once: two first messages of
 // a new contact make one conversation; two agents replying to a waiting
 // conversation leave exactly one assignee (R10); a message delivered twice
 // at once is stored once (R18). Those concurrency cases run Options.Repeat
 // times (100 by default).
+//
+// The contract lets another process drain the same data at any time: a
+// drain of the suite that meets store.ErrBusy tries again for a while,
+// except where the suite asserts that drains exclude each other.
 package storetest
 
 import (
@@ -50,6 +55,8 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("Conversations", h.testConversations)
 	t.Run("Queue", h.testQueue)
 	t.Run("Messages", h.testMessages)
+	t.Run("Content", h.testContent)
+	t.Run("RepairedThroughEngine", h.testRepairedThroughEngine)
 	t.Run("PendingMessages", h.testPendingMessages)
 	t.Run("InboundLookup", h.testInboundLookup)
 	t.Run("AgentsAndTeams", h.testAgentsAndTeams)

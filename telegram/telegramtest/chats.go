@@ -282,6 +282,13 @@ func (u *User) SendPhoto(token, fileID, caption string) models.Message {
 	})
 }
 
+// Post has the user send m to bot token in their private chat, with
+// whatever content it carries (a document with a caption, a sticker, a
+// video), like [User.Send]: the server sets its id, chat, date and sender.
+func (u *User) Post(token string, m models.Message) models.Message {
+	return u.s.userPost(token, u.chat, u, 0, m)
+}
+
 // Edit has the user edit their private message messageID to bot token: the
 // stored message gets the new text (the caption for a media message) and
 // edit_date, and an edited_message update is enqueued for the bot.

@@ -9,7 +9,7 @@ const (
 	conversationCols = `workspace, id, ticket_id, ticket_number, channel, contact_id, contact_external_id, state, priority,
 		assignee, team, waiting_since, abandoned, opened_at, last_activity, closed_at, close_reason, closed_by, note_category, note_summary, out_of_hours_until, version`
 	messageCols = `workspace, id, conversation_id, ticket_id, channel, direction, author_kind, author_agent, kind, body,
-		attachments, external_id, created_at, delivery, attempts, next_attempt, failure, revisions, version`
+		attachments, external_id, created_at, delivery, attempts, next_attempt, failure, revisions, altered, version`
 	agentCols = `workspace, id, name, role, presence, teams, capacity, last_assigned, version`
 )
 
@@ -77,9 +77,14 @@ func NewStatements(p Placeholders) *Statements {
 		message:       `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND id = ?`,
 		messageByExt:  `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND channel = ? AND external_id = ? AND direction = 1 AND external_id <> ''`,
 		messages:      `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND conversation_id = ? ORDER BY seq`,
-		createMessage: `INSERT INTO cc_messages (` + messageCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		updateMessage: `UPDATE cc_messages SET body = ?, attachments = ?, external_id = ?, delivery = ?, attempts = ?, next_attempt = ?, failure = ?, revisions = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
-		pending:       `SELECT ` + messageCols + ` FROM cc_messages WHERE delivery = 1 AND next_attempt <= ? ORDER BY next_attempt, created_at, id LIMIT ?`,
+		createMessage: `INSERT INTO cc_messages (` + messageCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		updateMessage: `UPDATE cc_messages SET body = ?, attachments = ?, external_id = ?, delivery = ?, attempts = ?, next_attempt = ?, failure = ?, revisions = ?, altered = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
+		// The first pending message of each conversation that is due, after
+		// a position: the NOT EXISTS uses cc_messages_pending_by_conversation.
+		pending: `SELECT ` + messageCols + ` FROM cc_messages m WHERE delivery = 1 AND next_attempt <= ?
+			AND next_attempt >= ? AND (next_attempt, workspace, id) > (?, ?, ?)
+			AND NOT EXISTS (SELECT 1 FROM cc_messages p WHERE p.workspace = m.workspace AND p.conversation_id = m.conversation_id AND p.delivery = 1 AND p.seq < m.seq)
+			ORDER BY next_attempt, workspace, id LIMIT ?`,
 
 		firstPending: `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND conversation_id = ? AND delivery = 1 ORDER BY seq LIMIT 1`,
 
@@ -97,7 +102,7 @@ func NewStatements(p Placeholders) *Statements {
 
 		inboundLookup:      fmt.Sprintf(inboundLookup, duplicateCheck),
 		inboundLookupNoDup: fmt.Sprintf(inboundLookup, "''"),
-		appendEvent:        `INSERT INTO cc_events (workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		appendEvent:        `INSERT INTO cc_events (workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence, channel, external_id, detail, altered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	}
 	for _, q := range []*string{
 		&s.contact, &s.contactByExt, &s.createContact, &s.createHandle, &s.updateContact,

@@ -436,7 +436,7 @@ func scanMessage(r Rows) (conversation.Message, error) {
 	var atts, revs string
 	var created, next int64
 	if err := r.Scan(&m.Workspace, &m.ID, &m.Conversation, &m.Ticket, &m.Channel, &m.Direction, &m.Author.Kind, &m.Author.Agent, &m.Kind, &m.Text,
-		&atts, &m.ExternalID, &created, &m.Delivery, &m.Attempts, &next, &m.Failure, &revs, &m.Version); err != nil {
+		&atts, &m.ExternalID, &created, &m.Delivery, &m.Attempts, &next, &m.Failure, &revs, &m.Altered, &m.Version); err != nil {
 		return m, err
 	}
 	m.CreatedAt, m.NextAttempt = fromMicros(created), fromMicros(next)
@@ -467,7 +467,7 @@ func (t *Tx) CreateMessage(ctx context.Context, m conversation.Message) error {
 		return err
 	}
 	return t.exec(ctx, t.q.createMessage, nil, m.Workspace, m.ID, m.Conversation, m.Ticket, m.Channel, m.Direction, m.Author.Kind, m.Author.Agent,
-		m.Kind, m.Text, atts, m.ExternalID, micros(m.CreatedAt), m.Delivery, m.Attempts, micros(m.NextAttempt), m.Failure, revs, m.Version)
+		m.Kind, m.Text, atts, m.ExternalID, micros(m.CreatedAt), m.Delivery, m.Attempts, micros(m.NextAttempt), m.Failure, revs, m.Altered, m.Version)
 }
 
 // UpdateMessage implements store.Tx.
@@ -481,15 +481,18 @@ func (t *Tx) UpdateMessage(ctx context.Context, m conversation.Message) error {
 		return err
 	}
 	return t.exec(ctx, t.q.updateMessage, expectOne("message", string(m.ID)),
-		m.Text, atts, m.ExternalID, m.Delivery, m.Attempts, micros(m.NextAttempt), m.Failure, revs, m.Version, m.Workspace, m.ID, m.Version-1)
+		m.Text, atts, m.ExternalID, m.Delivery, m.Attempts, micros(m.NextAttempt), m.Failure, revs, m.Altered, m.Version, m.Workspace, m.ID, m.Version-1)
 }
 
 // PendingMessages implements store.Tx.
-func (t *Tx) PendingMessages(ctx context.Context, now time.Time, limit int) ([]conversation.Message, error) {
+func (t *Tx) PendingMessages(ctx context.Context, now time.Time, after store.PendingAfter, limit int) ([]conversation.Message, error) {
 	if err := t.query(ctx); err != nil {
 		return nil, err
 	}
-	return queryAll(ctx, t.c, scanMessage, t.q.pending, micros(now), limitOrAll(limit))
+	// Stored messages have a workspace and an id, so the zero position
+	// comes before all of them.
+	from := micros(after.Due)
+	return queryAll(ctx, t.c, scanMessage, t.q.pending, micros(now), from, from, string(after.Workspace), string(after.ID), limitOrAll(limit))
 }
 
 // FirstPending implements store.Tx.
@@ -580,7 +583,7 @@ func (t *Tx) PutTeam(ctx context.Context, tm conversation.Team) error {
 // AppendEvent implements store.Tx.
 func (t *Tx) AppendEvent(ctx context.Context, e conversation.Event) error {
 	return t.exec(ctx, t.q.appendEvent, nil, e.Workspace, e.Type, micros(e.At), e.Conversation, e.Ticket, e.TicketNumber,
-		e.Message, e.Agent, e.Previous, e.Team, e.Reason, e.Presence)
+		e.Message, e.Agent, e.Previous, e.Team, e.Reason, e.Presence, e.Channel, e.ExternalID, e.Detail, e.Altered)
 }
 
 // SetTimer implements store.Tx.
@@ -614,7 +617,8 @@ func ScanTimer(r interface{ Scan(dest ...any) error }) (store.Timer, error) {
 
 // EventCols are the columns ScanEvent reads, for the stores' drain
 // statements.
-const EventCols = `seq, workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence`
+const EventCols = `seq, workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence,
+	channel, external_id, detail, altered`
 
 // ScanEvents reads and closes rows of EventCols.
 func ScanEvents(rows Rows) ([]conversation.Event, error) {
@@ -634,7 +638,8 @@ func ScanEvents(rows Rows) ([]conversation.Event, error) {
 func ScanEvent(r interface{ Scan(dest ...any) error }) (conversation.Event, error) {
 	var e conversation.Event
 	var at int64
-	err := r.Scan(&e.Seq, &e.Workspace, &e.Type, &at, &e.Conversation, &e.Ticket, &e.TicketNumber, &e.Message, &e.Agent, &e.Previous, &e.Team, &e.Reason, &e.Presence)
+	err := r.Scan(&e.Seq, &e.Workspace, &e.Type, &at, &e.Conversation, &e.Ticket, &e.TicketNumber, &e.Message, &e.Agent, &e.Previous, &e.Team, &e.Reason, &e.Presence,
+		&e.Channel, &e.ExternalID, &e.Detail, &e.Altered)
 	e.At = fromMicros(at)
 	return e, err
 }

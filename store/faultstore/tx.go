@@ -1,0 +1,418 @@
+package faultstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+// The methods below pass each call of store.Tx (and store.InboundLookup)
+// to the wrapped transaction, with the faults of the Store's rules before
+// and after it.
+
+func (x lookupTx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (store.InboundRecords, error) {
+	var zero store.InboundRecords
+	i, err := x.before(OpTxLookupInbound, ws, ch, messageID, contactID)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.(store.InboundLookup).LookupInbound(ctx, ws, ch, messageID, contactID)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) Contact(ctx context.Context, ws ticket.WorkspaceID, id ticket.ContactID) (ticket.Contact, error) {
+	var zero ticket.Contact
+	i, err := x.before(OpTxContact, ws, id)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.Contact(ctx, ws, id)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) ContactByExternalID(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, externalID string) (ticket.Contact, error) {
+	var zero ticket.Contact
+	i, err := x.before(OpTxContactByExternalID, ws, ch, externalID)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.ContactByExternalID(ctx, ws, ch, externalID)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) CreateContact(ctx context.Context, c ticket.Contact, ch channel.ID, externalID string) error {
+	i, err := x.before(OpTxCreateContact, c, ch, externalID)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.CreateContact(ctx, c, ch, externalID))
+}
+
+func (x *tx) UpdateContact(ctx context.Context, c ticket.Contact) error {
+	i, err := x.before(OpTxUpdateContact, c)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.UpdateContact(ctx, c))
+}
+
+func (x *tx) NextTicketNumber(ctx context.Context, ws ticket.WorkspaceID) (ticket.Number, error) {
+	var zero ticket.Number
+	i, err := x.before(OpTxNextTicketNumber, ws)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.NextTicketNumber(ctx, ws)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) Ticket(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID) (ticket.Ticket, error) {
+	var zero ticket.Ticket
+	i, err := x.before(OpTxTicket, ws, id)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.Ticket(ctx, ws, id)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) TicketByNumber(ctx context.Context, ws ticket.WorkspaceID, n ticket.Number) (ticket.Ticket, error) {
+	var zero ticket.Ticket
+	i, err := x.before(OpTxTicketByNumber, ws, n)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.TicketByNumber(ctx, ws, n)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) OpenTickets(ctx context.Context, ws ticket.WorkspaceID, contact ticket.ContactID) ([]ticket.Ticket, error) {
+	var zero []ticket.Ticket
+	i, err := x.before(OpTxOpenTickets, ws, contact)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.OpenTickets(ctx, ws, contact)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) CreateTicket(ctx context.Context, t ticket.Ticket) error {
+	i, err := x.before(OpTxCreateTicket, t)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.CreateTicket(ctx, t))
+}
+
+func (x *tx) UpdateTicket(ctx context.Context, t ticket.Ticket) error {
+	i, err := x.before(OpTxUpdateTicket, t)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.UpdateTicket(ctx, t))
+}
+
+func (x *tx) Conversation(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) (conversation.Conversation, error) {
+	var zero conversation.Conversation
+	i, err := x.before(OpTxConversation, ws, id)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.Conversation(ctx, ws, id)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) OpenConversation(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error) {
+	var zero conversation.Conversation
+	i, err := x.before(OpTxOpenConversation, ws, ch, contact)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.OpenConversation(ctx, ws, ch, contact)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) LatestConversation(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error) {
+	var zero conversation.Conversation
+	i, err := x.before(OpTxLatestConversation, ws, ch, contact)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.LatestConversation(ctx, ws, ch, contact)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) TicketConversation(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID) (conversation.Conversation, error) {
+	var zero conversation.Conversation
+	i, err := x.before(OpTxTicketConversation, ws, id)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.TicketConversation(ctx, ws, id)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]conversation.Conversation, error) {
+	var zero []conversation.Conversation
+	i, err := x.before(OpTxQueue, ws, limit)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.Queue(ctx, ws, limit)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) CreateConversation(ctx context.Context, c conversation.Conversation) error {
+	i, err := x.before(OpTxCreateConversation, c)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.CreateConversation(ctx, c))
+}
+
+func (x *tx) UpdateConversation(ctx context.Context, c conversation.Conversation) error {
+	i, err := x.before(OpTxUpdateConversation, c)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.UpdateConversation(ctx, c))
+}
+
+func (x *tx) Message(ctx context.Context, ws ticket.WorkspaceID, id conversation.MessageID) (conversation.Message, error) {
+	var zero conversation.Message
+	i, err := x.before(OpTxMessage, ws, id)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.Message(ctx, ws, id)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) MessageByExternalID(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, externalID string) (conversation.Message, error) {
+	var zero conversation.Message
+	i, err := x.before(OpTxMessageByExternalID, ws, ch, externalID)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.MessageByExternalID(ctx, ws, ch, externalID)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) Messages(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) ([]conversation.Message, error) {
+	var zero []conversation.Message
+	i, err := x.before(OpTxMessages, ws, id)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.Messages(ctx, ws, id)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) CreateMessage(ctx context.Context, m conversation.Message) error {
+	i, err := x.before(OpTxCreateMessage, m)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.CreateMessage(ctx, m))
+}
+
+func (x *tx) UpdateMessage(ctx context.Context, m conversation.Message) error {
+	i, err := x.before(OpTxUpdateMessage, m)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.UpdateMessage(ctx, m))
+}
+
+func (x *tx) PendingMessages(ctx context.Context, now time.Time, after store.PendingAfter, limit int) ([]conversation.Message, error) {
+	var zero []conversation.Message
+	i, err := x.before(OpTxPendingMessages, now, after, limit)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.PendingMessages(ctx, now, after, limit)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) FirstPending(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID) (conversation.Message, error) {
+	var zero conversation.Message
+	i, err := x.before(OpTxFirstPending, ws, id)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.FirstPending(ctx, ws, id)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) Agent(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID) (conversation.Agent, error) {
+	var zero conversation.Agent
+	i, err := x.before(OpTxAgent, ws, id)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.Agent(ctx, ws, id)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) PutAgent(ctx context.Context, a conversation.Agent) error {
+	i, err := x.before(OpTxPutAgent, a)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.PutAgent(ctx, a))
+}
+
+func (x *tx) Agents(ctx context.Context, ws ticket.WorkspaceID) ([]conversation.Agent, error) {
+	var zero []conversation.Agent
+	i, err := x.before(OpTxAgents, ws)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.Agents(ctx, ws)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) Workload(ctx context.Context, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error) {
+	var zero map[conversation.AgentID]int
+	i, err := x.before(OpTxWorkload, ws)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.Workload(ctx, ws)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) AssignedTo(ctx context.Context, ws ticket.WorkspaceID, agent conversation.AgentID) ([]conversation.Conversation, error) {
+	var zero []conversation.Conversation
+	i, err := x.before(OpTxAssignedTo, ws, agent)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.AssignedTo(ctx, ws, agent)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) Team(ctx context.Context, ws ticket.WorkspaceID, id conversation.TeamID) (conversation.Team, error) {
+	var zero conversation.Team
+	i, err := x.before(OpTxTeam, ws, id)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.Team(ctx, ws, id)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) PutTeam(ctx context.Context, t conversation.Team) error {
+	i, err := x.before(OpTxPutTeam, t)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.PutTeam(ctx, t))
+}
+
+func (x *tx) AppendEvent(ctx context.Context, e conversation.Event) error {
+	i, err := x.before(OpTxAppendEvent, e)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.AppendEvent(ctx, e))
+}
+
+func (x *tx) SetTimer(ctx context.Context, t store.Timer) error {
+	i, err := x.before(OpTxSetTimer, t)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.SetTimer(ctx, t))
+}
+
+func (x *tx) DeleteTimer(ctx context.Context, kind store.TimerKind, ws ticket.WorkspaceID, key string) error {
+	i, err := x.before(OpTxDeleteTimer, kind, ws, key)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.DeleteTimer(ctx, kind, ws, key))
+}
+
+func (x *tx) Timer(ctx context.Context, kind store.TimerKind, ws ticket.WorkspaceID, key string) (store.Timer, error) {
+	var zero store.Timer
+	i, err := x.before(OpTxTimer, kind, ws, key)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.Timer(ctx, kind, ws, key)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
