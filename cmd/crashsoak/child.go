@@ -126,14 +126,9 @@ func runChild(ctx context.Context, spec childSpec, log *slog.Logger) error {
 	} else if err != nil {
 		return err
 	}
-	// As the engine's documentation asks of hosts: publish what a previous
-	// process left, then serve.
-	log.Info("publishing pending events")
-	began := time.Now()
-	if err := eng.PublishPending(ctx); err != nil {
-		log.Warn("publishing pending events failed", "err", err)
-	}
-	log.Info("polling", "after", time.Since(began))
+	// Run publishes what a previous process left, in the background, and
+	// delivers; Poll receives.
+	log.Info("serving")
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = eng.Run(ctx, time.Second) })
 	cb := spec.Bots[spec.Poll]

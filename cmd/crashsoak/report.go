@@ -15,7 +15,7 @@ import (
 )
 
 // maxFirstHandled is how soon after a restart the first message must be
-// handled (issue acceptance: within 5 s).
+// handled: a restarted process serves within seconds.
 const maxFirstHandled = 5 * time.Second
 
 // inbound is one message a customer sent.
