@@ -43,9 +43,7 @@ func (e *Engine) deliverPending(ctx context.Context) (int, time.Time, error) {
 	for {
 		progress, w, err := e.sweep(ctx)
 		tried += progress
-		if !w.IsZero() && (wake.IsZero() || w.Before(wake)) {
-			wake = w
-		}
+		wake = earliest(wake, w)
 		if err != nil {
 			return tried, wake, wrap("deliver pending", err)
 		}
@@ -83,9 +81,7 @@ func (e *Engine) sweep(ctx context.Context) (int, time.Time, error) {
 					r := e.deliverChain(ctx, m)
 					mu.Lock()
 					progress += r.tried
-					if !r.wake.IsZero() && (wake.IsZero() || r.wake.Before(wake)) {
-						wake = r.wake
-					}
+					wake = earliest(wake, r.wake)
 					mu.Unlock()
 				}
 			})
@@ -106,10 +102,12 @@ func (e *Engine) sweep(ctx context.Context) (int, time.Time, error) {
 }
 
 // Run serves the engine's time-driven work until ctx ends, and returns
-// ctx's error then. It delivers pending messages every interval, and sooner
-// when a message waits only for a rate limit (the commands also try each
-// new message at once); and it fires timers (FireTimers) as they fall due,
-// starting with those that fell due while no process ran. As it starts, it
+// ctx's error then. It delivers pending messages every interval, sooner
+// when a message waits only for a rate limit, and at once when a command
+// leaves a message to it (commands try each new message themselves while
+// a send slot is free, see Config.MaxInFlight); and it fires timers
+// (FireTimers) as they fall due, starting with those that fell due while
+// no process ran. As it starts, it
 // has the background publisher publish the events a stopped process left
 // (what PublishPending does, without waiting for it): commands are served
 // at once, even while another process's drain holds the store. Hosts run
@@ -129,6 +127,7 @@ func (e *Engine) Run(ctx context.Context, interval time.Duration) error {
 		case <-ctx.Done():
 			return wrap("run", ctx.Err())
 		case <-t.C:
+		case <-e.deliveryKick:
 		}
 		_, wake, err := e.deliverPending(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -144,11 +143,12 @@ func (e *Engine) Run(ctx context.Context, interval time.Duration) error {
 	}
 }
 
-// Pauses between attempts to record a send's outcome while the store
-// fails.
+// Recording a send's outcome while the store fails: the pauses between
+// attempts, and how long one attempt may take.
 const (
 	recordPause    = 20 * time.Millisecond
 	maxRecordPause = 2 * time.Second
+	recordAttempt  = 10 * time.Second
 )
 
 // deliver makes one attempt to send the pending message m and records the
@@ -187,9 +187,7 @@ func (e *Engine) deliverChain(ctx context.Context, m conversation.Message) chain
 			break
 		}
 		r = e.deliverOne(ctx, next)
-		if !r.wake.IsZero() {
-			c.wake = r.wake
-		}
+		c.wake = earliest(c.wake, r.wake)
 	}
 	return c
 }
@@ -220,28 +218,81 @@ func (e *Engine) nextDue(ctx context.Context, m conversation.Message) (conversat
 // the engine's in-flight slots from the claim to the record: a process
 // killed meanwhile sends m again once the claim lapses, since a channel
 // does not say whether it took a message it was sending, so the slots
-// bound what a crash can double (Config.MaxInFlight).
+// bound what a crash can double (Config.MaxInFlight). It waits for a slot
+// until ctx ends.
 func (e *Engine) deliverOne(ctx context.Context, m conversation.Message) attempt {
+	return e.deliverWithSlot(ctx, m, true)
+}
+
+// deliverIfFree is deliverOne when a slot is free at once; otherwise it
+// leaves m to Run, which it wakes, so that a contact's message is not held
+// up by the engine's outbound backlog.
+func (e *Engine) deliverIfFree(ctx context.Context, m conversation.Message) (conversation.Message, bool) {
+	r := e.deliverWithSlot(ctx, m, false)
+	return r.msg, r.attempted
+}
+
+func (e *Engine) deliverWithSlot(ctx context.Context, m conversation.Message, wait bool) attempt {
 	b, err := e.channel(m.Workspace, m.Channel)
 	if err != nil {
-		e.log.WarnContext(ctx, "outbound message on a channel this engine does not serve", "message", m.ID, "channel", m.Channel)
+		e.unserved(ctx, m)
 		return attempt{msg: m}
+	}
+	var free <-chan struct{} // nil: never ready
+	if wait {
+		free = ctx.Done()
 	}
 	select {
 	case e.inFlight <- struct{}{}:
-	case <-ctx.Done():
+	case <-free:
 		return attempt{msg: m}
+	default:
+		if !wait {
+			e.kickDelivery()
+			return attempt{msg: m}
+		}
+		select {
+		case e.inFlight <- struct{}{}:
+		case <-free:
+			return attempt{msg: m}
+		}
 	}
-	r := e.sendOne(ctx, b, m)
-	<-e.inFlight
+	var once sync.Once
+	r := e.sendOne(ctx, b, m, func() { once.Do(func() { <-e.inFlight }) })
 	// Publish may call the engine, and so send: it runs once the slot is
-	// free.
+	// free (or handed to the recording that still holds it).
 	_ = e.publishEvents(ctx)
 	return r
 }
 
-// sendOne is deliverOne once it holds an in-flight slot.
-func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Message) attempt {
+// earliest returns the earlier of two times, the zero time meaning none.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+// kickDelivery wakes Run's delivery loop.
+func (e *Engine) kickDelivery() {
+	select {
+	case e.deliveryKick <- struct{}{}:
+	default:
+	}
+}
+
+// unserved notes, once per channel, that outbound messages wait on a
+// channel this engine does not serve: another engine on the store may.
+func (e *Engine) unserved(ctx context.Context, m conversation.Message) {
+	if _, seen := e.unservedSeen.LoadOrStore(chanKey{m.Workspace, m.Channel}, true); !seen {
+		e.log.WarnContext(ctx, "outbound messages on a channel this engine does not serve are left to others", "workspace", m.Workspace, "channel", m.Channel)
+	}
+}
+
+// sendOne is deliverOne once it holds an in-flight slot; it calls release
+// when the slot may go: at once when nothing was sent, else once the
+// outcome is recorded.
+func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Message, release func()) attempt {
 	var (
 		to       string
 		wait     time.Duration
@@ -287,6 +338,7 @@ func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Me
 		return e.commit(ctx, tx, &ch)
 	})
 	if err != nil || !claimed {
+		release()
 		if err != nil {
 			e.log.WarnContext(ctx, "claiming an outbound message failed", "message", m.ID, "err", err)
 		}
@@ -311,16 +363,14 @@ func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Me
 	// The channel has answered: record it whatever the caller's context
 	// does, and through store failures for as long as it takes, since a
 	// claim left to lapse sends the message again.
-	recCtx := context.WithoutCancel(ctx)
 	claim := m
-	record := func(tx store.Tx) error {
-		cur, err := tx.Message(recCtx, claim.Workspace, claim.ID)
+	record := func(ctx context.Context, tx store.Tx) (conversation.Message, error) {
+		cur, err := tx.Message(ctx, claim.Workspace, claim.ID)
 		if err != nil {
-			return err
+			return claim, err
 		}
-		m = cur
 		if cur.Delivery != conversation.DeliveryPending {
-			return nil // another attempt finished it
+			return cur, nil // another attempt finished it
 		}
 		now := e.now()
 		var ch conversation.Change
@@ -330,7 +380,7 @@ func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Me
 		case errors.Is(sendErr, channel.ErrRefused):
 			ch, err = conversation.Failed(&cur, sendErr.Error(), now)
 		case cur.Version != claim.Version:
-			return nil // our claim lapsed and another attempt holds it
+			return cur, nil // our claim lapsed and another attempt holds it
 		default:
 			wait := e.backoff(cur.Attempts)
 			var ra *channel.RetryAfterError
@@ -341,37 +391,71 @@ func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Me
 			ch, err = conversation.Retry(&cur, sendErr.Error(), now.Add(wait))
 		}
 		if err != nil {
-			return err
+			return cur, err
 		}
-		m = ch.Message
-		if err := e.commit(recCtx, tx, &ch); err != nil {
-			return err
+		if err := e.commit(ctx, tx, &ch); err != nil {
+			return cur, err
 		}
 		if errors.Is(sendErr, channel.ErrBlocked) {
-			return markUnreachable(recCtx, tx, &cur, now)
+			if err := markUnreachable(ctx, tx, &cur, now); err != nil {
+				return cur, err
+			}
 		}
-		return nil
+		return ch.Message, nil
 	}
+	if sendErr != nil {
+		e.log.InfoContext(ctx, "sending a message failed", "message", claim.ID, "err", sendErr)
+	}
+	recCtx := context.WithoutCancel(ctx)
+	if got, done := e.recordOutcome(recCtx, ctx.Done(), claim, record); done {
+		release()
+		return attempt{msg: got, attempted: true}
+	}
+	// The caller is gone and the store still fails: the recording goes on
+	// in the background, holding the slot, and Close waits for it.
+	e.recorders.Add(1)
+	go func() {
+		defer e.recorders.Done()
+		defer release()
+		e.recordOutcome(recCtx, nil, claim, record)
+	}()
+	return attempt{msg: claim, attempted: true}
+}
+
+// recordOutcome runs record, again while the store fails for a moment,
+// until it succeeds or fails for good (done), the engine closes (done: the
+// claim will lapse and the message go again), or stop is closed first (not
+// done: the caller may hand the recording on). It returns the message as
+// recorded, or claim when nothing was.
+func (e *Engine) recordOutcome(ctx context.Context, stop <-chan struct{}, claim conversation.Message,
+	record func(context.Context, store.Tx) (conversation.Message, error)) (conversation.Message, bool) {
 	for pause := recordPause; ; pause = min(2*pause, maxRecordPause) {
-		err = e.apply(recCtx, "deliver", record)
-		if c := ErrorCode(err); c != CodeUnavailable && c != CodeConflict {
-			break
+		got := claim
+		actx, cancel := context.WithTimeout(ctx, recordAttempt)
+		err := e.apply(actx, "deliver", func(tx store.Tx) error {
+			var err error
+			got, err = record(actx, tx)
+			return err
+		})
+		cancel()
+		switch ErrorCode(err) {
+		case "":
+			return got, true
+		case CodeUnavailable, CodeConflict, CodeCanceled:
+		default:
+			e.log.ErrorContext(ctx, "recording a delivery failed for good; the message will be sent again", "message", claim.ID, "err", err)
+			return claim, true
 		}
 		e.log.WarnContext(ctx, "recording a delivery failed; trying again", "message", claim.ID, "err", err)
 		select {
 		case <-e.closed:
+			e.log.WarnContext(ctx, "the engine closed before a delivery was recorded; the message will be sent again", "message", claim.ID)
+			return claim, true
+		case <-stop:
+			return claim, false
 		case <-time.After(pause):
-			continue
 		}
-		break // the engine is closing: the claim lapses and the message goes again
 	}
-	if err != nil {
-		e.log.WarnContext(ctx, "recording a delivery failed; the message will be sent again", "message", m.ID, "err", err)
-	}
-	if sendErr != nil {
-		e.log.InfoContext(ctx, "sending a message failed", "message", m.ID, "delivery", m.Delivery, "err", sendErr)
-	}
-	return attempt{msg: m, attempted: true}
 }
 
 // markUnreachable flags the contact of m's conversation as unreachable:
@@ -411,4 +495,20 @@ func outgoing(caps channel.Capabilities, m *conversation.Message, to string) cha
 		}
 	}
 	return out
+}
+
+// SendSlot takes one of the engine's in-flight slots (Config.MaxInFlight)
+// for a send the host makes on its own, outside the engine's outbox, such
+// as a copy to a staff group: a host that holds the slot from its send to
+// the record of its outcome keeps what one crash can double, across the
+// engine's sends and its own, within MaxInFlight. It waits for a slot
+// until ctx ends (then CodeCanceled). Call release exactly once.
+func (e *Engine) SendSlot(ctx context.Context) (release func(), err error) {
+	select {
+	case e.inFlight <- struct{}{}:
+		var once sync.Once
+		return func() { once.Do(func() { <-e.inFlight }) }, nil
+	case <-ctx.Done():
+		return nil, wrap("send slot", ctx.Err())
+	}
 }

@@ -56,8 +56,10 @@
 // keeps a file beyond conversation.MaxAttachmentSize as metadata, marked
 // Oversize; Message.Altered and the message.received event say what was
 // done. A message that cannot be stored for good is put aside by the
-// channel adapter with Engine.Reject, as a message.rejected event, so that
-// it does not hold up the messages after it.
+// channel adapter with Engine.Reject, so that it does not hold up the
+// messages after it: it is recorded once, however often the channel
+// delivers it, as a conversation.RejectedMessage that Engine.Rejections
+// lists, with a message.rejected event.
 //
 // # Time and ids
 //

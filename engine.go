@@ -29,12 +29,15 @@ type Config struct {
 	Store store.Store
 	// Publish receives every event after the change it describes is stored
 	// (R17), in commit order. It runs on the goroutine of the command that
-	// stored the event, or of another command's that was publishing at the
-	// time, so it should be quick: hand the event to a queue of the host's.
-	// It may call the engine. If it returns an error, that event and the
-	// ones after it stay stored and are passed again after the next command
-	// or PublishPending: delivery is at least once, and Event.Seq tells
-	// repeats apart.
+	// stored the event, of another command's that was publishing at the
+	// time, or of the engine's background publisher, so it should be quick:
+	// hand the event to a queue of the host's. It may call the engine. If
+	// it returns an error, that event and the ones after it stay stored and
+	// are passed again by the background publisher (which backs off while
+	// publishing fails), after the next command, or by PublishPending:
+	// delivery is at least once, and Event.Seq tells repeats apart. Do not
+	// send to a channel from Publish: a repeat would send again; store what
+	// must go out (a Reply) and let the engine send it.
 	//
 	// Without Publish the engine leaves events in the store, for another
 	// engine on the same store to publish. If no engine publishes, set
@@ -93,6 +96,9 @@ type Engine struct {
 	backoff      func(int) time.Duration
 	claimTimeout time.Duration
 	inFlight     chan struct{} // a slot per message on its way (MaxInFlight)
+	deliveryKick chan struct{} // wakes Run's delivery loop
+	recorders    sync.WaitGroup
+	unservedSeen sync.Map // chanKey: warned of messages on a channel not served
 	answers      *command.Answers
 	grace        time.Duration
 	strategies   map[string]conversation.Strategy
@@ -183,6 +189,7 @@ func New(cfg Config) (*Engine, error) {
 		e.claimTimeout = 30 * time.Second
 	}
 	e.inFlight = make(chan struct{}, max(cfg.MaxInFlight, 1))
+	e.deliveryKick = make(chan struct{}, 1)
 	return e, nil
 }
 
@@ -508,10 +515,14 @@ func (e *Engine) publishStored() {
 	e.startPublisher()
 }
 
-// Close stops the engine's background publishing. Events not yet published
-// stay stored, for PublishPending or another engine.
+// Close stops the engine's background work: publishing, and the recording
+// of sends whose callers left while the store failed, which it waits for.
+// Events not yet published stay stored, for PublishPending or another
+// engine; a send whose outcome could not be recorded goes again once its
+// claim lapses.
 func (e *Engine) Close() error {
 	e.closeOnce.Do(func() { close(e.closed) })
+	e.recorders.Wait()
 	return nil
 }
 

@@ -105,10 +105,10 @@ func (e *Engine) Receive(ctx context.Context, in Inbound) (Received, error) {
 	*r = receiveOp{fn: r.fn}
 	receiveOps.Put(r)
 	if err == nil && res.Answer.ID != "" && !res.Duplicate {
-		res.Answer, _ = e.deliver(ctx, res.Answer)
+		res.Answer, _ = e.deliverIfFree(ctx, res.Answer)
 	}
 	for i := range res.Automatic {
-		res.Automatic[i], _ = e.deliver(ctx, res.Automatic[i])
+		res.Automatic[i], _ = e.deliverIfFree(ctx, res.Automatic[i])
 	}
 	if err == nil && res.Opened {
 		e.assignWaiting(ctx, in.Workspace) // R11: the new conversation, and any room a move freed

@@ -144,39 +144,63 @@ func Clean(m *Message) Alteration {
 	return m.Altered
 }
 
-// MaxRejectionDetail is the longest Detail of a message.rejected event, in
-// bytes; a longer reason is cut.
+// MaxRejectionDetail is the longest reason of a RejectedMessage, and Detail
+// of its message.rejected event, in bytes; a longer reason is cut.
 const MaxRejectionDetail = 1024
 
 // Rejection is a contact's message that was refused for good: the channel
 // delivered it, and it cannot be stored as a message (a kind the center
-// does not take, content no rule accepts). It is recorded with an event so
-// that the host sees it, and so that it does not hold up the messages
-// after it.
+// does not take, content no rule accepts). It is recorded, as a
+// RejectedMessage with a message.rejected event, so that the host sees it,
+// and so that it does not hold up the messages after it.
 type Rejection struct {
 	Workspace ticket.WorkspaceID
 	Channel   channel.ID
 	// ExternalID is the channel's id of the message, as it would have been
-	// stored (R18).
+	// stored (R18). With Workspace and Channel it is the key of the
+	// record: the same message refused again is the same rejection.
 	ExternalID string
+	// From is the contact's id on the channel (a Telegram chat id), if the
+	// channel adapter knows it; "" otherwise.
+	From string
 	// Reason says why, for people.
 	Reason string
 }
 
-// Reject returns the message.rejected event that records r at now. The
-// channel's id and the reason are cleaned as CleanString does, and the
-// reason is cut to MaxRejectionDetail, so that every store holds the event.
-func Reject(r Rejection, now time.Time) (Event, error) {
+// RejectedMessage is the stored record of a Rejection: a contact's message
+// put aside, where a host finds it (R18). The message's content is not
+// kept. One is stored per workspace, channel and ExternalID.
+type RejectedMessage struct {
+	Workspace  ticket.WorkspaceID
+	Channel    channel.ID
+	ExternalID string
+	// From is the contact's id on the channel, "" if the channel adapter
+	// did not know it.
+	From string
+	// Reason says why, for people; at most MaxRejectionDetail bytes.
+	Reason string
+	// At is when the message was put aside.
+	At time.Time
+}
+
+// Reject returns the record of r at now and the message.rejected event
+// that announces it. The channel's id, the contact's id and the reason are
+// cleaned as CleanString does, and the reason is cut to
+// MaxRejectionDetail, so that every store holds both.
+func Reject(r Rejection, now time.Time) (RejectedMessage, Event, error) {
 	switch {
 	case r.Workspace == "" || r.Channel == "":
-		return Event{}, fmt.Errorf("%w: rejection without workspace or channel", ErrInvalid)
+		return RejectedMessage{}, Event{}, fmt.Errorf("%w: rejection without workspace or channel", ErrInvalid)
 	case r.ExternalID == "":
-		return Event{}, fmt.Errorf("%w: rejection without the channel's message id", ErrInvalid)
+		return RejectedMessage{}, Event{}, fmt.Errorf("%w: rejection without the channel's message id", ErrInvalid)
 	case !Storable(string(r.Workspace)) || !Storable(string(r.Channel)):
-		return Event{}, fmt.Errorf("%w: rejection with a workspace or channel id that is not storable text", ErrInvalid)
+		return RejectedMessage{}, Event{}, fmt.Errorf("%w: rejection with a workspace or channel id that is not storable text", ErrInvalid)
 	}
 	ext, _ := CleanString(r.ExternalID)
+	from, _ := CleanString(r.From)
 	reason, _ := CleanString(r.Reason)
-	return Event{Type: EventMessageRejected, Workspace: r.Workspace, At: now, Channel: r.Channel,
-		ExternalID: ext, Detail: cut(reason, MaxRejectionDetail)}, nil
+	m := RejectedMessage{Workspace: r.Workspace, Channel: r.Channel, ExternalID: ext, From: from,
+		Reason: cut(reason, MaxRejectionDetail), At: now}
+	return m, Event{Type: EventMessageRejected, Workspace: m.Workspace, At: now, Channel: m.Channel,
+		ExternalID: m.ExternalID, Detail: m.Reason}, nil
 }

@@ -195,10 +195,11 @@ func TestEditCleansContactText(t *testing.T) {
 	}
 }
 
-// A refused message is recorded as a message.rejected event that every
-// store can hold.
+// A refused message is recorded as a RejectedMessage and a
+// message.rejected event that every store can hold.
 func TestReject(t *testing.T) {
-	e, err := cv.Reject(cv.Rejection{Workspace: ws, Channel: "tg", ExternalID: "42:\x007", Reason: strings.Repeat("why\x00", 1000)}, now)
+	m, e, err := cv.Reject(cv.Rejection{Workspace: ws, Channel: "tg", ExternalID: "42:\x007", From: "4\xff2",
+		Reason: strings.Repeat("why\x00", 1000)}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,13 +209,17 @@ func TestReject(t *testing.T) {
 	if len(e.Detail) > cv.MaxRejectionDetail || !cv.Storable(e.Detail) || !strings.HasPrefix(e.Detail, "why\uFFFD") {
 		t.Errorf("detail of %d bytes: %q", len(e.Detail), e.Detail[:20])
 	}
+	want := cv.RejectedMessage{Workspace: ws, Channel: "tg", ExternalID: "42:\uFFFD7", From: "4\uFFFD2", Reason: e.Detail, At: now}
+	if m != want {
+		t.Errorf("record = %+v, want %+v", m, want)
+	}
 	for _, r := range []cv.Rejection{
 		{Channel: "tg", ExternalID: "1"},
 		{Workspace: ws, ExternalID: "1"},
 		{Workspace: ws, Channel: "tg"},
 		{Workspace: "w\x00", Channel: "tg", ExternalID: "1"},
 	} {
-		if _, err := cv.Reject(r, now); !errors.Is(err, cv.ErrInvalid) {
+		if _, _, err := cv.Reject(r, now); !errors.Is(err, cv.ErrInvalid) {
 			t.Errorf("Reject(%+v) = %v, want ErrInvalid", r, err)
 		}
 	}

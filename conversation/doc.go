@@ -10,7 +10,7 @@
 //
 //	Receive      R9   a contact's message joins or opens a conversation
 //	Clean        R18  a contact's message repaired so that any store holds it
-//	Reject       R18  a contact's message refused for good, put aside as an event
+//	Reject       R18  a contact's message refused for good, put aside as a record and an event
 //	Reply        R10  an agent's reply; the first to reply to an unassigned
 //	                  conversation becomes its assignee
 //	Assign       R11  manual assignment, unassignment and transfer

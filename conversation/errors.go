@@ -14,6 +14,9 @@ var (
 	// ErrAgentNotFound is returned for an agent who does not exist in the
 	// workspace asked about.
 	ErrAgentNotFound error = coded.New("not_found", "agent not found")
+	// ErrRejectionNotFound is returned for a rejected message (a
+	// RejectedMessage) that was not recorded in the workspace asked about.
+	ErrRejectionNotFound error = coded.New("not_found", "rejected message not found")
 	// ErrTeamNotFound is returned for a team that does not exist in the
 	// workspace asked about.
 	ErrTeamNotFound error = coded.New("not_found", "team not found")

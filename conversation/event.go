@@ -48,7 +48,8 @@ const (
 	// EventMessageRejected: a contact's message was refused for good and
 	// put aside, so that it does not hold up the messages after it (R18):
 	// Channel and ExternalID name it, Detail says why. It belongs to no
-	// conversation. See Reject.
+	// conversation. It is stored with the RejectedMessage it announces,
+	// once per message. See Reject.
 	EventMessageRejected EventType = "message.rejected"
 )
 

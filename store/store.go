@@ -9,7 +9,8 @@
 // replaces (Version-1 of the value written), and a store that holds another
 // version answers ErrConflict. Unique keys — a contact's external id on a
 // channel, one open conversation per contact and channel, an inbound
-// message's external id on a channel — answer ErrDuplicate. The engine
+// message's external id on a channel, a rejected message's external id on
+// a channel — answer ErrDuplicate. The engine
 // retries a command on ErrConflict and ErrDuplicate.
 //
 // Implementations: store/memory (in memory), and the SQL stores. The
@@ -213,8 +214,8 @@ type Tx interface {
 	UpdateMessage(ctx context.Context, m conversation.Message) error
 	// PendingMessages returns the outbound messages, of every workspace,
 	// that may be sent now: each conversation's first pending message
-	// (FirstPending) when it is due at or before now. They come in
-	// PendingOrder, at most limit of them, starting after the position
+	// (FirstPending) when it is due at or before now. They come in the
+	// order of PendingAfter, at most limit of them, starting after the position
 	// after (the zero PendingAfter starts at the beginning): a caller pages
 	// through all of them by passing the last message of one page to get
 	// the next, so that messages it cannot send never hide the others.
@@ -244,6 +245,19 @@ type Tx interface {
 	// AppendEvent stores an event to publish after commit. The store assigns
 	// its Seq.
 	AppendEvent(ctx context.Context, e conversation.Event) error
+
+	// CreateRejection stores a contact's message put aside for good (R18):
+	// one record per workspace, channel and external id, which the library
+	// never deletes. ErrDuplicate if the key is taken.
+	CreateRejection(ctx context.Context, r conversation.RejectedMessage) error
+	// Rejection returns the rejected message that channel ch delivered with
+	// externalID.
+	Rejection(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, externalID string) (conversation.RejectedMessage, error)
+	// Rejections returns the workspace's rejected messages, newest first:
+	// in the reverse of the order the store created them (for records of
+	// one process, the reverse of their At), at most limit of them; limit
+	// <= 0 means all.
+	Rejections(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]conversation.RejectedMessage, error)
 
 	// SetTimer creates the timer of t's kind, workspace and key, or moves
 	// it to t.Due.

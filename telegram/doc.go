@@ -17,7 +17,8 @@
 // handled in order. Receiver turns the updates of private chats into the
 // engine's inbound messages and contacts' edits. No update stops the ones
 // after it: what a store could not hold is repaired by the engine, a
-// message refused for good is put aside with Engine.Reject (a
-// message.rejected event), and an update the client cannot read is logged
-// and skipped; only failures that may pass are retried.
+// message refused for good is put aside with Engine.Reject (recorded once,
+// where Engine.Rejections lists it, with a message.rejected event), and an
+// update the client cannot read is logged and skipped; only failures that
+// may pass are retried.
 package telegram

@@ -26,9 +26,12 @@ import (
 //
 // A private message the center cannot take for good (a sticker, a
 // location, content the engine refuses with CodeInvalid) is put aside with
-// Engine.Reject: the host receives a message.rejected event naming it, and
-// the update is confirmed so that the chat's next messages are not held up
-// (R18). Files larger than the library sends (up to 2 GB on Telegram) are
+// Engine.Reject, under its MessageID and with the chat as the contact: it
+// is recorded once however often Telegram delivers it, where the host
+// lists it (Engine.Rejections), the host receives one message.rejected
+// event naming it, and the update is confirmed so that the chat's next
+// messages are not held up (R18). An edit refused for good is put aside
+// the same way under its EditID. Files larger than the library sends (up to 2 GB on Telegram) are
 // stored with their metadata and caption, marked
 // conversation.Attachment.Oversize; the library never downloads them, and
 // the Bot API's getFile serves files of up to 20 MB only.
@@ -49,20 +52,30 @@ func MessageID(chat int64, message int) string {
 	return strconv.FormatInt(chat, 10) + ":" + strconv.Itoa(message)
 }
 
+// EditID returns the id under which Receiver puts aside an edit of a
+// message of chat that the engine refuses for good: the message's
+// MessageID and the edit's date (Unix seconds), "42:7@1767600000". Each
+// refused edit of a message is recorded, and a redelivered one once; two
+// edits of one message within a second are taken for one.
+func EditID(chat int64, message, editDate int) string {
+	return MessageID(chat, message) + "@" + strconv.Itoa(editDate)
+}
+
 // HandleUpdate stores the update. A private message or edit the engine
 // refuses for good is recorded with Engine.Reject and the update counts as
 // handled; failures that may pass (the store, the context, a channel not
-// configured yet) return an error, and Telegram delivers the update again.
+// configured yet), including a rejection whose recording may have failed,
+// return an error, and Telegram delivers the update again.
 func (r Receiver) HandleUpdate(ctx context.Context, u *models.Update) error {
 	switch {
 	case u.Message != nil && u.Message.Chat.Type == models.ChatTypePrivate:
 		m := u.Message
 		in, ok := r.inbound(m)
 		if !ok {
-			return r.reject(ctx, u, MessageID(m.Chat.ID, m.ID), "a kind of message the center does not take: "+kindOf(m))
+			return r.reject(ctx, u, in.ExternalID, in.From.ExternalID, "a kind of message the center does not take: "+kindOf(m))
 		}
 		_, err := r.Engine.Receive(ctx, in)
-		return r.result(ctx, u, in.ExternalID, "", err)
+		return r.result(ctx, u, in.ExternalID, in.From.ExternalID, "", err)
 	case u.EditedMessage != nil && u.EditedMessage.Chat.Type == models.ChatTypePrivate:
 		m := u.EditedMessage
 		text := m.Text
@@ -76,7 +89,7 @@ func (r Receiver) HandleUpdate(ctx context.Context, u *models.Update) error {
 			r.drop(ctx, u, "an edit of a message the center never stored")
 			return nil
 		}
-		return r.result(ctx, u, ext, "an edit: ", err)
+		return r.result(ctx, u, EditID(m.Chat.ID, m.ID, m.EditDate), strconv.FormatInt(m.Chat.ID, 10), "an edit: ", err)
 	case r.Next != nil:
 		return r.Next.HandleUpdate(ctx, u)
 	}
@@ -85,20 +98,21 @@ func (r Receiver) HandleUpdate(ctx context.Context, u *models.Update) error {
 }
 
 // result keeps errors that may pass and puts aside input refused for good.
-func (r Receiver) result(ctx context.Context, u *models.Update, ext, what string, err error) error {
+func (r Receiver) result(ctx context.Context, u *models.Update, ext, from, what string, err error) error {
 	switch contactcenter.ErrorCode(err) {
 	case "":
 		return nil
 	case contactcenter.CodeInvalid, contactcenter.CodeForbidden:
-		return r.reject(ctx, u, ext, what+err.Error())
+		return r.reject(ctx, u, ext, from, what+err.Error())
 	}
 	return err
 }
 
-// reject records the message ext as refused for good. If it cannot be
-// recorded for a reason that may pass, the update comes again.
-func (r Receiver) reject(ctx context.Context, u *models.Update, ext, why string) error {
-	err := r.Engine.Reject(ctx, contactcenter.Rejection{Workspace: r.Workspace, Channel: r.Channel, ExternalID: ext, Reason: why})
+// reject records the message ext of chat from as refused for good; a
+// redelivered update finds it recorded. If it cannot be recorded for a
+// reason that may pass, the update comes again.
+func (r Receiver) reject(ctx context.Context, u *models.Update, ext, from, why string) error {
+	err := r.Engine.Reject(ctx, contactcenter.Rejection{Workspace: r.Workspace, Channel: r.Channel, ExternalID: ext, From: from, Reason: why})
 	switch contactcenter.ErrorCode(err) {
 	case "":
 		if r.Logger != nil {

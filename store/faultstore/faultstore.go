@@ -91,6 +91,9 @@ const (
 	OpTxTeam                Op = "Tx.Team"
 	OpTxPutTeam             Op = "Tx.PutTeam"
 	OpTxAppendEvent         Op = "Tx.AppendEvent"
+	OpTxCreateRejection     Op = "Tx.CreateRejection"
+	OpTxRejection           Op = "Tx.Rejection"
+	OpTxRejections          Op = "Tx.Rejections"
 	OpTxSetTimer            Op = "Tx.SetTimer"
 	OpTxDeleteTimer         Op = "Tx.DeleteTimer"
 	OpTxTimer               Op = "Tx.Timer"
@@ -103,8 +106,8 @@ var txOps = []Op{
 	OpTxConversation, OpTxOpenConversation, OpTxLatestConversation, OpTxTicketConversation, OpTxQueue,
 	OpTxCreateConversation, OpTxUpdateConversation, OpTxMessage, OpTxMessageByExternalID, OpTxMessages,
 	OpTxCreateMessage, OpTxUpdateMessage, OpTxPendingMessages, OpTxFirstPending, OpTxAgent, OpTxPutAgent,
-	OpTxAgents, OpTxWorkload, OpTxAssignedTo, OpTxTeam, OpTxPutTeam, OpTxAppendEvent, OpTxSetTimer,
-	OpTxDeleteTimer, OpTxTimer,
+	OpTxAgents, OpTxWorkload, OpTxAssignedTo, OpTxTeam, OpTxPutTeam, OpTxAppendEvent, OpTxCreateRejection,
+	OpTxRejection, OpTxRejections, OpTxSetTimer, OpTxDeleteTimer, OpTxTimer,
 }
 
 // When is the moment of a call at which a fault strikes.

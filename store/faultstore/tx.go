@@ -388,6 +388,40 @@ func (x *tx) AppendEvent(ctx context.Context, e conversation.Event) error {
 	return x.after(i, x.inner.AppendEvent(ctx, e))
 }
 
+func (x *tx) CreateRejection(ctx context.Context, r conversation.RejectedMessage) error {
+	i, err := x.before(OpTxCreateRejection, r)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.CreateRejection(ctx, r))
+}
+
+func (x *tx) Rejection(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, externalID string) (conversation.RejectedMessage, error) {
+	var zero conversation.RejectedMessage
+	i, err := x.before(OpTxRejection, ws, ch, externalID)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.Rejection(ctx, ws, ch, externalID)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) Rejections(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]conversation.RejectedMessage, error) {
+	var zero []conversation.RejectedMessage
+	i, err := x.before(OpTxRejections, ws, limit)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.Rejections(ctx, ws, limit)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
 func (x *tx) SetTimer(ctx context.Context, t store.Timer) error {
 	i, err := x.before(OpTxSetTimer, t)
 	if err != nil {

@@ -65,6 +65,8 @@ type Store struct {
 	teams          *table[key[conversation.TeamID], conversation.Team]
 	assigned       *table[wsKey, []int32] // open conversations by assignee
 	timers         *table[timerKey, int64]
+	rejections     *table[extKey, conversation.RejectedMessage]
+	wsRejections   *table[ticket.WorkspaceID, []extKey] // in the order created
 	timerHeap      dueHeap[timerKey]
 	rowTimers      dueHeap[int32] // timeouts kept in conversation rows
 	timeoutUndo    timeoutLog
@@ -105,6 +107,8 @@ func New() *Store {
 		teams:          newTable[key[conversation.TeamID], conversation.Team](),
 		assigned:       newTable[wsKey, []int32](),
 		timers:         newTable[timerKey, int64](),
+		rejections:     newTable[extKey, conversation.RejectedMessage](),
+		wsRejections:   newTable[ticket.WorkspaceID, []extKey](),
 	}
 	s.seed = maphash.MakeSeed()
 	s.timeoutUndo.rows = s.convs
@@ -118,6 +122,7 @@ func New() *Store {
 		s.contacts, s.contactExt, s.counters, s.tickets, s.ticketNum, s.contactTickets,
 		s.convIdx, s.latestConv, s.openConv, s.ticketOpen, s.convs, &s.timeoutUndo, s.waiting,
 		s.msgs, s.msgIdx, s.convMsgs, s.msgExt, s.pending, s.agents, s.teams, s.assigned, s.timers,
+		s.rejections, s.wsRejections,
 	}
 	s.wtx.s = s
 	return s
@@ -688,6 +693,50 @@ func (t *tx) AppendEvent(ctx context.Context, e conversation.Event) error {
 	e.Seq = t.s.seq
 	t.s.events = append(t.s.events, e)
 	return nil
+}
+
+// Rejections.
+
+func (t *tx) CreateRejection(ctx context.Context, r conversation.RejectedMessage) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	k := extKey{r.Workspace, r.Channel, r.ExternalID}
+	if !t.s.rejections.insert(k, r) {
+		return duplicate("rejected message on channel "+string(r.Channel), r.ExternalID)
+	}
+	keys, ok := t.s.wsRejections.get(r.Workspace)
+	// Appending in place leaves the first len(keys) elements as they were,
+	// so the slice a rollback restores still holds what it held.
+	t.s.wsRejections.replace(r.Workspace, append(keys, k), keys, ok)
+	return nil
+}
+
+func (t *tx) Rejection(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, ext string) (conversation.RejectedMessage, error) {
+	if err := t.check(ctx, false); err != nil {
+		return conversation.RejectedMessage{}, err
+	}
+	r, ok := t.s.rejections.get(extKey{ws, ch, ext})
+	if !ok {
+		return r, errNotFound
+	}
+	return r, nil
+}
+
+func (t *tx) Rejections(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]conversation.RejectedMessage, error) {
+	if err := t.check(ctx, false); err != nil {
+		return nil, err
+	}
+	keys, _ := t.s.wsRejections.get(ws)
+	n := len(keys)
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	out := make([]conversation.RejectedMessage, 0, n)
+	for i := len(keys) - 1; i >= 0 && len(out) < n; i-- {
+		out = append(out, t.s.rejections.m[keys[i]])
+	}
+	return out, nil
 }
 
 func cloneContact(c ticket.Contact) ticket.Contact {

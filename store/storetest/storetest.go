@@ -8,8 +8,9 @@
 //
 // The suite checks each method of store.Tx (and of store.InboundLookup,
 // where a store's transactions implement it), the version rule, uniqueness,
-// rollback, workspace isolation, event draining and what a store does with
-// text it cannot hold (store.ErrRejected), and then drives an
+// rollback, workspace isolation, event draining, the records of rejected
+// messages and what a store does with text it cannot hold
+// (store.ErrRejected), and then drives an
 // Engine over the store from many goroutines at once: two first messages of
 // a new contact make one conversation; two agents replying to a waiting
 // conversation leave exactly one assignee (R10); a message delivered twice
@@ -57,6 +58,8 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("Messages", h.testMessages)
 	t.Run("Content", h.testContent)
 	t.Run("RepairedThroughEngine", h.testRepairedThroughEngine)
+	t.Run("Rejections", h.testRejections)
+	t.Run("RejectThroughEngine", h.testRejectThroughEngine)
 	t.Run("PendingMessages", h.testPendingMessages)
 	t.Run("InboundLookup", h.testInboundLookup)
 	t.Run("AgentsAndTeams", h.testAgentsAndTeams)

@@ -10,7 +10,8 @@ const (
 		assignee, team, waiting_since, abandoned, opened_at, last_activity, closed_at, close_reason, closed_by, note_category, note_summary, out_of_hours_until, version`
 	messageCols = `workspace, id, conversation_id, ticket_id, channel, direction, author_kind, author_agent, kind, body,
 		attachments, external_id, created_at, delivery, attempts, next_attempt, failure, revisions, altered, version`
-	agentCols = `workspace, id, name, role, presence, teams, capacity, last_assigned, version`
+	agentCols     = `workspace, id, name, role, presence, teams, capacity, last_assigned, version`
+	rejectionCols = `workspace, channel, external_id, from_id, reason, at`
 )
 
 // inboundLookup finds, in one statement, what every inbound message starts
@@ -48,6 +49,7 @@ type Statements struct {
 	firstPending, inboundLookup, inboundLookupNoDup                             string
 	setTimer, deleteTimer, timer, agents, workload, assignedTo                  string
 	agent, createAgent, updateAgent, team, putTeam, appendEvent                 string
+	createRejection, rejection, rejections                                      string
 }
 
 // NewStatements returns the statements for placeholder style p.
@@ -103,6 +105,10 @@ func NewStatements(p Placeholders) *Statements {
 		inboundLookup:      fmt.Sprintf(inboundLookup, duplicateCheck),
 		inboundLookupNoDup: fmt.Sprintf(inboundLookup, "''"),
 		appendEvent:        `INSERT INTO cc_events (workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence, channel, external_id, detail, altered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+
+		createRejection: `INSERT INTO cc_rejections (` + rejectionCols + `) VALUES (?, ?, ?, ?, ?, ?)`,
+		rejection:       `SELECT ` + rejectionCols + ` FROM cc_rejections WHERE workspace = ? AND channel = ? AND external_id = ?`,
+		rejections:      `SELECT ` + rejectionCols + ` FROM cc_rejections WHERE workspace = ? ORDER BY seq DESC LIMIT ?`,
 	}
 	for _, q := range []*string{
 		&s.contact, &s.contactByExt, &s.createContact, &s.createHandle, &s.updateContact,
@@ -111,6 +117,7 @@ func NewStatements(p Placeholders) *Statements {
 		&s.queue, &s.createConversation, &s.updateConversation,
 		&s.message, &s.messageByExt, &s.messages, &s.createMessage, &s.updateMessage, &s.pending, &s.firstPending, &s.inboundLookup, &s.inboundLookupNoDup, &s.setTimer, &s.deleteTimer, &s.timer, &s.agents, &s.workload, &s.assignedTo,
 		&s.agent, &s.createAgent, &s.updateAgent, &s.team, &s.putTeam, &s.appendEvent,
+		&s.createRejection, &s.rejection, &s.rejections,
 	} {
 		*q = Rebind(p, *q)
 	}

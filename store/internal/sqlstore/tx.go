@@ -586,6 +586,35 @@ func (t *Tx) AppendEvent(ctx context.Context, e conversation.Event) error {
 		e.Message, e.Agent, e.Previous, e.Team, e.Reason, e.Presence, e.Channel, e.ExternalID, e.Detail, e.Altered)
 }
 
+// Rejections.
+
+func scanRejection(r Rows) (conversation.RejectedMessage, error) {
+	var m conversation.RejectedMessage
+	var ws, ch string
+	var at int64
+	err := r.Scan(&ws, &ch, &m.ExternalID, &m.From, &m.Reason, &at)
+	m.Workspace, m.Channel, m.At = ticket.WorkspaceID(ws), channel.ID(ch), fromMicros(at)
+	return m, err
+}
+
+// CreateRejection implements store.Tx.
+func (t *Tx) CreateRejection(ctx context.Context, r conversation.RejectedMessage) error {
+	return t.exec(ctx, t.q.createRejection, nil, r.Workspace, r.Channel, r.ExternalID, r.From, r.Reason, micros(r.At))
+}
+
+// Rejection implements store.Tx.
+func (t *Tx) Rejection(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, ext string) (conversation.RejectedMessage, error) {
+	return one(ctx, t, scanRejection, t.q.rejection, ws, ch, ext)
+}
+
+// Rejections implements store.Tx.
+func (t *Tx) Rejections(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]conversation.RejectedMessage, error) {
+	if err := t.query(ctx); err != nil {
+		return nil, err
+	}
+	return queryAll(ctx, t.c, scanRejection, t.q.rejections, string(ws), limitOrAll(limit))
+}
+
 // SetTimer implements store.Tx.
 func (t *Tx) SetTimer(ctx context.Context, tm store.Timer) error {
 	return t.exec(ctx, t.q.setTimer, nil, string(tm.Kind), tm.Workspace, tm.Key, tm.Due.UnixNano())
