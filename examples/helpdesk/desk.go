@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-telegram/bot/models"
@@ -32,7 +33,11 @@ const (
 
 // Config configures a Desk.
 type Config struct {
-	Token     string
+	Token string
+	// StaffChat is the staff group's chat id. When the group becomes a
+	// supergroup the desk moves to the supergroup's chat and records it in
+	// its tables: it keeps using it after a restart with the same StaffChat
+	// (or with the supergroup's id); another StaffChat moves the desk there.
 	StaffChat int64
 	// APIURL is the Bot API's base URL; empty for Telegram's.
 	APIURL string
@@ -59,6 +64,9 @@ type Config struct {
 	// the item's key; true stops the relay there, before it records the
 	// send, as a crash would (tests).
 	crashAfterSend func(key string) bool
+	// faultPause is the relay's longest pause while the bot cannot post in
+	// the staff chat; default defaultFaultPause (tests shorten it).
+	faultPause time.Duration
 }
 
 // Desk is the help desk: the engine, the bot, and the staff group's side.
@@ -71,11 +79,19 @@ type Desk struct {
 	eng   *contactcenter.Engine
 	me    *models.User
 
+	chat  atomic.Int64 // the staff chat (staffChat)
+	epoch atomic.Int64 // the staff chats the desk has had (headerKey)
+
 	wake     chan struct{}   // items were queued in the outbox
 	quit     context.Context // done once Close is called
 	quitNow  context.CancelFunc
 	relaying sync.WaitGroup // the relay
+	faults   int            // the relay's staff chat faults in a row
 }
+
+// staffChat returns the staff group's chat: the configured one, or the
+// supergroup it became.
+func (d *Desk) staffChat() int64 { return d.chat.Load() }
 
 // Open opens the store, checks the bot's token and wires the engine.
 func Open(ctx context.Context, cfg Config) (*Desk, error) {
@@ -108,6 +124,20 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 		d.store.Close()
 		return nil, err
 	}
+	chat, err := settleStaffChat(ctx, d.links, cfg.StaffChat)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("helpdesk tables: %w", err)
+	}
+	d.chat.Store(chat.ID)
+	d.epoch.Store(chat.Epoch)
+	switch {
+	case chat.Moved:
+		d.log.WarnContext(ctx, "the staff chat is not the one the desk had: conversations get new headers there", "chat", chat.ID)
+	case chat.ID != cfg.StaffChat:
+		d.log.ErrorContext(ctx, "the staff group became a supergroup: the desk posts there; set STAFF_CHAT_ID to the new chat",
+			"configured chat", cfg.StaffChat, "chat", chat.ID)
+	}
 	d.eng, err = contactcenter.New(contactcenter.Config{Store: d.store, Publish: d.publish, Logger: d.log, Now: cfg.Now})
 	var settings channel.Settings
 	if err == nil {
@@ -136,11 +166,15 @@ func (d *Desk) Username() string { return d.me.Username }
 // Engine returns the desk's engine.
 func (d *Desk) Engine() *contactcenter.Engine { return d.eng }
 
-// Close stops the relay, waits for it, and closes the store.
+// Close stops the relay and waits for it, closes the engine, which stops
+// its background publishing, and then the tables and the store.
 func (d *Desk) Close() error {
 	d.quitNow()
 	d.relaying.Wait()
 	var errs []error
+	if d.eng != nil {
+		errs = append(errs, d.eng.Close())
+	}
 	if d.links != nil {
 		errs = append(errs, d.links.Close())
 	}
@@ -165,9 +199,10 @@ func (d *Desk) Run(ctx context.Context) error {
 	return err
 }
 
-// publish shows the customers' side in the staff group: a header when a
-// conversation opens, then a copy of each customer message, and notices of
-// timeouts and abandonment. It only queues them in the outbox, which the
+// publish shows the customers' side in the staff group: a copy of each
+// customer message (under its conversation's header, which the relay
+// sends first), notices of timeouts and abandonment, and of the messages
+// the desk could not take. It only queues them in the outbox, which the
 // relay sends: events come at least once, and an item queued again under
 // its key changes nothing, so that nothing is relayed twice.
 func (d *Desk) publish(ctx context.Context, e conversation.Event) error {
@@ -182,14 +217,13 @@ func (d *Desk) publish(ctx context.Context, e conversation.Event) error {
 		return notice(fmt.Sprintf("#%d: closed after %s without a message.", e.TicketNumber, d.cfg.Timeout))
 	case e.Type == conversation.EventConversationAbandoned:
 		return notice(fmt.Sprintf("#%d: its agent went offline; it waits for another.", e.TicketNumber))
+	case e.Type == conversation.EventMessageRejected:
+		return d.rejected(ctx, e)
 	case e.Type != conversation.EventMessageReceived:
 		return nil
 	}
 	key := "copy:" + string(e.Message)
-	if done, err := d.queued(ctx, key); err != nil || done {
-		return err
-	}
-	if done, err := d.copied(ctx, e.Message); err != nil || done {
+	if done, err := d.relayed(ctx, key, e.Message); err != nil || done {
 		return err
 	}
 	var m conversation.Message
@@ -203,25 +237,77 @@ func (d *Desk) publish(ctx context.Context, e conversation.Event) error {
 	if !ok {
 		return nil
 	}
-	var items []outItem
-	headed, err := d.headed(ctx, e.Conversation)
-	if err != nil {
+	return d.enqueue(ctx, outItem{Key: key, Kind: outCopy, Conversation: e.Conversation, Message: e.Message, FromChat: chat, FromMessage: id})
+}
+
+// rejected tells the staff group of a customer's message the desk could
+// not take (a sticker, a location…), which no conversation holds: a notice
+// that names the customer and says why, under the header of their open
+// conversation if they have one, and a copy of the message. Both are
+// keyed by the message, so that a rejection published, or recorded,
+// again posts once.
+func (d *Desk) rejected(ctx context.Context, e conversation.Event) error {
+	if e.Channel != channelID {
+		return nil
+	}
+	key := "rejected:" + e.ExternalID
+	if done, err := d.relayed(ctx, key, ""); err != nil || done {
 		return err
 	}
-	if !headed {
-		h, err := d.header(ctx, e.Conversation)
-		if err != nil {
+	chat, id, ok := splitMessageID(e.ExternalID)
+	var (
+		name   string
+		conv   conversation.Conversation
+		inConv bool
+	)
+	if ok {
+		if err := d.store.View(ctx, func(tx store.Tx) error {
+			k, err := tx.ContactByExternalID(ctx, workspace, channelID, strconv.FormatInt(chat, 10))
+			if errors.Is(err, store.ErrNotFound) {
+				return nil // their first message
+			} else if err != nil {
+				return err
+			}
+			name = k.Name
+			conv, err = tx.OpenConversation(ctx, workspace, channelID, k.ID)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			inConv = err == nil
+			return err
+		}); err != nil {
 			return err
 		}
-		items = append(items, h)
 	}
-	items = append(items, outItem{Key: key, Kind: outCopy, Conversation: e.Conversation, Message: e.Message, FromChat: chat, FromMessage: id})
+	var b strings.Builder
+	if inConv {
+		fmt.Fprintf(&b, "#%d: ", conv.TicketNumber)
+	}
+	switch {
+	case !ok:
+		fmt.Fprintf(&b, "Someone (message %s)", e.ExternalID)
+	case name != "":
+		fmt.Fprintf(&b, "%s (chat %d)", name, chat)
+	default:
+		fmt.Fprintf(&b, "Chat %d", chat)
+	}
+	fmt.Fprintf(&b, " sent a message the desk could not take (%s).", e.Detail)
+	switch {
+	case ok && inConv:
+		b.WriteString(" A copy follows; reply to it to answer.")
+	case ok:
+		b.WriteString(" A copy follows.")
+	}
+	items := []outItem{{Key: key, Kind: outNotice, Conversation: conv.ID, Text: b.String()}}
+	if ok {
+		items = append(items, outItem{Key: key + ":copy", Kind: outCopy, Conversation: conv.ID, FromChat: chat, FromMessage: id})
+	}
 	return d.enqueue(ctx, items...)
 }
 
-// header returns the outbox item that heads a conversation in the staff
-// group: the ticket number, the contact's name and language.
-func (d *Desk) header(ctx context.Context, id conversation.ID) (outItem, error) {
+// header returns the outbox item with key that heads a conversation in the
+// staff group: the ticket number, the contact's name and language.
+func (d *Desk) header(ctx context.Context, id conversation.ID, key string) (outItem, error) {
 	c, err := d.eng.Conversation(ctx, workspace, id)
 	if err != nil {
 		return outItem{}, err
@@ -239,7 +325,7 @@ func (d *Desk) header(ctx context.Context, id conversation.ID) (outItem, error) 
 		text += "\n" + t.Subject
 	}
 	text += "\nReply to answer; /claim, /close [note], /closeticket."
-	return outItem{Key: headerKey(id), Kind: outHeader, Conversation: id, Text: text}, nil
+	return outItem{Key: key, Kind: outHeader, Conversation: id, Text: text}, nil
 }
 
 func orUnknown(s string) string {

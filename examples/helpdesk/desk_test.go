@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"io"
+	"log/slog"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -13,6 +17,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -91,7 +96,6 @@ func (w *world) startWith(t *testing.T, cfg Config) *running {
 		case <-time.After(10 * time.Second):
 			t.Error("the desk did not stop")
 		}
-		_ = d.eng.Close()
 		require.NoError(t, d.Close())
 	}
 	t.Cleanup(func() {
@@ -103,10 +107,17 @@ func (w *world) startWith(t *testing.T, cfg Config) *running {
 	return r
 }
 
-// wait waits until cond holds.
+// wait waits until cond holds: it looks again whenever the fake Telegram
+// changes, and every few milliseconds for what it does not see (the
+// desk's tables).
 func (w *world) wait(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	require.True(t, w.srv.WaitUntil(10*time.Second, cond), "waiting for %s", what)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if w.srv.WaitUntil(10*time.Millisecond, cond) {
+			return
+		}
+	}
+	require.True(t, cond(), "waiting for %s", what)
 }
 
 func countText(ms []models.Message, text string) int {
@@ -457,12 +468,34 @@ func TestHelpDeskAutomaticMessages(t *testing.T) {
 // flakyStore is the desk's store with one fault on demand: once armed, the
 // next transaction that writes a conversation fails, before its commit
 // (nothing of it stays) or after it (the change stays and the caller is told
-// it failed, as when the connection drops before the commit's answer).
+// it failed, as when the connection drops before the commit's answer). With
+// collisions armed, the next writes of a conversation collide with another
+// change (store.ErrConflict), as many times as armed.
 type flakyStore struct {
 	store.Store
-	mu     sync.Mutex
-	armed  string // "", "before" or "after"
-	failed int
+	mu         sync.Mutex
+	armed      string // "", "before" or "after"
+	failed     int
+	collisions int
+}
+
+// collide makes the next n writes of a conversation collide.
+func (f *flakyStore) collide(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.collisions = n
+}
+
+// collided takes one collision, if one is armed.
+func (f *flakyStore) collided() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.collisions == 0 {
+		return false
+	}
+	f.collisions--
+	f.failed++
+	return true
 }
 
 var errFlaky = errors.New("flaky store: disk I/O error")
@@ -508,6 +541,9 @@ type flakyTx struct {
 }
 
 func (t flakyTx) UpdateConversation(ctx context.Context, c conversation.Conversation) error {
+	if t.f.collided() {
+		return store.ErrConflict
+	}
 	switch t.f.take() {
 	case "before":
 		return errFlaky
@@ -615,7 +651,7 @@ func TestCommandStates(t *testing.T) {
 	it, ok, err := d.nextOut(ctx)
 	require.NoError(t, err)
 	require.True(t, ok, "the answer queued with the command's end")
-	assert.Equal(t, answerTo(8, "ok").Key, it.Key)
+	assert.Equal(t, d.answerTo(8, "ok").Key, it.Key)
 }
 
 // Events published again (the engine publishes at least once) relay once:
@@ -753,7 +789,7 @@ func TestRelayRetriesAndSetsAside(t *testing.T) {
 	// aside, and the answer queued after it goes.
 	require.NoError(t, desk.d.enqueue(ctx,
 		outItem{Key: "copy:gone", Kind: outCopy, FromChat: w.lucia.ID(), FromMessage: 9999},
-		answerTo(w.inStaff()[1].ID, "after the refused one")))
+		desk.d.answerTo(w.inStaff()[1].ID, "after the refused one")))
 	w.wait(t, "the answer", func() bool { return countText(w.inStaff(), "after the refused one") == 1 })
 	w.settle(t, desk)
 	assert.Equal(t, 1, outbox(t, desk, outFailed))
@@ -763,11 +799,14 @@ func TestRelayRetriesAndSetsAside(t *testing.T) {
 }
 
 // faultyAPI stands in front of the fake Bot API and answers chosen calls
-// with a 500, as Telegram does at times.
+// with a 500, as Telegram does at times, or as refuse says; with a gate it
+// holds sends and counts those on their way at once.
 type faultyAPI struct {
 	*httptest.Server
-	mu    sync.Mutex
-	fails map[string]int
+	mu     sync.Mutex
+	fails  map[string]int
+	refuse func(method string, chat int64) (status int, answer string)
+	gate   *sendGate
 }
 
 func newFaultyAPI(t *testing.T, backend string) *faultyAPI {
@@ -778,22 +817,70 @@ func newFaultyAPI(t *testing.T, backend string) *faultyAPI {
 	f := &faultyAPI{fails: map[string]int{}}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		method := path.Base(r.URL.Path)
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			rw.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		f.mu.Lock()
 		fail := f.fails[method] > 0
 		if fail {
 			f.fails[method]--
 		}
+		refuse, gate := f.refuse, f.gate
 		f.mu.Unlock()
-		if fail {
+		status, answer := 0, ""
+		switch {
+		case fail:
+			status, answer = http.StatusInternalServerError, `{"ok":false,"error_code":500,"description":"Internal Server Error"}`
+		case refuse != nil:
+			status, answer = refuse(method, chatParam(r.Header.Get("Content-Type"), body))
+		}
+		if status != 0 {
 			rw.Header().Set("Content-Type", "application/json")
-			rw.WriteHeader(http.StatusInternalServerError)
-			_, _ = io.WriteString(rw, `{"ok":false,"error_code":500,"description":"Internal Server Error"}`)
+			rw.WriteHeader(status)
+			_, _ = io.WriteString(rw, answer)
 			return
+		}
+		if gate != nil && isSend(method) {
+			gate.enter()
+			defer gate.leave()
 		}
 		proxy.ServeHTTP(rw, r)
 	}))
 	t.Cleanup(f.Close)
 	return f
+}
+
+// chatParam returns the chat_id of a Bot API request's body, 0 if none.
+func chatParam(contentType string, body []byte) int64 {
+	var v string
+	media, params, err := mime.ParseMediaType(contentType)
+	switch {
+	case err != nil:
+		return 0
+	case media == "multipart/form-data":
+		form, err := multipart.NewReader(bytes.NewReader(body), params["boundary"]).ReadForm(1 << 20)
+		if err != nil || len(form.Value["chat_id"]) == 0 {
+			return 0
+		}
+		v = form.Value["chat_id"][0]
+	default:
+		q, err := url.ParseQuery(string(body))
+		if err != nil {
+			return 0
+		}
+		v = q.Get("chat_id")
+	}
+	id, _ := strconv.ParseInt(v, 10, 64)
+	return id
+}
+
+// isSend reports whether a Bot API method sends or edits a message.
+func isSend(method string) bool {
+	m := strings.ToLower(method)
+	return m == "copymessage" || m == "editmessagetext" || (strings.HasPrefix(m, "send") && m != "sendchataction")
 }
 
 // pending returns how many calls of method are still to fail.
@@ -808,4 +895,96 @@ func (f *faultyAPI) fail(method string, n int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.fails[method] += n
+}
+
+// setRefuse answers the calls for which refuse gives a status with its
+// answer; nil lets every call through.
+func (f *faultyAPI) setRefuse(refuse func(method string, chat int64) (int, string)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.refuse = refuse
+}
+
+// setGate holds sends at g.
+func (f *faultyAPI) setGate(g *sendGate) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gate = g
+}
+
+// sendGate holds each send until another one arrives or hold passes, so
+// that sends made at the same time are seen on their way together, and
+// counts the most on their way at once.
+type sendGate struct {
+	hold    time.Duration
+	mu      sync.Mutex
+	now     int
+	most    int
+	total   int
+	arrived chan struct{} // closed when a send arrives
+}
+
+func (g *sendGate) enter() {
+	g.mu.Lock()
+	g.now++
+	g.total++
+	g.most = max(g.most, g.now)
+	if g.arrived != nil {
+		close(g.arrived)
+	}
+	g.arrived = make(chan struct{})
+	mine := g.arrived
+	g.mu.Unlock()
+	select {
+	case <-mine:
+	case <-time.After(g.hold):
+	}
+}
+
+func (g *sendGate) leave() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.now--
+}
+
+// counts returns the most sends on their way at once and how many passed.
+func (g *sendGate) counts() (most, total int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.most, g.total
+}
+
+// logRecorder keeps the messages logged at Error level.
+type logRecorder struct {
+	mu   *sync.Mutex
+	msgs *[]string
+}
+
+func newLogRecorder() logRecorder { return logRecorder{mu: &sync.Mutex{}, msgs: new([]string)} }
+
+func (h logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h logRecorder) Handle(_ context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelError {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		*h.msgs = append(*h.msgs, r.Message)
+	}
+	return nil
+}
+
+func (h logRecorder) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h logRecorder) WithGroup(string) slog.Handler      { return h }
+
+// errors counts the Error records whose message contains text.
+func (h logRecorder) errors(text string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, m := range *h.msgs {
+		if strings.Contains(m, text) {
+			n++
+		}
+	}
+	return n
 }

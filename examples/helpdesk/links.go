@@ -13,7 +13,8 @@ import (
 // openLinks opens the desk's own tables, beside the store's in the same
 // SQLite file: which staff-group message shows which conversation and
 // message, which message heads each conversation, the staff commands and
-// how far each got, and the outbox of the staff group.
+// how far each got, the outbox of the staff group, and which chat the staff
+// group is.
 func openLinks(ctx context.Context, path string) (*sql.DB, error) {
 	// Transactions take the write lock when they begin: one that reads and
 	// then writes cannot fail to upgrade while the store writes the file.
@@ -53,7 +54,11 @@ func openLinks(ctx context.Context, path string) (*sql.DB, error) {
 			staff_message INTEGER NOT NULL DEFAULT 0,
 			error         TEXT NOT NULL DEFAULT ''
 		);
-		CREATE INDEX IF NOT EXISTS helpdesk_outbox_pending ON helpdesk_outbox (seq) WHERE state = 'pending';`)
+		CREATE INDEX IF NOT EXISTS helpdesk_outbox_pending ON helpdesk_outbox (seq) WHERE state = 'pending';
+		CREATE TABLE IF NOT EXISTS helpdesk_settings (
+			name  TEXT PRIMARY KEY,
+			value INTEGER NOT NULL
+		);`)
 	if err == nil {
 		err = addCommandState(ctx, db)
 	}
@@ -75,6 +80,140 @@ func addCommandState(ctx context.Context, db *sql.DB) error {
 	}
 	_, err = db.ExecContext(ctx, `ALTER TABLE helpdesk_commands ADD COLUMN state TEXT NOT NULL DEFAULT 'done'`)
 	return err
+}
+
+// Settings of the desk's tables.
+const (
+	// settingChat is the staff chat the desk posts to, the chat whose
+	// message ids helpdesk_links, helpdesk_headers and helpdesk_commands
+	// hold.
+	settingChat = "staff_chat"
+	// settingConfigured is the STAFF_CHAT_ID that settingChat was set
+	// from, or migrated from.
+	settingConfigured = "configured_chat"
+	// settingEpoch counts the staff chats the desk has had: headers are
+	// queued once per conversation and epoch.
+	settingEpoch = "staff_epoch"
+)
+
+// staffChat is the staff chat the desk uses, as its tables record it.
+type staffChat struct {
+	ID    int64
+	Epoch int64
+	// Moved reports that Open found the desk configured for another chat
+	// than the one its tables name: the old chat's links were retired.
+	Moved bool
+}
+
+// settleStaffChat returns the staff chat for a desk configured with chat
+// configured. The tables keep the chat a migration moved the desk to
+// (moveStaffChat) for as long as the configuration names the chat it
+// moved from, so that a restart keeps posting to the supergroup; a
+// configuration that names another chat moves the desk there.
+func settleStaffChat(ctx context.Context, db *sql.DB, configured int64) (staffChat, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return staffChat{}, err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	set, err := readSettings(ctx, tx)
+	if err != nil {
+		return staffChat{}, err
+	}
+	chat, known := set[settingChat]
+	c := staffChat{ID: configured, Epoch: set[settingEpoch]}
+	switch {
+	case !known: // a new desk, or one of a version that did not record it
+		err = putSettings(ctx, tx, map[string]int64{settingChat: configured, settingConfigured: configured, settingEpoch: c.Epoch})
+	case set[settingConfigured] == configured:
+		c.ID = chat
+	case chat == configured: // the configuration names the chat migrated to
+		err = putSettings(ctx, tx, map[string]int64{settingConfigured: configured})
+	default:
+		c.Moved = true
+		c.Epoch, err = retireStaffChat(ctx, tx, configured, configured)
+	}
+	if err != nil {
+		return staffChat{}, err
+	}
+	return c, tx.Commit()
+}
+
+// moveStaffChat moves the desk to chat to, which its staff group became
+// (a group that became a supergroup): the tables record it, so that a
+// restart with the same configuration keeps it, and the old chat's links
+// are retired. It returns the new epoch.
+func (d *Desk) moveStaffChat(ctx context.Context, to int64) (int64, error) {
+	tx, err := d.links.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	set, err := readSettings(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	epoch, err := retireStaffChat(ctx, tx, to, set[settingConfigured])
+	if err != nil {
+		return 0, err
+	}
+	return epoch, tx.Commit()
+}
+
+// retireStaffChat makes chat to the staff chat, recorded as configured
+// from configured, in tx. The message ids the tables hold name messages of
+// the old chat, and the new chat's ids start anew: a reply there to a
+// message with the same id must not reach the old message's conversation,
+// nor a command there count as one done. So links, headers and commands
+// are forgotten (every conversation gets a header in the new chat with its
+// next copy or notice), and the answers still to send no longer reply to
+// a message. It returns the new epoch.
+func retireStaffChat(ctx context.Context, tx *sql.Tx, to, configured int64) (int64, error) {
+	set, err := readSettings(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	epoch := set[settingEpoch] + 1
+	for _, q := range []string{
+		`DELETE FROM helpdesk_links`,
+		`DELETE FROM helpdesk_headers`,
+		`DELETE FROM helpdesk_commands`,
+		`UPDATE helpdesk_outbox SET reply_to = 0 WHERE state = 'pending'`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return 0, err
+		}
+	}
+	return epoch, putSettings(ctx, tx, map[string]int64{settingChat: to, settingConfigured: configured, settingEpoch: epoch})
+}
+
+// readSettings returns the settings the tables hold.
+func readSettings(ctx context.Context, tx *sql.Tx) (map[string]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name, value FROM helpdesk_settings`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	set := map[string]int64{}
+	for rows.Next() {
+		var name string
+		var v int64
+		if err := rows.Scan(&name, &v); err != nil {
+			return nil, err
+		}
+		set[name] = v
+	}
+	return set, rows.Err()
+}
+
+// putSettings stores settings in tx.
+func putSettings(ctx context.Context, tx *sql.Tx, set map[string]int64) error {
+	for name, v := range set {
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO helpdesk_settings (name, value) VALUES (?, ?)`, name, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // link records that staff message shows message m of conversation c ("" for
@@ -139,7 +278,7 @@ func (d *Desk) finishCommand(ctx context.Context, staff int, text string) error 
 		return err
 	}
 	if text != "" {
-		if err := insertOut(ctx, tx, answerTo(staff, text)); err != nil {
+		if err := insertOut(ctx, tx, d.answerTo(staff, text)); err != nil {
 			return err
 		}
 	}
@@ -166,12 +305,16 @@ type outKind string
 // Kinds of outbox items.
 const (
 	// outHeader heads a conversation; once sent it is the conversation's
-	// header and links to it.
+	// header and links to it. The relay queues it when it meets the
+	// conversation's first copy or notice in the staff chat, and sends it
+	// before them.
 	outHeader outKind = "header"
 	// outCopy copies a customer's message under its conversation's header;
-	// once sent it links to the conversation and the message.
+	// once sent it links to the conversation and the message (a copy of a
+	// rejected message, which has none, to the conversation alone).
 	outCopy outKind = "copy"
-	// outNotice tells what happened to a conversation, under its header.
+	// outNotice tells what happened to a conversation, under its header;
+	// one without a conversation stands alone.
 	outNotice outKind = "notice"
 	// outAnswer answers a staff message.
 	outAnswer outKind = "answer"
@@ -195,14 +338,17 @@ type outItem struct {
 	Message      conversation.MessageID
 	FromChat     int64 // the chat and message a copy copies
 	FromMessage  int
-	ReplyTo      int // the staff message an answer answers
-	Text         string
-	Attempts     int
+	// ReplyTo is the staff message an answer answers; for a copy or a
+	// notice, the relay sets it to its conversation's header.
+	ReplyTo  int
+	Text     string
+	Attempts int
 }
 
-// answerTo is the answer to staff message staff.
-func answerTo(staff int, text string) outItem {
-	return outItem{Key: fmt.Sprintf("answer:%d", staff), Kind: outAnswer, ReplyTo: staff, Text: text}
+// answerTo is the answer to staff message staff of the staff chat. Its
+// key names the chat: message ids start anew in another chat.
+func (d *Desk) answerTo(staff int, text string) outItem {
+	return outItem{Key: fmt.Sprintf("answer:%d:%d", d.staffChat(), staff), Kind: outAnswer, ReplyTo: staff, Text: text}
 }
 
 // execer is a *sql.DB or a *sql.Tx.
@@ -242,38 +388,59 @@ func (d *Desk) enqueue(ctx context.Context, items ...outItem) error {
 	return nil
 }
 
-// queued reports whether an item with key is in the outbox, whatever its
-// state.
-func (d *Desk) queued(ctx context.Context, key string) (bool, error) {
-	var n int
-	err := d.links.QueryRowContext(ctx, `SELECT count(*) FROM helpdesk_outbox WHERE key = ?`, key).Scan(&n)
-	return n > 0, err
+// relayed reports whether an item with key is in the outbox, whatever its
+// state, or message m (if not "") was copied to the staff group before the
+// desk had an outbox.
+func (d *Desk) relayed(ctx context.Context, key string, m conversation.MessageID) (bool, error) {
+	var found bool
+	err := d.links.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM helpdesk_outbox WHERE key = ?)
+		OR EXISTS (SELECT 1 FROM helpdesk_links WHERE message = ? AND message <> '')`, key, string(m)).Scan(&found)
+	return found, err
 }
 
-// copied reports whether message m was copied to the staff group before
-// the desk had an outbox.
-func (d *Desk) copied(ctx context.Context, m conversation.MessageID) (bool, error) {
-	var n int
-	err := d.links.QueryRowContext(ctx, `SELECT count(*) FROM helpdesk_links WHERE message = ?`, string(m)).Scan(&n)
-	return n > 0, err
+// headerKey is the key of conversation c's header in the staff chat of
+// epoch; epoch 0 keeps the keys of the desk's first version.
+func headerKey(epoch int64, c conversation.ID) string {
+	if epoch == 0 {
+		return "header:" + string(c)
+	}
+	return fmt.Sprintf("header:%d:%s", epoch, c)
 }
 
-// headed reports whether conversation c has a header, sent or queued.
-func (d *Desk) headed(ctx context.Context, c conversation.ID) (bool, error) {
-	var n int
-	err := d.links.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM helpdesk_headers WHERE conversation = ?)
-		+ (SELECT count(*) FROM helpdesk_outbox WHERE key = ?)`, string(c), headerKey(c)).Scan(&n)
-	return n > 0, err
+// outState returns the state of the item with key, "" if there is none.
+func (d *Desk) outState(ctx context.Context, key string) (string, error) {
+	var state string
+	err := d.links.QueryRowContext(ctx, `SELECT state FROM helpdesk_outbox WHERE key = ?`, key).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return state, err
 }
 
-func headerKey(c conversation.ID) string { return "header:" + string(c) }
-
-// nextOut returns the earliest pending item of the outbox.
+// nextOut returns the item of the outbox to send next: the earliest
+// pending one, or, if that is a copy or notice whose conversation has a
+// header pending, the header, which goes first.
 func (d *Desk) nextOut(ctx context.Context) (outItem, bool, error) {
+	it, ok, err := d.scanOut(ctx, `state = ?`, outPending)
+	if err != nil || !ok || (it.Kind != outCopy && it.Kind != outNotice) || it.Conversation == "" {
+		return it, ok, err
+	}
+	h, found, err := d.scanOut(ctx, `state = ? AND kind = ? AND conversation = ?`, outPending, string(outHeader), string(it.Conversation))
+	switch {
+	case err != nil:
+		return outItem{}, false, err
+	case found:
+		return h, true, nil
+	}
+	return it, true, nil
+}
+
+// scanOut returns the earliest item of the outbox that where selects.
+func (d *Desk) scanOut(ctx context.Context, where string, args ...any) (outItem, bool, error) {
 	var it outItem
 	var kind, conv, msg string
 	err := d.links.QueryRowContext(ctx, `SELECT seq, key, kind, conversation, message, from_chat, from_message, reply_to, text, attempts
-		FROM helpdesk_outbox WHERE state = ? ORDER BY seq LIMIT 1`, outPending).
+		FROM helpdesk_outbox WHERE `+where+` ORDER BY seq LIMIT 1`, args...).
 		Scan(&it.Seq, &it.Key, &kind, &conv, &msg, &it.FromChat, &it.FromMessage, &it.ReplyTo, &it.Text, &it.Attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return it, false, nil
@@ -303,6 +470,9 @@ func (d *Desk) markSent(ctx context.Context, it outItem, staff int) error {
 		}
 		fallthrough
 	case outCopy:
+		if it.Conversation == "" {
+			break // a copy of a rejected message of a contact without a conversation
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO helpdesk_links (staff_message, conversation, message) VALUES (?, ?, ?)`,
 			staff, string(it.Conversation), string(it.Message)); err != nil {
 			return err

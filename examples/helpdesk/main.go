@@ -21,6 +21,15 @@
 //
 // Conversations of an agent who sends /offline go to another agent online,
 // or wait for one, flagged abandoned (R3).
+//
+// A customer's message the desk cannot take (a sticker, a location) is
+// shown in the staff group: a notice says who sent it and why, and a copy
+// follows. The staff group's messages are stored before they are sent and
+// sent once, in order. While the bot cannot post in the staff group (it was
+// removed, lost its rights), they wait and the desk logs it at Error level.
+// When the group becomes a supergroup the desk moves there, records it
+// beside its tables and logs the new chat id to put in STAFF_CHAT_ID; the
+// conversations get new headers in the supergroup.
 package main
 
 import (
@@ -52,7 +61,7 @@ func main() {
 		os.Exit(1)
 	}
 	defer d.Close()
-	cfg.Logger.Info("help desk running", "bot", d.Username(), "staff chat", cfg.StaffChat, "db", cfg.DB)
+	cfg.Logger.Info("help desk running", "bot", d.Username(), "staff chat", d.staffChat(), "db", cfg.DB)
 	if err := d.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, "helpdesk:", err)
 		os.Exit(1)

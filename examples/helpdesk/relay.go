@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+
+	"github.com/telenet/contactcenter"
 )
 
 // sendTimeout bounds a send to the staff group. A send under way when the
@@ -39,10 +42,18 @@ func (d *Desk) poke() {
 
 // relay sends the outbox to the staff group: in order, one item at a time,
 // each recorded as sent, with the staff message it became, before the next
-// goes. Failures that may pass are tried again, after Telegram's
-// retry_after on a 429 and with a growing pause otherwise; an item the Bot
-// API refuses for good is put aside, marked failed and logged, and the
-// rest go on. The only item a crash can double is the one on its way.
+// goes. A conversation's copies and notices hang from its header, queued
+// and sent before the first of them. Failures that may pass are tried
+// again, after Telegram's retry_after on a 429 and with a growing pause
+// otherwise. When the bot cannot post in the staff chat at all (it was
+// removed from the group, lost its rights, or the token was revoked), the
+// items wait, the relay pauses for up to faultPause and says so at Error
+// level; when the group became a supergroup the desk moves there. An item
+// the Bot API refuses for its own content is put aside, marked failed and
+// logged, and the rest go on. Each send holds one of the engine's
+// in-flight slots (Engine.SendSlot) until its outcome is recorded, so that
+// the staff group's sends and the customers' share Config.MaxInFlight: the
+// only items a crash can double are those on their way.
 func (d *Desk) relay(ctx context.Context) {
 	var pause time.Duration
 	failures := 0
@@ -51,6 +62,10 @@ func (d *Desk) relay(ctx context.Context) {
 			return
 		}
 		it, ok, err := d.nextOut(ctx)
+		ready := false
+		if err == nil && ok {
+			ready, err = d.underHeader(ctx, &it)
+		}
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -67,6 +82,9 @@ func (d *Desk) relay(ctx context.Context) {
 			case <-d.wake:
 			}
 			continue
+		case !ready: // its header was queued: it goes first
+			pause = 0
+			continue
 		}
 		failures = 0
 		var stop bool
@@ -76,14 +94,53 @@ func (d *Desk) relay(ctx context.Context) {
 	}
 }
 
+// underHeader sets the staff message a copy or a notice of a conversation
+// hangs from: the conversation's header in the staff chat. If the
+// conversation has none there yet, it queues one and reports that it is
+// not ready: the header goes first (nextOut). A header refused for good
+// leaves its conversation's copies and notices standing alone.
+func (d *Desk) underHeader(ctx context.Context, it *outItem) (ready bool, err error) {
+	if (it.Kind != outCopy && it.Kind != outNotice) || it.Conversation == "" {
+		return true, nil
+	}
+	if it.ReplyTo, err = d.headerOf(ctx, it.Conversation); err != nil || it.ReplyTo != 0 {
+		return err == nil, err
+	}
+	key := headerKey(d.epoch.Load(), it.Conversation)
+	state, err := d.outState(ctx, key)
+	if err != nil || state != "" {
+		return err == nil && state != outPending, err
+	}
+	h, err := d.header(ctx, it.Conversation, key)
+	switch contactcenter.ErrorCode(err) {
+	case "":
+	case contactcenter.CodeNotFound, contactcenter.CodeInvalid:
+		d.log.ErrorContext(ctx, "a conversation in the staff outbox cannot be headed; its messages stand alone",
+			"conversation", it.Conversation, "err", err)
+		return true, nil
+	default:
+		return false, err
+	}
+	return false, d.enqueue(ctx, h)
+}
+
 // relayOne makes one attempt to send item it and records the outcome. It
 // returns how long to wait before the next attempt, and whether the relay
-// must stop.
+// must stop. It holds an in-flight slot from the send to the record; the
+// slot covers only the Bot API call and the desk's own tables, never a
+// call to the engine, whose sends wait for the slot (and whose Publish
+// runs without it): the relay waits for nothing that needs the slot.
 func (d *Desk) relayOne(ctx context.Context, it outItem) (pause time.Duration, stop bool) {
+	release, err := d.eng.SendSlot(ctx)
+	if err != nil {
+		return 0, true // stopping
+	}
+	defer release()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
 	staff, err := d.sendOut(sctx, it)
 	cancel()
 	if err == nil {
+		d.faults = 0
 		if d.cfg.crashAfterSend != nil && d.cfg.crashAfterSend(it.Key) {
 			return 0, true
 		}
@@ -93,10 +150,32 @@ func (d *Desk) relayOne(ctx context.Context, it outItem) (pause time.Duration, s
 		return 0, true // stopping: it goes at the next start
 	}
 	var tooMany *bot.TooManyRequestsError
+	var migrated *bot.MigrateError
 	switch {
 	case errors.As(err, &tooMany):
 		pause = time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
-	case refusedForGood(err):
+	case errors.As(err, &migrated) && migrated.MigrateToChatID != 0:
+		from, to := d.staffChat(), int64(migrated.MigrateToChatID)
+		epoch, err := d.moveStaffChat(ctx, to)
+		if err != nil {
+			d.log.WarnContext(ctx, "recording the staff group's new chat failed", "chat", to, "err", err)
+			return backoff(1), false
+		}
+		d.chat.Store(to)
+		d.epoch.Store(epoch)
+		d.log.ErrorContext(ctx, "the staff group became a supergroup: the desk posts there from now on, and conversations get new headers; set STAFF_CHAT_ID to the new chat",
+			"old chat", from, "new chat", to)
+		return 0, false
+	case staffChatFault(it, err):
+		d.faults++
+		pause = min(time.Second<<min(d.faults-1, 10), d.faultPause())
+		d.log.ErrorContext(ctx, "the bot cannot post in the staff chat; the staff group's messages wait until it can",
+			"chat", d.staffChat(), "key", it.Key, "err", err, "in", pause)
+		if err := d.markAttempt(ctx, it, err); err != nil {
+			d.log.WarnContext(ctx, "recording an attempt failed", "key", it.Key, "err", err)
+		}
+		return pause, false
+	case errors.Is(err, bot.ErrorBadRequest):
 		d.log.ErrorContext(ctx, "the staff group refused a message; it is put aside", "key", it.Key, "err", err)
 		if err := d.markFailed(ctx, it, err); err != nil {
 			d.log.WarnContext(ctx, "recording a refused staff message failed", "key", it.Key, "err", err)
@@ -113,40 +192,63 @@ func (d *Desk) relayOne(ctx context.Context, it outItem) (pause time.Duration, s
 	return pause, false
 }
 
-// refusedForGood reports whether the Bot API refused a message in a way
-// that trying again does not change: a bad request (the message to copy is
-// gone, a text too long), a forbidden chat, a group that became a
-// supergroup. 429s, 5xx and the network may pass.
-func refusedForGood(err error) bool {
+// defaultFaultPause is the longest pause of the relay while the bot cannot
+// post in the staff chat.
+const defaultFaultPause = time.Minute
+
+func (d *Desk) faultPause() time.Duration {
+	if d.cfg.faultPause > 0 {
+		return d.cfg.faultPause
+	}
+	return defaultFaultPause
+}
+
+// chatRefusals are the Bot API's descriptions of a 400 that concerns the
+// chat, not the message: the bot may not post there.
+var chatRefusals = []string{"not enough rights", "have no rights", "need administrator rights", "chat_write_forbidden",
+	"chat_restricted", "chat_send_"}
+
+// staffChatFault reports whether err says that the bot cannot post in the
+// staff chat at all, whatever the message: a 403 (the bot was removed from
+// the group or the group was deleted), a 401 (the token was revoked), a
+// migration without the new chat's id, or a 400 about the bot's rights or
+// (for a text, which names no other chat) the chat not found. These are
+// faults of the configuration: every item would meet them, so none is put
+// aside for them. A 400 for a copy that says "chat not found" may be about
+// the customer's chat, and puts the copy aside.
+func staffChatFault(it outItem, err error) bool {
 	var migrated *bot.MigrateError
-	return errors.Is(err, bot.ErrorBadRequest) || errors.Is(err, bot.ErrorForbidden) || errors.As(err, &migrated)
+	if errors.Is(err, bot.ErrorForbidden) || errors.Is(err, bot.ErrorUnauthorized) || errors.As(err, &migrated) {
+		return true
+	}
+	if !errors.Is(err, bot.ErrorBadRequest) {
+		return false
+	}
+	why := strings.ToLower(err.Error())
+	for _, r := range chatRefusals {
+		if strings.Contains(why, r) {
+			return true
+		}
+	}
+	return it.Kind != outCopy && strings.Contains(why, "chat not found")
 }
 
 // sendOut sends item it to the staff group and returns the staff message
-// it became. Copies and notices hang from their conversation's header,
-// which the outbox's order has sent first.
+// it became.
 func (d *Desk) sendOut(ctx context.Context, it outItem) (int, error) {
-	reply := it.ReplyTo
-	if it.Kind == outCopy || it.Kind == outNotice {
-		h, err := d.headerOf(ctx, it.Conversation)
-		if err != nil {
-			return 0, err
-		}
-		reply = h
-	}
 	var rp *models.ReplyParameters
-	if reply != 0 {
-		rp = &models.ReplyParameters{MessageID: reply, AllowSendingWithoutReply: true}
+	if it.ReplyTo != 0 {
+		rp = &models.ReplyParameters{MessageID: it.ReplyTo, AllowSendingWithoutReply: true}
 	}
 	if it.Kind == outCopy {
-		m, err := d.bot.Client().CopyMessage(ctx, &bot.CopyMessageParams{ChatID: d.cfg.StaffChat, FromChatID: it.FromChat,
+		m, err := d.bot.Client().CopyMessage(ctx, &bot.CopyMessageParams{ChatID: d.staffChat(), FromChatID: it.FromChat,
 			MessageID: it.FromMessage, ReplyParameters: rp})
 		if err != nil {
 			return 0, err
 		}
 		return m.ID, nil
 	}
-	m, err := d.bot.Client().SendMessage(ctx, &bot.SendMessageParams{ChatID: d.cfg.StaffChat, Text: it.Text, ReplyParameters: rp})
+	m, err := d.bot.Client().SendMessage(ctx, &bot.SendMessageParams{ChatID: d.staffChat(), Text: it.Text, ReplyParameters: rp})
 	if err != nil {
 		return 0, err
 	}

@@ -20,9 +20,9 @@ import (
 // conversation they reply to.
 func (d *Desk) staffUpdate(ctx context.Context, u *models.Update) error {
 	switch {
-	case u.Message != nil && u.Message.Chat.ID == d.cfg.StaffChat:
+	case u.Message != nil && u.Message.Chat.ID == d.staffChat():
 		return d.staffMessage(ctx, u.Message)
-	case u.EditedMessage != nil && u.EditedMessage.Chat.ID == d.cfg.StaffChat:
+	case u.EditedMessage != nil && u.EditedMessage.Chat.ID == d.staffChat():
 		return d.staffEdit(ctx, u.EditedMessage)
 	}
 	return nil
@@ -95,7 +95,7 @@ func (d *Desk) staffEdit(ctx context.Context, m *models.Message) error {
 			return err
 		}
 		// One answer per edit: an edit delivered again is answered once.
-		return d.enqueue(ctx, outItem{Key: fmt.Sprintf("edit:%d:%d", m.ID, m.EditDate), Kind: outAnswer, ReplyTo: m.ID, Text: answer})
+		return d.enqueue(ctx, outItem{Key: fmt.Sprintf("edit:%d:%d:%d", d.staffChat(), m.ID, m.EditDate), Kind: outAnswer, ReplyTo: m.ID, Text: answer})
 	}
 	return nil
 }
@@ -110,14 +110,29 @@ func (d *Desk) refused(ctx context.Context, m *models.Message, err error) error 
 	return d.say(ctx, m, answer)
 }
 
-// refusal returns the answer to an agent whose action the engine refused,
-// or err itself when it may pass.
+// refusal returns the answer to an agent whose action the engine refused
+// for good, or err itself when it may pass: the update then comes again.
+// Refused for good are the state the action meets (a closed conversation
+// or ticket: the domain's conflicts) and what fails again whatever the
+// state (invalid input, a missing id, an actor who may not: R19). A
+// conflict that is not the domain's is a collision with other changes,
+// which kept happening and may pass; the store, the channel and the
+// context may pass too.
 func refusal(err error) (string, error) {
 	switch contactcenter.ErrorCode(err) {
 	case contactcenter.CodeUnavailable, contactcenter.CodeCanceled:
 		return "", err
+	case contactcenter.CodeConflict:
+		if !errors.Is(err, conversation.ErrClosed) && !errors.Is(err, ticket.ErrClosed) {
+			return "", err
+		}
 	}
-	return "Not done: " + errors.Unwrap(err).Error(), nil
+	why := err
+	var e *contactcenter.Error
+	if errors.As(err, &e) && e.Err != nil {
+		why = e.Err
+	}
+	return "Not done: " + why.Error(), nil
 }
 
 // staffCommand reads a staff command: its name without the slash, and the
@@ -223,7 +238,7 @@ func (d *Desk) queue(ctx context.Context) (string, error) {
 // say answers staff message m in the group, through the outbox: once,
 // however often Telegram delivers m.
 func (d *Desk) say(ctx context.Context, m *models.Message, text string) error {
-	return d.enqueue(ctx, answerTo(m.ID, text))
+	return d.enqueue(ctx, d.answerTo(m.ID, text))
 }
 
 func agentID(u *models.User) conversation.AgentID {
