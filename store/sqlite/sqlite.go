@@ -14,10 +14,8 @@ package sqlite
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -87,9 +85,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite store: %w", err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
-	var id [8]byte
-	_, _ = rand.Read(id[:])
-	return &Store{w: w, r: r, q: sqlstore.NewStatements(sqlstore.Question), holder: hex.EncodeToString(id[:]), lease: drainLease}, nil
+	return &Store{w: w, r: r, q: sqlstore.NewStatements(sqlstore.Question), holder: holderName(), lease: drainLease}, nil
 }
 
 // Close closes the database.
@@ -243,8 +239,10 @@ func mapError(err error) error {
 
 // drainLease is how long the drain lock lasts unless its holder renews it.
 // A drain renews it every third of that while fn runs, so a slow Publish
-// keeps it; a process that dies while it drains holds up the next drain,
-// in a restarted process or another, by at most this long.
+// keeps it. A process that dies while it drains holds up the next drain by
+// at most this long; on the same host (where a restarted process runs, and
+// where SQLite's file locking is meant to be shared) a Store sees that the
+// holder's process is gone and takes over at once.
 const drainLease = 3 * time.Second
 
 // errLeaseLost answers a drain whose lease another process took over.
@@ -252,7 +250,8 @@ var errLeaseLost = fmt.Errorf("sqlite store: the drain lease was taken over whil
 
 // DrainEvents passes stored events to fn in commit order and deletes those
 // fn published. One process drains at a time: it holds a lease in the
-// database (of 3 seconds, renewed while fn runs), and one drain at a time
+// database (of 3 seconds, renewed while fn runs, and taken over at once
+// from a process of this host that no longer runs), and one drain at a time
 // runs per Store; the others answer store.ErrBusy. The write lock is not
 // held while fn runs, so fn may call the engine.
 //
@@ -285,9 +284,11 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		if err == nil {
-			err = store.ErrBusy // another process is publishing
+			err = s.takeFromDead(ctx, now)
 		}
-		return 0, err
+		if err != nil {
+			return 0, err
+		}
 	}
 	defer func() {
 		_, _ = s.w.ExecContext(context.WithoutCancel(ctx), `UPDATE cc_drain_lock SET until = 0 WHERE holder = ?`, s.holder)
@@ -323,6 +324,32 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 		return 0, errors.Join(fnErr, err)
 	}
 	return n, fnErr
+}
+
+// takeFromDead takes over the drain lease when its holder is a process of
+// this host that no longer runs (killed while it drained), rather than
+// wait for the lease to run out; it answers store.ErrBusy when the holder
+// may still run.
+func (s *Store) takeFromDead(ctx context.Context, now time.Time) error {
+	var holder string
+	if err := s.w.QueryRowContext(ctx, `SELECT holder FROM cc_drain_lock WHERE id = 1`).Scan(&holder); err != nil {
+		return mapError(err)
+	}
+	if !deadHolder(holder) {
+		return store.ErrBusy // another process is publishing
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE cc_drain_lock SET holder = ?, until = ? WHERE id = 1 AND holder = ?`,
+		s.holder, now.Add(s.lease).UnixMicro(), holder)
+	if err != nil {
+		return mapError(err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err == nil {
+			err = store.ErrBusy // another Store took it first
+		}
+		return err
+	}
+	return nil
 }
 
 // renewing runs fn while a goroutine renews this Store's drain lease every
