@@ -135,11 +135,7 @@ func (d *Desk) underHeader(ctx context.Context, it *outItem) (ready bool, err er
 // call to the engine, whose sends wait for the slot (and whose Publish
 // runs without it): the relay waits for nothing that needs the slot.
 func (d *Desk) relayOne(ctx context.Context, it outItem) (pause time.Duration, stop bool) {
-	release, err := d.eng.SendSlot(ctx)
-	if err != nil {
-		return 0, true // stopping
-	}
-	defer release()
+	// The claim needs no slot: only the relay posts in the staff chat.
 	if err := d.claimOut(ctx, it); err != nil {
 		if ctx.Err() != nil {
 			return 0, true
@@ -147,6 +143,11 @@ func (d *Desk) relayOne(ctx context.Context, it outItem) (pause time.Duration, s
 		d.log.WarnContext(ctx, "claiming a staff message failed; it is tried again", "key", it.Key, "err", err)
 		return backoff(it.Attempts + 1), false
 	}
+	release, err := d.eng.SendSlot(ctx)
+	if err != nil {
+		return 0, true // stopping
+	}
+	defer release()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
 	staff, err := d.sendOut(sctx, it)
 	cancel()
