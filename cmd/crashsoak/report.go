@@ -235,6 +235,10 @@ func analyse(a analysis) (perRound []RoundFigures, total Figures, withoutCrash i
 	if unseen > 0 {
 		notes = append(notes, fmt.Sprintf("%d messages in the fake were not seen by the proxies (their times come from the message date)", unseen))
 	}
+	refused := refusedReplies(a.final.Staff)
+	if n := len(refused); n > 0 {
+		notes = append(notes, fmt.Sprintf("the desk answered %d staff replies that they were not delivered", n))
+	}
 
 	matched := map[int64]map[string]bool{}
 	firstRound := map[string]int{}
@@ -305,7 +309,7 @@ func analyse(a analysis) (perRound []RoundFigures, total Figures, withoutCrash i
 			continue
 		}
 		r.Lost++
-		f.LostWhy["reply: "+whyNoReply(a, in, stored, reply)]++
+		f.LostWhy["reply: "+whyNoReply(a, in, stored, reply, refused[want])]++
 	}
 	// Other messages the bot sent to customers.
 	other := 0
@@ -453,8 +457,9 @@ func (o *OutboundFigures) add(p OutboundFigures) {
 }
 
 // whyNoReply says what the store shows of a reply that never reached the
-// customer.
-func whyNoReply(a analysis, in inbound, stored int, reply *conversation.Message) string {
+// customer; refused, that the desk answered the agent's reply in the staff
+// group as not delivered.
+func whyNoReply(a analysis, in inbound, stored int, reply *conversation.Message, refused bool) string {
 	switch {
 	case stored == 0:
 		return "inbound not stored"
@@ -472,6 +477,8 @@ func whyNoReply(a analysis, in inbound, stored int, reply *conversation.Message)
 		return "never stored (the agent answers from message.received)"
 	case !a.final.Replied[in.Text]:
 		return "no agent answered (no staff copy to answer)"
+	case refused:
+		return "an agent answered the staff copy; the desk answered that it was not delivered"
 	default:
 		return "an agent answered the staff copy; the desk stored no reply"
 	}
@@ -482,6 +489,19 @@ func shorten(s string) string {
 		return s[:80] + "…"
 	}
 	return s
+}
+
+// refusedReplies returns the texts of the staff messages that the desk
+// answered in the staff group as not delivered (examples/helpdesk answers
+// so a reply that reaches no conversation).
+func refusedReplies(staff []models.Message) map[string]bool {
+	refused := map[string]bool{}
+	for _, m := range staff {
+		if strings.HasPrefix(m.Text, "Not delivered") && m.ReplyToMessage != nil {
+			refused[m.ReplyToMessage.Text] = true
+		}
+	}
+	return refused
 }
 
 // headerCustomer returns the customer a staff header names ("c007"), or

@@ -248,3 +248,21 @@ func TestParseSend(t *testing.T) {
 	_, ok = parseSend("sendmessage", "application/json", nil, []byte(`{"ok":false,"error_code":429}`))
 	assert.False(t, ok, "refused sends are not deliveries")
 }
+
+// A reply the desk answered as not delivered is lost, and the report says
+// so.
+func TestAnalyseReplyNotDelivered(t *testing.T) {
+	s := newScene(true)
+	in := s.customer(firstCustomer, "r1 c001 n001", 1)
+	s.deliver(staffChat, "#1 · c001 · en\nr1 c001 n001\nReply to answer", "helpdesk#1", 0.1)
+	s.copyOf(in, 0.2)
+	s.a.final.Replied[in.Text] = true
+	s.deliver(staffChat, "Not delivered: the message you replied to is not part of a conversation.", "helpdesk#1", 0.5)
+	s.a.final.Staff[len(s.a.final.Staff)-1].ReplyToMessage = &models.Message{Text: replyText(in.Text)}
+	perRound, total, _, notes, failures := analyse(s.a)
+	require.Len(t, perRound, 1)
+	assert.Equal(t, 1, total.Replies.Lost)
+	assert.Equal(t, map[string]int{"reply: an agent answered the staff copy; the desk answered that it was not delivered": 1}, total.LostWhy)
+	assert.Contains(t, notes, "the desk answered 1 staff replies that they were not delivered")
+	assert.Contains(t, strings.Join(failures, "\n"), "1 replies never reached the customer")
+}

@@ -52,7 +52,8 @@ func openLinks(ctx context.Context, path string) (*sql.DB, error) {
 			state         TEXT NOT NULL DEFAULT 'pending',
 			attempts      INTEGER NOT NULL DEFAULT 0,
 			staff_message INTEGER NOT NULL DEFAULT 0,
-			error         TEXT NOT NULL DEFAULT ''
+			error         TEXT NOT NULL DEFAULT '',
+			sending_after INTEGER
 		);
 		CREATE INDEX IF NOT EXISTS helpdesk_outbox_pending ON helpdesk_outbox (seq) WHERE state = 'pending';
 		CREATE TABLE IF NOT EXISTS helpdesk_settings (
@@ -61,6 +62,9 @@ func openLinks(ctx context.Context, path string) (*sql.DB, error) {
 		);`)
 	if err == nil {
 		err = addCommandState(ctx, db)
+	}
+	if err == nil {
+		err = addSendingAfter(ctx, db)
 	}
 	if err != nil {
 		db.Close()
@@ -82,6 +86,30 @@ func addCommandState(ctx context.Context, db *sql.DB) error {
 	return err
 }
 
+// addSendingAfter gives a helpdesk_outbox table of an earlier version its
+// sending_after column and index, and sets settingLastStaff, if the tables
+// do not have it yet, to the highest staff message they know: a bound
+// that may be too high (the outbox of an earlier version may hold the ids
+// of a staff chat the desk moved from) only keeps a message from being
+// recognised, and is never lower than a message the desk posted.
+func addSendingAfter(ctx context.Context, db *sql.DB) error {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('helpdesk_outbox') WHERE name = 'sending_after'`).Scan(&n)
+	if err == nil && n == 0 {
+		_, err = db.ExecContext(ctx, `ALTER TABLE helpdesk_outbox ADD COLUMN sending_after INTEGER`)
+	}
+	if err == nil {
+		_, err = db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS helpdesk_outbox_sending ON helpdesk_outbox (sending_after)
+			WHERE sending_after IS NOT NULL`)
+	}
+	if err == nil {
+		_, err = db.ExecContext(ctx, `INSERT OR IGNORE INTO helpdesk_settings (name, value) SELECT ?, max(
+			coalesce((SELECT max(staff_message) FROM helpdesk_links), 0),
+			coalesce((SELECT max(staff_message) FROM helpdesk_outbox WHERE state = ?), 0))`, settingLastStaff, outSent)
+	}
+	return err
+}
+
 // Settings of the desk's tables.
 const (
 	// settingChat is the staff chat the desk posts to, the chat whose
@@ -94,6 +122,10 @@ const (
 	// settingEpoch counts the staff chats the desk has had: headers are
 	// queued once per conversation and epoch.
 	settingEpoch = "staff_epoch"
+	// settingLastStaff is the highest id of a message the relay posted in
+	// the staff chat and recorded (0: none yet in this chat): the
+	// sending_after of the next item it claims (claimOut).
+	settingLastStaff = "last_staff_message"
 )
 
 // staffChat is the staff chat the desk uses, as its tables record it.
@@ -166,8 +198,10 @@ func (d *Desk) moveStaffChat(ctx context.Context, to int64) (int64, error) {
 // message with the same id must not reach the old message's conversation,
 // nor a command there count as one done. So links, headers and commands
 // are forgotten (every conversation gets a header in the new chat with its
-// next copy or notice), and the answers still to send no longer reply to
-// a message. It returns the new epoch.
+// next copy or notice), the answers still to send no longer reply to a
+// message, and what the outbox knows of the old chat's ids (the relay's
+// last staff message, each item's sending_after) no longer places a
+// message of the new chat (recognise). It returns the new epoch.
 func retireStaffChat(ctx context.Context, tx *sql.Tx, to, configured int64) (int64, error) {
 	set, err := readSettings(ctx, tx)
 	if err != nil {
@@ -179,12 +213,14 @@ func retireStaffChat(ctx context.Context, tx *sql.Tx, to, configured int64) (int
 		`DELETE FROM helpdesk_headers`,
 		`DELETE FROM helpdesk_commands`,
 		`UPDATE helpdesk_outbox SET reply_to = 0 WHERE state = 'pending'`,
+		`UPDATE helpdesk_outbox SET sending_after = NULL WHERE sending_after IS NOT NULL`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return 0, err
 		}
 	}
-	return epoch, putSettings(ctx, tx, map[string]int64{settingChat: to, settingConfigured: configured, settingEpoch: epoch})
+	return epoch, putSettings(ctx, tx, map[string]int64{settingChat: to, settingConfigured: configured, settingEpoch: epoch,
+		settingLastStaff: 0})
 }
 
 // readSettings returns the settings the tables hold.
@@ -478,7 +514,70 @@ func (d *Desk) markSent(ctx context.Context, it outItem, staff int) error {
 			return err
 		}
 	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO helpdesk_settings (name, value) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)`, settingLastStaff, staff); err != nil {
+		return err
+	}
 	return tx.Commit()
+}
+
+// claimOut records, before item it is sent, that it is being sent after
+// the last staff message the relay recorded (settingLastStaff): its
+// sending_after. A crash between the send and markSent leaves a message in
+// the staff group that the desk has not recorded; recognise finds it by
+// this bound.
+func (d *Desk) claimOut(ctx context.Context, it outItem) error {
+	_, err := d.links.ExecContext(ctx, `UPDATE helpdesk_outbox
+		SET sending_after = coalesce((SELECT value FROM helpdesk_settings WHERE name = ?), 0) WHERE seq = ?`, settingLastStaff, it.Seq)
+	return err
+}
+
+// recognise returns the conversation and message that staff message staff
+// shows when it is a message the bot posted in the staff chat and the desk
+// has no link for: a send that reached the group but whose record was
+// lost, to a crash, or not yet made. It links staff to them, so that
+// replies to it, and edits of those replies, reach the conversation. ok is
+// false when staff is none of the relay's headers and copies.
+//
+// Message ids in a chat increase with every message, and in the staff
+// chat only the relay posts as the bot: one item at a time, in order, each
+// claimed (claimOut) before it is sent and recorded (markSent) before the
+// next is claimed. So a message of the bot's that the desk has not recorded
+// was sent by the item claimed last before it: the item with the highest
+// sending_after below staff. The item sent once more after a crash (the
+// same item: the relay takes the earliest first) either is still pending,
+// or was recorded as a later message; if that item was recorded as an
+// earlier message, staff was posted after it and is not the relay's.
+// Items put aside are skipped: the Bot API refused them, and the item
+// claimed after one has the same sending_after.
+func (d *Desk) recognise(ctx context.Context, staff int) (conversation.ID, conversation.MessageID, bool, error) {
+	tx, err := d.links.BeginTx(ctx, nil)
+	if err != nil {
+		return "", "", false, err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	var kind, conv, msg, state string
+	var recorded int
+	err = tx.QueryRowContext(ctx, `SELECT kind, conversation, message, state, staff_message FROM helpdesk_outbox
+		WHERE sending_after IS NOT NULL AND sending_after < ? AND state <> ?
+		ORDER BY sending_after DESC, seq DESC LIMIT 1`, staff, outFailed).Scan(&kind, &conv, &msg, &state, &recorded)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", "", false, nil
+	case err != nil:
+		return "", "", false, err
+	case state == outSent && recorded < staff, // posted after the item was recorded
+		outKind(kind) != outHeader && outKind(kind) != outCopy, conv == "":
+		return "", "", false, nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO helpdesk_links (staff_message, conversation, message) VALUES (?, ?, ?)`,
+		staff, conv, msg); err != nil {
+		return "", "", false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return "", "", false, err
+	}
+	return conversation.ID(conv), conversation.MessageID(msg), true, nil
 }
 
 // markAttempt records a failed attempt to send item it that may pass.

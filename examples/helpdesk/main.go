@@ -5,7 +5,10 @@
 // the ticket number (#1432), the contact's name and language; the
 // customer's messages follow, copied. An agent answers by replying to any
 // of the conversation's messages in the group; the first to reply is
-// assigned (R10); editing that reply edits the customer's copy (R8). Staff
+// assigned (R10); editing that reply edits the customer's copy (R8). A
+// reply that reaches no customer (to another agent's message, or with
+// content the desk does not relay) is answered in the group: not delivered,
+// and why. Staff
 // commands, each a reply to a conversation's message: /claim, /close [note],
 // /closeticket; and anywhere in the group /queue, /online, /away, /offline.
 // Customers have /new [subject], /ticket N and /tickets (R6).
@@ -25,7 +28,8 @@
 // A customer's message the desk cannot take (a sticker, a location) is
 // shown in the staff group: a notice says who sent it and why, and a copy
 // follows. The staff group's messages are stored before they are sent and
-// sent once, in order. While the bot cannot post in the staff group (it was
+// sent once, in order; the one on its way when the process dies may appear
+// twice, and replies to either copy reach the customer. While the bot cannot post in the staff group (it was
 // removed, lost its rights), they wait and the desk logs it at Error level.
 // When the group becomes a supergroup the desk moves there, records it
 // beside its tables and logs the new chat id to put in STAFF_CHAT_ID; the

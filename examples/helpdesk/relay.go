@@ -42,7 +42,9 @@ func (d *Desk) poke() {
 
 // relay sends the outbox to the staff group: in order, one item at a time,
 // each recorded as sent, with the staff message it became, before the next
-// goes. A conversation's copies and notices hang from its header, queued
+// goes. It is the only sender in the staff chat as the bot, and claims
+// each item before its send: a copy whose record a crash lost is still
+// recognised as the item's (recognise). A conversation's copies and notices hang from its header, queued
 // and sent before the first of them. Failures that may pass are tried
 // again, after Telegram's retry_after on a 429 and with a growing pause
 // otherwise. When the bot cannot post in the staff chat at all (it was
@@ -124,13 +126,23 @@ func (d *Desk) underHeader(ctx context.Context, it *outItem) (ready bool, err er
 	return false, d.enqueue(ctx, h)
 }
 
-// relayOne makes one attempt to send item it and records the outcome. It
+// relayOne makes one attempt to send item it and records the outcome:
+// claimed (claimOut) before the send, so that a message it posts in the
+// staff group is known for the item's even if its record is lost. It
 // returns how long to wait before the next attempt, and whether the relay
 // must stop. It holds an in-flight slot from the send to the record; the
 // slot covers only the Bot API call and the desk's own tables, never a
 // call to the engine, whose sends wait for the slot (and whose Publish
 // runs without it): the relay waits for nothing that needs the slot.
 func (d *Desk) relayOne(ctx context.Context, it outItem) (pause time.Duration, stop bool) {
+	// The claim needs no slot: only the relay posts in the staff chat.
+	if err := d.claimOut(ctx, it); err != nil {
+		if ctx.Err() != nil {
+			return 0, true
+		}
+		d.log.WarnContext(ctx, "claiming a staff message failed; it is tried again", "key", it.Key, "err", err)
+		return backoff(it.Attempts + 1), false
+	}
 	release, err := d.eng.SendSlot(ctx)
 	if err != nil {
 		return 0, true // stopping

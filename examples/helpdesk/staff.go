@@ -50,12 +50,15 @@ func (d *Desk) staffMessage(ctx context.Context, m *models.Message) error {
 		}
 		return d.finishCommand(ctx, m.ID, answer)
 	}
-	if m.ReplyToMessage == nil {
+	if !isReply(m) {
 		return nil // the staff talking among themselves
 	}
-	conv, _, ok, err := d.lookup(ctx, m.ReplyToMessage.ID)
-	if err != nil || !ok {
+	conv, ok, err := d.repliedTo(ctx, m.ReplyToMessage)
+	if err != nil {
 		return err
+	}
+	if !ok {
+		return d.say(ctx, m, notDelivered)
 	}
 	reply := contactcenter.Reply{Workspace: workspace, Conversation: conv, Agent: agent,
 		// One id per staff message: a redelivered update answers once.
@@ -71,13 +74,40 @@ func (d *Desk) staffMessage(ctx context.Context, m *models.Message) error {
 		reply.Attachments = []conversation.Attachment{{Name: m.Document.FileName, MIME: m.Document.MimeType,
 			Size: m.Document.FileSize, Ref: m.Document.FileID}}
 	case m.Text == "":
-		return nil
+		return d.say(ctx, m, notRelayable)
 	}
 	sent, err := d.eng.Reply(ctx, reply)
 	if err != nil {
 		return d.refused(ctx, m, err)
 	}
 	return d.link(ctx, m.ID, conv, sent.ID)
+}
+
+// Answers to an agent's reply that does not reach a customer.
+const (
+	notDelivered = "Not delivered: the message you replied to is not part of a conversation. " +
+		"Reply to the conversation's header or to a newer copy."
+	notRelayable = "Not delivered: the desk relays text, voice notes and documents to customers."
+)
+
+// isReply reports whether staff message m replies to a message. In a forum
+// every message of a topic carries the topic's first message as the one it
+// replies to; that is no reply.
+func isReply(m *models.Message) bool {
+	return m.ReplyToMessage != nil && m.ReplyToMessage.ForumTopicCreated == nil
+}
+
+// repliedTo returns the conversation of staff message r, which an agent
+// replied to: the one it is linked to, or, for a message the bot posted
+// that has no link, the one recognise finds for it (a copy whose record a
+// crash lost). ok is false when r is part of no conversation.
+func (d *Desk) repliedTo(ctx context.Context, r *models.Message) (conversation.ID, bool, error) {
+	conv, _, ok, err := d.lookup(ctx, r.ID)
+	if err != nil || ok || r.From == nil || r.From.ID != d.me.ID {
+		return conv, ok, err
+	}
+	conv, _, ok, err = d.recognise(ctx, r.ID)
+	return conv, ok, err
 }
 
 // staffEdit edits the customer's copy of an agent's reply (R8).
@@ -170,10 +200,10 @@ func (d *Desk) command(ctx context.Context, m *models.Message, agent conversatio
 	if cmd != "claim" && cmd != "close" && cmd != "closeticket" {
 		return "", nil
 	}
-	if m.ReplyToMessage == nil {
+	if !isReply(m) {
 		return "Reply with /" + cmd + " to one of the conversation's messages.", nil
 	}
-	conv, _, ok, err := d.lookup(ctx, m.ReplyToMessage.ID)
+	conv, ok, err := d.repliedTo(ctx, m.ReplyToMessage)
 	if err != nil {
 		return "", err
 	}

@@ -321,6 +321,13 @@ func (g *Group) Send(token string, from *User, text string, replyTo int) models.
 	return g.s.userPost(token, g.chat, from, replyTo, models.Message{Text: text})
 }
 
+// Post has from send m in the group, with whatever content it carries (a
+// sticker, a photo), as a reply to message replyTo when it is not 0, like
+// [Group.Send]: the server sets its id, chat, date and sender.
+func (g *Group) Post(token string, from *User, m models.Message, replyTo int) models.Message {
+	return g.s.userPost(token, g.chat, from, replyTo, m)
+}
+
 // Edit has from edit their group message messageID and enqueues an
 // edited_message update for bot token.
 func (g *Group) Edit(token string, from *User, messageID int, text string) models.Message {

@@ -480,3 +480,37 @@ func TestWebhookDropPendingAndNoSecret(t *testing.T) {
 	status, _ := mustCall(t, http.MethodGet, srv.URL()+"/bot"+token+"/getUpdates", "", "")
 	assert.Equal(t, http.StatusOK, status)
 }
+
+// In a group, as on Telegram, message ids increase with every message,
+// whoever sends it (bots and people share one sequence per chat), and a
+// person's reply to a bot's message names the bot as the replied message's
+// sender: the help desk relies on both to place a copy it sent but did not
+// record.
+func TestGroupIDsAndReplyToBot(t *testing.T) {
+	srv := newServer(t)
+	team := srv.Group(-100, "Team")
+	bob := srv.User(7, "Bob", "en")
+	b := newBot(t, srv, token)
+	ctx := context.Background()
+
+	first := team.Send(token, bob, "hi", 0)
+	posted, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: team.ID(), Text: "from the bot"})
+	require.NoError(t, err)
+	copied, err := b.CopyMessage(ctx, &bot.CopyMessageParams{ChatID: team.ID(), FromChatID: team.ID(), MessageID: first.ID})
+	require.NoError(t, err)
+	reply := team.Send(token, bob, "to the bot", copied.ID)
+	assert.Equal(t, []int{first.ID, first.ID + 1, first.ID + 2, first.ID + 3}, []int{first.ID, posted.ID, copied.ID, reply.ID})
+
+	require.NotNil(t, reply.ReplyToMessage)
+	require.NotNil(t, reply.ReplyToMessage.From)
+	assert.Equal(t, copied.ID, reply.ReplyToMessage.ID)
+	assert.True(t, reply.ReplyToMessage.From.IsBot)
+	assert.Equal(t, posted.From.ID, reply.ReplyToMessage.From.ID)
+
+	sticker := team.Post(token, bob, models.Message{Sticker: &models.Sticker{FileID: "s1", Emoji: "👍"}}, posted.ID)
+	assert.Equal(t, reply.ID+1, sticker.ID)
+	require.NotNil(t, sticker.Sticker)
+	assert.Equal(t, bob.Model(), *sticker.From)
+	require.NotNil(t, sticker.ReplyToMessage)
+	assert.Equal(t, posted.ID, sticker.ReplyToMessage.ID)
+}
