@@ -350,7 +350,9 @@ func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Me
 	}
 
 	// The send must end well within the claim, or another attempt may start.
-	sendCtx, cancel := context.WithTimeout(ctx, e.claimTimeout/2)
+	// It does not end with the caller's context: a send cut off midway may
+	// have reached the channel, and would go again.
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.claimTimeout/2)
 	var receipt channel.Receipt
 	var sendErr error
 	if m.Editing() {
@@ -417,7 +419,9 @@ func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Me
 	go func() {
 		defer e.recorders.Done()
 		defer release()
-		e.recordOutcome(recCtx, nil, claim, record)
+		if _, done := e.recordOutcome(recCtx, nil, claim, record); done {
+			e.publishStored() // the record's events (message.sent)
+		}
 	}()
 	return attempt{msg: claim, attempted: true}
 }

@@ -15,8 +15,10 @@ import (
 )
 
 // maxFirstHandled is how soon after a restart the first message must be
-// handled: a restarted process serves within seconds.
-const maxFirstHandled = 5 * time.Second
+// handled: a restarted process serves within seconds. The command holds
+// the acceptance bound; the CI tests, run under the race detector beside
+// other packages on a shared machine, widen it (soak_test.go).
+var maxFirstHandled = 5 * time.Second
 
 // inbound is one message a customer sent.
 type inbound struct {
