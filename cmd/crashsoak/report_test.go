@@ -179,6 +179,9 @@ func TestAnalyseLostAndWhy(t *testing.T) {
 
 // A restart that stores nothing, or the first message late, fails.
 func TestAnalyseFirstMessageAfterARestart(t *testing.T) {
+	saved := maxFirstHandled
+	maxFirstHandled = 5 * time.Second // the command's bound
+	defer func() { maxFirstHandled = saved }()
 	for _, c := range []struct {
 		stored float64
 		want   string
