@@ -556,17 +556,40 @@ func (d *Desk) recognise(ctx context.Context, staff int) (conversation.ID, conve
 		return "", "", false, err
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	var kind, conv, msg, state string
-	var recorded int
-	err = tx.QueryRowContext(ctx, `SELECT kind, conversation, message, state, staff_message FROM helpdesk_outbox
-		WHERE sending_after IS NOT NULL AND sending_after < ? AND state <> ?
-		ORDER BY sending_after DESC, seq DESC LIMIT 1`, staff, outFailed).Scan(&kind, &conv, &msg, &state, &recorded)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return "", "", false, nil
-	case err != nil:
+	// The two latest claims before staff: when two items were claimed after
+	// the same last known message (the first was refused after a send that
+	// may have reached the group), the message cannot be told to be either,
+	// and a refused item is no conversation's copy.
+	rows, err := tx.QueryContext(ctx, `SELECT kind, conversation, message, state, staff_message, sending_after FROM helpdesk_outbox
+		WHERE sending_after IS NOT NULL AND sending_after < ?
+		ORDER BY sending_after DESC, seq DESC LIMIT 2`, staff)
+	if err != nil {
 		return "", "", false, err
-	case state == outSent && recorded < staff, // posted after the item was recorded
+	}
+	type claim struct {
+		kind, conv, msg, state string
+		recorded, after        int
+	}
+	var found []claim
+	for rows.Next() {
+		var c claim
+		if err := rows.Scan(&c.kind, &c.conv, &c.msg, &c.state, &c.recorded, &c.after); err != nil {
+			rows.Close()
+			return "", "", false, err
+		}
+		found = append(found, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", "", false, err
+	}
+	if len(found) == 0 || (len(found) == 2 && found[0].after == found[1].after) {
+		return "", "", false, nil
+	}
+	kind, conv, msg, state, recorded := found[0].kind, found[0].conv, found[0].msg, found[0].state, found[0].recorded
+	switch {
+	case state == outFailed,
+		state == outSent && recorded < staff, // posted after the item was recorded
 		outKind(kind) != outHeader && outKind(kind) != outCopy, conv == "":
 		return "", "", false, nil
 	}
