@@ -25,7 +25,7 @@ func (e *Engine) setPresence(ctx context.Context, tx store.Tx, a conversation.Ag
 	}
 	if p == conversation.Offline {
 		// An agent who said they left sends no more heartbeats.
-		if err := tx.DeleteTimer(ctx, store.TimerHeartbeat, a.Workspace, string(a.ID)); err != nil {
+		if err := tx.DeleteTimer(ctx, conversation.TimerHeartbeat, a.Workspace, string(a.ID)); err != nil {
 			return a, err
 		}
 	}

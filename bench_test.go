@@ -80,7 +80,7 @@ func newExpiryFixture(b *testing.B, open int) *expiryFixture {
 				if err := tx.CreateConversation(bg, c); err != nil {
 					return err
 				}
-				if err := tx.SetTimer(bg, store.Timer{Kind: store.TimerTimeout, Workspace: ws, Key: string(c.ID), Due: at.Add(30 * time.Minute)}); err != nil {
+				if err := tx.SetTimer(bg, store.Timer{Kind: conversation.TimerTimeout, Workspace: ws, Key: string(c.ID), Due: at.Add(30 * time.Minute)}); err != nil {
 					return err
 				}
 			}

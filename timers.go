@@ -32,9 +32,9 @@ func (e *Engine) syncTimeout(ctx context.Context, tx store.Tx, c *conversation.C
 		if c.State == conversation.Open && timeout <= 0 {
 			return nil
 		}
-		return tx.DeleteTimer(ctx, store.TimerTimeout, c.Workspace, string(c.ID))
+		return tx.DeleteTimer(ctx, conversation.TimerTimeout, c.Workspace, string(c.ID))
 	}
-	if err := tx.SetTimer(ctx, store.Timer{Kind: store.TimerTimeout, Workspace: c.Workspace, Key: string(c.ID), Due: c.LastActivity.Add(timeout)}); err != nil {
+	if err := tx.SetTimer(ctx, store.Timer{Kind: conversation.TimerTimeout, Workspace: c.Workspace, Key: string(c.ID), Due: c.LastActivity.Add(timeout)}); err != nil {
 		return err
 	}
 	e.kickTimers()
@@ -66,10 +66,10 @@ func (e *Engine) FireTimers(ctx context.Context) (int, error) {
 		for _, t := range due {
 			var err error
 			switch t.Kind {
-			case store.TimerTimeout:
-				err = e.timeOut(ctx, t)
-			case store.TimerHeartbeat:
-				err = e.heartbeatLost(ctx, t)
+			case conversation.TimerTimeout:
+				err = e.timeOut(ctx, t.Timer)
+			case conversation.TimerHeartbeat:
+				err = e.heartbeatLost(ctx, t.Timer)
 			default:
 				err = e.update(ctx, "fire timers", func(tx store.Tx) error { return tx.DeleteTimer(ctx, t.Kind, t.Workspace, t.Key) })
 			}
@@ -134,7 +134,7 @@ func (e *Engine) Heartbeat(ctx context.Context, ws ticket.WorkspaceID, id conver
 			}
 			cameOnline = true
 		}
-		if err := tx.SetTimer(ctx, store.Timer{Kind: store.TimerHeartbeat, Workspace: ws, Key: string(id), Due: e.now().Add(e.grace)}); err != nil {
+		if err := tx.SetTimer(ctx, store.Timer{Kind: conversation.TimerHeartbeat, Workspace: ws, Key: string(id), Due: e.now().Add(e.grace)}); err != nil {
 			return err
 		}
 		return nil

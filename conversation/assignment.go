@@ -110,7 +110,7 @@ func AutoAssign(c *Conversation, s Strategy, candidates []Candidate, now time.Ti
 		return ch, agent, false, fmt.Errorf("%w: the strategy chose candidate %d of %d", ErrInvalid, i, len(candidates))
 	}
 	agent = candidates[i].Agent
-	ch, err = Assign(c, Actor{}, &agent, now)
+	ch, err = Assign(c, System(), &agent, now)
 	if err != nil {
 		return Change{}, Agent{}, false, err
 	}
@@ -148,7 +148,7 @@ func TimeOut(c *Conversation, timeout time.Duration, now time.Time) (ch Change, 
 	if c.State != Open || timeout <= 0 || now.Before(c.LastActivity.Add(timeout)) {
 		return ch, false
 	}
-	cv := closed(c, Actor{}, ReasonTimeout, ClosingNote{}, now)
+	cv := closed(c, System(), ReasonTimeout, ClosingNote{}, now)
 	ch.setConversation(cv, Update)
 	ch.emit(EventConversationClosed, &cv, now, Event{Previous: c.Assignee, Reason: ReasonTimeout})
 	return ch, true

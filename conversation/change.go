@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/ticket"
 )
 
@@ -21,16 +22,23 @@ const (
 	Update
 )
 
-// maxEvents is the largest number of events one decision publishes.
-const maxEvents = 8
-
-// Change is the outcome of a decision: the objects to store and the events
-// to publish, in order. The engine commits it in one transaction. A Change
-// with nothing to write (Empty) means the decision was a no-op.
+// Change is the outcome of a decision: the objects to store, the events to
+// publish, in order, and the timers to set or clear. The engine commits it
+// in one transaction, with the events and timers, and carries out what
+// follows from it (sending the messages it stores pending, the reactions
+// its events start) after the commit. A Change with nothing to write
+// (Empty) means the decision was a no-op.
 //
-// Change is a value with room for its events inside it, so deciding costs
-// no allocation.
+// A Change holds any number of events, automatic messages, agents and
+// timers: its lists grow as a decision adds to them.
 type Change struct {
+	// Contact is a contact the change creates or updates; a created one
+	// is known on ContactChannel by ContactExternalID.
+	Contact           ticket.Contact
+	ContactWrite      Write
+	ContactChannel    channel.ID
+	ContactExternalID string
+
 	Ticket      ticket.Ticket
 	TicketWrite Write
 	// Previous is a conversation the change closes before it opens
@@ -46,29 +54,34 @@ type Change struct {
 	Answer      Message
 	AnswerWrite Write
 
-	automatic  [maxAutomatic]Message
-	nautomatic int
+	// Agents are agents the change stores (created or replaced, each with
+	// its Version set by the decision).
+	Agents []Agent
+	// Timers are the timers the change sets or clears, in order.
+	Timers []TimerChange
 
-	events  [maxEvents]Event
-	nevents int
+	automatic []Message
+	events    []Event
 }
 
 // Events returns the events to publish, in order.
-func (c *Change) Events() []Event { return c.events[:c.nevents] }
+func (c *Change) Events() []Event { return c.events }
 
 // Empty reports whether the change writes nothing.
 func (c *Change) Empty() bool {
-	return c.TicketWrite == Keep && c.PreviousWrite == Keep && c.ConversationWrite == Keep &&
-		c.MessageWrite == Keep && c.AnswerWrite == Keep && c.nautomatic == 0
+	return c.ContactWrite == Keep && c.TicketWrite == Keep && c.PreviousWrite == Keep && c.ConversationWrite == Keep &&
+		c.MessageWrite == Keep && c.AnswerWrite == Keep && len(c.automatic) == 0 && len(c.Agents) == 0 &&
+		len(c.Timers) == 0 && len(c.events) == 0
 }
-
-// maxAutomatic is the largest number of automatic messages one change
-// sends: the new-conversation and the out-of-hours message (R5, R4).
-const maxAutomatic = 2
 
 // Automatic returns the automatic messages the change sends to the contact,
 // to be created.
-func (c *Change) Automatic() []Message { return c.automatic[:c.nautomatic] }
+func (c *Change) Automatic() []Message { return c.automatic }
+
+// Emit appends event e to the change's events as it is: decisions outside
+// this package (an agent's presence, a contact's flag) use it for events
+// about objects other than a conversation.
+func (c *Change) Emit(e Event) { c.events = append(c.events, e) }
 
 // AddAutomatic adds to ch, whose conversation is set, an automatic message
 // to the contact (R4, R5): a system message, pending for the channel
@@ -78,17 +91,21 @@ func (c *Change) AddAutomatic(m Message, now time.Time) error {
 	if c.ConversationWrite == Keep && c.Conversation.ID == "" {
 		return fmt.Errorf("%w: an automatic message needs a conversation", ErrInvalid)
 	}
-	if c.nautomatic == maxAutomatic {
-		return fmt.Errorf("%w: more than %d automatic messages at once", ErrInvalid, maxAutomatic)
-	}
 	a, err := systemMessage(&c.Conversation, m, now)
 	if err != nil {
 		return err
 	}
-	c.automatic[c.nautomatic] = a
-	c.nautomatic++
+	c.automatic = append(c.automatic, a)
 	c.emit(EventMessageQueued, &c.Conversation, now, Event{Message: a.ID})
 	return nil
+}
+
+// SetTimer adds to the change a timer to set, or to move to t.Due.
+func (c *Change) SetTimer(t Timer) { c.Timers = append(c.Timers, TimerChange{Timer: t}) }
+
+// ClearTimer adds to the change a timer to clear.
+func (c *Change) ClearTimer(kind TimerKind, ws ticket.WorkspaceID, key string) {
+	c.Timers = append(c.Timers, TimerChange{Timer: Timer{Kind: kind, Workspace: ws, Key: key}, Clear: true})
 }
 
 // MarkOutOfHours records in ch's conversation that it got the out-of-hours
@@ -122,6 +139,5 @@ func (c *Change) emit(typ EventType, cv *Conversation, now time.Time, e Event) {
 	e.Conversation = cv.ID
 	e.Ticket = cv.Ticket
 	e.TicketNumber = cv.TicketNumber
-	c.events[c.nevents] = e
-	c.nevents++
+	c.events = append(c.events, e)
 }

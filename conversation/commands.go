@@ -73,7 +73,7 @@ func MoveTo(m *Move, now time.Time) (Change, error) {
 		ch.setTicket(t, Create)
 	}
 	if m.HasCurrent {
-		old := closed(&m.Current, Actor{}, reason, ClosingNote{}, now)
+		old := closed(&m.Current, AsContact(m.Contact), reason, ClosingNote{}, now)
 		ch.Previous, ch.PreviousWrite = old, Update
 		ch.emit(EventConversationClosed, &old, now, Event{Previous: m.Current.Assignee, Reason: reason})
 	}
@@ -106,6 +106,9 @@ func Command(c *Conversation, cmd, answer Message, now time.Time) (Change, error
 func (ch *Change) AddAnswer(answer Message, now time.Time) error {
 	if ch.ConversationWrite == Keep && ch.Conversation.ID == "" {
 		return fmt.Errorf("%w: an answer needs a conversation", ErrInvalid)
+	}
+	if ch.AnswerWrite != Keep {
+		return fmt.Errorf("%w: the change has an answer already; add further messages with AddAutomatic", ErrInvalid)
 	}
 	a, err := systemMessage(&ch.Conversation, answer, now)
 	if err != nil {

@@ -89,6 +89,10 @@ type Event struct {
 	ExternalID string
 	// Detail says why, for people, on message.rejected.
 	Detail string
+	// Actor is who made the change (its Kind and ID), and Cause what
+	// produced it: the command, reaction or timer, with its chain.
+	Actor Actor
+	Cause Cause
 	// Altered is what was done to a contact's message so that it could be
 	// stored (Message.Altered), on message.received and message.edited: a
 	// host learns from the event that a text was repaired or cut, or that a

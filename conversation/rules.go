@@ -10,35 +10,29 @@ import (
 	"github.com/telenet/contactcenter/ticket"
 )
 
-// Actor is who makes a change: an agent, or the host itself. The zero Actor
-// is the host (an administrator's call, an automation) and may do anything
-// within the workspace.
-type Actor struct {
-	Agent     AgentID
-	Workspace ticket.WorkspaceID
-	Role      Role
-}
-
-// By returns the Actor for agent a.
-func By(a Agent) Actor { return Actor{Agent: a.ID, Workspace: a.Workspace, Role: a.Role} }
-
-// IsHost reports whether the actor is the host rather than an agent.
-func (a Actor) IsHost() bool { return a.Agent == "" }
-
 // mayManage reports whether actor may change the assignment of c or close
-// it: the host, a supervisor, the assignee, or anyone while c waits in the
-// queue. An agent may not take a conversation from another agent.
+// it: the host, the engine's rules and automations (bot, workflow), a
+// supervisor, the assignee, or any agent of the workspace while c waits in
+// the queue. An agent may not take a conversation from another agent, and
+// a contact manages nothing.
 func (a Actor) mayManage(c *Conversation) error {
-	if a.IsHost() {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	switch a.Kind {
+	case ActorContact:
+		return fmt.Errorf("contact %q may not manage conversations: %w", a.ID, ErrForbidden)
+	case ActorAgent:
+	default:
 		return nil
 	}
 	if a.Workspace != c.Workspace {
-		return fmt.Errorf("agent %q of another workspace: %w", a.Agent, ErrForbidden)
+		return fmt.Errorf("agent %q of another workspace: %w", a.ID, ErrForbidden)
 	}
-	if a.Role == RoleSupervisor || c.Assignee == "" || c.Assignee == a.Agent {
+	if a.Role == RoleSupervisor || c.Assignee == "" || c.Assignee == a.Agent() {
 		return nil
 	}
-	return fmt.Errorf("conversation %q is assigned to %q, not to %q: %w", c.ID, c.Assignee, a.Agent, ErrForbidden)
+	return fmt.Errorf("conversation %q is assigned to %q, not to %q: %w", c.ID, c.Assignee, a.ID, ErrForbidden)
 }
 
 // InboundState is what R9 needs to know about a contact on a channel. The
@@ -314,7 +308,7 @@ func Close(c *Conversation, by Actor, reason CloseReason, note ClosingNote, now 
 	}
 	cv := closed(c, by, reason, note, now)
 	ch.setConversation(cv, Update)
-	ch.emit(EventConversationClosed, &cv, now, Event{Agent: by.Agent, Previous: c.Assignee, Reason: reason})
+	ch.emit(EventConversationClosed, &cv, now, Event{Agent: by.Agent(), Previous: c.Assignee, Reason: reason})
 	return ch, nil
 }
 
@@ -323,7 +317,7 @@ func closed(c *Conversation, by Actor, reason CloseReason, note ClosingNote, now
 	cv.State = Closed
 	cv.ClosedAt = now
 	cv.CloseReason = reason
-	cv.ClosedBy = by.Agent
+	cv.ClosedBy = by.Agent()
 	cv.ClosingNote = note
 	cv.Assignee = ""
 	cv.WaitingSince = time.Time{}
@@ -352,8 +346,14 @@ func validateNote(n *ClosingNote) error {
 // to another agent only as a supervisor.
 func CloseTicket(t *ticket.Ticket, open *Conversation, by Actor, note ClosingNote, now time.Time) (Change, error) {
 	var ch Change
-	if !by.IsHost() && by.Workspace != t.Workspace {
-		return ch, fmt.Errorf("agent %q of another workspace: %w", by.Agent, ErrForbidden)
+	if err := by.Validate(); err != nil {
+		return ch, err
+	}
+	if by.IsAgent() && by.Workspace != t.Workspace {
+		return ch, fmt.Errorf("agent %q of another workspace: %w", by.ID, ErrForbidden)
+	}
+	if by.Kind == ActorContact {
+		return ch, fmt.Errorf("contact %q may not close tickets: %w", by.ID, ErrForbidden)
 	}
 	if open != nil {
 		if open.Ticket != t.ID || open.State != Open {
@@ -375,10 +375,10 @@ func CloseTicket(t *ticket.Ticket, open *Conversation, by Actor, note ClosingNot
 	if open != nil {
 		cv := closed(open, by, ReasonTicketClosed, note, now)
 		ch.setConversation(cv, Update)
-		ch.emit(EventConversationClosed, &cv, now, Event{Agent: by.Agent, Previous: open.Assignee, Reason: ReasonTicketClosed})
+		ch.emit(EventConversationClosed, &cv, now, Event{Agent: by.Agent(), Previous: open.Assignee, Reason: ReasonTicketClosed})
 		ref.ID = cv.ID
 	}
-	ch.emit(EventTicketClosed, &ref, now, Event{Agent: by.Agent})
+	ch.emit(EventTicketClosed, &ref, now, Event{Agent: by.Agent()})
 	return ch, nil
 }
 

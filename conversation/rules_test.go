@@ -29,7 +29,7 @@ var (
 	sue   = cv.Agent{ID: "sue", Workspace: ws, Name: "Sue", Role: cv.RoleSupervisor, Presence: cv.Online, Version: 1}
 	eve   = cv.Agent{ID: "eve", Workspace: "ws2", Name: "Eve", Role: cv.RoleSupervisor, Presence: cv.Online, Version: 1}
 
-	host = cv.Actor{}
+	host = cv.Host()
 
 	sales      = cv.Team{ID: "sales", Workspace: ws, Name: "Ventas"}
 	support    = cv.Team{ID: "support", Workspace: ws, Name: "Soporte"}
@@ -1127,7 +1127,7 @@ func TestClose(t *testing.T) {
 			want.State = cv.Closed
 			want.ClosedAt = now
 			want.CloseReason = cv.ReasonAgent
-			want.ClosedBy = tt.by.Agent
+			want.ClosedBy = tt.by.Agent()
 			want.ClosingNote = tt.want
 			want.Assignee = ""
 			want.WaitingSince = time.Time{}
@@ -1143,7 +1143,7 @@ func TestClose(t *testing.T) {
 			}
 			wantEvents(t, &ch, cv.EventConversationClosed)
 			e := ch.Events()[0]
-			if e.Agent != tt.by.Agent || e.Previous != tt.conv.Assignee || e.Reason != cv.ReasonAgent || e.Conversation != "c1" || e.Ticket != "t1" {
+			if e.Agent != tt.by.Agent() || e.Previous != tt.conv.Assignee || e.Reason != cv.ReasonAgent || e.Conversation != "c1" || e.Ticket != "t1" {
 				t.Errorf("event = %+v", e)
 			}
 			unchanged(t, "conversation", cBefore, c)
@@ -1245,7 +1245,7 @@ func TestCloseTicketWithOpenConversation(t *testing.T) {
 			want.State = cv.Closed
 			want.ClosedAt = now
 			want.CloseReason = cv.ReasonTicketClosed
-			want.ClosedBy = tt.by.Agent
+			want.ClosedBy = tt.by.Agent()
 			want.ClosingNote = cv.ClosingNote{Category: "resuelto", Summary: "listo"}
 			want.Assignee = ""
 			want.WaitingSince = time.Time{}
@@ -1259,10 +1259,10 @@ func TestCloseTicketWithOpenConversation(t *testing.T) {
 			// R17: the conversation closes before its ticket.
 			wantEvents(t, &ch, cv.EventConversationClosed, cv.EventTicketClosed)
 			ev := ch.Events()
-			if ev[0].Reason != cv.ReasonTicketClosed || ev[0].Conversation != "c1" || ev[0].Previous != tt.conv.Assignee || ev[0].Agent != tt.by.Agent {
+			if ev[0].Reason != cv.ReasonTicketClosed || ev[0].Conversation != "c1" || ev[0].Previous != tt.conv.Assignee || ev[0].Agent != tt.by.Agent() {
 				t.Errorf("conversation.closed = %+v", ev[0])
 			}
-			if ev[1].Ticket != "t1" || ev[1].TicketNumber != 1432 || ev[1].Conversation != "c1" || ev[1].Agent != tt.by.Agent {
+			if ev[1].Ticket != "t1" || ev[1].TicketNumber != 1432 || ev[1].Conversation != "c1" || ev[1].Agent != tt.by.Agent() {
 				t.Errorf("ticket.closed = %+v", ev[1])
 			}
 			unchanged(t, "ticket", tkBefore, tk)
@@ -1352,7 +1352,7 @@ func TestAgentWithoutID(t *testing.T) {
 	if _, err := cv.Reply(&c, &nobody, cv.Message{ID: "m", Kind: cv.KindText, Text: "hi"}, now); !errors.Is(err, cv.ErrInvalid) {
 		t.Errorf("Reply: got %v, want ErrInvalid", err)
 	}
-	if _, err := cv.Assign(&c, cv.Actor{}, &nobody, now); !errors.Is(err, cv.ErrInvalid) {
+	if _, err := cv.Assign(&c, cv.Host(), &nobody, now); !errors.Is(err, cv.ErrInvalid) {
 		t.Errorf("Assign: got %v, want ErrInvalid", err)
 	}
 	if !c.Waiting() || !c.WaitingSince.Equal(now) {

@@ -259,15 +259,61 @@ func TestTeamValidate(t *testing.T) {
 }
 
 func TestActor(t *testing.T) {
-	if !host.IsHost() {
-		t.Error("zero Actor is not the host")
+	if host.Kind != cv.ActorHost || host.Validate() != nil || host.Agent() != "" {
+		t.Errorf("Host() = %+v (Validate %v)", host, host.Validate())
 	}
 	a := cv.By(sue)
-	if a.IsHost() {
-		t.Error("By(agent) is the host")
+	if !a.IsAgent() || a.Agent() != "sue" {
+		t.Errorf("By(sue) is not agent sue: %+v", a)
 	}
-	if a != (cv.Actor{Agent: "sue", Workspace: ws, Role: cv.RoleSupervisor}) {
+	if a != (cv.Actor{Kind: cv.ActorAgent, ID: "sue", Workspace: ws, Role: cv.RoleSupervisor}) {
 		t.Errorf("By(sue) = %+v", a)
+	}
+	// No meaning in a zero value: the zero Actor is no actor at all.
+	if err := (cv.Actor{}).Validate(); !errors.Is(err, cv.ErrInvalid) {
+		t.Errorf("zero Actor: Validate = %v, want ErrInvalid", err)
+	}
+	for _, k := range []cv.ActorKind{cv.ActorAgent, cv.ActorContact, cv.ActorBot, cv.ActorWorkflow} {
+		if err := (cv.Actor{Kind: k}).Validate(); !errors.Is(err, cv.ErrInvalid) {
+			t.Errorf("%s actor without id: Validate = %v, want ErrInvalid", k, err)
+		}
+	}
+	for _, k := range []cv.ActorKind{cv.ActorHost, cv.ActorAgent, cv.ActorContact, cv.ActorBot, cv.ActorWorkflow, cv.ActorSystem} {
+		got, err := cv.ParseActorKind(k.String())
+		if err != nil || got != k {
+			t.Errorf("ParseActorKind(%q) = %v, %v", k.String(), got, err)
+		}
+	}
+	if _, err := cv.ParseActorKind("robot"); !errors.Is(err, cv.ErrInvalid) {
+		t.Errorf("ParseActorKind(robot) = %v, want ErrInvalid", err)
+	}
+	for _, k := range []cv.CauseKind{cv.CauseCommand, cv.CauseReaction, cv.CauseTimer} {
+		got, err := cv.ParseCauseKind(k.String())
+		if err != nil || got != k {
+			t.Errorf("ParseCauseKind(%q) = %v, %v", k.String(), got, err)
+		}
+	}
+	root := cv.Cause{Kind: cv.CauseCommand, Name: "receive", ID: "c1", Root: "c1"}
+	r1 := root.Then("assign", "r1")
+	r2 := r1.Then("notify", "r2")
+	if r1 != (cv.Cause{Kind: cv.CauseReaction, Name: "assign", ID: "r1", Root: "c1", Depth: 1}) || r2.Root != "c1" || r2.Depth != 2 {
+		t.Errorf("chain: %+v then %+v", r1, r2)
+	}
+}
+
+// A contact manages no conversation; automations do, as the host does.
+func TestActorMayManage(t *testing.T) {
+	c := cv.Conversation{ID: "c1", Workspace: ws, State: cv.Open, Assignee: "alice", Version: 1}
+	for _, by := range []cv.Actor{cv.Host(), cv.System(), cv.AsBot("greeter"), cv.AsWorkflow("run-1")} {
+		if _, err := cv.Unassign(&c, by, now); err != nil {
+			t.Errorf("Unassign by %s: %v", by, err)
+		}
+	}
+	if _, err := cv.Unassign(&c, cv.AsContact("k1"), now); !errors.Is(err, cv.ErrForbidden) {
+		t.Errorf("Unassign by a contact = %v, want ErrForbidden", err)
+	}
+	if _, err := cv.Unassign(&c, cv.Actor{}, now); !errors.Is(err, cv.ErrInvalid) {
+		t.Errorf("Unassign by no actor = %v, want ErrInvalid", err)
 	}
 }
 

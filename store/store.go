@@ -67,12 +67,13 @@ type Store interface {
 	// than wait. A limit below 1 drains nothing.
 	DrainEvents(ctx context.Context, max int, fn func(context.Context, []conversation.Event) (int, error)) (int, error)
 	// ClaimTimers claims up to limit timers due at now, earliest first:
-	// each one's due time moves to now+lease, so that no other claim takes
-	// it meanwhile, across processes for a shared database. The timers are
-	// returned with the due time they had. Whoever claimed a timer deletes
-	// or sets it, in a transaction, once it has acted on it; if it stops
-	// before, the timer is due again when the lease ends.
-	ClaimTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Timer, error)
+	// each one's due time moves to now+lease (its Lease), so that no other
+	// claim takes it meanwhile, across processes for a shared database. The
+	// timers are returned with the due time and payload they had. Whoever
+	// claimed a timer deletes it (DeleteTimerAt with its Lease) or sets it,
+	// in a transaction, once it has acted on it; if it stops before, the
+	// timer is due again when the lease ends.
+	ClaimTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]ClaimedTimer, error)
 	// NextTimer returns the earliest due time of any timer; ok is false
 	// when there is none.
 	NextTimer(ctx context.Context) (due time.Time, ok bool, err error)
@@ -80,27 +81,22 @@ type Store interface {
 	Close() error
 }
 
-// TimerKind names what a timer is for. The values are stable.
-type TimerKind string
-
-// Timer kinds of the engine.
-const (
-	// TimerTimeout closes a conversation that had no message between
-	// contact and agent for its channel's timeout (R7); Key is the
-	// conversation id.
-	TimerTimeout TimerKind = "conversation.timeout"
-	// TimerHeartbeat marks an agent disconnected when their heartbeats
-	// stop for the grace period (R3); Key is the agent id.
-	TimerHeartbeat TimerKind = "agent.heartbeat"
-)
+// TimerKind names what a timer is for. A store keeps kinds as opaque
+// names: the engine and hosts choose them (conversation.TimerTimeout…).
+type TimerKind = conversation.TimerKind
 
 // Timer is time-driven work kept in the store: one per kind and key in a
-// workspace, due at Due.
-type Timer struct {
-	Kind      TimerKind
-	Workspace ticket.WorkspaceID
-	Key       string
-	Due       time.Time
+// workspace, due at Due, with an opaque Payload the store keeps as given
+// (nil and empty are the same).
+type Timer = conversation.Timer
+
+// ClaimedTimer is a timer ClaimTimers claimed: the Timer as it was, with
+// the due time it had, and Lease, the due time the claim gave it. Whoever
+// claimed it deletes it with DeleteTimerAt(…, Lease) once it has acted, so
+// that a timer set again meanwhile stays.
+type ClaimedTimer struct {
+	Timer
+	Lease time.Time
 }
 
 // PendingAfter is a position in the order of PendingMessages: messages
@@ -260,11 +256,16 @@ type Tx interface {
 	Rejections(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]conversation.RejectedMessage, error)
 
 	// SetTimer creates the timer of t's kind, workspace and key, or moves
-	// it to t.Due.
+	// it to t.Due and replaces its payload with t.Payload.
 	SetTimer(ctx context.Context, t Timer) error
 	// DeleteTimer deletes a timer; deleting one that does not exist is not
 	// an error.
 	DeleteTimer(ctx context.Context, kind TimerKind, ws ticket.WorkspaceID, key string) error
-	// Timer returns a timer.
+	// DeleteTimerAt deletes a timer only if it is still due at due, and
+	// reports whether it did: a timer set again since it was read or
+	// claimed (another due time) stays. Due times compare to the
+	// nanosecond.
+	DeleteTimerAt(ctx context.Context, kind TimerKind, ws ticket.WorkspaceID, key string, due time.Time) (bool, error)
+	// Timer returns a timer, with its payload.
 	Timer(ctx context.Context, kind TimerKind, ws ticket.WorkspaceID, key string) (Timer, error)
 }
