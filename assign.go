@@ -2,147 +2,103 @@ package contactcenter
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/ticket"
 )
 
-// setPresence stores agent a with presence p and its event (R17), in tx.
-func (e *Engine) setPresence(ctx context.Context, tx store.Tx, a conversation.Agent, p conversation.Presence) (conversation.Agent, error) {
-	old := a.Presence
-	a.Presence = p
-	if err := a.Validate(); err != nil {
-		return a, err
+// assignReaction is the name of R11's automatic assignment as a reaction.
+const assignReaction = "assign"
+
+// assignPage is how many waiting conversations one step of the
+// assignment reaction reads, and assignPerStep how many it may assign.
+const (
+	assignPage    = 200
+	assignPerStep = 50
+)
+
+// assignReactor returns R11's automatic assignment as a reaction: events
+// that may let a waiting conversation go to an agent (a conversation
+// waiting, an agent online or with room again) start a job per workspace,
+// which assigns the queue.
+func (e *Engine) assignReactor() *reactor {
+	return &reactor{
+		name: assignReaction,
+		kind: conversation.TimerKind(reactionPrefix + assignReaction),
+		key: func(ev *conversation.Event) (string, bool) {
+			switch ev.Type {
+			case conversation.EventConversationOpened, conversation.EventConversationUnassigned,
+				conversation.EventConversationAbandoned, conversation.EventConversationTransferred,
+				conversation.EventConversationClosed:
+			case conversation.EventPresenceChanged:
+				if ev.Presence != conversation.Online {
+					return "", false
+				}
+			default:
+				return "", false
+			}
+			if !e.assigns(ev.Workspace) {
+				return "", false
+			}
+			return string(ev.Workspace), true
+		},
+		step: e.assignStep,
 	}
-	ev, changed := conversation.PresenceChanged(&a, old, false, e.now())
-	if !changed {
-		return a, nil
-	}
-	a.Version++
-	if err := tx.PutAgent(ctx, a); err != nil {
-		return a, err
-	}
-	if p == conversation.Offline {
-		// An agent who said they left sends no more heartbeats.
-		if err := tx.DeleteTimer(ctx, conversation.TimerHeartbeat, a.Workspace, string(a.ID)); err != nil {
-			return a, err
-		}
-	}
-	return a, tx.AppendEvent(ctx, ev)
 }
 
-// disconnect applies R3 to an agent who went offline: each of their open
-// conversations on a channel that says so returns to the queue, flagged
-// abandoned, and goes to another eligible agent if there is one.
-func (e *Engine) disconnect(ctx context.Context, ws ticket.WorkspaceID, agent conversation.AgentID) error {
-	err := e.update(ctx, "reassign abandoned", func(tx store.Tx) error {
-		held, err := tx.AssignedTo(ctx, ws, agent)
-		if err != nil {
-			return err
-		}
-		now := e.now()
-		for i := range held {
-			b, err := e.channel(ws, held[i].Channel)
-			if err != nil || !b.cfg.Settings.ReassignAbandoned {
-				continue
-			}
-			ch, err := conversation.Abandon(&held[i], now)
-			if err != nil {
-				return err
-			}
-			if err := e.commit(ctx, tx, &ch); err != nil {
-				return err
-			}
-		}
+// tryAssign starts the assignment reaction for workspace ws in tx, for a
+// change that gives agents room without an event that says so (an agent's
+// capacity raised).
+func (s *step) tryAssign(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID) error {
+	if !s.e.assigns(ws) {
 		return nil
-	})
+	}
+	ev := conversation.Event{Workspace: ws, Cause: s.cause}
+	return s.start(ctx, tx, s.e.assign, ws, string(ws), &ev)
+}
+
+// assignStep is one step of automatic assignment (R11) in workspace
+// j.key: it loads a page of the queue, the agents and their loads, and
+// stores what conversation.AssignQueue decides. more asks for another step
+// when the step assigned as many as it may.
+func (e *Engine) assignStep(ctx context.Context, tx store.Tx, s *step, j *job) (more bool, err error) {
+	ws := ticket.WorkspaceID(j.key)
+	queue, err := tx.Queue(ctx, ws, assignPage)
+	if err != nil || len(queue) == 0 {
+		return false, err
+	}
+	agents, err := tx.Agents(ctx, ws)
 	if err != nil {
-		return err
+		return false, err
 	}
-	e.assignWaiting(ctx, ws)
-	return nil
-}
-
-// assignWaiting applies R11's automatic assignment to the workspace's
-// queue, served by priority then longest waiting: each waiting conversation
-// whose channel assigns automatically (or that was abandoned on a channel
-// that reassigns, R3) goes to an eligible agent chosen by the channel's
-// strategy, one assignment per transaction, until no one more can be
-// assigned. Failures are logged: the conversations wait, and the next
-// occasion (a new conversation, an agent coming online or freeing room)
-// tries again.
-func (e *Engine) assignWaiting(ctx context.Context, ws ticket.WorkspaceID) {
-	if !e.assigns(ws) {
-		return
+	loads, err := store.Workload(ctx, tx, ws)
+	if err != nil {
+		return false, err
 	}
-	for range 1000 {
-		assigned := false
-		err := e.update(ctx, "assign", func(tx store.Tx) error {
-			assigned = false
-			queue, err := tx.Queue(ctx, ws, 200)
-			if err != nil || len(queue) == 0 {
-				return err
-			}
-			agents, err := tx.Agents(ctx, ws)
-			if err != nil {
-				return err
-			}
-			loads, err := tx.Workload(ctx, ws)
-			if err != nil {
-				return err
-			}
-			now := e.now()
-			for i := range queue {
-				c := &queue[i]
-				strategy, team := e.assignment(c)
-				if strategy == nil {
-					continue
-				}
-				ch, agent, ok, err := conversation.AutoAssign(c, strategy, conversation.Eligible(c, team, agents, loads), now)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					continue
-				}
-				if err := tx.PutAgent(ctx, agent); err != nil {
-					return err
-				}
-				assigned = true
-				return e.commit(ctx, tx, &ch)
-			}
-			return nil
-		})
-		if err != nil {
-			e.log.WarnContext(ctx, "automatic assignment failed; the conversations wait", "workspace", ws, "err", err)
-			return
-		}
-		if !assigned {
-			return
+	changes, err := conversation.AssignQueue(queue, agents, loads, e.policy, assignPerStep, s.now())
+	if err != nil {
+		return false, err
+	}
+	for i := range changes {
+		if err := s.add(ctx, tx, &changes[i]); err != nil {
+			return false, err
 		}
 	}
+	return len(changes) == assignPerStep, nil
 }
 
-// assignment returns the strategy and team that assign conversation c, or
-// a nil strategy when c waits for a person to take it.
-func (e *Engine) assignment(c *conversation.Conversation) (conversation.Strategy, conversation.TeamID) {
+// policy returns how conversation c is assigned automatically (R11, R3),
+// by the settings of its channel; a channel this engine does not serve
+// assigns nothing here.
+func (e *Engine) policy(c *conversation.Conversation) conversation.Policy {
 	b, err := e.channel(c.Workspace, c.Channel)
 	if err != nil {
-		return nil, ""
+		return conversation.Policy{}
 	}
-	set := b.cfg.Settings
-	team := c.Team
-	if team == "" {
-		team = conversation.TeamID(set.Assignment.Team)
-	}
-	switch {
-	case set.Assignment.Strategy != "":
-		return e.strategies[set.Assignment.Strategy], team
-	case c.Abandoned && set.ReassignAbandoned:
-		return conversation.LeastBusy, team // R3 needs someone even without a policy
-	}
-	return nil, ""
+	return conversation.PolicyFor(c, b.cfg.Settings, e.strategies)
 }
 
 // assigns reports whether any channel of workspace ws assigns
@@ -156,4 +112,86 @@ func (e *Engine) assigns(ws ticket.WorkspaceID) bool {
 		}
 	}
 	return false
+}
+
+// presence returns the change that sets agent a's presence to p (R17),
+// with, for an agent who goes offline, the end of their heartbeat timer
+// and R3's reassignment of the conversations they held (held). It is
+// empty when the presence does not change.
+func (e *Engine) presence(a conversation.Agent, p conversation.Presence, held []conversation.Conversation, now time.Time) ([]conversation.Change, conversation.Agent, error) {
+	old := a.Presence
+	a.Presence = p
+	if err := a.Validate(); err != nil {
+		return nil, a, err
+	}
+	ev, changed := conversation.PresenceChanged(&a, old, false, now)
+	if !changed {
+		return nil, a, nil
+	}
+	a.Version++
+	var ch conversation.Change
+	ch.Agents = []conversation.Agent{a}
+	ch.Emit(ev)
+	if p != conversation.Offline {
+		return []conversation.Change{ch}, a, nil
+	}
+	// An agent who left sends no more heartbeats.
+	ch.ClearTimer(conversation.TimerHeartbeat, a.Workspace, string(a.ID))
+	abandoned, err := conversation.Disconnect(held, e.reassigns, now)
+	if err != nil {
+		return nil, a, err
+	}
+	return append([]conversation.Change{ch}, abandoned...), a, nil
+}
+
+// reassigns reports whether conversation c's channel reassigns the
+// conversations of agents who disconnect (R3).
+func (e *Engine) reassigns(c *conversation.Conversation) bool {
+	b, err := e.channel(c.Workspace, c.Channel)
+	return err == nil && b.cfg.Settings.ReassignAbandoned
+}
+
+// setPresence stores agent a with presence p in step s: the agent, its
+// event and, for an agent who goes offline, R3's reassignment.
+func (s *step) setPresence(ctx context.Context, tx store.Tx, a conversation.Agent, p conversation.Presence) (conversation.Agent, error) {
+	var held []conversation.Conversation
+	if p == conversation.Offline && a.Presence != conversation.Offline {
+		var err error
+		if held, err = tx.AssignedTo(ctx, a.Workspace, a.ID); err != nil {
+			return a, err
+		}
+	}
+	changes, out, err := s.e.presence(a, p, held, s.now())
+	if err != nil {
+		return a, err
+	}
+	for i := range changes {
+		if err := s.add(ctx, tx, &changes[i]); err != nil {
+			return a, err
+		}
+	}
+	return out, nil
+}
+
+// heartbeatLost disconnects an agent whose heartbeats stopped for the
+// grace period (R3), unless a heartbeat came since the timer was claimed.
+func (e *Engine) heartbeatLost(ctx context.Context, t store.ClaimedTimer) error {
+	_, err := e.run(ctx, "heartbeat lost", conversation.System(), func(tx store.Tx, s *step) error {
+		deleted, err := tx.DeleteTimerAt(ctx, t.Kind, t.Workspace, t.Key, t.Lease)
+		if err != nil || !deleted {
+			return err // !deleted: a heartbeat came since
+		}
+		a, err := tx.Agent(ctx, t.Workspace, conversation.AgentID(t.Key))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if a.Presence == conversation.Offline {
+			return nil
+		}
+		_, err = s.setPresence(ctx, tx, a, conversation.Offline)
+		return err
+	})
+	return err
 }

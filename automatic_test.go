@@ -1,6 +1,7 @@
 package contactcenter_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -30,7 +31,7 @@ func withWelcome(t *testing.T, f *fixture, s channel.Settings) {
 		template.Variant{Language: "es", Text: `Hola {{contact.first_name | "de nuevo"}}, este es el ticket #{{ticket.number}}.`},
 	)))
 	s.Welcome = "welcome"
-	require.NoError(t, f.eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: s}, f.tr))
+	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: s}, f.tr))
 }
 
 // R5: a message that opens a conversation gets the new-conversation
@@ -56,7 +57,7 @@ func TestWelcomeMessage(t *testing.T) {
 	c := f.conversation(t, r.Conversation.ID)
 	assert.Equal(t, t0.Add(3*time.Minute), c.LastActivity, "the contact's message moved it, the welcome did not")
 
-	_, err := f.eng.CloseConversation(bg, ws, c.ID, "", conversation.ClosingNote{})
+	_, err := f.eng.CloseConversation(bg, contactcenter.Closing{Workspace: ws, Conversation: c.ID, By: conversation.Host(), Note: conversation.ClosingNote{}})
 	require.NoError(t, err)
 	r = f.say(t, "c1", "en", "u3", "One more thing")
 	require.True(t, r.Opened)
@@ -86,7 +87,7 @@ func TestWelcomeOnceForARedelivery(t *testing.T) {
 // Channel settings validate the templates they name.
 func TestChannelNamesUnknownTemplate(t *testing.T) {
 	f := newFixture(t)
-	err := f.eng.AddChannel(channel.Channel{ID: "tg2", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+	err := f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg2", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 		Settings: channel.Settings{Welcome: "nope"}}, f.tr)
 	require.ErrorIs(t, err, channel.ErrInvalid)
 	assert.Contains(t, err.Error(), `template "nope"`)
@@ -102,7 +103,7 @@ func TestChannelNamesUnknownTemplate(t *testing.T) {
 
 	// A template of another workspace does not count.
 	require.NoError(t, f.eng.PutTemplate("other", mustTemplate(t, "welcome", template.Variant{Language: "en", Text: "hi"})))
-	err = f.eng.AddChannel(channel.Channel{ID: "tg2", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+	err = f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg2", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 		Settings: channel.Settings{Welcome: "welcome"}}, f.tr)
 	assert.ErrorIs(t, err, channel.ErrInvalid)
 }
@@ -187,7 +188,7 @@ func TestOutOfHoursMessage(t *testing.T) {
 	again, err := contactcenter.New(contactcenter.Config{Store: f.store, Now: f.clock.Now})
 	require.NoError(t, err)
 	require.NoError(t, again.PutTemplate(ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "closed"})))
-	require.NoError(t, again.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+	require.NoError(t, again.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 		Settings: channel.Settings{OutOfHours: channel.OutOfHours{Template: "closed", Hours: officeHours()}}}, f.tr))
 	got, err := again.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u6", From: contactcenter.Sender{ExternalID: "c1"}, Text: "?"})
 	require.NoError(t, err)
@@ -223,12 +224,12 @@ func TestOutOfHoursValidated(t *testing.T) {
 	require.NoError(t, f.eng.PutTemplate(ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "closed"})))
 	bad := officeHours()
 	bad.Zone = "Mars/Olympus"
-	err := f.eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+	err := f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 		Settings: channel.Settings{OutOfHours: channel.OutOfHours{Template: "closed", Hours: bad}}}, f.tr)
 	require.ErrorIs(t, err, channel.ErrInvalid)
 	assert.ErrorIs(t, err, hours.ErrInvalid)
 	assert.Contains(t, err.Error(), "Mars/Olympus")
-	err = f.eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+	err = f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 		Settings: channel.Settings{OutOfHours: channel.OutOfHours{Template: "missing", Hours: officeHours()}}}, f.tr)
 	assert.ErrorIs(t, err, channel.ErrInvalid)
 }

@@ -31,7 +31,7 @@ func BenchmarkReceiveExisting(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, f.tr); err != nil {
+	if err := eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, f.tr); err != nil {
 		b.Fatal(err)
 	}
 	ids := make([]string, b.N)
@@ -105,7 +105,7 @@ func newExpiryFixture(b *testing.B, open int) *expiryFixture {
 		b.Fatal(err)
 	}
 	tg := channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: channel.Settings{MessageTimeout: 30 * time.Minute}}
-	if err := f.eng.AddChannel(tg, channel.NewMemoryTransport(channel.Capabilities{Text: true})); err != nil {
+	if err := f.eng.PutChannel(context.Background(), tg, channel.NewMemoryTransport(channel.Capabilities{Text: true})); err != nil {
 		b.Fatal(err)
 	}
 	return f

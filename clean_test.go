@@ -1,6 +1,7 @@
 package contactcenter_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -103,7 +104,7 @@ func mustConversation(t *testing.T, f *fixture, contact string) conversation.Con
 // A command is read from the repaired text: its ticket subject is storable.
 func TestReceiveCommandRepaired(t *testing.T) {
 	f := newFixture(t)
-	require.NoError(t, f.eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 		Settings: channel.Settings{Commands: channel.Commands{Enabled: true}}}, f.tr))
 	r, err := f.eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1",
 		From: contactcenter.Sender{ExternalID: "chat-1"}, Text: "/new factura\x00 doble"})

@@ -41,7 +41,8 @@ func (e *Engine) Reply(ctx context.Context, r Reply) (conversation.Message, erro
 		r.Kind = conversation.KindText
 	}
 	var msg conversation.Message
-	err := e.update(ctx, op, func(tx store.Tx) error {
+	s, err := e.run(ctx, op, conversation.AsAgent(r.Agent), func(tx store.Tx, s *step) error {
+		s.waitSend = true
 		c, err := loadConversation(ctx, tx, r.Workspace, r.Conversation)
 		if err != nil {
 			return err
@@ -51,6 +52,9 @@ func (e *Engine) Reply(ctx context.Context, r Reply) (conversation.Message, erro
 			switch {
 			case err == nil && prev.Conversation == r.Conversation && prev.Author.Agent == r.Agent:
 				msg = prev // made before: the same reply
+				if prev.Delivery == conversation.DeliveryPending {
+					s.send = append(s.send, prev)
+				}
 				return nil
 			case err == nil:
 				return fmt.Errorf("%w: message id %q is taken", conversation.ErrInvalid, r.ID)
@@ -84,13 +88,13 @@ func (e *Engine) Reply(ctx context.Context, r Reply) (conversation.Message, erro
 			return err
 		}
 		msg = ch.Message
-		return e.commit(ctx, tx, &ch)
+		return s.add(ctx, tx, &ch)
 	})
 	if err != nil {
 		return conversation.Message{}, err
 	}
-	if msg.Delivery == conversation.DeliveryPending {
-		msg, _ = e.deliver(ctx, msg)
+	if m, ok := s.sent(msg.ID); ok {
+		msg = m
 	}
 	return msg, nil
 }
@@ -139,29 +143,19 @@ func loadTicket(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, id tick
 	return t, notFoundAs(err, ticket.ErrNotFound, "ticket", id)
 }
 
-// actor returns who acts: the host when by is empty, else the agent by.
-func actor(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, by conversation.AgentID) (conversation.Actor, error) {
-	if by == "" {
-		return conversation.Actor{}, nil
-	}
-	a, err := loadAgent(ctx, tx, ws, by)
-	if err != nil {
-		return conversation.Actor{}, err
-	}
-	return conversation.By(a), nil
-}
-
-// onConversation runs a decision on one conversation, acted on by agent by
-// (the host when empty), and returns the conversation as stored after it.
-func (e *Engine) onConversation(ctx context.Context, op string, ws ticket.WorkspaceID, id conversation.ID, by conversation.AgentID,
+// onConversation runs a decision on one conversation as a step made by
+// actor by, and returns the conversation as it is after the step and its
+// reactions (an unassigned conversation may have gone to another agent at
+// once, R11).
+func (e *Engine) onConversation(ctx context.Context, op string, ws ticket.WorkspaceID, id conversation.ID, by conversation.Actor,
 	decide func(tx store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error)) (conversation.Conversation, error) {
 	var out conversation.Conversation
-	err := e.update(ctx, op, func(tx store.Tx) error {
+	s, err := e.run(ctx, op, by, func(tx store.Tx, s *step) error {
 		c, err := loadConversation(ctx, tx, ws, id)
 		if err != nil {
 			return err
 		}
-		who, err := actor(ctx, tx, ws, by)
+		who, err := actorFor(ctx, tx, ws, by)
 		if err != nil {
 			return err
 		}
@@ -174,19 +168,38 @@ func (e *Engine) onConversation(ctx context.Context, op string, ws ticket.Worksp
 			return nil
 		}
 		out = ch.Conversation
-		return e.commit(ctx, tx, &ch)
+		return s.add(ctx, tx, &ch)
 	})
-	return out, err
+	if err != nil {
+		return out, err
+	}
+	if len(s.jobs) > 0 {
+		if cur, err := e.Conversation(ctx, ws, id); err == nil {
+			out = cur
+		}
+	}
+	return out, nil
 }
 
-// Assign assigns a conversation to agent to, acted on by agent by, or by
-// the host when by is empty (R11). Assigning a conversation that another
-// agent holds is a transfer: only a supervisor, the current assignee or the
-// host may do it. Manual assignment does not check the agent's presence or
-// capacity.
-func (e *Engine) Assign(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID, to, by conversation.AgentID) (conversation.Conversation, error) {
-	return e.onConversation(ctx, "assign", ws, id, by, func(tx store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
-		a, err := loadAgent(ctx, tx, ws, to)
+// Assignment is a request to assign a conversation to an agent, for
+// Engine.Assign.
+type Assignment struct {
+	Workspace    ticket.WorkspaceID
+	Conversation conversation.ID
+	// To is the agent who gets the conversation.
+	To conversation.AgentID
+	// By is who assigns: the host, an agent (conversation.AsAgent), an
+	// automation. Required.
+	By conversation.Actor
+}
+
+// Assign assigns a conversation to agent r.To, acted on by r.By (R11).
+// Assigning a conversation that another agent holds is a transfer: only a
+// supervisor, the current assignee, the host or an automation may do it.
+// Manual assignment does not check the agent's presence or capacity.
+func (e *Engine) Assign(ctx context.Context, r Assignment) (conversation.Conversation, error) {
+	return e.onConversation(ctx, "assign", r.Workspace, r.Conversation, r.By, func(tx store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
+		a, err := loadAgent(ctx, tx, r.Workspace, r.To)
 		if err != nil {
 			return conversation.Change{}, err
 		}
@@ -194,103 +207,128 @@ func (e *Engine) Assign(ctx context.Context, ws ticket.WorkspaceID, id conversat
 	})
 }
 
-// Unassign returns a conversation to the queue (R11).
-func (e *Engine) Unassign(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID, by conversation.AgentID) (conversation.Conversation, error) {
-	return e.andAssign(e.onConversation(ctx, "unassign", ws, id, by, func(_ store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
-		return conversation.Unassign(c, who, now)
-	}))
+// Unassignment is a request to return a conversation to the queue, for
+// Engine.Unassign.
+type Unassignment struct {
+	Workspace    ticket.WorkspaceID
+	Conversation conversation.ID
+	// By is who unassigns. Required.
+	By conversation.Actor
 }
 
-// andAssign runs automatic assignment after a change that put a
-// conversation back in the queue or freed an agent (R11), and returns the
-// conversation as it is then.
-func (e *Engine) andAssign(c conversation.Conversation, err error) (conversation.Conversation, error) {
-	if err != nil {
-		return c, err
-	}
-	ctx := context.Background()
-	e.assignWaiting(ctx, c.Workspace)
-	if cur, err := e.Conversation(ctx, c.Workspace, c.ID); err == nil {
-		return cur, nil
-	}
-	return c, nil
+// Unassign returns a conversation to the queue (R11). It returns the
+// conversation as it is afterwards: automatic assignment may have given it
+// to another agent at once.
+func (e *Engine) Unassign(ctx context.Context, r Unassignment) (conversation.Conversation, error) {
+	return e.onConversation(ctx, "unassign", r.Workspace, r.Conversation, r.By, func(_ store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
+		return conversation.Unassign(c, who, now)
+	})
+}
+
+// Transfer is a request to move a conversation to a team's queue, for
+// Engine.TransferToTeam.
+type Transfer struct {
+	Workspace    ticket.WorkspaceID
+	Conversation conversation.ID
+	Team         conversation.TeamID
+	// By is who transfers. Required.
+	By conversation.Actor
 }
 
 // TransferToTeam moves a conversation to a team's queue, leaving its
 // assignee (R11). To transfer to an agent, use Assign.
-func (e *Engine) TransferToTeam(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID, team conversation.TeamID, by conversation.AgentID) (conversation.Conversation, error) {
-	return e.andAssign(e.onConversation(ctx, "transfer", ws, id, by, func(tx store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
-		t, err := tx.Team(ctx, ws, team)
+func (e *Engine) TransferToTeam(ctx context.Context, r Transfer) (conversation.Conversation, error) {
+	return e.onConversation(ctx, "transfer", r.Workspace, r.Conversation, r.By, func(tx store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
+		t, err := tx.Team(ctx, r.Workspace, r.Team)
 		if err != nil {
-			return conversation.Change{}, notFoundAs(err, conversation.ErrTeamNotFound, "team", team)
+			return conversation.Change{}, notFoundAs(err, conversation.ErrTeamNotFound, "team", r.Team)
 		}
 		return conversation.TransferToTeam(c, who, &t, now)
-	}))
+	})
+}
+
+// Closing is a request to close a conversation, for
+// Engine.CloseConversation.
+type Closing struct {
+	Workspace    ticket.WorkspaceID
+	Conversation conversation.ID
+	// By is who closes. Required.
+	By   conversation.Actor
+	Note conversation.ClosingNote
 }
 
 // CloseConversation closes a conversation with a closing note (R12). It
 // leaves the queue and loses its assignee; its ticket stays as it is. The
 // contact re-enters the queue when they write again.
-func (e *Engine) CloseConversation(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID, by conversation.AgentID, note conversation.ClosingNote) (conversation.Conversation, error) {
-	return e.andAssign(e.onConversation(ctx, "close conversation", ws, id, by, func(_ store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
-		return conversation.Close(c, who, conversation.ReasonAgent, note, now)
-	}))
+func (e *Engine) CloseConversation(ctx context.Context, r Closing) (conversation.Conversation, error) {
+	return e.onConversation(ctx, "close conversation", r.Workspace, r.Conversation, r.By, func(_ store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
+		return conversation.Close(c, who, conversation.ReasonAgent, r.Note, now)
+	})
+}
+
+// TicketClosing is a request to close a ticket, for Engine.CloseTicket.
+type TicketClosing struct {
+	Workspace ticket.WorkspaceID
+	Ticket    ticket.ID
+	// By is who closes. Required.
+	By   conversation.Actor
+	Note conversation.ClosingNote
 }
 
 // CloseTicket closes a ticket and its open conversation, if any, with the
 // closing note (R12).
-func (e *Engine) CloseTicket(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID, by conversation.AgentID, note conversation.ClosingNote) (ticket.Ticket, error) {
+func (e *Engine) CloseTicket(ctx context.Context, r TicketClosing) (ticket.Ticket, error) {
 	var out ticket.Ticket
-	err := e.update(ctx, "close ticket", func(tx store.Tx) error {
-		t, err := loadTicket(ctx, tx, ws, id)
+	_, err := e.run(ctx, "close ticket", r.By, func(tx store.Tx, s *step) error {
+		t, err := loadTicket(ctx, tx, r.Workspace, r.Ticket)
 		if err != nil {
 			return err
 		}
-		who, err := actor(ctx, tx, ws, by)
+		who, err := actorFor(ctx, tx, r.Workspace, r.By)
 		if err != nil {
 			return err
 		}
-		open, err := ticketConversation(ctx, tx, ws, id)
+		open, err := ticketConversation(ctx, tx, r.Workspace, r.Ticket)
 		if err != nil {
 			return err
 		}
-		ch, err := conversation.CloseTicket(&t, open, who, note, e.now())
+		ch, err := conversation.CloseTicket(&t, open, who, r.Note, e.now())
 		if err != nil {
 			return err
 		}
 		out = ch.Ticket
-		return e.commit(ctx, tx, &ch)
+		return s.add(ctx, tx, &ch)
 	})
-	if err == nil {
-		e.assignWaiting(ctx, ws) // the assignee of the closed conversation has room
-	}
 	return out, err
 }
 
 // PutAgent creates an agent or replaces one with the same id; Version is
-// managed by the engine.
+// managed by the engine. An agent who is online, or has more room, gets
+// waiting conversations (R11).
 func (e *Engine) PutAgent(ctx context.Context, a conversation.Agent) (conversation.Agent, error) {
 	if err := a.Validate(); err != nil {
 		return a, wrap("put agent", err)
 	}
-	err := e.update(ctx, "put agent", func(tx store.Tx) error {
+	_, err := e.run(ctx, "put agent", conversation.Host(), func(tx store.Tx, s *step) error {
 		old, err := tx.Agent(ctx, a.Workspace, a.ID)
 		isNew := errors.Is(err, store.ErrNotFound)
 		if err != nil && !isNew {
 			return err
 		}
 		a.Version = old.Version + 1
-		if err := tx.PutAgent(ctx, a); err != nil {
+		ch := conversation.Change{Agents: []conversation.Agent{a}}
+		ev, changed := conversation.PresenceChanged(&a, old.Presence, isNew, e.now())
+		if changed {
+			ch.Emit(ev)
+		}
+		if err := s.add(ctx, tx, &ch); err != nil {
 			return err
 		}
-		if ev, ok := conversation.PresenceChanged(&a, old.Presence, isNew, e.now()); ok {
-			return tx.AppendEvent(ctx, ev)
+		if !changed && a.Presence == conversation.Online {
+			return s.tryAssign(ctx, tx, a.Workspace) // perhaps more room
 		}
 		return nil
 	})
-	if err == nil {
-		e.assignWaiting(ctx, a.Workspace) // an agent online, or with more room
-	}
 	return a, err
 }
 
@@ -300,26 +338,41 @@ func (e *Engine) PutAgent(ctx context.Context, a conversation.Agent) (conversati
 // (R3).
 func (e *Engine) SetPresence(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID, p conversation.Presence) (conversation.Agent, error) {
 	var out conversation.Agent
-	var old conversation.Presence
-	err := e.update(ctx, "set presence", func(tx store.Tx) error {
+	_, err := e.run(ctx, "set presence", conversation.AsAgent(id), func(tx store.Tx, s *step) error {
 		a, err := loadAgent(ctx, tx, ws, id)
 		if err != nil {
 			return err
 		}
-		old = a.Presence
-		out, err = e.setPresence(ctx, tx, a, p)
+		out, err = s.setPresence(ctx, tx, a, p)
 		return err
 	})
 	if err != nil {
 		return conversation.Agent{}, err
 	}
-	switch {
-	case p == conversation.Offline && old != conversation.Offline:
-		if err := e.disconnect(ctx, ws, id); err != nil {
-			e.log.WarnContext(ctx, "reassigning an agent's conversations failed", "agent", id, "err", err)
+	return out, nil
+}
+
+// Heartbeat tells that an agent is connected: an offline agent comes
+// online (R11), and the agent counts as disconnected if no heartbeat
+// follows within the grace period (Config.HeartbeatGrace), which
+// reassigns their conversations where the channel says so (R3).
+func (e *Engine) Heartbeat(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID) (conversation.Agent, error) {
+	var out conversation.Agent
+	_, err := e.run(ctx, "heartbeat", conversation.AsAgent(id), func(tx store.Tx, s *step) error {
+		a, err := loadAgent(ctx, tx, ws, id)
+		if err != nil {
+			return err
 		}
-	case p == conversation.Online && old != conversation.Online:
-		e.assignWaiting(ctx, ws)
+		out = a
+		if a.Presence == conversation.Offline {
+			if out, err = s.setPresence(ctx, tx, a, conversation.Online); err != nil {
+				return err
+			}
+		}
+		return s.timer(ctx, tx, conversation.TimerChange{Timer: conversation.Timer{Kind: conversation.TimerHeartbeat, Workspace: ws, Key: string(id), Due: e.now().Add(e.grace)}})
+	})
+	if err != nil {
+		return conversation.Agent{}, err
 	}
 	return out, nil
 }
@@ -329,29 +382,43 @@ func (e *Engine) PutTeam(ctx context.Context, t conversation.Team) error {
 	if err := t.Validate(); err != nil {
 		return wrap("put team", err)
 	}
-	return e.update(ctx, "put team", func(tx store.Tx) error { return tx.PutTeam(ctx, t) })
+	_, err := e.exec(ctx, "put team", conversation.Host(), func(tx store.Tx, _ *step) error { return tx.PutTeam(ctx, t) })
+	return err
+}
+
+// Prioritizing is a request to set a ticket's priority, for
+// Engine.SetPriority.
+type Prioritizing struct {
+	Workspace ticket.WorkspaceID
+	Ticket    ticket.ID
+	Priority  ticket.Priority
+	// By is who sets it. Required.
+	By conversation.Actor
 }
 
 // SetPriority sets a ticket's priority; its open conversation takes it too,
 // and the queue is served in that order (R11).
-func (e *Engine) SetPriority(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID, p ticket.Priority) (ticket.Ticket, error) {
+func (e *Engine) SetPriority(ctx context.Context, r Prioritizing) (ticket.Ticket, error) {
 	var out ticket.Ticket
-	err := e.update(ctx, "set priority", func(tx store.Tx) error {
-		t, err := loadTicket(ctx, tx, ws, id)
+	_, err := e.run(ctx, "set priority", r.By, func(tx store.Tx, s *step) error {
+		t, err := loadTicket(ctx, tx, r.Workspace, r.Ticket)
 		if err != nil {
 			return err
 		}
 		out = t
-		open, err := ticketConversation(ctx, tx, ws, id)
+		if _, err := actorFor(ctx, tx, r.Workspace, r.By); err != nil {
+			return err
+		}
+		open, err := ticketConversation(ctx, tx, r.Workspace, r.Ticket)
 		if err != nil {
 			return err
 		}
-		ch, err := conversation.SetPriority(&t, open, p, e.now())
+		ch, err := conversation.SetPriority(&t, open, r.Priority, e.now())
 		if err != nil || ch.Empty() {
 			return err
 		}
 		out = ch.Ticket
-		return e.commit(ctx, tx, &ch)
+		return s.add(ctx, tx, &ch)
 	})
 	return out, err
 }

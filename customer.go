@@ -17,8 +17,8 @@ import (
 // conversation. A switch to a ticket that does not exist, is another
 // contact's or another workspace's gets one and the same answer, so that
 // nothing leaks (R6.2).
-func (r *receiveOp) command(ctx context.Context, tx store.Tx, found *store.InboundRecords, contact ticket.Contact,
-	cmd command.Command, usage error, now time.Time) error {
+func (r *receiveOp) command(ctx context.Context, tx store.Tx, s *step, found *store.InboundRecords, contact ticket.Contact,
+	write conversation.Write, cmd command.Command, usage error, now time.Time) error {
 	in, e := &r.in, r.e
 	ws, lang := in.Workspace, contact.Language
 	settings := r.ch.cfg.Settings.Commands
@@ -30,16 +30,35 @@ func (r *receiveOp) command(ctx context.Context, tx store.Tx, found *store.Inbou
 		Current: found.Open, HasCurrent: found.HasOpen, Command: said,
 	}
 
+	// Load what the rule needs, then decide (R6).
+	sit := command.Situation{Command: cmd, Usage: usage, Workspace: ws, Contact: contact.ID}
+	if found.HasOpen {
+		sit.Current = found.Open.Ticket
+	}
+	if usage == nil && cmd.Kind == command.Switch {
+		t, err := tx.TicketByNumber(ctx, ws, cmd.Number)
+		switch {
+		case err == nil:
+			sit.Target, sit.HasTarget = t, true
+			if _, err := tx.TicketConversation(ctx, ws, t.ID); err == nil {
+				// A ticket being answered in another conversation of the
+				// contact's (on another channel) stays there.
+				sit.TargetBusy = t.ID != sit.Current
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+	}
+	out := command.Decide(sit)
+
 	var (
 		ch  conversation.Change
 		err error
 	)
 	switch {
-	case usage != nil:
-		answer.Text = e.answers.Text(lang, command.KeyUsage, switchWord, listWord)
-		ch, err = r.inContext(ctx, tx, found, contact, said, answer, now)
-
-	case cmd.Kind == command.New:
+	case out.Move == command.MoveNew:
 		var n ticket.Number
 		if n, err = tx.NextTicketNumber(ctx, ws); err != nil {
 			return err
@@ -50,42 +69,29 @@ func (r *receiveOp) command(ctx context.Context, tx store.Tx, found *store.Inbou
 		move.NewTicket = true
 		move.NewConversation = conversation.ID(e.newID())
 		move.Answer = answer
-		move.Answer.Text = e.answers.Text(lang, command.KeyOpened, n.String())
+		move.Answer.Text = e.answers.Text(lang, out.Answer, n.String())
 		ch, err = conversation.MoveTo(&move, now)
 
-	case cmd.Kind == command.Switch:
-		t, err := tx.TicketByNumber(ctx, ws, cmd.Number)
-		switch {
-		case errors.Is(err, store.ErrNotFound) || err == nil && (t.Contact != contact.ID || t.Status != ticket.Open):
-			answer.Text = e.answers.Text(lang, command.KeyNotFound, cmd.Number.String(), listWord)
-		case err != nil:
-			return err
-		case found.HasOpen && found.Open.Ticket == t.ID:
-			answer.Text = e.answers.Text(lang, command.KeyAlready, t.Number.String())
-		default:
-			// A ticket being answered in another conversation of the
-			// contact's (on another channel) stays there.
-			if _, err := tx.TicketConversation(ctx, ws, t.ID); err == nil {
-				answer.Text = e.answers.Text(lang, command.KeyAlready, t.Number.String())
-				break
-			} else if !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-			move.Ticket = t
-			move.NewConversation = conversation.ID(e.newID())
-			move.Answer = answer
-			move.Answer.Text = e.answers.Text(lang, command.KeySwitched, t.Number.String())
-		}
-		if move.NewConversation != "" {
-			ch, err = conversation.MoveTo(&move, now)
-		} else {
-			ch, err = r.inContext(ctx, tx, found, contact, said, answer, now)
-		}
-		if err != nil {
-			return err
-		}
+	case out.Move == command.MoveSwitch:
+		move.Ticket = sit.Target
+		move.NewConversation = conversation.ID(e.newID())
+		move.Answer = answer
+		move.Answer.Text = e.answers.Text(lang, out.Answer, sit.Target.Number.String())
+		ch, err = conversation.MoveTo(&move, now)
 
-	case cmd.Kind == command.List:
+	case out.Answer == command.KeyUsage:
+		answer.Text = e.answers.Text(lang, command.KeyUsage, switchWord, listWord)
+		ch, err = r.inContext(ctx, tx, found, contact, said, answer, now)
+
+	case out.Answer == command.KeyNotFound:
+		answer.Text = e.answers.Text(lang, command.KeyNotFound, cmd.Number.String(), listWord)
+		ch, err = r.inContext(ctx, tx, found, contact, said, answer, now)
+
+	case out.Answer == command.KeyAlready:
+		answer.Text = e.answers.Text(lang, command.KeyAlready, sit.Target.Number.String())
+		ch, err = r.inContext(ctx, tx, found, contact, said, answer, now)
+
+	default: // List (R6.3)
 		var open []ticket.Ticket
 		if open, err = tx.OpenTickets(ctx, ws, contact.ID); err != nil {
 			return err
@@ -108,7 +114,8 @@ func (r *receiveOp) command(ctx context.Context, tx store.Tx, found *store.Inbou
 	if err != nil {
 		return err
 	}
-	if err := e.commit(ctx, tx, &ch); err != nil {
+	r.setContact(&ch, contact, write)
+	if err := s.add(ctx, tx, &ch); err != nil {
 		return err
 	}
 	r.res.Command = cmd.Kind

@@ -1,6 +1,7 @@
 package contactcenter_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ import (
 func withCommands(t *testing.T, f *fixture, c channel.Commands) {
 	t.Helper()
 	c.Enabled = true
-	require.NoError(t, f.eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 		Settings: channel.Settings{Commands: c}}, f.tr))
 }
 
@@ -92,7 +93,7 @@ func TestCommandNewTicket(t *testing.T) {
 	assert.Equal(t, "  /NEW   Factura   duplicada ", ms[0].Text)
 
 	// Without a subject, and with no open conversation.
-	_, err = f.eng.CloseConversation(bg, ws, r.Conversation.ID, "", conversation.ClosingNote{})
+	_, err = f.eng.CloseConversation(bg, contactcenter.Closing{Workspace: ws, Conversation: r.Conversation.ID, By: conversation.Host(), Note: conversation.ClosingNote{}})
 	require.NoError(t, err)
 	r = f.say(t, "c1", "es-MX", "u3", "/new")
 	assert.True(t, r.NewTicket)
@@ -138,12 +139,12 @@ func TestCommandSwitch(t *testing.T) {
 func TestCommandSwitchLeaksNothing(t *testing.T) {
 	f := newFixture(t)
 	withCommands(t, f, channel.Commands{})
-	require.NoError(t, f.eng.AddChannel(channel.Channel{ID: "tg", Workspace: "globex", Kind: channel.KindTelegram, Account: "bot2",
+	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "globex", Kind: channel.KindTelegram, Account: "bot2",
 		Settings: channel.Settings{Commands: channel.Commands{Enabled: true}}}, f.tr))
 	f.say(t, "c1", "en", "u1", "my problem")                                  // acme #1, c1
 	f.say(t, "c2", "en", "u2", "someone else's problem")                      // acme #2, c2
 	closedOwn := f.say(t, "c1", "en", "u3", "/new later closed").Conversation // acme #3, c1
-	_, err := f.eng.CloseTicket(bg, ws, closedOwn.Ticket, "", conversation.ClosingNote{})
+	_, err := f.eng.CloseTicket(bg, contactcenter.TicketClosing{Workspace: ws, Ticket: closedOwn.Ticket, By: conversation.Host(), Note: conversation.ClosingNote{}})
 	require.NoError(t, err)
 	for i := range 5 { // globex #1..#5
 		_, err := f.eng.Receive(bg, contactcenter.Inbound{Workspace: "globex", Channel: "tg", ExternalID: fmt.Sprint("g", i),
@@ -220,7 +221,7 @@ func TestCommandList(t *testing.T) {
 	require.Len(t, open, 2)
 	q, err := f.eng.Queue(bg, ws, 0)
 	require.NoError(t, err)
-	_, err = f.eng.CloseConversation(bg, ws, q[0].ID, "", conversation.ClosingNote{})
+	_, err = f.eng.CloseConversation(bg, contactcenter.Closing{Workspace: ws, Conversation: q[0].ID, By: conversation.Host(), Note: conversation.ClosingNote{}})
 	require.NoError(t, err)
 	r := f.say(t, "c1", "en", "u5", "/tickets")
 	assert.Equal(t, "Your 2 open tickets:\n#1\n#2\n\nSend /ticket and a number to change tickets, or /new to open a new one.", f.lastSent(t))
@@ -309,7 +310,7 @@ func TestCommandSettingsValidated(t *testing.T) {
 		"only /":    {Enabled: true, List: "/"},
 		"two slash": {Enabled: true, List: "/a/b"},
 	} {
-		err := f.eng.AddChannel(channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: channel.Settings{Commands: c}}, f.tr)
+		err := f.eng.PutChannel(context.Background(), channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: channel.Settings{Commands: c}}, f.tr)
 		assert.ErrorIs(t, err, channel.ErrInvalid, name)
 	}
 }

@@ -197,6 +197,7 @@ type attempt struct {
 	msg       conversation.Message // as stored afterwards
 	attempted bool                 // a send was made
 	wake      time.Time            // held back by a rate limit until then
+	jobs      []job                // reactions the recorded outcome started
 }
 
 // nextDue returns the pending message of m's conversation that is due
@@ -259,8 +260,12 @@ func (e *Engine) deliverWithSlot(ctx context.Context, m conversation.Message, wa
 	}
 	var once sync.Once
 	r := e.sendOne(ctx, b, m, func() { once.Do(func() { <-e.inFlight }) })
-	// Publish may call the engine, and so send: it runs once the slot is
-	// free (or handed to the recording that still holds it).
+	// Reactions and Publish may call the engine, and so send: they run
+	// once the slot is free (or handed to the recording that still holds
+	// it).
+	for i := range r.jobs {
+		e.runJob(ctx, &r.jobs[i])
+	}
 	_ = e.publishEvents(ctx)
 	return r
 }
@@ -299,7 +304,8 @@ func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Me
 		reserved time.Time
 		claimed  bool
 	)
-	err := e.apply(ctx, "deliver", func(tx store.Tx) error {
+	_, err := e.exec(ctx, "deliver", conversation.System(), func(tx store.Tx, s *step) error {
+		s.quiet = true
 		claimed, wait = false, 0
 		cur, err := tx.Message(ctx, m.Workspace, m.ID)
 		if err != nil {
@@ -335,7 +341,7 @@ func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Me
 			return err
 		}
 		m, claimed = ch.Message, true
-		return e.commit(ctx, tx, &ch)
+		return s.add(ctx, tx, &ch)
 	})
 	if err != nil || !claimed {
 		release()
@@ -366,7 +372,7 @@ func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Me
 	// does, and through store failures for as long as it takes, since a
 	// claim left to lapse sends the message again.
 	claim := m
-	record := func(ctx context.Context, tx store.Tx) (conversation.Message, error) {
+	record := func(ctx context.Context, tx store.Tx, s *step) (conversation.Message, error) {
 		cur, err := tx.Message(ctx, claim.Workspace, claim.ID)
 		if err != nil {
 			return claim, err
@@ -395,11 +401,11 @@ func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Me
 		if err != nil {
 			return cur, err
 		}
-		if err := e.commit(ctx, tx, &ch); err != nil {
+		if err := s.add(ctx, tx, &ch); err != nil {
 			return cur, err
 		}
 		if errors.Is(sendErr, channel.ErrBlocked) {
-			if err := markUnreachable(ctx, tx, &cur, now); err != nil {
+			if err := markUnreachable(ctx, tx, s, &cur, now); err != nil {
 				return cur, err
 			}
 		}
@@ -409,9 +415,9 @@ func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Me
 		e.log.InfoContext(ctx, "sending a message failed", "message", claim.ID, "err", sendErr)
 	}
 	recCtx := context.WithoutCancel(ctx)
-	if got, done := e.recordOutcome(recCtx, ctx.Done(), claim, record); done {
+	if got, jobs, done := e.recordOutcome(recCtx, ctx.Done(), claim, record); done {
 		release()
-		return attempt{msg: got, attempted: true}
+		return attempt{msg: got, attempted: true, jobs: jobs}
 	}
 	// The caller is gone and the store still fails: the recording goes on
 	// in the background, holding the slot, and Close waits for it.
@@ -419,7 +425,10 @@ func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Me
 	go func() {
 		defer e.recorders.Done()
 		defer release()
-		if _, done := e.recordOutcome(recCtx, nil, claim, record); done {
+		if _, jobs, done := e.recordOutcome(recCtx, nil, claim, record); done {
+			for i := range jobs {
+				e.runJob(recCtx, &jobs[i])
+			}
 			e.publishStored() // the record's events (message.sent)
 		}
 	}()
@@ -432,31 +441,32 @@ func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Me
 // done: the caller may hand the recording on). It returns the message as
 // recorded, or claim when nothing was.
 func (e *Engine) recordOutcome(ctx context.Context, stop <-chan struct{}, claim conversation.Message,
-	record func(context.Context, store.Tx) (conversation.Message, error)) (conversation.Message, bool) {
+	record func(context.Context, store.Tx, *step) (conversation.Message, error)) (conversation.Message, []job, bool) {
 	for pause := recordPause; ; pause = min(2*pause, maxRecordPause) {
 		got := claim
 		actx, cancel := context.WithTimeout(ctx, recordAttempt)
-		err := e.apply(actx, "deliver", func(tx store.Tx) error {
+		s, err := e.exec(actx, "deliver", conversation.System(), func(tx store.Tx, s *step) error {
+			s.quiet = true
 			var err error
-			got, err = record(actx, tx)
+			got, err = record(actx, tx, s)
 			return err
 		})
 		cancel()
 		switch ErrorCode(err) {
 		case "":
-			return got, true
+			return got, s.jobs, true
 		case CodeUnavailable, CodeConflict, CodeCanceled:
 		default:
 			e.log.ErrorContext(ctx, "recording a delivery failed for good; the message will be sent again", "message", claim.ID, "err", err)
-			return claim, true
+			return claim, nil, true
 		}
 		e.log.WarnContext(ctx, "recording a delivery failed; trying again", "message", claim.ID, "err", err)
 		select {
 		case <-e.closed:
 			e.log.WarnContext(ctx, "the engine closed before a delivery was recorded; the message will be sent again", "message", claim.ID)
-			return claim, true
+			return claim, nil, true
 		case <-stop:
-			return claim, false
+			return claim, nil, false
 		case <-time.After(pause):
 		}
 	}
@@ -464,7 +474,7 @@ func (e *Engine) recordOutcome(ctx context.Context, stop <-chan struct{}, claim 
 
 // markUnreachable flags the contact of m's conversation as unreachable:
 // they blocked the account. Their next message clears the flag.
-func markUnreachable(ctx context.Context, tx store.Tx, m *conversation.Message, now time.Time) error {
+func markUnreachable(ctx context.Context, tx store.Tx, s *step, m *conversation.Message, now time.Time) error {
 	c, err := tx.Conversation(ctx, m.Workspace, m.Conversation)
 	if err != nil {
 		return err
@@ -475,11 +485,10 @@ func markUnreachable(ctx context.Context, tx store.Tx, m *conversation.Message, 
 	}
 	k.Unreachable = true
 	k.Version++
-	if err := tx.UpdateContact(ctx, k); err != nil {
-		return err
-	}
-	return tx.AppendEvent(ctx, conversation.Event{Type: conversation.EventContactUnreachable, Workspace: m.Workspace, At: now,
+	ch := conversation.Change{Contact: k, ContactWrite: conversation.Update}
+	ch.Emit(conversation.Event{Type: conversation.EventContactUnreachable, Workspace: m.Workspace, At: now,
 		Conversation: c.ID, Ticket: c.Ticket, TicketNumber: c.TicketNumber, Message: m.ID})
+	return s.add(ctx, tx, &ch)
 }
 
 // outgoing turns a stored message into what a transport sends. A voice note

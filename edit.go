@@ -20,7 +20,8 @@ import (
 func (e *Engine) EditMessage(ctx context.Context, ws ticket.WorkspaceID, id conversation.MessageID, agent conversation.AgentID, text string) (conversation.Message, error) {
 	const op = "edit message"
 	var out conversation.Message
-	err := e.update(ctx, op, func(tx store.Tx) error {
+	s, err := e.run(ctx, op, conversation.AsAgent(agent), func(tx store.Tx, s *step) error {
+		s.waitSend = true
 		m, err := tx.Message(ctx, ws, id)
 		if err != nil {
 			return notFoundAs(err, conversation.ErrMessageNotFound, "message", id)
@@ -41,14 +42,14 @@ func (e *Engine) EditMessage(ctx context.Context, ws ticket.WorkspaceID, id conv
 		if err := fits(b.caps, m.Kind, text, nil); err != nil {
 			return err
 		}
-		out, err = e.edit(ctx, tx, m, conversation.Author{Kind: conversation.AuthorAgent, Agent: agent}, text)
+		out, err = e.edit(ctx, tx, s, m, conversation.Author{Kind: conversation.AuthorAgent, Agent: agent}, text)
 		return err
 	})
 	if err != nil {
 		return conversation.Message{}, err
 	}
-	if out.Editing() {
-		out, _ = e.deliver(ctx, out)
+	if m, ok := s.sent(out.ID); ok {
+		out = m
 	}
 	return out, nil
 }
@@ -74,14 +75,17 @@ func (e *Engine) ReceiveEdit(ctx context.Context, in ContactEdit) (conversation.
 		return conversation.Message{}, wrap(op, err)
 	}
 	var out conversation.Message
-	err := e.update(ctx, op, func(tx store.Tx) error {
+	_, err := e.run(ctx, op, conversation.Actor{Kind: conversation.ActorContact, ID: in.ExternalID}, func(tx store.Tx, s *step) error {
 		m, err := tx.MessageByExternalID(ctx, in.Workspace, in.Channel, in.ExternalID)
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("message %q on channel %q: %w", in.ExternalID, in.Channel, conversation.ErrMessageNotFound)
 		} else if err != nil {
 			return err
 		}
-		out, err = e.edit(ctx, tx, m, conversation.Author{Kind: conversation.AuthorContact}, in.Text)
+		if c, err := tx.Conversation(ctx, in.Workspace, m.Conversation); err == nil {
+			s.actor = conversation.AsContact(c.Contact)
+		}
+		out, err = e.edit(ctx, tx, s, m, conversation.Author{Kind: conversation.AuthorContact}, in.Text)
 		return err
 	})
 	return out, err
@@ -89,7 +93,7 @@ func (e *Engine) ReceiveEdit(ctx context.Context, in ContactEdit) (conversation.
 
 // edit applies an edit of message m by author (R8) and stores it; an edit
 // that changes nothing stores nothing. It returns the message as stored.
-func (e *Engine) edit(ctx context.Context, tx store.Tx, m conversation.Message, author conversation.Author, text string) (conversation.Message, error) {
+func (e *Engine) edit(ctx context.Context, tx store.Tx, s *step, m conversation.Message, author conversation.Author, text string) (conversation.Message, error) {
 	ch, err := conversation.Edit(&m, author, text, e.now())
 	if err != nil {
 		return conversation.Message{}, err
@@ -97,5 +101,5 @@ func (e *Engine) edit(ctx context.Context, tx store.Tx, m conversation.Message, 
 	if ch.Empty() {
 		return m, nil
 	}
-	return ch.Message, e.commit(ctx, tx, &ch)
+	return ch.Message, s.add(ctx, tx, &ch)
 }

@@ -1,6 +1,7 @@
 package contactcenter_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 
 func withEdits(t *testing.T, f *fixture, allowed bool) {
 	t.Helper()
-	require.NoError(t, f.eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 		Settings: channel.Settings{AgentsMayEdit: allowed}}, f.tr))
 }
 

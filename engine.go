@@ -81,6 +81,13 @@ type Config struct {
 	// most messages a crash of this engine can double. Raising it raises
 	// throughput over a slow network. Default 1.
 	MaxInFlight int
+	// Reactions are the host's reactions to committed events, which the
+	// engine runs durably after the commit (see Reaction).
+	Reactions []Reaction
+	// Timers are the handlers of the host's timer kinds: a timer set with
+	// SetTimer fires its kind's handler when it falls due, also after a
+	// restart, once across the engines on a store.
+	Timers map[conversation.TimerKind]TimerHandler
 }
 
 // Engine is the contact center: it loads state from the store, applies the
@@ -103,6 +110,11 @@ type Engine struct {
 	grace        time.Duration
 	strategies   map[string]conversation.Strategy
 	timersKick   chan struct{}
+
+	reactors      []*reactor // the engine's reactions, then the host's
+	assign        *reactor   // R11's automatic assignment
+	timerHandlers map[conversation.TimerKind]timerHandler
+	jobState
 
 	mu        sync.RWMutex
 	channels  map[chanKey]*boundChannel
@@ -190,6 +202,15 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.inFlight = make(chan struct{}, max(cfg.MaxInFlight, 1))
 	e.deliveryKick = make(chan struct{}, 1)
+	e.jobsRunning = make(map[jobKey]*jobRun)
+	e.assign = e.assignReactor()
+	e.reactors = []*reactor{e.assign}
+	if err := e.addReactions(cfg.Reactions); err != nil {
+		return nil, wrap("new", err)
+	}
+	if err := e.addTimerHandlers(cfg.Timers); err != nil {
+		return nil, wrap("new", err)
+	}
 	return e, nil
 }
 
@@ -220,35 +241,32 @@ func newIDGenerator() func() string {
 	}
 }
 
-// AddChannel configures a channel and the transport it sends with (R1). A
-// channel that breaks a rule, whose transport is missing, or whose account
-// the transport rejects (channel.AccountChecker) is refused now rather than
-// at its first message. Adding a channel again replaces it.
-func (e *Engine) AddChannel(c channel.Channel, t channel.Transport) error {
-	return e.AddChannelContext(context.Background(), c, t)
-}
-
-// AddChannelContext is AddChannel with a context for the account check.
-func (e *Engine) AddChannelContext(ctx context.Context, c channel.Channel, t channel.Transport) error {
+// PutChannel configures a channel and the transport it sends with (R1),
+// or replaces the configuration of the channel with the same workspace and
+// id. A channel that breaks a rule, whose transport is missing, or whose
+// account the transport rejects (channel.AccountChecker, asked with ctx)
+// is refused now rather than at its first message, and the configuration
+// in place, if any, stays.
+func (e *Engine) PutChannel(ctx context.Context, c channel.Channel, t channel.Transport) error {
 	if err := c.Validate(); err != nil {
-		return wrap("add channel", err)
+		return wrap("put channel", err)
 	}
 	if t == nil {
-		return wrap("add channel", fmt.Errorf("%w: channel %q: no transport", channel.ErrInvalid, c.ID))
+		return wrap("put channel", fmt.Errorf("%w: channel %q: no transport", channel.ErrInvalid, c.ID))
 	}
 	caps := t.Capabilities()
 	if !caps.Text {
-		return wrap("add channel", fmt.Errorf("%w: channel %q: transport cannot send text", channel.ErrInvalid, c.ID))
+		return wrap("put channel", fmt.Errorf("%w: channel %q: transport cannot send text", channel.ErrInvalid, c.ID))
 	}
 	if s := c.Settings.Assignment.Strategy; s != "" && e.strategies[s] == nil {
-		return wrap("add channel", fmt.Errorf("%w: channel %q: unknown assignment strategy %q (R11)", channel.ErrInvalid, c.ID, s))
+		return wrap("put channel", fmt.Errorf("%w: channel %q: unknown assignment strategy %q (R11)", channel.ErrInvalid, c.ID, s))
 	}
 	if err := e.checkTemplates(c); err != nil {
-		return wrap("add channel", err)
+		return wrap("put channel", err)
 	}
 	if ac, ok := t.(channel.AccountChecker); ok {
 		if err := ac.CheckAccount(ctx, c.Account); err != nil {
-			return wrap("add channel", fmt.Errorf("channel %q: account %q: %w", c.ID, c.Account, err))
+			return wrap("put channel", fmt.Errorf("channel %q: account %q: %w", c.ID, c.Account, err))
 		}
 	}
 	e.mu.Lock()
@@ -276,18 +294,9 @@ func (e *Engine) channel(ws ticket.WorkspaceID, id channel.ID) (*boundChannel, e
 	return b, nil
 }
 
-// update runs fn in a store transaction, again while concurrent changes
-// collide, then publishes the stored events.
-func (e *Engine) update(ctx context.Context, op string, fn func(store.Tx) error) error {
-	if err := e.apply(ctx, op, fn); err != nil {
-		return err
-	}
-	_ = e.publishEvents(ctx) // failures are logged; the change is committed
-	return nil
-}
-
-// apply is update without the publication: for callers that must let go
-// of something before Publish runs, since Publish may call the engine.
+// apply runs fn in a store transaction, again while concurrent changes
+// collide. When they collide MaxAttempts times it fails with
+// CodeContention: trying again later may succeed.
 func (e *Engine) apply(ctx context.Context, op string, fn func(store.Tx) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
@@ -322,77 +331,6 @@ func pause(ctx context.Context, attempt int) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-// commit stores a Change in tx, with the conversations' timeouts (R7).
-func (e *Engine) commit(ctx context.Context, tx store.Tx, ch *conversation.Change) error {
-	if err := commit(ctx, tx, ch); err != nil {
-		return err
-	}
-	if ch.PreviousWrite != conversation.Keep {
-		if err := e.syncTimeout(ctx, tx, &ch.Previous); err != nil {
-			return err
-		}
-	}
-	if ch.ConversationWrite != conversation.Keep {
-		return e.syncTimeout(ctx, tx, &ch.Conversation)
-	}
-	return nil
-}
-
-// commit stores a Change in tx.
-func commit(ctx context.Context, tx store.Tx, ch *conversation.Change) error {
-	switch ch.TicketWrite {
-	case conversation.Create:
-		if err := tx.CreateTicket(ctx, ch.Ticket); err != nil {
-			return err
-		}
-	case conversation.Update:
-		if err := tx.UpdateTicket(ctx, ch.Ticket); err != nil {
-			return err
-		}
-	}
-	if ch.PreviousWrite == conversation.Update {
-		if err := tx.UpdateConversation(ctx, ch.Previous); err != nil {
-			return err
-		}
-	}
-	switch ch.ConversationWrite {
-	case conversation.Create:
-		if err := tx.CreateConversation(ctx, ch.Conversation); err != nil {
-			return err
-		}
-	case conversation.Update:
-		if err := tx.UpdateConversation(ctx, ch.Conversation); err != nil {
-			return err
-		}
-	}
-	switch ch.MessageWrite {
-	case conversation.Create:
-		if err := tx.CreateMessage(ctx, ch.Message); err != nil {
-			return err
-		}
-	case conversation.Update:
-		if err := tx.UpdateMessage(ctx, ch.Message); err != nil {
-			return err
-		}
-	}
-	if ch.AnswerWrite == conversation.Create {
-		if err := tx.CreateMessage(ctx, ch.Answer); err != nil {
-			return err
-		}
-	}
-	for _, m := range ch.Automatic() {
-		if err := tx.CreateMessage(ctx, m); err != nil {
-			return err
-		}
-	}
-	for _, ev := range ch.Events() {
-		if err := tx.AppendEvent(ctx, ev); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // publishBatch is the number of events passed to the store's drain at once.

@@ -37,24 +37,22 @@ func TestAddChannelValidates(t *testing.T) {
 		"no kind":      {ID: "x", Workspace: ws, Account: "bot"},
 		"no account":   {ID: "x", Workspace: ws, Kind: channel.KindTelegram},
 	} {
-		err := f.eng.AddChannel(c, tr)
+		err := f.eng.PutChannel(context.Background(), c, tr)
 		assert.ErrorIs(t, err, channel.ErrInvalid, name)
 		assert.ErrorIs(t, err, contactcenter.ErrInvalid, name)
 	}
-	err := f.eng.AddChannel(channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, nil)
+	err := f.eng.PutChannel(context.Background(), channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, nil)
 	assert.ErrorIs(t, err, channel.ErrInvalid, "no transport")
-	err = f.eng.AddChannel(channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{}))
+	err = f.eng.PutChannel(context.Background(), channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{}))
 	assert.ErrorIs(t, err, channel.ErrInvalid, "a transport without text")
 
-	err = f.eng.AddChannel(channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "stolen-bot"},
-		channel.NewMemoryTransport(fullCaps, "support-bot", "sales-bot"))
+	err = f.eng.PutChannel(context.Background(), channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "stolen-bot"}, channel.NewMemoryTransport(fullCaps, "support-bot", "sales-bot"))
 	assert.ErrorIs(t, err, channel.ErrInvalid, "an account the transport does not know")
 	assert.Contains(t, err.Error(), "stolen-bot")
 
 	_, err = f.eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "x", ExternalID: "1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	assert.ErrorIs(t, err, channel.ErrNotFound, "a refused channel is not configured")
-	require.NoError(t, f.eng.AddChannel(channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "sales-bot"},
-		channel.NewMemoryTransport(fullCaps, "support-bot", "sales-bot")))
+	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "sales-bot"}, channel.NewMemoryTransport(fullCaps, "support-bot", "sales-bot")))
 }
 
 // R9: the first message of a new contact opens a ticket and a waiting
@@ -110,7 +108,7 @@ func TestReceiveOpensTicketAndConversation(t *testing.T) {
 func TestReceiveAfterClose(t *testing.T) {
 	f := newFixture(t)
 	first := f.write(t, "chat-1", "u1", "Hello").Conversation
-	_, err := f.eng.CloseConversation(bg, ws, first.ID, "", conversation.ClosingNote{})
+	_, err := f.eng.CloseConversation(bg, contactcenter.Closing{Workspace: ws, Conversation: first.ID, By: conversation.Host(), Note: conversation.ClosingNote{}})
 	require.NoError(t, err)
 	f.rec.take()
 
@@ -123,7 +121,7 @@ func TestReceiveAfterClose(t *testing.T) {
 	assert.Equal(t, t0.Add(time.Hour), second.Conversation.WaitingSince, "back in the queue from now")
 	assert.Equal(t, []conversation.EventType{conversation.EventConversationOpened, conversation.EventMessageReceived}, types(f.rec.take()))
 
-	_, err = f.eng.CloseTicket(bg, ws, first.Ticket, "", conversation.ClosingNote{Summary: "solved"})
+	_, err = f.eng.CloseTicket(bg, contactcenter.TicketClosing{Workspace: ws, Ticket: first.Ticket, By: conversation.Host(), Note: conversation.ClosingNote{Summary: "solved"}})
 	require.NoError(t, err)
 	third := f.write(t, "chat-1", "u3", "New problem")
 	assert.True(t, third.NewTicket)
@@ -239,7 +237,7 @@ func TestReplyRejectsBadInput(t *testing.T) {
 	f := newFixtureOn(t, memory.New(), channel.Capabilities{Text: true, MaxTextLen: 10})
 	c := f.write(t, "chat-1", "u1", "hi").Conversation
 	closedConv := f.write(t, "chat-2", "u2", "hi").Conversation
-	_, err := f.eng.CloseConversation(bg, ws, closedConv.ID, "", conversation.ClosingNote{})
+	_, err := f.eng.CloseConversation(bg, contactcenter.Closing{Workspace: ws, Conversation: closedConv.ID, By: conversation.Host(), Note: conversation.ClosingNote{}})
 	require.NoError(t, err)
 	f.rec.take()
 
@@ -316,7 +314,7 @@ func TestAssignment(t *testing.T) {
 	c := f.write(t, "chat-1", "u1", "hi").Conversation
 	f.rec.take()
 
-	got, err := f.eng.Assign(bg, ws, c.ID, "ana", "ana")
+	got, err := f.eng.Assign(bg, contactcenter.Assignment{Workspace: ws, Conversation: c.ID, To: "ana", By: conversation.AsAgent("ana")})
 	require.NoError(t, err, "an agent claims a waiting conversation")
 	assert.Equal(t, conversation.AgentID("ana"), got.Assignee)
 	evs := f.rec.take()
@@ -324,14 +322,14 @@ func TestAssignment(t *testing.T) {
 	assert.Equal(t, conversation.EventConversationAssigned, evs[0].Type)
 	assert.Equal(t, conversation.AgentID("ana"), evs[0].Agent)
 
-	_, err = f.eng.Assign(bg, ws, c.ID, "bruno", "bruno")
+	_, err = f.eng.Assign(bg, contactcenter.Assignment{Workspace: ws, Conversation: c.ID, To: "bruno", By: conversation.AsAgent("bruno")})
 	assert.ErrorIs(t, err, conversation.ErrForbidden, "an agent cannot take another's conversation")
 	assert.ErrorIs(t, err, contactcenter.ErrForbidden)
-	_, err = f.eng.Unassign(bg, ws, c.ID, "bruno")
+	_, err = f.eng.Unassign(bg, contactcenter.Unassignment{Workspace: ws, Conversation: c.ID, By: conversation.AsAgent("bruno")})
 	assert.ErrorIs(t, err, conversation.ErrForbidden)
 	assert.Equal(t, conversation.AgentID("ana"), f.conversation(t, c.ID).Assignee)
 
-	got, err = f.eng.Assign(bg, ws, c.ID, "bruno", "sol")
+	got, err = f.eng.Assign(bg, contactcenter.Assignment{Workspace: ws, Conversation: c.ID, To: "bruno", By: conversation.AsAgent("sol")})
 	require.NoError(t, err, "a supervisor transfers")
 	assert.Equal(t, conversation.AgentID("bruno"), got.Assignee)
 	evs = f.rec.take()
@@ -339,22 +337,22 @@ func TestAssignment(t *testing.T) {
 	assert.Equal(t, conversation.AgentID("ana"), evs[0].Previous)
 
 	before := f.conversation(t, c.ID)
-	got, err = f.eng.Assign(bg, ws, c.ID, "bruno", "")
+	got, err = f.eng.Assign(bg, contactcenter.Assignment{Workspace: ws, Conversation: c.ID, To: "bruno", By: conversation.Host()})
 	require.NoError(t, err, "assigning to the assignee is a no-op")
 	assert.Empty(t, f.rec.take())
 	assert.Equal(t, before, got)
 	assert.Equal(t, before, f.conversation(t, c.ID))
 
 	f.clock.Advance(time.Minute)
-	got, err = f.eng.Unassign(bg, ws, c.ID, "bruno")
+	got, err = f.eng.Unassign(bg, contactcenter.Unassignment{Workspace: ws, Conversation: c.ID, By: conversation.AsAgent("bruno")})
 	require.NoError(t, err, "the assignee gives it back")
 	assert.True(t, got.Waiting())
 	assert.Equal(t, t0.Add(time.Minute), got.WaitingSince)
 
-	got, err = f.eng.Assign(bg, ws, c.ID, "ana", "")
+	got, err = f.eng.Assign(bg, contactcenter.Assignment{Workspace: ws, Conversation: c.ID, To: "ana", By: conversation.Host()})
 	require.NoError(t, err, "the host assigns")
 	f.rec.take()
-	got, err = f.eng.TransferToTeam(bg, ws, c.ID, "billing", "ana")
+	got, err = f.eng.TransferToTeam(bg, contactcenter.Transfer{Workspace: ws, Conversation: c.ID, Team: "billing", By: conversation.AsAgent("ana")})
 	require.NoError(t, err, "the assignee transfers to a team")
 	assert.Equal(t, conversation.TeamID("billing"), got.Team)
 	assert.True(t, got.Waiting())
@@ -364,13 +362,13 @@ func TestAssignment(t *testing.T) {
 	assert.Equal(t, conversation.TeamID("billing"), evs[0].Team)
 	assert.Equal(t, conversation.AgentID("ana"), evs[0].Previous)
 
-	_, err = f.eng.TransferToTeam(bg, ws, c.ID, "nope", "")
+	_, err = f.eng.TransferToTeam(bg, contactcenter.Transfer{Workspace: ws, Conversation: c.ID, Team: "nope", By: conversation.Host()})
 	assert.ErrorIs(t, err, conversation.ErrTeamNotFound)
-	_, err = f.eng.Assign(bg, ws, c.ID, "zoe", "")
+	_, err = f.eng.Assign(bg, contactcenter.Assignment{Workspace: ws, Conversation: c.ID, To: "zoe", By: conversation.Host()})
 	assert.ErrorIs(t, err, conversation.ErrAgentNotFound)
-	_, err = f.eng.Assign(bg, ws, c.ID, "ana", "zoe")
+	_, err = f.eng.Assign(bg, contactcenter.Assignment{Workspace: ws, Conversation: c.ID, To: "ana", By: conversation.AsAgent("zoe")})
 	assert.ErrorIs(t, err, conversation.ErrAgentNotFound, "an unknown actor")
-	_, err = f.eng.Assign(bg, ws, "nope", "ana", "")
+	_, err = f.eng.Assign(bg, contactcenter.Assignment{Workspace: ws, Conversation: "nope", To: "ana", By: conversation.Host()})
 	assert.ErrorIs(t, err, conversation.ErrNotFound)
 }
 
@@ -382,14 +380,14 @@ func TestClose(t *testing.T) {
 	f.reply(t, c.ID, "ana", "hello")
 	f.rec.take()
 
-	_, err := f.eng.CloseConversation(bg, ws, c.ID, "bruno", conversation.ClosingNote{})
+	_, err := f.eng.CloseConversation(bg, contactcenter.Closing{Workspace: ws, Conversation: c.ID, By: conversation.AsAgent("bruno"), Note: conversation.ClosingNote{}})
 	assert.ErrorIs(t, err, conversation.ErrForbidden, "only the assignee, a supervisor or the host")
-	_, err = f.eng.CloseConversation(bg, ws, c.ID, "ana", conversation.ClosingNote{Summary: strings.Repeat("x", conversation.MaxSummaryLen+1)})
+	_, err = f.eng.CloseConversation(bg, contactcenter.Closing{Workspace: ws, Conversation: c.ID, By: conversation.AsAgent("ana"), Note: conversation.ClosingNote{Summary: strings.Repeat("x", conversation.MaxSummaryLen+1)}})
 	assert.ErrorIs(t, err, conversation.ErrInvalid)
 	assert.Equal(t, conversation.Open, f.conversation(t, c.ID).State)
 
 	f.clock.Advance(5 * time.Minute)
-	got, err := f.eng.CloseConversation(bg, ws, c.ID, "ana", conversation.ClosingNote{Category: " billing ", Summary: "Refund issued."})
+	got, err := f.eng.CloseConversation(bg, contactcenter.Closing{Workspace: ws, Conversation: c.ID, By: conversation.AsAgent("ana"), Note: conversation.ClosingNote{Category: " billing ", Summary: "Refund issued."}})
 	require.NoError(t, err)
 	assert.Equal(t, conversation.Closed, got.State)
 	assert.Empty(t, got.Assignee)
@@ -406,7 +404,7 @@ func TestClose(t *testing.T) {
 	tk, err := f.eng.Ticket(bg, ws, c.Ticket)
 	require.NoError(t, err)
 	assert.Equal(t, ticket.Open, tk.Status, "the ticket outlives the conversation")
-	_, err = f.eng.CloseConversation(bg, ws, c.ID, "ana", conversation.ClosingNote{})
+	_, err = f.eng.CloseConversation(bg, contactcenter.Closing{Workspace: ws, Conversation: c.ID, By: conversation.AsAgent("ana"), Note: conversation.ClosingNote{}})
 	assert.ErrorIs(t, err, conversation.ErrClosed)
 	assert.Equal(t, contactcenter.CodeConflict, contactcenter.ErrorCode(err))
 
@@ -414,18 +412,18 @@ func TestClose(t *testing.T) {
 	c2 := f.write(t, "chat-1", "u2", "one more thing").Conversation
 	f.reply(t, c2.ID, "bruno", "yes?")
 	f.rec.take()
-	_, err = f.eng.CloseTicket(bg, ws, c.Ticket, "ana", conversation.ClosingNote{})
+	_, err = f.eng.CloseTicket(bg, contactcenter.TicketClosing{Workspace: ws, Ticket: c.Ticket, By: conversation.AsAgent("ana"), Note: conversation.ClosingNote{}})
 	assert.ErrorIs(t, err, conversation.ErrForbidden, "ana may not close bruno's conversation")
-	tk, err = f.eng.CloseTicket(bg, ws, c.Ticket, "sol", conversation.ClosingNote{Category: "done"})
+	tk, err = f.eng.CloseTicket(bg, contactcenter.TicketClosing{Workspace: ws, Ticket: c.Ticket, By: conversation.AsAgent("sol"), Note: conversation.ClosingNote{Category: "done"}})
 	require.NoError(t, err)
 	assert.Equal(t, ticket.Closed, tk.Status)
 	got = f.conversation(t, c2.ID)
 	assert.Equal(t, conversation.Closed, got.State)
 	assert.Equal(t, conversation.ReasonTicketClosed, got.CloseReason)
 	assert.Equal(t, []conversation.EventType{conversation.EventConversationClosed, conversation.EventTicketClosed}, types(f.rec.take()))
-	_, err = f.eng.CloseTicket(bg, ws, c.Ticket, "", conversation.ClosingNote{})
+	_, err = f.eng.CloseTicket(bg, contactcenter.TicketClosing{Workspace: ws, Ticket: c.Ticket, By: conversation.Host(), Note: conversation.ClosingNote{}})
 	assert.ErrorIs(t, err, ticket.ErrClosed)
-	_, err = f.eng.CloseTicket(bg, ws, "nope", "", conversation.ClosingNote{})
+	_, err = f.eng.CloseTicket(bg, contactcenter.TicketClosing{Workspace: ws, Ticket: "nope", By: conversation.Host(), Note: conversation.ClosingNote{}})
 	assert.ErrorIs(t, err, ticket.ErrNotFound)
 	open, err := f.eng.OpenTickets(bg, ws, got.Contact)
 	require.NoError(t, err)
@@ -601,7 +599,7 @@ func TestStoreFailures(t *testing.T) {
 		endless[i] = store.ErrConflict
 	}
 	fs.failNext(endless...)
-	_, err = f.eng.Unassign(bg, ws, c.ID, "")
+	_, err = f.eng.Unassign(bg, contactcenter.Unassignment{Workspace: ws, Conversation: c.ID, By: conversation.Host()})
 	assert.ErrorIs(t, err, contactcenter.ErrConflict, "collisions beyond MaxAttempts")
 	assert.ErrorIs(t, err, store.ErrConflict)
 	assert.Equal(t, conversation.AgentID("ana"), f.conversation(t, c.ID).Assignee)
@@ -610,7 +608,7 @@ func TestStoreFailures(t *testing.T) {
 // Workspaces never see each other's data.
 func TestWorkspaceIsolation(t *testing.T) {
 	f := newFixture(t)
-	require.NoError(t, f.eng.AddChannel(channel.Channel{ID: "tg", Workspace: "globex", Kind: channel.KindTelegram, Account: "bot2"}, f.tr))
+	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "globex", Kind: channel.KindTelegram, Account: "bot2"}, f.tr))
 	_, err := f.eng.PutAgent(bg, conversation.Agent{ID: "ana", Workspace: "globex", Name: "Other Ana"})
 	require.NoError(t, err)
 	a := f.write(t, "chat-1", "u1", "hi")
@@ -629,7 +627,7 @@ func TestWorkspaceIsolation(t *testing.T) {
 	assert.ErrorIs(t, err, ticket.ErrContactNotFound)
 	_, err = f.eng.Messages(bg, "globex", a.Conversation.ID)
 	assert.ErrorIs(t, err, conversation.ErrNotFound)
-	_, err = f.eng.Assign(bg, "globex", a.Conversation.ID, "ana", "")
+	_, err = f.eng.Assign(bg, contactcenter.Assignment{Workspace: "globex", Conversation: a.Conversation.ID, To: "ana", By: conversation.Host()})
 	assert.ErrorIs(t, err, conversation.ErrNotFound)
 	q, err := f.eng.Queue(bg, "globex", 0)
 	require.NoError(t, err)

@@ -17,8 +17,13 @@ const (
 	// CodeNotFound: an id that does not exist in the workspace.
 	CodeNotFound Code = "not_found"
 	// CodeConflict: the state does not allow the change (a closed
-	// conversation), or concurrent changes kept colliding.
+	// conversation, a ticket closed already): trying again fails the same
+	// way until the state changes.
 	CodeConflict Code = "conflict"
+	// CodeContention: concurrent changes kept colliding with the command
+	// for all of Config.MaxAttempts; nothing was changed, and trying again
+	// may succeed.
+	CodeContention Code = "contention"
 	// CodeInvalid: malformed input or configuration, or data the store
 	// refused for good (store.ErrRejected): the same call fails again.
 	CodeInvalid Code = "invalid"
@@ -59,6 +64,7 @@ func (e *Error) Is(target error) bool {
 var (
 	ErrNotFound    = &Error{Code: CodeNotFound}
 	ErrConflict    = &Error{Code: CodeConflict}
+	ErrContention  = &Error{Code: CodeContention}
 	ErrInvalid     = &Error{Code: CodeInvalid}
 	ErrForbidden   = &Error{Code: CodeForbidden}
 	ErrUnavailable = &Error{Code: CodeUnavailable}
@@ -88,7 +94,7 @@ func codeOf(err error) Code {
 	case errors.As(err, &coded):
 		return Code(coded.Code())
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrDuplicate):
-		return CodeConflict
+		return CodeContention
 	case errors.Is(err, store.ErrNotFound):
 		return CodeNotFound
 	case errors.Is(err, store.ErrRejected):

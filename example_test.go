@@ -25,7 +25,7 @@ func newExampleEngine() (*contactcenter.Engine, *channel.MemoryTransport) {
 		panic(err)
 	}
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true, Files: true})
-	if err := eng.AddChannel(channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot"}, tr); err != nil {
+	if err := eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot"}, tr); err != nil {
 		panic(err)
 	}
 	for _, id := range []conversation.AgentID{"ana", "bruno"} {
@@ -105,13 +105,13 @@ func ExampleEngine_CloseConversation() {
 	conv := write(eng, "update-1", "Where is my parcel?").Conversation
 	_, _ = eng.Reply(ctx, contactcenter.Reply{Workspace: "acme", Conversation: conv.ID, Agent: "ana", Text: "On its way."})
 
-	closed, err := eng.CloseConversation(ctx, "acme", conv.ID, "ana", conversation.ClosingNote{Category: "shipping", Summary: "Tracking sent."})
+	closed, err := eng.CloseConversation(ctx, contactcenter.Closing{Workspace: "acme", Conversation: conv.ID, By: conversation.AsAgent("ana"), Note: conversation.ClosingNote{Category: "shipping", Summary: "Tracking sent."}})
 	if err != nil {
 		panic(err)
 	}
 	fmt.Println(closed.State, closed.CloseReason, closed.ClosingNote.Category, closed.Assignee == "")
 
-	_, err = eng.CloseConversation(ctx, "acme", conv.ID, "ana", conversation.ClosingNote{})
+	_, err = eng.CloseConversation(ctx, contactcenter.Closing{Workspace: "acme", Conversation: conv.ID, By: conversation.AsAgent("ana"), Note: conversation.ClosingNote{}})
 	fmt.Println("again:", errors.Is(err, conversation.ErrClosed), contactcenter.ErrorCode(err))
 
 	r := write(eng, "update-2", "Thanks, it arrived!")
@@ -129,7 +129,7 @@ func ExampleEngine_CloseTicket() {
 	ctx := context.Background()
 	conv := write(eng, "update-1", "Cancel my subscription").Conversation
 
-	t, _ := eng.CloseTicket(ctx, "acme", conv.Ticket, "", conversation.ClosingNote{Summary: "Cancelled."})
+	t, _ := eng.CloseTicket(ctx, contactcenter.TicketClosing{Workspace: "acme", Ticket: conv.Ticket, By: conversation.Host(), Note: conversation.ClosingNote{Summary: "Cancelled."}})
 	conv, _ = eng.Conversation(ctx, "acme", conv.ID)
 	fmt.Printf("ticket #%d %s; conversation %s (%s)\n", t.Number, t.Status, conv.State, conv.CloseReason)
 
@@ -147,16 +147,16 @@ func ExampleEngine_Assign() {
 	ctx := context.Background()
 	conv := write(eng, "update-1", "Hi").Conversation
 
-	conv, _ = eng.Assign(ctx, "acme", conv.ID, "ana", "ana")
+	conv, _ = eng.Assign(ctx, contactcenter.Assignment{Workspace: "acme", Conversation: conv.ID, To: "ana", By: conversation.AsAgent("ana")})
 	fmt.Println("assignee:", conv.Assignee)
 
-	_, err := eng.Assign(ctx, "acme", conv.ID, "bruno", "bruno")
+	_, err := eng.Assign(ctx, contactcenter.Assignment{Workspace: "acme", Conversation: conv.ID, To: "bruno", By: conversation.AsAgent("bruno")})
 	fmt.Println("bruno takes it:", contactcenter.ErrorCode(err))
 
-	conv, _ = eng.Assign(ctx, "acme", conv.ID, "bruno", "ana")
+	conv, _ = eng.Assign(ctx, contactcenter.Assignment{Workspace: "acme", Conversation: conv.ID, To: "bruno", By: conversation.AsAgent("ana")})
 	fmt.Println("ana hands it over:", conv.Assignee)
 
-	conv, _ = eng.Unassign(ctx, "acme", conv.ID, "")
+	conv, _ = eng.Unassign(ctx, contactcenter.Unassignment{Workspace: "acme", Conversation: conv.ID, By: conversation.Host()})
 	fmt.Println("back in the queue:", conv.Waiting())
 	// Output:
 	// assignee: ana
@@ -177,8 +177,7 @@ func ExampleConfig_publish() {
 	if err != nil {
 		panic(err)
 	}
-	_ = eng.AddChannel(channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "bot"},
-		channel.NewMemoryTransport(channel.Capabilities{Text: true}))
+	_ = eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true}))
 	write(eng, "update-1", "Hello")
 	// Output:
 	// 1 ticket.opened ticket #1
@@ -201,7 +200,7 @@ func ExampleEngine_Receive_commands() {
 	}
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
 	tr.OnSend(func(m channel.Outgoing) { fmt.Printf("bot: %s\n\n", m.Text) })
-	err = eng.AddChannel(channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot",
+	err = eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot",
 		Settings: channel.Settings{Commands: channel.Commands{Enabled: true, ShowSubject: true}}}, tr)
 	if err != nil {
 		panic(err)

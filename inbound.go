@@ -100,23 +100,28 @@ func (e *Engine) Receive(ctx context.Context, in Inbound) (Received, error) {
 	altered := clean(&in)
 	r := receiveOps.Get().(*receiveOp)
 	r.ctx, r.e, r.in, r.ch, r.altered = ctx, e, in, b, altered
-	err = e.update(ctx, op, r.fn)
+	s, err := e.run(ctx, op, conversation.Actor{Kind: conversation.ActorContact, ID: in.From.ExternalID}, r.fn)
 	res := r.res
 	*r = receiveOp{fn: r.fn}
 	receiveOps.Put(r)
-	if err == nil && res.Answer.ID != "" && !res.Duplicate {
-		res.Answer, _ = e.deliverIfFree(ctx, res.Answer)
+	if err != nil {
+		return res, err
+	}
+	if m, ok := s.sent(res.Answer.ID); ok && res.Answer.ID != "" {
+		res.Answer = m
 	}
 	for i := range res.Automatic {
-		res.Automatic[i], _ = e.deliverIfFree(ctx, res.Automatic[i])
+		if m, ok := s.sent(res.Automatic[i].ID); ok {
+			res.Automatic[i] = m
+		}
 	}
-	if err == nil && res.Opened {
-		e.assignWaiting(ctx, in.Workspace) // R11: the new conversation, and any room a move freed
+	if res.Opened && len(s.jobs) > 0 {
+		// R11: automatic assignment has run on the new conversation.
 		if res.Conversation, err = e.Conversation(ctx, in.Workspace, res.Conversation.ID); err != nil {
 			return res, err
 		}
 	}
-	return res, err
+	return res, nil
 }
 
 // clean repairs in as conversation.Clean does a message, before anything
@@ -139,7 +144,7 @@ func clean(in *Inbound) conversation.Alteration {
 // their transaction function bound once, so that receiving a message
 // allocates only what it stores.
 type receiveOp struct {
-	fn      func(store.Tx) error
+	fn      func(store.Tx, *step) error
 	attempt int
 	ctx     context.Context
 	e       *Engine
@@ -157,7 +162,7 @@ var receiveOps = sync.Pool{New: func() any {
 	return r
 }}
 
-func (r *receiveOp) run(tx store.Tx) error {
+func (r *receiveOp) run(tx store.Tx, s *step) error {
 	ctx := r.ctx
 	in, ws := &r.in, r.in.Workspace
 	r.res = Received{}
@@ -178,15 +183,16 @@ func (r *receiveOp) run(tx store.Tx) error {
 		return err
 	}
 
-	contact, err := r.contact(ctx, tx, found, now)
+	contact, write, err := r.contact(found, now)
 	if err != nil {
 		return err
 	}
+	s.actor = conversation.AsContact(contact.ID)
 	if in.Kind == conversation.KindText {
 		// The account is the bot's name on Telegram: /cmd@OtherBot is not ours.
 		cmd, isCommand, usage := command.Parse(in.Text, r.ch.cfg.Settings.Commands, r.ch.cfg.Account)
 		if isCommand {
-			return r.command(ctx, tx, &found, contact, cmd, usage, now)
+			return r.command(ctx, tx, s, &found, contact, write, cmd, usage, now)
 		}
 	}
 	st := &r.state
@@ -233,7 +239,8 @@ func (r *receiveOp) run(tx store.Tx) error {
 	if err := r.e.automatic(ctx, tx, r.ch, ch, &contact, now); err != nil {
 		return err
 	}
-	if err := r.e.commit(ctx, tx, ch); err != nil {
+	r.setContact(ch, contact, write)
+	if err := s.add(ctx, tx, ch); err != nil {
 		return err
 	}
 	r.res.Message = ch.Message
@@ -282,15 +289,14 @@ func (r *receiveOp) lookup(ctx context.Context, tx store.Tx) (f store.InboundRec
 	return f, err
 }
 
-// contact returns the sender's contact, creating it on their first message
-// and keeping their name and language current.
-func (r *receiveOp) contact(ctx context.Context, tx store.Tx, found store.InboundRecords, now time.Time) (ticket.Contact, error) {
+// contact returns the sender's contact, new on their first message, with
+// their name and language kept current, and how it is to be written.
+func (r *receiveOp) contact(found store.InboundRecords, now time.Time) (ticket.Contact, conversation.Write, error) {
 	in := &r.in
 	c := found.Contact
-	switch {
-	case found.HasContact:
+	if found.HasContact {
 		if (in.From.Name == "" || in.From.Name == c.Name) && (in.From.Language == "" || in.From.Language == c.Language) && !c.Unreachable {
-			return c, nil
+			return c, conversation.Keep, nil
 		}
 		c.Unreachable = false // they write: they can be reached
 		if in.From.Name != "" {
@@ -300,11 +306,14 @@ func (r *receiveOp) contact(ctx context.Context, tx store.Tx, found store.Inboun
 			c.Language = in.From.Language
 		}
 		c.Version++
-		return c, tx.UpdateContact(ctx, c)
+		return c, conversation.Update, nil
 	}
 	c, err := ticket.NewContact(ticket.ContactID(r.e.newID()), in.Workspace, in.From.Name, in.From.Language, now)
-	if err != nil {
-		return c, err
-	}
-	return c, tx.CreateContact(ctx, c, in.Channel, in.From.ExternalID)
+	return c, conversation.Create, err
+}
+
+// setContact has ch write the sender's contact, as contact says.
+func (r *receiveOp) setContact(ch *conversation.Change, c ticket.Contact, w conversation.Write) {
+	ch.Contact, ch.ContactWrite = c, w
+	ch.ContactChannel, ch.ContactExternalID = r.in.Channel, r.in.From.ExternalID
 }

@@ -55,7 +55,7 @@ func inFlightEngine(t *testing.T, s store.Store, tr channel.Transport, inFlight 
 	eng, err := contactcenter.New(contactcenter.Config{Store: s, MaxInFlight: inFlight, Publish: func(context.Context, conversation.Event) error { return nil }})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = eng.Close() })
-	require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, tr))
+	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, tr))
 	_, err = eng.PutAgent(bg, conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online})
 	require.NoError(t, err)
 	return eng
@@ -109,7 +109,7 @@ func TestReceiveNotHeldByOutboundBacklog(t *testing.T) {
 	eng, err := contactcenter.New(contactcenter.Config{Store: s, Publish: func(context.Context, conversation.Event) error { return nil }})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = eng.Close() })
-	require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 		Settings: channel.Settings{Commands: channel.Commands{Enabled: true}}}, tr))
 	_, err = eng.PutAgent(bg, conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online})
 	require.NoError(t, err)

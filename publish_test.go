@@ -30,7 +30,7 @@ func TestPublishFailurePartWay(t *testing.T) {
 		return nil
 	}})
 	require.NoError(t, err)
-	require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
 	_, err = eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	require.NoError(t, err)
 	assert.Equal(t, []conversation.EventType{conversation.EventTicketOpened}, seen)
@@ -50,13 +50,13 @@ func TestPublishMayCallEngine(t *testing.T) {
 		seen = append(seen, e.Type)
 		if e.Type == conversation.EventMessageReceived {
 			// An auto-assignment rule of the host's.
-			_, err := eng.Assign(ctx, e.Workspace, e.Conversation, "ana", "")
+			_, err := eng.Assign(ctx, contactcenter.Assignment{Workspace: e.Workspace, Conversation: e.Conversation, To: "ana", By: conversation.Host()})
 			return err
 		}
 		return nil
 	}})
 	require.NoError(t, err)
-	require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, f.tr))
+	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, f.tr))
 	done := make(chan error)
 	go func() {
 		_, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
@@ -89,7 +89,7 @@ func TestEngineWithoutPublishKeepsEvents(t *testing.T) {
 	worker, err := contactcenter.New(contactcenter.Config{Store: s})
 	require.NoError(t, err)
 	for _, eng := range []*contactcenter.Engine{main, worker} {
-		require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+		require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
 	}
 	_, err = main.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	require.NoError(t, err)
@@ -125,7 +125,7 @@ func TestPublishRecoversInBackground(t *testing.T) {
 	}})
 	require.NoError(t, err)
 	defer eng.Close()
-	require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
 	_, err = eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
@@ -156,7 +156,7 @@ func TestPublishAfterCallerLeft(t *testing.T) {
 	}})
 	require.NoError(t, err)
 	defer eng.Close()
-	require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
 	ctx, cancel := context.WithCancel(bg)
 	r, err := eng.Receive(ctx, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	cancel()

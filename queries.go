@@ -102,3 +102,14 @@ func (e *Engine) Agent(ctx context.Context, ws ticket.WorkspaceID, id conversati
 	})
 	return a, err
 }
+
+// Message returns a message by id.
+func (e *Engine) Message(ctx context.Context, ws ticket.WorkspaceID, id conversation.MessageID) (conversation.Message, error) {
+	var out conversation.Message
+	err := e.view(ctx, "message", func(tx store.Tx) error {
+		var err error
+		out, err = tx.Message(ctx, ws, id)
+		return notFoundAs(err, conversation.ErrMessageNotFound, "message", id)
+	})
+	return out, err
+}

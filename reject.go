@@ -62,7 +62,7 @@ func (e *Engine) Reject(ctx context.Context, r Rejection) error {
 		return wrap(op, err)
 	}
 	var repeat bool
-	err = e.update(ctx, op, func(tx store.Tx) error {
+	_, err = e.run(ctx, op, conversation.Actor{Kind: conversation.ActorContact, ID: r.From}, func(tx store.Tx, s *step) error {
 		// The record is read first: a store may report the duplicate key
 		// only at commit (the SQL stores send their writes with it), and a
 		// transaction that met one cannot go on. A rejection of the same
@@ -79,7 +79,7 @@ func (e *Engine) Reject(ctx context.Context, r Rejection) error {
 		if err := tx.CreateRejection(ctx, rec); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, ev)
+		return s.emit(ctx, tx, ev)
 	})
 	if err != nil {
 		return err

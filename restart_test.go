@@ -39,7 +39,7 @@ func leaveEvents(t *testing.T, s store.Store) {
 	down := errors.New("stopped")
 	eng, err := contactcenter.New(contactcenter.Config{Store: s, Publish: func(context.Context, conversation.Event) error { return down }})
 	require.NoError(t, err)
-	require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
 	_, err = eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	require.NoError(t, err)
 	require.NoError(t, eng.Close())
@@ -88,7 +88,7 @@ func TestRunPublishesSoonAfterAKilledDrain(t *testing.T) {
 			return nil
 		}})
 		require.NoError(t, err)
-		require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+		require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
 		start := time.Now()
 		ctx, cancel := context.WithCancel(bg)
 		done := make(chan error, 1)

@@ -113,32 +113,26 @@ func (e *Engine) templateData(ctx context.Context, tx store.Tx, c *conversation.
 // when the channel is closed, once per conversation per closed period (R4).
 // They are rendered in the contact's language.
 func (e *Engine) automatic(ctx context.Context, tx store.Tx, b *boundChannel, ch *conversation.Change, contact *ticket.Contact, now time.Time) error {
-	if name := b.cfg.Settings.Welcome; name != "" && ch.ConversationWrite == conversation.Create {
-		if err := e.addAutomatic(ctx, tx, ch, contact, name, now); err != nil {
+	var h conversation.Hours
+	if b.hours != nil {
+		h = b.hours
+	}
+	plan := conversation.PlanAutomatic(ch, b.cfg.Settings.Welcome != "", h, now)
+	if plan.Welcome {
+		if err := e.addAutomatic(ctx, tx, ch, contact, b.cfg.Settings.Welcome, now); err != nil {
 			return err
 		}
 	}
-	if b.hours == nil || b.hours.IsOpen(now) {
-		return nil
-	}
-	// The time the channel opens again names the closed period.
-	end, ok := b.hours.NextOpen(now)
-	if !ok {
-		end = neverOpens
-	}
-	if ch.Conversation.OutOfHoursUntil.Equal(end) {
+	if !plan.OutOfHours {
 		return nil
 	}
 	n := len(ch.Automatic())
 	if err := e.addAutomatic(ctx, tx, ch, contact, b.cfg.Settings.OutOfHours.Template, now); err != nil || len(ch.Automatic()) == n {
 		return err
 	}
-	ch.MarkOutOfHours(end)
+	ch.MarkOutOfHours(plan.PeriodEnd)
 	return nil
 }
-
-// neverOpens names the closed period of a channel that never opens again.
-var neverOpens = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // addAutomatic renders the template name of the conversation's workspace
 // for ch and adds it as an automatic message.

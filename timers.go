@@ -3,6 +3,8 @@ package contactcenter
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/telenet/contactcenter/conversation"
@@ -15,29 +17,109 @@ import (
 const timerLease = time.Minute
 
 // timerPoll bounds the wait for the next timer: other processes on the
-// store set timers too.
+// store set timers too. A store without store.TimerPeeker is polled at
+// this pace.
 const timerPoll = 5 * time.Second
 
-// syncTimeout keeps conversation c's timeout timer in line with it (R7): set
-// at its last activity plus its channel's timeout while it is open, gone
-// once it is closed. Only messages between contact and agent move
-// LastActivity, so automatic messages do not reset the timer.
-func (e *Engine) syncTimeout(ctx context.Context, tx store.Tx, c *conversation.Conversation) error {
-	b, err := e.channel(c.Workspace, c.Channel)
-	if err != nil {
-		return nil // a channel this engine does not serve: the one that does sets it
+// TimerHandler acts on a host's timer that fell due (Config.Timers). ctx
+// carries the timer's cause: the events of the engine's calls made with it
+// are caused by the timer (CauseOf). Once it returns nil the timer is
+// deleted, unless it was set again meanwhile; an error leaves it due
+// again after a lease of a minute. Across engines on one store, each
+// firing is handled by one of them; a process that stops after the
+// handler returned and before the timer was deleted has it handled again.
+type TimerHandler func(ctx context.Context, t conversation.Timer) error
+
+// timerHandler is how the engine acts on a claimed timer of one of its own
+// kinds.
+type timerHandler func(ctx context.Context, t store.ClaimedTimer) error
+
+// addTimerHandlers checks and registers the host's timer kinds next to the
+// engine's own.
+func (e *Engine) addTimerHandlers(hs map[conversation.TimerKind]TimerHandler) error {
+	e.timerHandlers = map[conversation.TimerKind]timerHandler{
+		conversation.TimerTimeout:   e.timeOut,
+		conversation.TimerHeartbeat: e.heartbeatLost,
 	}
-	timeout := b.cfg.Settings.MessageTimeout
-	if c.State != conversation.Open || timeout <= 0 {
-		if c.State == conversation.Open && timeout <= 0 {
-			return nil
+	for kind, h := range hs {
+		switch {
+		case kind == "" || h == nil:
+			return fmt.Errorf("%w: a timer handler needs a kind and a function", conversation.ErrInvalid)
+		case e.timerHandlers[kind] != nil || strings.HasPrefix(string(kind), reactionPrefix):
+			return fmt.Errorf("%w: timer kind %q is the engine's", conversation.ErrInvalid, kind)
 		}
-		return tx.DeleteTimer(ctx, conversation.TimerTimeout, c.Workspace, string(c.ID))
+		e.timerHandlers[kind] = e.hostTimer(h)
 	}
-	if err := tx.SetTimer(ctx, store.Timer{Kind: conversation.TimerTimeout, Workspace: c.Workspace, Key: string(c.ID), Due: c.LastActivity.Add(timeout)}); err != nil {
+	return nil
+}
+
+// hostTimer runs a host's handler, then deletes the timer unless it was
+// set again meanwhile.
+func (e *Engine) hostTimer(h TimerHandler) timerHandler {
+	return func(ctx context.Context, t store.ClaimedTimer) error {
+		if err := h(ctx, t.Timer); err != nil {
+			return err
+		}
+		_, err := e.exec(ctx, "timer done", conversation.System(), func(tx store.Tx, _ *step) error {
+			_, err := tx.DeleteTimerAt(ctx, t.Kind, t.Workspace, t.Key, t.Lease)
+			return err
+		})
 		return err
 	}
-	e.kickTimers()
+}
+
+// SetTimer sets a timer of the host's, or moves it to t.Due with t.Payload:
+// one per kind and key in a workspace. Its kind must have a handler in
+// Config.Timers; a timer with no kind, workspace, key or due time, or a
+// payload beyond conversation.MaxTimerPayload, fails with CodeInvalid.
+// A timer due in the past fires at once.
+func (e *Engine) SetTimer(ctx context.Context, t conversation.Timer) error {
+	const op = "set timer"
+	if err := t.Validate(); err != nil {
+		return wrap(op, err)
+	}
+	if err := e.hostKind(t.Kind); err != nil {
+		return wrap(op, err)
+	}
+	_, err := e.run(ctx, op, conversation.Host(), func(tx store.Tx, s *step) error {
+		return s.timer(ctx, tx, conversation.TimerChange{Timer: t})
+	})
+	return err
+}
+
+// ClearTimer deletes a timer of the host's; one that does not exist is no
+// error.
+func (e *Engine) ClearTimer(ctx context.Context, kind conversation.TimerKind, ws ticket.WorkspaceID, key string) error {
+	const op = "clear timer"
+	if err := e.hostKind(kind); err != nil {
+		return wrap(op, err)
+	}
+	_, err := e.exec(ctx, op, conversation.Host(), func(tx store.Tx, _ *step) error {
+		return tx.DeleteTimer(ctx, kind, ws, key)
+	})
+	return err
+}
+
+// Timer returns a timer of the host's, with its payload; CodeNotFound when
+// none is set.
+func (e *Engine) Timer(ctx context.Context, kind conversation.TimerKind, ws ticket.WorkspaceID, key string) (conversation.Timer, error) {
+	var out conversation.Timer
+	err := e.view(ctx, "timer", func(tx store.Tx) error {
+		var err error
+		out, err = tx.Timer(ctx, kind, ws, key)
+		return err
+	})
+	return out, err
+}
+
+// hostKind checks that kind is a host's registered timer kind.
+func (e *Engine) hostKind(kind conversation.TimerKind) error {
+	switch {
+	case kind == conversation.TimerTimeout || kind == conversation.TimerHeartbeat || strings.HasPrefix(string(kind), reactionPrefix):
+		return fmt.Errorf("%w: timer kind %q is the engine's", conversation.ErrInvalid, kind)
+	case e.timerHandlers[kind] == nil:
+		return fmt.Errorf("%w: timer kind %q has no handler in Config.Timers", conversation.ErrInvalid, kind)
+	}
 	return nil
 }
 
@@ -51,11 +133,14 @@ func (e *Engine) kickTimers() {
 
 // FireTimers acts on the timers due now: conversations idle past their
 // channel's timeout close (R7); agents whose heartbeats stopped for the
-// grace period are disconnected (R3). Timers are claimed in the store, so
-// that several engines on one store act on each once. It returns how many
-// timers it handled. Run calls it at start, which catches up with what fell
-// due while no process ran, and whenever a timer is due; tests drive it with
-// their clock.
+// grace period are disconnected (R3); reactions whose engine stopped
+// before it ran them run; the host's timers go to their handlers
+// (Config.Timers). Timers are claimed in the store, so that several engines
+// on one store act on each once. It returns how many timers it handled.
+// Run calls it at start, which catches up with what fell due while no
+// process ran, and whenever a timer is due; tests drive it with their
+// clock. A timer of a kind the engine has no handler for stays, for an
+// engine that has one.
 func (e *Engine) FireTimers(ctx context.Context) (int, error) {
 	handled := 0
 	for {
@@ -64,20 +149,9 @@ func (e *Engine) FireTimers(ctx context.Context) (int, error) {
 			return handled, wrap("fire timers", err)
 		}
 		for _, t := range due {
-			var err error
-			switch t.Kind {
-			case conversation.TimerTimeout:
-				err = e.timeOut(ctx, t.Timer)
-			case conversation.TimerHeartbeat:
-				err = e.heartbeatLost(ctx, t.Timer)
-			default:
-				err = e.update(ctx, "fire timers", func(tx store.Tx) error { return tx.DeleteTimer(ctx, t.Kind, t.Workspace, t.Key) })
+			if e.fire(ctx, t) {
+				handled++
 			}
-			if err != nil {
-				e.log.WarnContext(ctx, "a timer failed; it is due again after its lease", "kind", t.Kind, "key", t.Key, "err", err)
-				continue
-			}
-			handled++
 		}
 		if len(due) < 100 {
 			return handled, nil
@@ -85,92 +159,52 @@ func (e *Engine) FireTimers(ctx context.Context) (int, error) {
 	}
 }
 
+// fire acts on one claimed timer and reports whether it was handled.
+func (e *Engine) fire(ctx context.Context, t store.ClaimedTimer) bool {
+	if r := e.reactorOf(t.Kind); r != nil {
+		j := jobOf(r, t)
+		e.runJob(ctx, &j)
+		return true
+	}
+	h := e.timerHandlers[t.Kind]
+	if h == nil {
+		e.log.WarnContext(ctx, "a timer of a kind this engine has no handler for; it stays", "kind", t.Kind, "key", t.Key)
+		return false
+	}
+	tctx := withCause(ctx, conversation.Cause{Kind: conversation.CauseTimer, Name: string(t.Kind)})
+	if err := h(tctx, t); err != nil {
+		e.log.WarnContext(ctx, "a timer failed; it is due again after its lease", "kind", t.Kind, "key", t.Key, "err", err)
+		return false
+	}
+	return true
+}
+
 // timeOut closes a conversation idle past its channel's timeout (R7), or
-// sets its timer again when a message came since.
-func (e *Engine) timeOut(ctx context.Context, t store.Timer) error {
-	closed := false
-	err := e.update(ctx, "time out", func(tx store.Tx) error {
-		closed = false
+// sets its timer again when a message came since. The timeout of a
+// channel this engine does not serve is left to the engine that does.
+func (e *Engine) timeOut(ctx context.Context, t store.ClaimedTimer) error {
+	_, err := e.run(ctx, "time out", conversation.System(), func(tx store.Tx, s *step) error {
 		c, err := tx.Conversation(ctx, t.Workspace, conversation.ID(t.Key))
 		if errors.Is(err, store.ErrNotFound) {
-			return tx.DeleteTimer(ctx, t.Kind, t.Workspace, t.Key)
+			_, err = tx.DeleteTimerAt(ctx, t.Kind, t.Workspace, t.Key, t.Lease)
+			return err
 		} else if err != nil {
 			return err
 		}
-		var timeout time.Duration
-		if b, err := e.channel(c.Workspace, c.Channel); err == nil {
-			timeout = b.cfg.Settings.MessageTimeout
-		}
-		ch, ok := conversation.TimeOut(&c, timeout, e.now())
-		if !ok {
-			return e.syncTimeout(ctx, tx, &c) // set again, or deleted
-		}
-		closed = true
-		return e.commit(ctx, tx, &ch)
-	})
-	if err == nil && closed {
-		e.assignWaiting(ctx, t.Workspace) // the assignee has room again
-	}
-	return err
-}
-
-// Heartbeat tells that an agent is connected: an offline agent comes
-// online (R11), and the agent counts as disconnected if no heartbeat
-// follows within the grace period (Config.HeartbeatGrace), which
-// reassigns their conversations where the channel says so (R3).
-func (e *Engine) Heartbeat(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID) (conversation.Agent, error) {
-	var out conversation.Agent
-	cameOnline := false
-	err := e.update(ctx, "heartbeat", func(tx store.Tx) error {
-		cameOnline = false
-		a, err := loadAgent(ctx, tx, ws, id)
+		b, err := e.channel(c.Workspace, c.Channel)
 		if err != nil {
+			return err // not served here: due again after the lease
+		}
+		if _, err := tx.DeleteTimerAt(ctx, t.Kind, t.Workspace, t.Key, t.Lease); err != nil {
 			return err
 		}
-		out = a
-		if a.Presence == conversation.Offline {
-			if out, err = e.setPresence(ctx, tx, a, conversation.Online); err != nil {
-				return err
-			}
-			cameOnline = true
+		ch, ok := conversation.TimeOut(&c, b.cfg.Settings.MessageTimeout, s.now())
+		if !ok {
+			return s.timeout(ctx, tx, &c) // a message came since: set again
 		}
-		if err := tx.SetTimer(ctx, store.Timer{Kind: conversation.TimerHeartbeat, Workspace: ws, Key: string(id), Due: e.now().Add(e.grace)}); err != nil {
-			return err
-		}
-		return nil
+		return s.add(ctx, tx, &ch)
 	})
-	if err != nil {
-		return conversation.Agent{}, err
-	}
-	e.kickTimers()
-	if cameOnline {
-		e.assignWaiting(ctx, ws)
-	}
-	return out, nil
-}
-
-// heartbeatLost disconnects an agent whose heartbeats stopped (R3).
-func (e *Engine) heartbeatLost(ctx context.Context, t store.Timer) error {
-	err := e.update(ctx, "heartbeat lost", func(tx store.Tx) error {
-		if err := tx.DeleteTimer(ctx, t.Kind, t.Workspace, t.Key); err != nil {
-			return err
-		}
-		a, err := tx.Agent(ctx, t.Workspace, conversation.AgentID(t.Key))
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if a.Presence == conversation.Offline {
-			return nil
-		}
-		_, err = e.setPresence(ctx, tx, a, conversation.Offline)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	return e.disconnect(ctx, t.Workspace, conversation.AgentID(t.Key))
+	return err
 }
 
 // runTimers fires timers as they fall due until ctx ends: one timer for the
@@ -189,8 +223,10 @@ func (e *Engine) runTimers(ctx context.Context) {
 		case <-e.timersKick:
 		}
 		wait := timerPoll
-		if next, ok, err := e.store.NextTimer(ctx); err == nil && ok {
-			wait = min(max(next.Sub(e.now()), 0), timerPoll)
+		if p, ok := e.store.(store.TimerPeeker); ok {
+			if next, ok, err := p.NextTimer(ctx); err == nil && ok {
+				wait = min(max(next.Sub(e.now()), 0), timerPoll)
+			}
 		}
 		if !t.Stop() {
 			select {

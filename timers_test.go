@@ -1,6 +1,7 @@
 package contactcenter_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 // withSettings configures channel "tg" of f with settings s.
 func withSettings(t *testing.T, f *fixture, s channel.Settings) {
 	t.Helper()
-	require.NoError(t, f.eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: s}, f.tr))
+	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: s}, f.tr))
 }
 
 func (f *fixture) fire(t *testing.T) int {
@@ -71,7 +72,7 @@ func TestMessageTimeout(t *testing.T) {
 	f.write(t, "chat-1", "u5", "and another")
 	f.clock.Advance(9 * time.Minute)
 	assert.Zero(t, f.fire(t))
-	_, err = f.eng.CloseConversation(bg, ws, c3.ID, "", conversation.ClosingNote{})
+	_, err = f.eng.CloseConversation(bg, contactcenter.Closing{Workspace: ws, Conversation: c3.ID, By: conversation.Host(), Note: conversation.ClosingNote{}})
 	require.NoError(t, err)
 	f.clock.Advance(time.Hour)
 	assert.Zero(t, f.fire(t), "no timer for a closed conversation")
@@ -96,7 +97,7 @@ func TestTimeoutAfterRestart(t *testing.T) {
 func TestTimeoutValidated(t *testing.T) {
 	f := newFixture(t)
 	for _, d := range []time.Duration{-time.Minute, 90 * time.Second} {
-		err := f.eng.AddChannel(channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: channel.Settings{MessageTimeout: d}}, f.tr)
+		err := f.eng.PutChannel(context.Background(), channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: channel.Settings{MessageTimeout: d}}, f.tr)
 		assert.ErrorIs(t, err, channel.ErrInvalid, d.String())
 	}
 }
@@ -142,7 +143,7 @@ func TestAutoAssignCapacity(t *testing.T) {
 	fourth := f.write(t, "c4", "u4", "four").Conversation
 	assert.True(t, fourth.Waiting())
 
-	_, err := f.eng.CloseConversation(bg, ws, first.ID, "ana", conversation.ClosingNote{})
+	_, err := f.eng.CloseConversation(bg, contactcenter.Closing{Workspace: ws, Conversation: first.ID, By: conversation.AsAgent("ana"), Note: conversation.ClosingNote{}})
 	require.NoError(t, err)
 	assert.Equal(t, conversation.AgentID("ana"), f.conversation(t, third.ID).Assignee, "the oldest waiting one")
 	assert.True(t, f.conversation(t, fourth.ID).Waiting())
@@ -151,7 +152,7 @@ func TestAutoAssignCapacity(t *testing.T) {
 	f.put(t, conversation.Agent{ID: "bruno", Presence: conversation.Offline, Capacity: 1})
 	f.clock.Advance(time.Minute)
 	urgent := f.write(t, "c5", "u5", "five").Conversation
-	_, err = f.eng.SetPriority(bg, ws, urgent.Ticket, ticket.PriorityUrgent)
+	_, err = f.eng.SetPriority(bg, contactcenter.Prioritizing{Workspace: ws, Ticket: urgent.Ticket, Priority: ticket.PriorityUrgent, By: conversation.Host()})
 	require.NoError(t, err)
 	_, err = f.eng.SetPresence(bg, ws, "bruno", conversation.Online)
 	require.NoError(t, err)
@@ -206,7 +207,7 @@ func TestCustomStrategy(t *testing.T) {
 	eng, err := contactcenter.New(contactcenter.Config{Store: s, Now: f.clock.Now, Strategies: map[string]conversation.Strategy{"sol_first": sticky}})
 	require.NoError(t, err)
 	f.eng = eng
-	err = f.eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+	err = f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 		Settings: channel.Settings{Assignment: channel.Assignment{Strategy: "nope"}}}, f.tr)
 	assert.ErrorIs(t, err, channel.ErrInvalid)
 	withSettings(t, f, channel.Settings{Assignment: channel.Assignment{Strategy: "sol_first"}})

@@ -3,8 +3,11 @@ package conversation
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
+
+	"github.com/telenet/contactcenter/channel"
 )
 
 // Candidate is an agent automatic assignment may choose (R11).
@@ -152,4 +155,96 @@ func TimeOut(c *Conversation, timeout time.Duration, now time.Time) (ch Change, 
 	ch.setConversation(cv, Update)
 	ch.emit(EventConversationClosed, &cv, now, Event{Previous: c.Assignee, Reason: ReasonTimeout})
 	return ch, true
+}
+
+// Policy is how one waiting conversation is assigned automatically: the
+// strategy that chooses and the team whose agents are eligible. A nil
+// Strategy means the conversation waits for a person to take it.
+type Policy struct {
+	Strategy Strategy
+	Team     TeamID
+}
+
+// PolicyFor applies R11 and R3 to conversation c on a channel with
+// settings set: the channel's strategy (looked up by name in strategies)
+// assigns it, within c's team or else the channel's; a conversation
+// abandoned on a channel that reassigns (R3) goes to the least busy
+// eligible agent even without a strategy; otherwise it waits.
+func PolicyFor(c *Conversation, set channel.Settings, strategies map[string]Strategy) Policy {
+	team := c.Team
+	if team == "" {
+		team = TeamID(set.Assignment.Team)
+	}
+	switch {
+	case set.Assignment.Strategy != "":
+		return Policy{Strategy: strategies[set.Assignment.Strategy], Team: team}
+	case c.Abandoned && set.ReassignAbandoned:
+		return Policy{Strategy: LeastBusy, Team: team}
+	}
+	return Policy{}
+}
+
+// AssignQueue applies R11's automatic assignment to queue, waiting
+// conversations in the order they are served: each in turn goes to the
+// eligible agent its policy's strategy chooses, counting the assignments
+// made before it, until max are made or the queue ends. It returns a
+// Change per assignment, each storing the conversation and the chosen
+// agent (whose LastAssigned moves to now and whose Version grows once per
+// assignment, so that two assignments to one agent at once collide rather
+// than exceed the capacity).
+func AssignQueue(queue []Conversation, agents []Agent, loads map[AgentID]int, policy func(*Conversation) Policy, max int, now time.Time) ([]Change, error) {
+	var out []Change
+	agents = slices.Clone(agents)
+	loads = maps.Clone(loads)
+	if loads == nil {
+		loads = map[AgentID]int{}
+	}
+	for i := range queue {
+		if len(out) >= max {
+			break
+		}
+		c := &queue[i]
+		p := policy(c)
+		if p.Strategy == nil || !c.Waiting() {
+			continue
+		}
+		ch, agent, ok, err := AutoAssign(c, p.Strategy, Eligible(c, p.Team, agents, loads), now)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		ch.Agents = append(ch.Agents, agent)
+		out = append(out, ch)
+		loads[agent.ID]++
+		for j := range agents {
+			if agents[j].ID == agent.ID {
+				agents[j] = agent
+			}
+		}
+	}
+	return out, nil
+}
+
+// Disconnect applies R3 to an agent who went offline: each of the open
+// conversations they held (held) on a channel that reassigns abandoned
+// conversations (reassigns reports it) returns to the queue from now,
+// flagged abandoned, for another agent. It returns a Change per
+// conversation.
+func Disconnect(held []Conversation, reassigns func(*Conversation) bool, now time.Time) ([]Change, error) {
+	var out []Change
+	for i := range held {
+		if !reassigns(&held[i]) {
+			continue
+		}
+		ch, err := Abandon(&held[i], now)
+		if err != nil {
+			return nil, err
+		}
+		if !ch.Empty() {
+			out = append(out, ch)
+		}
+	}
+	return out, nil
 }

@@ -269,3 +269,45 @@ type Tx interface {
 	// Timer returns a timer, with its payload.
 	Timer(ctx context.Context, kind TimerKind, ws ticket.WorkspaceID, key string) (Timer, error)
 }
+
+// TimerPeeker is an optional capability of a Store: the earliest due time
+// of any timer, so that the engine sleeps until then. Without it the
+// engine polls for due timers every few seconds.
+type TimerPeeker interface {
+	// NextTimer returns the earliest due time of any timer; ok is false
+	// when there is none.
+	NextTimer(ctx context.Context) (due time.Time, ok bool, err error)
+}
+
+// Workloads is an optional capability of a Tx: the loads of a workspace's
+// agents counted in one query. Workload falls back to AssignedTo per
+// agent without it.
+type Workloads interface {
+	// Workload returns how many open conversations each agent of a
+	// workspace holds; agents holding none are absent.
+	Workload(ctx context.Context, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error)
+}
+
+// Workload returns how many open conversations each agent of workspace ws
+// holds (agents holding none are absent): through the Workloads
+// capability when tx has it, else by AssignedTo per agent.
+func Workload(ctx context.Context, tx Tx, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error) {
+	if w, ok := tx.(Workloads); ok {
+		return w.Workload(ctx, ws)
+	}
+	agents, err := tx.Agents(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	out := map[conversation.AgentID]int{}
+	for _, a := range agents {
+		held, err := tx.AssignedTo(ctx, ws, a.ID)
+		if err != nil {
+			return nil, err
+		}
+		if len(held) > 0 {
+			out[a.ID] = len(held)
+		}
+	}
+	return out, nil
+}

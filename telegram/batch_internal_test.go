@@ -25,7 +25,7 @@ func BenchmarkUpdateBatches(b *testing.B) {
 	}
 	defer eng.Close()
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
-	if err := eng.AddChannel(channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, tr); err != nil {
+	if err := eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, tr); err != nil {
 		b.Fatal(err)
 	}
 	bot := &Bot{log: discard()}

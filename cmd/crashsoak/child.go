@@ -112,7 +112,7 @@ func runChild(ctx context.Context, spec childSpec, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		if err := eng.AddChannelContext(ctx, channel.Channel{ID: cb.Channel, Workspace: soakWorkspace, Kind: channel.KindTelegram,
+		if err := eng.PutChannel(ctx, channel.Channel{ID: cb.Channel, Workspace: soakWorkspace, Kind: channel.KindTelegram,
 			Account: me.Username}, b); err != nil {
 			return err
 		}

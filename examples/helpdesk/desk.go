@@ -149,7 +149,7 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 		settings.MessageTimeout = cfg.Timeout
 		settings.ReassignAbandoned = true
 		settings.Assignment = channel.Assignment{Strategy: cfg.Assign}
-		err = d.eng.AddChannelContext(ctx, channel.Channel{
+		err = d.eng.PutChannel(ctx, channel.Channel{
 			ID: channelID, Workspace: workspace, Kind: channel.KindTelegram, Account: d.me.Username, Settings: settings,
 		}, d.bot)
 	}

@@ -214,12 +214,12 @@ func (d *Desk) command(ctx context.Context, m *models.Message, agent conversatio
 	switch cmd {
 	case "claim":
 		var c conversation.Conversation
-		if c, err = d.eng.Assign(ctx, workspace, conv, agent, agent); err == nil {
+		if c, err = d.eng.Assign(ctx, contactcenter.Assignment{Workspace: workspace, Conversation: conv, To: agent, By: conversation.AsAgent(agent)}); err == nil {
 			answer = fmt.Sprintf("#%d is %s's.", c.TicketNumber, m.From.FirstName)
 		}
 	case "close":
 		var c conversation.Conversation
-		c, err = d.eng.CloseConversation(ctx, workspace, conv, agent, conversation.ClosingNote{Summary: args})
+		c, err = d.eng.CloseConversation(ctx, contactcenter.Closing{Workspace: workspace, Conversation: conv, By: conversation.AsAgent(agent), Note: conversation.ClosingNote{Summary: args}})
 		if rerun && errors.Is(err, conversation.ErrClosed) {
 			c, err = d.eng.Conversation(ctx, workspace, conv)
 		}
@@ -229,7 +229,7 @@ func (d *Desk) command(ctx context.Context, m *models.Message, agent conversatio
 	case "closeticket":
 		var c conversation.Conversation
 		if c, err = d.eng.Conversation(ctx, workspace, conv); err == nil {
-			_, err = d.eng.CloseTicket(ctx, workspace, c.Ticket, agent, conversation.ClosingNote{Summary: args})
+			_, err = d.eng.CloseTicket(ctx, contactcenter.TicketClosing{Workspace: workspace, Ticket: c.Ticket, By: conversation.AsAgent(agent), Note: conversation.ClosingNote{Summary: args}})
 			if rerun && errors.Is(err, ticket.ErrClosed) {
 				err = nil
 			}

@@ -53,7 +53,7 @@ func run(ctx context.Context, w io.Writer) error {
 	// transport that shows what the contact's phone would receive.
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true, Files: true, Voice: true, Edit: true, MaxTextLen: 4096})
 	tr.OnSend(func(m channel.Outgoing) { fmt.Fprintf(w, "      (Lucía's phone shows: %q)\n", m.Text) })
-	if err := eng.AddChannel(channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "demo-bot"}, tr); err != nil {
+	if err := eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "demo-bot"}, tr); err != nil {
 		return err
 	}
 	for _, a := range []conversation.Agent{
@@ -122,9 +122,9 @@ func run(ctx context.Context, w io.Writer) error {
 
 	tick(10 * time.Minute)
 	say("09:14  Ana closes the conversation with a closing note.")
-	if conv, err = eng.CloseConversation(ctx, ws, conv.ID, "ana", conversation.ClosingNote{
+	if conv, err = eng.CloseConversation(ctx, contactcenter.Closing{Workspace: ws, Conversation: conv.ID, By: conversation.AsAgent("ana"), Note: conversation.ClosingNote{
 		Category: "shipping", Summary: "Parcel delayed at the depot; new delivery date given.",
-	}); err != nil {
+	}}); err != nil {
 		return err
 	}
 	say("   Conversation %s, reason %q, note %q: %s", conv.State, conv.CloseReason, conv.ClosingNote.Category, conv.ClosingNote.Summary)

@@ -1,0 +1,314 @@
+package contactcenter
+
+import (
+	"context"
+	"time"
+
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+// A command, a reaction and a timer each run as steps. A step is one
+// transaction in the shape of etcd's raft Ready/Advance: the step's
+// function loads what it needs, asks the domain for a decision and adds
+// the resulting conversation.Change to the step (add), which writes it in
+// the transaction with its events and its durable effects: the timers it
+// sets or clears, R7's timeout of every conversation it writes, and a job
+// for each reaction one of its events starts. Once the transaction has
+// committed, advance carries out the rest from this one place: it runs the
+// reactions' jobs, publishes the events, and sends the messages the step
+// stored pending (R18). Nothing is called after a command by hand.
+type step struct {
+	e     *Engine
+	op    string
+	actor conversation.Actor
+	cause conversation.Cause
+
+	// What the committed step leaves to advance.
+	send   []conversation.Message // outbound messages stored pending
+	jobs   []job                  // reactions started
+	events int                    // events stored
+	timers bool                   // timers set: the scheduler looks again
+
+	// waitSend: advance waits for a send slot for each message (a reply,
+	// whose result shows the first attempt) rather than leaving what finds
+	// no free slot to Run.
+	waitSend bool
+	// quiet: the step records deliveries; its messages are not sent again.
+	quiet bool
+}
+
+// reset empties the step before an attempt of its transaction.
+func (s *step) reset() {
+	s.send = s.send[:0]
+	s.jobs = s.jobs[:0]
+	s.events = 0
+	s.timers = false
+}
+
+// causeKey carries the cause of the reaction or timer a call of the
+// engine is made for, so that the events of the commands a reaction or a
+// timer handler makes carry its cause.
+type causeKey struct{}
+
+// withCause returns ctx carrying cause c.
+func withCause(ctx context.Context, c conversation.Cause) context.Context {
+	return context.WithValue(ctx, causeKey{}, c)
+}
+
+// causeOf returns the cause of a step of operation op made with ctx: the
+// reaction's or timer's that ctx carries, or else a new command's.
+func causeOf(ctx context.Context, op string) conversation.Cause {
+	if c, ok := ctx.Value(causeKey{}).(conversation.Cause); ok {
+		return c
+	}
+	return conversation.Cause{Kind: conversation.CauseCommand, Name: op}
+}
+
+// CauseOf returns the cause that ctx carries: in a Reaction's React and a
+// TimerHandler, the cause the events of the engine's calls made with ctx
+// will carry. ok is false for any other context.
+func CauseOf(ctx context.Context) (c conversation.Cause, ok bool) {
+	c, ok = ctx.Value(causeKey{}).(conversation.Cause)
+	return c, ok
+}
+
+// exec runs fn in a store transaction as one step of operation op, made by
+// actor by, again while concurrent changes collide, and returns the
+// committed step. It does not advance it.
+func (e *Engine) exec(ctx context.Context, op string, by conversation.Actor, fn func(tx store.Tx, s *step) error) (*step, error) {
+	s := &step{e: e, op: op, actor: conversation.Actor{Kind: by.Kind, ID: by.ID}, cause: causeOf(ctx, op)}
+	err := e.apply(ctx, op, func(tx store.Tx) error {
+		s.reset()
+		return fn(tx, s)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// run is exec, then advance.
+func (e *Engine) run(ctx context.Context, op string, by conversation.Actor, fn func(tx store.Tx, s *step) error) (*step, error) {
+	s, err := e.exec(ctx, op, by, fn)
+	if err != nil {
+		return nil, err
+	}
+	e.advance(ctx, s)
+	return s, nil
+}
+
+// deferKey marks the context of the reactions advance runs: the steps
+// they make leave publishing to that advance, which publishes the events
+// of the step and of its reactions in one drain.
+type deferKey struct{}
+
+// advance carries out what the committed step s left to do: the reactions
+// its events started (R11's automatic assignment and the host's), then the
+// publication of the events (R17), then the sends of the messages it
+// stored pending (R18). A failure of any is logged and left to the
+// background work that catches up with it: a job stays stored and is due
+// again, events stay stored, a pending message stays pending.
+func (e *Engine) advance(ctx context.Context, s *step) {
+	if s.timers {
+		e.kickTimers()
+	}
+	published := s.events > 0
+	if len(s.jobs) > 0 {
+		jctx := context.WithValue(ctx, deferKey{}, true)
+		for i := range s.jobs {
+			if e.runJob(jctx, &s.jobs[i]) {
+				published = true
+			}
+		}
+	}
+	if published && ctx.Value(deferKey{}) == nil {
+		_ = e.publishEvents(ctx) // failures are logged; the change is committed
+	}
+	for i := range s.send {
+		if s.waitSend {
+			s.send[i], _ = e.deliver(ctx, s.send[i])
+		} else {
+			s.send[i], _ = e.deliverIfFree(ctx, s.send[i])
+		}
+	}
+}
+
+// sent returns the message with id as advance left it: after its first
+// attempt, or as stored when it was left to Run.
+func (s *step) sent(id conversation.MessageID) (conversation.Message, bool) {
+	for _, m := range s.send {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return conversation.Message{}, false
+}
+
+// add writes ch in tx: its objects, its timers and R7's timeout of each
+// conversation it writes, its events, stamped with the step's actor and
+// cause, and a job for each reaction an event starts. The messages it
+// stores pending for the channel are sent once the step commits.
+func (s *step) add(ctx context.Context, tx store.Tx, ch *conversation.Change) error {
+	switch ch.ContactWrite {
+	case conversation.Create:
+		if err := tx.CreateContact(ctx, ch.Contact, ch.ContactChannel, ch.ContactExternalID); err != nil {
+			return err
+		}
+	case conversation.Update:
+		if err := tx.UpdateContact(ctx, ch.Contact); err != nil {
+			return err
+		}
+	}
+	switch ch.TicketWrite {
+	case conversation.Create:
+		if err := tx.CreateTicket(ctx, ch.Ticket); err != nil {
+			return err
+		}
+	case conversation.Update:
+		if err := tx.UpdateTicket(ctx, ch.Ticket); err != nil {
+			return err
+		}
+	}
+	if ch.PreviousWrite == conversation.Update {
+		if err := tx.UpdateConversation(ctx, ch.Previous); err != nil {
+			return err
+		}
+	}
+	switch ch.ConversationWrite {
+	case conversation.Create:
+		if err := tx.CreateConversation(ctx, ch.Conversation); err != nil {
+			return err
+		}
+	case conversation.Update:
+		if err := tx.UpdateConversation(ctx, ch.Conversation); err != nil {
+			return err
+		}
+	}
+	switch ch.MessageWrite {
+	case conversation.Create:
+		if err := tx.CreateMessage(ctx, ch.Message); err != nil {
+			return err
+		}
+	case conversation.Update:
+		if err := tx.UpdateMessage(ctx, ch.Message); err != nil {
+			return err
+		}
+	}
+	if ch.MessageWrite != conversation.Keep {
+		s.toSend(&ch.Message)
+	}
+	if ch.AnswerWrite == conversation.Create {
+		if err := tx.CreateMessage(ctx, ch.Answer); err != nil {
+			return err
+		}
+		s.toSend(&ch.Answer)
+	}
+	for i := range ch.Automatic() {
+		m := &ch.Automatic()[i]
+		if err := tx.CreateMessage(ctx, *m); err != nil {
+			return err
+		}
+		s.toSend(m)
+	}
+	for i := range ch.Agents {
+		if err := tx.PutAgent(ctx, ch.Agents[i]); err != nil {
+			return err
+		}
+	}
+	if ch.PreviousWrite != conversation.Keep {
+		if err := s.timeout(ctx, tx, &ch.Previous); err != nil {
+			return err
+		}
+	}
+	if ch.ConversationWrite != conversation.Keep {
+		if err := s.timeout(ctx, tx, &ch.Conversation); err != nil {
+			return err
+		}
+	}
+	for i := range ch.Timers {
+		if err := s.timer(ctx, tx, ch.Timers[i]); err != nil {
+			return err
+		}
+	}
+	evs := ch.Events()
+	for i := range evs {
+		if err := s.emit(ctx, tx, evs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// toSend notes m for sending after the commit if it is an outbound
+// message the channel has yet to take.
+func (s *step) toSend(m *conversation.Message) {
+	if s.quiet || m.Direction != conversation.ToContact || m.Delivery != conversation.DeliveryPending {
+		return
+	}
+	s.send = append(s.send, *m)
+}
+
+// timeout keeps conversation c's timeout timer in line with it (R7).
+func (s *step) timeout(ctx context.Context, tx store.Tx, c *conversation.Conversation) error {
+	b, err := s.e.channel(c.Workspace, c.Channel)
+	if err != nil {
+		return nil // a channel this engine does not serve: the one that does sets it
+	}
+	tc, ok := conversation.TimeoutTimer(c, b.cfg.Settings.MessageTimeout)
+	if !ok {
+		return nil
+	}
+	return s.timer(ctx, tx, tc)
+}
+
+// timer sets or clears a timer in tx.
+func (s *step) timer(ctx context.Context, tx store.Tx, tc conversation.TimerChange) error {
+	if tc.Clear {
+		return tx.DeleteTimer(ctx, tc.Kind, tc.Workspace, tc.Key)
+	}
+	if err := tc.Validate(); err != nil {
+		return err
+	}
+	s.timers = true
+	return tx.SetTimer(ctx, tc.Timer)
+}
+
+// emit stores event ev in tx with the step's actor and cause, and starts
+// the reactions it calls for.
+func (s *step) emit(ctx context.Context, tx store.Tx, ev conversation.Event) error {
+	if s.cause.ID == "" {
+		s.cause.ID = s.e.newID()
+		if s.cause.Root == "" {
+			s.cause.Root = s.cause.ID
+		}
+	}
+	ev.Actor, ev.Cause = s.actor, s.cause
+	if err := tx.AppendEvent(ctx, ev); err != nil {
+		return err
+	}
+	s.events++
+	return s.e.startReactions(ctx, tx, s, &ev)
+}
+
+// now returns the engine's time.
+func (s *step) now() time.Time { return s.e.now() }
+
+// actorFor resolves who acts for a command in workspace ws: an agent is
+// loaded, for their workspace and role (CodeNotFound for an agent the
+// workspace does not have); every other kind is taken as it is. An actor of
+// no kind fails with CodeInvalid: no meaning hides in a zero value.
+func actorFor(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, by conversation.Actor) (conversation.Actor, error) {
+	if err := by.Validate(); err != nil {
+		return by, err
+	}
+	if by.Kind != conversation.ActorAgent {
+		return by, nil
+	}
+	a, err := loadAgent(ctx, tx, ws, by.Agent())
+	if err != nil {
+		return by, err
+	}
+	return conversation.By(a), nil
+}
