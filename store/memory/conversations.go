@@ -1,7 +1,6 @@
 package memory
 
 import (
-	"container/heap"
 	"context"
 	"fmt"
 	"hash/maphash"
@@ -11,13 +10,11 @@ import (
 
 	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/conversation"
-	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/ticket"
 )
 
 // Conversations are the store's most numerous live rows: a contact center
-// keeps one open per waiting or served contact, each with a pending
-// timeout. They are kept compact: rows live in an arena, indexes map to
+// keeps one open per waiting or served contact. They are kept compact: rows live in an arena, indexes map to
 // arena positions, and the few distinct values that repeat across rows —
 // workspaces, channels, agents, teams, close reasons — are interned.
 
@@ -117,10 +114,6 @@ type convRow struct {
 	note    *conversation.ClosingNote // nil when empty
 	number  ticket.Number
 	version int64
-	// timeout is when the conversation's timeout timer is due (noTime:
-	// none); the timer lives in the row, so that moving it after a message
-	// touches nothing the message did not.
-	timeout int64
 
 	waitingSince, openedAt, lastActivity, closedAt, outOfHours int64
 
@@ -146,7 +139,6 @@ func (s *Store) encode(c *conversation.Conversation, old *convRow) convRow {
 		ext:          c.ContactExternalID,
 		number:       c.TicketNumber,
 		version:      c.Version,
-		timeout:      noTime,
 		waitingSince: unixNano(c.WaitingSince),
 		openedAt:     unixNano(c.OpenedAt),
 		lastActivity: unixNano(c.LastActivity),
@@ -161,9 +153,6 @@ func (s *Store) encode(c *conversation.Conversation, old *convRow) convRow {
 		state:        c.State,
 		priority:     c.Priority,
 		abandoned:    c.Abandoned,
-	}
-	if old != nil {
-		r.timeout = old.timeout
 	}
 	switch {
 	case c.ClosingNote == (conversation.ClosingNote{}):
@@ -294,64 +283,25 @@ func (t *tx) Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]con
 	if !ok {
 		return nil, nil
 	}
-	// The first limit rows in queue order, kept in a heap whose top is the
-	// last of them: rows are compared where they lie and only the chosen
-	// are decoded.
-	q := queueHeap{rows: t.s.convs}
-	for pos := range t.s.waiting.m {
-		if t.s.convs.at(pos).ws != w {
-			continue
-		}
-		switch {
-		case limit <= 0 || len(q.pos) < limit:
-			heap.Push(&q, pos)
-		case q.before(pos, q.pos[0]):
-			q.pos[0] = pos
-			heap.Fix(&q, 0)
-		}
+	// The queue index is in R11's order: only the head is read and decoded.
+	q := t.s.queues.byWS[w]
+	if q == nil {
+		return nil, nil
 	}
-	slices.SortFunc(q.pos, func(a, b int32) int {
-		if q.before(a, b) {
-			return -1
+	n := q.n
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	out := make([]conversation.Conversation, 0, n)
+	for _, b := range q.blocks {
+		for _, e := range b[:min(len(b), n-len(out))] {
+			out = append(out, t.s.decode(t.s.convs.at(e.pos)))
 		}
-		return 1
-	})
-	out := make([]conversation.Conversation, len(q.pos))
-	for i, pos := range q.pos {
-		out[i] = t.s.decode(t.s.convs.at(pos))
+		if len(out) == n {
+			break
+		}
 	}
 	return out, nil
-}
-
-// queueHeap holds positions of waiting conversations with the last in
-// queue order on top (R11: priority, then longest waiting, then id).
-type queueHeap struct {
-	rows *arena[convRow]
-	pos  []int32
-}
-
-// before reports whether the conversation at a comes before the one at b
-// in the queue, as conversation.Conversation.Before.
-func (q *queueHeap) before(a, b int32) bool {
-	x, y := q.rows.at(a), q.rows.at(b)
-	switch {
-	case x.priority != y.priority:
-		return x.priority > y.priority
-	case x.waitingSince != y.waitingSince:
-		return x.waitingSince < y.waitingSince
-	}
-	return x.id < y.id
-}
-
-func (q *queueHeap) Len() int           { return len(q.pos) }
-func (q *queueHeap) Less(i, j int) bool { return q.before(q.pos[j], q.pos[i]) }
-func (q *queueHeap) Swap(i, j int)      { q.pos[i], q.pos[j] = q.pos[j], q.pos[i] }
-func (q *queueHeap) Push(x any)         { q.pos = append(q.pos, x.(int32)) }
-func (q *queueHeap) Pop() any {
-	n := len(q.pos) - 1
-	x := q.pos[n]
-	q.pos = q.pos[:n]
-	return x
 }
 
 func (t *tx) CreateConversation(ctx context.Context, c conversation.Conversation) error {
@@ -368,20 +318,10 @@ func (t *tx) CreateConversation(ctx context.Context, c conversation.Conversation
 	if err := t.checkOpenUnique(nil, &r); err != nil {
 		return err
 	}
-	if k, ok := t.s.findTimer(store.TimerTimeout, c.Workspace, string(c.ID)); ok {
-		// A timeout set before its conversation was stored moves into it.
-		if due, ok := t.s.timers.get(k); ok {
-			r.timeout = due
-			t.s.timers.del(k)
-		}
-	}
 	pos := t.s.convs.add(r)
 	t.last = lastConv{c.Workspace, c.ID, pos, true}
 	t.s.convIdx.put(pos)
 	t.s.latestConv.put(pos)
-	if r.timeout != noTime {
-		heap.Push(&t.s.rowTimers, dueItem[int32]{r.timeout, pos})
-	}
 	t.index(pos, nil, &r)
 	return nil
 }
@@ -459,13 +399,13 @@ func (t *tx) index(pos int32, old, r *convRow) {
 			t.s.assigned.set(ak, append(ps[:len(ps):len(ps)], pos))
 		}
 	}
-	wasWaiting := old != nil && old.waiting()
-	if isWaiting := r.waiting(); wasWaiting != isWaiting {
-		if isWaiting {
-			t.s.waiting.set(pos, struct{}{})
-		} else {
-			t.s.waiting.del(pos)
-		}
+	wasWaiting, isWaiting := old != nil && old.waiting(), r.waiting()
+	moved := wasWaiting && isWaiting && (old.priority != r.priority || old.waitingSince != r.waitingSince)
+	if wasWaiting && (!isWaiting || moved) {
+		t.s.queues.remove(r.ws, entryOf(pos, old))
+	}
+	if isWaiting && (!wasWaiting || moved) {
+		t.s.queues.add(r.ws, entryOf(pos, r))
 	}
 }
 

@@ -55,7 +55,7 @@ type Store struct {
 	latestConv     *index[contactKey] // a contact's latest conversation on a channel
 	openConv       *index[contactKey] // and its open one
 	ticketOpen     *index[wsKey]      // a ticket's open conversation
-	waiting        *table[int32, struct{}]
+	queues         *queues            // waiting conversations, by workspace
 	msgs           *arena[conversation.Message]
 	msgIdx         *table[key[conversation.MessageID], int32]
 	convMsgs       *table[key[conversation.ID], []int32]
@@ -64,12 +64,9 @@ type Store struct {
 	agents         *table[key[conversation.AgentID], conversation.Agent]
 	teams          *table[key[conversation.TeamID], conversation.Team]
 	assigned       *table[wsKey, []int32] // open conversations by assignee
-	timers         *table[timerKey, int64]
+	timers         *timerTable
 	rejections     *table[extKey, conversation.RejectedMessage]
 	wsRejections   *table[ticket.WorkspaceID, []extKey] // in the order created
-	timerHeap      dueHeap[timerKey]
-	rowTimers      dueHeap[int32] // timeouts kept in conversation rows
-	timeoutUndo    timeoutLog
 	seed           maphash.Seed
 	tables         []undoer
 
@@ -97,7 +94,6 @@ func New() *Store {
 		contactTickets: newTable[key[ticket.ContactID], []ticket.ID](),
 		names:          newNames(),
 		convs:          new(arena[convRow]),
-		waiting:        newTable[int32, struct{}](),
 		msgs:           new(arena[conversation.Message]),
 		msgIdx:         newTable[key[conversation.MessageID], int32](),
 		convMsgs:       newTable[key[conversation.ID], []int32](),
@@ -106,21 +102,21 @@ func New() *Store {
 		agents:         newTable[key[conversation.AgentID], conversation.Agent](),
 		teams:          newTable[key[conversation.TeamID], conversation.Team](),
 		assigned:       newTable[wsKey, []int32](),
-		timers:         newTable[timerKey, int64](),
 		rejections:     newTable[extKey, conversation.RejectedMessage](),
 		wsRejections:   newTable[ticket.WorkspaceID, []extKey](),
 	}
 	s.seed = maphash.MakeSeed()
-	s.timeoutUndo.rows = s.convs
+	s.queues = newQueues(s.convs)
+	s.timers = newTimerTable(s.seed)
 	s.convIdx = newIndex(s.convKey, s.hashWS)
 	s.latestConv = newIndex(s.contactKey, s.hashContact)
 	s.openConv = newIndex(s.contactKey, s.hashContact)
 	s.ticketOpen = newIndex(s.ticketKey, s.hashWS)
 	// Indexes of rows roll back before the rows' arena: undoing an entry
-	// reads the key from its row.
+	// reads the key from its row (the queue, the id).
 	s.tables = []undoer{
 		s.contacts, s.contactExt, s.counters, s.tickets, s.ticketNum, s.contactTickets,
-		s.convIdx, s.latestConv, s.openConv, s.ticketOpen, s.convs, &s.timeoutUndo, s.waiting,
+		s.convIdx, s.latestConv, s.openConv, s.ticketOpen, s.queues, s.convs,
 		s.msgs, s.msgIdx, s.convMsgs, s.msgExt, s.pending, s.agents, s.teams, s.assigned, s.timers,
 		s.rejections, s.wsRejections,
 	}
@@ -142,7 +138,7 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) (err error)
 	}
 	t := &s.wtx
 	t.active, t.write = true, true
-	t.last, t.ws = lastConv{}, lastWS{}
+	t.last, t.ws, t.kind = lastConv{}, lastWS{}, lastKind{}
 	evLen, seq := len(s.events), s.seq
 	committed := false
 	defer func() {
@@ -251,6 +247,7 @@ type tx struct {
 	write  bool
 	last   lastConv
 	ws     lastWS
+	kind   lastKind
 }
 
 // lastWS is the workspace a transaction last looked up, with its interned
@@ -274,8 +271,8 @@ func (t *tx) wsID(ws ticket.WorkspaceID) (uint32, bool) {
 }
 
 // lastConv is the conversation a transaction last looked up: a command
-// loads a conversation, stores it and sets its timeout, and the second and
-// third lookups need no index.
+// loads a conversation and stores it, and the second lookup needs no
+// index.
 type lastConv struct {
 	ws  ticket.WorkspaceID
 	id  conversation.ID

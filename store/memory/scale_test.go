@@ -45,7 +45,7 @@ func openConversations(tb testing.TB, s *memory.Store, n int) {
 				if err := tx.CreateConversation(ctx, c); err != nil {
 					return err
 				}
-				tm := store.Timer{Kind: store.TimerTimeout, Workspace: c.Workspace, Key: string(c.ID), Due: at.Add(30 * time.Minute)}
+				tm := store.Timer{Kind: conversation.TimerTimeout, Workspace: c.Workspace, Key: string(c.ID), Due: at.Add(30 * time.Minute)}
 				if err := tx.SetTimer(ctx, tm); err != nil {
 					return err
 				}
@@ -127,7 +127,7 @@ func BenchmarkRescheduleTimeout(b *testing.B) {
 						}
 					}
 					if reschedule {
-						if err := tx.SetTimer(ctx, store.Timer{Kind: store.TimerTimeout, Workspace: "acme", Key: string(id), Due: at.Add(30 * time.Minute)}); err != nil {
+						if err := tx.SetTimer(ctx, store.Timer{Kind: conversation.TimerTimeout, Workspace: "acme", Key: string(id), Due: at.Add(30 * time.Minute)}); err != nil {
 							return err
 						}
 					}
@@ -141,7 +141,7 @@ func BenchmarkRescheduleTimeout(b *testing.B) {
 		b.StopTimer()
 		if reschedule {
 			require.NoError(b, s.View(ctx, func(tx store.Tx) error {
-				tm, err := tx.Timer(ctx, store.TimerTimeout, "acme", string(ids[(b.N-1)%span]))
+				tm, err := tx.Timer(ctx, conversation.TimerTimeout, "acme", string(ids[(b.N-1)%span]))
 				require.Equal(b, at.Add(30*time.Minute), tm.Due)
 				return err
 			}))
@@ -185,7 +185,7 @@ func TestOpenConversationsIndexes(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, c, got)
 			}
-			tm, err := tx.Timer(ctx, store.TimerTimeout, "acme", string(c.ID))
+			tm, err := tx.Timer(ctx, conversation.TimerTimeout, "acme", string(c.ID))
 			require.NoError(t, err)
 			require.Equal(t, at.Add(30*time.Minute), tm.Due)
 		}
@@ -216,7 +216,7 @@ func TestConversationRollbackAndChurn(t *testing.T) {
 			if err := tx.CreateConversation(ctx, c); err != nil {
 				return err
 			}
-			if err := tx.SetTimer(ctx, store.Timer{Kind: store.TimerTimeout, Workspace: "acme", Key: string(id), Due: t0}); err != nil {
+			if err := tx.SetTimer(ctx, store.Timer{Kind: conversation.TimerTimeout, Workspace: "acme", Key: string(id), Due: t0}); err != nil {
 				return err
 			}
 		}
@@ -226,7 +226,7 @@ func TestConversationRollbackAndChurn(t *testing.T) {
 			require.NoError(t, err)
 			c.State, c.Version = conversation.Closed, c.Version+1
 			require.NoError(t, tx.UpdateConversation(ctx, c))
-			require.NoError(t, tx.DeleteTimer(ctx, store.TimerTimeout, "acme", string(c.ID)))
+			require.NoError(t, tx.DeleteTimer(ctx, conversation.TimerTimeout, "acme", string(c.ID)))
 		}
 		return boom
 	})
@@ -283,33 +283,6 @@ func TestConversationRollbackAndChurn(t *testing.T) {
 			return nil
 		}))
 	}
-}
-
-// A timeout set before its conversation is stored is found through the
-// conversation afterwards, once.
-func TestTimeoutBeforeConversation(t *testing.T) {
-	s := memory.New()
-	ctx := context.Background()
-	require.NoError(t, s.Update(ctx, func(tx store.Tx) error {
-		return tx.SetTimer(ctx, store.Timer{Kind: store.TimerTimeout, Workspace: "acme", Key: "c1", Due: t0})
-	}))
-	require.NoError(t, s.Update(ctx, func(tx store.Tx) error {
-		return tx.CreateConversation(ctx, conversation.Conversation{ID: "c1", Workspace: "acme", Ticket: "t1", Channel: "telegram", Contact: "k1", State: conversation.Open, Version: 1})
-	}))
-	got, err := s.ClaimTimers(ctx, t0, time.Minute, 10)
-	require.NoError(t, err)
-	require.Equal(t, []store.Timer{{Kind: store.TimerTimeout, Workspace: "acme", Key: "c1", Due: t0}}, got)
-	require.NoError(t, s.Update(ctx, func(tx store.Tx) error {
-		tm, err := tx.Timer(ctx, store.TimerTimeout, "acme", "c1")
-		require.Equal(t, t0.Add(time.Minute), tm.Due, "claimed: due again when the lease ends")
-		if err != nil {
-			return err
-		}
-		return tx.DeleteTimer(ctx, store.TimerTimeout, "acme", "c1")
-	}))
-	_, ok, err := s.NextTimer(ctx)
-	require.NoError(t, err)
-	require.False(t, ok)
 }
 
 // The queue comes in R11's order, priority then longest waiting, whatever

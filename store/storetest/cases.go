@@ -192,7 +192,7 @@ func (h *harness) testConversations(t *testing.T) {
 
 	// Closing frees the contact for a new conversation, which becomes the
 	// latest.
-	closed, err := conversation.Close(&cv, conversation.Actor{}, conversation.ReasonAgent, conversation.ClosingNote{Category: "done", Summary: "ok"}, t0.Add(time.Minute))
+	closed, err := conversation.Close(&cv, conversation.Host(), conversation.ReasonAgent, conversation.ClosingNote{Category: "done", Summary: "ok"}, t0.Add(time.Minute))
 	require.NoError(t, err)
 	closed.Conversation.OutOfHoursUntil = t0.Add(14 * time.Hour) // kept (R4)
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateConversation(ctx(), closed.Conversation) }))
@@ -782,7 +782,7 @@ func (h *harness) testInboundLookup(t *testing.T) {
 	assert.False(t, r.HasDuplicate, "an empty message id skips the duplicate check")
 	assert.True(t, r.HasContact)
 
-	closed, err := conversation.Close(&cv, conversation.Actor{}, conversation.ReasonAgent, conversation.ClosingNote{}, t0)
+	closed, err := conversation.Close(&cv, conversation.Host(), conversation.ReasonAgent, conversation.ClosingNote{}, t0)
 	require.NoError(t, err)
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateConversation(ctx(), closed.Conversation) }))
 	r, _ = lookup(ws, "u-2", "ext-c-a")
@@ -861,7 +861,7 @@ func (h *harness) testTimers(t *testing.T) {
 	set := func(key string, due time.Time) {
 		t.Helper()
 		require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {
-			return tx.SetTimer(ctx(), store.Timer{Kind: store.TimerTimeout, Workspace: ws, Key: key, Due: due})
+			return tx.SetTimer(ctx(), store.Timer{Kind: conversation.TimerTimeout, Workspace: ws, Key: key, Due: due})
 		}))
 	}
 	// Claims take every workspace's timers: keep only this one's.
@@ -886,12 +886,12 @@ func (h *harness) testTimers(t *testing.T) {
 	set("b", base.Add(30*time.Second)) // moved earlier
 
 	require.NoError(t, s.View(ctx(), func(tx store.Tx) error {
-		tm, err := tx.Timer(ctx(), store.TimerTimeout, ws, "c")
+		tm, err := tx.Timer(ctx(), conversation.TimerTimeout, ws, "c")
 		require.NoError(t, err)
 		assert.True(t, tm.Due.Equal(base.Add(20*time.Minute)), "moved: %v", tm.Due)
-		_, err = tx.Timer(ctx(), store.TimerTimeout, ws, "nope")
+		_, err = tx.Timer(ctx(), conversation.TimerTimeout, ws, "nope")
 		assert.ErrorIs(t, err, store.ErrNotFound)
-		_, err = tx.Timer(ctx(), store.TimerHeartbeat, ws, "a")
+		_, err = tx.Timer(ctx(), conversation.TimerHeartbeat, ws, "a")
 		assert.ErrorIs(t, err, store.ErrNotFound, "another kind")
 		return nil
 	}))
@@ -902,20 +902,20 @@ func (h *harness) testTimers(t *testing.T) {
 
 	// The claimer acts, then deletes or sets.
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {
-		if err := tx.DeleteTimer(ctx(), store.TimerTimeout, ws, "a"); err != nil {
+		if err := tx.DeleteTimer(ctx(), conversation.TimerTimeout, ws, "a"); err != nil {
 			return err
 		}
-		if err := tx.DeleteTimer(ctx(), store.TimerTimeout, ws, "never-was"); err != nil {
+		if err := tx.DeleteTimer(ctx(), conversation.TimerTimeout, ws, "never-was"); err != nil {
 			return err
 		}
-		return tx.SetTimer(ctx(), store.Timer{Kind: store.TimerTimeout, Workspace: ws, Key: "b", Due: base.Add(40 * time.Minute)})
+		return tx.SetTimer(ctx(), store.Timer{Kind: conversation.TimerTimeout, Workspace: ws, Key: "b", Due: base.Add(40 * time.Minute)})
 	}))
 	boom := errors.New("no")
 	err := s.Update(ctx(), func(tx store.Tx) error {
-		if err := tx.SetTimer(ctx(), store.Timer{Kind: store.TimerTimeout, Workspace: ws, Key: "b", Due: base}); err != nil {
+		if err := tx.SetTimer(ctx(), store.Timer{Kind: conversation.TimerTimeout, Workspace: ws, Key: "b", Due: base}); err != nil {
 			return err
 		}
-		if err := tx.DeleteTimer(ctx(), store.TimerTimeout, ws, "c"); err != nil {
+		if err := tx.DeleteTimer(ctx(), conversation.TimerTimeout, ws, "c"); err != nil {
 			return err
 		}
 		return boom
@@ -980,7 +980,7 @@ func (h *harness) testWorkload(t *testing.T) {
 	}))
 
 	// Closing frees the agent; abandoning too, and the flag is kept.
-	ch, err := conversation.Close(&convs[0], conversation.Actor{}, conversation.ReasonAgent, conversation.ClosingNote{}, t0)
+	ch, err := conversation.Close(&convs[0], conversation.Host(), conversation.ReasonAgent, conversation.ClosingNote{}, t0)
 	require.NoError(t, err)
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateConversation(ctx(), ch.Conversation) }))
 	ab, err := conversation.Abandon(&convs[2], t0.Add(time.Hour))
