@@ -9,15 +9,17 @@
 //
 //   - ticket: workspaces, contacts and tickets (cases that outlive their
 //     conversations).
-//   - conversation: conversations, messages, agents, teams, events, and the
-//     pure decisions of the rules (R6, R9–R12): each takes the current
-//     state, the input and the time and returns a Change to store and the
-//     events to publish.
+//   - conversation: conversations, messages, agents, teams, events, actors
+//     and causes, timers, and the pure decisions of the rules (R3–R5, R7,
+//     R9–R12): each takes the current state, the input and the time and
+//     returns a Change: what to store, the events to publish and the
+//     timers to set.
 //   - channel: channel configuration and settings (R6's command words), the
 //     Transport interface that carries messages and the capabilities a
 //     channel declares; MemoryTransport for tests and examples.
 //   - command: the contacts' commands to move between their open tickets
-//     (R6): the parser and the answers, in the contact's language.
+//     (R6): the parser, the decision (Decide) and the answers, in the
+//     contact's language.
 //   - template: the template language (variables with fallbacks, a variant
 //     per language) and snippets (R14, R15).
 //   - hours: business hours in an IANA time zone, for the out-of-hours
@@ -25,10 +27,8 @@
 //
 // The shell around them:
 //
-//   - This package: the Engine. For each command it loads state from the
-//     store, asks the domain what to do, commits the Change in one
-//     transaction, publishes the events (R17), then sends outbound messages
-//     (R18).
+//   - This package: the Engine, the shell that loads, decides, commits and
+//     advances (see "How a command flows").
 //   - store: the unit-of-work storage contract; store/memory keeps state in
 //     memory, store/sqlite in one SQLite file, store/postgres in a
 //     PostgreSQL database shared by several processes; store/storetest is
@@ -38,15 +38,44 @@
 //     polling or webhook, crash-safe); telegram/telegramtest is a fake Bot
 //     API server for tests.
 //
+// # How a command flows
+//
+// Every command (Receive, Reply, Assign…), every reaction and every timer
+// runs as a step, in the shape of etcd's raft Ready/Advance. The step loads
+// what the rule needs from the store, asks a pure decision of the domain
+// (conversation.Receive, command.Decide, conversation.PlanAutomatic,
+// conversation.AssignQueue, conversation.TimeoutTimer…) for a
+// conversation.Change, and commits in one transaction everything the
+// Change holds: the writes, the events, stamped with the step's
+// conversation.Actor and conversation.Cause, and the durable effects — the
+// timers it sets or clears, R7's timeout of each conversation it writes,
+// the outbound messages it stores pending, and a job for each reaction its
+// events start. After the commit the engine advances the step from one
+// place: it runs the reactions' jobs, publishes the events (R17) and sends
+// the messages (R18). Nothing is called after a command by hand.
+//
+// A reaction plugs in on the committed event stream: R11's automatic
+// assignment is one, and a host adds its own in Config.Reactions. Its job
+// is stored with the events that start it, so a crash between the event
+// and the reaction loses nothing: the job is due again, and Run, on this
+// engine or another on the store, runs it. The events of the engine's
+// calls a reaction makes carry its cause, one level deeper than the event
+// it reacts to, so an automation tells its own doing from others' and a
+// chain of reactions ends (MaxReactionDepth). A host's own timers are kinds
+// registered in Config.Timers, set with SetTimer with an opaque payload,
+// and fired once across the engines on a store.
+//
 // # Errors
 //
 // Every Engine method returns an *Error whose Code says what kind of failure
 // it is (CodeNotFound, CodeConflict, CodeInvalid, CodeForbidden,
-// CodeUnavailable, CodeCanceled) and whose cause is the domain's sentinel
+// CodeUnavailable, CodeCanceled, CodeContention) and whose cause is the domain's sentinel
 // (conversation.ErrClosed, ticket.ErrNotFound…), so hosts use errors.Is and
 // errors.As. A failed command leaves the state as it was (R19). Data a store
 // refuses for good (store.ErrRejected) is CodeInvalid: trying again cannot
-// help; CodeUnavailable may pass.
+// help; CodeUnavailable may pass. CodeConflict says the state forbids the
+// change (a closed conversation); CodeContention that concurrent changes
+// kept colliding for Config.MaxAttempts, and trying again may succeed.
 //
 // # What contacts send
 //

@@ -100,22 +100,33 @@ func (e *Engine) Receive(ctx context.Context, in Inbound) (Received, error) {
 	altered := clean(&in)
 	r := receiveOps.Get().(*receiveOp)
 	r.ctx, r.e, r.in, r.ch, r.altered = ctx, e, in, b, altered
-	s, err := e.run(ctx, op, conversation.Actor{Kind: conversation.ActorContact, ID: in.From.ExternalID}, r.fn)
+	r.s = step{e: e, op: op, actor: conversation.Actor{Kind: conversation.ActorContact}, cause: causeOf(ctx, op),
+		send: r.s.send[:0], jobs: r.s.jobs[:0]}
+	err = e.apply(ctx, op, r.fn)
+	if err == nil {
+		e.advance(ctx, &r.s)
+	}
 	res := r.res
+	if err == nil {
+		if m, ok := r.s.sent(res.Answer.ID); ok && res.Answer.ID != "" {
+			res.Answer = m
+		}
+		for i := range res.Automatic {
+			if m, ok := r.s.sent(res.Automatic[i].ID); ok {
+				res.Automatic[i] = m
+			}
+		}
+	}
+	reacted := len(r.s.jobs) > 0
+	send, jobs := r.s.send, r.s.jobs
+	clear(jobs) // no pointers kept past the call
 	*r = receiveOp{fn: r.fn}
+	r.s.send, r.s.jobs = send[:0], jobs[:0]
 	receiveOps.Put(r)
 	if err != nil {
 		return res, err
 	}
-	if m, ok := s.sent(res.Answer.ID); ok && res.Answer.ID != "" {
-		res.Answer = m
-	}
-	for i := range res.Automatic {
-		if m, ok := s.sent(res.Automatic[i].ID); ok {
-			res.Automatic[i] = m
-		}
-	}
-	if res.Opened && len(s.jobs) > 0 {
+	if res.Opened && reacted {
 		// R11: automatic assignment has run on the new conversation.
 		if res.Conversation, err = e.Conversation(ctx, in.Workspace, res.Conversation.ID); err != nil {
 			return res, err
@@ -144,7 +155,8 @@ func clean(in *Inbound) conversation.Alteration {
 // their transaction function bound once, so that receiving a message
 // allocates only what it stores.
 type receiveOp struct {
-	fn      func(store.Tx, *step) error
+	fn      func(store.Tx) error
+	s       step
 	attempt int
 	ctx     context.Context
 	e       *Engine
@@ -158,7 +170,10 @@ type receiveOp struct {
 
 var receiveOps = sync.Pool{New: func() any {
 	r := new(receiveOp)
-	r.fn = r.run
+	r.fn = func(tx store.Tx) error {
+		r.s.reset()
+		return r.run(tx, &r.s)
+	}
 	return r
 }}
 

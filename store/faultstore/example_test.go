@@ -22,7 +22,7 @@ func Example() {
 		panic(err)
 	}
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
-	if err := eng.AddChannel(channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindMemory, Account: "bot"}, tr); err != nil {
+	if err := eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindMemory, Account: "bot"}, tr); err != nil {
 		panic(err)
 	}
 	in := contactcenter.Inbound{Workspace: "acme", Channel: "tg", ExternalID: "update-1",

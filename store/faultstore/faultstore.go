@@ -407,7 +407,7 @@ func (s *Store) DrainEvents(ctx context.Context, max int, fn func(context.Contex
 
 // ClaimTimers claims timers of the wrapped store, with the faults of the
 // rules for OpClaimTimers.
-func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Timer, error) {
+func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.ClaimedTimer, error) {
 	if err := s.inject(Call{Op: OpClaimTimers}, Before); err != nil {
 		return nil, err
 	}
@@ -427,7 +427,11 @@ func (s *Store) NextTimer(ctx context.Context) (time.Time, bool, error) {
 	if err := s.inject(Call{Op: OpNextTimer}, Before); err != nil {
 		return time.Time{}, false, err
 	}
-	due, ok, err := s.inner.NextTimer(ctx)
+	p, ok := s.inner.(store.TimerPeeker)
+	if !ok {
+		return time.Time{}, false, nil
+	}
+	due, ok, err := p.NextTimer(ctx)
 	if err != nil {
 		return time.Time{}, false, err
 	}

@@ -438,6 +438,18 @@ func (x *tx) DeleteTimer(ctx context.Context, kind store.TimerKind, ws ticket.Wo
 	return x.after(i, x.inner.DeleteTimer(ctx, kind, ws, key))
 }
 
+func (x *tx) DeleteTimerAt(ctx context.Context, kind store.TimerKind, ws ticket.WorkspaceID, key string, due time.Time) (bool, error) {
+	i, err := x.before(OpTxDeleteTimer, kind, ws, key, due)
+	if err != nil {
+		return false, err
+	}
+	ok, err := x.inner.DeleteTimerAt(ctx, kind, ws, key, due)
+	if err = x.after(i, err); err != nil {
+		return false, err
+	}
+	return ok, nil
+}
+
 func (x *tx) Timer(ctx context.Context, kind store.TimerKind, ws ticket.WorkspaceID, key string) (store.Timer, error) {
 	var zero store.Timer
 	i, err := x.before(OpTxTimer, kind, ws, key)

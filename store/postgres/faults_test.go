@@ -70,8 +70,7 @@ func TestConnectionKilledMidCommand(t *testing.T) {
 	k := &killer{Store: victim, admin: admin}
 	eng, err := contactcenter.New(contactcenter.Config{Store: k})
 	require.NoError(t, err)
-	require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"},
-		channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
 	in := contactcenter.Inbound{Workspace: "w", Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "chat-1"}, Text: "hello"}
 
 	k.armed.Store(true)

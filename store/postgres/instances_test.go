@@ -51,8 +51,7 @@ func TestSeveralInstances(t *testing.T) {
 			}})
 		require.NoError(t, err)
 		for w := range workspaces {
-			require.NoError(t, engines[i].AddChannel(channel.Channel{ID: "tg", Workspace: wsName(w), Kind: channel.KindMemory, Account: "bot"},
-				channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+			require.NoError(t, engines[i].PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: wsName(w), Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
 		}
 	}
 

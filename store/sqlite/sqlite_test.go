@@ -75,7 +75,7 @@ func TestTwoStoresOneFile(t *testing.T) {
 			return nil
 		}})
 		require.NoError(t, err)
-		require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+		require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
 		engines = append(engines, eng)
 	}
 	const contacts, messages = 10, 5
@@ -126,6 +126,6 @@ func engineOn(t testing.TB, s store.Store) *contactcenter.Engine {
 	t.Helper()
 	eng, err := contactcenter.New(contactcenter.Config{Store: s})
 	require.NoError(t, err)
-	require.NoError(t, eng.AddChannel(channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
 	return eng
 }

@@ -57,7 +57,7 @@ func engineWithEvents(t testing.TB, s store.Store, ws ticket.WorkspaceID, rec *e
 	eng, err := contactcenter.New(contactcenter.Config{Store: s, MaxAttempts: 1000, Publish: rec.publish})
 	require.NoError(t, err)
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
-	require.NoError(t, eng.AddChannel(channel.Channel{ID: "ch", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, tr))
+	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "ch", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, tr))
 	t.Cleanup(func() { _ = eng.Close() })
 	return eng, tr
 }
@@ -200,14 +200,14 @@ func (h *harness) testConcurrentReopenAndCloseTicket(t *testing.T) {
 		in := contactcenter.Inbound{Workspace: ws, Channel: "ch", ExternalID: "u-1", From: contactcenter.Sender{ExternalID: "c"}, Text: "first"}
 		r, err := eng.Receive(ctx, in)
 		require.NoError(t, err)
-		_, err = eng.CloseConversation(ctx, ws, r.Conversation.ID, "", conversation.ClosingNote{})
+		_, err = eng.CloseConversation(ctx, contactcenter.Closing{Workspace: ws, Conversation: r.Conversation.ID, By: conversation.Host(), Note: conversation.ClosingNote{}})
 		require.NoError(t, err)
 		in.ExternalID, in.Text = "u-2", "again"
 		var again contactcenter.Received
 		var errReceive, errClose error
 		together(
 			func() { again, errReceive = eng.Receive(ctx, in) },
-			func() { _, errClose = eng.CloseTicket(ctx, ws, r.Conversation.Ticket, "", conversation.ClosingNote{}) },
+			func() { _, errClose = eng.CloseTicket(ctx, contactcenter.TicketClosing{Workspace: ws, Ticket: r.Conversation.Ticket, By: conversation.Host(), Note: conversation.ClosingNote{}}) },
 		)
 		require.NoError(t, errReceive, "run %d", i)
 		if errClose != nil {
