@@ -600,7 +600,7 @@ func TestStoreFailures(t *testing.T) {
 	}
 	fs.failNext(endless...)
 	_, err = f.eng.Unassign(bg, contactcenter.Unassignment{Workspace: ws, Conversation: c.ID, By: conversation.Host()})
-	assert.ErrorIs(t, err, contactcenter.ErrConflict, "collisions beyond MaxAttempts")
+	assert.ErrorIs(t, err, contactcenter.ErrContention, "collisions beyond MaxAttempts: try again")
 	assert.ErrorIs(t, err, store.ErrConflict)
 	assert.Equal(t, conversation.AgentID("ana"), f.conversation(t, c.ID).Assignee)
 }
@@ -641,7 +641,8 @@ func TestErrorCode(t *testing.T) {
 	assert.Equal(t, contactcenter.CodeCanceled, contactcenter.ErrorCode(context.DeadlineExceeded))
 	assert.Equal(t, contactcenter.CodeNotFound, contactcenter.ErrorCode(ticket.ErrNotFound))
 	assert.Equal(t, contactcenter.CodeForbidden, contactcenter.ErrorCode(conversation.ErrForbidden))
-	assert.Equal(t, contactcenter.CodeConflict, contactcenter.ErrorCode(store.ErrDuplicate))
+	assert.Equal(t, contactcenter.CodeContention, contactcenter.ErrorCode(store.ErrDuplicate))
+	assert.Equal(t, contactcenter.CodeConflict, contactcenter.ErrorCode(conversation.ErrClosed), "the state forbids it")
 
 	f := newFixture(t)
 	c, cancel := context.WithCancel(bg)

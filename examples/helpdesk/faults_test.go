@@ -291,9 +291,9 @@ func TestCloseStopsThePublisher(t *testing.T) {
 	assert.Zero(t, after, "drains asked of the closed store")
 }
 
-// A staff reply that keeps colliding with other changes (CodeConflict that
-// is no state of the conversation) may pass: the update comes again and
-// the reply reaches the customer, and nobody is told "Not done".
+// A staff reply that keeps colliding with other changes (CodeContention)
+// may pass: the update comes again and the reply reaches the customer, and
+// nobody is told "Not done".
 func TestStaffReplyThroughCollisions(t *testing.T) {
 	w := newWorld(t)
 	flaky := &flakyStore{}
@@ -325,7 +325,7 @@ func TestRefusal(t *testing.T) {
 		{&contactcenter.Error{Op: "close ticket", Code: contactcenter.CodeConflict, Err: ticket.ErrClosed}, "Not done: ticket is closed"},
 		{&contactcenter.Error{Op: "reply", Code: contactcenter.CodeInvalid, Err: conversation.ErrInvalid}, "Not done: invalid input"},
 		{conversation.ErrForbidden, "Not done: not allowed"},
-		{&contactcenter.Error{Op: "reply", Code: contactcenter.CodeConflict, Err: store.ErrConflict}, ""},
+		{&contactcenter.Error{Op: "reply", Code: contactcenter.CodeContention, Err: store.ErrConflict}, ""},
 		{&contactcenter.Error{Op: "reply", Code: contactcenter.CodeUnavailable, Err: errFlaky}, ""},
 		{&contactcenter.Error{Op: "reply", Code: contactcenter.CodeCanceled, Err: context.Canceled}, ""},
 	} {

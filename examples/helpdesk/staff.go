@@ -143,19 +143,14 @@ func (d *Desk) refused(ctx context.Context, m *models.Message, err error) error 
 // refusal returns the answer to an agent whose action the engine refused
 // for good, or err itself when it may pass: the update then comes again.
 // Refused for good are the state the action meets (a closed conversation
-// or ticket: the domain's conflicts) and what fails again whatever the
-// state (invalid input, a missing id, an actor who may not: R19). A
-// conflict that is not the domain's is a collision with other changes,
-// which kept happening and may pass; the store, the channel and the
-// context may pass too.
+// or ticket: CodeConflict) and what fails again whatever the state
+// (invalid input, a missing id, an actor who may not: R19). Collisions
+// with other changes that kept happening (CodeContention), the store, the
+// channel and the context may pass.
 func refusal(err error) (string, error) {
 	switch contactcenter.ErrorCode(err) {
-	case contactcenter.CodeUnavailable, contactcenter.CodeCanceled:
+	case contactcenter.CodeUnavailable, contactcenter.CodeCanceled, contactcenter.CodeContention:
 		return "", err
-	case contactcenter.CodeConflict:
-		if !errors.Is(err, conversation.ErrClosed) && !errors.Is(err, ticket.ErrClosed) {
-			return "", err
-		}
 	}
 	why := err
 	var e *contactcenter.Error
