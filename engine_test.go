@@ -28,7 +28,7 @@ func TestNewRequiresStore(t *testing.T) {
 }
 
 // R1: a misconfigured channel is refused when it is configured.
-func TestAddChannelValidates(t *testing.T) {
+func TestPutChannelValidates(t *testing.T) {
 	f := newFixture(t)
 	tr := channel.NewMemoryTransport(fullCaps)
 	for name, c := range map[string]channel.Channel{

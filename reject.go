@@ -37,7 +37,7 @@ type Rejection struct {
 // it then publishes. A channel adapter can then confirm the message to its
 // channel and go on with the next one instead of asking for it again for
 // ever. The message's content is not stored. The channel must be
-// configured (AddChannel).
+// configured (PutChannel).
 //
 // Reject is idempotent: a message already put aside (the same workspace,
 // channel and ExternalID) is not recorded again, and Reject returns nil
