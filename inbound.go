@@ -280,28 +280,7 @@ func (r *receiveOp) lookup(ctx context.Context, tx store.Tx) (f store.InboundRec
 	if r.attempt == 1 {
 		messageID = ""
 	}
-	if l, ok := tx.(store.InboundLookup); ok {
-		return l.LookupInbound(ctx, in.Workspace, in.Channel, messageID, in.From.ExternalID)
-	}
-	if messageID != "" {
-		if f.Duplicate, err = tx.MessageByExternalID(ctx, in.Workspace, in.Channel, messageID); err == nil {
-			f.HasDuplicate = true
-			return f, nil
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return f, err
-		}
-	}
-	if f.Contact, err = tx.ContactByExternalID(ctx, in.Workspace, in.Channel, in.From.ExternalID); errors.Is(err, store.ErrNotFound) {
-		return f, nil
-	} else if err != nil {
-		return f, err
-	}
-	f.HasContact = true
-	if f.Open, err = tx.OpenConversation(ctx, in.Workspace, in.Channel, f.Contact.ID); errors.Is(err, store.ErrNotFound) {
-		return f, nil
-	}
-	f.HasOpen = err == nil
-	return f, err
+	return store.LookupInbound(ctx, tx, in.Workspace, in.Channel, messageID, in.From.ExternalID)
 }
 
 // contact returns the sender's contact, new on their first message, with

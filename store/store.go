@@ -13,6 +13,11 @@
 // a channel — answer ErrDuplicate. The engine
 // retries a command on ErrConflict and ErrDuplicate.
 //
+// A store implements Store and Tx; the optional capabilities
+// (TimerPeeker, InboundLookup, Workloads) only make the engine faster, and
+// the functions LookupInbound and Workload do their work with the
+// required methods where a store lacks them.
+//
 // Implementations: store/memory (in memory), and the SQL stores. The
 // conformance suite in store/storetest checks any implementation, including
 // a host's own.
@@ -74,11 +79,28 @@ type Store interface {
 	// in a transaction, once it has acted on it; if it stops before, the
 	// timer is due again when the lease ends.
 	ClaimTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]ClaimedTimer, error)
-	// NextTimer returns the earliest due time of any timer; ok is false
-	// when there is none.
-	NextTimer(ctx context.Context) (due time.Time, ok bool, err error)
 	// Close releases the store's resources.
 	Close() error
+}
+
+// The optional capabilities below exist only to make the engine fast: a
+// store may leave any of them out, and the engine does the same work
+// another way (store.Workload and store.LookupInbound with the required
+// methods; polling for timers). A store that implements one must answer
+// exactly what the way without it answers; the conformance suite checks
+// that.
+
+// TimerPeeker is an optional capability of a Store: it knows the earliest
+// due time of its timers, so that the engine sleeps until then. A store
+// without it is polled: the engine claims timers at a fixed interval, and
+// a timer fires up to that interval late.
+type TimerPeeker interface {
+	// NextTimer returns the earliest due time of any timer, of every
+	// workspace, claimed ones at the end of their lease; ok is false when
+	// there is none. A wrapper that cannot know (its wrapped store lacks
+	// the capability) answers an error matching errors.ErrUnsupported, and
+	// the engine polls as it would without the capability.
+	NextTimer(ctx context.Context) (due time.Time, ok bool, err error)
 }
 
 // TimerKind names what a timer is for. A store keeps kinds as opaque
@@ -115,16 +137,91 @@ func PendingPosition(m conversation.Message) PendingAfter {
 
 // InboundLookup is an optional capability of a Tx: the reads that start
 // every inbound message, made at once. A store whose reads cost a round
-// trip each (the SQL stores) implements it; the engine makes the reads one
-// by one where a Tx does not.
+// trip each (the SQL stores) implements it; LookupInbound makes the reads
+// one by one where a Tx does not.
 type InboundLookup interface {
-	// LookupInbound returns, for a message that channel ch delivered with
-	// messageID from the contact it knows as contactID: the message if it
-	// was stored before, the contact, and the contact's open conversation
-	// on ch, each with whether it was found. An empty messageID skips the
-	// first: a caller may leave duplicates to the unique index, which
-	// answers ErrDuplicate at commit.
+	// LookupInbound answers what the function LookupInbound answers
+	// without the capability.
 	LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (InboundRecords, error)
+}
+
+// LookupInbound returns, for a message that channel ch delivered with
+// messageID from the contact it knows as contactID: the inbound message
+// ch delivered with messageID before, whoever sent it
+// (MessageByExternalID), the contact (ContactByExternalID), and the
+// contact's open conversation on ch (OpenConversation), each with whether
+// it was found. An empty messageID skips the first: a caller may leave
+// duplicates to the unique index, which answers ErrDuplicate at commit. It
+// uses tx's InboundLookup capability, and makes the three reads one by one
+// where tx has none.
+func LookupInbound(ctx context.Context, tx Tx, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (InboundRecords, error) {
+	if l, ok := tx.(InboundLookup); ok {
+		return l.LookupInbound(ctx, ws, ch, messageID, contactID)
+	}
+	var r InboundRecords
+	var err error
+	if messageID != "" {
+		r.Duplicate, r.HasDuplicate, err = found(tx.MessageByExternalID(ctx, ws, ch, messageID))
+		if err != nil {
+			return InboundRecords{}, err
+		}
+	}
+	r.Contact, r.HasContact, err = found(tx.ContactByExternalID(ctx, ws, ch, contactID))
+	if err != nil || !r.HasContact {
+		return r, err
+	}
+	r.Open, r.HasOpen, err = found(tx.OpenConversation(ctx, ws, ch, r.Contact.ID))
+	if err != nil {
+		return InboundRecords{}, err
+	}
+	return r, nil
+}
+
+// found turns the outcome of a lookup into what it found and whether:
+// ErrNotFound is no error, and finds the zero value.
+func found[T any](v T, err error) (T, bool, error) {
+	var zero T
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return zero, false, nil
+	case err != nil:
+		return zero, false, err
+	}
+	return v, true, nil
+}
+
+// Workloads is an optional capability of a Tx: a store that can count in
+// one query implements it. Workload makes one query per agent where a Tx
+// does not.
+type Workloads interface {
+	// Workload answers what the function Workload answers without the
+	// capability.
+	Workload(ctx context.Context, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error)
+}
+
+// Workload returns how many open conversations each agent of workspace ws
+// (Agents) holds (AssignedTo); agents holding none are absent, and so are
+// assignees that are no stored agent. It uses tx's Workloads capability,
+// and reads the conversations of each agent where tx has none.
+func Workload(ctx context.Context, tx Tx, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error) {
+	if w, ok := tx.(Workloads); ok {
+		return w.Workload(ctx, ws)
+	}
+	agents, err := tx.Agents(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	loads := make(map[conversation.AgentID]int)
+	for _, a := range agents {
+		held, err := tx.AssignedTo(ctx, ws, a.ID)
+		if err != nil {
+			return nil, err
+		}
+		if len(held) > 0 {
+			loads[a.ID] = len(held)
+		}
+	}
+	return loads, nil
 }
 
 // InboundRecords is what LookupInbound found.
@@ -228,9 +325,6 @@ type Tx interface {
 	PutAgent(ctx context.Context, a conversation.Agent) error
 	// Agents returns the agents of a workspace, by id.
 	Agents(ctx context.Context, ws ticket.WorkspaceID) ([]conversation.Agent, error)
-	// Workload returns how many open conversations each agent of a
-	// workspace holds; agents holding none are absent.
-	Workload(ctx context.Context, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error)
 	// AssignedTo returns the open conversations an agent holds.
 	AssignedTo(ctx context.Context, ws ticket.WorkspaceID, agent conversation.AgentID) ([]conversation.Conversation, error)
 	// Team returns a team by id.
@@ -270,44 +364,3 @@ type Tx interface {
 	Timer(ctx context.Context, kind TimerKind, ws ticket.WorkspaceID, key string) (Timer, error)
 }
 
-// TimerPeeker is an optional capability of a Store: the earliest due time
-// of any timer, so that the engine sleeps until then. Without it the
-// engine polls for due timers every few seconds.
-type TimerPeeker interface {
-	// NextTimer returns the earliest due time of any timer; ok is false
-	// when there is none.
-	NextTimer(ctx context.Context) (due time.Time, ok bool, err error)
-}
-
-// Workloads is an optional capability of a Tx: the loads of a workspace's
-// agents counted in one query. Workload falls back to AssignedTo per
-// agent without it.
-type Workloads interface {
-	// Workload returns how many open conversations each agent of a
-	// workspace holds; agents holding none are absent.
-	Workload(ctx context.Context, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error)
-}
-
-// Workload returns how many open conversations each agent of workspace ws
-// holds (agents holding none are absent): through the Workloads
-// capability when tx has it, else by AssignedTo per agent.
-func Workload(ctx context.Context, tx Tx, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error) {
-	if w, ok := tx.(Workloads); ok {
-		return w.Workload(ctx, ws)
-	}
-	agents, err := tx.Agents(ctx, ws)
-	if err != nil {
-		return nil, err
-	}
-	out := map[conversation.AgentID]int{}
-	for _, a := range agents {
-		held, err := tx.AssignedTo(ctx, ws, a.ID)
-		if err != nil {
-			return nil, err
-		}
-		if len(held) > 0 {
-			out[a.ID] = len(held)
-		}
-	}
-	return out, nil
-}

@@ -40,11 +40,14 @@ var ErrInjected = errors.New("connection lost (injected fault)")
 // ErrInvalidRule is matched by the error of Add for a rule it cannot apply.
 var ErrInvalidRule = errors.New("faultstore: invalid rule")
 
+// errNoPeeker answers NextTimer over a store that is no store.TimerPeeker.
+var errNoPeeker = fmt.Errorf("faultstore: the wrapped store does not know its next timer: %w", errors.ErrUnsupported)
+
 // Op names a call a Rule can fail. The values are the method names, those
 // of store.Tx prefixed with "Tx.".
 type Op string
 
-// Calls of store.Store.
+// Calls of store.Store and of its optional capability store.TimerPeeker.
 const (
 	OpUpdate      Op = "Update"
 	OpView        Op = "View"
@@ -56,7 +59,8 @@ const (
 // OpTx matches every call of a Tx, each of the ones below.
 const OpTx Op = "Tx"
 
-// Calls of store.Tx and store.InboundLookup, one per method.
+// Calls of store.Tx and of its optional capabilities store.InboundLookup
+// and store.Workloads, one per method.
 const (
 	OpTxLookupInbound       Op = "Tx.LookupInbound"
 	OpTxContact             Op = "Tx.Contact"
@@ -96,6 +100,7 @@ const (
 	OpTxRejections          Op = "Tx.Rejections"
 	OpTxSetTimer            Op = "Tx.SetTimer"
 	OpTxDeleteTimer         Op = "Tx.DeleteTimer"
+	OpTxDeleteTimerAt       Op = "Tx.DeleteTimerAt"
 	OpTxTimer               Op = "Tx.Timer"
 )
 
@@ -107,7 +112,7 @@ var txOps = []Op{
 	OpTxCreateConversation, OpTxUpdateConversation, OpTxMessage, OpTxMessageByExternalID, OpTxMessages,
 	OpTxCreateMessage, OpTxUpdateMessage, OpTxPendingMessages, OpTxFirstPending, OpTxAgent, OpTxPutAgent,
 	OpTxAgents, OpTxWorkload, OpTxAssignedTo, OpTxTeam, OpTxPutTeam, OpTxAppendEvent, OpTxCreateRejection,
-	OpTxRejection, OpTxRejections, OpTxSetTimer, OpTxDeleteTimer, OpTxTimer,
+	OpTxRejection, OpTxRejections, OpTxSetTimer, OpTxDeleteTimer, OpTxDeleteTimerAt, OpTxTimer,
 }
 
 // When is the moment of a call at which a fault strikes.
@@ -421,17 +426,21 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Durat
 	return ts, nil
 }
 
+var _ store.TimerPeeker = (*Store)(nil)
+
 // NextTimer returns the wrapped store's earliest timer, with the faults of
-// the rules for OpNextTimer.
+// the rules for OpNextTimer. When the wrapped store is no
+// store.TimerPeeker it answers an error matching errors.ErrUnsupported, as
+// the capability allows a wrapper to, and no rule applies.
 func (s *Store) NextTimer(ctx context.Context) (time.Time, bool, error) {
+	peeker, ok := s.inner.(store.TimerPeeker)
+	if !ok {
+		return time.Time{}, false, errNoPeeker
+	}
 	if err := s.inject(Call{Op: OpNextTimer}, Before); err != nil {
 		return time.Time{}, false, err
 	}
-	p, ok := s.inner.(store.TimerPeeker)
-	if !ok {
-		return time.Time{}, false, nil
-	}
-	due, ok, err := p.NextTimer(ctx)
+	due, ok, err := peeker.NextTimer(ctx)
 	if err != nil {
 		return time.Time{}, false, err
 	}
@@ -454,15 +463,28 @@ type tx struct {
 	calls []TxCall
 }
 
-// lookupTx is a tx whose wrapped transaction has the InboundLookup
-// capability, which it keeps.
-type lookupTx struct{ *tx }
+// The wrappers of a tx keep the optional capabilities of the wrapped
+// transaction, so that the engine takes the path it takes without the
+// wrapper: lookupTx has store.InboundLookup, workloadTx store.Workloads,
+// lookupWorkloadTx both.
+type (
+	lookupTx         struct{ *tx }
+	workloadTx       struct{ *tx }
+	lookupWorkloadTx struct{ *tx }
+)
 
 // public returns t as the store.Tx the caller's function gets, with the
 // wrapped transaction's optional capabilities.
 func (t *tx) public() store.Tx {
-	if _, ok := t.inner.(store.InboundLookup); ok {
+	_, lookup := t.inner.(store.InboundLookup)
+	_, workload := t.inner.(store.Workloads)
+	switch {
+	case lookup && workload:
+		return lookupWorkloadTx{t}
+	case lookup:
 		return lookupTx{t}
+	case workload:
+		return workloadTx{t}
 	}
 	return t
 }

@@ -21,9 +21,20 @@ import (
 
 var bg = context.Background()
 
-// Without rules the wrapper is a store like any other.
+// Without rules the wrapper is a store like any other, over a store with
+// every optional capability (SQLite) and over one with its own (memory).
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(testing.TB) store.Store { return faultstore.New(memory.New(), 1) }, storetest.Options{Repeat: 5})
+	t.Run("memory", func(t *testing.T) {
+		storetest.Run(t, func(testing.TB) store.Store { return faultstore.New(memory.New(), 1) }, storetest.Options{Repeat: 5})
+	})
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "cc.db")
+		storetest.Run(t, func(t testing.TB) store.Store {
+			s, err := sqlite.Open(bg, path)
+			require.NoError(t, err)
+			return faultstore.New(s, 1)
+		}, storetest.Options{Repeat: 5})
+	})
 }
 
 func openSQLite(t *testing.T) *sqlite.Store {
@@ -58,6 +69,87 @@ func TestKeepsInboundLookup(t *testing.T) {
 			assert.NoError(t, err, name)
 		}
 	}
+}
+
+// The wrapped transaction keeps the Workloads capability of the SQL
+// stores, and its faults.
+func TestKeepsWorkloads(t *testing.T) {
+	for name, inner := range map[string]store.Store{"memory": memory.New(), "sqlite": openSQLite(t)} {
+		want := false
+		require.NoError(t, inner.View(bg, func(tx store.Tx) error { _, want = tx.(store.Workloads); return nil }))
+		s := faultstore.New(inner, 1)
+		require.NoError(t, s.Add(faultstore.Rule{Op: faultstore.OpTxWorkload, When: faultstore.After, Next: 1}))
+		require.NoError(t, s.Add(faultstore.Rule{Op: faultstore.OpTxAgents, When: faultstore.Before, Next: 1}))
+		err := s.View(bg, func(tx store.Tx) error {
+			_, ok := tx.(store.Workloads)
+			assert.Equal(t, want, ok, name)
+			_, err := store.Workload(bg, tx, "w")
+			return err
+		})
+		assert.ErrorIs(t, err, faultstore.ErrInjected, name)
+		f := s.Faults()
+		require.Len(t, f, 1, name)
+		if want {
+			assert.Equal(t, faultstore.OpTxWorkload, f[0].Op, "%s: the capability's call fails", name)
+		} else {
+			assert.Equal(t, faultstore.OpTxAgents, f[0].Op, "%s: the way without it fails in its first call", name)
+		}
+	}
+}
+
+// A store without store.TimerPeeker stays without it behind the wrapper:
+// NextTimer answers errors.ErrUnsupported, which no rule changes.
+func TestNextTimerWithoutPeeker(t *testing.T) {
+	s := faultstore.New(noPeeker{openSQLite(t)}, 1)
+	require.NoError(t, s.Add(faultstore.Rule{Op: faultstore.OpNextTimer, When: faultstore.Before, Next: 1}))
+	_, ok, err := s.NextTimer(bg)
+	assert.ErrorIs(t, err, errors.ErrUnsupported)
+	assert.False(t, ok)
+	assert.Zero(t, s.Injected())
+
+	s = faultstore.New(openSQLite(t), 1)
+	_, ok, err = s.NextTimer(bg)
+	require.NoError(t, err, "over a TimerPeeker")
+	assert.False(t, ok, "no timer")
+}
+
+// noPeeker is a store without its TimerPeeker capability: only the
+// methods of store.Store are promoted.
+type noPeeker struct{ store.Store }
+
+// DeleteTimerAt fails like any Tx call; a fault after it leaves the
+// timer deleted only if the transaction commits.
+func TestDeleteTimerAtFaults(t *testing.T) {
+	s := faultstore.New(openSQLite(t), 1)
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	require.NoError(t, s.Update(bg, func(tx store.Tx) error {
+		return tx.SetTimer(bg, store.Timer{Kind: "host.reminder", Workspace: "w", Key: "k", Due: t0, Payload: []byte("p")})
+	}))
+	claimed, err := s.ClaimTimers(bg, t0, time.Minute, 10)
+	require.NoError(t, err)
+	require.Len(t, claimed, 1)
+	deleteAt := func() (bool, error) {
+		var deleted bool
+		err := s.Update(bg, func(tx store.Tx) (err error) {
+			deleted, err = tx.DeleteTimerAt(bg, "host.reminder", "w", "k", claimed[0].Lease)
+			return err
+		})
+		return deleted, err
+	}
+	require.NoError(t, s.Add(faultstore.Rule{Op: faultstore.OpTxDeleteTimerAt, When: faultstore.Before, Next: 1}))
+	require.NoError(t, s.Add(faultstore.Rule{Op: faultstore.OpTxDeleteTimerAt, When: faultstore.After, Next: 1}))
+	for range 2 {
+		deleted, err := deleteAt()
+		assert.ErrorIs(t, err, faultstore.ErrInjected)
+		assert.False(t, deleted)
+	}
+	f := s.Faults()
+	require.Len(t, f, 2)
+	assert.Equal(t, faultstore.Before, f[0].When)
+	assert.Equal(t, faultstore.After, f[1].When)
+	deleted, err := deleteAt()
+	require.NoError(t, err)
+	assert.True(t, deleted, "the failed transactions deleted nothing")
 }
 
 func agent(id conversation.AgentID, version int64) conversation.Agent {
@@ -265,10 +357,10 @@ func TestDrainFaults(t *testing.T) {
 // A fault after ClaimTimers leaves the timers claimed: they come due again
 // when the lease ends.
 func TestClaimTimersAfter(t *testing.T) {
-	s := faultstore.New(memory.New(), 1)
+	s := faultstore.New(openSQLite(t), 1)
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	require.NoError(t, s.Update(bg, func(tx store.Tx) error {
-		return tx.SetTimer(bg, store.Timer{Kind: store.TimerTimeout, Workspace: "w", Key: "cv1", Due: t0})
+		return tx.SetTimer(bg, store.Timer{Kind: conversation.TimerTimeout, Workspace: "w", Key: "cv1", Due: t0})
 	}))
 	require.NoError(t, s.Add(faultstore.Rule{Op: faultstore.OpClaimTimers, When: faultstore.After, Next: 1}))
 	require.NoError(t, s.Add(faultstore.Rule{Op: faultstore.OpNextTimer, When: faultstore.Before, Next: 1}))

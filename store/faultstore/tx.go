@@ -10,17 +10,46 @@ import (
 	"github.com/telenet/contactcenter/ticket"
 )
 
-// The methods below pass each call of store.Tx (and store.InboundLookup)
-// to the wrapped transaction, with the faults of the Store's rules before
-// and after it.
+// The methods below pass each call of store.Tx (and of its optional
+// capabilities) to the wrapped transaction, with the faults of the Store's
+// rules before and after it.
 
 func (x lookupTx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (store.InboundRecords, error) {
+	return x.lookupInbound(ctx, ws, ch, messageID, contactID)
+}
+
+func (x lookupWorkloadTx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (store.InboundRecords, error) {
+	return x.lookupInbound(ctx, ws, ch, messageID, contactID)
+}
+
+func (x workloadTx) Workload(ctx context.Context, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error) {
+	return x.workload(ctx, ws)
+}
+
+func (x lookupWorkloadTx) Workload(ctx context.Context, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error) {
+	return x.workload(ctx, ws)
+}
+
+func (x *tx) lookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (store.InboundRecords, error) {
 	var zero store.InboundRecords
 	i, err := x.before(OpTxLookupInbound, ws, ch, messageID, contactID)
 	if err != nil {
 		return zero, err
 	}
 	v, err := x.inner.(store.InboundLookup).LookupInbound(ctx, ws, ch, messageID, contactID)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) workload(ctx context.Context, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error) {
+	var zero map[conversation.AgentID]int
+	i, err := x.before(OpTxWorkload, ws)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.(store.Workloads).Workload(ctx, ws)
 	if err = x.after(i, err); err != nil {
 		return zero, err
 	}
@@ -333,19 +362,6 @@ func (x *tx) Agents(ctx context.Context, ws ticket.WorkspaceID) ([]conversation.
 	return v, nil
 }
 
-func (x *tx) Workload(ctx context.Context, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error) {
-	var zero map[conversation.AgentID]int
-	i, err := x.before(OpTxWorkload, ws)
-	if err != nil {
-		return zero, err
-	}
-	v, err := x.inner.Workload(ctx, ws)
-	if err = x.after(i, err); err != nil {
-		return zero, err
-	}
-	return v, nil
-}
-
 func (x *tx) AssignedTo(ctx context.Context, ws ticket.WorkspaceID, agent conversation.AgentID) ([]conversation.Conversation, error) {
 	var zero []conversation.Conversation
 	i, err := x.before(OpTxAssignedTo, ws, agent)
@@ -439,15 +455,15 @@ func (x *tx) DeleteTimer(ctx context.Context, kind store.TimerKind, ws ticket.Wo
 }
 
 func (x *tx) DeleteTimerAt(ctx context.Context, kind store.TimerKind, ws ticket.WorkspaceID, key string, due time.Time) (bool, error) {
-	i, err := x.before(OpTxDeleteTimer, kind, ws, key, due)
+	i, err := x.before(OpTxDeleteTimerAt, kind, ws, key, due)
 	if err != nil {
 		return false, err
 	}
-	ok, err := x.inner.DeleteTimerAt(ctx, kind, ws, key, due)
+	v, err := x.inner.DeleteTimerAt(ctx, kind, ws, key, due)
 	if err = x.after(i, err); err != nil {
 		return false, err
 	}
-	return ok, nil
+	return v, nil
 }
 
 func (x *tx) Timer(ctx context.Context, kind store.TimerKind, ws ticket.WorkspaceID, key string) (store.Timer, error) {

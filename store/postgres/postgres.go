@@ -428,27 +428,34 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 
 // ClaimTimers claims due timers with one statement; FOR UPDATE SKIP LOCKED
 // lets several processes claim at once, each timer once.
-func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Timer, error) {
-	if err := ctx.Err(); err != nil {
+func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.ClaimedTimer, error) {
+	if err := ctx.Err(); err != nil || limit < 1 {
 		return nil, err
 	}
+	until := sqlstore.Nanos(now.Add(lease))
 	rows, err := s.pool.Query(ctx, `WITH due AS (
 			SELECT kind, workspace, key, due FROM cc_timers WHERE due <= $1 ORDER BY due LIMIT $2 FOR UPDATE SKIP LOCKED)
 		UPDATE cc_timers t SET due = $3 FROM due
 		WHERE t.kind = due.kind AND t.workspace = due.workspace AND t.key = due.key
-		RETURNING due.kind, due.workspace, due.key, due.due`, now.UnixNano(), limit, now.Add(lease).UnixNano())
+		RETURNING due.kind, due.workspace, due.key, due.due, t.payload`, sqlstore.Nanos(now), limit, until)
 	if err != nil {
 		return nil, mapError(err)
 	}
-	timers, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Timer, error) { return sqlstore.ScanTimer(r) })
+	timers, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.ClaimedTimer, error) {
+		tm, err := sqlstore.ScanTimer(r)
+		return store.ClaimedTimer{Timer: tm, Lease: sqlstore.FromNanos(until)}, err
+	})
 	if err != nil {
 		return nil, mapError(err)
 	}
-	slices.SortFunc(timers, func(a, b store.Timer) int { return a.Due.Compare(b.Due) })
+	slices.SortFunc(timers, func(a, b store.ClaimedTimer) int { return a.Due.Compare(b.Due) })
 	return timers, nil
 }
 
-// NextTimer returns the earliest due time.
+var _ store.TimerPeeker = (*Store)(nil)
+
+// NextTimer implements store.TimerPeeker: the earliest due time, by the
+// index on it.
 func (s *Store) NextTimer(ctx context.Context) (time.Time, bool, error) {
 	var due *int64
 	if err := s.pool.QueryRow(ctx, `SELECT min(due) FROM cc_timers`).Scan(&due); err != nil {
@@ -457,5 +464,5 @@ func (s *Store) NextTimer(ctx context.Context) (time.Time, bool, error) {
 	if due == nil {
 		return time.Time{}, false, nil
 	}
-	return time.Unix(0, *due).UTC(), true, nil
+	return sqlstore.FromNanos(*due), true, nil
 }

@@ -395,8 +395,8 @@ func (s *Store) renewing(ctx context.Context, fn func(context.Context)) {
 }
 
 // ClaimTimers claims due timers in one write transaction.
-func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Timer, error) {
-	if err := ctx.Err(); err != nil {
+func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.ClaimedTimer, error) {
+	if err := ctx.Err(); err != nil || limit < 1 {
 		return nil, err
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
@@ -404,11 +404,12 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Durat
 		return nil, mapError(err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	rows, err := tx.QueryContext(ctx, `SELECT `+sqlstore.TimerCols+` FROM cc_timers WHERE due <= ? ORDER BY due LIMIT ?`, now.UnixNano(), limit)
+	rows, err := tx.QueryContext(ctx, `SELECT `+sqlstore.TimerCols+` FROM cc_timers WHERE due <= ? ORDER BY due LIMIT ?`, sqlstore.Nanos(now), limit)
 	if err != nil {
 		return nil, mapError(err)
 	}
-	var timers []store.Timer
+	until := sqlstore.Nanos(now.Add(lease))
+	var timers []store.ClaimedTimer
 	r := sqlRows{rows}
 	for r.Next() {
 		tm, err := sqlstore.ScanTimer(r)
@@ -416,7 +417,7 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Durat
 			r.Close()
 			return nil, err
 		}
-		timers = append(timers, tm)
+		timers = append(timers, store.ClaimedTimer{Timer: tm, Lease: sqlstore.FromNanos(until)})
 	}
 	r.Close()
 	if err := r.Err(); err != nil {
@@ -424,14 +425,20 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Durat
 	}
 	for _, tm := range timers {
 		if _, err := tx.ExecContext(ctx, `UPDATE cc_timers SET due = ? WHERE kind = ? AND workspace = ? AND key = ?`,
-			now.Add(lease).UnixNano(), string(tm.Kind), string(tm.Workspace), tm.Key); err != nil {
+			until, string(tm.Kind), string(tm.Workspace), tm.Key); err != nil {
 			return nil, mapError(err)
 		}
 	}
-	return timers, mapError(tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return nil, mapError(err)
+	}
+	return timers, nil
 }
 
-// NextTimer returns the earliest due time.
+var _ store.TimerPeeker = (*Store)(nil)
+
+// NextTimer implements store.TimerPeeker: the earliest due time, by the
+// index on it.
 func (s *Store) NextTimer(ctx context.Context) (time.Time, bool, error) {
 	var due sql.NullInt64
 	if err := s.r.QueryRowContext(ctx, `SELECT min(due) FROM cc_timers`).Scan(&due); err != nil {
@@ -440,5 +447,5 @@ func (s *Store) NextTimer(ctx context.Context) (time.Time, bool, error) {
 	if !due.Valid {
 		return time.Time{}, false, nil
 	}
-	return time.Unix(0, due.Int64).UTC(), true, nil
+	return sqlstore.FromNanos(due.Int64), true, nil
 }

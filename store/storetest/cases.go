@@ -498,7 +498,8 @@ func (h *harness) testEvents(t *testing.T) {
 	var want []conversation.Event
 	for i := range 120 {
 		want = append(want, conversation.Event{Type: conversation.EventMessageReceived, Workspace: ws, At: t0.Add(time.Duration(i) * time.Second),
-			Conversation: conversation.ID(fmt.Sprint("cv", i%3)), Message: conversation.MessageID(fmt.Sprint("m", i))})
+			Conversation: conversation.ID(fmt.Sprint("cv", i%3)), Message: conversation.MessageID(fmt.Sprint("m", i)),
+			Actor: eventActor(ws, i), Cause: eventCause(i)})
 	}
 	for i := 0; i < len(want); i += 40 {
 		require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {
@@ -539,9 +540,49 @@ func (h *harness) testEvents(t *testing.T) {
 		assert.Greater(t, e.Seq, last, "seq grows with commit order")
 		last = e.Seq
 		e.Seq = 0
-		assert.Equal(t, want[i+gone], e, "event %d in commit order", i)
+		assert.Equal(t, normEvent(want[i+gone]), e, "event %d in commit order", i)
 	}
 	assert.Empty(t, drainAll(t, s, ws), "drained events are forgotten")
+}
+
+// eventActor returns the i-th actor of testEvents: every kind in turn,
+// with an id where the kind has one, none for a few events. An agent's
+// workspace and role are not kept: an event keeps its actor's Kind and ID.
+func eventActor(ws ticket.WorkspaceID, i int) conversation.Actor {
+	switch i % 8 {
+	case 0:
+		return conversation.Actor{}
+	case 1:
+		return conversation.Host()
+	case 2:
+		return conversation.System()
+	case 3:
+		return conversation.By(conversation.Agent{ID: conversation.AgentID(fmt.Sprint("a", i)), Workspace: ws, Role: conversation.RoleSupervisor})
+	case 4:
+		return conversation.AsContact(ticket.ContactID(fmt.Sprint("c", i)))
+	case 5:
+		return conversation.AsBot("greeter")
+	case 6:
+		return conversation.AsWorkflow(fmt.Sprint("run-", i))
+	}
+	return conversation.Actor{Kind: conversation.ActorAgent, ID: "ünïcode agent ✓"}
+}
+
+// eventCause returns the i-th cause of testEvents: none, a command, a
+// timer, reactions deep in a chain.
+func eventCause(i int) conversation.Cause {
+	root := conversation.Cause{Kind: conversation.CauseCommand, Name: "receive", ID: fmt.Sprint("cmd-", i), Root: fmt.Sprint("cmd-", i)}
+	switch i % 5 {
+	case 0:
+		return conversation.Cause{}
+	case 1:
+		return root
+	case 2:
+		return conversation.Cause{Kind: conversation.CauseTimer, Name: "host.reminder", ID: fmt.Sprint("tm-", i), Root: fmt.Sprint("tm-", i)}
+	case 3:
+		return root.Then("auto-assign", fmt.Sprint("r-", i))
+	}
+	return root.Then("a", "r1").Then("b", "r2").Then("c", fmt.Sprint("r-", i))
 }
 
 func (h *harness) testRollback(t *testing.T) {
@@ -738,60 +779,71 @@ func (h *harness) testLostUpdates(t *testing.T) {
 	}))
 }
 
-// testInboundLookup checks store.InboundLookup against the single lookups,
-// for stores whose transactions implement it.
+// ways are the ways the functions of package store answer: through the
+// store's capabilities where it has them, and through the required methods.
+var ways = []struct {
+	name string
+	tx   func(store.Tx) store.Tx
+}{
+	{"store", func(tx store.Tx) store.Tx { return tx }},
+	{"required methods", func(tx store.Tx) store.Tx { return bare{tx} }},
+}
+
+// testInboundLookup checks store.LookupInbound, through the store's
+// InboundLookup capability where its transactions have one and through the
+// single lookups (the way without it) always.
 func (h *harness) testInboundLookup(t *testing.T) {
 	s := h.store(t)
-	ws := ticket.WorkspaceID(newWorkspace("lookup"))
-	lookup := func(ws ticket.WorkspaceID, messageID, contactID string) (store.InboundRecords, bool) {
-		var r store.InboundRecords
-		implemented := false
-		require.NoError(t, s.View(ctx(), func(tx store.Tx) error {
-			l, ok := tx.(store.InboundLookup)
-			if !ok {
-				return nil
+	for _, w := range ways {
+		way := w.tx
+		t.Run(w.name, func(t *testing.T) {
+			ws := ticket.WorkspaceID(newWorkspace("lookup"))
+			lookup := func(ws ticket.WorkspaceID, messageID, contactID string) store.InboundRecords {
+				t.Helper()
+				var r store.InboundRecords
+				require.NoError(t, s.View(ctx(), func(tx store.Tx) (err error) {
+					r, err = store.LookupInbound(ctx(), way(tx), ws, "ch", messageID, contactID)
+					return err
+				}))
+				return r
 			}
-			implemented = true
-			var err error
-			r, err = l.LookupInbound(ctx(), ws, "ch", messageID, contactID)
-			return err
-		}))
-		return r, implemented
+			assert.Equal(t, store.InboundRecords{}, lookup(ws, "u-1", "ext-c-a"), "an unknown contact: nothing found")
+
+			c, _, cv := seed(t, s, ws, "a")
+			m := newInbound(cv, "m1", "u-1", t0)
+			require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.CreateMessage(ctx(), m) }))
+
+			r := lookup(ws, "u-2", "ext-c-a")
+			require.True(t, r.HasContact)
+			assert.Equal(t, normContact(c), normContact(r.Contact))
+			require.True(t, r.HasOpen)
+			assert.Equal(t, normConversation(cv), normConversation(r.Open))
+			assert.False(t, r.HasDuplicate)
+
+			r = lookup(ws, "u-1", "ext-c-a")
+			require.True(t, r.HasDuplicate, "the channel delivered u-1 before")
+			assert.Equal(t, normMessage(m), normMessage(r.Duplicate))
+			assert.True(t, r.HasContact, "the contact is found with the duplicate")
+			assert.True(t, r.HasOpen)
+			r = lookup(ws, "u-1", "ext-someone-else")
+			assert.True(t, r.HasDuplicate, "a duplicate is found whoever the channel says sent it")
+			assert.False(t, r.HasContact)
+			r = lookup(ws, "", "ext-c-a")
+			assert.False(t, r.HasDuplicate, "an empty message id skips the duplicate check")
+			assert.True(t, r.HasContact)
+
+			closed, err := conversation.Close(&cv, conversation.Host(), conversation.ReasonAgent, conversation.ClosingNote{}, t0)
+			require.NoError(t, err)
+			require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateConversation(ctx(), closed.Conversation) }))
+			r = lookup(ws, "u-2", "ext-c-a")
+			assert.True(t, r.HasContact)
+			assert.False(t, r.HasOpen, "a closed conversation is not open")
+			assert.Equal(t, conversation.Conversation{}, r.Open)
+
+			other := lookup(ticket.WorkspaceID(newWorkspace("lookup-other")), "u-1", "ext-c-a")
+			assert.Equal(t, store.InboundRecords{}, other, "nothing crosses workspaces")
+		})
 	}
-	r, ok := lookup(ws, "u-1", "ext-c-a")
-	if !ok {
-		return // the engine makes the single lookups instead; they are tested above
-	}
-	assert.Equal(t, store.InboundRecords{}, r, "an unknown contact: nothing found")
-
-	c, _, cv := seed(t, s, ws, "a")
-	m := newInbound(cv, "m1", "u-1", t0)
-	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.CreateMessage(ctx(), m) }))
-
-	r, _ = lookup(ws, "u-2", "ext-c-a")
-	require.True(t, r.HasContact)
-	assert.Equal(t, normContact(c), normContact(r.Contact))
-	require.True(t, r.HasOpen)
-	assert.Equal(t, normConversation(cv), normConversation(r.Open))
-	assert.False(t, r.HasDuplicate)
-
-	r, _ = lookup(ws, "u-1", "ext-c-a")
-	require.True(t, r.HasDuplicate, "the channel delivered u-1 before")
-	assert.Equal(t, normMessage(m), normMessage(r.Duplicate))
-	r, _ = lookup(ws, "", "ext-c-a")
-	assert.False(t, r.HasDuplicate, "an empty message id skips the duplicate check")
-	assert.True(t, r.HasContact)
-
-	closed, err := conversation.Close(&cv, conversation.Host(), conversation.ReasonAgent, conversation.ClosingNote{}, t0)
-	require.NoError(t, err)
-	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateConversation(ctx(), closed.Conversation) }))
-	r, _ = lookup(ws, "u-2", "ext-c-a")
-	assert.True(t, r.HasContact)
-	assert.False(t, r.HasOpen, "a closed conversation is not open")
-	assert.Equal(t, conversation.Conversation{}, r.Open)
-
-	other, _ := lookup(ticket.WorkspaceID(newWorkspace("lookup-other")), "u-1", "ext-c-a")
-	assert.Equal(t, store.InboundRecords{}, other, "nothing crosses workspaces")
 }
 
 // testDrainBusy: while one drain publishes, another answers ErrBusy at once
@@ -852,87 +904,16 @@ func (h *harness) testDrainBusy(t *testing.T) {
 	assert.Zero(t, n)
 }
 
-// testTimers: timers are set, moved, deleted and claimed; a claim takes a
-// timer once until its lease ends; a rolled-back change leaves timers as
-// they were.
-func (h *harness) testTimers(t *testing.T) {
-	s := h.store(t)
-	ws := ticket.WorkspaceID(newWorkspace("timers"))
-	set := func(key string, due time.Time) {
-		t.Helper()
-		require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {
-			return tx.SetTimer(ctx(), store.Timer{Kind: conversation.TimerTimeout, Workspace: ws, Key: key, Due: due})
-		}))
+// testWorkload: the agents of a workspace, and the open conversations each
+// holds (store.Workload, through the store's capability and without),
+// follow assignments, closes and rollbacks.
+func (h *harness) testWorkload(t *testing.T) {
+	for _, w := range ways {
+		t.Run(w.name, func(t *testing.T) { h.testWorkloadOn(t, w.tx) })
 	}
-	// Claims take every workspace's timers: keep only this one's.
-	claim := func(now time.Time, lease time.Duration) []string {
-		t.Helper()
-		ts, err := s.ClaimTimers(ctx(), now, lease, 100)
-		require.NoError(t, err)
-		var keys []string
-		for _, tm := range ts {
-			if tm.Workspace == ws {
-				keys = append(keys, tm.Key)
-			}
-		}
-		return keys
-	}
-	// Far in the future, after every other case's timers.
-	base := time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
-	set("b", base.Add(2*time.Minute))
-	set("a", base.Add(time.Minute))
-	set("c", base.Add(10*time.Minute))
-	set("c", base.Add(20*time.Minute)) // moved later
-	set("b", base.Add(30*time.Second)) // moved earlier
-
-	require.NoError(t, s.View(ctx(), func(tx store.Tx) error {
-		tm, err := tx.Timer(ctx(), conversation.TimerTimeout, ws, "c")
-		require.NoError(t, err)
-		assert.True(t, tm.Due.Equal(base.Add(20*time.Minute)), "moved: %v", tm.Due)
-		_, err = tx.Timer(ctx(), conversation.TimerTimeout, ws, "nope")
-		assert.ErrorIs(t, err, store.ErrNotFound)
-		_, err = tx.Timer(ctx(), conversation.TimerHeartbeat, ws, "a")
-		assert.ErrorIs(t, err, store.ErrNotFound, "another kind")
-		return nil
-	}))
-
-	assert.Empty(t, claim(base, time.Minute), "nothing due yet")
-	assert.Equal(t, []string{"b", "a"}, claim(base.Add(5*time.Minute), time.Hour), "due ones, earliest first")
-	assert.Empty(t, claim(base.Add(6*time.Minute), time.Hour), "claimed: not again during the lease")
-
-	// The claimer acts, then deletes or sets.
-	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {
-		if err := tx.DeleteTimer(ctx(), conversation.TimerTimeout, ws, "a"); err != nil {
-			return err
-		}
-		if err := tx.DeleteTimer(ctx(), conversation.TimerTimeout, ws, "never-was"); err != nil {
-			return err
-		}
-		return tx.SetTimer(ctx(), store.Timer{Kind: conversation.TimerTimeout, Workspace: ws, Key: "b", Due: base.Add(40 * time.Minute)})
-	}))
-	boom := errors.New("no")
-	err := s.Update(ctx(), func(tx store.Tx) error {
-		if err := tx.SetTimer(ctx(), store.Timer{Kind: conversation.TimerTimeout, Workspace: ws, Key: "b", Due: base}); err != nil {
-			return err
-		}
-		if err := tx.DeleteTimer(ctx(), conversation.TimerTimeout, ws, "c"); err != nil {
-			return err
-		}
-		return boom
-	})
-	require.ErrorIs(t, err, boom)
-	assert.Empty(t, claim(base.Add(15*time.Minute), time.Hour), "the rolled-back change moved nothing earlier")
-	assert.Equal(t, []string{"c", "b"}, claim(base.Add(45*time.Minute), time.Hour), "c at +20m, b at +40m")
-	assert.ElementsMatch(t, []string{"c", "b"}, claim(base.Add(2*time.Hour), time.Hour), "due again when the lease ends")
-	next, ok, err := s.NextTimer(ctx())
-	require.NoError(t, err)
-	assert.True(t, ok)
-	assert.False(t, next.After(base.Add(3*time.Hour)), "the next due time is known")
 }
 
-// testWorkload: the agents of a workspace, and the open conversations each
-// holds, follow assignments, closes and rollbacks.
-func (h *harness) testWorkload(t *testing.T) {
+func (h *harness) testWorkloadOn(t *testing.T, way func(store.Tx) store.Tx) {
 	s := h.store(t)
 	ws := ticket.WorkspaceID(newWorkspace("workload"))
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {
@@ -956,7 +937,7 @@ func (h *harness) testWorkload(t *testing.T) {
 	load := func() map[conversation.AgentID]int {
 		t.Helper()
 		var m map[conversation.AgentID]int
-		require.NoError(t, s.View(ctx(), func(tx store.Tx) (err error) { m, err = tx.Workload(ctx(), ws); return err }))
+		require.NoError(t, s.View(ctx(), func(tx store.Tx) (err error) { m, err = store.Workload(ctx(), way(tx), ws); return err }))
 		return m
 	}
 	assign(&convs[0], "a")

@@ -127,7 +127,26 @@ func normAgent(a conversation.Agent) conversation.Agent {
 	return a
 }
 
+// normEvent keeps of the actor what an event keeps: its Kind and ID.
 func normEvent(e conversation.Event) conversation.Event {
 	e.At = utc(e.At)
+	e.Actor = conversation.Actor{Kind: e.Actor.Kind, ID: e.Actor.ID}
 	return e
 }
+
+func normTimer(tm store.Timer) store.Timer {
+	tm.Due = utc(tm.Due)
+	if len(tm.Payload) == 0 {
+		tm.Payload = nil
+	}
+	return tm
+}
+
+func normInbound(r store.InboundRecords) store.InboundRecords {
+	r.Duplicate, r.Contact, r.Open = normMessage(r.Duplicate), normContact(r.Contact), normConversation(r.Open)
+	return r
+}
+
+// bare hides the optional capabilities of a transaction: the functions of
+// package store take, on it, the way they take without the capability.
+type bare struct{ store.Tx }

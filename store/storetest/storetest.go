@@ -6,11 +6,16 @@
 //		storetest.Run(t, func(t testing.TB) store.Store { return mystore.Open(t) })
 //	}
 //
-// The suite checks each method of store.Tx (and of store.InboundLookup,
-// where a store's transactions implement it), the version rule, uniqueness,
-// rollback, workspace isolation, event draining, the records of rejected
-// messages and what a store does with text it cannot hold
-// (store.ErrRejected), and then drives an
+// The suite checks each method of store.Tx, the version rule, uniqueness,
+// rollback, workspace isolation, event draining (with each event's actor
+// and cause), timers (their payloads, claims and leases, DeleteTimerAt,
+// kinds of a host's own), the records of rejected messages and what a
+// store does with text it cannot hold (store.ErrRejected). Each optional
+// capability a store has (store.InboundLookup, store.Workloads,
+// store.TimerPeeker) must answer exactly what the way without it answers
+// (store.LookupInbound and store.Workload on the required methods,
+// polling with ClaimTimers), in states built to tell them apart. It then
+// drives an
 // Engine over the store from many goroutines at once: two first messages of
 // a new contact make one conversation; two agents replying to a waiting
 // conversation leave exactly one assignee (R10); a message delivered twice
@@ -66,7 +71,12 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("Events", h.testEvents)
 	t.Run("DrainBusy", h.testDrainBusy)
 	t.Run("Timers", h.testTimers)
+	t.Run("TimerPayloads", h.testTimerPayloads)
+	t.Run("DeleteTimerAt", h.testDeleteTimerAt)
+	t.Run("TimerRollback", h.testTimerRollback)
+	t.Run("TimerKinds", h.testTimerKinds)
 	t.Run("Workload", h.testWorkload)
+	t.Run("Capabilities", h.testCapabilities)
 	t.Run("Rollback", h.testRollback)
 	t.Run("ReadOnlyView", h.testReadOnlyView)
 	t.Run("Canceled", h.testCanceled)

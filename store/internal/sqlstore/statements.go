@@ -15,28 +15,31 @@ const (
 )
 
 // inboundLookup finds, in one statement, what every inbound message starts
-// with: the contact known by an external id on a channel, the id of a
-// message the channel delivered before with the same external id (a
-// duplicate, ” if none), and the contact's open conversation on the
-// channel (a flag, then its columns, zero when there is none). A duplicate
-// implies the contact: its first message created it. %s is the duplicate
-// check, or ” without it.
+// with, as the single lookups do: the id of the inbound message the channel
+// delivered before with the same external id, whoever sent it (a
+// duplicate, empty if none); the contact known by an external id on the
+// channel (a flag, then its columns, zero when there is none); and that
+// contact's open conversation on the channel (a flag, then its columns).
+// The one row of k carries the keys, so that the statement answers one row
+// whatever it finds. %s is the duplicate check, or an empty string without it.
 const inboundLookup = `SELECT
 	%s,
-	c.workspace, c.id, c.name, c.language, c.fields, c.created_at, c.unreachable, c.version,
+	c.id IS NOT NULL,
+	coalesce(c.workspace, ''), coalesce(c.id, ''), coalesce(c.name, ''), coalesce(c.language, ''), coalesce(c.fields, ''),
+	coalesce(c.created_at, 0), coalesce(c.unreachable, false), coalesce(c.version, 0),
 	o.id IS NOT NULL,
 	coalesce(o.workspace, ''), coalesce(o.id, ''), coalesce(o.ticket_id, ''), coalesce(o.ticket_number, 0), coalesce(o.channel, ''),
 	coalesce(o.contact_id, ''), coalesce(o.contact_external_id, ''), coalesce(o.state, 0), coalesce(o.priority, 0),
 	coalesce(o.assignee, ''), coalesce(o.team, ''), coalesce(o.waiting_since, 0), coalesce(o.abandoned, false), coalesce(o.opened_at, 0), coalesce(o.last_activity, 0),
 	coalesce(o.closed_at, 0), coalesce(o.close_reason, ''), coalesce(o.closed_by, ''), coalesce(o.note_category, ''),
 	coalesce(o.note_summary, ''), coalesce(o.out_of_hours_until, 0), coalesce(o.version, 0)
-FROM cc_contact_handles h
-JOIN cc_contacts c ON c.workspace = h.workspace AND c.id = h.contact_id
-LEFT JOIN cc_conversations o ON o.workspace = h.workspace AND o.channel = h.channel AND o.contact_external_id = h.external_id AND o.state = 1
-WHERE h.workspace = ? AND h.channel = ? AND h.external_id = ?`
+FROM (SELECT CAST(? AS TEXT) AS workspace, CAST(? AS TEXT) AS channel, CAST(? AS TEXT) AS external_id) k
+LEFT JOIN cc_contact_handles h ON h.workspace = k.workspace AND h.channel = k.channel AND h.external_id = k.external_id
+LEFT JOIN cc_contacts c ON c.workspace = h.workspace AND c.id = h.contact_id
+LEFT JOIN cc_conversations o ON o.workspace = c.workspace AND o.channel = h.channel AND o.contact_id = c.id AND o.state = 1`
 
-const duplicateCheck = `coalesce((SELECT m.id FROM cc_messages m WHERE m.workspace = h.workspace AND m.channel = h.channel
-		AND m.external_id = ? AND m.direction = 1 AND m.external_id <> ''), '')`
+const duplicateCheck = `coalesce((SELECT m.id FROM cc_messages m WHERE m.workspace = k.workspace AND m.channel = k.channel
+		AND m.external_id = CAST(? AS TEXT) AND m.direction = 1 AND m.external_id <> ''), '')`
 
 // Statements are the statements of a Tx, with placeholders in one style.
 // Build them once with NewStatements and share them.
@@ -47,7 +50,7 @@ type Statements struct {
 	queue, createConversation, updateConversation                               string
 	message, messageByExt, messages, createMessage, updateMessage, pending      string
 	firstPending, inboundLookup, inboundLookupNoDup                             string
-	setTimer, deleteTimer, timer, agents, workload, assignedTo                  string
+	setTimer, deleteTimer, deleteTimerAt, timer, agents, workload, assignedTo   string
 	agent, createAgent, updateAgent, team, putTeam, appendEvent                 string
 	createRejection, rejection, rejections                                      string
 }
@@ -94,17 +97,22 @@ func NewStatements(p Placeholders) *Statements {
 		createAgent: `INSERT INTO cc_agents (` + agentCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace, id) DO NOTHING`,
 		updateAgent: `UPDATE cc_agents SET name = ?, role = ?, presence = ?, teams = ?, capacity = ?, last_assigned = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
 		agents:      `SELECT ` + agentCols + ` FROM cc_agents WHERE workspace = ? ORDER BY id`,
-		workload:    `SELECT assignee, count(*) FROM cc_conversations WHERE workspace = ? AND state = 1 AND assignee <> '' GROUP BY assignee`,
-		assignedTo:  `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND state = 1 AND assignee = ? ORDER BY seq`,
-		team:        `SELECT workspace, id, name FROM cc_teams WHERE workspace = ? AND id = ?`,
-		putTeam:     `INSERT INTO cc_teams (workspace, id, name) VALUES (?, ?, ?) ON CONFLICT (workspace, id) DO UPDATE SET name = excluded.name`,
-		setTimer:    `INSERT INTO cc_timers (kind, workspace, key, due) VALUES (?, ?, ?, ?) ON CONFLICT (kind, workspace, key) DO UPDATE SET due = excluded.due`,
-		deleteTimer: `DELETE FROM cc_timers WHERE kind = ? AND workspace = ? AND key = ?`,
-		timer:       `SELECT kind, workspace, key, due FROM cc_timers WHERE kind = ? AND workspace = ? AND key = ?`,
+		// The open conversations of each stored agent: assignees that are
+		// no agent count for nobody, as in store.Workload.
+		workload: `SELECT c.assignee, count(*) FROM cc_conversations c WHERE c.workspace = ? AND c.state = 1 AND c.assignee <> ''
+			AND EXISTS (SELECT 1 FROM cc_agents a WHERE a.workspace = c.workspace AND a.id = c.assignee) GROUP BY c.assignee`,
+		assignedTo: `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND state = 1 AND assignee = ? ORDER BY seq`,
+		team:       `SELECT workspace, id, name FROM cc_teams WHERE workspace = ? AND id = ?`,
+		putTeam:    `INSERT INTO cc_teams (workspace, id, name) VALUES (?, ?, ?) ON CONFLICT (workspace, id) DO UPDATE SET name = excluded.name`,
+		setTimer: `INSERT INTO cc_timers (` + TimerCols + `) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (kind, workspace, key) DO UPDATE SET due = excluded.due, payload = excluded.payload`,
+		deleteTimer:   `DELETE FROM cc_timers WHERE kind = ? AND workspace = ? AND key = ?`,
+		deleteTimerAt: `DELETE FROM cc_timers WHERE kind = ? AND workspace = ? AND key = ? AND due = ? RETURNING 1`,
+		timer:         `SELECT ` + TimerCols + ` FROM cc_timers WHERE kind = ? AND workspace = ? AND key = ?`,
 
 		inboundLookup:      fmt.Sprintf(inboundLookup, duplicateCheck),
 		inboundLookupNoDup: fmt.Sprintf(inboundLookup, "''"),
-		appendEvent:        `INSERT INTO cc_events (workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence, channel, external_id, detail, altered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		appendEvent:        `INSERT INTO cc_events (` + eventWriteCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 
 		createRejection: `INSERT INTO cc_rejections (` + rejectionCols + `) VALUES (?, ?, ?, ?, ?, ?)`,
 		rejection:       `SELECT ` + rejectionCols + ` FROM cc_rejections WHERE workspace = ? AND channel = ? AND external_id = ?`,
@@ -115,7 +123,7 @@ func NewStatements(p Placeholders) *Statements {
 		&s.nextNumber, &s.ticket, &s.ticketByNumber, &s.openTickets, &s.createTicket, &s.updateTicket,
 		&s.conversation, &s.openConversation, &s.latestConversation, &s.ticketConversation,
 		&s.queue, &s.createConversation, &s.updateConversation,
-		&s.message, &s.messageByExt, &s.messages, &s.createMessage, &s.updateMessage, &s.pending, &s.firstPending, &s.inboundLookup, &s.inboundLookupNoDup, &s.setTimer, &s.deleteTimer, &s.timer, &s.agents, &s.workload, &s.assignedTo,
+		&s.message, &s.messageByExt, &s.messages, &s.createMessage, &s.updateMessage, &s.pending, &s.firstPending, &s.inboundLookup, &s.inboundLookupNoDup, &s.setTimer, &s.deleteTimer, &s.deleteTimerAt, &s.timer, &s.agents, &s.workload, &s.assignedTo,
 		&s.agent, &s.createAgent, &s.updateAgent, &s.team, &s.putTeam, &s.appendEvent,
 		&s.createRejection, &s.rejection, &s.rejections,
 	} {

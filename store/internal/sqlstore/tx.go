@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"time"
 
@@ -190,17 +191,21 @@ func (t *Tx) UpdateContact(ctx context.Context, c ticket.Contact) error {
 		c.Name, c.Language, fields, c.Unreachable, c.Version, c.Workspace, c.ID, c.Version-1)
 }
 
-var _ store.InboundLookup = (*Tx)(nil)
+var (
+	_ store.InboundLookup = (*Tx)(nil)
+	_ store.Workloads     = (*Tx)(nil)
+)
 
-// LookupInbound implements store.InboundLookup in one statement. A
-// duplicate is read whole in a second one, which only repeats pay.
+// LookupInbound implements store.InboundLookup in one statement, which
+// answers one row whatever it finds. A duplicate is read whole in a second
+// one, which only repeats pay.
 func (t *Tx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (store.InboundRecords, error) {
 	var r store.InboundRecords
 	var dup string
 	err := t.one(ctx, func(rows Rows) error {
 		var c contactRow
 		var o conversationRow
-		dest := append([]any{&dup}, c.dest()...)
+		dest := append([]any{&dup, &r.HasContact}, c.dest()...)
 		dest = append(dest, &r.HasOpen)
 		if err := rows.Scan(append(dest, o.dest()...)...); err != nil {
 			return err
@@ -208,20 +213,21 @@ func (t *Tx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channe
 		if r.HasOpen {
 			o.into(&r.Open)
 		}
-		return c.into(&r.Contact)
+		if r.HasContact {
+			return c.into(&r.Contact)
+		}
+		return nil
 	}, t.lookupStatement(messageID), t.lookupArgs(messageID, ws, ch, contactID)...)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return r, nil
-	case err != nil:
-		return r, err
+	if err != nil {
+		return store.InboundRecords{}, err
 	}
-	r.HasContact = true
 	if dup != "" {
-		r.Duplicate, err = t.Message(ctx, ws, conversation.MessageID(dup))
-		r.HasDuplicate = err == nil
+		if r.Duplicate, err = t.Message(ctx, ws, conversation.MessageID(dup)); err != nil {
+			return store.InboundRecords{}, err
+		}
+		r.HasDuplicate = true
 	}
-	return r, err
+	return r, nil
 }
 
 func (t *Tx) lookupStatement(messageID string) string {
@@ -540,7 +546,7 @@ func (t *Tx) Agents(ctx context.Context, ws ticket.WorkspaceID) ([]conversation.
 	return queryAll(ctx, t.c, scanAgent, t.q.agents, string(ws))
 }
 
-// Workload implements store.Tx.
+// Workload implements store.Workloads in one statement.
 func (t *Tx) Workload(ctx context.Context, ws ticket.WorkspaceID) (map[conversation.AgentID]int, error) {
 	if err := t.query(ctx); err != nil {
 		return nil, err
@@ -580,10 +586,37 @@ func (t *Tx) PutTeam(ctx context.Context, tm conversation.Team) error {
 	return t.exec(ctx, t.q.putTeam, nil, tm.Workspace, tm.ID, tm.Name)
 }
 
-// AppendEvent implements store.Tx.
+// AppendEvent implements store.Tx. The actor and cause kinds are stored by
+// their stable names; a kind without one is refused with
+// store.ErrRejected, so that no stored event fails to read back.
 func (t *Tx) AppendEvent(ctx context.Context, e conversation.Event) error {
+	actor, err := kindName(e.Actor.Kind, conversation.ParseActorKind)
+	if err != nil {
+		return fmt.Errorf("sql store: event %s: actor: %w", e.Type, err)
+	}
+	cause, err := kindName(e.Cause.Kind, conversation.ParseCauseKind)
+	if err != nil {
+		return fmt.Errorf("sql store: event %s: cause: %w", e.Type, err)
+	}
 	return t.exec(ctx, t.q.appendEvent, nil, e.Workspace, e.Type, micros(e.At), e.Conversation, e.Ticket, e.TicketNumber,
-		e.Message, e.Agent, e.Previous, e.Team, e.Reason, e.Presence, e.Channel, e.ExternalID, e.Detail, e.Altered)
+		e.Message, e.Agent, e.Previous, e.Team, e.Reason, e.Presence, e.Channel, e.ExternalID, e.Detail, e.Altered,
+		actor, e.Actor.ID, cause, e.Cause.Name, e.Cause.ID, e.Cause.Root, e.Cause.Depth)
+}
+
+// kindName returns the stable name of kind k (empty for the zero kind), which
+// parse reads back; a kind without a name is store.ErrRejected.
+func kindName[K interface {
+	~uint8
+	String() string
+}](k K, parse func(string) (K, error)) (string, error) {
+	if k == 0 {
+		return "", nil
+	}
+	name := k.String()
+	if back, err := parse(name); err != nil || back != k {
+		return "", fmt.Errorf("kind %d has no name: %w", uint8(k), store.ErrRejected)
+	}
+	return name, nil
 }
 
 // Rejections.
@@ -615,14 +648,30 @@ func (t *Tx) Rejections(ctx context.Context, ws ticket.WorkspaceID, limit int) (
 	return queryAll(ctx, t.c, scanRejection, t.q.rejections, string(ws), limitOrAll(limit))
 }
 
-// SetTimer implements store.Tx.
+// SetTimer implements store.Tx. The payload is copied: the write may go
+// out later, with the transaction's next read or its commit.
 func (t *Tx) SetTimer(ctx context.Context, tm store.Timer) error {
-	return t.exec(ctx, t.q.setTimer, nil, string(tm.Kind), tm.Workspace, tm.Key, tm.Due.UnixNano())
+	return t.exec(ctx, t.q.setTimer, nil, string(tm.Kind), tm.Workspace, tm.Key, Nanos(tm.Due), append([]byte{}, tm.Payload...))
 }
 
 // DeleteTimer implements store.Tx.
 func (t *Tx) DeleteTimer(ctx context.Context, kind store.TimerKind, ws ticket.WorkspaceID, key string) error {
 	return t.exec(ctx, t.q.deleteTimer, nil, string(kind), ws, key)
+}
+
+// DeleteTimerAt implements store.Tx in one statement, sent at once (with
+// the writes waiting before it) since its caller needs to know whether it
+// deleted.
+func (t *Tx) DeleteTimerAt(ctx context.Context, kind store.TimerKind, ws ticket.WorkspaceID, key string, due time.Time) (bool, error) {
+	if !t.write {
+		return false, errReadOnly
+	}
+	var one int64
+	err := t.one(ctx, func(r Rows) error { return r.Scan(&one) }, t.q.deleteTimerAt, string(kind), ws, key, Nanos(due))
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Timer implements store.Tx.
@@ -631,23 +680,37 @@ func (t *Tx) Timer(ctx context.Context, kind store.TimerKind, ws ticket.Workspac
 }
 
 // TimerCols are the columns ScanTimer reads, for the stores' claims.
-const TimerCols = `kind, workspace, key, due`
+const TimerCols = `kind, workspace, key, due, payload`
 
 // ScanTimer scans the TimerCols of one row. Due times are stored in
-// nanoseconds since the epoch, so that a claim's due time is exact.
+// nanoseconds since the epoch, so that a claim's due time is exact; an
+// empty payload reads as nil.
 func ScanTimer(r interface{ Scan(dest ...any) error }) (store.Timer, error) {
 	var tm store.Timer
 	var kind, ws string
 	var due int64
-	err := r.Scan(&kind, &ws, &tm.Key, &due)
-	tm.Kind, tm.Workspace, tm.Due = store.TimerKind(kind), ticket.WorkspaceID(ws), time.Unix(0, due).UTC()
+	err := r.Scan(&kind, &ws, &tm.Key, &due, &tm.Payload)
+	tm.Kind, tm.Workspace, tm.Due = store.TimerKind(kind), ticket.WorkspaceID(ws), FromNanos(due)
+	if len(tm.Payload) == 0 {
+		tm.Payload = nil
+	}
 	return tm, err
 }
 
+// Nanos encodes a timer's due time as the stores keep it: nanoseconds
+// since the epoch.
+func Nanos(t time.Time) int64 { return t.UnixNano() }
+
+// FromNanos decodes Nanos, in UTC.
+func FromNanos(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
 // EventCols are the columns ScanEvent reads, for the stores' drain
 // statements.
-const EventCols = `seq, workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence,
-	channel, external_id, detail, altered`
+const EventCols = `seq, ` + eventWriteCols
+
+// eventWriteCols are the columns AppendEvent writes.
+const eventWriteCols = `workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence,
+	channel, external_id, detail, altered, actor_kind, actor_id, cause_kind, cause_name, cause_id, cause_root, cause_depth`
 
 // ScanEvents reads and closes rows of EventCols.
 func ScanEvents(rows Rows) ([]conversation.Event, error) {
@@ -666,9 +729,19 @@ func ScanEvents(rows Rows) ([]conversation.Event, error) {
 // ScanEvent scans the EventCols of one row.
 func ScanEvent(r interface{ Scan(dest ...any) error }) (conversation.Event, error) {
 	var e conversation.Event
-	var at int64
-	err := r.Scan(&e.Seq, &e.Workspace, &e.Type, &at, &e.Conversation, &e.Ticket, &e.TicketNumber, &e.Message, &e.Agent, &e.Previous, &e.Team, &e.Reason, &e.Presence,
-		&e.Channel, &e.ExternalID, &e.Detail, &e.Altered)
-	e.At = fromMicros(at)
-	return e, err
+	var at, depth int64
+	var actor, cause string
+	if err := r.Scan(&e.Seq, &e.Workspace, &e.Type, &at, &e.Conversation, &e.Ticket, &e.TicketNumber, &e.Message, &e.Agent, &e.Previous, &e.Team, &e.Reason, &e.Presence,
+		&e.Channel, &e.ExternalID, &e.Detail, &e.Altered, &actor, &e.Actor.ID, &cause, &e.Cause.Name, &e.Cause.ID, &e.Cause.Root, &depth); err != nil {
+		return e, err
+	}
+	e.At, e.Cause.Depth = fromMicros(at), int(depth)
+	var err error
+	if e.Actor.Kind, err = conversation.ParseActorKind(actor); err != nil {
+		return e, fmt.Errorf("sql store: event %d: %w", e.Seq, err)
+	}
+	if e.Cause.Kind, err = conversation.ParseCauseKind(cause); err != nil {
+		return e, fmt.Errorf("sql store: event %d: %w", e.Seq, err)
+	}
+	return e, nil
 }

@@ -1,0 +1,68 @@
+package postgres_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+)
+
+// Rows stored before migration 0005 read as the zero values of what it
+// adds: a timer without payload, an event without actor and cause.
+func TestMigration0005KeepsOldRows(t *testing.T) {
+	ctx := context.Background()
+	dsn := freshSchema(t)
+	conn, err := pgx.Connect(ctx, dsn)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `CREATE TABLE cc_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
+	require.NoError(t, err)
+	files, err := filepath.Glob("migrations/000[1-4]_*.sql")
+	require.NoError(t, err)
+	require.Len(t, files, 4)
+	for i, f := range files {
+		body, err := os.ReadFile(f)
+		require.NoError(t, err)
+		_, err = conn.Exec(ctx, string(body))
+		require.NoError(t, err, f)
+		_, err = conn.Exec(ctx, `INSERT INTO cc_schema_migrations (version) VALUES ($1)`, i+1)
+		require.NoError(t, err)
+	}
+	due := time.Date(2026, 3, 2, 9, 0, 0, 123, time.UTC)
+	_, err = conn.Exec(ctx, `INSERT INTO cc_timers (kind, workspace, key, due) VALUES ('conversation.timeout', 'w', 'cv1', $1)`, due.UnixNano())
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `INSERT INTO cc_events (workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence)
+		VALUES ('w', 'message.received', 0, 'cv1', '', 0, 'm1', '', '', '', '', 0)`)
+	require.NoError(t, err)
+
+	s := open(t, dsn)
+	defer s.Close()
+	want := store.Timer{Kind: conversation.TimerTimeout, Workspace: "w", Key: "cv1", Due: due}
+	require.NoError(t, s.View(ctx, func(tx store.Tx) error {
+		got, err := tx.Timer(ctx, conversation.TimerTimeout, "w", "cv1")
+		require.NoError(t, err)
+		assert.Equal(t, want, got)
+		return nil
+	}))
+	claimed, err := s.ClaimTimers(ctx, due, time.Minute, 10)
+	require.NoError(t, err)
+	assert.Equal(t, []store.ClaimedTimer{{Timer: want, Lease: due.Add(time.Minute)}}, claimed)
+	var events []conversation.Event
+	_, err = s.DrainEvents(ctx, 10, func(_ context.Context, evs []conversation.Event) (int, error) {
+		events = evs
+		return len(evs), nil
+	})
+	require.NoError(t, err)
+	require.Len(t, events, 1)
+	assert.Equal(t, conversation.Actor{}, events[0].Actor)
+	assert.Equal(t, conversation.Cause{}, events[0].Cause)
+	assert.Equal(t, conversation.MessageID("m1"), events[0].Message)
+}

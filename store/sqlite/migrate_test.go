@@ -1,0 +1,92 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+)
+
+// Rows stored before migration 0005 read as the zero values of what it
+// adds: a timer without payload, an event without actor and cause.
+func TestMigration0005KeepsOldRows(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cc.db")
+	raw, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	_, err = raw.Exec(`CREATE TABLE cc_schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)`)
+	require.NoError(t, err)
+	files, err := filepath.Glob("migrations/000[1-4]_*.sql")
+	require.NoError(t, err)
+	require.Len(t, files, 4)
+	for i, f := range files {
+		body, err := os.ReadFile(f)
+		require.NoError(t, err)
+		_, err = raw.Exec(string(body))
+		require.NoError(t, err, f)
+		_, err = raw.Exec(`INSERT INTO cc_schema_migrations (version) VALUES (?)`, i+1)
+		require.NoError(t, err)
+	}
+	due := time.Date(2026, 3, 2, 9, 0, 0, 123, time.UTC)
+	_, err = raw.Exec(`INSERT INTO cc_timers (kind, workspace, key, due) VALUES ('conversation.timeout', 'w', 'cv1', ?)`, due.UnixNano())
+	require.NoError(t, err)
+	_, err = raw.Exec(`INSERT INTO cc_events (workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence)
+		VALUES ('w', 'message.received', 0, 'cv1', '', 0, 'm1', '', '', '', '', 0)`)
+	require.NoError(t, err)
+	require.NoError(t, raw.Close())
+
+	s := open(t, path)
+	defer s.Close()
+	want := store.Timer{Kind: conversation.TimerTimeout, Workspace: "w", Key: "cv1", Due: due}
+	require.NoError(t, s.View(ctx, func(tx store.Tx) error {
+		got, err := tx.Timer(ctx, conversation.TimerTimeout, "w", "cv1")
+		require.NoError(t, err)
+		assert.Equal(t, want, got)
+		return nil
+	}))
+	claimed, err := s.ClaimTimers(ctx, due, time.Minute, 10)
+	require.NoError(t, err)
+	assert.Equal(t, []store.ClaimedTimer{{Timer: want, Lease: due.Add(time.Minute)}}, claimed)
+	var events []conversation.Event
+	_, err = s.DrainEvents(ctx, 10, func(_ context.Context, evs []conversation.Event) (int, error) {
+		events = evs
+		return len(evs), nil
+	})
+	require.NoError(t, err)
+	require.Len(t, events, 1)
+	assert.Equal(t, conversation.Actor{}, events[0].Actor)
+	assert.Equal(t, conversation.Cause{}, events[0].Cause)
+	assert.Equal(t, conversation.MessageID("m1"), events[0].Message)
+}
+
+// An event whose actor or cause kind has no name is refused for good
+// (store.ErrRejected), and nothing of its transaction is stored: every
+// stored event reads back.
+func TestEventKindWithoutName(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "cc.db"))
+	defer s.Close()
+	for _, e := range []conversation.Event{
+		{Type: conversation.EventMessageReceived, Workspace: "w", Actor: conversation.Actor{Kind: 99, ID: "x"}},
+		{Type: conversation.EventMessageReceived, Workspace: "w", Cause: conversation.Cause{Kind: 200, ID: "x"}},
+	} {
+		err := s.Update(ctx, func(tx store.Tx) error {
+			if err := tx.AppendEvent(ctx, conversation.Event{Type: conversation.EventMessageSent, Workspace: "w"}); err != nil {
+				return err
+			}
+			return tx.AppendEvent(ctx, e)
+		})
+		assert.ErrorIs(t, err, store.ErrRejected)
+	}
+	n, err := s.DrainEvents(ctx, 10, func(_ context.Context, evs []conversation.Event) (int, error) { return len(evs), nil })
+	require.NoError(t, err)
+	assert.Zero(t, n, "nothing stored")
+}
