@@ -419,7 +419,12 @@ func (t *tx) Workload(ctx context.Context, ws ticket.WorkspaceID) (map[conversat
 		return out, nil
 	}
 	for k, ps := range t.s.assigned.m {
-		if k.ws == w && len(ps) > 0 {
+		if k.ws != w || len(ps) == 0 {
+			continue
+		}
+		// Only agents count: conversations assigned to an id with no agent
+		// (the host's Assign to an agent since deleted) are no one's load.
+		if _, ok := t.s.agents.get(key[conversation.AgentID]{ws, conversation.AgentID(k.id)}); ok {
 			out[conversation.AgentID(k.id)] = len(ps)
 		}
 	}
