@@ -20,7 +20,9 @@
 // a new contact make one conversation; two agents replying to a waiting
 // conversation leave exactly one assignee (R10); a message delivered twice
 // at once is stored once (R18). Those concurrency cases run Options.Repeat
-// times (100 by default).
+// times (100 by default). Last, reactions: a job the store keeps outlives
+// the engine that stored it and runs once on another, and two engines
+// reacting at once react once per key.
 //
 // The contract lets another process drain the same data at any time: a
 // drain of the suite that meets store.ErrBusy tries again for a while,
@@ -86,6 +88,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("ConcurrentReplies", h.testConcurrentReplies)
 	t.Run("ConcurrentDuplicateDelivery", h.testConcurrentDuplicateDelivery)
 	t.Run("ConcurrentReopenAndCloseTicket", h.testConcurrentReopenAndCloseTicket)
+	t.Run("Reactions", h.testReactions)
 }
 
 type harness struct {
