@@ -234,7 +234,7 @@ func (s *step) add(ctx context.Context, tx store.Tx, ch *conversation.Change) er
 	}
 	evs := ch.Events()
 	for i := range evs {
-		if err := s.emit(ctx, tx, evs[i]); err != nil {
+		if err := s.emit(ctx, tx, &evs[i]); err != nil {
 			return err
 		}
 	}
@@ -275,9 +275,9 @@ func (s *step) timer(ctx context.Context, tx store.Tx, tc conversation.TimerChan
 	return tx.SetTimer(ctx, tc.Timer)
 }
 
-// emit stores event ev in tx with the step's actor and cause, and starts
-// the reactions it calls for.
-func (s *step) emit(ctx context.Context, tx store.Tx, ev conversation.Event) error {
+// emit stores event ev in tx with the step's actor and cause, which it
+// sets on ev, and starts the reactions it calls for.
+func (s *step) emit(ctx context.Context, tx store.Tx, ev *conversation.Event) error {
 	if s.cause.ID == "" {
 		s.cause.ID = s.e.newID()
 		if s.cause.Root == "" {
@@ -285,11 +285,11 @@ func (s *step) emit(ctx context.Context, tx store.Tx, ev conversation.Event) err
 		}
 	}
 	ev.Actor, ev.Cause = s.actor, s.cause
-	if err := tx.AppendEvent(ctx, ev); err != nil {
+	if err := tx.AppendEvent(ctx, *ev); err != nil {
 		return err
 	}
 	s.events++
-	return s.e.startReactions(ctx, tx, s, &ev)
+	return s.e.startReactions(ctx, tx, s, ev)
 }
 
 // now returns the engine's time.

@@ -79,7 +79,7 @@ func (e *Engine) Reject(ctx context.Context, r Rejection) error {
 		if err := tx.CreateRejection(ctx, rec); err != nil {
 			return err
 		}
-		return s.emit(ctx, tx, ev)
+		return s.emit(ctx, tx, &ev)
 	})
 	if err != nil {
 		return err
