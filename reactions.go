@@ -34,7 +34,8 @@ type Reaction struct {
 	Name string
 	// Key returns the key under which the reaction handles event e, and
 	// false for an event it ignores. A conversation's id is the usual
-	// key.
+	// key. It runs inside the transaction that stores the event, so it
+	// is quick and calls nothing: it looks at e alone.
 	Key func(e conversation.Event) (key string, ok bool)
 	// React handles the events of one key. It runs at least once after
 	// they committed; after a crash, it may run again for events it had
@@ -42,8 +43,8 @@ type Reaction struct {
 	// and acts on what is still to do). ctx carries the reaction's cause:
 	// the events of the engine's calls made with ctx carry it, one level
 	// deeper than Job.Event's (CauseOf), which is how a reaction tells its
-	// own doing from others'. An error leaves the job to run again after
-	// ReactionGrace.
+	// own doing from others'. An error leaves the job stored: it runs
+	// again after ReactionGrace, then once a minute while it fails.
 	React func(ctx context.Context, j Job) error
 }
 
