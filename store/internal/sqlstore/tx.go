@@ -661,9 +661,15 @@ func (t *Tx) Rejections(ctx context.Context, ws ticket.WorkspaceID, limit int) (
 }
 
 // SetTimer implements store.Tx. The payload is copied: the write may go
-// out later, with the transaction's next read or its commit.
+// out later, with the transaction's next read or its commit. A due time
+// that nanoseconds since the epoch cannot hold (before 1678 or after 2262)
+// is refused with store.ErrRejected.
 func (t *Tx) SetTimer(ctx context.Context, tm store.Timer) error {
-	return t.exec(ctx, t.q.setTimer, nil, string(tm.Kind), tm.Workspace, tm.Key, Nanos(tm.Due), append([]byte{}, tm.Payload...))
+	due := Nanos(tm.Due)
+	if !FromNanos(due).Equal(tm.Due) {
+		return fmt.Errorf("sql store: timer %s %q due %v: out of the range of nanoseconds since 1970: %w", tm.Kind, tm.Key, tm.Due, store.ErrRejected)
+	}
+	return t.exec(ctx, t.q.setTimer, nil, string(tm.Kind), tm.Workspace, tm.Key, due, append([]byte{}, tm.Payload...))
 }
 
 // DeleteTimer implements store.Tx.
