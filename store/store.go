@@ -363,4 +363,3 @@ type Tx interface {
 	// Timer returns a timer, with its payload.
 	Timer(ctx context.Context, kind TimerKind, ws ticket.WorkspaceID, key string) (Timer, error)
 }
-

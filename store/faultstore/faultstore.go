@@ -4,7 +4,7 @@
 // and a real outage is hard to aim.
 //
 // A Rule names a call — a method of store.Store or of the store.Tx it hands
-// out — and when it fails: Before the call reaches the wrapped store,
+// out, or of their optional capabilities — and when it fails: Before the call reaches the wrapped store,
 // AtCommit (the transaction's function ran, then the commit failed and
 // nothing was written), or After the call completed. After on Update is
 // the fault a connection dropped during COMMIT produces: the transaction
@@ -18,6 +18,12 @@
 // injected and keeps what each one hit, so that a test can bound what a
 // fault may cause (a message sent twice after a recording that looked
 // failed) by the faults that could cause it (R18).
+//
+// The wrapper keeps what the wrapped store can do, so that the engine takes
+// the path it takes without it: its transactions have store.InboundLookup
+// and store.Workloads exactly where the wrapped ones have them, and its
+// NextTimer answers errors.ErrUnsupported over a store that is no
+// store.TimerPeeker.
 package faultstore
 
 import (

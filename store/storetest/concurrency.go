@@ -207,7 +207,9 @@ func (h *harness) testConcurrentReopenAndCloseTicket(t *testing.T) {
 		var errReceive, errClose error
 		together(
 			func() { again, errReceive = eng.Receive(ctx, in) },
-			func() { _, errClose = eng.CloseTicket(ctx, contactcenter.TicketClosing{Workspace: ws, Ticket: r.Conversation.Ticket, By: conversation.Host(), Note: conversation.ClosingNote{}}) },
+			func() {
+				_, errClose = eng.CloseTicket(ctx, contactcenter.TicketClosing{Workspace: ws, Ticket: r.Conversation.Ticket, By: conversation.Host(), Note: conversation.ClosingNote{}})
+			},
 		)
 		require.NoError(t, errReceive, "run %d", i)
 		if errClose != nil {

@@ -15,31 +15,30 @@ const (
 )
 
 // inboundLookup finds, in one statement, what every inbound message starts
-// with, as the single lookups do: the id of the inbound message the channel
-// delivered before with the same external id, whoever sent it (a
-// duplicate, empty if none); the contact known by an external id on the
-// channel (a flag, then its columns, zero when there is none); and that
-// contact's open conversation on the channel (a flag, then its columns).
-// The one row of k carries the keys, so that the statement answers one row
-// whatever it finds. %s is the duplicate check, or an empty string without it.
+// with, as the single lookups do: the contact known by an external id on a
+// channel, the id of an inbound message the channel delivered before with
+// the same external id (a duplicate, empty if none), and that contact's
+// open conversation on the channel (a flag, then its columns, zero when
+// there is none). It answers no row when the contact is unknown; the
+// caller then looks for a duplicate alone, since a channel may deliver
+// one from a sender it names otherwise. %s is the duplicate check, or an
+// empty string without it.
 const inboundLookup = `SELECT
 	%s,
-	c.id IS NOT NULL,
-	coalesce(c.workspace, ''), coalesce(c.id, ''), coalesce(c.name, ''), coalesce(c.language, ''), coalesce(c.fields, ''),
-	coalesce(c.created_at, 0), coalesce(c.unreachable, false), coalesce(c.version, 0),
+	c.workspace, c.id, c.name, c.language, c.fields, c.created_at, c.unreachable, c.version,
 	o.id IS NOT NULL,
 	coalesce(o.workspace, ''), coalesce(o.id, ''), coalesce(o.ticket_id, ''), coalesce(o.ticket_number, 0), coalesce(o.channel, ''),
 	coalesce(o.contact_id, ''), coalesce(o.contact_external_id, ''), coalesce(o.state, 0), coalesce(o.priority, 0),
 	coalesce(o.assignee, ''), coalesce(o.team, ''), coalesce(o.waiting_since, 0), coalesce(o.abandoned, false), coalesce(o.opened_at, 0), coalesce(o.last_activity, 0),
 	coalesce(o.closed_at, 0), coalesce(o.close_reason, ''), coalesce(o.closed_by, ''), coalesce(o.note_category, ''),
 	coalesce(o.note_summary, ''), coalesce(o.out_of_hours_until, 0), coalesce(o.version, 0)
-FROM (SELECT CAST(? AS TEXT) AS workspace, CAST(? AS TEXT) AS channel, CAST(? AS TEXT) AS external_id) k
-LEFT JOIN cc_contact_handles h ON h.workspace = k.workspace AND h.channel = k.channel AND h.external_id = k.external_id
-LEFT JOIN cc_contacts c ON c.workspace = h.workspace AND c.id = h.contact_id
-LEFT JOIN cc_conversations o ON o.workspace = c.workspace AND o.channel = h.channel AND o.contact_id = c.id AND o.state = 1`
+FROM cc_contact_handles h
+JOIN cc_contacts c ON c.workspace = h.workspace AND c.id = h.contact_id
+LEFT JOIN cc_conversations o ON o.workspace = c.workspace AND o.channel = h.channel AND o.contact_id = c.id AND o.state = 1
+WHERE h.workspace = ? AND h.channel = ? AND h.external_id = ?`
 
-const duplicateCheck = `coalesce((SELECT m.id FROM cc_messages m WHERE m.workspace = k.workspace AND m.channel = k.channel
-		AND m.external_id = CAST(? AS TEXT) AND m.direction = 1 AND m.external_id <> ''), '')`
+const duplicateCheck = `coalesce((SELECT m.id FROM cc_messages m WHERE m.workspace = h.workspace AND m.channel = h.channel
+		AND m.external_id = ? AND m.direction = 1 AND m.external_id <> ''), '')`
 
 // Statements are the statements of a Tx, with placeholders in one style.
 // Build them once with NewStatements and share them.

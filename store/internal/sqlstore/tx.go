@@ -196,16 +196,18 @@ var (
 	_ store.Workloads     = (*Tx)(nil)
 )
 
-// LookupInbound implements store.InboundLookup in one statement, which
-// answers one row whatever it finds. A duplicate is read whole in a second
-// one, which only repeats pay.
+// LookupInbound implements store.InboundLookup in one statement for a
+// known contact. A duplicate is read whole in a second one, which only
+// repeats pay; so is a duplicate from an unknown contact, which only the
+// retries of a new contact's first message look for (the engine's first
+// attempt leaves duplicates to the unique index).
 func (t *Tx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (store.InboundRecords, error) {
 	var r store.InboundRecords
 	var dup string
 	err := t.one(ctx, func(rows Rows) error {
 		var c contactRow
 		var o conversationRow
-		dest := append([]any{&dup, &r.HasContact}, c.dest()...)
+		dest := append([]any{&dup}, c.dest()...)
 		dest = append(dest, &r.HasOpen)
 		if err := rows.Scan(append(dest, o.dest()...)...); err != nil {
 			return err
@@ -213,14 +215,24 @@ func (t *Tx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channe
 		if r.HasOpen {
 			o.into(&r.Open)
 		}
-		if r.HasContact {
-			return c.into(&r.Contact)
-		}
-		return nil
+		return c.into(&r.Contact)
 	}, t.lookupStatement(messageID), t.lookupArgs(messageID, ws, ch, contactID)...)
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrNotFound) && messageID != "":
+		m, err := t.MessageByExternalID(ctx, ws, ch, messageID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return store.InboundRecords{}, nil
+		case err != nil:
+			return store.InboundRecords{}, err
+		}
+		return store.InboundRecords{Duplicate: m, HasDuplicate: true}, nil
+	case errors.Is(err, store.ErrNotFound):
+		return store.InboundRecords{}, nil
+	case err != nil:
 		return store.InboundRecords{}, err
 	}
+	r.HasContact = true
 	if dup != "" {
 		if r.Duplicate, err = t.Message(ctx, ws, conversation.MessageID(dup)); err != nil {
 			return store.InboundRecords{}, err
@@ -649,9 +661,15 @@ func (t *Tx) Rejections(ctx context.Context, ws ticket.WorkspaceID, limit int) (
 }
 
 // SetTimer implements store.Tx. The payload is copied: the write may go
-// out later, with the transaction's next read or its commit.
+// out later, with the transaction's next read or its commit. A due time
+// that nanoseconds since the epoch cannot hold (before 1678 or after 2262)
+// is refused with store.ErrRejected.
 func (t *Tx) SetTimer(ctx context.Context, tm store.Timer) error {
-	return t.exec(ctx, t.q.setTimer, nil, string(tm.Kind), tm.Workspace, tm.Key, Nanos(tm.Due), append([]byte{}, tm.Payload...))
+	due := Nanos(tm.Due)
+	if !FromNanos(due).Equal(tm.Due) {
+		return fmt.Errorf("sql store: timer %s %q due %v: out of the range of nanoseconds since 1970: %w", tm.Kind, tm.Key, tm.Due, store.ErrRejected)
+	}
+	return t.exec(ctx, t.q.setTimer, nil, string(tm.Kind), tm.Workspace, tm.Key, due, append([]byte{}, tm.Payload...))
 }
 
 // DeleteTimer implements store.Tx.
