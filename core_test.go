@@ -305,4 +305,3 @@ func TestMessageAndPutChannel(t *testing.T) {
 	r2 := f.write(t, "c2", "u2", "hola")
 	assert.Empty(t, r2.Automatic, "the channel as it was: no welcome")
 }
-
