@@ -52,13 +52,24 @@ type timerItem struct {
 	gen uint32
 }
 
-// timerUndo restores slot pos to old; added tells that the transaction
-// took the slot, which it then gives back.
+// timerUndo undoes a change of slot pos. A slot the transaction freed
+// keeps its key, kind, ws and gen until it commits, so an undo restores
+// only what changes: the due time and whether there is a payload.
 type timerUndo struct {
-	old   timerRow
-	pos   int32
-	added bool
+	due        int64 // the due time before (moved, removed)
+	pos        int32
+	op         timerOp
+	hadPayload bool // before (payload, removed)
 }
+
+type timerOp uint8
+
+const (
+	timerAdded   timerOp = iota // the transaction took the slot
+	timerMoved                  // it changed the due time
+	timerPayload                // it gave or took the payload
+	timerRemoved                // it freed the slot
+)
 
 // timerTable is the store's timers, with the undo of the open transaction.
 type timerTable struct {
@@ -117,7 +128,7 @@ func (tt *timerTable) add(k timerKey, due int64) int32 {
 		tt.n++
 	}
 	r := tt.at(pos)
-	tt.undo = append(tt.undo, timerUndo{old: *r, pos: pos, added: true})
+	tt.undo = append(tt.undo, timerUndo{pos: pos, op: timerAdded})
 	*r = timerRow{key: k.key, due: due, kind: k.kind, ws: k.ws, gen: r.gen + 1}
 	tt.idx.put(pos)
 	tt.push(timerItem{due, pos, r.gen})
@@ -130,7 +141,7 @@ func (tt *timerTable) move(pos int32, due int64) {
 	if r.due == due {
 		return
 	}
-	tt.undo = append(tt.undo, timerUndo{old: *r, pos: pos})
+	tt.undo = append(tt.undo, timerUndo{due: r.due, pos: pos, op: timerMoved})
 	if due < r.due {
 		tt.push(timerItem{due, pos, r.gen})
 	}
@@ -142,14 +153,14 @@ func (tt *timerTable) setPayload(pos int32, p []byte) {
 	r := tt.at(pos)
 	if len(p) == 0 {
 		if r.hasPayload {
-			tt.undo = append(tt.undo, timerUndo{old: *r, pos: pos})
+			tt.undo = append(tt.undo, timerUndo{pos: pos, op: timerPayload, hadPayload: true})
 			r.hasPayload = false
 			tt.payloads.del(pos)
 		}
 		return
 	}
 	if !r.hasPayload {
-		tt.undo = append(tt.undo, timerUndo{old: *r, pos: pos})
+		tt.undo = append(tt.undo, timerUndo{pos: pos, op: timerPayload})
 		r.hasPayload = true
 	}
 	tt.payloads.set(pos, string(p))
@@ -166,7 +177,7 @@ func (tt *timerTable) payload(pos int32, r *timerRow) []byte {
 // remove deletes the timer at pos.
 func (tt *timerTable) remove(pos int32) {
 	r := tt.at(pos)
-	tt.undo = append(tt.undo, timerUndo{old: *r, pos: pos})
+	tt.undo = append(tt.undo, timerUndo{due: r.due, pos: pos, op: timerRemoved, hadPayload: r.hasPayload})
 	tt.idx.del(pos)
 	if r.hasPayload {
 		tt.payloads.del(pos)
@@ -184,13 +195,18 @@ func (tt *timerTable) rollback() {
 	for i := len(tt.undo) - 1; i >= 0; i-- {
 		u := &tt.undo[i]
 		r := tt.at(u.pos)
-		if u.added {
+		switch u.op {
+		case timerAdded:
 			// The slot is free again; its gen stays, so the heap's items of
 			// the rolled-back timer stay stale.
 			*r = timerRow{due: noTime, gen: r.gen}
 			tt.free = append(tt.free, u.pos)
-		} else {
-			*r = u.old
+		case timerMoved:
+			r.due = u.due
+		case timerPayload:
+			r.hasPayload = u.hadPayload
+		case timerRemoved:
+			r.due, r.hasPayload = u.due, u.hadPayload
 		}
 	}
 	tt.undo = resetUndo(tt.undo)
