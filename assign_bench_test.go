@@ -38,7 +38,7 @@ func BenchmarkOpenLeastBusy(b *testing.B) {
 			}
 			tg := channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 				Settings: channel.Settings{Assignment: channel.Assignment{Strategy: "least_busy"}}}
-			if err := eng.AddChannel(tg, channel.NewMemoryTransport(channel.Capabilities{Text: true})); err != nil {
+			if err := eng.PutChannel(ctx, tg, channel.NewMemoryTransport(channel.Capabilities{Text: true})); err != nil {
 				b.Fatal(err)
 			}
 			// Three online agents, each given one conversation by automatic
@@ -61,7 +61,7 @@ func BenchmarkOpenLeastBusy(b *testing.B) {
 				receive("busy-" + strconv.Itoa(i))
 			}
 			err = s.View(ctx, func(tx store.Tx) error {
-				loads, err := tx.Workload(ctx, ws)
+				loads, err := store.Workload(ctx, tx, ws)
 				if err == nil && len(loads) != 3 {
 					b.Fatalf("workload %v, want the three agents at capacity", loads)
 				}

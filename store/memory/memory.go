@@ -81,7 +81,10 @@ type Store struct {
 	closed  bool
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store       = (*Store)(nil)
+	_ store.TimerPeeker = (*Store)(nil)
+)
 
 // New returns an empty store.
 func New() *Store {
@@ -280,7 +283,10 @@ type lastConv struct {
 	ok  bool
 }
 
-var _ store.Tx = (*tx)(nil)
+var (
+	_ store.Tx        = (*tx)(nil)
+	_ store.Workloads = (*tx)(nil)
+)
 
 var errDone = fmt.Errorf("memory store: transaction used after it ended")
 
