@@ -175,8 +175,8 @@ func (s *step) setPresence(ctx context.Context, tx store.Tx, a conversation.Agen
 
 // heartbeatLost disconnects an agent whose heartbeats stopped for the
 // grace period (R3), unless a heartbeat came since the timer was claimed.
-func (e *Engine) heartbeatLost(ctx context.Context, t store.ClaimedTimer) error {
-	_, err := e.run(ctx, "heartbeat lost", conversation.System(), func(tx store.Tx, s *step) error {
+func (e *Engine) heartbeatLost(ctx context.Context, cause conversation.Cause, t store.ClaimedTimer) error {
+	_, err := e.runAs(ctx, "heartbeat lost", conversation.System(), cause, func(tx store.Tx, s *step) error {
 		deleted, err := tx.DeleteTimerAt(ctx, t.Kind, t.Workspace, t.Key, t.Lease)
 		if err != nil || !deleted {
 			return err // !deleted: a heartbeat came since

@@ -78,7 +78,12 @@ func CauseOf(ctx context.Context) (c conversation.Cause, ok bool) {
 // actor by, again while concurrent changes collide, and returns the
 // committed step. It does not advance it.
 func (e *Engine) exec(ctx context.Context, op string, by conversation.Actor, fn func(tx store.Tx, s *step) error) (*step, error) {
-	s := &step{e: e, op: op, actor: conversation.Actor{Kind: by.Kind, ID: by.ID}, cause: causeOf(ctx, op)}
+	return e.execAs(ctx, op, by, causeOf(ctx, op), fn)
+}
+
+// execAs is exec with the step's cause given.
+func (e *Engine) execAs(ctx context.Context, op string, by conversation.Actor, cause conversation.Cause, fn func(tx store.Tx, s *step) error) (*step, error) {
+	s := &step{e: e, op: op, actor: conversation.Actor{Kind: by.Kind, ID: by.ID}, cause: cause}
 	err := e.apply(ctx, op, func(tx store.Tx) error {
 		s.reset()
 		return fn(tx, s)
@@ -91,7 +96,12 @@ func (e *Engine) exec(ctx context.Context, op string, by conversation.Actor, fn 
 
 // run is exec, then advance.
 func (e *Engine) run(ctx context.Context, op string, by conversation.Actor, fn func(tx store.Tx, s *step) error) (*step, error) {
-	s, err := e.exec(ctx, op, by, fn)
+	return e.runAs(ctx, op, by, causeOf(ctx, op), fn)
+}
+
+// runAs is run with the step's cause given.
+func (e *Engine) runAs(ctx context.Context, op string, by conversation.Actor, cause conversation.Cause, fn func(tx store.Tx, s *step) error) (*step, error) {
+	s, err := e.execAs(ctx, op, by, cause, fn)
 	if err != nil {
 		return nil, err
 	}

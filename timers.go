@@ -30,9 +30,9 @@ const timerPoll = 5 * time.Second
 // handler returned and before the timer was deleted has it handled again.
 type TimerHandler func(ctx context.Context, t conversation.Timer) error
 
-// timerHandler is how the engine acts on a claimed timer of one of its own
-// kinds.
-type timerHandler func(ctx context.Context, t store.ClaimedTimer) error
+// timerHandler is how the engine acts on a claimed timer: one of its own
+// kinds, whose steps take cause, or a host's (hostTimer).
+type timerHandler func(ctx context.Context, cause conversation.Cause, t store.ClaimedTimer) error
 
 // addTimerHandlers checks and registers the host's timer kinds next to the
 // engine's own.
@@ -56,7 +56,8 @@ func (e *Engine) addTimerHandlers(hs map[conversation.TimerKind]TimerHandler) er
 // hostTimer runs a host's handler, then deletes the timer unless it was
 // set again meanwhile.
 func (e *Engine) hostTimer(h TimerHandler) timerHandler {
-	return func(ctx context.Context, t store.ClaimedTimer) error {
+	return func(ctx context.Context, cause conversation.Cause, t store.ClaimedTimer) error {
+		ctx = withCause(ctx, cause)
 		if err := h(ctx, t.Timer); err != nil {
 			return err
 		}
@@ -171,8 +172,7 @@ func (e *Engine) fire(ctx context.Context, t store.ClaimedTimer) bool {
 		e.log.WarnContext(ctx, "a timer of a kind this engine has no handler for; it stays", "kind", t.Kind, "key", t.Key)
 		return false
 	}
-	tctx := withCause(ctx, conversation.Cause{Kind: conversation.CauseTimer, Name: string(t.Kind)})
-	if err := h(tctx, t); err != nil {
+	if err := h(ctx, conversation.Cause{Kind: conversation.CauseTimer, Name: string(t.Kind)}, t); err != nil {
 		e.log.WarnContext(ctx, "a timer failed; it is due again after its lease", "kind", t.Kind, "key", t.Key, "err", err)
 		return false
 	}
@@ -182,8 +182,8 @@ func (e *Engine) fire(ctx context.Context, t store.ClaimedTimer) bool {
 // timeOut closes a conversation idle past its channel's timeout (R7), or
 // sets its timer again when a message came since. The timeout of a
 // channel this engine does not serve is left to the engine that does.
-func (e *Engine) timeOut(ctx context.Context, t store.ClaimedTimer) error {
-	_, err := e.run(ctx, "time out", conversation.System(), func(tx store.Tx, s *step) error {
+func (e *Engine) timeOut(ctx context.Context, cause conversation.Cause, t store.ClaimedTimer) error {
+	_, err := e.runAs(ctx, "time out", conversation.System(), cause, func(tx store.Tx, s *step) error {
 		c, err := tx.Conversation(ctx, t.Workspace, conversation.ID(t.Key))
 		if errors.Is(err, store.ErrNotFound) {
 			_, err = tx.DeleteTimerAt(ctx, t.Kind, t.Workspace, t.Key, t.Lease)
