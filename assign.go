@@ -43,7 +43,12 @@ func (e *Engine) assignReactor() *reactor {
 			if !e.assigns(ev.Workspace) {
 				return "", false
 			}
-			return string(ev.Workspace), true
+			// A job per conversation or agent, so that openings in one
+			// workspace do not queue behind one job's row.
+			if ev.Conversation != "" {
+				return string(ev.Conversation), true
+			}
+			return "agent:" + string(ev.Agent), true
 		},
 		step: e.assignStep,
 	}
@@ -56,29 +61,38 @@ func (s *step) tryAssign(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID
 	if !s.e.assigns(ws) {
 		return nil
 	}
+	s.identify()
 	ev := conversation.Event{Workspace: ws, Cause: s.cause}
-	return s.start(ctx, tx, s.e.assign, ws, string(ws), &ev)
+	return s.start(ctx, tx, s.e.assign, ws, "workspace", &ev)
 }
 
-// assignStep is one step of automatic assignment (R11) in workspace
-// j.key: it loads a page of the queue, the agents and their loads, and
-// stores what conversation.AssignQueue decides. more asks for another step
-// when the step assigned as many as it may.
+// assignStep is one step of automatic assignment (R11) in the job's
+// workspace: it loads the agents and their loads and, when one has room, a
+// page of the queue, and stores what conversation.AssignQueue decides; a
+// page whose conversations all wait for a person or a team without room
+// does not hide the rest of the queue. more asks for another step when the
+// step assigned as many as it may.
 func (e *Engine) assignStep(ctx context.Context, tx store.Tx, s *step, j *job) (more bool, err error) {
-	ws := ticket.WorkspaceID(j.key)
-	queue, err := tx.Queue(ctx, ws, assignPage)
-	if err != nil || len(queue) == 0 {
-		return false, err
-	}
+	ws := j.ws
 	agents, err := tx.Agents(ctx, ws)
 	if err != nil {
 		return false, err
 	}
 	loads, err := store.Workload(ctx, tx, ws)
-	if err != nil {
+	if err != nil || !conversation.AnyRoom(agents, loads) {
+		return false, err
+	}
+	queue, err := tx.Queue(ctx, ws, assignPage)
+	if err != nil || len(queue) == 0 {
 		return false, err
 	}
 	changes, err := conversation.AssignQueue(queue, agents, loads, e.policy, assignPerStep, s.now())
+	if err == nil && len(changes) == 0 && len(queue) == assignPage {
+		if queue, err = tx.Queue(ctx, ws, 0); err != nil {
+			return false, err
+		}
+		changes, err = conversation.AssignQueue(queue, agents, loads, e.policy, assignPerStep, s.now())
+	}
 	if err != nil {
 		return false, err
 	}

@@ -40,6 +40,9 @@ func (e *Engine) Reply(ctx context.Context, r Reply) (conversation.Message, erro
 	if r.Kind == 0 {
 		r.Kind = conversation.KindText
 	}
+	if r.Agent == "" {
+		return conversation.Message{}, wrap(op, fmt.Errorf("%w: a reply without its agent", conversation.ErrInvalid))
+	}
 	var msg conversation.Message
 	s, err := e.run(ctx, op, conversation.AsAgent(r.Agent), func(tx store.Tx, s *step) error {
 		s.waitSend = true

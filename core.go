@@ -114,6 +114,21 @@ func (e *Engine) runAs(ctx context.Context, op string, by conversation.Actor, ca
 // of the step and of its reactions in one drain.
 type deferKey struct{}
 
+// plainContext is a context without the engine's own values (a reaction's
+// or timer's cause, a deferred publication): what the host's Publish gets,
+// so that the calls it makes are commands of their own.
+type plainContext struct{ context.Context }
+
+// Value returns nil for the engine's keys and the wrapped context's value
+// for any other.
+func (c plainContext) Value(key any) any {
+	switch key.(type) {
+	case causeKey, deferKey:
+		return nil
+	}
+	return c.Context.Value(key)
+}
+
 // advance carries out what the committed step s left to do: the reactions
 // its events started (R11's automatic assignment and the host's), then the
 // publication of the events (R17), then the sends of the messages it
@@ -285,15 +300,21 @@ func (s *step) timer(ctx context.Context, tx store.Tx, tc conversation.TimerChan
 	return tx.SetTimer(ctx, tc.Timer)
 }
 
-// emit stores event ev in tx with the step's actor and cause, which it
-// sets on ev, and starts the reactions it calls for.
-func (s *step) emit(ctx context.Context, tx store.Tx, ev *conversation.Event) error {
+// identify gives the step's cause its ID, and a command's its Root, when
+// the step first needs them.
+func (s *step) identify() {
 	if s.cause.ID == "" {
 		s.cause.ID = s.e.newID()
 		if s.cause.Root == "" {
 			s.cause.Root = s.cause.ID
 		}
 	}
+}
+
+// emit stores event ev in tx with the step's actor and cause, which it
+// sets on ev, and starts the reactions it calls for.
+func (s *step) emit(ctx context.Context, tx store.Tx, ev *conversation.Event) error {
+	s.identify()
 	ev.Actor, ev.Cause = s.actor, s.cause
 	if err := tx.AppendEvent(ctx, *ev); err != nil {
 		return err

@@ -197,7 +197,7 @@ type attempt struct {
 	msg       conversation.Message // as stored afterwards
 	attempted bool                 // a send was made
 	wake      time.Time            // held back by a rate limit until then
-	jobs      []job                // reactions the recorded outcome started
+	rec       *step                // the step that recorded the outcome, to advance
 }
 
 // nextDue returns the pending message of m's conversation that is due
@@ -260,13 +260,14 @@ func (e *Engine) deliverWithSlot(ctx context.Context, m conversation.Message, wa
 	}
 	var once sync.Once
 	r := e.sendOne(ctx, b, m, func() { once.Do(func() { <-e.inFlight }) })
-	// Reactions and Publish may call the engine, and so send: they run
-	// once the slot is free (or handed to the recording that still holds
-	// it).
-	for i := range r.jobs {
-		e.runJob(ctx, &r.jobs[i])
+	// The record's reactions and Publish may call the engine, and so send:
+	// the step is advanced once the slot is free (or handed to the
+	// recording that still holds it).
+	if r.rec != nil {
+		e.advance(ctx, r.rec)
+	} else {
+		_ = e.publishEvents(ctx)
 	}
-	_ = e.publishEvents(ctx)
 	return r
 }
 
@@ -415,21 +416,20 @@ func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Me
 		e.log.InfoContext(ctx, "sending a message failed", "message", claim.ID, "err", sendErr)
 	}
 	recCtx := context.WithoutCancel(ctx)
-	if got, jobs, done := e.recordOutcome(recCtx, ctx.Done(), claim, record); done {
+	if got, rec, done := e.recordOutcome(recCtx, ctx.Done(), claim, record); done {
 		release()
-		return attempt{msg: got, attempted: true, jobs: jobs}
+		return attempt{msg: got, attempted: true, rec: rec}
 	}
 	// The caller is gone and the store still fails: the recording goes on
-	// in the background, holding the slot, and Close waits for it.
+	// in the background, holding the slot until it is recorded, and Close
+	// waits for it.
 	e.recorders.Add(1)
 	go func() {
 		defer e.recorders.Done()
-		defer release()
-		if _, jobs, done := e.recordOutcome(recCtx, nil, claim, record); done {
-			for i := range jobs {
-				e.runJob(recCtx, &jobs[i])
-			}
-			e.publishStored() // the record's events (message.sent)
+		_, rec, done := e.recordOutcome(recCtx, nil, claim, record)
+		release()
+		if done && rec != nil {
+			e.advance(recCtx, rec) // the record's reactions and events (message.sent)
 		}
 	}()
 	return attempt{msg: claim, attempted: true}
@@ -441,7 +441,7 @@ func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Me
 // done: the caller may hand the recording on). It returns the message as
 // recorded, or claim when nothing was.
 func (e *Engine) recordOutcome(ctx context.Context, stop <-chan struct{}, claim conversation.Message,
-	record func(context.Context, store.Tx, *step) (conversation.Message, error)) (conversation.Message, []job, bool) {
+	record func(context.Context, store.Tx, *step) (conversation.Message, error)) (conversation.Message, *step, bool) {
 	for pause := recordPause; ; pause = min(2*pause, maxRecordPause) {
 		got := claim
 		actx, cancel := context.WithTimeout(ctx, recordAttempt)
@@ -454,8 +454,8 @@ func (e *Engine) recordOutcome(ctx context.Context, stop <-chan struct{}, claim 
 		cancel()
 		switch ErrorCode(err) {
 		case "":
-			return got, s.jobs, true
-		case CodeUnavailable, CodeConflict, CodeCanceled:
+			return got, s, true
+		case CodeUnavailable, CodeContention, CodeCanceled:
 		default:
 			e.log.ErrorContext(ctx, "recording a delivery failed for good; the message will be sent again", "message", claim.ID, "err", err)
 			return claim, nil, true

@@ -84,6 +84,10 @@ type Config struct {
 	// Reactions are the host's reactions to committed events, which the
 	// engine runs durably after the commit (see Reaction).
 	Reactions []Reaction
+	// ReactionGrace is how long a reaction's job waits for the engine
+	// that stored it before another engine takes it; a reaction that runs
+	// longer may run twice. Default ReactionGrace (10s).
+	ReactionGrace time.Duration
 	// Timers are the handlers of the host's timer kinds: a timer set with
 	// SetTimer fires its kind's handler when it falls due, also after a
 	// restart, once across the engines on a store.
@@ -203,6 +207,10 @@ func New(cfg Config) (*Engine, error) {
 	e.inFlight = make(chan struct{}, max(cfg.MaxInFlight, 1))
 	e.deliveryKick = make(chan struct{}, 1)
 	e.jobsRunning = make(map[jobKey]*jobRun)
+	e.reactionGrace = cfg.ReactionGrace
+	if e.reactionGrace <= 0 {
+		e.reactionGrace = ReactionGrace
+	}
 	e.assign = e.assignReactor()
 	e.reactors = []*reactor{e.assign}
 	if err := e.addReactions(cfg.Reactions); err != nil {
@@ -453,19 +461,26 @@ func (e *Engine) publishStored() {
 	e.startPublisher()
 }
 
-// Close stops the engine's background work: publishing, and the recording
-// of sends whose callers left while the store failed, which it waits for.
-// Events not yet published stay stored, for PublishPending or another
-// engine; a send whose outcome could not be recorded goes again once its
-// claim lapses.
+// Close stops the engine's background work: publishing, the recording of
+// sends whose callers left while the store failed, and the reactions left
+// to run in the background, which it waits for. Events not yet published
+// stay stored, for PublishPending or another engine; a send whose outcome
+// could not be recorded goes again once its claim lapses; a reaction's job
+// not yet run stays stored and is due again.
 func (e *Engine) Close() error {
 	e.closeOnce.Do(func() { close(e.closed) })
 	e.recorders.Wait()
+	e.jobsWG.Wait()
 	return nil
 }
 
 // drain passes the store's events to Publish until none is left.
 func (e *Engine) drain(ctx context.Context) error {
+	// Publish gets no reaction's or timer's cause: what it calls is a
+	// command of its own.
+	if ctx.Value(causeKey{}) != nil || ctx.Value(deferKey{}) != nil {
+		ctx = plainContext{ctx}
+	}
 	for {
 		n, err := e.store.DrainEvents(ctx, publishBatch, e.publishFn)
 		if err != nil || n < publishBatch {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/telenet/contactcenter/conversation"
@@ -24,8 +25,10 @@ import (
 // start one job, which runs once for all of them, and the jobs of one key
 // run one at a time in an engine, in the order their events committed.
 // The engine that stored the events runs the job at once, after the
-// commit; when it stopped first, a job waits ReactionGrace before another
-// engine takes it.
+// commit; when it stopped first, a job waits its grace
+// (Config.ReactionGrace) before another engine takes it. A React that runs
+// longer than the grace may meanwhile be run by another engine too: keep
+// reactions quick, or raise the grace.
 type Reaction struct {
 	// Name names the reaction; it is stored with the reaction's jobs, so
 	// it stays the same across versions of the host. Names with the
@@ -44,7 +47,7 @@ type Reaction struct {
 	// the events of the engine's calls made with ctx carry it, one level
 	// deeper than Job.Event's (CauseOf), which is how a reaction tells its
 	// own doing from others'. An error leaves the job stored: it runs
-	// again after ReactionGrace, then once a minute while it fails.
+	// again after the grace, then once a minute while it fails.
 	React func(ctx context.Context, j Job) error
 }
 
@@ -55,12 +58,13 @@ type Job struct {
 	Key       string
 	// Event is an event that started the job: the first of the
 	// transaction that started it, or the latest when events of several
-	// transactions wait together.
+	// transactions wait together. Its Seq is 0: the store numbers an
+	// event as it commits, after the job is stored.
 	Event conversation.Event
 }
 
-// ReactionGrace is how long a job waits for the engine that stored it
-// before any other engine takes it.
+// ReactionGrace is the default of Config.ReactionGrace: how long a job
+// waits for the engine that stored it before any other engine takes it.
 const ReactionGrace = 10 * time.Second
 
 // MaxReactionDepth bounds a chain of reactions: an event whose cause is
@@ -91,6 +95,9 @@ type job struct {
 	key   string
 	due   time.Time // its timer's due time, for DeleteTimerAt
 	event conversation.Event
+	// was is, for a job its timers claimed, the due time it had before
+	// the claim.
+	was time.Time
 }
 
 type jobKey struct {
@@ -99,11 +106,15 @@ type jobKey struct {
 	key  string
 }
 
-// jobRun is a job running in this engine; again asks it to run once more,
-// for the job stored since it began.
+// jobRun is a key whose jobs run in this engine. again asks for one more
+// run, of next, a job stored since the run began; lease is set when this
+// engine's timers claimed the very job that runs (so the run deletes it at
+// the claim's due time, and does not run again).
 type jobRun struct {
+	due   time.Time // the due time of the job that runs
 	again bool
 	next  job
+	lease time.Time
 }
 
 // addReactions checks and registers the host's reactions.
@@ -176,7 +187,10 @@ func (s *step) start(ctx context.Context, tx store.Tx, r *reactor, ws ticket.Wor
 	if err != nil {
 		return err
 	}
-	due := s.now().Add(ReactionGrace)
+	// A nonce below a microsecond keeps the due times of one key apart
+	// even on a clock that stands still, since the job is deleted only at
+	// its own due time (DeleteTimerAt).
+	due := s.now().Add(s.e.reactionGrace + time.Duration(s.e.jobNonce.Add(1)%1000))
 	if err := tx.SetTimer(ctx, store.Timer{Kind: r.kind, Workspace: ws, Key: key, Due: due, Payload: payload}); err != nil {
 		return err
 	}
@@ -187,7 +201,7 @@ func (s *step) start(ctx context.Context, tx store.Tx, r *reactor, ws ticket.Wor
 
 // jobOf returns the job that the claimed timer t of reactor r is.
 func jobOf(r *reactor, t store.ClaimedTimer) job {
-	j := job{r: r, ws: t.Workspace, key: t.Key, due: t.Lease}
+	j := job{r: r, ws: t.Workspace, key: t.Key, due: t.Lease, was: t.Due}
 	if len(t.Payload) > 0 {
 		_ = json.Unmarshal(t.Payload, &j.event) // a payload it cannot read leaves the event empty
 	}
@@ -195,41 +209,79 @@ func jobOf(r *reactor, t store.ClaimedTimer) job {
 	return j
 }
 
-// runJob runs job j, and again while jobs of its key were stored during the
-// run, one at a time per key in the engine: a job whose key is running
-// is left to that run. Once a run succeeds its job is deleted, unless it
-// was stored again meanwhile. It reports whether events may have been
-// stored. A failure is logged; the job stays and is due again.
+// runJob runs job j, one run at a time per key in the engine. A job whose
+// key is running is left to that run, which runs once more for it. The
+// caller runs its own job; what is stored for the key meanwhile runs in
+// the background, so that no caller is held up by others' jobs. Once a run
+// succeeds its job is deleted, unless it was stored again meanwhile. It
+// reports whether events may have been stored. A failure is logged; the
+// job stays and is due again.
 func (e *Engine) runJob(ctx context.Context, j *job) (stored bool) {
 	k := jobKey{j.r.kind, j.ws, j.key}
 	e.jobsMu.Lock()
 	if run, ok := e.jobsRunning[k]; ok {
-		run.again, run.next = true, *j
+		if !j.was.IsZero() && j.was.Equal(run.due) {
+			run.lease = j.due // this engine's timers claimed the job that runs
+		} else {
+			run.again, run.next = true, *j
+		}
 		e.jobsMu.Unlock()
 		return false
 	}
-	run := &jobRun{}
+	run := &jobRun{due: j.due}
 	e.jobsRunning[k] = run
 	e.jobsMu.Unlock()
 
-	cur := *j
+	stored = e.runJobOnce(ctx, k, j)
+	e.jobsMu.Lock()
+	if !run.again {
+		delete(e.jobsRunning, k)
+		e.jobsMu.Unlock()
+		return stored
+	}
+	e.jobsMu.Unlock()
+	e.jobsWG.Add(1)
+	go e.runJobsLeft(plainContext{context.WithoutCancel(ctx)}, k, run)
+	return stored
+}
+
+// runJobsLeft runs the jobs stored for key k while its run was busy, until
+// none is left or the engine closes (they stay stored, and are due again).
+func (e *Engine) runJobsLeft(ctx context.Context, k jobKey, run *jobRun) {
+	defer e.jobsWG.Done()
 	for {
-		if e.runJobOnce(ctx, &cur) {
-			stored = true
-		}
 		e.jobsMu.Lock()
-		if !run.again {
+		stop := false
+		select {
+		case <-e.closed:
+			stop = true
+		default:
+		}
+		if stop || !run.again {
 			delete(e.jobsRunning, k)
 			e.jobsMu.Unlock()
-			return stored
+			return
 		}
-		run.again, cur = false, run.next
+		cur := run.next
+		run.again, run.due, run.lease = false, cur.due, time.Time{}
 		e.jobsMu.Unlock()
+		e.runJobOnce(ctx, k, &cur)
 	}
 }
 
-// runJobOnce runs job j once.
-func (e *Engine) runJobOnce(ctx context.Context, j *job) (stored bool) {
+// doneDue returns the due time at which the job of key k that ran is
+// deleted: its own, or that of this engine's claim of it meanwhile.
+func (e *Engine) doneDue(k jobKey, j *job) time.Time {
+	e.jobsMu.Lock()
+	defer e.jobsMu.Unlock()
+	if run := e.jobsRunning[k]; run != nil && !run.lease.IsZero() {
+		return run.lease
+	}
+	return j.due
+}
+
+// runJobOnce runs job j of key k once.
+func (e *Engine) runJobOnce(ctx context.Context, k jobKey, j *job) (stored bool) {
 	r := j.r
 	rctx := withCause(ctx, j.event.Cause.Then(r.name, e.newID()))
 	if r.step != nil {
@@ -240,7 +292,7 @@ func (e *Engine) runJobOnce(ctx context.Context, j *job) (stored bool) {
 				if more, err = r.step(rctx, tx, s, j); err != nil || more {
 					return err
 				}
-				_, err = tx.DeleteTimerAt(rctx, r.kind, j.ws, j.key, j.due)
+				_, err = tx.DeleteTimerAt(rctx, r.kind, j.ws, j.key, e.doneDue(k, j))
 				return err
 			})
 			if err != nil {
@@ -259,8 +311,9 @@ func (e *Engine) runJobOnce(ctx context.Context, j *job) (stored bool) {
 		e.log.WarnContext(ctx, "a reaction failed; it runs again later", "reaction", r.name, "workspace", j.ws, "key", j.key, "err", err)
 		return true
 	}
+	due := e.doneDue(k, j)
 	if _, err := e.exec(ctx, "reaction done", conversation.System(), func(tx store.Tx, _ *step) error {
-		_, err := tx.DeleteTimerAt(ctx, r.kind, j.ws, j.key, j.due)
+		_, err := tx.DeleteTimerAt(ctx, r.kind, j.ws, j.key, due)
 		return err
 	}); err != nil {
 		e.log.WarnContext(ctx, "a reaction ran but its job could not be deleted; it runs again later", "reaction", r.name, "key", j.key, "err", err)
@@ -270,6 +323,9 @@ func (e *Engine) runJobOnce(ctx context.Context, j *job) (stored bool) {
 
 // jobState holds the engine's running jobs.
 type jobState struct {
-	jobsMu      sync.Mutex
-	jobsRunning map[jobKey]*jobRun
+	jobsMu        sync.Mutex
+	jobsRunning   map[jobKey]*jobRun
+	jobsWG        sync.WaitGroup // runJobsLeft
+	jobNonce      atomic.Uint64
+	reactionGrace time.Duration // Config.ReactionGrace
 }

@@ -26,8 +26,10 @@ const timerPoll = 5 * time.Second
 // are caused by the timer (CauseOf). Once it returns nil the timer is
 // deleted, unless it was set again meanwhile; an error leaves it due
 // again after a lease of a minute. Across engines on one store, each
-// firing is handled by one of them; a process that stops after the
-// handler returned and before the timer was deleted has it handled again.
+// firing is handled by one of them, provided the handler returns within
+// the lease: a handler that takes longer may see the timer handled by
+// another engine too. A process that stops after the handler returned and
+// before the timer was deleted has it handled again.
 type TimerHandler func(ctx context.Context, t conversation.Timer) error
 
 // timerHandler is how the engine acts on a claimed timer: one of its own
@@ -92,6 +94,9 @@ func (e *Engine) SetTimer(ctx context.Context, t conversation.Timer) error {
 // error.
 func (e *Engine) ClearTimer(ctx context.Context, kind conversation.TimerKind, ws ticket.WorkspaceID, key string) error {
 	const op = "clear timer"
+	if ws == "" || key == "" {
+		return wrap(op, fmt.Errorf("%w: a timer needs a workspace and a key", conversation.ErrInvalid))
+	}
 	if err := e.hostKind(kind); err != nil {
 		return wrap(op, err)
 	}
@@ -104,6 +109,9 @@ func (e *Engine) ClearTimer(ctx context.Context, kind conversation.TimerKind, ws
 // Timer returns a timer of the host's, with its payload; CodeNotFound when
 // none is set.
 func (e *Engine) Timer(ctx context.Context, kind conversation.TimerKind, ws ticket.WorkspaceID, key string) (conversation.Timer, error) {
+	if err := e.hostKind(kind); err != nil {
+		return conversation.Timer{}, wrap("timer", err)
+	}
 	var out conversation.Timer
 	err := e.view(ctx, "timer", func(tx store.Tx) error {
 		var err error
@@ -150,6 +158,12 @@ func (e *Engine) FireTimers(ctx context.Context) (int, error) {
 			return handled, wrap("fire timers", err)
 		}
 		for _, t := range due {
+			if !e.now().Before(t.Lease) {
+				// Its lease passed while the timers before it were handled:
+				// another engine may hold it now. It is claimed again.
+				e.log.WarnContext(ctx, "a claimed timer's lease passed before it was handled; it is left to the next claim", "kind", t.Kind, "key", t.Key)
+				continue
+			}
 			if e.fire(ctx, t) {
 				handled++
 			}
@@ -172,7 +186,8 @@ func (e *Engine) fire(ctx context.Context, t store.ClaimedTimer) bool {
 		e.log.WarnContext(ctx, "a timer of a kind this engine has no handler for; it stays", "kind", t.Kind, "key", t.Key)
 		return false
 	}
-	if err := h(ctx, conversation.Cause{Kind: conversation.CauseTimer, Name: string(t.Kind)}, t); err != nil {
+	id := e.newID()
+	if err := h(ctx, conversation.Cause{Kind: conversation.CauseTimer, Name: string(t.Kind), ID: id, Root: id}, t); err != nil {
 		e.log.WarnContext(ctx, "a timer failed; it is due again after its lease", "kind", t.Kind, "key", t.Key, "err", err)
 		return false
 	}

@@ -248,3 +248,15 @@ func Disconnect(held []Conversation, reassigns func(*Conversation) bool, now tim
 	}
 	return out, nil
 }
+
+// AnyRoom reports whether any of agents is online and below their capacity
+// (loads: their open conversations): whether automatic assignment can
+// assign anything at all (R11).
+func AnyRoom(agents []Agent, loads map[AgentID]int) bool {
+	for _, a := range agents {
+		if a.Presence == Online && (a.Capacity <= 0 || loads[a.ID] < a.Capacity) {
+			return true
+		}
+	}
+	return false
+}

@@ -106,9 +106,11 @@ func (h *harness) testReactions(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]int{key: 1}, c.snapshot(), "the job is gone once done")
 
-	// Two engines, reacting at the same time.
+	// Two engines, reacting at the same time to jobs that none reacted to
+	// when they were stored.
 	ws2 := ticket.WorkspaceID(newWorkspace("reactions-2"))
 	both := &reactionCounter{runs: map[string]int{}}
+	both.failing.Store(true)
 	engines := []*contactcenter.Engine{reactingEngine(t, s, ws2, both, clock), reactingEngine(t, s, ws2, both, clock)}
 	const contacts = 12
 	var wg sync.WaitGroup
@@ -120,9 +122,13 @@ func (h *harness) testReactions(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	assert.Empty(t, both.snapshot(), "no reaction succeeded yet")
+	both.failing.Store(false)
 	advance(contactcenter.ReactionGrace + time.Minute)
-	together(func() { _, err := engines[0].FireTimers(ctx()); assert.NoError(t, err) },
-		func() { _, err := engines[1].FireTimers(ctx()); assert.NoError(t, err) })
+	var fired [2]int
+	together(func() { n, err := engines[0].FireTimers(ctx()); assert.NoError(t, err); fired[0] = n },
+		func() { n, err := engines[1].FireTimers(ctx()); assert.NoError(t, err); fired[1] = n })
+	assert.Equal(t, contacts, fired[0]+fired[1], "each job claimed by one engine: %v", fired)
 	runs := both.snapshot()
 	assert.Len(t, runs, contacts, "a reaction per conversation")
 	for k, n := range runs {
