@@ -147,9 +147,9 @@ func loadTicket(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, id tick
 }
 
 // onConversation runs a decision on one conversation as a step made by
-// actor by, and returns the conversation as it is after the step and its
-// reactions (an unassigned conversation may have gone to another agent at
-// once, R11).
+// actor by, and returns the conversation as it is after the step and the
+// reactions this call ran (an unassigned conversation may have gone to
+// another agent at once, R11).
 func (e *Engine) onConversation(ctx context.Context, op string, ws ticket.WorkspaceID, id conversation.ID, by conversation.Actor,
 	decide func(tx store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error)) (conversation.Conversation, error) {
 	var out conversation.Conversation
@@ -221,7 +221,9 @@ type Unassignment struct {
 
 // Unassign returns a conversation to the queue (R11). It returns the
 // conversation as it is afterwards: automatic assignment may have given it
-// to another agent at once.
+// to another agent at once. (When the conversation's assignment job was
+// already running in another call, that call assigns it, and Unassign
+// returns it waiting.)
 func (e *Engine) Unassign(ctx context.Context, r Unassignment) (conversation.Conversation, error) {
 	return e.onConversation(ctx, "unassign", r.Workspace, r.Conversation, r.By, func(_ store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
 		return conversation.Unassign(c, who, now)

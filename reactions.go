@@ -25,7 +25,9 @@ import (
 // start one job, which runs once for all of them, and the jobs of one key
 // run one at a time in an engine, in the order their events committed.
 // The engine that stored the events runs the job at once, after the
-// commit; when it stopped first, a job waits its grace
+// commit, in the call that stored them (or, when a job of the key is
+// running already, right after that one, in the background); when it
+// stopped first, a job waits its grace
 // (Config.ReactionGrace) before another engine takes it. A React that runs
 // longer than the grace may meanwhile be run by another engine too: keep
 // reactions quick, or raise the grace.
