@@ -38,6 +38,11 @@
 //     polling or webhook, crash-safe); telegram/telegramtest is a fake Bot
 //     API server for tests.
 //
+// # The rules
+//
+// The rules R1–R19 the code cites are described in docs/rules.md, each with
+// the files that implement it and its tests.
+//
 // # How a command flows
 //
 // Every command (Receive, Reply, Assign…), every reaction and every timer
