@@ -305,3 +305,58 @@ func TestMessageAndPutChannel(t *testing.T) {
 	r2 := f.write(t, "c2", "u2", "hola")
 	assert.Empty(t, r2.Automatic, "the channel as it was: no welcome")
 }
+
+// R16: a reaction that starts itself ends: an event whose cause is
+// MaxReactionDepth deep starts no reaction, so a reaction that answers each
+// priority change with another runs once per level and stops.
+func TestReactionLoopEnds(t *testing.T) {
+	rec := &recorder{}
+	var runs atomic.Int32
+	var eng *contactcenter.Engine
+	var err error
+	eng, err = contactcenter.New(contactcenter.Config{Store: memory.New(), Now: (&clock{now: t0}).Now, Publish: rec.publish,
+		Reactions: []contactcenter.Reaction{{
+			Name: "flip",
+			Key: func(e conversation.Event) (string, bool) {
+				return string(e.Ticket), e.Type == conversation.EventTicketPriority
+			},
+			React: func(ctx context.Context, j contactcenter.Job) error {
+				runs.Add(1)
+				tk, err := eng.Ticket(ctx, j.Workspace, ticket.ID(j.Key))
+				if err != nil {
+					return err
+				}
+				p := ticket.PriorityHigh
+				if tk.Priority == ticket.PriorityHigh {
+					p = ticket.PriorityNormal
+				}
+				_, err = eng.SetPriority(ctx, contactcenter.Prioritizing{Workspace: j.Workspace, Ticket: tk.ID, Priority: p, By: conversation.AsWorkflow("flip")})
+				return err
+			},
+		}}})
+	require.NoError(t, err)
+	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
+	r, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c1"}, Text: "hi"})
+	require.NoError(t, err)
+	rec.take()
+	_, err = eng.SetPriority(bg, contactcenter.Prioritizing{Workspace: ws, Ticket: r.Conversation.Ticket, Priority: ticket.PriorityHigh, By: conversation.Host()})
+	require.NoError(t, err)
+	// Each level's job has the key of the one that runs it: it runs next,
+	// in the background.
+	require.Eventually(t, func() bool { return runs.Load() >= contactcenter.MaxReactionDepth }, 10*time.Second, time.Millisecond)
+	require.NoError(t, eng.Close())
+	assert.EqualValues(t, contactcenter.MaxReactionDepth, runs.Load(), "one run per level, then none")
+	var depths []int
+	for _, e := range rec.take() {
+		if e.Type == conversation.EventTicketPriority {
+			depths = append(depths, e.Cause.Depth)
+		}
+	}
+	require.Len(t, depths, contactcenter.MaxReactionDepth+1)
+	for i, d := range depths {
+		assert.Equal(t, i, d, "priority event %d", i)
+	}
+	n, err := eng.FireTimers(bg)
+	require.NoError(t, err)
+	assert.Zero(t, n, "no job left")
+}
