@@ -60,8 +60,11 @@ const (
 // An event names what changed; the host reads the current state through the
 // engine when it needs more.
 type Event struct {
-	// Seq is assigned by the store when the event is stored; it grows with
-	// commit order.
+	// Seq is assigned by the store when the event is stored: unique, and
+	// growing with commit order among the events of one conversation (the
+	// changes of one conversation commit one after another); events of
+	// different conversations committed at once may be numbered in
+	// another order than they commit.
 	Seq       uint64
 	Type      EventType
 	Workspace ticket.WorkspaceID
