@@ -137,6 +137,7 @@ func (h *harness) testTickets(t *testing.T) {
 
 	closed, err := t1.Close(t0.Add(time.Hour))
 	require.NoError(t, err)
+	closed.Version++
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateTicket(ctx(), closed) }))
 	err = s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateTicket(ctx(), closed) })
 	assert.ErrorIs(t, err, store.ErrConflict)
@@ -599,6 +600,7 @@ func (h *harness) testRollback(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		closed.Version++
 		if err := tx.UpdateTicket(ctx(), closed); err != nil {
 			return err
 		}
