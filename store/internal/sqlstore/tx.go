@@ -612,7 +612,7 @@ func (t *Tx) AppendEvent(ctx context.Context, e conversation.Event) error {
 	}
 	return t.exec(ctx, t.q.appendEvent, nil, e.Workspace, e.Type, micros(e.At), e.Conversation, e.Ticket, e.TicketNumber,
 		e.Message, e.Agent, e.Previous, e.Team, e.Reason, e.Presence, e.Channel, e.ExternalID, e.Detail, e.Altered,
-		actor, e.Actor.ID, cause, e.Cause.Name, e.Cause.ID, e.Cause.Root, e.Cause.Depth)
+		actor, e.Actor.ID, cause, e.Cause.Name, e.Cause.ID, e.Cause.Root, e.Cause.Depth, e.Contact)
 }
 
 // kindName returns the stable name of kind k (empty for the zero kind), which
@@ -728,7 +728,7 @@ const EventCols = `seq, ` + eventWriteCols
 
 // eventWriteCols are the columns AppendEvent writes.
 const eventWriteCols = `workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence,
-	channel, external_id, detail, altered, actor_kind, actor_id, cause_kind, cause_name, cause_id, cause_root, cause_depth`
+	channel, external_id, detail, altered, actor_kind, actor_id, cause_kind, cause_name, cause_id, cause_root, cause_depth, contact_id`
 
 // ScanEvents reads and closes rows of EventCols.
 func ScanEvents(rows Rows) ([]conversation.Event, error) {
@@ -750,7 +750,7 @@ func ScanEvent(r interface{ Scan(dest ...any) error }) (conversation.Event, erro
 	var at, depth int64
 	var actor, cause string
 	if err := r.Scan(&e.Seq, &e.Workspace, &e.Type, &at, &e.Conversation, &e.Ticket, &e.TicketNumber, &e.Message, &e.Agent, &e.Previous, &e.Team, &e.Reason, &e.Presence,
-		&e.Channel, &e.ExternalID, &e.Detail, &e.Altered, &actor, &e.Actor.ID, &cause, &e.Cause.Name, &e.Cause.ID, &e.Cause.Root, &depth); err != nil {
+		&e.Channel, &e.ExternalID, &e.Detail, &e.Altered, &actor, &e.Actor.ID, &cause, &e.Cause.Name, &e.Cause.ID, &e.Cause.Root, &depth, &e.Contact); err != nil {
 		return e, err
 	}
 	e.At, e.Cause.Depth = fromMicros(at), int(depth)
