@@ -365,3 +365,24 @@ func TestFieldSurvivesContactsMessage(t *testing.T) {
 	assert.Equal(t, "oro", r2.Contact.Fields["plan"])
 	assert.Equal(t, "oro", f.contact(t, r.Contact.ID).Fields["plan"])
 }
+
+// A name given through the engine stays when the contact writes again
+// under another name on their channel; a contact never renamed takes the
+// channel's new name.
+func TestRenameSurvivesContactsMessage(t *testing.T) {
+	f, r := crmFixture(t)
+	from := func(ext, name string) contactcenter.Received {
+		t.Helper()
+		got, err := f.eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: ext,
+			From: contactcenter.Sender{ExternalID: "c1", Name: name, Language: "es"}, Text: "hola"})
+		require.NoError(t, err)
+		return got
+	}
+	assert.Equal(t, "Nuevo Nombre", from("u2", "Nuevo Nombre").Contact.Name, "not renamed: the channel's name")
+
+	c, err := f.eng.RenameContact(bg, contactcenter.ContactRenaming{Workspace: ws, Contact: r.Contact.ID, Name: "Ana Pérez (VIP)", By: conversation.AsAgent("ana")})
+	require.NoError(t, err)
+	assert.True(t, c.Renamed)
+	assert.Equal(t, "Ana Pérez (VIP)", from("u3", "Otro Nombre").Contact.Name)
+	assert.Equal(t, "Ana Pérez (VIP)", f.contact(t, r.Contact.ID).Name)
+}

@@ -163,8 +163,9 @@ func UnsetContactField(c *ticket.Contact, by Actor, key string, now time.Time) (
 }
 
 // RenameContact gives contact c the name name, as ticket.ContactName makes
-// it, by actor by (mayEdit), with a contact.renamed event. Giving the name
-// the contact has is a no-op: an empty Change.
+// it, by actor by (mayEdit), with a contact.renamed event; the contact is
+// then Renamed, and the name their channel gives no longer replaces it.
+// Giving a renamed contact the name they have is a no-op: an empty Change.
 func RenameContact(c *ticket.Contact, by Actor, name string, now time.Time) (Change, error) {
 	if err := by.mayEdit(c.Workspace, "rename contacts"); err != nil {
 		return Change{}, err
@@ -173,7 +174,7 @@ func RenameContact(c *ticket.Contact, by Actor, name string, now time.Time) (Cha
 	if err != nil {
 		return Change{}, fmt.Errorf("contact %q: %w", c.ID, err)
 	}
-	if nc.Name == c.Name {
+	if nc.Name == c.Name && c.Renamed {
 		return Change{}, nil
 	}
 	return contactChange(c, nc, by, EventContactRenamed, "", now), nil

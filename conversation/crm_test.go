@@ -91,6 +91,16 @@ func TestRecordDecisions(t *testing.T) {
 		if ch.Contact.Version != c.Version+1 || ch.Contact.Name != "Ana María" || ch.Events()[0].Contact != "k1" {
 			t.Errorf("%s: RenameContact = %+v", by, ch.Contact)
 		}
+		// The name the contact has, given through the engine, keeps it
+		// from the channel's name: a change, with its event.
+		ch, err = cv.RenameContact(&c, by, "Ana", now)
+		if err != nil {
+			t.Fatalf("%s: RenameContact: %v", by, err)
+		}
+		wantEvents(t, &ch, cv.EventContactRenamed)
+		if !ch.Contact.Renamed || ch.Contact.Name != "Ana" || ch.Contact.Version != c.Version+1 {
+			t.Errorf("%s: RenameContact to the same name = %+v", by, ch.Contact)
+		}
 		unchanged(t, "contact", cBefore, c)
 	}
 }
@@ -150,6 +160,7 @@ func isInvalid(err error) bool { return codeOf(err) == "invalid" }
 func TestRecordDecisionsNoOp(t *testing.T) {
 	tk, open, c := openTicket("t1", 1432), waitingConv(), crmContact()
 	tk.Tags = []string{"vip"}
+	c.Renamed = true
 	for name, d := range map[string]func() (cv.Change, error){
 		"tag present":   func() (cv.Change, error) { return cv.TagTicket(&tk, &open, host, " vip", now) },
 		"untag absent":  func() (cv.Change, error) { return cv.UntagTicket(&tk, &open, host, "other", now) },

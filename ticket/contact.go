@@ -38,7 +38,8 @@ const (
 type Contact struct {
 	ID        ContactID
 	Workspace WorkspaceID
-	// Name is the display name the contact gave on their channel.
+	// Name is the display name the contact gave on their channel, until
+	// Rename gives another.
 	Name string
 	// Language is a BCP 47 tag ("es-MX") taken from the channel when known.
 	// Answers to the contact are chosen from it.
@@ -49,7 +50,11 @@ type Contact struct {
 	// Unreachable is set when a channel refused a message because the
 	// contact blocked the account; their next message clears it.
 	Unreachable bool
-	CreatedAt   time.Time
+	// Renamed is set once the name was given through Rename (by an agent,
+	// the host or an automation): the name a channel gives no longer
+	// replaces it.
+	Renamed   bool
+	CreatedAt time.Time
 	// Version counts stored changes, as Ticket.Version does.
 	Version int64
 }
@@ -166,13 +171,14 @@ func ContactName(name string) (string, error) {
 	return name, nil
 }
 
-// Rename returns the contact named name, as ContactName makes it. Version
-// is left as it is.
+// Rename returns the contact named name, as ContactName makes it, and
+// Renamed, so that the channel's name no longer replaces it. Version is
+// left as it is.
 func (c Contact) Rename(name string) (Contact, error) {
 	n, err := ContactName(name)
 	if err != nil {
 		return c, err
 	}
-	c.Name = n
+	c.Name, c.Renamed = n, true
 	return c, nil
 }

@@ -250,8 +250,8 @@ func TestRename(t *testing.T) {
 		strings.Repeat("é", ticket.MaxNameLen): strings.Repeat("é", ticket.MaxNameLen),
 	} {
 		got, err := c.Rename(in)
-		if err != nil || got.Name != want {
-			t.Errorf("Rename(%q) = %q, %v; want %q", in, got.Name, err, want)
+		if err != nil || got.Name != want || !got.Renamed {
+			t.Errorf("Rename(%q) = %q (renamed %t), %v; want %q, renamed", in, got.Name, got.Renamed, err, want)
 		}
 		if got.Version != c.Version {
 			t.Errorf("Rename changed Version to %d", got.Version)
@@ -262,8 +262,8 @@ func TestRename(t *testing.T) {
 		if !errors.Is(err, ticket.ErrInvalid) || codeOf(err) != "invalid" {
 			t.Errorf("Rename(%q) error = %v, want ErrInvalid", in, err)
 		}
-		if got.Name != c.Name {
-			t.Errorf("Rename(%q) with an error gave name %q", in, got.Name)
+		if got.Name != c.Name || got.Renamed {
+			t.Errorf("Rename(%q) with an error gave name %q (renamed %t)", in, got.Name, got.Renamed)
 		}
 	}
 }

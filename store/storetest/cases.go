@@ -60,7 +60,7 @@ func (h *harness) testContacts(t *testing.T) {
 
 	// Version rule.
 	c2 := c
-	c2.Name, c2.Version = "Renamed", c.Version+1
+	c2.Name, c2.Renamed, c2.Version = "Renamed", true, c.Version+1
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateContact(ctx(), c2) }))
 	err = s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateContact(ctx(), c2) })
 	assert.ErrorIs(t, err, store.ErrConflict, "an update from a stale version")
@@ -70,7 +70,11 @@ func (h *harness) testContacts(t *testing.T) {
 		got, err := tx.Contact(ctx(), ws, "c1")
 		require.NoError(t, err)
 		assert.Equal(t, "Renamed", got.Name)
+		assert.True(t, got.Renamed)
 		assert.Equal(t, c2.Version, got.Version)
+		byExt, err := tx.ContactByExternalID(ctx(), ws, "ch", "42")
+		require.NoError(t, err)
+		assert.Equal(t, normContact(got), normContact(byExt))
 		return nil
 	}))
 }

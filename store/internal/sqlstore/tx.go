@@ -128,16 +128,16 @@ func scanContact(r Rows) (ticket.Contact, error) {
 type contactRow struct {
 	ws, id, name, language, fields string
 	created, version               int64
-	unreachable                    bool
+	unreachable, renamed           bool
 }
 
 func (w *contactRow) dest() []any {
-	return []any{&w.ws, &w.id, &w.name, &w.language, &w.fields, &w.created, &w.unreachable, &w.version}
+	return []any{&w.ws, &w.id, &w.name, &w.language, &w.fields, &w.created, &w.unreachable, &w.version, &w.renamed}
 }
 
 func (w *contactRow) into(c *ticket.Contact) error {
 	*c = ticket.Contact{ID: ticket.ContactID(w.id), Workspace: ticket.WorkspaceID(w.ws), Name: w.name, Language: w.language,
-		CreatedAt: fromMicros(w.created), Unreachable: w.unreachable, Version: w.version}
+		CreatedAt: fromMicros(w.created), Unreachable: w.unreachable, Renamed: w.renamed, Version: w.version}
 	return decodeJSON(w.fields, &c.Fields)
 }
 
@@ -175,7 +175,7 @@ func (t *Tx) CreateContact(ctx context.Context, c ticket.Contact, ch channel.ID,
 	if err != nil {
 		return err
 	}
-	if err := t.exec(ctx, t.q.createContact, nil, c.Workspace, c.ID, c.Name, c.Language, fields, micros(c.CreatedAt), c.Unreachable, c.Version); err != nil {
+	if err := t.exec(ctx, t.q.createContact, nil, c.Workspace, c.ID, c.Name, c.Language, fields, micros(c.CreatedAt), c.Unreachable, c.Version, c.Renamed); err != nil {
 		return err
 	}
 	return t.exec(ctx, t.q.createHandle, nil, c.Workspace, ch, ext, c.ID)
@@ -188,7 +188,7 @@ func (t *Tx) UpdateContact(ctx context.Context, c ticket.Contact) error {
 		return err
 	}
 	return t.exec(ctx, t.q.updateContact, expectOne("contact", string(c.ID)),
-		c.Name, c.Language, fields, c.Unreachable, c.Version, c.Workspace, c.ID, c.Version-1)
+		c.Name, c.Language, fields, c.Unreachable, c.Renamed, c.Version, c.Workspace, c.ID, c.Version-1)
 }
 
 var (

@@ -1,3 +1,0 @@
--- The contact an event is about (conversation.Event.Contact), on contact.*
--- events and on ticket.tagged and ticket.untagged; '' for none.
-ALTER TABLE cc_events ADD COLUMN contact_id text NOT NULL DEFAULT '';
