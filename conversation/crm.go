@@ -10,9 +10,9 @@ import (
 
 // mayEdit reports whether actor a may change the records of workspace ws:
 // a ticket's priority and tags, a contact's custom fields and name. The
-// host, the engine's rules, the automations (bot, workflow) and every
-// agent of the workspace may; a contact may not, nor an agent of another
-// workspace.
+// host, the engine's rules, the automations (a bot's and a workflow's
+// "tag" and "set field" steps, R2, R16) and every agent of the workspace
+// may; a contact may not, nor an agent of another workspace.
 func (a Actor) mayEdit(ws ticket.WorkspaceID, what string) error {
 	if err := a.Validate(); err != nil {
 		return err
