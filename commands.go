@@ -402,7 +402,9 @@ type Prioritizing struct {
 }
 
 // SetPriority sets a ticket's priority; its open conversation takes it too,
-// and the queue is served in that order (R11).
+// and the queue is served in that order (R11). A contact may not set it
+// (CodeForbidden); an unknown priority is CodeInvalid. Setting the
+// priority the ticket has stores and publishes nothing.
 func (e *Engine) SetPriority(ctx context.Context, r Prioritizing) (ticket.Ticket, error) {
 	var out ticket.Ticket
 	_, err := e.run(ctx, "set priority", r.By, func(tx store.Tx, s *step) error {
@@ -411,14 +413,15 @@ func (e *Engine) SetPriority(ctx context.Context, r Prioritizing) (ticket.Ticket
 			return err
 		}
 		out = t
-		if _, err := actorFor(ctx, tx, r.Workspace, r.By); err != nil {
+		who, err := actorFor(ctx, tx, r.Workspace, r.By)
+		if err != nil {
 			return err
 		}
 		open, err := ticketConversation(ctx, tx, r.Workspace, r.Ticket)
 		if err != nil {
 			return err
 		}
-		ch, err := conversation.SetPriority(&t, open, r.Priority, e.now())
+		ch, err := conversation.SetPriority(&t, open, who, r.Priority, e.now())
 		if err != nil || ch.Empty() {
 			return err
 		}

@@ -487,7 +487,7 @@ func markUnreachable(ctx context.Context, tx store.Tx, s *step, m *conversation.
 	k.Version++
 	ch := conversation.Change{Contact: k, ContactWrite: conversation.Update}
 	ch.Emit(conversation.Event{Type: conversation.EventContactUnreachable, Workspace: m.Workspace, At: now,
-		Conversation: c.ID, Ticket: c.Ticket, TicketNumber: c.TicketNumber, Message: m.ID})
+		Contact: k.ID, Conversation: c.ID, Ticket: c.Ticket, TicketNumber: c.TicketNumber, Message: m.ID})
 	return s.add(ctx, tx, &ch)
 }
 

@@ -289,11 +289,11 @@ func (r *receiveOp) contact(found store.InboundRecords, now time.Time) (ticket.C
 	in := &r.in
 	c := found.Contact
 	if found.HasContact {
-		if (in.From.Name == "" || in.From.Name == c.Name) && (in.From.Language == "" || in.From.Language == c.Language) && !c.Unreachable {
+		if (in.From.Name == "" || in.From.Name == c.Name || c.Renamed) && (in.From.Language == "" || in.From.Language == c.Language) && !c.Unreachable {
 			return c, conversation.Keep, nil
 		}
 		c.Unreachable = false // they write: they can be reached
-		if in.From.Name != "" {
+		if in.From.Name != "" && !c.Renamed {
 			c.Name = in.From.Name
 		}
 		if in.From.Language != "" {

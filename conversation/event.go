@@ -51,6 +51,23 @@ const (
 	// conversation. It is stored with the RejectedMessage it announces,
 	// once per message. See Reject.
 	EventMessageRejected EventType = "message.rejected"
+	// EventTicketTagged: a tag was added to a ticket; Detail is the tag,
+	// Conversation the ticket's open conversation, if any.
+	EventTicketTagged EventType = "ticket.tagged"
+	// EventTicketUntagged: a tag was removed from a ticket; Detail is the
+	// tag, Conversation the ticket's open conversation, if any.
+	EventTicketUntagged EventType = "ticket.untagged"
+	// EventContactFieldSet: a contact's custom field was set; Contact
+	// names the contact, Detail the field's key. The value is not in the
+	// event: read the contact.
+	EventContactFieldSet EventType = "contact.field_set"
+	// EventContactFieldUnset: a contact's custom field was removed;
+	// Contact names the contact, Detail the field's key.
+	EventContactFieldUnset EventType = "contact.field_unset"
+	// EventContactRenamed: a contact's name was changed through the
+	// engine; Contact names the contact. The name is not in the event:
+	// read the contact.
+	EventContactRenamed EventType = "contact.renamed"
 )
 
 // Event is one stored change, published to the host after the change is
@@ -86,11 +103,16 @@ type Event struct {
 	Reason   CloseReason
 	// Presence is the agent's new presence, on presence events.
 	Presence Presence
+	// Contact is the contact the event is about, on contact.* events and
+	// on ticket.tagged and ticket.untagged.
+	Contact ticket.ContactID
 	// Channel and ExternalID name a contact's message by the channel's id,
 	// on message.rejected.
 	Channel    channel.ID
 	ExternalID string
-	// Detail says why, for people, on message.rejected.
+	// Detail says why, for people, on message.rejected; it is the tag on
+	// ticket.tagged and ticket.untagged, and the field's key on
+	// contact.field_set and contact.field_unset.
 	Detail string
 	// Actor is who made the change (its Kind and ID), and Cause what
 	// produced it: the command, reaction or timer, with its chain.

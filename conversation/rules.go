@@ -370,6 +370,7 @@ func CloseTicket(t *ticket.Ticket, open *Conversation, by Actor, note ClosingNot
 	if err != nil {
 		return ch, err
 	}
+	nt.Version++
 	ch.setTicket(nt, Update)
 	ref := Conversation{Workspace: t.Workspace, Ticket: t.ID, TicketNumber: t.Number}
 	if open != nil {
@@ -379,30 +380,6 @@ func CloseTicket(t *ticket.Ticket, open *Conversation, by Actor, note ClosingNot
 		ref.ID = cv.ID
 	}
 	ch.emit(EventTicketClosed, &ref, now, Event{Agent: by.Agent()})
-	return ch, nil
-}
-
-// SetPriority sets ticket t's priority; its open conversation, if any,
-// takes it too, which orders the queue (R11).
-func SetPriority(t *ticket.Ticket, open *Conversation, p ticket.Priority, now time.Time) (Change, error) {
-	var ch Change
-	if t.Priority == p {
-		return ch, nil
-	}
-	nt, err := t.WithPriority(p)
-	if err != nil {
-		return ch, err
-	}
-	ch.setTicket(nt, Update)
-	ref := Conversation{Workspace: t.Workspace, Ticket: t.ID, TicketNumber: t.Number}
-	if open != nil {
-		cv := *open
-		cv.Priority = p
-		cv.Version++
-		ch.setConversation(cv, Update)
-		ref.ID = cv.ID
-	}
-	ch.emit(EventTicketPriority, &ref, now, Event{})
 	return ch, nil
 }
 

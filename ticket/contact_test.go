@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"testing"
 
 	"github.com/telenet/contactcenter/ticket"
@@ -116,8 +117,8 @@ func TestWithField(t *testing.T) {
 				if err != nil {
 					t.Fatalf("WithField(%q, %q): %v", tt.key, tt.value, err)
 				}
-				if got.Version != c.Version+1 {
-					t.Errorf("Version = %d, want %d", got.Version, c.Version+1)
+				if got.Version != c.Version {
+					t.Errorf("Version = %d, want %d: the decision that writes the contact sets it", got.Version, c.Version)
 				}
 			}
 			if !maps.Equal(got.Fields, tt.want) {
@@ -158,7 +159,111 @@ func TestWithFieldResultsAreIndependent(t *testing.T) {
 	if _, ok := c.Fields["city"]; ok {
 		t.Errorf("original contact gained a field: %v", c.Fields)
 	}
-	if b.Version != c.Version+2 {
-		t.Errorf("Version = %d after two changes, want %d", b.Version, c.Version+2)
+	if b.Version != c.Version {
+		t.Errorf("Version = %d after two changes, want %d: WithField leaves it alone", b.Version, c.Version)
+	}
+}
+
+// R19: a field key is a template variable's last part, so that every field
+// set can be rendered ({{contact.fields.plan}}).
+func TestValidateFieldKey(t *testing.T) {
+	good := []string{"plan", "a", "customer_no", "x9", "a_", strings.Repeat("k", ticket.MaxFieldKeyLen)}
+	for _, k := range good {
+		if err := ticket.ValidateFieldKey(k); err != nil {
+			t.Errorf("ValidateFieldKey(%q) = %v, want nil", k, err)
+		}
+	}
+	bad := []string{"", "Plan", "9lives", "_plan", "plan.tier", "plan-tier", "plan tier", "plán", "plan\x00",
+		strings.Repeat("k", ticket.MaxFieldKeyLen+1)}
+	for _, k := range bad {
+		err := ticket.ValidateFieldKey(k)
+		if !errors.Is(err, ticket.ErrInvalid) || codeOf(err) != "invalid" {
+			t.Errorf("ValidateFieldKey(%q) = %v, want ErrInvalid", k, err)
+		}
+	}
+}
+
+func TestValidateFieldValue(t *testing.T) {
+	good := []string{"gold", " padded ", "línea 1\nlínea 2", strings.Repeat("v", ticket.MaxFieldValueBytes),
+		strings.Repeat("é", ticket.MaxFieldValueBytes/2)}
+	for _, v := range good {
+		if err := ticket.ValidateFieldValue(v); err != nil {
+			t.Errorf("ValidateFieldValue(%.20q) = %v, want nil", v, err)
+		}
+	}
+	bad := []string{"", "go\x00ld", "gold\xff", strings.Repeat("v", ticket.MaxFieldValueBytes+1),
+		strings.Repeat("é", ticket.MaxFieldValueBytes/2) + "v"}
+	for _, v := range bad {
+		if err := ticket.ValidateFieldValue(v); !errors.Is(err, ticket.ErrInvalid) {
+			t.Errorf("ValidateFieldValue(%.20q) = %v, want ErrInvalid", v, err)
+		}
+	}
+}
+
+// WithField refuses what ValidateFieldKey and ValidateFieldValue refuse
+// and leaves the contact as it was.
+func TestWithFieldRefuses(t *testing.T) {
+	for _, tt := range []struct{ key, value string }{
+		{"Plan", "gold"}, {"plan.tier", "gold"}, {"plan", "go\x00ld"}, {"plan", "\xff"},
+		{"plan", strings.Repeat("v", ticket.MaxFieldValueBytes+1)},
+	} {
+		c := contactWith(t, map[string]string{"plan": "silver"})
+		got, err := c.WithField(tt.key, tt.value)
+		if !errors.Is(err, ticket.ErrInvalid) {
+			t.Errorf("WithField(%q, %.20q) error = %v, want ErrInvalid", tt.key, tt.value, err)
+		}
+		if !maps.Equal(got.Fields, map[string]string{"plan": "silver"}) {
+			t.Errorf("WithField(%q, %.20q) with an error gave Fields %v", tt.key, tt.value, got.Fields)
+		}
+	}
+}
+
+func TestWithoutField(t *testing.T) {
+	c := contactWith(t, map[string]string{"plan": "gold", "Legacy Key": "x"})
+	got, err := c.WithoutField("plan")
+	if err != nil || !maps.Equal(got.Fields, map[string]string{"Legacy Key": "x"}) {
+		t.Fatalf("WithoutField(plan) = %v, %v", got.Fields, err)
+	}
+	if c.Fields["plan"] != "gold" {
+		t.Errorf("WithoutField modified its receiver: %v", c.Fields)
+	}
+	// A present key is removed whatever its syntax: data stored before
+	// the syntax was checked can still be cleaned up.
+	if got, err = c.WithoutField("Legacy Key"); err != nil || len(got.Fields) != 1 {
+		t.Errorf("WithoutField(legacy key) = %v, %v", got.Fields, err)
+	}
+	if got, err = c.WithoutField("city"); err != nil || !maps.Equal(got.Fields, c.Fields) {
+		t.Errorf("WithoutField(absent) = %v, %v; want no change", got.Fields, err)
+	}
+	if _, err = c.WithoutField("Not A Key"); !errors.Is(err, ticket.ErrInvalid) {
+		t.Errorf("WithoutField(absent, bad syntax) error = %v, want ErrInvalid", err)
+	}
+	if got.Version != c.Version {
+		t.Errorf("Version = %d, want %d", got.Version, c.Version)
+	}
+}
+
+func TestRename(t *testing.T) {
+	c := contactWith(t, nil)
+	for in, want := range map[string]string{
+		"Ana María Pérez": "Ana María Pérez", "  Ana \t Pérez ": "Ana Pérez", "李小龍": "李小龍",
+		strings.Repeat("é", ticket.MaxNameLen): strings.Repeat("é", ticket.MaxNameLen),
+	} {
+		got, err := c.Rename(in)
+		if err != nil || got.Name != want || !got.Renamed {
+			t.Errorf("Rename(%q) = %q (renamed %t), %v; want %q, renamed", in, got.Name, got.Renamed, err, want)
+		}
+		if got.Version != c.Version {
+			t.Errorf("Rename changed Version to %d", got.Version)
+		}
+	}
+	for _, in := range []string{"", " \t\n", "Ana\x00", "Ana\u0007", "Ana\xff", strings.Repeat("é", ticket.MaxNameLen+1)} {
+		got, err := c.Rename(in)
+		if !errors.Is(err, ticket.ErrInvalid) || codeOf(err) != "invalid" {
+			t.Errorf("Rename(%q) error = %v, want ErrInvalid", in, err)
+		}
+		if got.Name != c.Name || got.Renamed {
+			t.Errorf("Rename(%q) with an error gave name %q (renamed %t)", in, got.Name, got.Renamed)
+		}
 	}
 }

@@ -162,36 +162,61 @@ func Subject(text string) string {
 }
 
 // Close returns the ticket closed at now. Closing a closed ticket is an
-// error (ErrClosed) so that a host notices a double close.
+// error (ErrClosed) so that a host notices a double close. Version is left
+// as it is, as by every method that changes a ticket: the decision that
+// writes the ticket sets the version it is stored with.
 func (t Ticket) Close(now time.Time) (Ticket, error) {
 	if t.Status == Closed {
 		return t, fmt.Errorf("ticket #%d: %w", t.Number, ErrClosed)
 	}
 	t.Status = Closed
 	t.ClosedAt = now
-	t.Version++
 	return t, nil
 }
 
-// WithPriority returns the ticket with priority p.
+// WithPriority returns the ticket with priority p. Version is left as it
+// is.
 func (t Ticket) WithPriority(p Priority) (Ticket, error) {
 	if !p.Valid() {
 		return t, fmt.Errorf("%w: unknown priority %d", ErrInvalid, p)
 	}
 	t.Priority = p
-	t.Version++
 	return t, nil
 }
 
-// WithTag returns the ticket with tag added. Tags are trimmed and compared
-// case-sensitively; adding a present tag changes nothing.
-func (t Ticket) WithTag(tag string) (Ticket, error) {
+// Tag turns a tag as given into the tag stored: trimmed of white space. It
+// fails with ErrInvalid for a tag that is empty, longer than MaxTagLen
+// characters, not valid UTF-8 or holding control characters. Tags are
+// compared case-sensitively.
+func Tag(tag string) (string, error) {
+	if !utf8.ValidString(tag) {
+		return "", fmt.Errorf("%w: tag is not valid UTF-8", ErrInvalid)
+	}
 	tag = strings.TrimSpace(tag)
 	switch {
 	case tag == "":
-		return t, fmt.Errorf("%w: empty tag", ErrInvalid)
+		return "", fmt.Errorf("%w: empty tag", ErrInvalid)
 	case utf8.RuneCountInString(tag) > MaxTagLen:
-		return t, fmt.Errorf("%w: tag longer than %d characters", ErrInvalid, MaxTagLen)
+		return "", fmt.Errorf("%w: tag longer than %d characters", ErrInvalid, MaxTagLen)
+	case strings.IndexFunc(tag, unicode.IsControl) >= 0:
+		return "", fmt.Errorf("%w: tag %q holds a control character", ErrInvalid, tag)
+	}
+	return tag, nil
+}
+
+// HasTag reports whether the ticket carries tag, trimmed.
+func (t Ticket) HasTag(tag string) bool {
+	_, found := slices.BinarySearch(t.Tags, strings.TrimSpace(tag))
+	return found
+}
+
+// WithTag returns the ticket with tag added, as Tag makes it; adding a
+// present tag changes nothing, and a ticket carries at most MaxTags tags.
+// Version is left as it is.
+func (t Ticket) WithTag(tag string) (Ticket, error) {
+	tag, err := Tag(tag)
+	if err != nil {
+		return t, err
 	}
 	i, found := slices.BinarySearch(t.Tags, tag)
 	if found {
@@ -201,18 +226,16 @@ func (t Ticket) WithTag(tag string) (Ticket, error) {
 		return t, fmt.Errorf("%w: more than %d tags", ErrInvalid, MaxTags)
 	}
 	t.Tags = slices.Insert(slices.Clone(t.Tags), i, tag)
-	t.Version++
 	return t, nil
 }
 
-// WithoutTag returns the ticket without tag. Removing an absent tag changes
-// nothing.
+// WithoutTag returns the ticket without tag, trimmed. Removing an absent
+// tag changes nothing. Version is left as it is.
 func (t Ticket) WithoutTag(tag string) Ticket {
 	i, found := slices.BinarySearch(t.Tags, strings.TrimSpace(tag))
 	if !found {
 		return t
 	}
 	t.Tags = slices.Delete(slices.Clone(t.Tags), i, i+1)
-	t.Version++
 	return t
 }

@@ -190,8 +190,8 @@ func TestClose(t *testing.T) {
 	if !closed.ClosedAt.Equal(now) {
 		t.Errorf("ClosedAt = %v, want %v", closed.ClosedAt, now)
 	}
-	if closed.Version != orig.Version+1 {
-		t.Errorf("Version = %d, want %d", closed.Version, orig.Version+1)
+	if closed.Version != orig.Version {
+		t.Errorf("Version = %d, want %d: the decision that writes the ticket sets it", closed.Version, orig.Version)
 	}
 	if closed.ID != orig.ID || closed.Number != orig.Number || closed.Subject != orig.Subject || !closed.OpenedAt.Equal(orig.OpenedAt) {
 		t.Errorf("Close changed identity fields: %+v", closed)
@@ -253,8 +253,8 @@ func TestWithPriority(t *testing.T) {
 			if err != nil {
 				t.Fatalf("unexpected error %v", err)
 			}
-			if got.Priority != tt.p || got.Version != orig.Version+1 {
-				t.Errorf("got priority %v version %d, want %v version %d", got.Priority, got.Version, tt.p, orig.Version+1)
+			if got.Priority != tt.p || got.Version != orig.Version {
+				t.Errorf("got priority %v version %d, want %v version %d", got.Priority, got.Version, tt.p, orig.Version)
 			}
 		})
 	}
@@ -278,29 +278,32 @@ func TestWithTag(t *testing.T) {
 		full[i] = fmt.Sprintf("tag%02d", i)
 	}
 	tests := []struct {
-		name        string
-		start       []string
-		add         string
-		want        []string
-		wantErr     bool
-		wantVersion int64 // increment over start's version
+		name    string
+		start   []string
+		add     string
+		want    []string
+		wantErr bool
 	}{
-		{"first tag", nil, "vip", []string{"vip"}, false, 1},
-		{"sorted insert middle", []string{"a", "c"}, "b", []string{"a", "b", "c"}, false, 1},
-		{"sorted insert front", []string{"m", "z"}, "a", []string{"a", "m", "z"}, false, 1},
-		{"sorted insert end", []string{"a", "b"}, "z", []string{"a", "b", "z"}, false, 1},
-		{"duplicate is no-op", []string{"a", "vip"}, "vip", []string{"a", "vip"}, false, 0},
-		{"duplicate after trim is no-op", []string{"vip"}, "  vip ", []string{"vip"}, false, 0},
-		{"trimmed", nil, "  urgente\t", []string{"urgente"}, false, 1},
-		{"case sensitive", []string{"vip"}, "VIP", []string{"VIP", "vip"}, false, 1},
-		{"max length", nil, strings.Repeat("t", ticket.MaxTagLen), []string{strings.Repeat("t", ticket.MaxTagLen)}, false, 1},
-		{"max length multibyte", nil, strings.Repeat("é", ticket.MaxTagLen), []string{strings.Repeat("é", ticket.MaxTagLen)}, false, 1},
-		{"empty", []string{"a"}, "", []string{"a"}, true, 0},
-		{"blank", []string{"a"}, " \t\n", []string{"a"}, true, 0},
-		{"too long", nil, strings.Repeat("t", ticket.MaxTagLen+1), nil, true, 0},
-		{"too long multibyte", nil, strings.Repeat("é", ticket.MaxTagLen+1), nil, true, 0},
-		{"too many tags", full, "zzz", full, true, 0},
-		{"present tag when full is no-op", full, "tag05", full, false, 0},
+		{"first tag", nil, "vip", []string{"vip"}, false},
+		{"sorted insert middle", []string{"a", "c"}, "b", []string{"a", "b", "c"}, false},
+		{"sorted insert front", []string{"m", "z"}, "a", []string{"a", "m", "z"}, false},
+		{"sorted insert end", []string{"a", "b"}, "z", []string{"a", "b", "z"}, false},
+		{"duplicate is no-op", []string{"a", "vip"}, "vip", []string{"a", "vip"}, false},
+		{"duplicate after trim is no-op", []string{"vip"}, "  vip ", []string{"vip"}, false},
+		{"trimmed", nil, "  urgente\t", []string{"urgente"}, false},
+		{"case sensitive", []string{"vip"}, "VIP", []string{"VIP", "vip"}, false},
+		{"max length", nil, strings.Repeat("t", ticket.MaxTagLen), []string{strings.Repeat("t", ticket.MaxTagLen)}, false},
+		{"max length multibyte", nil, strings.Repeat("é", ticket.MaxTagLen), []string{strings.Repeat("é", ticket.MaxTagLen)}, false},
+		{"empty", []string{"a"}, "", []string{"a"}, true},
+		{"blank", []string{"a"}, " \t\n", []string{"a"}, true},
+		{"too long", nil, strings.Repeat("t", ticket.MaxTagLen+1), nil, true},
+		{"too long multibyte", nil, strings.Repeat("é", ticket.MaxTagLen+1), nil, true},
+		{"NUL byte", []string{"a"}, "v\x00ip", []string{"a"}, true},
+		{"newline inside", []string{"a"}, "v\nip", []string{"a"}, true},
+		{"invalid UTF-8", []string{"a"}, "v\xffip", []string{"a"}, true},
+		{"inner space kept", nil, "follow up", []string{"follow up"}, false},
+		{"too many tags", full, "zzz", full, true},
+		{"present tag when full is no-op", full, "tag05", full, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -320,8 +323,8 @@ func TestWithTag(t *testing.T) {
 			if !slices.IsSorted(got.Tags) {
 				t.Errorf("Tags %q are not sorted", got.Tags)
 			}
-			if got.Version != orig.Version+tt.wantVersion {
-				t.Errorf("Version = %d, want %d", got.Version, orig.Version+tt.wantVersion)
+			if got.Version != orig.Version {
+				t.Errorf("Version = %d, want %d: the decision that writes the ticket sets it", got.Version, orig.Version)
 			}
 			if !equalTickets(tk, orig) {
 				t.Errorf("WithTag modified its receiver: Tags %q, want %q", tk.Tags, orig.Tags)
@@ -363,23 +366,31 @@ func TestWithTagDoesNotMutateOriginal(t *testing.T) {
 	}
 }
 
+func TestHasTag(t *testing.T) {
+	tk := withTags(t, "billing", "vip")
+	for tag, want := range map[string]bool{"vip": true, " vip ": true, "billing": true, "VIP": false, "": false, "other": false} {
+		if got := tk.HasTag(tag); got != want {
+			t.Errorf("HasTag(%q) = %v, want %v", tag, got, want)
+		}
+	}
+}
+
 func TestWithoutTag(t *testing.T) {
 	tests := []struct {
-		name        string
-		start       []string
-		remove      string
-		want        []string
-		wantVersion int64
+		name   string
+		start  []string
+		remove string
+		want   []string
 	}{
-		{"remove middle", []string{"a", "b", "c"}, "b", []string{"a", "c"}, 1},
-		{"remove first", []string{"a", "b", "c"}, "a", []string{"b", "c"}, 1},
-		{"remove last", []string{"a", "b", "c"}, "c", []string{"a", "b"}, 1},
-		{"remove only", []string{"vip"}, "vip", []string{}, 1},
-		{"trimmed argument", []string{"vip"}, "  vip ", []string{}, 1},
-		{"absent is no-op", []string{"a", "b"}, "x", []string{"a", "b"}, 0},
-		{"case sensitive", []string{"vip"}, "VIP", []string{"vip"}, 0},
-		{"from no tags", nil, "vip", []string{}, 0},
-		{"empty argument", []string{"a"}, "", []string{"a"}, 0},
+		{"remove middle", []string{"a", "b", "c"}, "b", []string{"a", "c"}},
+		{"remove first", []string{"a", "b", "c"}, "a", []string{"b", "c"}},
+		{"remove last", []string{"a", "b", "c"}, "c", []string{"a", "b"}},
+		{"remove only", []string{"vip"}, "vip", []string{}},
+		{"trimmed argument", []string{"vip"}, "  vip ", []string{}},
+		{"absent is no-op", []string{"a", "b"}, "x", []string{"a", "b"}},
+		{"case sensitive", []string{"vip"}, "VIP", []string{"vip"}},
+		{"from no tags", nil, "vip", []string{}},
+		{"empty argument", []string{"a"}, "", []string{"a"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -389,8 +400,8 @@ func TestWithoutTag(t *testing.T) {
 			if !slices.Equal(got.Tags, tt.want) && !(len(got.Tags) == 0 && len(tt.want) == 0) {
 				t.Errorf("Tags = %q, want %q", got.Tags, tt.want)
 			}
-			if got.Version != orig.Version+tt.wantVersion {
-				t.Errorf("Version = %d, want %d", got.Version, orig.Version+tt.wantVersion)
+			if got.Version != orig.Version {
+				t.Errorf("Version = %d, want %d: the decision that writes the ticket sets it", got.Version, orig.Version)
 			}
 			if !equalTickets(tk, orig) {
 				t.Errorf("WithoutTag modified its receiver: Tags %q, want %q", tk.Tags, orig.Tags)

@@ -15,8 +15,9 @@ import (
 	"github.com/telenet/contactcenter/store"
 )
 
-// Rows stored before migration 0005 read as the zero values of what it
-// adds: a timer without payload, an event without actor and cause.
+// Rows stored before migrations 0005 and 0006 read as the zero values of
+// what they add: a timer without payload, an event without actor, cause
+// and contact, a contact not renamed.
 func TestMigration0005KeepsOldRows(t *testing.T) {
 	ctx := context.Background()
 	dsn := freshSchema(t)
@@ -42,6 +43,8 @@ func TestMigration0005KeepsOldRows(t *testing.T) {
 	_, err = conn.Exec(ctx, `INSERT INTO cc_events (workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence)
 		VALUES ('w', 'message.received', 0, 'cv1', '', 0, 'm1', '', '', '', '', 0)`)
 	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `INSERT INTO cc_contacts (workspace, id, name, language, fields, created_at, version) VALUES ('w', 'k1', 'Ana', 'es', '', 0, 3)`)
+	require.NoError(t, err)
 
 	s := open(t, dsn)
 	defer s.Close()
@@ -50,6 +53,11 @@ func TestMigration0005KeepsOldRows(t *testing.T) {
 		got, err := tx.Timer(ctx, conversation.TimerTimeout, "w", "cv1")
 		require.NoError(t, err)
 		assert.Equal(t, want, got)
+		c, err := tx.Contact(ctx, "w", "k1")
+		require.NoError(t, err)
+		assert.Equal(t, "Ana", c.Name)
+		assert.False(t, c.Renamed)
+		assert.Equal(t, int64(3), c.Version)
 		return nil
 	}))
 	claimed, err := s.ClaimTimers(ctx, due, time.Minute, 10)
@@ -65,4 +73,5 @@ func TestMigration0005KeepsOldRows(t *testing.T) {
 	assert.Equal(t, conversation.Actor{}, events[0].Actor)
 	assert.Equal(t, conversation.Cause{}, events[0].Cause)
 	assert.Equal(t, conversation.MessageID("m1"), events[0].Message)
+	assert.Empty(t, events[0].Contact)
 }

@@ -198,6 +198,9 @@ func (h *harness) testInboundLookupCapability(t *testing.T) {
 			}
 			require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {
 				c := newContact(w, ticket.ContactID("c-"+name))
+				// A contact renamed through the engine, with a field: the
+				// lookup reads them as the single lookups do.
+				c.Renamed, c.Fields = name == "open", map[string]string{"plan": name}
 				if err := tx.CreateContact(ctx(), c, "ch", "ext-"+name); err != nil {
 					return err
 				}

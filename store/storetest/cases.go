@@ -45,9 +45,22 @@ func (h *harness) testContacts(t *testing.T) {
 	// The same external id on another channel is another contact.
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.CreateContact(ctx(), newContact(ws, "c3"), "ch2", "42") }))
 
+	// Fields and tags are written by an update and read back as written:
+	// changed, added, all removed.
+	for i, fields := range []map[string]string{{"plan": "silver", "city": "Lima", "note": "línea 1\nlínea 2 ✓"}, nil} {
+		c.Fields, c.Version = fields, c.Version+1
+		require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateContact(ctx(), c) }))
+		require.NoError(t, s.View(ctx(), func(tx store.Tx) error {
+			got, err := tx.Contact(ctx(), ws, "c1")
+			require.NoError(t, err)
+			assert.Equal(t, normContact(c), normContact(got), "update %d", i)
+			return nil
+		}))
+	}
+
 	// Version rule.
 	c2 := c
-	c2.Name, c2.Version = "Renamed", 2
+	c2.Name, c2.Renamed, c2.Version = "Renamed", true, c.Version+1
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateContact(ctx(), c2) }))
 	err = s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateContact(ctx(), c2) })
 	assert.ErrorIs(t, err, store.ErrConflict, "an update from a stale version")
@@ -57,7 +70,11 @@ func (h *harness) testContacts(t *testing.T) {
 		got, err := tx.Contact(ctx(), ws, "c1")
 		require.NoError(t, err)
 		assert.Equal(t, "Renamed", got.Name)
-		assert.Equal(t, int64(2), got.Version)
+		assert.True(t, got.Renamed)
+		assert.Equal(t, c2.Version, got.Version)
+		byExt, err := tx.ContactByExternalID(ctx(), ws, "ch", "42")
+		require.NoError(t, err)
+		assert.Equal(t, normContact(got), normContact(byExt))
 		return nil
 	}))
 }
@@ -135,8 +152,22 @@ func (h *harness) testTickets(t *testing.T) {
 		return nil
 	}))
 
+	// Tags are written by an update and read back as written: changed,
+	// all removed.
+	for i, tags := range [][]string{{"follow up", "vip", "ñandú"}, nil} {
+		t2.Tags, t2.Version = tags, t2.Version+1
+		require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateTicket(ctx(), t2) }))
+		require.NoError(t, s.View(ctx(), func(tx store.Tx) error {
+			got, err := tx.Ticket(ctx(), ws, "t2")
+			require.NoError(t, err)
+			assert.Equal(t, normTicket(t2), normTicket(got), "update %d", i)
+			return nil
+		}))
+	}
+
 	closed, err := t1.Close(t0.Add(time.Hour))
 	require.NoError(t, err)
+	closed.Version++
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateTicket(ctx(), closed) }))
 	err = s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateTicket(ctx(), closed) })
 	assert.ErrorIs(t, err, store.ErrConflict)
@@ -500,6 +531,11 @@ func (h *harness) testEvents(t *testing.T) {
 		want = append(want, conversation.Event{Type: conversation.EventMessageReceived, Workspace: ws, At: t0.Add(time.Duration(i) * time.Second),
 			Conversation: conversation.ID(fmt.Sprint("cv", i%3)), Message: conversation.MessageID(fmt.Sprint("m", i)),
 			Actor: eventActor(ws, i), Cause: eventCause(i)})
+		if i%4 == 1 {
+			// The events about a contact name it; a tag or a field's key
+			// is in Detail.
+			want[i].Type, want[i].Contact, want[i].Detail = conversation.EventContactFieldSet, ticket.ContactID(fmt.Sprint("c", i)), "plan"
+		}
 	}
 	for i := 0; i < len(want); i += 40 {
 		require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {
@@ -599,6 +635,7 @@ func (h *harness) testRollback(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		closed.Version++
 		if err := tx.UpdateTicket(ctx(), closed); err != nil {
 			return err
 		}

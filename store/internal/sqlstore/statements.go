@@ -4,7 +4,7 @@ import "fmt"
 
 // Column lists, in the order the scan functions read them.
 const (
-	contactCols      = `workspace, id, name, language, fields, created_at, unreachable, version`
+	contactCols      = `workspace, id, name, language, fields, created_at, unreachable, version, renamed`
 	ticketCols       = `workspace, id, number, contact_id, subject, status, priority, tags, opened_at, closed_at, version`
 	conversationCols = `workspace, id, ticket_id, ticket_number, channel, contact_id, contact_external_id, state, priority,
 		assignee, team, waiting_since, abandoned, opened_at, last_activity, closed_at, close_reason, closed_by, note_category, note_summary, out_of_hours_until, version`
@@ -25,7 +25,7 @@ const (
 // empty string without it.
 const inboundLookup = `SELECT
 	%s,
-	c.workspace, c.id, c.name, c.language, c.fields, c.created_at, c.unreachable, c.version,
+	c.workspace, c.id, c.name, c.language, c.fields, c.created_at, c.unreachable, c.version, c.renamed,
 	o.id IS NOT NULL,
 	coalesce(o.workspace, ''), coalesce(o.id, ''), coalesce(o.ticket_id, ''), coalesce(o.ticket_number, 0), coalesce(o.channel, ''),
 	coalesce(o.contact_id, ''), coalesce(o.contact_external_id, ''), coalesce(o.state, 0), coalesce(o.priority, 0),
@@ -58,10 +58,10 @@ type Statements struct {
 func NewStatements(p Placeholders) *Statements {
 	s := &Statements{
 		contact:       `SELECT ` + contactCols + ` FROM cc_contacts WHERE workspace = ? AND id = ?`,
-		contactByExt:  `SELECT c.workspace, c.id, c.name, c.language, c.fields, c.created_at, c.unreachable, c.version FROM cc_contact_handles h JOIN cc_contacts c ON c.workspace = h.workspace AND c.id = h.contact_id WHERE h.workspace = ? AND h.channel = ? AND h.external_id = ?`,
-		createContact: `INSERT INTO cc_contacts (` + contactCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		contactByExt:  `SELECT c.workspace, c.id, c.name, c.language, c.fields, c.created_at, c.unreachable, c.version, c.renamed FROM cc_contact_handles h JOIN cc_contacts c ON c.workspace = h.workspace AND c.id = h.contact_id WHERE h.workspace = ? AND h.channel = ? AND h.external_id = ?`,
+		createContact: `INSERT INTO cc_contacts (` + contactCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		createHandle:  `INSERT INTO cc_contact_handles (workspace, channel, external_id, contact_id) VALUES (?, ?, ?, ?)`,
-		updateContact: `UPDATE cc_contacts SET name = ?, language = ?, fields = ?, unreachable = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
+		updateContact: `UPDATE cc_contacts SET name = ?, language = ?, fields = ?, unreachable = ?, renamed = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
 
 		nextNumber:     `INSERT INTO cc_ticket_counters (workspace, last) VALUES (?, 1) ON CONFLICT (workspace) DO UPDATE SET last = cc_ticket_counters.last + 1 RETURNING last`,
 		ticket:         `SELECT ` + ticketCols + ` FROM cc_tickets WHERE workspace = ? AND id = ?`,
@@ -111,7 +111,7 @@ func NewStatements(p Placeholders) *Statements {
 
 		inboundLookup:      fmt.Sprintf(inboundLookup, duplicateCheck),
 		inboundLookupNoDup: fmt.Sprintf(inboundLookup, "''"),
-		appendEvent:        `INSERT INTO cc_events (` + eventWriteCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		appendEvent:        `INSERT INTO cc_events (` + eventWriteCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 
 		createRejection: `INSERT INTO cc_rejections (` + rejectionCols + `) VALUES (?, ?, ?, ?, ?, ?)`,
 		rejection:       `SELECT ` + rejectionCols + ` FROM cc_rejections WHERE workspace = ? AND channel = ? AND external_id = ?`,

@@ -128,16 +128,16 @@ func scanContact(r Rows) (ticket.Contact, error) {
 type contactRow struct {
 	ws, id, name, language, fields string
 	created, version               int64
-	unreachable                    bool
+	unreachable, renamed           bool
 }
 
 func (w *contactRow) dest() []any {
-	return []any{&w.ws, &w.id, &w.name, &w.language, &w.fields, &w.created, &w.unreachable, &w.version}
+	return []any{&w.ws, &w.id, &w.name, &w.language, &w.fields, &w.created, &w.unreachable, &w.version, &w.renamed}
 }
 
 func (w *contactRow) into(c *ticket.Contact) error {
 	*c = ticket.Contact{ID: ticket.ContactID(w.id), Workspace: ticket.WorkspaceID(w.ws), Name: w.name, Language: w.language,
-		CreatedAt: fromMicros(w.created), Unreachable: w.unreachable, Version: w.version}
+		CreatedAt: fromMicros(w.created), Unreachable: w.unreachable, Renamed: w.renamed, Version: w.version}
 	return decodeJSON(w.fields, &c.Fields)
 }
 
@@ -175,7 +175,7 @@ func (t *Tx) CreateContact(ctx context.Context, c ticket.Contact, ch channel.ID,
 	if err != nil {
 		return err
 	}
-	if err := t.exec(ctx, t.q.createContact, nil, c.Workspace, c.ID, c.Name, c.Language, fields, micros(c.CreatedAt), c.Unreachable, c.Version); err != nil {
+	if err := t.exec(ctx, t.q.createContact, nil, c.Workspace, c.ID, c.Name, c.Language, fields, micros(c.CreatedAt), c.Unreachable, c.Version, c.Renamed); err != nil {
 		return err
 	}
 	return t.exec(ctx, t.q.createHandle, nil, c.Workspace, ch, ext, c.ID)
@@ -188,7 +188,7 @@ func (t *Tx) UpdateContact(ctx context.Context, c ticket.Contact) error {
 		return err
 	}
 	return t.exec(ctx, t.q.updateContact, expectOne("contact", string(c.ID)),
-		c.Name, c.Language, fields, c.Unreachable, c.Version, c.Workspace, c.ID, c.Version-1)
+		c.Name, c.Language, fields, c.Unreachable, c.Renamed, c.Version, c.Workspace, c.ID, c.Version-1)
 }
 
 var (
@@ -612,7 +612,7 @@ func (t *Tx) AppendEvent(ctx context.Context, e conversation.Event) error {
 	}
 	return t.exec(ctx, t.q.appendEvent, nil, e.Workspace, e.Type, micros(e.At), e.Conversation, e.Ticket, e.TicketNumber,
 		e.Message, e.Agent, e.Previous, e.Team, e.Reason, e.Presence, e.Channel, e.ExternalID, e.Detail, e.Altered,
-		actor, e.Actor.ID, cause, e.Cause.Name, e.Cause.ID, e.Cause.Root, e.Cause.Depth)
+		actor, e.Actor.ID, cause, e.Cause.Name, e.Cause.ID, e.Cause.Root, e.Cause.Depth, e.Contact)
 }
 
 // kindName returns the stable name of kind k (empty for the zero kind), which
@@ -728,7 +728,7 @@ const EventCols = `seq, ` + eventWriteCols
 
 // eventWriteCols are the columns AppendEvent writes.
 const eventWriteCols = `workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence,
-	channel, external_id, detail, altered, actor_kind, actor_id, cause_kind, cause_name, cause_id, cause_root, cause_depth`
+	channel, external_id, detail, altered, actor_kind, actor_id, cause_kind, cause_name, cause_id, cause_root, cause_depth, contact_id`
 
 // ScanEvents reads and closes rows of EventCols.
 func ScanEvents(rows Rows) ([]conversation.Event, error) {
@@ -750,7 +750,7 @@ func ScanEvent(r interface{ Scan(dest ...any) error }) (conversation.Event, erro
 	var at, depth int64
 	var actor, cause string
 	if err := r.Scan(&e.Seq, &e.Workspace, &e.Type, &at, &e.Conversation, &e.Ticket, &e.TicketNumber, &e.Message, &e.Agent, &e.Previous, &e.Team, &e.Reason, &e.Presence,
-		&e.Channel, &e.ExternalID, &e.Detail, &e.Altered, &actor, &e.Actor.ID, &cause, &e.Cause.Name, &e.Cause.ID, &e.Cause.Root, &depth); err != nil {
+		&e.Channel, &e.ExternalID, &e.Detail, &e.Altered, &actor, &e.Actor.ID, &cause, &e.Cause.Name, &e.Cause.ID, &e.Cause.Root, &depth, &e.Contact); err != nil {
 		return e, err
 	}
 	e.At, e.Cause.Depth = fromMicros(at), int(depth)
