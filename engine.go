@@ -123,6 +123,7 @@ type Engine struct {
 	mu        sync.RWMutex
 	channels  map[chanKey]*boundChannel
 	templates map[templateKey]*template.Template
+	services  map[templateKey]*hours.Hours // services' business hours (R4)
 	limiters  map[limiterKey]*channel.Limiter
 
 	publishFn  func(context.Context, []conversation.Event) (int, error)
@@ -173,6 +174,7 @@ func New(cfg Config) (*Engine, error) {
 		timersKick:   make(chan struct{}, 1),
 		channels:     make(map[chanKey]*boundChannel),
 		templates:    make(map[templateKey]*template.Template),
+		services:     make(map[templateKey]*hours.Hours),
 		closed:       make(chan struct{}),
 		limiters:     make(map[limiterKey]*channel.Limiter),
 	}
@@ -269,6 +271,9 @@ func (e *Engine) PutChannel(ctx context.Context, c channel.Channel, t channel.Tr
 	if s := c.Settings.Assignment.Strategy; s != "" && e.strategies[s] == nil {
 		return wrap("put channel", fmt.Errorf("%w: channel %q: unknown assignment strategy %q (R11)", channel.ErrInvalid, c.ID, s))
 	}
+	if err := e.checkService(c); err != nil {
+		return wrap("put channel", err)
+	}
 	if err := e.checkTemplates(c); err != nil {
 		return wrap("put channel", err)
 	}
@@ -284,8 +289,8 @@ func (e *Engine) PutChannel(ctx context.Context, c channel.Channel, t channel.Tr
 		e.limiters[limiterKey{c.Kind, c.Account}] = lim
 	}
 	b := &boundChannel{cfg: c, transport: t, caps: caps, limiter: lim}
-	if c.Settings.OutOfHours.Template != "" {
-		b.hours, _ = hours.New(c.Settings.OutOfHours.Hours) // checked by Validate
+	if o := c.Settings.OutOfHours; o.Template != "" && o.Service == "" {
+		b.hours, _ = hours.New(o.Hours) // checked by Validate
 	}
 	e.channels[chanKey{c.Workspace, c.ID}] = b
 	e.mu.Unlock()

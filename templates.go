@@ -8,6 +8,7 @@ import (
 
 	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/hours"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/template"
 	"github.com/telenet/contactcenter/ticket"
@@ -116,6 +117,10 @@ func (e *Engine) automatic(ctx context.Context, tx store.Tx, b *boundChannel, ch
 	var h conversation.Hours
 	if b.hours != nil {
 		h = b.hours
+	} else if name := b.cfg.Settings.OutOfHours.Service; name != "" && b.cfg.Settings.OutOfHours.Template != "" {
+		if sh := e.serviceHours(b.cfg.Workspace, name); sh != nil {
+			h = sh
+		}
 	}
 	plan := conversation.PlanAutomatic(ch, b.cfg.Settings.Welcome != "", h, now)
 	if plan.Welcome {
@@ -154,4 +159,43 @@ func (e *Engine) addAutomatic(ctx context.Context, tx store.Tx, ch *conversation
 		return nil // every variable fell back to nothing: no message
 	}
 	return ch.AddAutomatic(conversation.Message{ID: conversation.MessageID(e.newID()), Text: text}, now)
+}
+
+// PutServiceHours saves the business hours of service name in workspace
+// ws, replacing those it had (R4: "the channel or its service"). Channels
+// whose out-of-hours message names the service
+// (channel.OutOfHours.Service) use them from their next message on. Hours
+// that break a rule of package hours fail with CodeInvalid and leave the
+// ones in place.
+func (e *Engine) PutServiceHours(ws ticket.WorkspaceID, name string, s hours.Schedule) error {
+	const op = "put service hours"
+	if ws == "" || name == "" {
+		return wrap(op, fmt.Errorf("%w: service hours need a workspace and a service name", hours.ErrInvalid))
+	}
+	h, err := hours.New(s)
+	if err != nil {
+		return wrap(op, fmt.Errorf("service %q: %w", name, err))
+	}
+	e.mu.Lock()
+	e.services[templateKey{ws, name}] = h
+	e.mu.Unlock()
+	return nil
+}
+
+// serviceHours returns the business hours of service name, nil when it
+// has none.
+func (e *Engine) serviceHours(ws ticket.WorkspaceID, name string) *hours.Hours {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.services[templateKey{ws, name}]
+}
+
+// checkService checks that the service c's out-of-hours message names has
+// business hours.
+func (e *Engine) checkService(c channel.Channel) error {
+	o := c.Settings.OutOfHours
+	if o.Template == "" || o.Service == "" || e.serviceHours(c.Workspace, o.Service) != nil {
+		return nil
+	}
+	return fmt.Errorf("%w: channel %q names service %q, which has no business hours in workspace %q (PutServiceHours first)", channel.ErrInvalid, c.ID, o.Service, c.Workspace)
 }

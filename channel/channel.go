@@ -62,8 +62,15 @@ type Settings struct {
 type OutOfHours struct {
 	// Template names the template; "" turns the message off.
 	Template string
-	// Hours are the channel's business hours; required with a template.
+	// Hours are the channel's own business hours; required with a
+	// template unless Service names a service's.
 	Hours hours.Schedule
+	// Service names the service whose business hours apply (R4: the
+	// channel's or its service's), as the engine holds them
+	// (Engine.PutServiceHours): channels of one service share its hours,
+	// and a change of them applies to all at once. Set Hours or Service,
+	// not both.
+	Service string
 }
 
 // Assignment is a channel's automatic assignment (R11).
@@ -96,8 +103,14 @@ func (c Channel) Validate() error {
 		return fmt.Errorf("%w: channel %q: message timeout %s is not a whole number of minutes (R7)", ErrInvalid, c.ID, t)
 	}
 	if o := c.Settings.OutOfHours; o.Template != "" {
-		if _, err := hours.New(o.Hours); err != nil {
-			return fmt.Errorf("%w: channel %q: business hours (R4): %w", ErrInvalid, c.ID, err)
+		switch {
+		case o.Service != "" && o.Hours.Zone != "":
+			return fmt.Errorf("%w: channel %q: business hours (R4): both its own and service %q's; set one", ErrInvalid, c.ID, o.Service)
+		case o.Service != "":
+		default:
+			if _, err := hours.New(o.Hours); err != nil {
+				return fmt.Errorf("%w: channel %q: business hours (R4): %w", ErrInvalid, c.ID, err)
+			}
 		}
 	}
 	return nil
