@@ -274,7 +274,10 @@ type Tx interface {
 	//     on the channel): From is emptied and ExternalID, which a channel
 	//     may build from the contact's id, is replaced by "erased:" and a
 	//     number unique in the workspace; the unpublished message.rejected
-	//     events that named them lose their ExternalID.
+	//     events that named them lose their ExternalID;
+	//   - the unpublished events a contact made under one of its external
+	//     ids (a rejected message's, whose Actor.ID is that id): Actor.ID
+	//     is emptied.
 	//
 	// Events carry no other personal data (names, texts and field values
 	// are never in them), and timers' payloads are the host's.

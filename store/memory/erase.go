@@ -47,6 +47,7 @@ func (t *tx) EraseContact(ctx context.Context, ws ticket.WorkspaceID, id ticket.
 		}
 	}
 	t.eraseRejections(ws, handles)
+	t.eraseActors(ws, handles)
 	for k := range handles {
 		s.contactExt.del(k)
 	}
@@ -134,5 +135,23 @@ func (t *tx) eraseRejections(ws ticket.WorkspaceID, handles map[extKey]bool) {
 	}
 	if renamed != nil {
 		s.wsRejections.set(ws, renamed)
+	}
+}
+
+// eraseActors empties the actor's id of the unpublished events of
+// workspace ws that a contact made under one of its identities, handles:
+// a contact's message that was rejected has no contact id to name its
+// author by, and its event names the contact's external id.
+func (t *tx) eraseActors(ws ticket.WorkspaceID, handles map[extKey]bool) {
+	s := t.s
+	ids := make(map[string]bool, len(handles))
+	for k := range handles {
+		ids[k.ext] = true
+	}
+	for j := s.evHead; j < len(s.events); j++ {
+		if ev := s.events[j]; ev.Workspace == ws && ev.Actor.Kind == conversation.ActorContact && ev.Actor.ID != "" && ids[ev.Actor.ID] {
+			ev.Actor.ID = ""
+			s.setEvent(j, ev)
+		}
 	}
 }

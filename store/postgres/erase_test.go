@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -17,13 +18,22 @@ import (
 // name, external id, field values or texts; the other contact's are all
 // there.
 func TestEraseLeavesNoRow(t *testing.T) {
-	ctx := context.Background()
 	s := open(t, freshSchema(t))
 	defer s.Close()
-	e := storetest.SeedErasure(t, s)
+	for _, e := range []storetest.Erasure{storetest.SeedErasure(t, s), storetest.EraseThroughEngine(t, s)} {
+		dump := dumpTables(t, s.Pool())
+		assert.Empty(t, e.Find(dump), "erased data found in the tables")
+		assert.Empty(t, e.Missing(dump), "the other contact's data must stay")
+	}
+}
 
+// dumpTables returns every row of every table of the current schema as
+// text.
+func dumpTables(t *testing.T, pool *pgxpool.Pool) string {
+	t.Helper()
+	ctx := context.Background()
 	var tables []string
-	rows, err := s.Pool().Query(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
+	rows, err := pool.Query(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
 	require.NoError(t, err)
 	for rows.Next() {
 		var name string
@@ -34,7 +44,7 @@ func TestEraseLeavesNoRow(t *testing.T) {
 	require.Contains(t, tables, "cc_messages")
 	var b strings.Builder
 	for _, table := range tables {
-		rows, err := s.Pool().Query(ctx, `SELECT * FROM `+pgx.Identifier{table}.Sanitize())
+		rows, err := pool.Query(ctx, `SELECT * FROM `+pgx.Identifier{table}.Sanitize())
 		require.NoError(t, err)
 		for rows.Next() {
 			vals, err := rows.Values()
@@ -50,7 +60,5 @@ func TestEraseLeavesNoRow(t *testing.T) {
 		}
 		require.NoError(t, rows.Err())
 	}
-	dump := b.String()
-	assert.Empty(t, e.Find(dump), "erased data found in the tables")
-	assert.Empty(t, e.Missing(dump), "the other contact's data must stay")
+	return b.String()
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
@@ -119,7 +120,8 @@ func seedPerson(t testing.TB, s store.Store, ws ticket.WorkspaceID, id ticket.Co
 			return err
 		}
 		return tx.AppendEvent(ctx(), conversation.Event{Type: conversation.EventMessageRejected, Workspace: ws, At: t0,
-			Channel: ch, ExternalID: chat + ":300", Detail: "a kind of message the center does not take"})
+			Channel: ch, ExternalID: chat + ":300", Detail: "a kind of message the center does not take",
+			Actor: conversation.Actor{Kind: conversation.ActorContact, ID: chat}})
 	}))
 	return append([]string{name, chat, field, att.Name, att.MIME, att.Ref, subject, summary}, texts...)
 }
@@ -311,4 +313,38 @@ func (h *harness) testEraseContact(t *testing.T) {
 		assert.Equal(t, ticket.ContactID("c-again"), c.ID)
 		return nil
 	}))
+}
+
+// EraseThroughEngine runs, in a fresh workspace, an Engine over s on a
+// channel of memory: a contact writes (with a name and its id on the
+// channel), an agent replies, the host sets the contact's field, a message
+// of the contact is rejected, another contact writes; then the host
+// erases the first contact with Engine.EraseContact. The events stay
+// unpublished. It returns the first contact's data as Secrets and the
+// other's as Kept, for a store's own test of its dumped rows.
+func EraseThroughEngine(t testing.TB, s store.Store) Erasure {
+	t.Helper()
+	ws := ticket.WorkspaceID(newWorkspace("erase-engine"))
+	eng, err := contactcenter.New(contactcenter.Config{Store: s})
+	require.NoError(t, err)
+	require.NoError(t, eng.PutChannel(ctx(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"},
+		channel.NewMemoryTransport(channel.Capabilities{Text: true, Files: true, MaxTextLen: 4096, MaxFileSize: 1 << 20})))
+	_, err = eng.PutAgent(ctx(), conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online})
+	require.NoError(t, err)
+	const chat, name, text, reply, field = "6120349587", "Philippa Oyelaran", "my card ends in 4242 and I live at Rue Lepic 7", "Philippa, your card 4242 is blocked", "gold-member-7781"
+	const keptChatID, keptName, keptText = "5012398476", "Konstantin Vellacourt", "my order 5588 has not arrived"
+	r, err := eng.Receive(ctx(), contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: chat + ":1",
+		From: contactcenter.Sender{ExternalID: chat, Name: name, Language: "fr"}, Text: text})
+	require.NoError(t, err)
+	_, err = eng.Reply(ctx(), contactcenter.Reply{Workspace: ws, Conversation: r.Conversation.ID, Agent: "ana", Text: reply})
+	require.NoError(t, err)
+	_, err = eng.SetContactField(ctx(), contactcenter.ContactFieldChange{Workspace: ws, Contact: r.Contact.ID, Key: "plan", Value: field, By: conversation.Host()})
+	require.NoError(t, err)
+	require.NoError(t, eng.Reject(ctx(), contactcenter.Rejection{Workspace: ws, Channel: "tg", ExternalID: chat + ":2", From: chat, Reason: "a sticker"}))
+	_, err = eng.Receive(ctx(), contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: keptChatID + ":1",
+		From: contactcenter.Sender{ExternalID: keptChatID, Name: keptName, Language: "de"}, Text: keptText})
+	require.NoError(t, err)
+	require.NoError(t, eng.EraseContact(ctx(), contactcenter.ContactErasure{Workspace: ws, Contact: r.Contact.ID, By: conversation.Host()}))
+	return Erasure{Workspace: ws, Contact: r.Contact.ID,
+		Secrets: []string{chat, name, text, reply, field}, Kept: []string{keptChatID, keptName, keptText}}
 }

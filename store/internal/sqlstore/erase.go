@@ -11,7 +11,7 @@ import (
 // runs them: the events and rejections are found through the contact's
 // identities on channels, so those go last.
 type eraseStatements struct {
-	contact, events, rejections, tickets, messages, conversations, handles string
+	contact, events, actors, rejections, tickets, messages, conversations, handles string
 }
 
 func newEraseStatements(p Placeholders) eraseStatements {
@@ -24,6 +24,10 @@ func newEraseStatements(p Placeholders) eraseStatements {
 		events: `UPDATE cc_events SET external_id = '' WHERE workspace = ? AND type = 'message.rejected' AND external_id <> ''
 			AND EXISTS (SELECT 1 FROM cc_rejections r WHERE r.workspace = cc_events.workspace AND r.channel = cc_events.channel
 			AND r.external_id = cc_events.external_id AND r.from_id <> '' AND ` + ofContact + `)`,
+		// A contact's message that was rejected has no contact id to name
+		// its author by: the event's actor is the contact's external id.
+		actors: `UPDATE cc_events SET actor_id = '' WHERE workspace = ? AND actor_kind = 'contact' AND actor_id <> ''
+			AND EXISTS (SELECT 1 FROM cc_contact_handles h WHERE h.workspace = cc_events.workspace AND h.external_id = cc_events.actor_id AND h.contact_id = ?)`,
 		rejections: `UPDATE cc_rejections SET from_id = '', external_id = 'erased:' || CAST(seq AS TEXT)
 			WHERE workspace = ? AND from_id <> '' AND EXISTS (SELECT 1 FROM cc_contact_handles h WHERE h.workspace = cc_rejections.workspace
 			AND h.channel = cc_rejections.channel AND h.external_id = cc_rejections.from_id AND h.contact_id = ?)`,
@@ -32,7 +36,7 @@ func newEraseStatements(p Placeholders) eraseStatements {
 		conversations: `UPDATE cc_conversations SET contact_external_id = '', note_summary = '', version = version + 1 WHERE workspace = ? AND contact_id = ?`,
 		handles:       `DELETE FROM cc_contact_handles WHERE workspace = ? AND contact_id = ?`,
 	}
-	for _, q := range []*string{&s.contact, &s.events, &s.rejections, &s.tickets, &s.messages, &s.conversations, &s.handles} {
+	for _, q := range []*string{&s.contact, &s.events, &s.actors, &s.rejections, &s.tickets, &s.messages, &s.conversations, &s.handles} {
 		*q = Rebind(p, *q)
 	}
 	return s
@@ -48,6 +52,9 @@ func (t *Tx) EraseContact(ctx context.Context, ws ticket.WorkspaceID, id ticket.
 		return err
 	}
 	if err := t.exec(ctx, q.events, nil, ws, id); err != nil {
+		return err
+	}
+	if err := t.exec(ctx, q.actors, nil, ws, id); err != nil {
 		return err
 	}
 	if err := t.exec(ctx, q.rejections, nil, ws, id); err != nil {
