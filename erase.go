@@ -35,8 +35,8 @@ type ContactErasure struct {
 // knows their id on the channel. An outbound message still pending to the
 // contact is failed with store.ErasedFailure, without a message.failed
 // event, since nothing says where to send it; a later message to one of
-// its conversations that stay open has no address and fails at the
-// channel.
+// its conversations that stay open is failed the same way when its turn
+// to be sent comes, with message.failed.
 //
 // Erasing an erased contact erases nothing more and publishes
 // contact.erased again: each request is recorded. Errors: CodeNotFound

@@ -76,6 +76,14 @@ func TestEraseContact(t *testing.T) {
 	assert.Zero(t, n)
 	assert.Empty(t, f.tr.Sent(), "nothing is sent to the erased chat")
 
+	// A reply to the conversation that stays open has nowhere to go: it
+	// fails, with message.failed.
+	late := f.reply(t, cvID, "ana", "¿Sigue ahí?")
+	assert.Equal(t, conversation.DeliveryFailed, late.Delivery)
+	assert.Equal(t, store.ErasedFailure, late.Failure)
+	assert.Empty(t, f.tr.Sent())
+	assert.Contains(t, types(f.rec.take()), conversation.EventMessageFailed)
+
 	// The same person writing again is a stranger, with a ticket of its own.
 	again := f.write(t, "c1", "u1", "hola de nuevo")
 	assert.NotEqual(t, cID, again.Contact.ID)
