@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,4 +70,18 @@ func dumpTables(t *testing.T, db *sql.DB) string {
 		rows.Close()
 	}
 	return b.String()
+}
+
+// With secure_delete on, the bytes of the erased rows are overwritten,
+// not left in free space: once the write-ahead log is checkpointed (at
+// Close here), the database file holds none of the contact's data.
+func TestEraseLeavesNoBytes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cc.db")
+	s := open(t, path)
+	e := storetest.EraseThroughEngine(t, s)
+	require.NoError(t, s.Close())
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Empty(t, e.Find(string(b)), "erased data found in the file")
+	assert.Empty(t, e.Missing(string(b)), "the other contact's data must stay")
 }
