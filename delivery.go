@@ -329,6 +329,16 @@ func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Me
 			return err
 		}
 		to = c.ContactExternalID
+		if to == "" {
+			// The contact was erased (Engine.EraseContact): nothing says
+			// where to send.
+			ch, err := conversation.Failed(&m, store.ErasedFailure, now)
+			if err != nil {
+				return err
+			}
+			m = ch.Message
+			return s.add(ctx, tx, &ch)
+		}
 		group := false
 		if g, ok := b.transport.(channel.GroupChecker); ok {
 			group = g.IsGroup(to)

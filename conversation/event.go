@@ -68,6 +68,10 @@ const (
 	// engine; Contact names the contact. The name is not in the event:
 	// read the contact.
 	EventContactRenamed EventType = "contact.renamed"
+	// EventContactErased: a contact's personal data was erased on request
+	// (store.Tx.EraseContact says what goes); Contact names the contact.
+	// The event carries none of the data.
+	EventContactErased EventType = "contact.erased"
 )
 
 // Event is one stored change, published to the host after the change is

@@ -252,6 +252,36 @@ type Tx interface {
 	// ErrNotFound or, where the store cannot tell the two apart without
 	// another read (the SQL stores), ErrConflict.
 	UpdateContact(ctx context.Context, c ticket.Contact) error
+	// EraseContact erases a contact's personal data in every table the
+	// store keeps, in place, so that none of it remains stored (not
+	// hidden): ErrNotFound for an unknown contact. Erasing an erased
+	// contact again is no error. Ids, ticket numbers, states, counts and
+	// times stay, so that the history keeps its shape. It erases:
+	//
+	//   - the contact: its name and custom fields are emptied (Renamed is
+	//     cleared), its language, creation time and flags stay, and its
+	//     Version grows by one;
+	//   - its identities on channels (the external ids ContactByExternalID
+	//     knows) are deleted, so that the same person writing again is a new
+	//     contact;
+	//   - its tickets: the subject (taken from the first message's text) is
+	//     emptied, Version grows by one;
+	//   - its conversations: ContactExternalID and the closing note's summary
+	//     are emptied, Version grows by one;
+	//   - every message of those conversations, both directions: as
+	//     ErasedMessage says;
+	//   - its rejected messages (those whose From is one of its external ids
+	//     on the channel): From is emptied and ExternalID, which a channel
+	//     may build from the contact's id, is replaced by "erased:" and a
+	//     number unique in the workspace; the unpublished message.rejected
+	//     events that named them lose their ExternalID;
+	//   - the unpublished events a contact made under one of its external
+	//     ids (a rejected message's, whose Actor.ID is that id): Actor.ID
+	//     is emptied.
+	//
+	// Events carry no other personal data (names, texts and field values
+	// are never in them), and timers' payloads are the host's.
+	EraseContact(ctx context.Context, ws ticket.WorkspaceID, id ticket.ContactID) error
 
 	// NextTicketNumber reserves the next ticket number of the workspace,
 	// starting at 1. Numbers of a workspace are unique; a reservation rolled
@@ -362,4 +392,40 @@ type Tx interface {
 	DeleteTimerAt(ctx context.Context, kind TimerKind, ws ticket.WorkspaceID, key string, due time.Time) (bool, error)
 	// Timer returns a timer, with its payload.
 	Timer(ctx context.Context, kind TimerKind, ws ticket.WorkspaceID, key string) (Timer, error)
+}
+
+// ErasedFailure is the Failure of an outbound message still pending when
+// its contact was erased: it is failed, since nothing says where to send
+// it any more.
+const ErasedFailure = "contact erased"
+
+// ErasedMessage returns m with its personal data erased: the text and the
+// texts of its revisions emptied (their count and times stay), every
+// attachment's name, MIME type and reference emptied (size, duration and
+// Oversize stay), the channel's ExternalID emptied (a channel may build
+// it from the contact's id, as Telegram's chat:message does), and, for an
+// outbound message still pending, Delivery failed with ErasedFailure and
+// no next attempt. Its Version grows by one.
+func ErasedMessage(m conversation.Message) conversation.Message {
+	m.Text = ""
+	m.ExternalID = ""
+	if len(m.Attachments) > 0 {
+		as := make([]conversation.Attachment, len(m.Attachments))
+		for i, a := range m.Attachments {
+			as[i] = conversation.Attachment{Size: a.Size, Duration: a.Duration, Oversize: a.Oversize}
+		}
+		m.Attachments = as
+	}
+	if len(m.Revisions) > 0 {
+		rs := make([]conversation.Revision, len(m.Revisions))
+		for i, r := range m.Revisions {
+			rs[i] = conversation.Revision{At: r.At}
+		}
+		m.Revisions = rs
+	}
+	if m.Delivery == conversation.DeliveryPending {
+		m.Delivery, m.Failure, m.NextAttempt = conversation.DeliveryFailed, ErasedFailure, time.Time{}
+	}
+	m.Version++
+	return m
 }

@@ -73,6 +73,7 @@ const (
 	OpTxContactByExternalID Op = "Tx.ContactByExternalID"
 	OpTxCreateContact       Op = "Tx.CreateContact"
 	OpTxUpdateContact       Op = "Tx.UpdateContact"
+	OpTxEraseContact        Op = "Tx.EraseContact"
 	OpTxNextTicketNumber    Op = "Tx.NextTicketNumber"
 	OpTxTicket              Op = "Tx.Ticket"
 	OpTxTicketByNumber      Op = "Tx.TicketByNumber"
@@ -113,7 +114,7 @@ const (
 // txOps are the Ops of store.Tx, for validation.
 var txOps = []Op{
 	OpTxLookupInbound, OpTxContact, OpTxContactByExternalID, OpTxCreateContact, OpTxUpdateContact,
-	OpTxNextTicketNumber, OpTxTicket, OpTxTicketByNumber, OpTxOpenTickets, OpTxCreateTicket, OpTxUpdateTicket,
+	OpTxEraseContact, OpTxNextTicketNumber, OpTxTicket, OpTxTicketByNumber, OpTxOpenTickets, OpTxCreateTicket, OpTxUpdateTicket,
 	OpTxConversation, OpTxOpenConversation, OpTxLatestConversation, OpTxTicketConversation, OpTxQueue,
 	OpTxCreateConversation, OpTxUpdateConversation, OpTxMessage, OpTxMessageByExternalID, OpTxMessages,
 	OpTxCreateMessage, OpTxUpdateMessage, OpTxPendingMessages, OpTxFirstPending, OpTxAgent, OpTxPutAgent,

@@ -98,6 +98,14 @@ func (x *tx) UpdateContact(ctx context.Context, c ticket.Contact) error {
 	return x.after(i, x.inner.UpdateContact(ctx, c))
 }
 
+func (x *tx) EraseContact(ctx context.Context, ws ticket.WorkspaceID, id ticket.ContactID) error {
+	i, err := x.before(OpTxEraseContact, ws, id)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.EraseContact(ctx, ws, id))
+}
+
 func (x *tx) NextTicketNumber(ctx context.Context, ws ticket.WorkspaceID) (ticket.Number, error) {
 	var zero ticket.Number
 	i, err := x.before(OpTxNextTicketNumber, ws)

@@ -74,6 +74,7 @@ type Store struct {
 	events []conversation.Event
 	evHead int
 	seq    uint64
+	evUndo []eventUndo // unpublished events the write transaction changed
 
 	wtx     tx // the write transaction, reused: Update is exclusive
 	drainMu sync.Mutex
@@ -146,12 +147,19 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) (err error)
 	committed := false
 	defer func() {
 		t.active = false
+		undo := s.evUndo
+		s.evUndo = s.evUndo[:0]
 		if committed {
+			clear(undo)
 			return
 		}
 		for _, tb := range s.tables {
 			tb.rollback()
 		}
+		for i := len(undo) - 1; i >= 0; i-- {
+			s.events[undo[i].i] = undo[i].ev
+		}
+		clear(undo)
 		clear(s.events[evLen:])
 		s.events, s.seq = s.events[:evLen], seq
 	}()

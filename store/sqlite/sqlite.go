@@ -62,8 +62,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite store: invalid path %q", path)
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
+	// The writer overwrites what it deletes (secure_delete), so that an
+	// erased contact's data (Tx.EraseContact) is not left in free space.
 	common := "_pragma=busy_timeout(" + strconv.Itoa(BusyTimeout) + ")&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
-	w, err := sql.Open("sqlite", base+"?"+common+"&_txlock=immediate")
+	w, err := sql.Open("sqlite", base+"?"+common+"&_pragma=secure_delete(1)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: %w", err)
 	}

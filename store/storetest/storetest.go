@@ -10,7 +10,9 @@
 // rollback, workspace isolation, event draining (with each event's actor
 // and cause), timers (their payloads, claims and leases, DeleteTimerAt,
 // kinds of a host's own), the records of rejected messages and what a
-// store does with text it cannot hold (store.ErrRejected). Each optional
+// store does with text it cannot hold (store.ErrRejected), and the
+// erasure of a contact's personal data (Tx.EraseContact; SeedErasure
+// seeds one for a store's own test of its dumped rows). Each optional
 // capability a store has (store.InboundLookup, store.Workloads,
 // store.TimerPeeker) must answer exactly what the way without it answers
 // (store.LookupInbound and store.Workload on the required methods,
@@ -67,6 +69,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("RepairedThroughEngine", h.testRepairedThroughEngine)
 	t.Run("Rejections", h.testRejections)
 	t.Run("RejectThroughEngine", h.testRejectThroughEngine)
+	t.Run("EraseContact", h.testEraseContact)
 	t.Run("PendingMessages", h.testPendingMessages)
 	t.Run("InboundLookup", h.testInboundLookup)
 	t.Run("AgentsAndTeams", h.testAgentsAndTeams)

@@ -52,6 +52,7 @@ type Statements struct {
 	setTimer, deleteTimer, deleteTimerAt, timer, agents, workload, assignedTo   string
 	agent, createAgent, updateAgent, team, putTeam, appendEvent                 string
 	createRejection, rejection, rejections                                      string
+	erase                                                                       eraseStatements
 }
 
 // NewStatements returns the statements for placeholder style p.
@@ -116,6 +117,7 @@ func NewStatements(p Placeholders) *Statements {
 		createRejection: `INSERT INTO cc_rejections (` + rejectionCols + `) VALUES (?, ?, ?, ?, ?, ?)`,
 		rejection:       `SELECT ` + rejectionCols + ` FROM cc_rejections WHERE workspace = ? AND channel = ? AND external_id = ?`,
 		rejections:      `SELECT ` + rejectionCols + ` FROM cc_rejections WHERE workspace = ? ORDER BY seq DESC LIMIT ?`,
+		erase:           newEraseStatements(p),
 	}
 	for _, q := range []*string{
 		&s.contact, &s.contactByExt, &s.createContact, &s.createHandle, &s.updateContact,

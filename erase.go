@@ -1,0 +1,64 @@
+package contactcenter
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+// ContactErasure is a request to erase a contact's personal data, for
+// Engine.EraseContact.
+type ContactErasure struct {
+	Workspace ticket.WorkspaceID
+	Contact   ticket.ContactID
+	// By is who erases: the host (acting on the person's request) or the
+	// system (a host's retention job). An agent, a contact and an
+	// automation may not: erasure cannot be undone. Required.
+	By conversation.Actor
+}
+
+// EraseContact erases a contact's personal data from the store, on the
+// request of the person (the right to erasure every European customer
+// has), and publishes contact.erased (R17), which carries none of it. In
+// one transaction the store empties the contact's name and custom fields,
+// deletes its ids on the channels, empties its tickets' subjects, its
+// conversations' external ids and closing notes' summaries, the texts,
+// edit revisions' texts, channel ids and attachments' names, MIME types
+// and references of every message of its conversations, and its rejected
+// messages' ids (store.Tx.EraseContact says it all). Ids, ticket numbers,
+// states, counts and times stay, so that the history keeps its shape.
+//
+// The same person writing again is a new contact: the engine no longer
+// knows their id on the channel. An outbound message still pending to the
+// contact is failed with store.ErasedFailure, without a message.failed
+// event, since nothing says where to send it; a later message to one of
+// its conversations that stay open is failed the same way when its turn
+// to be sent comes, with message.failed.
+//
+// Erasing an erased contact erases nothing more and publishes
+// contact.erased again: each request is recorded. Errors: CodeNotFound
+// for an unknown contact, CodeInvalid for a missing actor, CodeForbidden
+// for an actor other than the host or the system; nothing is then erased
+// (R19).
+func (e *Engine) EraseContact(ctx context.Context, r ContactErasure) error {
+	_, err := e.run(ctx, "erase contact", r.By, func(tx store.Tx, s *step) error {
+		if err := r.By.Validate(); err != nil {
+			return err
+		}
+		if r.By.Kind != conversation.ActorHost && r.By.Kind != conversation.ActorSystem {
+			return fmt.Errorf("%s %q may not erase contacts: %w", r.By.Kind, r.By.ID, conversation.ErrForbidden)
+		}
+		if _, err := tx.Contact(ctx, r.Workspace, r.Contact); err != nil {
+			return notFoundAs(err, ticket.ErrContactNotFound, "contact", r.Contact)
+		}
+		if err := tx.EraseContact(ctx, r.Workspace, r.Contact); err != nil {
+			return notFoundAs(err, ticket.ErrContactNotFound, "contact", r.Contact)
+		}
+		ev := conversation.Event{Type: conversation.EventContactErased, Workspace: r.Workspace, At: e.now(), Contact: r.Contact}
+		return s.emit(ctx, tx, &ev)
+	})
+	return err
+}
