@@ -1,12 +1,13 @@
 -- The conversation list (store.Tx.Conversations): ordered by opened_at,
 -- then id, each filter served by an index in that order, so that a page
--- reads its rows and stops.
-CREATE INDEX cc_conversations_list ON cc_conversations (workspace, opened_at, id);
+-- reads its rows and stops. The waiting time filters the rows of that
+-- order (an index of waiting_since would make the planner sort every
+-- waiting row).
+CREATE INDEX cc_conversations_list ON cc_conversations (workspace, opened_at, id, waiting_since);
 CREATE INDEX cc_conversations_list_state ON cc_conversations (workspace, state, opened_at, id);
 CREATE INDEX cc_conversations_list_assignee ON cc_conversations (workspace, assignee, opened_at, id);
 CREATE INDEX cc_conversations_list_team ON cc_conversations (workspace, team, opened_at, id);
 CREATE INDEX cc_conversations_list_channel ON cc_conversations (workspace, channel, opened_at, id);
-CREATE INDEX cc_conversations_list_waiting ON cc_conversations (workspace, waiting_since);
 CREATE INDEX cc_conversations_by_ticket ON cc_conversations (workspace, ticket_id);
 -- A ticket's tags, one row each, kept by the store with cc_tickets.tags
 -- (the JSON list stays the ticket's record): the tag filter reads them
