@@ -320,7 +320,9 @@ type Tx interface {
 	// starting after f.After, and the cursor of the next page: empty when
 	// no conversation follows. A filter Normalize refuses fails with its
 	// error, which wraps conversation.ErrInvalid. The SQL stores serve
-	// every filter from an index.
+	// every filter from an index. The method is required, not a
+	// capability: no other method reads every conversation of a
+	// workspace, closed ones included, so nothing could stand in for it.
 	Conversations(ctx context.Context, ws ticket.WorkspaceID, f ConversationFilter) ([]conversation.Conversation, ConversationCursor, error)
 	// CreateConversation stores a new conversation (Version 1).
 	// ErrDuplicate if its id is taken, if it is open and the contact already
