@@ -93,6 +93,27 @@ func (e *Engine) Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([
 	return q, err
 }
 
+// Conversations returns a page of the workspace's conversations that pass
+// filter f — by state, assignee, team, channel, ticket tag and waiting
+// time — ordered by opening time, then id, and the cursor of the next page
+// (f.After), empty after the last. A filter store.ConversationFilter's
+// Normalize refuses (a page size beyond store.MaxConversationPage, an
+// unknown state, a bad tag or cursor) fails with conversation.ErrInvalid
+// and reads nothing.
+func (e *Engine) Conversations(ctx context.Context, ws ticket.WorkspaceID, f store.ConversationFilter) ([]conversation.Conversation, store.ConversationCursor, error) {
+	f, err := f.Normalize()
+	if err != nil {
+		return nil, "", wrap("conversations", err)
+	}
+	var page []conversation.Conversation
+	var next store.ConversationCursor
+	err = e.view(ctx, "conversations", func(tx store.Tx) (err error) {
+		page, next, err = tx.Conversations(ctx, ws, f)
+		return err
+	})
+	return page, next, err
+}
+
 // Agent returns an agent.
 func (e *Engine) Agent(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID) (conversation.Agent, error) {
 	var a conversation.Agent

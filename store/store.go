@@ -314,6 +314,16 @@ type Tx interface {
 	// unassigned) in the order they are served (conversation.Before), at
 	// most limit of them; limit <= 0 means all.
 	Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]conversation.Conversation, error)
+	// Conversations returns a page of the workspace's conversations that
+	// pass filter f, in the order of ConversationLess (by OpenedAt, then
+	// ID), at most f.Limit of them (DefaultConversationPage when 0),
+	// starting after f.After, and the cursor of the next page: empty when
+	// no conversation follows. A filter Normalize refuses fails with its
+	// error, which wraps conversation.ErrInvalid. The SQL stores serve
+	// every filter from an index. The method is required, not a
+	// capability: no other method reads every conversation of a
+	// workspace, closed ones included, so nothing could stand in for it.
+	Conversations(ctx context.Context, ws ticket.WorkspaceID, f ConversationFilter) ([]conversation.Conversation, ConversationCursor, error)
 	// CreateConversation stores a new conversation (Version 1).
 	// ErrDuplicate if its id is taken, if it is open and the contact already
 	// has an open conversation on its channel, or if its ticket already has

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -67,12 +68,19 @@ func TestTwoEngines(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("migrations: %v %v", files, err)
 	}
+	// The schema's version is the number of the last migration, which
+	// numbering with gaps sets apart from their count.
+	last := filepath.Base(files[len(files)-1])
+	version, err := strconv.Atoi(last[:strings.IndexByte(last, '_')])
+	if err != nil {
+		t.Fatalf("migration %s: %v", last, err)
+	}
 	var out bytes.Buffer
 	if err := run(context.Background(), &out, dsn, "acme"); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	want := []string{
-		regexp.QuoteMeta(fmt.Sprintf("Both processes opened the database: schema at version %d, %d migration(s) applied once (%d after the second open).", len(files), len(files), len(files))),
+		regexp.QuoteMeta(fmt.Sprintf("Both processes opened the database: schema at version %d, %d migration(s) applied once (%d after the second open).", version, len(files), len(files))),
 		regexp.QuoteMeta("process 1 stored Lucía's message: ticket #1, new ticket: true."),
 		regexp.QuoteMeta("process 2 got the same update again: duplicate: true."),
 		regexp.QuoteMeta("process 2 sees 1 waiting conversation(s), ticket #1."),

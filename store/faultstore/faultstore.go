@@ -84,6 +84,7 @@ const (
 	OpTxOpenConversation    Op = "Tx.OpenConversation"
 	OpTxLatestConversation  Op = "Tx.LatestConversation"
 	OpTxTicketConversation  Op = "Tx.TicketConversation"
+	OpTxConversations       Op = "Tx.Conversations"
 	OpTxQueue               Op = "Tx.Queue"
 	OpTxCreateConversation  Op = "Tx.CreateConversation"
 	OpTxUpdateConversation  Op = "Tx.UpdateConversation"
@@ -115,7 +116,7 @@ const (
 var txOps = []Op{
 	OpTxLookupInbound, OpTxContact, OpTxContactByExternalID, OpTxCreateContact, OpTxUpdateContact,
 	OpTxEraseContact, OpTxNextTicketNumber, OpTxTicket, OpTxTicketByNumber, OpTxOpenTickets, OpTxCreateTicket, OpTxUpdateTicket,
-	OpTxConversation, OpTxOpenConversation, OpTxLatestConversation, OpTxTicketConversation, OpTxQueue,
+	OpTxConversation, OpTxOpenConversation, OpTxLatestConversation, OpTxTicketConversation, OpTxQueue, OpTxConversations,
 	OpTxCreateConversation, OpTxUpdateConversation, OpTxMessage, OpTxMessageByExternalID, OpTxMessages,
 	OpTxCreateMessage, OpTxUpdateMessage, OpTxPendingMessages, OpTxFirstPending, OpTxAgent, OpTxPutAgent,
 	OpTxAgents, OpTxWorkload, OpTxAssignedTo, OpTxTeam, OpTxPutTeam, OpTxAppendEvent, OpTxCreateRejection,

@@ -239,6 +239,18 @@ func (x *tx) Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]con
 	return v, nil
 }
 
+func (x *tx) Conversations(ctx context.Context, ws ticket.WorkspaceID, f store.ConversationFilter) ([]conversation.Conversation, store.ConversationCursor, error) {
+	i, err := x.before(OpTxConversations, ws, f)
+	if err != nil {
+		return nil, "", err
+	}
+	v, next, err := x.inner.Conversations(ctx, ws, f)
+	if err = x.after(i, err); err != nil {
+		return nil, "", err
+	}
+	return v, next, nil
+}
+
 func (x *tx) CreateConversation(ctx context.Context, c conversation.Conversation) error {
 	i, err := x.before(OpTxCreateConversation, c)
 	if err != nil {

@@ -9,10 +9,12 @@
 // The suite checks each method of store.Tx, the version rule, uniqueness,
 // rollback, workspace isolation, event draining (with each event's actor
 // and cause), timers (their payloads, claims and leases, DeleteTimerAt,
-// kinds of a host's own), the records of rejected messages and what a
-// store does with text it cannot hold (store.ErrRejected), and the
-// erasure of a contact's personal data (Tx.EraseContact; SeedErasure
-// seeds one for a store's own test of its dumped rows). Each optional
+// kinds of a host's own), the conversation list (each filter alone and
+// combined, paging, cursors that outlive writes), the records of rejected
+// messages and what a store does with text it cannot hold
+// (store.ErrRejected), and the erasure of a contact's personal data
+// (Tx.EraseContact; SeedErasure seeds one for a store's own test of its
+// dumped rows). Each optional
 // capability a store has (store.InboundLookup, store.Workloads,
 // store.TimerPeeker) must answer exactly what the way without it answers
 // (store.LookupInbound and store.Workload on the required methods,
@@ -64,6 +66,10 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("Tickets", h.testTickets)
 	t.Run("Conversations", h.testConversations)
 	t.Run("Queue", h.testQueue)
+	t.Run("ConversationList", h.testConversationList)
+	t.Run("ConversationListTags", h.testConversationListTags)
+	t.Run("ConversationListCursor", h.testConversationListCursor)
+	t.Run("ConversationListInvalid", h.testConversationListInvalid)
 	t.Run("Messages", h.testMessages)
 	t.Run("Content", h.testContent)
 	t.Run("RepairedThroughEngine", h.testRepairedThroughEngine)

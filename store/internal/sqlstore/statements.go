@@ -53,11 +53,15 @@ type Statements struct {
 	agent, createAgent, updateAgent, team, putTeam, appendEvent                 string
 	createRejection, rejection, rejections                                      string
 	erase                                                                       eraseStatements
+	deleteTags                                                                  string
+	p                                                                           Placeholders
 }
 
 // NewStatements returns the statements for placeholder style p.
 func NewStatements(p Placeholders) *Statements {
 	s := &Statements{
+		p:             p,
+		deleteTags:    `DELETE FROM cc_ticket_tags WHERE workspace = ? AND ticket_id = ?`,
 		contact:       `SELECT ` + contactCols + ` FROM cc_contacts WHERE workspace = ? AND id = ?`,
 		contactByExt:  `SELECT c.workspace, c.id, c.name, c.language, c.fields, c.created_at, c.unreachable, c.version, c.renamed FROM cc_contact_handles h JOIN cc_contacts c ON c.workspace = h.workspace AND c.id = h.contact_id WHERE h.workspace = ? AND h.channel = ? AND h.external_id = ?`,
 		createContact: `INSERT INTO cc_contacts (` + contactCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -126,7 +130,7 @@ func NewStatements(p Placeholders) *Statements {
 		&s.queue, &s.createConversation, &s.updateConversation,
 		&s.message, &s.messageByExt, &s.messages, &s.createMessage, &s.updateMessage, &s.pending, &s.firstPending, &s.inboundLookup, &s.inboundLookupNoDup, &s.setTimer, &s.deleteTimer, &s.deleteTimerAt, &s.timer, &s.agents, &s.workload, &s.assignedTo,
 		&s.agent, &s.createAgent, &s.updateAgent, &s.team, &s.putTeam, &s.appendEvent,
-		&s.createRejection, &s.rejection, &s.rejections,
+		&s.createRejection, &s.rejection, &s.rejections, &s.deleteTags,
 	} {
 		*q = Rebind(p, *q)
 	}

@@ -308,8 +308,11 @@ func (t *Tx) CreateTicket(ctx context.Context, tk ticket.Ticket) error {
 	if err != nil {
 		return err
 	}
-	return t.exec(ctx, t.q.createTicket, nil, tk.Workspace, tk.ID, tk.Number, tk.Contact, tk.Subject, tk.Status, tk.Priority,
-		tags, micros(tk.OpenedAt), micros(tk.ClosedAt), tk.Version)
+	if err := t.exec(ctx, t.q.createTicket, nil, tk.Workspace, tk.ID, tk.Number, tk.Contact, tk.Subject, tk.Status, tk.Priority,
+		tags, micros(tk.OpenedAt), micros(tk.ClosedAt), tk.Version); err != nil {
+		return err
+	}
+	return t.insertTags(ctx, tk)
 }
 
 // UpdateTicket implements store.Tx. The number and the contact of a ticket
@@ -319,8 +322,14 @@ func (t *Tx) UpdateTicket(ctx context.Context, tk ticket.Ticket) error {
 	if err != nil {
 		return err
 	}
-	return t.exec(ctx, t.q.updateTicket, expectOne("ticket", string(tk.ID)),
-		tk.Subject, tk.Status, tk.Priority, tags, micros(tk.ClosedAt), tk.Version, tk.Workspace, tk.ID, tk.Version-1)
+	if err := t.exec(ctx, t.q.updateTicket, expectOne("ticket", string(tk.ID)),
+		tk.Subject, tk.Status, tk.Priority, tags, micros(tk.ClosedAt), tk.Version, tk.Workspace, tk.ID, tk.Version-1); err != nil {
+		return err
+	}
+	if err := t.exec(ctx, t.q.deleteTags, nil, tk.Workspace, tk.ID); err != nil {
+		return err
+	}
+	return t.insertTags(ctx, tk)
 }
 
 // Conversations.

@@ -1,0 +1,241 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/store/internal/sqlstore"
+	"github.com/telenet/contactcenter/store/sqlite"
+)
+
+// listBase is the opening time of the first seeded conversation; the
+// others open a second apart.
+var listBase = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+
+// seedList inserts n conversations into workspace ws in one statement,
+// each with its own contact and ticket: a third closed, a third assigned
+// (to one of 50 agents), a third waiting; ten teams, four channels, and
+// the tickets of every fifth tagged "vip".
+func seedList(tb testing.TB, db *sql.DB, ws string, n int) {
+	tb.Helper()
+	base := listBase.UnixMicro()
+	_, err := db.Exec(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
+		INSERT INTO cc_conversations (workspace, id, ticket_id, ticket_number, channel, contact_id, contact_external_id, state, priority,
+			assignee, team, waiting_since, abandoned, opened_at, last_activity, closed_at, close_reason, closed_by, note_category, note_summary, out_of_hours_until, version)
+		SELECT ?, printf('cv-%08d', i), printf('t-%08d', i), i + 1, 'ch-' || (i % 4), printf('k-%08d', i), 'x',
+			CASE WHEN i % 3 = 0 THEN 2 ELSE 1 END, 0,
+			CASE WHEN i % 3 = 1 THEN 'agent-' || (i % 50) ELSE '' END, 'team-' || (i % 10),
+			CASE WHEN i % 3 = 2 THEN ? + i * 1000000 ELSE 0 END, 0, ? + i * 1000000, ? + i * 1000000,
+			CASE WHEN i % 3 = 0 THEN ? + i * 1000000 + 60000000 ELSE 0 END, '', '', '', '', 0, 1
+		FROM n`, n, ws, base, base, base, base)
+	require.NoError(tb, err)
+	_, err = db.Exec(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
+		INSERT INTO cc_ticket_tags (workspace, ticket_id, tag) SELECT ?, printf('t-%08d', i), 'vip' FROM n WHERE i % 5 = 0`, n, ws)
+	require.NoError(tb, err)
+}
+
+// listFilters are the filters whose plans and costs are checked, each
+// matching a fixed share of the seeded rows.
+var listFilters = []struct {
+	name  string
+	index string // the index the plan must use
+	f     store.ConversationFilter
+}{
+	{"none", "cc_conversations_list", store.ConversationFilter{}},
+	{"state", "cc_conversations_list_state", store.ConversationFilter{State: conversation.Open}},
+	{"assignee", "cc_conversations_list_assignee", store.ConversationFilter{Assignee: "agent-7"}},
+	{"team", "cc_conversations_list_team", store.ConversationFilter{Team: "team-3"}},
+	{"channel", "cc_conversations_list_channel", store.ConversationFilter{Channel: "ch-2"}},
+	{"tag", "cc_ticket_tags", store.ConversationFilter{Tag: "vip"}},
+	{"waiting", "cc_conversations_list", store.ConversationFilter{WaitingBefore: listBase.Add(1000 * time.Hour)}},
+	{"state+team", "cc_conversations_list_", store.ConversationFilter{State: conversation.Open, Team: "team-3"}},
+}
+
+func openRaw(tb testing.TB, path string) *sql.DB {
+	tb.Helper()
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// Every filter of the conversation list is a search of an index, in the
+// list's order: no scan of the table and no sort (EXPLAIN QUERY PLAN, on
+// a store without statistics, as SQLite keeps none until ANALYZE).
+func TestConversationListUsesIndexes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cc.db")
+	s := open(t, path)
+	defer s.Close()
+	db := openRaw(t, path)
+	seedList(t, db, "w", 2000)
+	q := sqlstore.NewStatements(sqlstore.Question)
+	for _, lf := range listFilters {
+		for _, after := range []store.ConversationCursor{"", store.ConversationPosition(conversation.Conversation{ID: "cv-00000100", OpenedAt: listBase.Add(100 * time.Second)})} {
+			f, err := lf.f.Normalize()
+			require.NoError(t, err)
+			f.After = after
+			query, args := q.ConversationsQuery("w", f)
+			rows, err := db.Query("EXPLAIN QUERY PLAN "+query, args...)
+			require.NoError(t, err)
+			var plan []string
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+				plan = append(plan, detail)
+			}
+			require.NoError(t, rows.Err())
+			require.NoError(t, rows.Close())
+			text := strings.Join(plan, "\n")
+			if after == "" {
+				t.Logf("%s:\n%s", lf.name, text)
+			}
+			assert.Contains(t, text, lf.index, "%s:\n%s", lf.name, text)
+			for _, line := range plan {
+				if strings.HasPrefix(line, "SCAN") || strings.Contains(line, "TEMP B-TREE") {
+					t.Errorf("%s: %q in plan:\n%s", lf.name, line, text)
+				}
+			}
+		}
+	}
+}
+
+// A ticket's tags stored before migration 0008 are copied into
+// cc_ticket_tags when it runs, so that the tag filter finds them.
+func TestMigration0008BackfillsTags(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cc.db")
+	raw, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	_, err = raw.Exec(`CREATE TABLE cc_schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)`)
+	require.NoError(t, err)
+	files, err := filepath.Glob("migrations/000[1-6]_*.sql")
+	require.NoError(t, err)
+	require.Len(t, files, 6)
+	for _, f := range files {
+		body, err := os.ReadFile(f)
+		require.NoError(t, err)
+		_, err = raw.Exec(string(body))
+		require.NoError(t, err, f)
+		v, _ := strconv.Atoi(filepath.Base(f)[:4])
+		_, err = raw.Exec(`INSERT INTO cc_schema_migrations (version) VALUES (?)`, v)
+		require.NoError(t, err)
+	}
+	for i, tags := range []string{`["billing","vip"]`, ``, `["vip"]`} {
+		_, err = raw.Exec(`INSERT INTO cc_tickets (workspace, id, number, contact_id, subject, status, priority, tags, opened_at, closed_at, version)
+			VALUES ('w', ?, ?, 'k', '', 1, 0, ?, 0, 0, 1)`, fmt.Sprint("t", i), i+1, tags)
+		require.NoError(t, err)
+		_, err = raw.Exec(`INSERT INTO cc_conversations (workspace, id, ticket_id, ticket_number, channel, contact_id, contact_external_id, state, priority,
+			assignee, team, waiting_since, opened_at, last_activity, closed_at, close_reason, closed_by, note_category, note_summary, version)
+			VALUES ('w', ?, ?, ?, 'ch', 'k', 'x', 2, 0, '', '', 0, ?, 0, 0, '', '', '', '', 1)`, fmt.Sprint("cv", i), fmt.Sprint("t", i), i+1, i+1)
+		require.NoError(t, err)
+	}
+	require.NoError(t, raw.Close())
+
+	s := open(t, path)
+	defer s.Close()
+	for tag, want := range map[string][]conversation.ID{"vip": {"cv0", "cv2"}, "billing": {"cv0"}} {
+		require.NoError(t, s.View(ctx, func(tx store.Tx) error {
+			page, _, err := tx.Conversations(ctx, "w", store.ConversationFilter{Tag: tag})
+			require.NoError(t, err)
+			var got []conversation.ID
+			for _, c := range page {
+				got = append(got, c.ID)
+			}
+			assert.Equal(t, want, got, tag)
+			return nil
+		}))
+	}
+}
+
+// BenchmarkConversationList lists the first 50 conversations of each
+// filter of listFilters on a store of 10,000 and one of
+// $CC_LIST_ROWS (1,000,000 by default) conversations, interleaved: each
+// iteration times every filter on both stores (the median of 5 calls),
+// and the metrics are the ratio large/small of each filter's median over
+// iterations. Run with -benchtime=7x (at least 2x), say.
+func BenchmarkConversationList(b *testing.B) {
+	large := 1_000_000
+	if v := os.Getenv("CC_LIST_ROWS"); v != "" {
+		var err error
+		large, err = strconv.Atoi(v)
+		require.NoError(b, err)
+	}
+	sizes := []int{10_000, large}
+	stores := make([]*sqlite.Store, len(sizes))
+	var seeded []string
+	for i, n := range sizes {
+		path := filepath.Join(b.TempDir(), "cc.db")
+		stores[i] = open(b, path)
+		b.Cleanup(func() { stores[i].Close() })
+		start := time.Now()
+		seedList(b, openRaw(b, path), "w", n)
+		seeded = append(seeded, fmt.Sprintf("%d in %v", n, time.Since(start).Round(time.Millisecond)))
+	}
+	if b.N > 1 {
+		b.Logf("seeded %s", strings.Join(seeded, ", "))
+	}
+	ctx := context.Background()
+	list := func(s *sqlite.Store, f store.ConversationFilter) time.Duration {
+		ts := make([]time.Duration, 5)
+		for i := range ts {
+			start := time.Now()
+			err := s.View(ctx, func(tx store.Tx) error {
+				page, _, err := tx.Conversations(ctx, "w", f)
+				if err == nil && len(page) != store.DefaultConversationPage {
+					err = fmt.Errorf("page of %d", len(page))
+				}
+				return err
+			})
+			ts[i] = time.Since(start)
+			require.NoError(b, err)
+		}
+		slices.Sort(ts)
+		return ts[len(ts)/2]
+	}
+	times := make([][][]time.Duration, len(listFilters)) // filter, size, iteration
+	for i := range times {
+		times[i] = make([][]time.Duration, len(sizes))
+	}
+	b.ResetTimer()
+	for range b.N {
+		for i, lf := range listFilters {
+			for j, s := range stores {
+				times[i][j] = append(times[i][j], list(s, lf.f))
+			}
+		}
+	}
+	b.StopTimer()
+	if b.N == 1 {
+		return // the run that sizes b.N: -benchtime=7x runs again with 7
+	}
+	worst := 0.0
+	for i, lf := range listFilters {
+		var meds [2]time.Duration
+		var spread [2]string
+		for j := range sizes {
+			ts := slices.Clone(times[i][j])
+			slices.Sort(ts)
+			meds[j] = ts[len(ts)/2]
+			spread[j] = fmt.Sprintf("%v/%v/%v", ts[0].Round(time.Microsecond), meds[j].Round(time.Microsecond), ts[len(ts)-1].Round(time.Microsecond))
+		}
+		ratio := float64(meds[1]) / float64(meds[0])
+		worst = max(worst, ratio)
+		b.Logf("%-10s %d rows min/med/max %s, %d rows %s, ratio of medians %.2f", lf.name, sizes[0], spread[0], sizes[1], spread[1], ratio)
+		b.ReportMetric(ratio, "ratio-"+lf.name)
+	}
+	b.ReportMetric(worst, "worst-ratio")
+}
