@@ -16,9 +16,9 @@ import (
 	"github.com/telenet/contactcenter/store"
 )
 
-// A ticket's tags stored before migration 0008 are copied into
+// A ticket's tags stored before migration 0007 are copied into
 // cc_ticket_tags when it runs, so that the tag filter finds them.
-func TestMigration0008BackfillsTags(t *testing.T) {
+func TestMigration0007BackfillsTags(t *testing.T) {
 	ctx := context.Background()
 	dsn := freshSchema(t)
 	conn, err := pgx.Connect(ctx, dsn)

@@ -113,9 +113,9 @@ func TestConversationListUsesIndexes(t *testing.T) {
 	}
 }
 
-// A ticket's tags stored before migration 0008 are copied into
+// A ticket's tags stored before migration 0007 are copied into
 // cc_ticket_tags when it runs, so that the tag filter finds them.
-func TestMigration0008BackfillsTags(t *testing.T) {
+func TestMigration0007BackfillsTags(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "cc.db")
 	raw, err := sql.Open("sqlite", path)
