@@ -246,6 +246,12 @@ type Tx interface {
 	// externalID. It answers ErrDuplicate if the id or the external id is
 	// taken.
 	CreateContact(ctx context.Context, c ticket.Contact, ch channel.ID, externalID string) error
+	// AddContactIdentity makes contact id known on channel ch by
+	// externalID as well (one contact, many channels): ContactByExternalID
+	// then finds it by either. ErrNotFound for an unknown contact;
+	// ErrDuplicate if the external id on ch is taken, by this contact or
+	// another.
+	AddContactIdentity(ctx context.Context, ws ticket.WorkspaceID, id ticket.ContactID, ch channel.ID, externalID string) error
 	// UpdateContact replaces a contact whose stored version is c.Version-1.
 	// Like every Update method it answers ErrConflict when the stored
 	// version differs; for an object that does not exist it answers

@@ -72,6 +72,7 @@ const (
 	OpTxContact             Op = "Tx.Contact"
 	OpTxContactByExternalID Op = "Tx.ContactByExternalID"
 	OpTxCreateContact       Op = "Tx.CreateContact"
+	OpTxAddContactIdentity  Op = "Tx.AddContactIdentity"
 	OpTxUpdateContact       Op = "Tx.UpdateContact"
 	OpTxEraseContact        Op = "Tx.EraseContact"
 	OpTxNextTicketNumber    Op = "Tx.NextTicketNumber"
@@ -114,7 +115,7 @@ const (
 
 // txOps are the Ops of store.Tx, for validation.
 var txOps = []Op{
-	OpTxLookupInbound, OpTxContact, OpTxContactByExternalID, OpTxCreateContact, OpTxUpdateContact,
+	OpTxLookupInbound, OpTxContact, OpTxContactByExternalID, OpTxCreateContact, OpTxAddContactIdentity, OpTxUpdateContact,
 	OpTxEraseContact, OpTxNextTicketNumber, OpTxTicket, OpTxTicketByNumber, OpTxOpenTickets, OpTxCreateTicket, OpTxUpdateTicket,
 	OpTxConversation, OpTxOpenConversation, OpTxLatestConversation, OpTxTicketConversation, OpTxQueue, OpTxConversations,
 	OpTxCreateConversation, OpTxUpdateConversation, OpTxMessage, OpTxMessageByExternalID, OpTxMessages,

@@ -90,6 +90,14 @@ func (x *tx) CreateContact(ctx context.Context, c ticket.Contact, ch channel.ID,
 	return x.after(i, x.inner.CreateContact(ctx, c, ch, externalID))
 }
 
+func (x *tx) AddContactIdentity(ctx context.Context, ws ticket.WorkspaceID, id ticket.ContactID, ch channel.ID, externalID string) error {
+	i, err := x.before(OpTxAddContactIdentity, ws, id, ch, externalID)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.AddContactIdentity(ctx, ws, id, ch, externalID))
+}
+
 func (x *tx) UpdateContact(ctx context.Context, c ticket.Contact) error {
 	i, err := x.before(OpTxUpdateContact, c)
 	if err != nil {

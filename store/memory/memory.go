@@ -371,6 +371,21 @@ func (t *tx) CreateContact(ctx context.Context, c ticket.Contact, ch channel.ID,
 	return nil
 }
 
+func (t *tx) AddContactIdentity(ctx context.Context, ws ticket.WorkspaceID, id ticket.ContactID, ch channel.ID, ext string) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	if _, ok := t.s.contacts.get(key[ticket.ContactID]{ws, id}); !ok {
+		return errNotFound
+	}
+	ek := extKey{ws, ch, ext}
+	if _, ok := t.s.contactExt.get(ek); ok {
+		return duplicate("contact on channel "+string(ch), ext)
+	}
+	t.s.contactExt.set(ek, id)
+	return nil
+}
+
 func (t *tx) UpdateContact(ctx context.Context, c ticket.Contact) error {
 	if err := t.check(ctx, true); err != nil {
 		return err

@@ -181,6 +181,14 @@ func (t *Tx) CreateContact(ctx context.Context, c ticket.Contact, ch channel.ID,
 	return t.exec(ctx, t.q.createHandle, nil, c.Workspace, ch, ext, c.ID)
 }
 
+// AddContactIdentity implements store.Tx.
+func (t *Tx) AddContactIdentity(ctx context.Context, ws ticket.WorkspaceID, id ticket.ContactID, ch channel.ID, ext string) error {
+	if _, err := t.Contact(ctx, ws, id); err != nil {
+		return err
+	}
+	return t.exec(ctx, t.q.createHandle, nil, ws, ch, ext, id)
+}
+
 // UpdateContact implements store.Tx.
 func (t *Tx) UpdateContact(ctx context.Context, c ticket.Contact) error {
 	fields, err := encodeJSON(c.Fields, len(c.Fields) == 0)
