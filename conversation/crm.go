@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/ticket"
 )
 
@@ -178,4 +179,20 @@ func RenameContact(c *ticket.Contact, by Actor, name string, now time.Time) (Cha
 		return Change{}, nil
 	}
 	return contactChange(c, nc, by, EventContactRenamed, "", now), nil
+}
+
+// LinkContact decides that contact c becomes known on channel ch by
+// externalID as well, by actor by (mayEdit), with a contact.linked event
+// whose Detail is the channel. The contact is written with its version
+// raised, so that two changes of one contact at once collide; the caller
+// stores the identity. The channel and the external id must be
+// non-empty UTF-8 text without NUL bytes (Storable).
+func LinkContact(c *ticket.Contact, by Actor, ch channel.ID, externalID string, now time.Time) (Change, error) {
+	if err := by.mayEdit(c.Workspace, "link contacts"); err != nil {
+		return Change{}, err
+	}
+	if ch == "" || externalID == "" || !Storable(string(ch)) || !Storable(externalID) {
+		return Change{}, fmt.Errorf("%w: contact %q: a channel and an external id (UTF-8 text without NUL bytes) are required", ErrInvalid, c.ID)
+	}
+	return contactChange(c, *c, by, EventContactLinked, string(ch), now), nil
 }

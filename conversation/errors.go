@@ -23,6 +23,10 @@ var (
 	// ErrClosed is returned when a change needs an open conversation and the
 	// conversation is closed.
 	ErrClosed error = coded.New("conflict", "conversation is closed")
+	// ErrIdentityTaken is returned when an external id on a channel is
+	// given to a contact and another contact already has it: the two are
+	// perhaps one person, whom merging makes one contact.
+	ErrIdentityTaken error = coded.New("conflict", "the external id belongs to another contact")
 	// ErrForbidden is returned when the actor may not make the change: an
 	// agent taking a conversation assigned to another agent, an agent of
 	// another workspace.

@@ -68,6 +68,10 @@ const (
 	// engine; Contact names the contact. The name is not in the event:
 	// read the contact.
 	EventContactRenamed EventType = "contact.renamed"
+	// EventContactLinked: a contact became known on another channel
+	// (another identity); Contact names the contact, Detail the channel.
+	// The external id is not in the event: it is personal data.
+	EventContactLinked EventType = "contact.linked"
 	// EventContactErased: a contact's personal data was erased on request
 	// (store.Tx.EraseContact says what goes); Contact names the contact.
 	// The event carries none of the data.
