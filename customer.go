@@ -87,8 +87,8 @@ func (r *receiveOp) command(ctx context.Context, tx store.Tx, s *step, found *st
 		answer.Text = e.answers.Text(lang, command.KeyNotFound, cmd.Number.String(), listWord)
 		ch, err = r.inContext(ctx, tx, found, contact, said, answer, now)
 
-	case out.Answer == command.KeyAlready:
-		answer.Text = e.answers.Text(lang, command.KeyAlready, sit.Target.Number.String())
+	case out.Answer == command.KeyAlready, out.Answer == command.KeyElsewhere:
+		answer.Text = e.answers.Text(lang, out.Answer, sit.Target.Number.String())
 		ch, err = r.inContext(ctx, tx, found, contact, said, answer, now)
 
 	default: // List (R6.3)

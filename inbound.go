@@ -222,6 +222,17 @@ func (r *receiveOp) run(tx store.Tx, s *step) error {
 			if st.LatestTicket, err = tx.Ticket(ctx, ws, st.Latest.Ticket); err != nil {
 				return err
 			}
+			if st.LatestTicket.Status == ticket.Open {
+				// A contact known on several channels may hold the ticket
+				// open elsewhere: it keeps its one open conversation (R9).
+				_, err = tx.TicketConversation(ctx, ws, st.LatestTicket.ID)
+				switch {
+				case err == nil:
+					st.LatestTicketBusy = true
+				case !errors.Is(err, store.ErrNotFound):
+					return err
+				}
+			}
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}

@@ -26,6 +26,10 @@ const (
 	// KeyAlready: the ticket asked for is the current one (R6.2). %[1]s is
 	// its number.
 	KeyAlready Key = "command.already"
+	// KeyElsewhere: the ticket asked for is being answered in the
+	// contact's open conversation on another channel, where it stays
+	// (R6.2: a ticket has one open conversation). %[1]s is its number.
+	KeyElsewhere Key = "command.elsewhere"
 	// KeyNotFound: the number is not one of the contact's open tickets; the
 	// same answer whether it does not exist, is another contact's or another
 	// workspace's (R6.2). %[1]s is the number asked for, %[2]s the list
@@ -57,6 +61,7 @@ var defaults = map[language.Tag]map[Key]catalog.Message{
 		KeyOpened:       catalog.String("Ticket #%[1]s is open. Write to us here and an agent will answer."),
 		KeySwitched:     catalog.String("You are now on ticket #%[1]s."),
 		KeyAlready:      catalog.String("You are already on ticket #%[1]s."),
+		KeyElsewhere:    catalog.String("Ticket #%[1]s is open in your conversation on another channel: please continue it there."),
 		KeyNotFound:     catalog.String("Ticket #%[1]s is not one of your open tickets. Send %[2]s to see them."),
 		KeyUsage:        catalog.String("To change tickets, send %[1]s and the ticket number, for example: %[1]s 1432. Send %[2]s to see your open tickets."),
 		KeyListCurrent:  catalog.String("Current ticket:"),
@@ -70,6 +75,7 @@ var defaults = map[language.Tag]map[Key]catalog.Message{
 		KeyOpened:       catalog.String("Se abrió el ticket #%[1]s. Escríbenos aquí y un agente te responderá."),
 		KeySwitched:     catalog.String("Ahora estás en el ticket #%[1]s."),
 		KeyAlready:      catalog.String("Ya estás en el ticket #%[1]s."),
+		KeyElsewhere:    catalog.String("El ticket #%[1]s está abierto en tu conversación de otro canal: continúala allí, por favor."),
 		KeyNotFound:     catalog.String("El ticket #%[1]s no es uno de tus tickets abiertos. Envía %[2]s para verlos."),
 		KeyUsage:        catalog.String("Para cambiar de ticket, envía %[1]s y el número del ticket, por ejemplo: %[1]s 1432. Envía %[2]s para ver tus tickets abiertos."),
 		KeyListCurrent:  catalog.String("Ticket actual:"),
@@ -83,6 +89,7 @@ var defaults = map[language.Tag]map[Key]catalog.Message{
 		KeyOpened:       catalog.String("O ticket #%[1]s foi aberto. Escreva-nos aqui e um agente responderá."),
 		KeySwitched:     catalog.String("Agora você está no ticket #%[1]s."),
 		KeyAlready:      catalog.String("Você já está no ticket #%[1]s."),
+		KeyElsewhere:    catalog.String("O ticket #%[1]s está aberto na sua conversa em outro canal: continue por lá, por favor."),
 		KeyNotFound:     catalog.String("O ticket #%[1]s não é um dos seus tickets abertos. Envie %[2]s para vê-los."),
 		KeyUsage:        catalog.String("Para mudar de ticket, envie %[1]s e o número do ticket, por exemplo: %[1]s 1432. Envie %[2]s para ver seus tickets abertos."),
 		KeyListCurrent:  catalog.String("Ticket atual:"),

@@ -31,7 +31,7 @@ func TestLanguage(t *testing.T) {
 func TestEveryAnswerTranslated(t *testing.T) {
 	a := command.NewAnswers()
 	keys := map[command.Key][]any{
-		command.KeyOpened: {"2"}, command.KeySwitched: {"2"}, command.KeyAlready: {"2"}, command.KeyNotFound: {"2", "/x"},
+		command.KeyOpened: {"2"}, command.KeySwitched: {"2"}, command.KeyAlready: {"2"}, command.KeyElsewhere: {"2"}, command.KeyNotFound: {"2", "/x"},
 		command.KeyUsage: {"/y", "/x"}, command.KeyListCurrent: nil, command.KeyListOthers: {2}, command.KeyListOpen: {2},
 		command.KeyListNoOthers: nil, command.KeyListNone: nil, command.KeyListHint: {"/y", "/x"},
 	}

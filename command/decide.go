@@ -47,7 +47,8 @@ type Outcome struct {
 // Decide applies R6 to a contact's command in situation s. A malformed
 // command gets the usage answer. New opens a ticket. Switch moves to the
 // named ticket when it is one of the contact's open tickets and not the
-// current one nor being answered in another conversation of theirs; a
+// current one (KeyAlready) nor being answered in another conversation of
+// theirs, on another channel (KeyElsewhere); a
 // number that does not exist, is another contact's, another workspace's or
 // closed gets one and the same answer, so that nothing leaks (R6.2). List
 // answers with the list.
@@ -62,8 +63,10 @@ func Decide(s Situation) Outcome {
 		switch {
 		case !s.HasTarget || t.Contact != s.Contact || t.Workspace != s.Workspace || t.Status != ticket.Open:
 			return Outcome{Answer: KeyNotFound}
-		case t.ID == s.Current || s.TargetBusy:
+		case t.ID == s.Current:
 			return Outcome{Answer: KeyAlready}
+		case s.TargetBusy:
+			return Outcome{Answer: KeyElsewhere}
 		}
 		return Outcome{Answer: KeySwitched, Move: MoveSwitch}
 	}

@@ -29,6 +29,8 @@ func TestDecide(t *testing.T) {
 		{"switch to the current one", command.Situation{Command: sw, Workspace: ws, Contact: me, Current: "t2", Target: mine, HasTarget: true},
 			command.Outcome{Answer: command.KeyAlready}},
 		{"switch to one answered elsewhere", command.Situation{Command: sw, Workspace: ws, Contact: me, Current: "t1", Target: mine, HasTarget: true, TargetBusy: true},
+			command.Outcome{Answer: command.KeyElsewhere}},
+		{"switch to the current one, busy", command.Situation{Command: sw, Workspace: ws, Contact: me, Current: "t2", Target: mine, HasTarget: true, TargetBusy: true},
 			command.Outcome{Answer: command.KeyAlready}},
 	}
 	notMine := map[string]command.Situation{

@@ -48,6 +48,11 @@ type InboundState struct {
 	Latest       Conversation
 	LatestTicket ticket.Ticket
 	HasLatest    bool
+	// LatestTicketBusy reports that LatestTicket, open, has an open
+	// conversation on another of the contact's channels: a ticket has at
+	// most one open conversation, so the message opens a new ticket rather
+	// than taking the ticket from the conversation that holds it (R9, R12).
+	LatestTicketBusy bool
 
 	// NewConversation is the id of the conversation to open without HasOpen.
 	NewConversation ID
@@ -59,9 +64,10 @@ type InboundState struct {
 
 // NeedsTicket reports whether a message in this state opens a new ticket
 // (R9): there is no open conversation, and the latest conversation's ticket
-// is missing or closed.
+// is missing, closed, or held by an open conversation on another channel
+// (LatestTicketBusy).
 func (s *InboundState) NeedsTicket() bool {
-	return !s.HasOpen && (!s.HasLatest || s.LatestTicket.Status != ticket.Open)
+	return !s.HasOpen && (!s.HasLatest || s.LatestTicket.Status != ticket.Open || s.LatestTicketBusy)
 }
 
 // Inbound is a contact's message for Receive.
