@@ -21,7 +21,7 @@ type index[K comparable] struct {
 	groups []slotGroup
 	live   int // entries
 	used   int // entries and tombstones
-	undo   []indexUndo
+	undo   []indexUndo[K]
 }
 
 const groupSize = 12
@@ -35,9 +35,12 @@ type slotGroup struct {
 
 const tombstone = -1
 
-// indexUndo restores the entry of the key of row pos to old (-1: none).
-type indexUndo struct {
-	pos, old int32
+// indexUndo restores the entry of key to old (-1: none). The key is kept,
+// not read again from its row at rollback, since a row's key may change
+// (a contact merged into another, MergeContacts).
+type indexUndo[K comparable] struct {
+	key K
+	old int32
 }
 
 func newIndex[K comparable](keyOf func(int32) K, hash func(K) uint64) *index[K] {
@@ -87,12 +90,14 @@ func (x *index[K]) get(k K) (int32, bool) {
 
 // put maps the key of row pos to pos.
 func (x *index[K]) put(pos int32) {
-	x.undo = append(x.undo, indexUndo{pos, x.write(x.keyOf(pos), pos)})
+	k := x.keyOf(pos)
+	x.undo = append(x.undo, indexUndo[K]{k, x.write(k, pos)})
 }
 
 // del removes the entry of the key of row pos.
 func (x *index[K]) del(pos int32) {
-	x.undo = append(x.undo, indexUndo{pos, x.write(x.keyOf(pos), -1)})
+	k := x.keyOf(pos)
+	x.undo = append(x.undo, indexUndo[K]{k, x.write(k, -1)})
 }
 
 // write maps k to pos (-1: removes k) and returns what k mapped to (-1:
@@ -157,7 +162,7 @@ func (x *index[K]) rehash() {
 func (x *index[K]) rollback() {
 	for i := len(x.undo) - 1; i >= 0; i-- {
 		u := x.undo[i]
-		x.write(x.keyOf(u.pos), u.old)
+		x.write(u.key, u.old)
 	}
 	x.commit()
 }
