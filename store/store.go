@@ -42,6 +42,9 @@ var (
 	ErrConflict = errors.New("store: version conflict")
 	// ErrDuplicate: a create collided with a unique key.
 	ErrDuplicate = errors.New("store: duplicate key")
+	// ErrSameContact: MergeContacts was asked to merge a contact into
+	// itself.
+	ErrSameContact = errors.New("store: a contact cannot be merged into itself")
 	// ErrBusy: another drain of events runs (in this process or another);
 	// try again later.
 	ErrBusy = errors.New("store: events are being drained elsewhere")
@@ -252,6 +255,14 @@ type Tx interface {
 	// ErrDuplicate if the external id on ch is taken, by this contact or
 	// another.
 	AddContactIdentity(ctx context.Context, ws ticket.WorkspaceID, id ticket.ContactID, ch channel.ID, externalID string) error
+	// MergeContacts makes contacts from and into one: every identity,
+	// ticket and conversation of from becomes into's (the tickets' and
+	// conversations' versions grow by one), and from is deleted; its
+	// events stay as they were. ErrNotFound if either is unknown;
+	// ErrDuplicate if both have an open conversation on one channel (one
+	// open conversation per contact and channel), and then nothing moves.
+	// Merging a contact into itself is an error (ErrSameContact).
+	MergeContacts(ctx context.Context, ws ticket.WorkspaceID, into, from ticket.ContactID) error
 	// UpdateContact replaces a contact whose stored version is c.Version-1.
 	// Like every Update method it answers ErrConflict when the stored
 	// version differs; for an object that does not exist it answers

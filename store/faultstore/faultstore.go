@@ -73,6 +73,7 @@ const (
 	OpTxContactByExternalID Op = "Tx.ContactByExternalID"
 	OpTxCreateContact       Op = "Tx.CreateContact"
 	OpTxAddContactIdentity  Op = "Tx.AddContactIdentity"
+	OpTxMergeContacts       Op = "Tx.MergeContacts"
 	OpTxUpdateContact       Op = "Tx.UpdateContact"
 	OpTxEraseContact        Op = "Tx.EraseContact"
 	OpTxNextTicketNumber    Op = "Tx.NextTicketNumber"
@@ -115,7 +116,7 @@ const (
 
 // txOps are the Ops of store.Tx, for validation.
 var txOps = []Op{
-	OpTxLookupInbound, OpTxContact, OpTxContactByExternalID, OpTxCreateContact, OpTxAddContactIdentity, OpTxUpdateContact,
+	OpTxLookupInbound, OpTxContact, OpTxContactByExternalID, OpTxCreateContact, OpTxAddContactIdentity, OpTxMergeContacts, OpTxUpdateContact,
 	OpTxEraseContact, OpTxNextTicketNumber, OpTxTicket, OpTxTicketByNumber, OpTxOpenTickets, OpTxCreateTicket, OpTxUpdateTicket,
 	OpTxConversation, OpTxOpenConversation, OpTxLatestConversation, OpTxTicketConversation, OpTxQueue, OpTxConversations,
 	OpTxCreateConversation, OpTxUpdateConversation, OpTxMessage, OpTxMessageByExternalID, OpTxMessages,

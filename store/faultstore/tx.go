@@ -98,6 +98,14 @@ func (x *tx) AddContactIdentity(ctx context.Context, ws ticket.WorkspaceID, id t
 	return x.after(i, x.inner.AddContactIdentity(ctx, ws, id, ch, externalID))
 }
 
+func (x *tx) MergeContacts(ctx context.Context, ws ticket.WorkspaceID, into, from ticket.ContactID) error {
+	i, err := x.before(OpTxMergeContacts, ws, into, from)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.MergeContacts(ctx, ws, into, from))
+}
+
 func (x *tx) UpdateContact(ctx context.Context, c ticket.Contact) error {
 	i, err := x.before(OpTxUpdateContact, c)
 	if err != nil {

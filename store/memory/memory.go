@@ -386,6 +386,85 @@ func (t *tx) AddContactIdentity(ctx context.Context, ws ticket.WorkspaceID, id t
 	return nil
 }
 
+func (t *tx) MergeContacts(ctx context.Context, ws ticket.WorkspaceID, into, from ticket.ContactID) error {
+	if err := t.check(ctx, true); err != nil {
+		return err
+	}
+	if into == from {
+		return fmt.Errorf("contact %v: %w", into, store.ErrSameContact)
+	}
+	s := t.s
+	ik, fk := key[ticket.ContactID]{ws, into}, key[ticket.ContactID]{ws, from}
+	if _, ok := s.contacts.get(ik); !ok {
+		return errNotFound
+	}
+	if _, ok := s.contacts.get(fk); !ok {
+		return errNotFound
+	}
+	// Every check before the first change.
+	var moved []int32
+	if w, ok := t.wsID(ws); ok {
+		for pos := int32(0); int(pos) < s.convs.n; pos++ {
+			r := s.convs.at(pos)
+			if r.ws != w || r.contact != from {
+				continue
+			}
+			if r.open() {
+				if _, taken := s.openConv.get(contactKey{string(into), w, r.ch}); taken {
+					return duplicate("open conversation of contact", into)
+				}
+			}
+			moved = append(moved, pos)
+		}
+	}
+
+	for k, owner := range s.contactExt.m {
+		if k.ws == ws && owner == from {
+			s.contactExt.set(k, into)
+		}
+	}
+	ids, _ := s.contactTickets.get(fk)
+	for _, id := range ids {
+		tk := key[ticket.ID]{ws, id}
+		if tc, ok := s.tickets.get(tk); ok {
+			tc = cloneTicket(tc)
+			tc.Contact = into
+			tc.Version++
+			s.tickets.set(tk, tc)
+		}
+	}
+	if len(ids) > 0 {
+		mine, _ := s.contactTickets.get(ik)
+		s.contactTickets.set(ik, append(slices.Clone(mine), ids...))
+		s.contactTickets.del(fk)
+	}
+	for _, pos := range moved {
+		r := *s.convs.at(pos)
+		fromKey := contactKey{string(from), r.ws, r.ch}
+		latest := false
+		if p, ok := s.latestConv.get(fromKey); ok && p == pos {
+			latest = true
+			s.latestConv.del(pos)
+		}
+		if r.open() {
+			s.openConv.del(pos)
+		}
+		r.contact = into
+		r.version++
+		s.convs.set(pos, r)
+		if r.open() {
+			s.openConv.put(pos)
+		}
+		// Positions grow with creation: the later of the two contacts'
+		// latest conversations on the channel is the merged one's.
+		if p, ok := s.latestConv.get(contactKey{string(into), r.ws, r.ch}); latest && (!ok || p < pos) {
+			s.latestConv.put(pos)
+		}
+	}
+	s.contacts.del(fk)
+	return nil
+}
+
 func (t *tx) UpdateContact(ctx context.Context, c ticket.Contact) error {
 	if err := t.check(ctx, true); err != nil {
 		return err

@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	h := &harness{open: open, opts: o}
 	t.Run("Contacts", h.testContacts)
 	t.Run("ContactIdentities", h.testContactIdentities)
+	t.Run("MergeContacts", h.testMergeContacts)
 	t.Run("TicketNumbers", h.testTicketNumbers)
 	t.Run("Tickets", h.testTickets)
 	t.Run("Conversations", h.testConversations)

@@ -53,6 +53,7 @@ type Statements struct {
 	agent, createAgent, updateAgent, team, putTeam, appendEvent                 string
 	createRejection, rejection, rejections                                      string
 	erase                                                                       eraseStatements
+	merge                                                                       mergeStatements
 	deleteTags                                                                  string
 	p                                                                           Placeholders
 }
@@ -122,6 +123,7 @@ func NewStatements(p Placeholders) *Statements {
 		rejection:       `SELECT ` + rejectionCols + ` FROM cc_rejections WHERE workspace = ? AND channel = ? AND external_id = ?`,
 		rejections:      `SELECT ` + rejectionCols + ` FROM cc_rejections WHERE workspace = ? ORDER BY seq DESC LIMIT ?`,
 		erase:           newEraseStatements(p),
+		merge:           newMergeStatements(p),
 	}
 	for _, q := range []*string{
 		&s.contact, &s.contactByExt, &s.createContact, &s.createHandle, &s.updateContact,
