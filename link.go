@@ -79,3 +79,61 @@ func (e *Engine) LinkContact(ctx context.Context, r ContactLink) (ticket.Contact
 	}
 	return out, nil
 }
+
+// ContactMerge is a request to make two contacts who turn out to be one
+// person one contact, for Engine.MergeContacts.
+type ContactMerge struct {
+	Workspace ticket.WorkspaceID
+	// Into is the contact that remains; From is merged into it and is
+	// deleted. They must differ.
+	Into, From ticket.ContactID
+	// By is who merges: the host, an agent of the workspace, an automation
+	// (bot, workflow). A contact may not. Required.
+	By conversation.Actor
+}
+
+// MergeContacts makes From and Into one contact: every identity, ticket
+// and conversation of From becomes Into's, From is deleted, and one
+// contact.merged event is published (R17), about Into, its Detail From's
+// id. Into keeps its own name, language and fields. Open conversations
+// stay open where they are; /tickets then lists the tickets of both
+// (R6.3). Errors: CodeNotFound for an unknown contact or agent;
+// CodeInvalid for a missing actor or Into equal to From; CodeForbidden
+// for a contact or an agent of another workspace; CodeConflict
+// (conversation.ErrOpenOnBoth) when both have an open conversation on one
+// channel, since a contact has one per channel: close one first. Nothing
+// changes then (R19).
+func (e *Engine) MergeContacts(ctx context.Context, r ContactMerge) (ticket.Contact, error) {
+	var out ticket.Contact
+	_, err := e.run(ctx, "merge contacts", r.By, func(tx store.Tx, s *step) error {
+		who, err := actorFor(ctx, tx, r.Workspace, r.By)
+		if err != nil {
+			return err
+		}
+		into, err := tx.Contact(ctx, r.Workspace, r.Into)
+		if err != nil {
+			return notFoundAs(err, ticket.ErrContactNotFound, "contact", r.Into)
+		}
+		from, err := tx.Contact(ctx, r.Workspace, r.From)
+		if err != nil {
+			return notFoundAs(err, ticket.ErrContactNotFound, "contact", r.From)
+		}
+		ch, err := conversation.MergeContacts(&into, &from, who, e.now())
+		if err != nil {
+			return err
+		}
+		// Only the open conversations of the two contacts collide in a
+		// merge: the store refuses it before it changes anything.
+		if err := tx.MergeContacts(ctx, r.Workspace, into.ID, from.ID); errors.Is(err, store.ErrDuplicate) {
+			return fmt.Errorf("contacts %q and %q: %w", into.ID, from.ID, conversation.ErrOpenOnBoth)
+		} else if err != nil {
+			return err
+		}
+		out = ch.Contact
+		return s.add(ctx, tx, &ch)
+	})
+	if err != nil {
+		return ticket.Contact{}, err
+	}
+	return out, nil
+}

@@ -196,3 +196,21 @@ func LinkContact(c *ticket.Contact, by Actor, ch channel.ID, externalID string, 
 	}
 	return contactChange(c, *c, by, EventContactLinked, string(ch), now), nil
 }
+
+// MergeContacts decides that contact from is merged into contact into,
+// by actor by (mayEdit), with one contact.merged event about into whose
+// Detail is from's id. Into is written with its version raised; the
+// caller moves from's identities, tickets and conversations and deletes
+// from. A contact cannot be merged into itself, nor across workspaces.
+func MergeContacts(into, from *ticket.Contact, by Actor, now time.Time) (Change, error) {
+	if err := by.mayEdit(into.Workspace, "merge contacts"); err != nil {
+		return Change{}, err
+	}
+	switch {
+	case into.ID == from.ID:
+		return Change{}, fmt.Errorf("%w: contact %q cannot be merged into itself", ErrInvalid, into.ID)
+	case into.Workspace != from.Workspace:
+		return Change{}, fmt.Errorf("%w: contacts %q and %q are of different workspaces", ErrInvalid, into.ID, from.ID)
+	}
+	return contactChange(into, *into, by, EventContactMerged, string(from.ID), now), nil
+}

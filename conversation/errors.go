@@ -27,6 +27,10 @@ var (
 	// given to a contact and another contact already has it: the two are
 	// perhaps one person, whom merging makes one contact.
 	ErrIdentityTaken error = coded.New("conflict", "the external id belongs to another contact")
+	// ErrOpenOnBoth is returned when two contacts to merge both have an
+	// open conversation on one channel: a contact has one open
+	// conversation per channel, so one of them must be closed first.
+	ErrOpenOnBoth error = coded.New("conflict", "both contacts have an open conversation on one channel")
 	// ErrForbidden is returned when the actor may not make the change: an
 	// agent taking a conversation assigned to another agent, an agent of
 	// another workspace.

@@ -72,6 +72,11 @@ const (
 	// (another identity); Contact names the contact, Detail the channel.
 	// The external id is not in the event: it is personal data.
 	EventContactLinked EventType = "contact.linked"
+	// EventContactMerged: two contacts that were one person were made one:
+	// Contact names the one that remains, which now holds every identity,
+	// ticket and conversation of the other, whose id is in Detail (it no
+	// longer exists). One event for the whole merge.
+	EventContactMerged EventType = "contact.merged"
 	// EventContactErased: a contact's personal data was erased on request
 	// (store.Tx.EraseContact says what goes); Contact names the contact.
 	// The event carries none of the data.
