@@ -114,6 +114,34 @@ func (e *Engine) Conversations(ctx context.Context, ws ticket.WorkspaceID, f sto
 	return page, next, err
 }
 
+// MessagesPage returns a page of a conversation's messages, oldest first
+// in the order of store.MessageLess (creation time, then id): the newest
+// ones when p has no cursor, as a chat view opens, those before p.Before
+// when scrolling back, those after p.After onwards; with the cursors of
+// the pages either side. An unknown conversation fails with
+// conversation.ErrNotFound; a page store.MessagePage's Normalize refuses
+// (a page size beyond store.MaxMessagePage, both cursors, a malformed
+// cursor) fails with conversation.ErrInvalid and reads nothing.
+func (e *Engine) MessagesPage(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID, p store.MessagePage) (store.Messages, error) {
+	p, err := p.Normalize()
+	if err != nil {
+		return store.Messages{}, wrap("messages page", err)
+	}
+	var out store.Messages
+	err = e.view(ctx, "messages page", func(tx store.Tx) error {
+		if _, err := loadConversation(ctx, tx, ws, id); err != nil {
+			return err
+		}
+		var err error
+		out, err = store.MessagesPage(ctx, tx, ws, id, p)
+		return err
+	})
+	if err != nil {
+		return store.Messages{}, err
+	}
+	return out, nil
+}
+
 // Agent returns an agent.
 func (e *Engine) Agent(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID) (conversation.Agent, error) {
 	var a conversation.Agent

@@ -91,6 +91,7 @@ const (
 	OpTxMessage             Op = "Tx.Message"
 	OpTxMessageByExternalID Op = "Tx.MessageByExternalID"
 	OpTxMessages            Op = "Tx.Messages"
+	OpTxMessagesPage        Op = "Tx.MessagesPage"
 	OpTxCreateMessage       Op = "Tx.CreateMessage"
 	OpTxUpdateMessage       Op = "Tx.UpdateMessage"
 	OpTxPendingMessages     Op = "Tx.PendingMessages"
@@ -117,7 +118,7 @@ var txOps = []Op{
 	OpTxLookupInbound, OpTxContact, OpTxContactByExternalID, OpTxCreateContact, OpTxUpdateContact,
 	OpTxEraseContact, OpTxNextTicketNumber, OpTxTicket, OpTxTicketByNumber, OpTxOpenTickets, OpTxCreateTicket, OpTxUpdateTicket,
 	OpTxConversation, OpTxOpenConversation, OpTxLatestConversation, OpTxTicketConversation, OpTxQueue, OpTxConversations,
-	OpTxCreateConversation, OpTxUpdateConversation, OpTxMessage, OpTxMessageByExternalID, OpTxMessages,
+	OpTxCreateConversation, OpTxUpdateConversation, OpTxMessage, OpTxMessageByExternalID, OpTxMessages, OpTxMessagesPage,
 	OpTxCreateMessage, OpTxUpdateMessage, OpTxPendingMessages, OpTxFirstPending, OpTxAgent, OpTxPutAgent,
 	OpTxAgents, OpTxWorkload, OpTxAssignedTo, OpTxTeam, OpTxPutTeam, OpTxAppendEvent, OpTxCreateRejection,
 	OpTxRejection, OpTxRejections, OpTxSetTimer, OpTxDeleteTimer, OpTxDeleteTimerAt, OpTxTimer,
@@ -474,7 +475,8 @@ type tx struct {
 // The wrappers of a tx keep the optional capabilities of the wrapped
 // transaction, so that the engine takes the path it takes without the
 // wrapper: lookupTx has store.InboundLookup, workloadTx store.Workloads,
-// lookupWorkloadTx both.
+// lookupWorkloadTx both. Every one has store.MessagePager, which answers
+// the same with the wrapped capability and without it.
 type (
 	lookupTx         struct{ *tx }
 	workloadTx       struct{ *tx }

@@ -71,6 +71,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("ConversationListCursor", h.testConversationListCursor)
 	t.Run("ConversationListInvalid", h.testConversationListInvalid)
 	t.Run("Messages", h.testMessages)
+	t.Run("MessagesPage", h.testMessagesPage)
 	t.Run("Content", h.testContent)
 	t.Run("RepairedThroughEngine", h.testRepairedThroughEngine)
 	t.Run("Rejections", h.testRejections)
