@@ -142,6 +142,43 @@ func (e *Engine) MessagesPage(ctx context.Context, ws ticket.WorkspaceID, id con
 	return out, nil
 }
 
+// AgentLoad is an agent with its load: what an agent's UI shows of a
+// colleague.
+type AgentLoad struct {
+	// Agent is the agent as stored, with its Presence and Capacity.
+	Agent conversation.Agent
+	// Open is how many open conversations the agent holds
+	// (store.Workload).
+	Open int
+}
+
+// AgentsWithLoad returns the workspace's agents, by id, each with its
+// presence and the number of open conversations it holds, read in one
+// transaction: one query for the agents and one for the loads where the
+// store has store.Workloads.
+func (e *Engine) AgentsWithLoad(ctx context.Context, ws ticket.WorkspaceID) ([]AgentLoad, error) {
+	var out []AgentLoad
+	err := e.view(ctx, "agents with load", func(tx store.Tx) error {
+		agents, err := tx.Agents(ctx, ws)
+		if err != nil {
+			return err
+		}
+		loads, err := store.Workload(ctx, tx, ws)
+		if err != nil {
+			return err
+		}
+		out = make([]AgentLoad, len(agents))
+		for i, a := range agents {
+			out[i] = AgentLoad{Agent: a, Open: loads[a.ID]}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Agent returns an agent.
 func (e *Engine) Agent(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID) (conversation.Agent, error) {
 	var a conversation.Agent
