@@ -142,6 +142,58 @@ func (e *Engine) MessagesPage(ctx context.Context, ws ticket.WorkspaceID, id con
 	return out, nil
 }
 
+// ContactTickets returns a page of a contact's tickets, open and closed,
+// newest first (by number), and the cursor of the next page (p.After),
+// empty after the last. An unknown contact fails with
+// ticket.ErrContactNotFound; a page store.TicketPage's Normalize refuses
+// fails with conversation.ErrInvalid and reads nothing.
+func (e *Engine) ContactTickets(ctx context.Context, ws ticket.WorkspaceID, contact ticket.ContactID, p store.TicketPage) ([]ticket.Ticket, store.TicketCursor, error) {
+	p, err := p.Normalize()
+	if err != nil {
+		return nil, "", wrap("contact tickets", err)
+	}
+	var page []ticket.Ticket
+	var next store.TicketCursor
+	err = e.view(ctx, "contact tickets", func(tx store.Tx) error {
+		if _, err := tx.Contact(ctx, ws, contact); err != nil {
+			return notFoundAs(err, ticket.ErrContactNotFound, "contact", contact)
+		}
+		var err error
+		page, next, err = tx.ContactTickets(ctx, ws, contact, p)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return page, next, nil
+}
+
+// TicketConversations returns a page of a ticket's conversations, open
+// and closed, by opening time then id, and the cursor of the next page
+// (p.After), empty after the last. An unknown ticket fails with
+// ticket.ErrNotFound; a page store.ConversationPage's Normalize refuses
+// fails with conversation.ErrInvalid and reads nothing.
+func (e *Engine) TicketConversations(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID, p store.ConversationPage) ([]conversation.Conversation, store.ConversationCursor, error) {
+	p, err := p.Normalize()
+	if err != nil {
+		return nil, "", wrap("ticket conversations", err)
+	}
+	var page []conversation.Conversation
+	var next store.ConversationCursor
+	err = e.view(ctx, "ticket conversations", func(tx store.Tx) error {
+		if _, err := loadTicket(ctx, tx, ws, id); err != nil {
+			return err
+		}
+		var err error
+		page, next, err = tx.TicketConversations(ctx, ws, id, p)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return page, next, nil
+}
+
 // AgentLoad is an agent with its load: what an agent's UI shows of a
 // colleague.
 type AgentLoad struct {

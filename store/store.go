@@ -295,6 +295,14 @@ type Tx interface {
 	TicketByNumber(ctx context.Context, ws ticket.WorkspaceID, n ticket.Number) (ticket.Ticket, error)
 	// OpenTickets returns the open tickets of a contact, by number.
 	OpenTickets(ctx context.Context, ws ticket.WorkspaceID, contact ticket.ContactID) ([]ticket.Ticket, error)
+	// ContactTickets returns a page of a contact's tickets, open and
+	// closed, newest first (by Number descending), at most p.Limit of them
+	// (DefaultHistoryPage when 0), starting after p.After, and the cursor
+	// of the next page: empty when no ticket follows. A page Normalize
+	// refuses fails with its error, which wraps conversation.ErrInvalid.
+	// The SQL stores read it from an index. The method is required: no
+	// other method reads a contact's closed tickets.
+	ContactTickets(ctx context.Context, ws ticket.WorkspaceID, contact ticket.ContactID, p TicketPage) ([]ticket.Ticket, TicketCursor, error)
 	// CreateTicket stores a new ticket (Version 1). ErrDuplicate if its id or
 	// number is taken.
 	CreateTicket(ctx context.Context, t ticket.Ticket) error
@@ -325,6 +333,15 @@ type Tx interface {
 	// capability: no other method reads every conversation of a
 	// workspace, closed ones included, so nothing could stand in for it.
 	Conversations(ctx context.Context, ws ticket.WorkspaceID, f ConversationFilter) ([]conversation.Conversation, ConversationCursor, error)
+	// TicketConversations returns a page of a ticket's conversations,
+	// open and closed, in the order of ConversationLess (by OpenedAt, then
+	// ID), at most p.Limit of them (DefaultHistoryPage when 0), starting
+	// after p.After, and the cursor of the next page: empty when none
+	// follows. A page Normalize refuses fails with its error, which wraps
+	// conversation.ErrInvalid. The SQL stores read it from an index. The
+	// method is required: no other method reads a ticket's closed
+	// conversations.
+	TicketConversations(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID, p ConversationPage) ([]conversation.Conversation, ConversationCursor, error)
 	// CreateConversation stores a new conversation (Version 1).
 	// ErrDuplicate if its id is taken, if it is open and the contact already
 	// has an open conversation on its channel, or if its ticket already has

@@ -78,6 +78,7 @@ const (
 	OpTxTicket              Op = "Tx.Ticket"
 	OpTxTicketByNumber      Op = "Tx.TicketByNumber"
 	OpTxOpenTickets         Op = "Tx.OpenTickets"
+	OpTxContactTickets      Op = "Tx.ContactTickets"
 	OpTxCreateTicket        Op = "Tx.CreateTicket"
 	OpTxUpdateTicket        Op = "Tx.UpdateTicket"
 	OpTxConversation        Op = "Tx.Conversation"
@@ -85,6 +86,7 @@ const (
 	OpTxLatestConversation  Op = "Tx.LatestConversation"
 	OpTxTicketConversation  Op = "Tx.TicketConversation"
 	OpTxConversations       Op = "Tx.Conversations"
+	OpTxTicketConversations Op = "Tx.TicketConversations"
 	OpTxQueue               Op = "Tx.Queue"
 	OpTxCreateConversation  Op = "Tx.CreateConversation"
 	OpTxUpdateConversation  Op = "Tx.UpdateConversation"
@@ -116,8 +118,8 @@ const (
 // txOps are the Ops of store.Tx, for validation.
 var txOps = []Op{
 	OpTxLookupInbound, OpTxContact, OpTxContactByExternalID, OpTxCreateContact, OpTxUpdateContact,
-	OpTxEraseContact, OpTxNextTicketNumber, OpTxTicket, OpTxTicketByNumber, OpTxOpenTickets, OpTxCreateTicket, OpTxUpdateTicket,
-	OpTxConversation, OpTxOpenConversation, OpTxLatestConversation, OpTxTicketConversation, OpTxQueue, OpTxConversations,
+	OpTxEraseContact, OpTxNextTicketNumber, OpTxTicket, OpTxTicketByNumber, OpTxOpenTickets, OpTxContactTickets, OpTxCreateTicket, OpTxUpdateTicket,
+	OpTxConversation, OpTxOpenConversation, OpTxLatestConversation, OpTxTicketConversation, OpTxQueue, OpTxConversations, OpTxTicketConversations,
 	OpTxCreateConversation, OpTxUpdateConversation, OpTxMessage, OpTxMessageByExternalID, OpTxMessages, OpTxMessagesPage,
 	OpTxCreateMessage, OpTxUpdateMessage, OpTxPendingMessages, OpTxFirstPending, OpTxAgent, OpTxPutAgent,
 	OpTxAgents, OpTxWorkload, OpTxAssignedTo, OpTxTeam, OpTxPutTeam, OpTxAppendEvent, OpTxCreateRejection,

@@ -266,6 +266,30 @@ func (x *tx) Conversations(ctx context.Context, ws ticket.WorkspaceID, f store.C
 	return v, next, nil
 }
 
+func (x *tx) TicketConversations(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID, p store.ConversationPage) ([]conversation.Conversation, store.ConversationCursor, error) {
+	i, err := x.before(OpTxTicketConversations, ws, id, p)
+	if err != nil {
+		return nil, "", err
+	}
+	v, next, err := x.inner.TicketConversations(ctx, ws, id, p)
+	if err = x.after(i, err); err != nil {
+		return nil, "", err
+	}
+	return v, next, nil
+}
+
+func (x *tx) ContactTickets(ctx context.Context, ws ticket.WorkspaceID, contact ticket.ContactID, p store.TicketPage) ([]ticket.Ticket, store.TicketCursor, error) {
+	i, err := x.before(OpTxContactTickets, ws, contact, p)
+	if err != nil {
+		return nil, "", err
+	}
+	v, next, err := x.inner.ContactTickets(ctx, ws, contact, p)
+	if err = x.after(i, err); err != nil {
+		return nil, "", err
+	}
+	return v, next, nil
+}
+
 func (x *tx) CreateConversation(ctx context.Context, c conversation.Conversation) error {
 	i, err := x.before(OpTxCreateConversation, c)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/internal/sqlstore"
+	"github.com/telenet/contactcenter/ticket"
 )
 
 // messagePages are the shapes of a page of a conversation's messages:
@@ -61,6 +62,58 @@ func TestMessagesPageUsesIndex(t *testing.T) {
 		text := strings.Join(plan, "\n")
 		t.Logf("%s:\n%s", name, text)
 		assert.Contains(t, text, "cc_messages_page", "%s:\n%s", name, text)
+		for _, line := range plan {
+			if strings.HasPrefix(line, "SCAN") || strings.Contains(line, "TEMP B-TREE") {
+				t.Errorf("%s: %q in plan:\n%s", name, line, text)
+			}
+		}
+	}
+}
+
+// A contact's tickets and a ticket's conversations are each a search of
+// their index in the page's order, with a cursor or without: no scan and
+// no sort (EXPLAIN QUERY PLAN).
+func TestHistoryUsesIndexes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cc.db")
+	s := open(t, path)
+	defer s.Close()
+	db := openRaw(t, path)
+	seedList(t, db, "w", 2000)
+	_, err := db.Exec(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2000 - 1)
+		INSERT INTO cc_tickets (workspace, id, number, contact_id, subject, status, priority, tags, opened_at, closed_at, version)
+		SELECT 'w', printf('t-%08d', i), i + 1, printf('k-%08d', i % 200), 's', 1 + i % 2, 0, '', 0, 0, 1 FROM n`)
+	require.NoError(t, err)
+	q := sqlstore.NewStatements(sqlstore.Question)
+	cases := map[string]func() (string, []any){
+		"tickets": func() (string, []any) { return q.ContactTicketsQuery("w", "k-00000007", store.TicketPage{Limit: 50}) },
+		"tickets after": func() (string, []any) {
+			return q.ContactTicketsQuery("w", "k-00000007", store.TicketPage{After: store.TicketPosition(ticket.Ticket{Number: 1000}), Limit: 50})
+		},
+		"conversations": func() (string, []any) {
+			return q.TicketConversationsQuery("w", "t-00000007", store.ConversationPage{Limit: 50})
+		},
+		"conversations after": func() (string, []any) {
+			return q.TicketConversationsQuery("w", "t-00000007", store.ConversationPage{After: store.ConversationPosition(conversation.Conversation{ID: "cv-1", OpenedAt: listBase}), Limit: 50})
+		},
+	}
+	index := map[string]string{"tickets": "cc_tickets_by_contact", "tickets after": "cc_tickets_by_contact",
+		"conversations": "cc_conversations_by_ticket_opened", "conversations after": "cc_conversations_by_ticket_opened"}
+	for name, c := range cases {
+		query, args := c()
+		rows, err := db.Query("EXPLAIN QUERY PLAN "+query, args...)
+		require.NoError(t, err)
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+			plan = append(plan, detail)
+		}
+		require.NoError(t, rows.Err())
+		require.NoError(t, rows.Close())
+		text := strings.Join(plan, "\n")
+		t.Logf("%s:\n%s", name, text)
+		assert.Contains(t, text, index[name], "%s:\n%s", name, text)
 		for _, line := range plan {
 			if strings.HasPrefix(line, "SCAN") || strings.Contains(line, "TEMP B-TREE") {
 				t.Errorf("%s: %q in plan:\n%s", name, line, text)

@@ -72,6 +72,8 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("ConversationListInvalid", h.testConversationListInvalid)
 	t.Run("Messages", h.testMessages)
 	t.Run("MessagesPage", h.testMessagesPage)
+	t.Run("ContactTickets", h.testContactTickets)
+	t.Run("TicketConversations", h.testTicketConversations)
 	t.Run("Content", h.testContent)
 	t.Run("RepairedThroughEngine", h.testRepairedThroughEngine)
 	t.Run("Rejections", h.testRejections)
