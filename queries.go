@@ -114,6 +114,123 @@ func (e *Engine) Conversations(ctx context.Context, ws ticket.WorkspaceID, f sto
 	return page, next, err
 }
 
+// MessagesPage returns a page of a conversation's messages, oldest first
+// in the order of store.MessageLess (creation time, then id): the newest
+// ones when p has no cursor, as a chat view opens, those before p.Before
+// when scrolling back, those after p.After onwards; with the cursors of
+// the pages either side. An unknown conversation fails with
+// conversation.ErrNotFound; a page store.MessagePage's Normalize refuses
+// (a page size beyond store.MaxMessagePage, both cursors, a malformed
+// cursor) fails with conversation.ErrInvalid and reads nothing.
+func (e *Engine) MessagesPage(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID, p store.MessagePage) (store.Messages, error) {
+	p, err := p.Normalize()
+	if err != nil {
+		return store.Messages{}, wrap("messages page", err)
+	}
+	var out store.Messages
+	err = e.view(ctx, "messages page", func(tx store.Tx) error {
+		if _, err := loadConversation(ctx, tx, ws, id); err != nil {
+			return err
+		}
+		var err error
+		out, err = store.MessagesPage(ctx, tx, ws, id, p)
+		return err
+	})
+	if err != nil {
+		return store.Messages{}, err
+	}
+	return out, nil
+}
+
+// ContactTickets returns a page of a contact's tickets, open and closed,
+// newest first (by number), and the cursor of the next page (p.After),
+// empty after the last. An unknown contact fails with
+// ticket.ErrContactNotFound; a page store.TicketPage's Normalize refuses
+// fails with conversation.ErrInvalid and reads nothing.
+func (e *Engine) ContactTickets(ctx context.Context, ws ticket.WorkspaceID, contact ticket.ContactID, p store.TicketPage) ([]ticket.Ticket, store.TicketCursor, error) {
+	p, err := p.Normalize()
+	if err != nil {
+		return nil, "", wrap("contact tickets", err)
+	}
+	var page []ticket.Ticket
+	var next store.TicketCursor
+	err = e.view(ctx, "contact tickets", func(tx store.Tx) error {
+		if _, err := tx.Contact(ctx, ws, contact); err != nil {
+			return notFoundAs(err, ticket.ErrContactNotFound, "contact", contact)
+		}
+		var err error
+		page, next, err = tx.ContactTickets(ctx, ws, contact, p)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return page, next, nil
+}
+
+// TicketConversations returns a page of a ticket's conversations, open
+// and closed, by opening time then id, and the cursor of the next page
+// (p.After), empty after the last. An unknown ticket fails with
+// ticket.ErrNotFound; a page store.ConversationPage's Normalize refuses
+// fails with conversation.ErrInvalid and reads nothing.
+func (e *Engine) TicketConversations(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID, p store.ConversationPage) ([]conversation.Conversation, store.ConversationCursor, error) {
+	p, err := p.Normalize()
+	if err != nil {
+		return nil, "", wrap("ticket conversations", err)
+	}
+	var page []conversation.Conversation
+	var next store.ConversationCursor
+	err = e.view(ctx, "ticket conversations", func(tx store.Tx) error {
+		if _, err := loadTicket(ctx, tx, ws, id); err != nil {
+			return err
+		}
+		var err error
+		page, next, err = tx.TicketConversations(ctx, ws, id, p)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return page, next, nil
+}
+
+// AgentLoad is an agent with its load: what an agent's UI shows of a
+// colleague.
+type AgentLoad struct {
+	// Agent is the agent as stored, with its Presence and Capacity.
+	Agent conversation.Agent
+	// Open is how many open conversations the agent holds
+	// (store.Workload).
+	Open int
+}
+
+// AgentsWithLoad returns the workspace's agents, by id, each with its
+// presence and the number of open conversations it holds, read in one
+// transaction: one query for the agents and one for the loads where the
+// store has store.Workloads.
+func (e *Engine) AgentsWithLoad(ctx context.Context, ws ticket.WorkspaceID) ([]AgentLoad, error) {
+	var out []AgentLoad
+	err := e.view(ctx, "agents with load", func(tx store.Tx) error {
+		agents, err := tx.Agents(ctx, ws)
+		if err != nil {
+			return err
+		}
+		loads, err := store.Workload(ctx, tx, ws)
+		if err != nil {
+			return err
+		}
+		out = make([]AgentLoad, len(agents))
+		for i, a := range agents {
+			out[i] = AgentLoad{Agent: a, Open: loads[a.ID]}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Agent returns an agent.
 func (e *Engine) Agent(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID) (conversation.Agent, error) {
 	var a conversation.Agent

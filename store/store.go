@@ -14,9 +14,10 @@
 // retries a command on ErrConflict and ErrDuplicate.
 //
 // A store implements Store and Tx; the optional capabilities
-// (TimerPeeker, InboundLookup, Workloads) only make the engine faster, and
-// the functions LookupInbound and Workload do their work with the
-// required methods where a store lacks them.
+// (TimerPeeker, InboundLookup, Workloads, MessagePager) only make the
+// engine faster, and the functions LookupInbound, Workload and
+// MessagesPage do their work with the required methods where a store
+// lacks them.
 //
 // Implementations: store/memory (in memory), and the SQL stores. The
 // conformance suite in store/storetest checks any implementation, including
@@ -88,7 +89,7 @@ type Store interface {
 
 // The optional capabilities below exist only to make the engine fast: a
 // store may leave any of them out, and the engine does the same work
-// another way (store.Workload and store.LookupInbound with the required
+// another way (store.Workload, store.LookupInbound and store.MessagesPage with the required
 // methods; polling for timers). A store that implements one must answer
 // exactly what the way without it answers; the conformance suite checks
 // that.
@@ -311,6 +312,14 @@ type Tx interface {
 	TicketByNumber(ctx context.Context, ws ticket.WorkspaceID, n ticket.Number) (ticket.Ticket, error)
 	// OpenTickets returns the open tickets of a contact, by number.
 	OpenTickets(ctx context.Context, ws ticket.WorkspaceID, contact ticket.ContactID) ([]ticket.Ticket, error)
+	// ContactTickets returns a page of a contact's tickets, open and
+	// closed, newest first (by Number descending), at most p.Limit of them
+	// (DefaultHistoryPage when 0), starting after p.After, and the cursor
+	// of the next page: empty when no ticket follows. A page Normalize
+	// refuses fails with its error, which wraps conversation.ErrInvalid.
+	// The SQL stores read it from an index. The method is required: no
+	// other method reads a contact's closed tickets.
+	ContactTickets(ctx context.Context, ws ticket.WorkspaceID, contact ticket.ContactID, p TicketPage) ([]ticket.Ticket, TicketCursor, error)
 	// CreateTicket stores a new ticket (Version 1). ErrDuplicate if its id or
 	// number is taken.
 	CreateTicket(ctx context.Context, t ticket.Ticket) error
@@ -341,6 +350,15 @@ type Tx interface {
 	// capability: no other method reads every conversation of a
 	// workspace, closed ones included, so nothing could stand in for it.
 	Conversations(ctx context.Context, ws ticket.WorkspaceID, f ConversationFilter) ([]conversation.Conversation, ConversationCursor, error)
+	// TicketConversations returns a page of a ticket's conversations,
+	// open and closed, in the order of ConversationLess (by OpenedAt, then
+	// ID), at most p.Limit of them (DefaultHistoryPage when 0), starting
+	// after p.After, and the cursor of the next page: empty when none
+	// follows. A page Normalize refuses fails with its error, which wraps
+	// conversation.ErrInvalid. The SQL stores read it from an index. The
+	// method is required: no other method reads a ticket's closed
+	// conversations.
+	TicketConversations(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID, p ConversationPage) ([]conversation.Conversation, ConversationCursor, error)
 	// CreateConversation stores a new conversation (Version 1).
 	// ErrDuplicate if its id is taken, if it is open and the contact already
 	// has an open conversation on its channel, or if its ticket already has

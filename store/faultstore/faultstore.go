@@ -80,6 +80,7 @@ const (
 	OpTxTicket              Op = "Tx.Ticket"
 	OpTxTicketByNumber      Op = "Tx.TicketByNumber"
 	OpTxOpenTickets         Op = "Tx.OpenTickets"
+	OpTxContactTickets      Op = "Tx.ContactTickets"
 	OpTxCreateTicket        Op = "Tx.CreateTicket"
 	OpTxUpdateTicket        Op = "Tx.UpdateTicket"
 	OpTxConversation        Op = "Tx.Conversation"
@@ -87,12 +88,14 @@ const (
 	OpTxLatestConversation  Op = "Tx.LatestConversation"
 	OpTxTicketConversation  Op = "Tx.TicketConversation"
 	OpTxConversations       Op = "Tx.Conversations"
+	OpTxTicketConversations Op = "Tx.TicketConversations"
 	OpTxQueue               Op = "Tx.Queue"
 	OpTxCreateConversation  Op = "Tx.CreateConversation"
 	OpTxUpdateConversation  Op = "Tx.UpdateConversation"
 	OpTxMessage             Op = "Tx.Message"
 	OpTxMessageByExternalID Op = "Tx.MessageByExternalID"
 	OpTxMessages            Op = "Tx.Messages"
+	OpTxMessagesPage        Op = "Tx.MessagesPage"
 	OpTxCreateMessage       Op = "Tx.CreateMessage"
 	OpTxUpdateMessage       Op = "Tx.UpdateMessage"
 	OpTxPendingMessages     Op = "Tx.PendingMessages"
@@ -117,9 +120,9 @@ const (
 // txOps are the Ops of store.Tx, for validation.
 var txOps = []Op{
 	OpTxLookupInbound, OpTxContact, OpTxContactByExternalID, OpTxCreateContact, OpTxAddContactIdentity, OpTxMergeContacts, OpTxUpdateContact,
-	OpTxEraseContact, OpTxNextTicketNumber, OpTxTicket, OpTxTicketByNumber, OpTxOpenTickets, OpTxCreateTicket, OpTxUpdateTicket,
-	OpTxConversation, OpTxOpenConversation, OpTxLatestConversation, OpTxTicketConversation, OpTxQueue, OpTxConversations,
-	OpTxCreateConversation, OpTxUpdateConversation, OpTxMessage, OpTxMessageByExternalID, OpTxMessages,
+	OpTxEraseContact, OpTxNextTicketNumber, OpTxTicket, OpTxTicketByNumber, OpTxOpenTickets, OpTxContactTickets, OpTxCreateTicket, OpTxUpdateTicket,
+	OpTxConversation, OpTxOpenConversation, OpTxLatestConversation, OpTxTicketConversation, OpTxQueue, OpTxConversations, OpTxTicketConversations,
+	OpTxCreateConversation, OpTxUpdateConversation, OpTxMessage, OpTxMessageByExternalID, OpTxMessages, OpTxMessagesPage,
 	OpTxCreateMessage, OpTxUpdateMessage, OpTxPendingMessages, OpTxFirstPending, OpTxAgent, OpTxPutAgent,
 	OpTxAgents, OpTxWorkload, OpTxAssignedTo, OpTxTeam, OpTxPutTeam, OpTxAppendEvent, OpTxCreateRejection,
 	OpTxRejection, OpTxRejections, OpTxSetTimer, OpTxDeleteTimer, OpTxDeleteTimerAt, OpTxTimer,
@@ -476,7 +479,8 @@ type tx struct {
 // The wrappers of a tx keep the optional capabilities of the wrapped
 // transaction, so that the engine takes the path it takes without the
 // wrapper: lookupTx has store.InboundLookup, workloadTx store.Workloads,
-// lookupWorkloadTx both.
+// lookupWorkloadTx both. Every one has store.MessagePager, which answers
+// the same with the wrapped capability and without it.
 type (
 	lookupTx         struct{ *tx }
 	workloadTx       struct{ *tx }

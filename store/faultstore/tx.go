@@ -56,6 +56,21 @@ func (x *tx) workload(ctx context.Context, ws ticket.WorkspaceID) (map[conversat
 	return v, nil
 }
 
+// MessagesPage implements store.MessagePager whatever the wrapped
+// transaction has: store.MessagesPage answers the same with the
+// capability and without it.
+func (x *tx) MessagesPage(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID, p store.MessagePage) (store.Messages, error) {
+	i, err := x.before(OpTxMessagesPage, ws, id, p)
+	if err != nil {
+		return store.Messages{}, err
+	}
+	v, err := store.MessagesPage(ctx, x.inner, ws, id, p)
+	if err = x.after(i, err); err != nil {
+		return store.Messages{}, err
+	}
+	return v, nil
+}
+
 func (x *tx) Contact(ctx context.Context, ws ticket.WorkspaceID, id ticket.ContactID) (ticket.Contact, error) {
 	var zero ticket.Contact
 	i, err := x.before(OpTxContact, ws, id)
@@ -261,6 +276,30 @@ func (x *tx) Conversations(ctx context.Context, ws ticket.WorkspaceID, f store.C
 		return nil, "", err
 	}
 	v, next, err := x.inner.Conversations(ctx, ws, f)
+	if err = x.after(i, err); err != nil {
+		return nil, "", err
+	}
+	return v, next, nil
+}
+
+func (x *tx) TicketConversations(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID, p store.ConversationPage) ([]conversation.Conversation, store.ConversationCursor, error) {
+	i, err := x.before(OpTxTicketConversations, ws, id, p)
+	if err != nil {
+		return nil, "", err
+	}
+	v, next, err := x.inner.TicketConversations(ctx, ws, id, p)
+	if err = x.after(i, err); err != nil {
+		return nil, "", err
+	}
+	return v, next, nil
+}
+
+func (x *tx) ContactTickets(ctx context.Context, ws ticket.WorkspaceID, contact ticket.ContactID, p store.TicketPage) ([]ticket.Ticket, store.TicketCursor, error) {
+	i, err := x.before(OpTxContactTickets, ws, contact, p)
+	if err != nil {
+		return nil, "", err
+	}
+	v, next, err := x.inner.ContactTickets(ctx, ws, contact, p)
 	if err = x.after(i, err); err != nil {
 		return nil, "", err
 	}
