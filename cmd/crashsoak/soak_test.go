@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
+
+	"github.com/telenet/contactcenter/internal/pgtest"
 )
 
 // TestMain makes the test binary the engine child when the soak starts it
@@ -79,16 +80,7 @@ func helpdeskBin(t *testing.T) string {
 // and skipping otherwise.
 func postgresDSN(t *testing.T) string {
 	t.Helper()
-	dsn := defaultDSN()
-	conn, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("PostgreSQL is required when CI is set: %v", err)
-		}
-		t.Skipf("no PostgreSQL at %s (set CONTACTCENTER_POSTGRES_DSN): %v", dsn, err)
-	}
-	_ = conn.Close(context.Background())
-	return dsn
+	return pgtest.Require(t)
 }
 
 // soakOnce runs cfg and fails the test with the report when an acceptance

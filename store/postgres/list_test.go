@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/telenet/contactcenter/conversation"
@@ -70,7 +69,6 @@ var listFilters = []struct {
 // order: no sequential scan and no sort (EXPLAIN on 50,000 analyzed rows,
 // with the planner's settings as they are).
 func TestConversationListUsesIndexes(t *testing.T) {
-	ctx := context.Background()
 	s := open(t, freshSchema(t))
 	defer s.Close()
 	seedList(t, s.Pool(), "w", 50_000)
@@ -82,23 +80,11 @@ func TestConversationListUsesIndexes(t *testing.T) {
 			require.NoError(t, err)
 			f.After = after
 			query, args := q.ConversationsQuery("w", f)
-			rows, err := s.Pool().Query(ctx, "EXPLAIN "+query, args...)
-			require.NoError(t, err)
-			var plan []string
-			for rows.Next() {
-				var line string
-				require.NoError(t, rows.Scan(&line))
-				plan = append(plan, line)
-			}
-			require.NoError(t, rows.Err())
-			text := strings.Join(plan, "\n")
+			plan := explain(t, s, query, args...)
 			if after == "" {
-				t.Logf("%s:\n%s", lf.name, text)
+				t.Logf("%s:\n%s", lf.name, plan)
 			}
-			assert.Contains(t, text, "Index", "%s:\n%s", lf.name, text)
-			assert.Contains(t, text, lf.index, "%s:\n%s", lf.name, text)
-			assert.NotContains(t, text, "Seq Scan", "%s:\n%s", lf.name, text)
-			assert.NotContains(t, text, "Sort", "%s:\n%s", lf.name, text)
+			assertIndexScan(t, lf.name, "Index", lf.index, plan)
 		}
 	}
 }

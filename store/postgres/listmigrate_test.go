@@ -3,9 +3,6 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -24,20 +21,7 @@ func TestMigration0007BackfillsTags(t *testing.T) {
 	conn, err := pgx.Connect(ctx, dsn)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `CREATE TABLE cc_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
-	require.NoError(t, err)
-	files, err := filepath.Glob("migrations/000[1-6]_*.sql")
-	require.NoError(t, err)
-	require.Len(t, files, 6)
-	for _, f := range files {
-		body, err := os.ReadFile(f)
-		require.NoError(t, err)
-		_, err = conn.Exec(ctx, string(body))
-		require.NoError(t, err, f)
-		v, _ := strconv.Atoi(filepath.Base(f)[:4])
-		_, err = conn.Exec(ctx, `INSERT INTO cc_schema_migrations (version) VALUES ($1)`, v)
-		require.NoError(t, err)
-	}
+	migratedTo(t, conn, 6)
 	for i, tags := range []string{`["billing","vip"]`, ``, `["vip"]`} {
 		_, err = conn.Exec(ctx, `INSERT INTO cc_tickets (workspace, id, number, contact_id, subject, status, priority, tags, opened_at, closed_at, version)
 			VALUES ('w', $1, $2, 'k', '', 1, 0, $3, 0, 0, 1)`, fmt.Sprint("t", i), i+1, tags)

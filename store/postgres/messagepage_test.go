@@ -2,11 +2,9 @@ package postgres_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/telenet/contactcenter/conversation"
@@ -42,21 +40,9 @@ func TestMessagesPageUsesIndex(t *testing.T) {
 		p, err := p.Normalize()
 		require.NoError(t, err)
 		query, args := q.MessagesPageQuery("w", "cv-00000007", p)
-		rows, err := s.Pool().Query(ctx, "EXPLAIN "+query, args...)
-		require.NoError(t, err)
-		var plan []string
-		for rows.Next() {
-			var line string
-			require.NoError(t, rows.Scan(&line))
-			plan = append(plan, line)
-		}
-		require.NoError(t, rows.Err())
-		text := strings.Join(plan, "\n")
-		t.Logf("%s:\n%s", name, text)
-		assert.Contains(t, text, "Index Scan", "%s:\n%s", name, text)
-		assert.Contains(t, text, "cc_messages_page", "%s:\n%s", name, text)
-		assert.NotContains(t, text, "Seq Scan", "%s:\n%s", name, text)
-		assert.NotContains(t, text, "Sort", "%s:\n%s", name, text)
+		plan := explain(t, s, query, args...)
+		t.Logf("%s:\n%s", name, plan)
+		assertIndexScan(t, name, "Index Scan", "cc_messages_page", plan)
 	}
 }
 
@@ -99,20 +85,8 @@ func TestHistoryUsesIndexes(t *testing.T) {
 		After: store.ConversationPosition(conversation.Conversation{ID: "cv-00025007", OpenedAt: listBase.Add(25007 * time.Second)}), Limit: 50})
 	add("conversations after", "cc_conversations_by_ticket_opened", query, args)
 	for name, c := range cases {
-		rows, err := s.Pool().Query(ctx, "EXPLAIN "+c.query, c.args...)
-		require.NoError(t, err)
-		var lines []string
-		for rows.Next() {
-			var line string
-			require.NoError(t, rows.Scan(&line))
-			lines = append(lines, line)
-		}
-		require.NoError(t, rows.Err())
-		text := strings.Join(lines, "\n")
-		t.Logf("%s:\n%s", name, text)
-		assert.Contains(t, text, "Index Scan", "%s:\n%s", name, text)
-		assert.Contains(t, text, c.index, "%s:\n%s", name, text)
-		assert.NotContains(t, text, "Seq Scan", "%s:\n%s", name, text)
-		assert.NotContains(t, text, "Sort", "%s:\n%s", name, text)
+		plan := explain(t, s, c.query, c.args...)
+		t.Logf("%s:\n%s", name, plan)
+		assertIndexScan(t, name, "Index Scan", c.index, plan)
 	}
 }

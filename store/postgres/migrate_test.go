@@ -2,8 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -24,19 +22,7 @@ func TestMigration0005KeepsOldRows(t *testing.T) {
 	conn, err := pgx.Connect(ctx, dsn)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `CREATE TABLE cc_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
-	require.NoError(t, err)
-	files, err := filepath.Glob("migrations/000[1-4]_*.sql")
-	require.NoError(t, err)
-	require.Len(t, files, 4)
-	for i, f := range files {
-		body, err := os.ReadFile(f)
-		require.NoError(t, err)
-		_, err = conn.Exec(ctx, string(body))
-		require.NoError(t, err, f)
-		_, err = conn.Exec(ctx, `INSERT INTO cc_schema_migrations (version) VALUES ($1)`, i+1)
-		require.NoError(t, err)
-	}
+	migratedTo(t, conn, 4)
 	due := time.Date(2026, 3, 2, 9, 0, 0, 123, time.UTC)
 	_, err = conn.Exec(ctx, `INSERT INTO cc_timers (kind, workspace, key, due) VALUES ('conversation.timeout', 'w', 'cv1', $1)`, due.UnixNano())
 	require.NoError(t, err)

@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -23,19 +22,7 @@ func TestMigration0005KeepsOldRows(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cc.db")
 	raw, err := sql.Open("sqlite", path)
 	require.NoError(t, err)
-	_, err = raw.Exec(`CREATE TABLE cc_schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)`)
-	require.NoError(t, err)
-	files, err := filepath.Glob("migrations/000[1-4]_*.sql")
-	require.NoError(t, err)
-	require.Len(t, files, 4)
-	for i, f := range files {
-		body, err := os.ReadFile(f)
-		require.NoError(t, err)
-		_, err = raw.Exec(string(body))
-		require.NoError(t, err, f)
-		_, err = raw.Exec(`INSERT INTO cc_schema_migrations (version) VALUES (?)`, i+1)
-		require.NoError(t, err)
-	}
+	migratedTo(t, raw, 4)
 	due := time.Date(2026, 3, 2, 9, 0, 0, 123, time.UTC)
 	_, err = raw.Exec(`INSERT INTO cc_timers (kind, workspace, key, due) VALUES ('conversation.timeout', 'w', 'cv1', ?)`, due.UnixNano())
 	require.NoError(t, err)
