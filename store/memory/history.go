@@ -78,17 +78,6 @@ func (t *tx) TicketConversations(ctx context.Context, ws ticket.WorkspaceID, id 
 		}
 		return 1
 	})
-	more := len(page) > p.Limit
-	if more {
-		page = page[:p.Limit]
-	}
-	out := make([]conversation.Conversation, len(page))
-	for i, k := range page {
-		out[i] = t.s.decode(rows.at(k.pos))
-	}
-	var next store.ConversationCursor
-	if more {
-		next = store.ConversationPosition(out[len(out)-1])
-	}
+	out, next := t.conversationPage(page, p.Limit)
 	return out, next, nil
 }

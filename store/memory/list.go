@@ -95,18 +95,25 @@ func (t *tx) Conversations(ctx context.Context, ws ticket.WorkspaceID, f store.C
 		}
 		page = slices.Insert(page, i, k)
 	}
-	// The page holds one row more than asked when another page follows.
-	more := len(page) > f.Limit
+	out, next := t.conversationPage(page, f.Limit)
+	return out, next, nil
+}
+
+// conversationPage decodes page, the rows of a page in the list's order,
+// and returns the cursor of the next page: the page holds one row more
+// than limit when another page follows.
+func (t *tx) conversationPage(page []listKey, limit int) ([]conversation.Conversation, store.ConversationCursor) {
+	more := len(page) > limit
 	if more {
-		page = page[:f.Limit]
+		page = page[:limit]
 	}
 	out := make([]conversation.Conversation, len(page))
 	for i, k := range page {
-		out[i] = t.s.decode(rows.at(k.pos))
+		out[i] = t.s.decode(t.s.convs.at(k.pos))
 	}
 	var next store.ConversationCursor
 	if more {
 		next = store.ConversationPosition(out[len(out)-1])
 	}
-	return out, next, nil
+	return out, next
 }

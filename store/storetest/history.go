@@ -18,50 +18,22 @@ import (
 // numbers, asserting that the last page, and only it, has no next cursor.
 func contactTicketsAll(t *testing.T, s store.Store, ws ticket.WorkspaceID, c ticket.ContactID, limit int) []ticket.Ticket {
 	t.Helper()
-	var all []ticket.Ticket
-	p := store.TicketPage{Limit: limit}
-	for range 100 {
-		var page []ticket.Ticket
-		var next store.TicketCursor
-		require.NoError(t, s.View(ctx(), func(tx store.Tx) (err error) {
-			page, next, err = tx.ContactTickets(ctx(), ws, c, p)
-			return err
-		}))
-		for _, tk := range page {
-			all = append(all, normTicket(tk))
-		}
-		if next == "" {
-			return all
-		}
+	return allPages(t, s, func(tx store.Tx, after store.TicketCursor) ([]ticket.Ticket, store.TicketCursor, error) {
+		return tx.ContactTickets(ctx(), ws, c, store.TicketPage{Limit: limit, After: after})
+	}, normTicket, func(page []ticket.Ticket) {
 		require.NotEmpty(t, page, "a page with a next cursor has tickets")
-		p.After = next
-	}
-	t.Fatal("no last page")
-	return nil
+	})
 }
 
+// ticketConversationsAll pages through a ticket's conversations, asserting
+// that the last page, and only it, has no next cursor.
 func ticketConversationsAll(t *testing.T, s store.Store, ws ticket.WorkspaceID, id ticket.ID, limit int) []conversation.Conversation {
 	t.Helper()
-	var all []conversation.Conversation
-	p := store.ConversationPage{Limit: limit}
-	for range 100 {
-		var page []conversation.Conversation
-		var next store.ConversationCursor
-		require.NoError(t, s.View(ctx(), func(tx store.Tx) (err error) {
-			page, next, err = tx.TicketConversations(ctx(), ws, id, p)
-			return err
-		}))
-		for _, c := range page {
-			all = append(all, normConversation(c))
-		}
-		if next == "" {
-			return all
-		}
+	return allPages(t, s, func(tx store.Tx, after store.ConversationCursor) ([]conversation.Conversation, store.ConversationCursor, error) {
+		return tx.TicketConversations(ctx(), ws, id, store.ConversationPage{Limit: limit, After: after})
+	}, normConversation, func(page []conversation.Conversation) {
 		require.NotEmpty(t, page, "a page with a next cursor has conversations")
-		p.After = next
-	}
-	t.Fatal("no last page")
-	return nil
+	})
 }
 
 // testContactTickets: a contact's tickets, open and closed, come newest

@@ -101,25 +101,15 @@ func (f *listFixture) want(ff store.ConversationFilter) []conversation.Conversat
 // is full and only the last has no next cursor.
 func listAll(t testing.TB, s store.Store, ws ticket.WorkspaceID, ff store.ConversationFilter) []conversation.Conversation {
 	t.Helper()
-	var out []conversation.Conversation
-	for range 100 {
-		var page []conversation.Conversation
-		var next store.ConversationCursor
-		require.NoError(t, s.View(ctx(), func(tx store.Tx) (err error) {
-			page, next, err = tx.Conversations(ctx(), ws, ff)
-			return err
-		}))
-		for _, c := range page {
-			out = append(out, normConversation(c))
+	return allPages(t, s, func(tx store.Tx, after store.ConversationCursor) ([]conversation.Conversation, store.ConversationCursor, error) {
+		f := ff // the first page starts at ff.After
+		if after != "" {
+			f.After = after
 		}
-		if next == "" {
-			return out
-		}
+		return tx.Conversations(ctx(), ws, f)
+	}, normConversation, func(page []conversation.Conversation) {
 		require.Len(t, page, ff.Limit, "a page with a next cursor is full")
-		ff.After = next
-	}
-	t.Fatal("pages do not end")
-	return nil
+	})
 }
 
 func normAll(cs []conversation.Conversation) []conversation.Conversation {
