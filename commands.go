@@ -152,27 +152,10 @@ func loadTicket(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, id tick
 // another agent at once, R11).
 func (e *Engine) onConversation(ctx context.Context, op string, ws ticket.WorkspaceID, id conversation.ID, by conversation.Actor,
 	decide func(tx store.Tx, c *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error)) (conversation.Conversation, error) {
-	var out conversation.Conversation
-	s, err := e.run(ctx, op, by, func(tx store.Tx, s *step) error {
-		c, err := loadConversation(ctx, tx, ws, id)
-		if err != nil {
-			return err
-		}
-		who, err := actorFor(ctx, tx, ws, by)
-		if err != nil {
-			return err
-		}
-		ch, err := decide(tx, &c, who, e.now())
-		if err != nil {
-			return err
-		}
-		out = c
-		if ch.Empty() {
-			return nil
-		}
-		out = ch.Conversation
-		return s.add(ctx, tx, &ch)
-	})
+	out, s, err := decideOn(e, ctx, op, ws, by,
+		func(tx store.Tx) (conversation.Conversation, error) { return loadConversation(ctx, tx, ws, id) },
+		decide,
+		func(ch *conversation.Change) conversation.Conversation { return ch.Conversation })
 	if err != nil {
 		return out, err
 	}
@@ -283,28 +266,9 @@ type TicketClosing struct {
 // CloseTicket closes a ticket and its open conversation, if any, with the
 // closing note (R12).
 func (e *Engine) CloseTicket(ctx context.Context, r TicketClosing) (ticket.Ticket, error) {
-	var out ticket.Ticket
-	_, err := e.run(ctx, "close ticket", r.By, func(tx store.Tx, s *step) error {
-		t, err := loadTicket(ctx, tx, r.Workspace, r.Ticket)
-		if err != nil {
-			return err
-		}
-		who, err := actorFor(ctx, tx, r.Workspace, r.By)
-		if err != nil {
-			return err
-		}
-		open, err := ticketConversation(ctx, tx, r.Workspace, r.Ticket)
-		if err != nil {
-			return err
-		}
-		ch, err := conversation.CloseTicket(&t, open, who, r.Note, e.now())
-		if err != nil {
-			return err
-		}
-		out = ch.Ticket
-		return s.add(ctx, tx, &ch)
+	return e.onTicket(ctx, "close ticket", r.Workspace, r.Ticket, r.By, func(t *ticket.Ticket, open *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
+		return conversation.CloseTicket(t, open, who, r.Note, now)
 	})
-	return out, err
 }
 
 // PutAgent creates an agent or replaces one with the same id; Version is
@@ -406,29 +370,9 @@ type Prioritizing struct {
 // (CodeForbidden); an unknown priority is CodeInvalid. Setting the
 // priority the ticket has stores and publishes nothing.
 func (e *Engine) SetPriority(ctx context.Context, r Prioritizing) (ticket.Ticket, error) {
-	var out ticket.Ticket
-	_, err := e.run(ctx, "set priority", r.By, func(tx store.Tx, s *step) error {
-		t, err := loadTicket(ctx, tx, r.Workspace, r.Ticket)
-		if err != nil {
-			return err
-		}
-		out = t
-		who, err := actorFor(ctx, tx, r.Workspace, r.By)
-		if err != nil {
-			return err
-		}
-		open, err := ticketConversation(ctx, tx, r.Workspace, r.Ticket)
-		if err != nil {
-			return err
-		}
-		ch, err := conversation.SetPriority(&t, open, who, r.Priority, e.now())
-		if err != nil || ch.Empty() {
-			return err
-		}
-		out = ch.Ticket
-		return s.add(ctx, tx, &ch)
+	return e.onTicket(ctx, "set priority", r.Workspace, r.Ticket, r.By, func(t *ticket.Ticket, open *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error) {
+		return conversation.SetPriority(t, open, who, r.Priority, now)
 	})
-	return out, err
 }
 
 // ticketConversation returns ticket id's open conversation, nil if it has

@@ -343,3 +343,40 @@ func actorFor(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, by conver
 	}
 	return conversation.By(a), nil
 }
+
+// decideOn is the step of a command on one object of workspace ws, made
+// by actor by: load reads the object, the actor is resolved (actorFor),
+// decide returns the Change, which the step stores. It returns the object
+// as the step left it (written(ch) when the Change writes, else as loaded)
+// and the committed step.
+func decideOn[T any](e *Engine, ctx context.Context, op string, ws ticket.WorkspaceID, by conversation.Actor,
+	load func(tx store.Tx) (T, error),
+	decide func(tx store.Tx, obj *T, who conversation.Actor, now time.Time) (conversation.Change, error),
+	written func(ch *conversation.Change) T) (T, *step, error) {
+	var out T
+	s, err := e.run(ctx, op, by, func(tx store.Tx, s *step) error {
+		obj, err := load(tx)
+		if err != nil {
+			return err
+		}
+		who, err := actorFor(ctx, tx, ws, by)
+		if err != nil {
+			return err
+		}
+		ch, err := decide(tx, &obj, who, e.now())
+		if err != nil {
+			return err
+		}
+		out = obj
+		if ch.Empty() {
+			return nil
+		}
+		out = written(&ch)
+		return s.add(ctx, tx, &ch)
+	})
+	if err != nil {
+		var zero T
+		return zero, nil, err
+	}
+	return out, s, nil
+}

@@ -49,35 +49,17 @@ func (e *Engine) UntagTicket(ctx context.Context, r Tagging) (ticket.Ticket, err
 // step made by actor by, and returns the ticket as it is after the step.
 func (e *Engine) onTicket(ctx context.Context, op string, ws ticket.WorkspaceID, id ticket.ID, by conversation.Actor,
 	decide func(t *ticket.Ticket, open *conversation.Conversation, who conversation.Actor, now time.Time) (conversation.Change, error)) (ticket.Ticket, error) {
-	var out ticket.Ticket
-	_, err := e.run(ctx, op, by, func(tx store.Tx, s *step) error {
-		who, err := actorFor(ctx, tx, ws, by)
-		if err != nil {
-			return err
-		}
-		t, err := loadTicket(ctx, tx, ws, id)
-		if err != nil {
-			return err
-		}
-		open, err := ticketConversation(ctx, tx, ws, id)
-		if err != nil {
-			return err
-		}
-		ch, err := decide(&t, open, who, e.now())
-		if err != nil {
-			return err
-		}
-		out = t
-		if ch.Empty() {
-			return nil
-		}
-		out = ch.Ticket
-		return s.add(ctx, tx, &ch)
-	})
-	if err != nil {
-		return ticket.Ticket{}, err
-	}
-	return out, nil
+	out, _, err := decideOn(e, ctx, op, ws, by,
+		func(tx store.Tx) (ticket.Ticket, error) { return loadTicket(ctx, tx, ws, id) },
+		func(tx store.Tx, t *ticket.Ticket, who conversation.Actor, now time.Time) (conversation.Change, error) {
+			open, err := ticketConversation(ctx, tx, ws, id)
+			if err != nil {
+				return conversation.Change{}, err
+			}
+			return decide(t, open, who, now)
+		},
+		func(ch *conversation.Change) ticket.Ticket { return ch.Ticket })
+	return out, err
 }
 
 // ContactFieldChange is a request to set or remove a contact's custom
@@ -153,29 +135,14 @@ func (e *Engine) RenameContact(ctx context.Context, r ContactRenaming) (ticket.C
 // returns the contact as it is after the step.
 func (e *Engine) onContact(ctx context.Context, op string, ws ticket.WorkspaceID, id ticket.ContactID, by conversation.Actor,
 	decide func(c *ticket.Contact, who conversation.Actor, now time.Time) (conversation.Change, error)) (ticket.Contact, error) {
-	var out ticket.Contact
-	_, err := e.run(ctx, op, by, func(tx store.Tx, s *step) error {
-		who, err := actorFor(ctx, tx, ws, by)
-		if err != nil {
-			return err
-		}
-		c, err := tx.Contact(ctx, ws, id)
-		if err != nil {
-			return notFoundAs(err, ticket.ErrContactNotFound, "contact", id)
-		}
-		ch, err := decide(&c, who, e.now())
-		if err != nil {
-			return err
-		}
-		out = c
-		if ch.Empty() {
-			return nil
-		}
-		out = ch.Contact
-		return s.add(ctx, tx, &ch)
-	})
-	if err != nil {
-		return ticket.Contact{}, err
-	}
-	return out, nil
+	out, _, err := decideOn(e, ctx, op, ws, by,
+		func(tx store.Tx) (ticket.Contact, error) {
+			c, err := tx.Contact(ctx, ws, id)
+			return c, notFoundAs(err, ticket.ErrContactNotFound, "contact", id)
+		},
+		func(_ store.Tx, c *ticket.Contact, who conversation.Actor, now time.Time) (conversation.Change, error) {
+			return decide(c, who, now)
+		},
+		func(ch *conversation.Change) ticket.Contact { return ch.Contact })
+	return out, err
 }
