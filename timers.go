@@ -210,14 +210,15 @@ func (e *Engine) timeOut(ctx context.Context, cause conversation.Cause, t store.
 		if err != nil {
 			return err // not served here: due again after the lease
 		}
-		if _, err := tx.DeleteTimerAt(ctx, t.Kind, t.Workspace, t.Key, t.Lease); err != nil {
-			return err
+		timeout := b.cfg.Settings.MessageTimeout
+		if ch, ok := conversation.TimeOut(&c, timeout, s.now()); ok {
+			return s.add(ctx, tx, &ch) // closed, and its timer cleared with it
 		}
-		ch, ok := conversation.TimeOut(&c, b.cfg.Settings.MessageTimeout, s.now())
-		if !ok {
-			return s.timeout(ctx, tx, &c) // a message came since: set again
+		if tc, ok := conversation.TimeoutTimer(&c, timeout); ok {
+			return s.timer(ctx, tx, tc) // a message came since: set again; closed: cleared
 		}
-		return s.add(ctx, tx, &ch)
+		_, err = tx.DeleteTimerAt(ctx, t.Kind, t.Workspace, t.Key, t.Lease) // the channel no longer times out
+		return err
 	})
 	return err
 }

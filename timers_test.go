@@ -93,6 +93,20 @@ func TestTimeoutAfterRestart(t *testing.T) {
 	assert.Equal(t, conversation.Closed, later.conversation(t, c.ID).State)
 }
 
+// R7: a channel whose timeout is turned off closes nothing more: the timer
+// left from the earlier setting fires once, finds no timeout, and is gone.
+func TestTimeoutTurnedOff(t *testing.T) {
+	f := newFixture(t)
+	withSettings(t, f, channel.Settings{MessageTimeout: time.Minute})
+	c := f.write(t, "chat-1", "u1", "hi").Conversation
+	withSettings(t, f, channel.Settings{})
+	f.clock.Advance(time.Hour)
+	assert.Equal(t, 1, f.fire(t))
+	assert.Equal(t, conversation.Open, f.conversation(t, c.ID).State)
+	f.clock.Advance(time.Hour)
+	assert.Zero(t, f.fire(t), "the timer is gone, not claimed again")
+}
+
 // R7: the timeout is a whole number of minutes.
 func TestTimeoutValidated(t *testing.T) {
 	f := newFixture(t)
