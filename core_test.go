@@ -15,6 +15,7 @@ import (
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/memory"
+	"github.com/telenet/contactcenter/template"
 	"github.com/telenet/contactcenter/ticket"
 )
 
@@ -304,6 +305,16 @@ func TestMessageAndPutChannel(t *testing.T) {
 	assert.ErrorIs(t, f.eng.PutChannel(bg, bad, f.tr), contactcenter.ErrInvalid)
 	r2 := f.write(t, "c2", "u2", "hola")
 	assert.Empty(t, r2.Automatic, "the channel as it was: no welcome")
+
+	// A put that passes replaces the channel: new conversations get its
+	// welcome now.
+	require.NoError(t, f.eng.PutTemplate(ws, mustTemplate(t, "hello", template.Variant{Language: "en", Text: "Welcome!"})))
+	good := bad
+	good.Settings.Welcome = "hello"
+	require.NoError(t, f.eng.PutChannel(bg, good, f.tr))
+	r3 := f.write(t, "c3", "u3", "hola")
+	require.Len(t, r3.Automatic, 1, "the channel as put")
+	assert.Equal(t, "Welcome!", r3.Automatic[0].Text)
 }
 
 // R16: a reaction that starts itself ends: an event whose cause is
