@@ -100,6 +100,10 @@ type job struct {
 	// was is, for a job its timers claimed, the due time it had before
 	// the claim.
 	was time.Time
+	// after is where in the queue the next step of the assignment
+	// reaction's run continues (the head: the zero position); a step sets
+	// next, which after takes once the step committed.
+	after, next store.QueuePosition
 }
 
 type jobKey struct {
@@ -306,6 +310,7 @@ func (e *Engine) runJobOnce(ctx context.Context, k jobKey, j *job) (stored bool)
 			if !more {
 				return stored
 			}
+			j.after = j.next
 		}
 	}
 	err := r.react(rctx, Job{Reaction: r.name, Workspace: j.ws, Key: j.key, Event: j.event})

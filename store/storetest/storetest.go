@@ -104,6 +104,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("ConcurrentDuplicateDelivery", h.testConcurrentDuplicateDelivery)
 	t.Run("ConcurrentReopenAndCloseTicket", h.testConcurrentReopenAndCloseTicket)
 	t.Run("Reactions", h.testReactions)
+	t.Run("AssignBehindHead", h.testAssignBehindHead)
 }
 
 type harness struct {
