@@ -14,10 +14,10 @@
 // retries a command on ErrConflict and ErrDuplicate.
 //
 // A store implements Store and Tx; the optional capabilities
-// (TimerPeeker, InboundLookup, Workloads, MessagePager) only make the
-// engine faster, and the functions LookupInbound, Workload and
-// MessagesPage do their work with the required methods where a store
-// lacks them.
+// (TimerPeeker, InboundLookup, Workloads, MessagePager, QueuePager) only
+// make the engine faster, and the functions LookupInbound, Workload,
+// MessagesPage and ReadQueuePage do their work with the required methods
+// where a store lacks them.
 //
 // Implementations: store/memory (in memory), and the SQL stores. The
 // conformance suite in store/storetest checks any implementation, including
@@ -89,8 +89,8 @@ type Store interface {
 
 // The optional capabilities below exist only to make the engine fast: a
 // store may leave any of them out, and the engine does the same work
-// another way (store.Workload, store.LookupInbound and store.MessagesPage with the required
-// methods; polling for timers). A store that implements one must answer
+// another way (store.Workload, store.LookupInbound, store.MessagesPage and
+// store.ReadQueuePage with the required methods; polling for timers). A store that implements one must answer
 // exactly what the way without it answers; the conformance suite checks
 // that.
 

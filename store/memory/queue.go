@@ -202,19 +202,15 @@ type cursor struct {
 	b, i int
 }
 
-// entry returns the entry at c; ok is false past the end of the queue.
-func (c *cursor) entry() (queueEntry, bool) {
-	if c.b >= len(c.q.blocks) {
-		return queueEntry{}, false
-	}
-	return c.q.blocks[c.b][c.i], true
-}
+// entry returns the entry at c, which is not past the end of its queue.
+func (c *cursor) entry() queueEntry { return c.q.blocks[c.b][c.i] }
 
-// next moves c to the following entry.
-func (c *cursor) next() {
+// next moves c to the following entry, and reports whether there is one.
+func (c *cursor) next() bool {
 	if c.i++; c.i == len(c.q.blocks[c.b]) {
 		c.b, c.i = c.b+1, 0
 	}
+	return c.b < len(c.q.blocks)
 }
 
 // position is a place in the queue's order to seek: priority, waiting
@@ -272,15 +268,14 @@ func (qs *queues[K]) merge(keys []K, p position, limit int) []int32 {
 	}
 	var out []int32
 	for len(out) < limit && len(heads) > 0 {
-		first := 0
-		e, _ := heads[0].entry()
+		first, e := 0, heads[0].entry()
 		for i := 1; i < len(heads); i++ {
-			if f, _ := heads[i].entry(); qs.compare(f, e) < 0 {
+			if f := heads[i].entry(); qs.compare(f, e) < 0 {
 				first, e = i, f
 			}
 		}
 		out = append(out, e.pos)
-		if heads[first].next(); heads[first].b == len(heads[first].q.blocks) {
+		if !heads[first].next() {
 			heads = slices.Delete(heads, first, first+1)
 		}
 	}
