@@ -46,8 +46,10 @@ func (p QueuePosition) Follows(c *conversation.Conversation) bool {
 
 // QueueGroup names a part of a workspace's queue: the waiting
 // conversations of one channel whose Team and Abandoned are these (an
-// empty Team: the conversations of no team). Automatic assignment
-// (R11, R3) decides by these alone which conversations it may assign.
+// empty Team: the conversations of no team). How automatic assignment
+// treats a conversation (R11, R3: conversation.PolicyFor, the eligible
+// agents) depends on these alone, so the engine reads the groups some
+// agent can take.
 type QueueGroup struct {
 	Channel   channel.ID
 	Team      conversation.TeamID
@@ -112,9 +114,9 @@ type QueuePager interface {
 	QueuePage(ctx context.Context, ws ticket.WorkspaceID, p QueuePage) ([]conversation.Conversation, error)
 }
 
-// ReadQueuePage returns a page of workspace ws's queue (Tx.Queue): the waiting
-// conversations of p.Groups after p.After, in the queue's order, at most
-// p.Limit of them. A page Normalize refuses fails with its error, which
+// ReadQueuePage returns a page of workspace ws's queue (Tx.Queue): the
+// waiting conversations of p.Groups after p.After, in the queue's order,
+// at most p.Limit of them. A page Normalize refuses fails with its error, which
 // wraps conversation.ErrInvalid. It uses tx's QueuePager capability, and
 // reads the whole queue where tx has none.
 func ReadQueuePage(ctx context.Context, tx Tx, ws ticket.WorkspaceID, p QueuePage) ([]conversation.Conversation, error) {

@@ -338,7 +338,8 @@ type Tx interface {
 	TicketConversation(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID) (conversation.Conversation, error)
 	// Queue returns the workspace's waiting conversations (open and
 	// unassigned) in the order they are served (conversation.Before), at
-	// most limit of them; limit <= 0 means all.
+	// most limit of them; limit <= 0 means all. ReadQueuePage reads a part
+	// of it, by group and after a position.
 	Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]conversation.Conversation, error)
 	// Conversations returns a page of the workspace's conversations that
 	// pass filter f, in the order of ConversationLess (by OpenedAt, then
