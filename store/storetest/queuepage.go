@@ -103,15 +103,17 @@ func (f *queueFixture) want(p store.QueuePage) []conversation.ID {
 
 // pages returns the pages the fixture is read with: several choices of
 // groups (none, one, some, all, with unknown names and repeats), each from
-// the head and after several positions, with several limits.
-func (f *queueFixture) pages() []store.QueuePage {
+// the head; with all, also after positions along the queue and between
+// two, with several limits. A quick set reads each choice from the head
+// alone.
+func (f *queueFixture) pages(all bool) []store.QueuePage {
 	g := func(ch channel.ID, team conversation.TeamID, abandoned bool) store.QueueGroup {
 		return store.QueueGroup{Channel: ch, Team: team, Abandoned: abandoned}
 	}
-	var all []store.QueueGroup
+	var every []store.QueueGroup
 	for _, ch := range []channel.ID{"qa", "qb"} {
 		for _, team := range []conversation.TeamID{"", "t1", "t2"} {
-			all = append(all, g(ch, team, false), g(ch, team, true))
+			every = append(every, g(ch, team, false), g(ch, team, true))
 		}
 	}
 	choices := [][]store.QueueGroup{
@@ -120,34 +122,39 @@ func (f *queueFixture) pages() []store.QueuePage {
 		{g("qb", "t1", true), g("qa", "t2", false), g("qb", "t1", true)},
 		{g("qa", "", false), g("qa", "", true), g("qb", "", false), g("qb", "", true)},
 		{g("unknown", "", false), g("qa", "no-such-team", false), g("qb", "t2", true)},
-		all,
+		every,
 	}
 	afters := []store.QueuePosition{{}}
-	for i, c := range f.convs {
-		if c.Waiting() && i%3 == 0 {
-			afters = append(afters, store.QueuePositionOf(&c))
+	if all {
+		for i, c := range f.convs {
+			if c.Waiting() && i%4 == 0 {
+				afters = append(afters, store.QueuePositionOf(&c))
+			}
 		}
+		// A position no conversation holds, between two that do.
+		afters = append(afters, store.QueuePosition{Priority: ticket.PriorityNormal, WaitingSince: t0.Add(7 * time.Second), ID: "cv-q99"})
 	}
-	// A position no conversation holds, between two that do.
-	afters = append(afters, store.QueuePosition{Priority: ticket.PriorityNormal, WaitingSince: t0.Add(7 * time.Second), ID: "cv-q99"})
 	var out []store.QueuePage
-	for _, groups := range choices {
+	for ci, groups := range choices {
 		for i, after := range afters {
-			for _, limit := range []int{1, 4, store.MaxQueuePage} {
-				if i%4 == 0 || limit == 4 {
+			switch {
+			case i == 0 || i == len(afters)-1:
+				for _, limit := range []int{1, 4, store.MaxQueuePage} {
 					out = append(out, store.QueuePage{Groups: groups, After: after, Limit: limit})
 				}
+			case ci >= 2: // some groups, a position: the merge after it
+				out = append(out, store.QueuePage{Groups: groups, After: after, Limit: 4})
 			}
 		}
 	}
 	return out
 }
 
-// check asserts that every page of the fixture, read through tx, holds
-// what the contract says.
-func (f *queueFixture) check(t *testing.T, tx store.Tx, what string) {
+// check asserts that every page of the fixture (pages), read through tx,
+// holds what the contract says.
+func (f *queueFixture) check(t *testing.T, tx store.Tx, all bool, what string) {
 	t.Helper()
-	for _, p := range f.pages() {
+	for _, p := range f.pages(all) {
 		got, err := store.ReadQueuePage(ctx(), tx, f.ws, p)
 		require.NoError(t, err)
 		assert.Equal(t, f.want(p), ids(got), "%s: page %+v", what, p)
@@ -158,23 +165,24 @@ func (f *queueFixture) check(t *testing.T, tx store.Tx, what string) {
 }
 
 // changes are what moves conversations of the fixture between groups and
-// places in the queue, or out of it and back.
-func (f *queueFixture) changes(t *testing.T, check func(string)) {
+// places in the queue, or out of it and back; check reads the quick pages
+// after each.
+func (f *queueFixture) changes(t *testing.T, check func(all bool, what string)) {
 	t.Helper()
 	f.update(t, 0, func(c *conversation.Conversation) { c.Team = "t2" })
-	check("a conversation transferred to a team")
+	check(false, "a conversation transferred to a team")
 	f.update(t, 1, func(c *conversation.Conversation) { c.Abandoned, c.WaitingSince = true, t0.Add(time.Hour) })
-	check("a conversation abandoned")
+	check(false, "a conversation abandoned")
 	f.update(t, 2, func(c *conversation.Conversation) { c.Priority = ticket.PriorityUrgent })
-	check("a conversation's priority raised")
+	check(false, "a conversation's priority raised")
 	f.update(t, 3, func(c *conversation.Conversation) { c.Assignee, c.WaitingSince, c.Abandoned = "a1", time.Time{}, false })
-	check("a conversation assigned")
+	check(false, "a conversation assigned")
 	f.update(t, 5, func(c *conversation.Conversation) { c.Assignee, c.WaitingSince, c.Team = "", t0.Add(-time.Hour), "t1" })
-	check("an assigned conversation unassigned, to a team")
+	check(false, "an assigned conversation unassigned, to a team")
 	f.update(t, 6, func(c *conversation.Conversation) {
 		c.State, c.WaitingSince, c.ClosedAt, c.CloseReason = conversation.Closed, time.Time{}, t0, conversation.ReasonAgent
 	})
-	check("a conversation closed")
+	check(true, "a conversation closed")
 }
 
 // testQueuePage: store.ReadQueuePage reads a workspace's queue by group
@@ -184,11 +192,11 @@ func (f *queueFixture) changes(t *testing.T, check func(string)) {
 func (h *harness) testQueuePage(t *testing.T) {
 	s := h.store(t)
 	f := newQueueFixture(t, s, "queuepage")
-	view := func(what string) {
+	view := func(all bool, what string) {
 		t.Helper()
-		require.NoError(t, s.View(ctx(), func(tx store.Tx) error { f.check(t, tx, what); return nil }))
+		require.NoError(t, s.View(ctx(), func(tx store.Tx) error { f.check(t, tx, all, what); return nil }))
 	}
-	view("as stored")
+	view(true, "as stored")
 	f.changes(t, view)
 
 	// Paging through a part of the queue, each page after the last
@@ -222,12 +230,12 @@ func (h *harness) testQueuePage(t *testing.T) {
 			}
 			f.convs[i] = c
 		}
-		f.check(t, tx, "in the transaction")
+		f.check(t, tx, false, "in the transaction")
 		return boom
 	})
 	require.ErrorIs(t, err, boom)
 	f.convs = before
-	view("after the rollback")
+	view(false, "after the rollback")
 
 	for _, limit := range []int{-1, 0, store.MaxQueuePage + 1} {
 		err := s.View(ctx(), func(tx store.Tx) error {
@@ -239,10 +247,11 @@ func (h *harness) testQueuePage(t *testing.T) {
 }
 
 // sameQueuePage asserts that store.ReadQueuePage answers the same through
-// tx's QueuePager capability and through Tx.Queue, for every page of f.
-func sameQueuePage(t *testing.T, tx store.Tx, f *queueFixture, what string) {
+// tx's QueuePager capability and through Tx.Queue, for every page of f
+// (pages).
+func sameQueuePage(t *testing.T, tx store.Tx, f *queueFixture, all bool, what string) {
 	t.Helper()
-	for _, p := range f.pages() {
+	for _, p := range f.pages(all) {
 		got, err := store.ReadQueuePage(ctx(), tx, f.ws, p)
 		require.NoError(t, err)
 		want, err := store.ReadQueuePage(ctx(), bare{tx}, f.ws, p)
@@ -264,11 +273,11 @@ func (h *harness) testQueuePager(t *testing.T) {
 		return
 	}
 	f := newQueueFixture(t, s, "queuepager")
-	view := func(what string) {
+	view := func(all bool, what string) {
 		t.Helper()
-		require.NoError(t, s.View(ctx(), func(tx store.Tx) error { sameQueuePage(t, tx, f, what); return nil }))
+		require.NoError(t, s.View(ctx(), func(tx store.Tx) error { sameQueuePage(t, tx, f, all, what); return nil }))
 	}
-	view("as stored")
+	view(true, "as stored")
 	f.changes(t, view)
 	err := s.View(ctx(), func(tx store.Tx) error {
 		_, err := tx.(store.QueuePager).QueuePage(ctx(), f.ws, store.QueuePage{Limit: 0})
