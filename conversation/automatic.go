@@ -69,8 +69,9 @@ func plan(opens bool, until time.Time, welcome bool, h Hours, now time.Time) Aut
 }
 
 // Text is the text of an automatic message, made for the change that
-// sends it, whose conversation and ticket it may show. Package template's
-// Bound is one: a template with the values of its variables.
+// sends it, whose conversation and ticket it may show; it reads the
+// change and does not keep it. Package template's Bound is one: a template
+// with the values of its variables.
 type Text interface {
 	Text(ch *Change) string
 }
@@ -124,7 +125,10 @@ func (a *Automatic) Add(ch *Change, now time.Time) error {
 // addText adds to ch the automatic message t makes for it, with id, unless
 // its text is blank, and reports whether it did.
 func (c *Change) addText(t Text, id MessageID, now time.Time) (bool, error) {
-	text := t.Text(c)
+	// The Text reads a copy: c does not escape through the interface, and
+	// a Receive that sends nothing allocates nothing for it.
+	view := *c
+	text := t.Text(&view)
 	if strings.TrimSpace(text) == "" {
 		return false, nil
 	}
