@@ -173,3 +173,142 @@ func testOneRunPerKey(t *testing.T, stores ...store.Store) {
 	assert.Zero(t, overlaps.Load(), "runs of one key at once")
 	t.Logf("%d runs for %d messages", runs.Load(), contacts*want)
 }
+
+// greeter is an engine on st with one reaction, keyed by conversation,
+// that calls react for each message received.
+func greeter(t *testing.T, st store.Store, cfg contactcenter.Config, react func(ctx context.Context, eng *contactcenter.Engine, j contactcenter.Job) error) *contactcenter.Engine {
+	t.Helper()
+	var eng *contactcenter.Engine
+	cfg.Store = st
+	cfg.Reactions = []contactcenter.Reaction{{
+		Name: "greet",
+		Key: func(e conversation.Event) (string, bool) {
+			return string(e.Conversation), e.Type == conversation.EventMessageReceived
+		},
+		React: func(ctx context.Context, j contactcenter.Job) error { return react(ctx, eng, j) },
+	}}
+	eng, err := contactcenter.New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
+	t.Cleanup(func() { _ = eng.Close() })
+	return eng
+}
+
+// A message whose key's reaction runs in another engine is left to that
+// run: its Receive returns at once, and the holder runs the reaction again
+// once its run ends, seeing the message; the other engine never runs it.
+func TestReactionStoredAgainWhileAnotherEngineRunsIt(t *testing.T) {
+	st := memory.New()
+	entered, release := make(chan struct{}), make(chan struct{})
+	var aSaw []int
+	var aRuns, bRuns atomic.Int32
+	a := greeter(t, st, contactcenter.Config{}, func(ctx context.Context, eng *contactcenter.Engine, j contactcenter.Job) error {
+		ms, err := eng.Messages(ctx, j.Workspace, conversation.ID(j.Key))
+		if err != nil {
+			return err
+		}
+		aSaw = append(aSaw, len(ms)) // runs of a key are one at a time
+		if aRuns.Add(1) == 1 {
+			close(entered)
+			<-release
+		}
+		return nil
+	})
+	b := greeter(t, st, contactcenter.Config{}, func(context.Context, *contactcenter.Engine, contactcenter.Job) error {
+		bRuns.Add(1)
+		return nil
+	})
+	aDone := make(chan error, 1)
+	go func() {
+		_, err := a.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c1"}, Text: "hi"})
+		aDone <- err
+	}()
+	<-entered
+	_, err := b.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u2", From: contactcenter.Sender{ExternalID: "c1"}, Text: "again"})
+	require.NoError(t, err, "b's message is left to a's run, and b returns")
+	close(release)
+	require.NoError(t, <-aDone)
+	require.Eventually(t, func() bool { return aRuns.Load() == 2 }, 5*time.Second, time.Millisecond, "a runs again for b's message")
+	require.NoError(t, a.Close())
+	assert.Equal(t, []int{1, 2}, aSaw, "the second run sees both messages")
+	assert.Zero(t, bRuns.Load(), "b never runs the key a holds")
+	for _, eng := range []*contactcenter.Engine{a, b} {
+		n, err := eng.FireTimers(bg)
+		require.NoError(t, err)
+		assert.Zero(t, n, "no job left")
+	}
+}
+
+// A reaction slower than its grace keeps its key: its engine renews the
+// claim while it runs, so another engine's timers, firing all along, do
+// not run it a second time.
+func TestSlowReactionKeepsItsClaim(t *testing.T) {
+	st := memory.New()
+	const grace = 150 * time.Millisecond
+	var aRuns, bRuns atomic.Int32
+	a := greeter(t, st, contactcenter.Config{ReactionGrace: grace}, func(context.Context, *contactcenter.Engine, contactcenter.Job) error {
+		aRuns.Add(1)
+		time.Sleep(5 * grace)
+		return nil
+	})
+	b := greeter(t, st, contactcenter.Config{ReactionGrace: grace}, func(context.Context, *contactcenter.Engine, contactcenter.Job) error {
+		bRuns.Add(1)
+		return nil
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, err := a.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c1"}, Text: "hi"})
+		assert.NoError(t, err)
+	}()
+	fired := 0
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		case <-time.After(10 * time.Millisecond):
+			n, err := b.FireTimers(bg)
+			require.NoError(t, err)
+			fired += n
+		}
+	}
+	n, err := b.FireTimers(bg)
+	require.NoError(t, err)
+	assert.Zero(t, fired+n, "b's timers handled nothing")
+	assert.Zero(t, bRuns.Load(), "b ran the reaction a was running")
+	assert.EqualValues(t, 1, aRuns.Load())
+}
+
+// FireTimers counts a reaction's job once its reaction succeeded: a run
+// that failed leaves the job due again and is not counted.
+func TestFireTimersCountsOnlySucceededReactions(t *testing.T) {
+	clk := &clock{now: t0}
+	var calls atomic.Int32
+	eng := greeter(t, memory.New(), contactcenter.Config{Now: clk.Now}, func(context.Context, *contactcenter.Engine, contactcenter.Job) error {
+		if calls.Add(1) <= 2 {
+			return fmt.Errorf("the CRM is down")
+		}
+		return nil
+	})
+	_, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c1"}, Text: "hi"})
+	require.NoError(t, err)
+	require.EqualValues(t, 1, calls.Load(), "the run at once failed")
+
+	clk.Advance(contactcenter.ReactionGrace + time.Second)
+	n, err := eng.FireTimers(bg)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, calls.Load())
+	assert.Zero(t, n, "a failed reaction is not handled")
+
+	clk.Advance(2 * time.Minute) // once a minute while it fails
+	n, err = eng.FireTimers(bg)
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, calls.Load())
+	assert.Equal(t, 1, n, "the reaction succeeded")
+
+	clk.Advance(time.Hour)
+	n, err = eng.FireTimers(bg)
+	require.NoError(t, err)
+	assert.Zero(t, n, "then the job is gone")
+	assert.EqualValues(t, 3, calls.Load())
+}
