@@ -312,3 +312,76 @@ func TestFireTimersCountsOnlySucceededReactions(t *testing.T) {
 	assert.Zero(t, n, "then the job is gone")
 	assert.EqualValues(t, 3, calls.Load())
 }
+
+// BenchmarkReactionOnPostgres compares messages to open conversations on
+// PostgreSQL through an engine with a reaction to each message (a job
+// stored with the message, claimed, run, deleted) with an engine without
+// one, on one database: rounds of 500 messages from 8 writers alternate
+// between the two. b.N messages go each way.
+//
+//	go test -run '^$' -bench ReactionOnPostgres -benchtime 4000x .
+func BenchmarkReactionOnPostgres(b *testing.B) {
+	const writers, contacts = 8, 64
+	st, err := postgres.Open(bg, pgtest.FreshSchema(b, "reactionbench_")+"&pool_max_conns=32")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = st.Close() })
+	var reacted atomic.Int64
+	mk := func(rs []contactcenter.Reaction) *contactcenter.Engine {
+		eng, err := contactcenter.New(contactcenter.Config{Store: st, Reactions: rs})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = eng.Close() })
+		return eng
+	}
+	plain := mk(nil)
+	reacting := mk([]contactcenter.Reaction{{Name: "count",
+		Key: func(e conversation.Event) (string, bool) {
+			return string(e.Conversation), e.Type == conversation.EventMessageReceived
+		},
+		React: func(context.Context, contactcenter.Job) error { reacted.Add(1); return nil },
+	}})
+	for c := range contacts {
+		if _, err := plain.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: fmt.Sprint("first-", c),
+			From: contactcenter.Sender{ExternalID: fmt.Sprint("chat-", c)}, Text: "hello"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var seq atomic.Int64
+	round := func(eng *contactcenter.Engine, n int) time.Duration {
+		start := time.Now()
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				for i := w; i < n; i += writers {
+					c := w*(contacts/writers) + (i/writers)%(contacts/writers)
+					if _, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: fmt.Sprint("m", seq.Add(1)),
+						From: contactcenter.Sender{ExternalID: fmt.Sprint("chat-", c)}, Text: "more"}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		return time.Since(start)
+	}
+	var plainTime, reactTime time.Duration
+	b.ResetTimer()
+	for done := 0; done < b.N; {
+		n := min(500, b.N-done)
+		plainTime += round(plain, n)
+		reactTime += round(reacting, n)
+		done += n
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(reacted.Load())/float64(b.N), "reactions/msg")
+	b.ReportMetric(float64(b.N)/plainTime.Seconds(), "plain-msgs/s")
+	b.ReportMetric(float64(b.N)/reactTime.Seconds(), "reacting-msgs/s")
+	b.ReportMetric(plainTime.Seconds()/reactTime.Seconds(), "reacting/plain")
+}
