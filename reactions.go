@@ -24,15 +24,22 @@ import (
 // between the event and the reaction loses nothing; the job is due again
 // and another engine on the store, or this one when it runs again, takes
 // it (Run). Jobs are kept per reaction and key: the events of one key
-// start one job, which runs once for all of them, and the jobs of one key
-// run one at a time in an engine, in the order their events committed.
-// The engine that stored the events runs the job at once, after the
-// commit, in the call that stored them (or, when a job of the key is
-// running already, right after that one, in the background); when it
-// stopped first, a job waits its grace
-// (Config.ReactionGrace) before another engine takes it. A React that runs
-// longer than the grace may meanwhile be run by another engine too: keep
-// reactions quick, or raise the grace.
+// start one job, which runs once for all of them.
+//
+// A key's job runs in one engine at a time, across all the engines on a
+// store, and each run sees the events committed before it began: a run
+// holds the key's claim, kept in the store, which the transaction that
+// stores an event takes when no run holds it. The engine whose
+// transaction took the claim runs the job at once, after the commit, in
+// the call that stored the events. An event stored while a run holds the
+// claim, in this engine or another, is left to that run: the call that
+// stored it returns, and the run runs once more when it ends, in the
+// background, for the events stored meanwhile. A claim lasts the grace
+// (Config.ReactionGrace) and is renewed while React runs; the claim of an
+// engine that stopped ends with its lease, and then any engine's timers
+// take the job. An engine that cannot renew its claim for longer than the
+// grace (its store unreachable) may see the key run by another engine
+// meanwhile.
 type Reaction struct {
 	// Name names the reaction; it is stored with the reaction's jobs, so
 	// it stays the same across versions of the host. Names with the
@@ -51,7 +58,8 @@ type Reaction struct {
 	// the events of the engine's calls made with ctx carry it, one level
 	// deeper than Job.Event's (CauseOf), which is how a reaction tells its
 	// own doing from others'. An error leaves the job stored: it runs
-	// again after the grace, then once a minute while it fails.
+	// again after the grace, then once a minute while it fails; the
+	// key's claim is let go, so that the key's next event runs it at once.
 	React func(ctx context.Context, j Job) error
 }
 
