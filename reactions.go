@@ -390,6 +390,7 @@ func (e *Engine) runJobOnce(ctx context.Context, run *jobRun, j *job, claim bool
 	rctx := withCause(ctx, j.event.Cause.Then(r.name, e.newID()))
 	if r.step != nil {
 		var o runOutcome
+		renewed := time.Now()
 		for {
 			more := false
 			s, err := e.exec(rctx, r.name, conversation.System(), func(tx store.Tx, s *step) error {
@@ -410,6 +411,10 @@ func (e *Engine) runJobOnce(ctx context.Context, run *jobRun, j *job, claim bool
 			if !more {
 				o.done = true
 				return o
+			}
+			if time.Since(renewed) >= e.reactionGrace/3 {
+				e.renew(ctx, run, j) // a long run of steps keeps its key
+				renewed = time.Now()
 			}
 		}
 	}
@@ -556,7 +561,8 @@ func (e *Engine) keepClaim(ctx context.Context, run *jobRun, j *job) (stop func(
 }
 
 // renew moves run's claim to the end of a new grace, in a transaction,
-// and the job after it if it is as the run took it.
+// and the job after it if it is as the run took it. A claim that lapsed
+// and was taken is left as it is.
 func (e *Engine) renew(ctx context.Context, run *jobRun, j *job) {
 	r := j.r
 	var until time.Time
