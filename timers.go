@@ -188,11 +188,11 @@ func (e *Engine) kickTimers() {
 // timeout or a heartbeat acted on, a host's timer whose handler succeeded
 // and which was deleted, a reaction's job whose reaction succeeded and
 // which was deleted. A failed handler or reaction, a job left to the run
-// that holds its key, and the deletion of a lapsed claim of a reaction
-// (the engine's bookkeeping) do not count. Run calls it at start, which catches up with what fell due while no
-// process ran, and whenever a timer is due; tests drive it with their
-// clock. A timer of a kind the engine has no handler for stays, for an
-// engine that has one.
+// that holds its key, and a reaction's lapsed claim, which it deletes (the
+// engine's bookkeeping), do not count. Run calls it at start, which
+// catches up with what fell due while no process ran, and whenever a timer
+// is due; tests drive it with their clock. A timer of a kind the engine
+// has no handler for stays, for an engine that has one.
 func (e *Engine) FireTimers(ctx context.Context) (int, error) {
 	handled := 0
 	for {
