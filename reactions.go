@@ -103,9 +103,9 @@ const (
 // the holder's deletion at the due time it ran (DeleteTimerAt) fails, and
 // the holder lets go of the claim and runs the job again. Every claim
 // changes the job's due time, so a run that deletes the job at its due
-// time knows that no other run took the claim meanwhile. A claim whose
-// lease ended (its holder stopped) falls due a nanosecond before its job,
-// and the timers delete it first.
+// time knows that no other run took the claim meanwhile. A claim is due a
+// nanosecond before the job as the claim wrote it, so that the timers
+// delete a lapsed claim (its holder stopped) before they take the job.
 
 // reactor is a reaction as the engine runs it: a host's Reaction, or one
 // of the engine's own, which runs in steps.
