@@ -310,10 +310,15 @@ func TestJobStoredAgainAtTheSameInstant(t *testing.T) {
 	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
 	_, err = eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c1"}, Text: "hi"})
 	require.NoError(t, err)
+	// The second message's job runs after the first, in the background,
+	// and fails; Close waits for that run to end.
+	require.Eventually(t, func() bool { return runs.Load() == 2 }, 5*time.Second, time.Millisecond)
+	require.NoError(t, eng.Close())
 	clk.Advance(contactcenter.ReactionGrace + time.Second)
 	n, err := eng.FireTimers(bg)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n, "the second message's job, whose run failed, is due again (runs=%d)", runs.Load())
+	assert.EqualValues(t, 3, runs.Load())
 }
 
 // R11: conversations at the head of the queue that wait for a person (a

@@ -47,7 +47,7 @@ func (e *Engine) addTimerHandlers(hs map[conversation.TimerKind]TimerHandler) er
 		switch {
 		case kind == "" || h == nil:
 			return fmt.Errorf("%w: a timer handler needs a kind and a function", conversation.ErrInvalid)
-		case e.timerHandlers[kind] != nil || strings.HasPrefix(string(kind), reactionPrefix):
+		case e.timerHandlers[kind] != nil || engineKind(kind):
 			return fmt.Errorf("%w: timer kind %q is the engine's", conversation.ErrInvalid, kind)
 		}
 		e.timerHandlers[kind] = e.hostTimer(h)
@@ -154,10 +154,16 @@ func (e *Engine) Timer(ctx context.Context, kind conversation.TimerKind, ws tick
 	return out, err
 }
 
+// engineKind reports whether kind is of the engine's reactions: their jobs
+// or their claims.
+func engineKind(kind conversation.TimerKind) bool {
+	return strings.HasPrefix(string(kind), reactionPrefix) || strings.HasPrefix(string(kind), claimPrefix)
+}
+
 // hostKind checks that kind is a host's registered timer kind.
 func (e *Engine) hostKind(kind conversation.TimerKind) error {
 	switch {
-	case kind == conversation.TimerTimeout || kind == conversation.TimerHeartbeat || strings.HasPrefix(string(kind), reactionPrefix):
+	case kind == conversation.TimerTimeout || kind == conversation.TimerHeartbeat || engineKind(kind):
 		return fmt.Errorf("%w: timer kind %q is the engine's", conversation.ErrInvalid, kind)
 	case e.timerHandlers[kind] == nil:
 		return fmt.Errorf("%w: timer kind %q has no handler in Config.Timers", conversation.ErrInvalid, kind)
@@ -178,11 +184,15 @@ func (e *Engine) kickTimers() {
 // grace period are disconnected (R3); reactions whose engine stopped
 // before it ran them run; the host's timers go to their handlers
 // (Config.Timers). Timers are claimed in the store, so that several engines
-// on one store act on each once. It returns how many timers it handled.
-// Run calls it at start, which catches up with what fell due while no
-// process ran, and whenever a timer is due; tests drive it with their
-// clock. A timer of a kind the engine has no handler for stays, for an
-// engine that has one.
+// on one store act on each once. It returns how many timers it handled: a
+// timeout or a heartbeat acted on, a host's timer whose handler succeeded
+// and which was deleted, a reaction's job whose reaction succeeded and
+// which was deleted. A failed handler or reaction, a job left to the run
+// that holds its key, and a reaction's lapsed claim, which it deletes (the
+// engine's bookkeeping), do not count. Run calls it at start, which
+// catches up with what fell due while no process ran, and whenever a timer
+// is due; tests drive it with their clock. A timer of a kind the engine
+// has no handler for stays, for an engine that has one.
 func (e *Engine) FireTimers(ctx context.Context) (int, error) {
 	handled := 0
 	for {
@@ -209,10 +219,14 @@ func (e *Engine) FireTimers(ctx context.Context) (int, error) {
 
 // fire acts on one claimed timer and reports whether it was handled.
 func (e *Engine) fire(ctx context.Context, t store.ClaimedTimer) bool {
-	if r := e.reactorOf(t.Kind); r != nil {
+	if r, claim := e.reactorOf(t.Kind); r != nil {
+		if claim {
+			e.lapsed(ctx, r, t)
+			return false
+		}
 		j := jobOf(r, t)
-		e.runJob(ctx, &j)
-		return true
+		_, done := e.runJob(ctx, &j)
+		return done
 	}
 	h := e.timerHandlers[t.Kind]
 	if h == nil {
