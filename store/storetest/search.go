@@ -128,8 +128,8 @@ func (h *harness) testSearchContacts(t *testing.T) {
 		{store.ContactQuery{Name: "STRASSE"}, []ticket.ContactID{"c-strasse"}},
 		{store.ContactQuery{Name: "zoe angstrom"}, []ticket.ContactID{"c-zoe"}},
 		{store.ContactQuery{Name: "ｊｏｓé"}, []ticket.ContactID{"c-maria", "c-jose"}}, // full-width letters
-		{store.ContactQuery{Name: "ose"}, nil},                                        // starts no word
-		{store.ContactQuery{Name: "munoz jose"}, nil},                                 // words in the name's order
+		{store.ContactQuery{Name: "ose"}, nil},                                      // starts no word
+		{store.ContactQuery{Name: "munoz jose"}, nil},                               // words in the name's order
 		{store.ContactQuery{Name: "josé muñozz"}, nil},
 		{store.ContactQuery{Name: "ExternalID"}, nil},
 
