@@ -100,11 +100,19 @@ func (q *Statements) SearchContactsQuery(ws ticket.WorkspaceID, cq store.Contact
 		}
 		b.WriteString(` ORDER BY f.contact_id` + col)
 	}
-	// The limit is written out, not a parameter: PostgreSQL's generic
-	// plan of a prepared statement (which pgx reuses) would otherwise
-	// assume a tenth of the rows and may start parallel workers, which
-	// cost milliseconds, for a page that reads fifty rows.
-	b.WriteString(` LIMIT ` + strconv.Itoa(cq.Limit+1))
+	// A name search writes its limit out: with a parameter, PostgreSQL's
+	// generic plan of the prepared statement (which pgx reuses) assumes a
+	// tenth of the key range and starts parallel workers, which cost
+	// milliseconds, for a page that reads fifty rows. The other kinds keep
+	// it a parameter: their generic plan reads the index and stops, and
+	// PostgreSQL keeps it at every size, so that no call pays for planning
+	// (with the limit written out, it plans every call on a large table).
+	if cq.Kind() == store.SearchByName {
+		b.WriteString(` LIMIT ` + strconv.Itoa(cq.Limit+1))
+	} else {
+		b.WriteString(` LIMIT ?`)
+		args = append(args, cq.Limit+1)
+	}
 	return Rebind(q.p, b.String()), args
 }
 
