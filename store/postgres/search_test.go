@@ -177,7 +177,8 @@ func TestMigration0010BackfillsSearch(t *testing.T) {
 // page) in a schema of 10,000 and one of $CC_SEARCH_ROWS (1,000,000 by
 // default) contacts, interleaved: each iteration times every search on
 // both stores (the median of 5 calls), and the metrics are the ratio
-// large/small of each search's median over iterations. Run with
+// large/small of each search's median over iterations, and the worst
+// ratio of the searches' minima. Run with
 // -benchtime=7x (at least 2x), say.
 func BenchmarkContactSearch(b *testing.B) {
 	large := 1_000_000
@@ -233,20 +234,24 @@ func BenchmarkContactSearch(b *testing.B) {
 	if b.N == 1 {
 		return // the run that sizes b.N: -benchtime=7x runs again with 7
 	}
-	worst := 0.0
+	worst, worstMin := 0.0, 0.0
 	for i, sq := range searchQueries {
-		var meds [2]time.Duration
+		var meds, mins [2]time.Duration
 		var spread [2]string
 		for j := range sizes {
 			ts := slices.Clone(times[i][j])
 			slices.Sort(ts)
-			meds[j] = ts[len(ts)/2]
+			meds[j], mins[j] = ts[len(ts)/2], ts[0]
 			spread[j] = fmt.Sprintf("%v/%v/%v", ts[0].Round(time.Microsecond), meds[j].Round(time.Microsecond), ts[len(ts)-1].Round(time.Microsecond))
 		}
-		ratio := float64(meds[1]) / float64(meds[0])
-		worst = max(worst, ratio)
-		b.Logf("%-22s %d contacts min/med/max %s, %d contacts %s, ratio of medians %.2f", sq.name, sizes[0], spread[0], sizes[1], spread[1], ratio)
+		ratio, minRatio := float64(meds[1])/float64(meds[0]), float64(mins[1])/float64(mins[0])
+		worst, worstMin = max(worst, ratio), max(worstMin, minRatio)
+		b.Logf("%-22s %d contacts min/med/max %s, %d contacts %s, ratio of medians %.2f, of minima %.2f",
+			sq.name, sizes[0], spread[0], sizes[1], spread[1], ratio, minRatio)
 		b.ReportMetric(ratio, "ratio-"+strings.ReplaceAll(sq.name, " ", "-"))
 	}
+	// On a loaded machine the minima, the calls that waited for nothing
+	// else, show the cost of the search itself best.
 	b.ReportMetric(worst, "worst-ratio")
+	b.ReportMetric(worstMin, "worst-min-ratio")
 }
