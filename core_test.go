@@ -112,7 +112,7 @@ func TestReactionChain(t *testing.T) {
 	eng, err = contactcenter.New(cfg)
 	require.NoError(t, err)
 	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
-	_, err = eng.PutAgent(bg, conversation.Agent{ID: "sol", Workspace: ws, Name: "Sol", Role: conversation.RoleSupervisor, Presence: conversation.Online})
+	_, err = eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "sol", Workspace: ws, Name: "Sol", Role: conversation.RoleSupervisor, Presence: conversation.Online}, By: conversation.Host()})
 	require.NoError(t, err)
 	rec.take()
 
@@ -232,7 +232,7 @@ func TestReactionsAndTimersValidated(t *testing.T) {
 		"no due time":       {Kind: "crm.x", Workspace: ws, Key: "k"},
 		"payload too big":   {Kind: "crm.x", Workspace: ws, Key: "k", Due: t0, Payload: make([]byte, conversation.MaxTimerPayload+1)},
 	} {
-		assert.ErrorIs(t, eng.SetTimer(bg, tm), contactcenter.ErrInvalid, name)
+		assert.ErrorIs(t, eng.SetTimer(bg, contactcenter.TimerSetting{Timer: tm, By: conversation.Host()}), contactcenter.ErrInvalid, name)
 	}
 	_, err = eng.Timer(bg, "crm.x", ws, "k")
 	assert.ErrorIs(t, err, contactcenter.ErrNotFound, "nothing was set")

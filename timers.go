@@ -71,37 +71,70 @@ func (e *Engine) hostTimer(h TimerHandler) timerHandler {
 	}
 }
 
-// SetTimer sets a timer of the host's, or moves it to t.Due with t.Payload:
-// one per kind and key in a workspace. Its kind must have a handler in
-// Config.Timers; a timer with no kind, workspace, key or due time, or a
-// payload beyond conversation.MaxTimerPayload, fails with CodeInvalid.
-// A timer due in the past fires at once.
-func (e *Engine) SetTimer(ctx context.Context, t conversation.Timer) error {
+// TimerSetting is a request to set a timer of the host's, for
+// Engine.SetTimer.
+type TimerSetting struct {
+	Timer conversation.Timer
+	// By is who sets the timer: the host, an agent of the timer's
+	// workspace, a contact, an automation (bot, workflow). Required.
+	By conversation.Actor
+}
+
+// SetTimer sets a timer of the host's, or moves it to r.Timer.Due with
+// its Payload: one per kind and key in a workspace, set by r.By. Its kind
+// must have a handler in Config.Timers; a timer with no kind, workspace,
+// key or due time, or a payload beyond conversation.MaxTimerPayload, and
+// a missing actor fail with CodeInvalid; an agent the workspace does not
+// have with CodeNotFound. A timer due in the past fires at once.
+func (e *Engine) SetTimer(ctx context.Context, r TimerSetting) error {
 	const op = "set timer"
+	t := r.Timer
 	if err := t.Validate(); err != nil {
 		return wrap(op, err)
 	}
 	if err := e.hostKind(t.Kind); err != nil {
 		return wrap(op, err)
 	}
-	_, err := e.run(ctx, op, conversation.Host(), func(tx store.Tx, s *step) error {
+	if err := r.By.Validate(); err != nil {
+		return wrap(op, err)
+	}
+	_, err := e.run(ctx, op, r.By, func(tx store.Tx, s *step) error {
+		if _, err := actorFor(ctx, tx, t.Workspace, r.By); err != nil {
+			return err
+		}
 		return s.timer(ctx, tx, conversation.TimerChange{Timer: t})
 	})
 	return err
 }
 
-// ClearTimer deletes a timer of the host's; one that does not exist is no
-// error.
-func (e *Engine) ClearTimer(ctx context.Context, kind conversation.TimerKind, ws ticket.WorkspaceID, key string) error {
+// TimerClearing is a request to delete a timer of the host's, for
+// Engine.ClearTimer.
+type TimerClearing struct {
+	Kind      conversation.TimerKind
+	Workspace ticket.WorkspaceID
+	Key       string
+	// By is who clears the timer, as TimerSetting.By. Required.
+	By conversation.Actor
+}
+
+// ClearTimer deletes a timer of the host's, cleared by r.By; one that does
+// not exist is no error.
+func (e *Engine) ClearTimer(ctx context.Context, r TimerClearing) error {
 	const op = "clear timer"
-	if ws == "" || key == "" {
+	if r.Workspace == "" || r.Key == "" {
 		return wrap(op, fmt.Errorf("%w: a timer needs a workspace and a key", conversation.ErrInvalid))
 	}
-	if err := e.hostKind(kind); err != nil {
+	if err := e.hostKind(r.Kind); err != nil {
 		return wrap(op, err)
 	}
-	_, err := e.exec(ctx, op, conversation.Host(), func(tx store.Tx, _ *step) error {
-		return tx.DeleteTimer(ctx, kind, ws, key)
+	if err := r.By.Validate(); err != nil {
+		return wrap(op, err)
+	}
+	_, err := e.exec(ctx, op, r.By, func(tx store.Tx, _ *step) error {
+		if _, err := actorFor(ctx, tx, r.Workspace, r.By); err != nil {
+			return err
+		}
+		return tx.DeleteTimer(ctx, r.Kind, r.Workspace, r.Key)
 	})
 	return err
 }
