@@ -255,3 +255,39 @@ func BenchmarkContactSearch(b *testing.B) {
 	b.ReportMetric(worst, "worst-ratio")
 	b.ReportMetric(worstMin, "worst-min-ratio")
 }
+
+// BenchmarkMigration0010 opens a store on a schema left at migration
+// 0008 with $CC_SEARCH_ROWS (1,000,000 by default) contacts, each with a
+// name of two words and two fields: the migration writes their names'
+// keys (in Go) and their fields' rows. It reports the time per contact.
+// Run with -benchtime=1x.
+func BenchmarkMigration0010(b *testing.B) {
+	n := 1_000_000
+	if v := os.Getenv("CC_SEARCH_ROWS"); v != "" {
+		var err error
+		n, err = strconv.Atoi(v)
+		require.NoError(b, err)
+	}
+	ctx := context.Background()
+	var total time.Duration
+	for range b.N {
+		b.StopTimer()
+		dsn := freshSchema(b)
+		conn, err := pgx.Connect(ctx, dsn)
+		require.NoError(b, err)
+		migratedTo(b, conn, 8)
+		_, err = conn.Exec(ctx, `INSERT INTO cc_contacts (workspace, id, name, language, fields, created_at, version)
+			SELECT 'w', 'k-' || lpad(i::text, 8, '0'), 'José' || (i % 100) || ' Muñoz' || i, 'es',
+				'{"customer_no":"n' || i || '","plan":"p' || (i % 10) || '"}', 0, 1 FROM generate_series(0, $1::bigint - 1) i`, n)
+		require.NoError(b, err)
+		require.NoError(b, conn.Close(ctx))
+		b.StartTimer()
+		start := time.Now()
+		s := open(b, dsn)
+		total += time.Since(start)
+		b.StopTimer()
+		require.NoError(b, s.Close())
+	}
+	b.ReportMetric(float64(total.Microseconds())/float64(b.N)/float64(n), "µs/contact")
+	b.ReportMetric(total.Seconds()/float64(b.N), "s/migration")
+}

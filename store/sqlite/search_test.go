@@ -258,3 +258,38 @@ func BenchmarkContactSearch(b *testing.B) {
 	b.ReportMetric(worst, "worst-ratio")
 	b.ReportMetric(worstMin, "worst-min-ratio")
 }
+
+// BenchmarkMigration0010 opens a store left at migration 0008 with
+// $CC_SEARCH_ROWS (1,000,000 by default) contacts, each with a name of
+// two words and two fields: the migration writes their names' keys (in
+// Go) and their fields' rows. It reports the time per contact. Run with
+// -benchtime=1x.
+func BenchmarkMigration0010(b *testing.B) {
+	n := 1_000_000
+	if v := os.Getenv("CC_SEARCH_ROWS"); v != "" {
+		var err error
+		n, err = strconv.Atoi(v)
+		require.NoError(b, err)
+	}
+	var total time.Duration
+	for range b.N {
+		b.StopTimer()
+		path := filepath.Join(b.TempDir(), "cc.db")
+		raw := openRaw(b, path)
+		migratedTo(b, raw, 8)
+		_, err := raw.Exec(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
+			INSERT INTO cc_contacts (workspace, id, name, language, fields, created_at, version)
+			SELECT 'w', printf('k-%08d', i), 'José' || (i % 100) || ' Muñoz' || i, 'es',
+				'{"customer_no":"n' || i || '","plan":"p' || (i % 10) || '"}', 0, 1 FROM n`, n)
+		require.NoError(b, err)
+		require.NoError(b, raw.Close())
+		b.StartTimer()
+		start := time.Now()
+		s := open(b, path)
+		total += time.Since(start)
+		b.StopTimer()
+		require.NoError(b, s.Close())
+	}
+	b.ReportMetric(float64(total.Microseconds())/float64(b.N)/float64(n), "µs/contact")
+	b.ReportMetric(total.Seconds()/float64(b.N), "s/migration")
+}
