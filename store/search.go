@@ -10,8 +10,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/cases"
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/telenet/contactcenter/channel"
@@ -224,13 +222,51 @@ func (c ContactCursor) position(k ContactSearchKind) (key string, id ticket.Cont
 // no separate mark stay as they are ("ø", "ł"). It is the same on every
 // store, computed in Go.
 func SearchFold(s string) string {
-	t := transform.Chain(cases.Fold(), norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	folded, _, err := transform.String(t, s)
-	if err != nil {
-		folded = s // only invalid input fails, and Normalize refuses that
+	if ascii(s) {
+		// What the steps below make of ASCII text: lower case, words of
+		// letters and digits.
+		var b strings.Builder
+		b.Grow(len(s))
+		space := false
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			switch {
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			default:
+				space = b.Len() > 0
+				continue
+			}
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			b.WriteByte(c)
+		}
+		return b.String()
 	}
+	folded := cases.Fold().String(s)
+	folded = norm.NFKD.String(folded)
+	folded = strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Mn, r) {
+			return -1
+		}
+		return r
+	}, folded)
+	folded = norm.NFC.String(folded)
 	words := strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
 	return strings.Join(words, " ")
+}
+
+// ascii reports whether s is ASCII text.
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // ContactNameKeys returns the keys the stores index a contact's name by,

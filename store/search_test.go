@@ -100,3 +100,17 @@ func TestContactCursor(t *testing.T) {
 	_, _, ok := q.Position()
 	assert.False(t, ok, "no cursor")
 }
+
+// The way SearchFold takes for ASCII text answers what the way for any
+// text answers.
+func TestSearchFoldASCII(t *testing.T) {
+	var all strings.Builder
+	for c := 0; c < utf8.RuneSelf; c++ {
+		all.WriteByte(byte(c))
+	}
+	for _, s := range []string{all.String(), "  Jean-Luc  O'Brien 007 ", "ABC\x00def\tGHI", "K", "a"} {
+		// A character beyond ASCII that folds to nothing and separates
+		// nothing sends s the other way.
+		assert.Equal(t, store.SearchFold(s+"\u0301"), store.SearchFold(s), "%q", s)
+	}
+}
