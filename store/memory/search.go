@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/ticket"
@@ -17,11 +18,10 @@ type found struct {
 
 func (a found) less(b found) bool { return store.ContactSearchLess(a.key, a.id, b.key, b.id) }
 
-// SearchContacts implements store.Tx. It reads every contact (or every
-// identity) of the store and keeps the page's best as it goes, folding
-// names as it reads them: time linear in the contacts, memory in the page.
-// A store that keeps no copy of what it searches has nothing to keep in
-// step, nor to erase.
+// SearchContacts implements store.Tx. It reads every contact, identity
+// or contact's name keys (store.ContactNameKeys, kept with each write of a
+// contact) of the store and keeps the page's best as it goes: time linear
+// in the contacts, memory in the page.
 func (t *tx) SearchContacts(ctx context.Context, ws ticket.WorkspaceID, q store.ContactQuery) ([]ticket.Contact, store.ContactCursor, error) {
 	if err := t.check(ctx, false); err != nil {
 		return nil, "", err
@@ -67,20 +67,24 @@ func (t *tx) SearchContacts(ctx context.Context, ws ticket.WorkspaceID, q store.
 			seen[owner] = true
 			offer(found{id: owner})
 		}
-	default:
-		for k, c := range t.s.contacts.m {
+	case store.SearchByName:
+		// A contact's keys are sorted: the first with the search as
+		// prefix is the one it is found by.
+		for k, keys := range t.s.nameKeys.m {
 			if k.ws != ws {
 				continue
 			}
-			switch kind {
-			case store.SearchByName:
-				if k, ok := store.ContactMatchKey(q, c); ok {
-					offer(found{k, c.ID})
+			for _, nk := range keys {
+				if strings.HasPrefix(nk, q.Name) {
+					offer(found{nk, k.id})
+					break
 				}
-			case store.SearchByField:
-				if v, ok := c.Fields[q.FieldKey]; ok && v == q.FieldValue {
-					offer(found{id: c.ID})
-				}
+			}
+		}
+	case store.SearchByField:
+		for k, c := range t.s.contacts.m {
+			if v, ok := c.Fields[q.FieldKey]; ok && k.ws == ws && v == q.FieldValue {
+				offer(found{id: c.ID})
 			}
 		}
 	}
