@@ -77,7 +77,7 @@ func newOpenBench(b *testing.B, c openCase, waiting int) *openBench {
 	// capacity. With room: ana, in no team.
 	for _, id := range []conversation.AgentID{"bruno", "carla", "dario"} {
 		a := conversation.Agent{ID: id, Workspace: ws, Name: string(id), Presence: conversation.Online, Capacity: 1, Teams: []conversation.TeamID{"sales"}}
-		if _, err := eng.PutAgent(ctx, a); err != nil {
+		if _, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: a, By: conversation.Host()}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -86,7 +86,7 @@ func newOpenBench(b *testing.B, c openCase, waiting int) *openBench {
 	}
 	if c.assigned {
 		ana := conversation.Agent{ID: "ana", Workspace: ws, Name: "ana", Presence: conversation.Online}
-		if _, err := eng.PutAgent(ctx, ana); err != nil {
+		if _, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: ana, By: conversation.Host()}); err != nil {
 			b.Fatal(err)
 		}
 	}

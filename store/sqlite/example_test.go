@@ -56,7 +56,7 @@ func ExampleOpen() {
 
 	// The first process: Lucía writes, Ana answers.
 	st, eng, tr := start("run1")
-	if _, err := eng.PutAgent(ctx, conversation.Agent{ID: "ana", Workspace: "acme", Name: "Ana"}); err != nil {
+	if _, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: "acme", Name: "Ana"}, By: conversation.Host()}); err != nil {
 		panic(err)
 	}
 	r, err := eng.Receive(ctx, contactcenter.Inbound{Workspace: "acme", Channel: "tg", ExternalID: "update-1", From: lucia, Text: "¿Dónde está mi pedido?"})

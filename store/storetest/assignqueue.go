@@ -56,11 +56,11 @@ func (h *harness) assignBehindHead(t *testing.T, n int) {
 		c.Workspace, c.Kind, c.Account = ws, channel.KindMemory, "bot-"+string(c.ID)
 		require.NoError(t, eng.PutChannel(bg, c, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
 	}
-	require.NoError(t, eng.PutTeam(bg, conversation.Team{ID: "sales", Workspace: ws, Name: "Sales"}))
+	require.NoError(t, eng.PutTeam(bg, contactcenter.TeamChange{Team: conversation.Team{ID: "sales", Workspace: ws, Name: "Sales"}, By: conversation.Host()}))
 	put := func(a conversation.Agent) {
 		t.Helper()
 		a.Workspace, a.Name = ws, string(a.ID)
-		_, err := eng.PutAgent(bg, a)
+		_, err := eng.PutAgent(bg, contactcenter.AgentChange{Agent: a, By: conversation.Host()})
 		require.NoError(t, err)
 	}
 	sales := []conversation.TeamID{"sales"}
