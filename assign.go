@@ -3,6 +3,7 @@ package contactcenter
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/telenet/contactcenter/conversation"
@@ -67,11 +68,15 @@ func (s *step) tryAssign(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID
 }
 
 // assignStep is one step of automatic assignment (R11) in the job's
-// workspace: it loads the agents and their loads and, when one has room, a
-// page of the queue, and stores what conversation.AssignQueue decides; a
-// page whose conversations all wait for a person or a team without room
-// does not hide the rest of the queue. more asks for another step when the
-// step assigned as many as it may.
+// workspace: it loads the agents and their loads and, when one has room,
+// reads a page of the queue's assignable groups (assignable) after where
+// the job's run has come (the head, at first), and stores what
+// conversation.AssignQueue decides. The groups leave out what no agent can
+// take (a channel that does not assign, a team without room), so that no
+// number of those hides the rest of the queue, and a page costs what it
+// reads. more asks for another step, which continues after what this one
+// considered, when it assigned as many as it may or read a full page:
+// what it left, a later step of the run reads.
 func (e *Engine) assignStep(ctx context.Context, tx store.Tx, s *step, j *job) (more bool, err error) {
 	ws := j.ws
 	agents, err := tx.Agents(ctx, ws)
@@ -82,17 +87,15 @@ func (e *Engine) assignStep(ctx context.Context, tx store.Tx, s *step, j *job) (
 	if err != nil || !conversation.AnyRoom(agents, loads) {
 		return false, err
 	}
-	queue, err := tx.Queue(ctx, ws, assignPage)
-	if err != nil || len(queue) == 0 {
+	groups := e.assignable(ws, agents, loads)
+	if len(groups) == 0 {
+		return false, nil
+	}
+	page, err := store.ReadQueuePage(ctx, tx, ws, store.QueuePage{Groups: groups, After: j.after, Limit: assignPage})
+	if err != nil || len(page) == 0 {
 		return false, err
 	}
-	changes, err := conversation.AssignQueue(queue, agents, loads, e.policy, assignPerStep, s.now())
-	if err == nil && len(changes) == 0 && len(queue) == assignPage {
-		if queue, err = tx.Queue(ctx, ws, 0); err != nil {
-			return false, err
-		}
-		changes, err = conversation.AssignQueue(queue, agents, loads, e.policy, assignPerStep, s.now())
-	}
+	changes, err := conversation.AssignQueue(page, agents, loads, e.policy, assignPerStep, s.now())
 	if err != nil {
 		return false, err
 	}
@@ -101,7 +104,53 @@ func (e *Engine) assignStep(ctx context.Context, tx store.Tx, s *step, j *job) (
 			return false, err
 		}
 	}
-	return len(changes) == assignPerStep, nil
+	last := len(page) - 1
+	if len(changes) == assignPerStep {
+		// AssignQueue stopped at its last assignment: what follows it in
+		// the page is yet to be considered.
+		id := changes[len(changes)-1].Conversation.ID
+		last = slices.IndexFunc(page, func(c conversation.Conversation) bool { return c.ID == id })
+	} else if len(page) < assignPage {
+		return false, nil
+	}
+	j.next = store.QueuePositionOf(&page[last])
+	return true, nil
+}
+
+// assignable returns the groups of workspace ws's queue (store.QueueGroup)
+// whose conversations automatic assignment may give to one of agents with
+// loads (R11, R3): on a channel of ws this engine serves, whose policy
+// (PolicyFor) has a strategy, for a team (the conversation's, or else the
+// channel's) with an eligible agent. A conversation's team that no agent
+// with room is in has no eligible agent: the teams are those of the agents
+// with room, and none.
+func (e *Engine) assignable(ws ticket.WorkspaceID, agents []conversation.Agent, loads map[conversation.AgentID]int) []store.QueueGroup {
+	teams := []conversation.TeamID{""}
+	for _, a := range agents {
+		if a.Presence == conversation.Online && (a.Capacity <= 0 || loads[a.ID] < a.Capacity) {
+			teams = append(teams, a.Teams...)
+		}
+	}
+	slices.Sort(teams)
+	teams = slices.Compact(teams)
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	var out []store.QueueGroup
+	for k, b := range e.channels {
+		if k.ws != ws {
+			continue
+		}
+		for _, team := range teams {
+			for _, abandoned := range []bool{false, true} {
+				c := conversation.Conversation{Workspace: ws, Channel: k.id, Team: team, Abandoned: abandoned}
+				p := conversation.PolicyFor(&c, b.cfg.Settings, e.strategies)
+				if p.Strategy != nil && len(conversation.Eligible(&c, p.Team, agents, loads)) > 0 {
+					out = append(out, store.GroupOf(&c))
+				}
+			}
+		}
+	}
+	return out
 }
 
 // policy returns how conversation c is assigned automatically (R11, R3),

@@ -138,6 +138,10 @@ type job struct {
 	// was is, for a job its timers claimed, the due time it had before
 	// the claim.
 	was time.Time
+	// after is where in the queue the next step of the assignment
+	// reaction's run continues (the head: the zero position); a step sets
+	// next, which after takes once the step committed.
+	after, next store.QueuePosition
 }
 
 type jobKey struct {
@@ -416,6 +420,7 @@ func (e *Engine) runJobOnce(ctx context.Context, run *jobRun, j *job, claim bool
 				e.renew(ctx, run, j) // a long run of steps keeps its key
 				renewed = time.Now()
 			}
+			j.after = j.next
 		}
 	}
 	stop := e.keepClaim(ctx, run, j)

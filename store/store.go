@@ -14,10 +14,10 @@
 // retries a command on ErrConflict and ErrDuplicate.
 //
 // A store implements Store and Tx; the optional capabilities
-// (TimerPeeker, InboundLookup, Workloads, MessagePager) only make the
-// engine faster, and the functions LookupInbound, Workload and
-// MessagesPage do their work with the required methods where a store
-// lacks them.
+// (TimerPeeker, InboundLookup, Workloads, MessagePager, QueuePager) only
+// make the engine faster, and the functions LookupInbound, Workload,
+// MessagesPage and ReadQueuePage do their work with the required methods
+// where a store lacks them.
 //
 // Implementations: store/memory (in memory), and the SQL stores. The
 // conformance suite in store/storetest checks any implementation, including
@@ -89,8 +89,8 @@ type Store interface {
 
 // The optional capabilities below exist only to make the engine fast: a
 // store may leave any of them out, and the engine does the same work
-// another way (store.Workload, store.LookupInbound and store.MessagesPage with the required
-// methods; polling for timers). A store that implements one must answer
+// another way (store.Workload, store.LookupInbound, store.MessagesPage and
+// store.ReadQueuePage with the required methods; polling for timers). A store that implements one must answer
 // exactly what the way without it answers; the conformance suite checks
 // that.
 
@@ -354,7 +354,8 @@ type Tx interface {
 	TicketConversation(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID) (conversation.Conversation, error)
 	// Queue returns the workspace's waiting conversations (open and
 	// unassigned) in the order they are served (conversation.Before), at
-	// most limit of them; limit <= 0 means all.
+	// most limit of them; limit <= 0 means all. ReadQueuePage reads a part
+	// of it, by group and after a position.
 	Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]conversation.Conversation, error)
 	// Conversations returns a page of the workspace's conversations that
 	// pass filter f, in the order of ConversationLess (by OpenedAt, then

@@ -10,6 +10,7 @@ import (
 
 	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/ticket"
 )
 
@@ -284,7 +285,7 @@ func (t *tx) Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]con
 		return nil, nil
 	}
 	// The queue index is in R11's order: only the head is read and decoded.
-	q := t.s.queues.byWS[w]
+	q := t.s.queues.byKey[w]
 	if q == nil {
 		return nil, nil
 	}
@@ -300,6 +301,37 @@ func (t *tx) Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]con
 		if len(out) == n {
 			break
 		}
+	}
+	return out, nil
+}
+
+// QueuePage implements store.QueuePager: the heads of the groups' queues,
+// merged after the page's position.
+func (t *tx) QueuePage(ctx context.Context, ws ticket.WorkspaceID, p store.QueuePage) ([]conversation.Conversation, error) {
+	if err := t.check(ctx, false); err != nil {
+		return nil, err
+	}
+	p, err := p.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	w, ok := t.wsID(ws)
+	if !ok {
+		return nil, nil
+	}
+	keys := make([]groupKey, 0, len(p.Groups))
+	for _, g := range p.Groups {
+		ch, ok1 := t.s.names.find(string(g.Channel))
+		team, ok2 := t.s.names.find(string(g.Team))
+		if ok1 && ok2 {
+			keys = append(keys, groupKey{ws: w, ch: ch, team: team, abandoned: g.Abandoned})
+		}
+	}
+	after := position{waitingSince: unixNano(p.After.WaitingSince), id: string(p.After.ID), priority: p.After.Priority}
+	pos := t.s.groups.merge(keys, after, p.Limit)
+	out := make([]conversation.Conversation, len(pos))
+	for i, at := range pos {
+		out[i] = t.s.decode(t.s.convs.at(at))
 	}
 	return out, nil
 }
@@ -401,11 +433,18 @@ func (t *tx) index(pos int32, old, r *convRow) {
 	}
 	wasWaiting, isWaiting := old != nil && old.waiting(), r.waiting()
 	moved := wasWaiting && isWaiting && (old.priority != r.priority || old.waitingSince != r.waitingSince)
+	regrouped := moved || wasWaiting && isWaiting && groupOf(old) != groupOf(r)
 	if wasWaiting && (!isWaiting || moved) {
 		t.s.queues.remove(r.ws, entryOf(pos, old))
 	}
+	if wasWaiting && (!isWaiting || regrouped) {
+		t.s.groups.remove(groupOf(old), entryOf(pos, old))
+	}
 	if isWaiting && (!wasWaiting || moved) {
 		t.s.queues.add(r.ws, entryOf(pos, r))
+	}
+	if isWaiting && (!wasWaiting || regrouped) {
+		t.s.groups.add(groupOf(r), entryOf(pos, r))
 	}
 }
 

@@ -56,7 +56,8 @@ type Store struct {
 	latestConv     *index[contactKey] // a contact's latest conversation on a channel
 	openConv       *index[contactKey] // and its open one
 	ticketOpen     *index[wsKey]      // a ticket's open conversation
-	queues         *queues            // waiting conversations, by workspace
+	queues         *queues[uint32]    // waiting conversations, by workspace
+	groups         *queues[groupKey]  // and by group of a workspace's queue
 	msgs           *arena[conversation.Message]
 	msgIdx         *table[key[conversation.MessageID], int32]
 	convMsgs       *table[key[conversation.ID], []int32]
@@ -86,6 +87,7 @@ type Store struct {
 var (
 	_ store.Store       = (*Store)(nil)
 	_ store.TimerPeeker = (*Store)(nil)
+	_ store.QueuePager  = (*tx)(nil)
 )
 
 // New returns an empty store.
@@ -112,7 +114,8 @@ func New() *Store {
 		wsRejections:   newTable[ticket.WorkspaceID, []extKey](),
 	}
 	s.seed = maphash.MakeSeed()
-	s.queues = newQueues(s.convs)
+	s.queues = newQueues[uint32](s.convs)
+	s.groups = newQueues[groupKey](s.convs)
 	s.timers = newTimerTable(s.seed)
 	s.convIdx = newIndex(s.convKey, s.hashWS)
 	s.latestConv = newIndex(s.contactKey, s.hashContact)
@@ -122,7 +125,7 @@ func New() *Store {
 	// reads the key from its row (the queue, the id).
 	s.tables = []undoer{
 		s.contacts, s.contactExt, s.nameKeys, s.counters, s.tickets, s.ticketNum, s.contactTickets,
-		s.convIdx, s.latestConv, s.openConv, s.ticketOpen, s.queues, s.convs,
+		s.convIdx, s.latestConv, s.openConv, s.ticketOpen, s.queues, s.groups, s.convs,
 		s.msgs, s.msgIdx, s.convMsgs, s.msgExt, s.pending, s.agents, s.teams, s.assigned, s.timers,
 		s.rejections, s.wsRejections,
 	}

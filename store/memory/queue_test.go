@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/memory"
@@ -158,7 +159,74 @@ func (f *queueFixture) check(wss ...ticket.WorkspaceID) {
 		for _, limit := range []int{1, 7, 200, len(want) + 1} {
 			require.Equal(f.t, ids(want[:min(limit, len(want))]), ids(queueOf(f.t, f.s, ws, limit)), "limit %d", limit)
 		}
+		f.checkPages(ws, want)
 	}
+}
+
+// queueGroups are the groups the pages of checkPages read: one, several
+// (with a name no conversation has), all of queueConv's and the random
+// test's.
+var queueGroups = func() [][]store.QueueGroup {
+	var all []store.QueueGroup
+	for _, ch := range []channel.ID{"telegram", "whatsapp"} {
+		for _, team := range []conversation.TeamID{"", "sales", "billing"} {
+			all = append(all, store.QueueGroup{Channel: ch, Team: team}, store.QueueGroup{Channel: ch, Team: team, Abandoned: true})
+		}
+	}
+	return [][]store.QueueGroup{
+		{{Channel: "telegram"}},
+		{{Channel: "whatsapp", Team: "sales"}, {Channel: "telegram", Team: "billing", Abandoned: true}, {Channel: "nowhere"}},
+		all,
+	}
+}()
+
+// checkPages compares pages of the queue by group (ReadQueuePage through
+// the store's QueuePager) with want, the whole queue, filtered: from the
+// head and after positions along it, and paged through to its end.
+func (f *queueFixture) checkPages(ws ticket.WorkspaceID, want []conversation.Conversation) {
+	f.t.Helper()
+	ctx := context.Background()
+	require.NoError(f.t, f.s.View(ctx, func(tx store.Tx) error {
+		_, ok := tx.(store.QueuePager)
+		require.True(f.t, ok)
+		for _, groups := range queueGroups {
+			var in []conversation.Conversation
+			for _, c := range want {
+				if slices.Contains(groups, store.GroupOf(&c)) {
+					in = append(in, c)
+				}
+			}
+			afters := []int{-1}
+			for i := 0; i < len(want); i += 1 + len(want)/5 {
+				afters = append(afters, i)
+			}
+			for _, at := range afters {
+				p := store.QueuePage{Groups: groups, Limit: 50}
+				exp := in
+				if at >= 0 {
+					p.After = store.QueuePositionOf(&want[at])
+					exp = slices.DeleteFunc(slices.Clone(in), func(c conversation.Conversation) bool { return !p.After.Follows(&c) })
+				}
+				got, err := store.ReadQueuePage(ctx, tx, ws, p)
+				require.NoError(f.t, err)
+				require.Equal(f.t, ids(exp[:min(len(exp), p.Limit)]), ids(got), "groups %v after %d", groups, at)
+			}
+			// Paged through, 1,000 at a time.
+			var all []conversation.Conversation
+			p := store.QueuePage{Groups: groups, Limit: store.MaxQueuePage}
+			for {
+				got, err := store.ReadQueuePage(ctx, tx, ws, p)
+				require.NoError(f.t, err)
+				if len(got) == 0 {
+					break
+				}
+				all = append(all, got...)
+				p.After = store.QueuePositionOf(&got[len(got)-1])
+			}
+			require.Equal(f.t, ids(in), ids(all), "groups %v, paged through", groups)
+		}
+		return nil
+	}))
 }
 
 // A failed Update leaves the queue as it was: conversations it stored,
@@ -273,7 +341,10 @@ func TestQueueRandom(t *testing.T) {
 			for range 1 + rnd.IntN(60) {
 				at = at.Add(time.Duration(rnd.IntN(3)) * time.Second) // ties too
 				if len(f.convs) < 50 || rnd.IntN(3) == 0 {
-					put(queueConv(wss[rnd.IntN(len(wss))], next, ticket.Priority(rnd.IntN(4)-1), at))
+					c := queueConv(wss[rnd.IntN(len(wss))], next, ticket.Priority(rnd.IntN(4)-1), at)
+					c.Channel = [...]channel.ID{"telegram", "whatsapp"}[rnd.IntN(2)]
+					c.Team = [...]conversation.TeamID{"", "sales", "billing"}[rnd.IntN(3)]
+					put(c)
 					next++
 					continue
 				}
@@ -281,7 +352,7 @@ func TestQueueRandom(t *testing.T) {
 				if c.ID == "" {
 					continue // created by a transaction that failed
 				}
-				switch rnd.IntN(6) {
+				switch rnd.IntN(8) {
 				case 0:
 					c.Assignee, c.WaitingSince = conversation.AgentID("a"+strconv.Itoa(rnd.IntN(3))), time.Time{}
 				case 1:
@@ -294,6 +365,10 @@ func TestQueueRandom(t *testing.T) {
 					c.Priority = ticket.Priority(rnd.IntN(4) - 1)
 				case 5:
 					c.WaitingSince = t0.Add(time.Duration(rnd.IntN(100)) * time.Second)
+				case 6: // transferred: another team
+					c.Team = [...]conversation.TeamID{"", "sales", "billing"}[rnd.IntN(3)]
+				case 7: // flagged abandoned, or no longer
+					c.Abandoned = !c.Abandoned
 				}
 				put(c)
 			}

@@ -22,6 +22,7 @@ func (h *harness) testCapabilities(t *testing.T) {
 	t.Run("Workloads", h.testWorkloads)
 	t.Run("InboundLookup", h.testInboundLookupCapability)
 	t.Run("TimerPeeker", h.testTimerPeeker)
+	t.Run("QueuePager", h.testQueuePager)
 }
 
 // has reports whether the transactions of s implement the capability c

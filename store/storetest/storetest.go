@@ -70,6 +70,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("Tickets", h.testTickets)
 	t.Run("Conversations", h.testConversations)
 	t.Run("Queue", h.testQueue)
+	t.Run("QueuePage", h.testQueuePage)
 	t.Run("ConversationList", h.testConversationList)
 	t.Run("ConversationListTags", h.testConversationListTags)
 	t.Run("ConversationListCursor", h.testConversationListCursor)
@@ -108,6 +109,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("ConcurrentDuplicateDelivery", h.testConcurrentDuplicateDelivery)
 	t.Run("ConcurrentReopenAndCloseTicket", h.testConcurrentReopenAndCloseTicket)
 	t.Run("Reactions", h.testReactions)
+	t.Run("AssignBehindHead", h.testAssignBehindHead)
 }
 
 type harness struct {

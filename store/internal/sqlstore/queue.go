@@ -1,0 +1,67 @@
+package sqlstore
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+var _ store.QueuePager = (*Tx)(nil)
+
+// queueGroupRows selects the waiting conversations of one group (the
+// index cc_conversations_queue_groups: workspace, channel, team,
+// abandoned, then the queue's order).
+const queueGroupRows = `SELECT ` + conversationCols + ` FROM cc_conversations
+	WHERE workspace = ? AND channel = ? AND team = ? AND abandoned = ? AND state = 1 AND assignee = ''`
+
+// QueuePageQuery returns the statement and arguments of QueuePage for a
+// normalized page with groups: for each group, the rows just after the
+// position, read from the group's range of the index
+// cc_conversations_queue_groups in the queue's order and limited, then
+// merged. With a position, a group is read in two ranges, each in the
+// index's order: the rest of the position's priority, after its waiting
+// time and id, and the lower priorities. The EXPLAIN test of SQLite reads
+// it.
+func (q *Statements) QueuePageQuery(ws ticket.WorkspaceID, p store.QueuePage) (string, []any) {
+	var b strings.Builder
+	var args []any
+	part := func(cond, order string, extra ...any) {
+		if len(args) > 0 {
+			b.WriteString("\n\tUNION ALL ")
+		}
+		b.WriteString(`SELECT * FROM (` + queueGroupRows + cond + ` ORDER BY ` + order + ` LIMIT ?) g` + strconv.Itoa(len(args)))
+		args = append(args, extra...)
+	}
+	b.WriteString(`SELECT ` + conversationCols + ` FROM (`)
+	for _, g := range p.Groups {
+		group := []any{string(ws), string(g.Channel), string(g.Team), g.Abandoned}
+		if p.After.ID == "" {
+			part(``, `priority DESC, waiting_since, id`, slices.Concat(group, []any{p.Limit})...)
+			continue
+		}
+		at := p.After
+		part(` AND priority = ? AND (waiting_since, id) > (?, ?)`, `waiting_since, id`,
+			slices.Concat(group, []any{int(at.Priority), micros(at.WaitingSince), string(at.ID), p.Limit})...)
+		part(` AND priority < ?`, `priority DESC, waiting_since, id`, slices.Concat(group, []any{int(at.Priority), p.Limit})...)
+	}
+	b.WriteString(`) queue ORDER BY priority DESC, waiting_since, id LIMIT ?`)
+	return Rebind(q.p, b.String()), append(args, p.Limit)
+}
+
+// QueuePage implements store.QueuePager in one statement (QueuePageQuery).
+func (t *Tx) QueuePage(ctx context.Context, ws ticket.WorkspaceID, p store.QueuePage) ([]conversation.Conversation, error) {
+	if err := t.query(ctx); err != nil {
+		return nil, err
+	}
+	p, err := p.Normalize()
+	if err != nil || len(p.Groups) == 0 {
+		return nil, err
+	}
+	sql, args := t.q.QueuePageQuery(ws, p)
+	return queryAll(ctx, t.c, scanConversation, sql, args...)
+}
