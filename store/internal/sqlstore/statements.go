@@ -54,6 +54,7 @@ type Statements struct {
 	createRejection, rejection, rejections                                      string
 	erase                                                                       eraseStatements
 	merge                                                                       mergeStatements
+	config                                                                      configStatements
 	deleteTags                                                                  string
 	p                                                                           Placeholders
 }
@@ -124,6 +125,7 @@ func NewStatements(p Placeholders) *Statements {
 		rejections:      `SELECT ` + rejectionCols + ` FROM cc_rejections WHERE workspace = ? ORDER BY seq DESC LIMIT ?`,
 		erase:           newEraseStatements(p),
 		merge:           newMergeStatements(p),
+		config:          newConfigStatements(p),
 	}
 	for _, q := range []*string{
 		&s.contact, &s.contactByExt, &s.createContact, &s.createHandle, &s.updateContact,
