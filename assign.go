@@ -118,10 +118,12 @@ func (e *Engine) policy(c *conversation.Conversation) conversation.Policy {
 // assigns reports whether any channel of workspace ws assigns
 // automatically or reassigns abandoned conversations.
 func (e *Engine) assigns(ws ticket.WorkspaceID) bool {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	for k, b := range e.channels {
-		if k.ws == ws && (b.cfg.Settings.Assignment.Strategy != "" || b.cfg.Settings.ReassignAbandoned) {
+	c := e.cached(ws)
+	if c == nil {
+		return false
+	}
+	for _, b := range c.channels {
+		if b.cfg.Settings.Assignment.Strategy != "" || b.cfg.Settings.ReassignAbandoned {
 			return true
 		}
 	}

@@ -277,7 +277,7 @@ func (s *step) toSend(m *conversation.Message) {
 
 // timeout keeps conversation c's timeout timer in line with it (R7).
 func (s *step) timeout(ctx context.Context, tx store.Tx, c *conversation.Conversation) error {
-	b, err := s.e.channel(c.Workspace, c.Channel)
+	b, err := s.e.channelIn(ctx, tx, c.Workspace, c.Channel)
 	if err != nil {
 		return nil // a channel this engine does not serve: the one that does sets it
 	}

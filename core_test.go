@@ -308,7 +308,7 @@ func TestMessageAndPutChannel(t *testing.T) {
 
 	// A put that passes replaces the channel: new conversations get its
 	// welcome now.
-	require.NoError(t, f.eng.PutTemplate(ws, mustTemplate(t, "hello", template.Variant{Language: "en", Text: "Welcome!"})))
+	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "hello", template.Variant{Language: "en", Text: "Welcome!"})))
 	good := bad
 	good.Settings.Welcome = "hello"
 	require.NoError(t, f.eng.PutChannel(bg, good, f.tr))
