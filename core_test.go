@@ -52,6 +52,7 @@ func TestFirstMessageCost(t *testing.T) {
 	f.clock.Advance(-8 * time.Hour) // Monday 02:00 in Madrid: closed
 	cs.updates.Store(0)
 	cs.drains.Store(0)
+	f.rec.take() // the configuration's events
 	r := f.say(t, "c2", "en", "u1", "hello")
 	require.Len(t, r.Automatic, 2)
 	assert.NotEmpty(t, r.Conversation.Assignee, "assigned before Receive returns")
@@ -280,7 +281,7 @@ func TestRetriesRanOut(t *testing.T) {
 	r := f.write(t, "c1", "u1", "hola")
 	eng, err := contactcenter.New(contactcenter.Config{Store: alwaysConflicting{f.store}, MaxAttempts: 3})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, f.tr))
+	require.NoError(t, eng.PutTransport(channel.KindTelegram, "bot", f.tr), "the channel is stored; the engine needs its transport")
 	_, err = eng.Assign(bg, contactcenter.Assignment{Workspace: ws, Conversation: r.Conversation.ID, To: "ana", By: conversation.Host()})
 	assert.ErrorIs(t, err, contactcenter.ErrContention)
 	assert.Equal(t, contactcenter.CodeContention, contactcenter.ErrorCode(err))
