@@ -127,7 +127,7 @@ type Engine struct {
 
 	mu         sync.RWMutex
 	configs    map[ticket.WorkspaceID]*wsConfig // the stored configuration, by workspace
-	transports map[limiterKey]channel.Transport  // by kind and account; "" for every account
+	transports map[limiterKey]channel.Transport // by kind and account; "" for every account
 	limiters   map[limiterKey]*channel.Limiter
 
 	publishFn  func(context.Context, []conversation.Event) (int, error)
