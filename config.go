@@ -122,6 +122,12 @@ func (e *Engine) config(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID,
 	return e.loadConfig(ctx, tx, ws, c)
 }
 
+// configAt returns workspace ws's configuration at revision rev, which
+// tx read: the engine's copy when it is of rev, else read in tx.
+func (e *Engine) configAt(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, rev int64) (*wsConfig, error) {
+	return e.loadAt(ctx, tx, ws, e.cached(ws), rev)
+}
+
 // loadConfig reads ws's revision in tx, and its records when the
 // revision is not that of c, and keeps the result as the engine's copy.
 func (e *Engine) loadConfig(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, c *wsConfig) (*wsConfig, error) {
@@ -129,6 +135,11 @@ func (e *Engine) loadConfig(ctx context.Context, tx store.Tx, ws ticket.Workspac
 	if err != nil {
 		return nil, err
 	}
+	return e.loadAt(ctx, tx, ws, c, rev)
+}
+
+// loadAt is loadConfig with the revision read.
+func (e *Engine) loadAt(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, c *wsConfig, rev int64) (*wsConfig, error) {
 	if c != nil && c.rev == rev {
 		c.checked.Store(monoNow())
 		return c, nil

@@ -184,17 +184,18 @@ func (r *receiveOp) run(tx store.Tx, s *step) error {
 	r.attempt++
 	now := r.e.now()
 
-	// The channel and templates as of this transaction: a change another
-	// engine stored applies from this message on.
-	cfg, err := r.e.config(ctx, tx, ws, true)
+	found, err := r.lookup(ctx, tx)
+	if err != nil {
+		return err
+	}
+	// The channel and templates as of this transaction, whose lookup read
+	// the configuration's revision: a change another engine stored applies
+	// from this message on.
+	cfg, err := r.e.configAt(ctx, tx, ws, found.ConfigRevision)
 	if err != nil {
 		return err
 	}
 	if r.ch, err = cfg.channel(in.Channel); err != nil {
-		return err
-	}
-	found, err := r.lookup(ctx, tx)
-	if err != nil {
 		return err
 	}
 	if found.HasDuplicate {

@@ -154,7 +154,8 @@ type InboundLookup interface {
 // ch delivered with messageID before, whoever sent it
 // (MessageByExternalID), the contact (ContactByExternalID), and the
 // contact's open conversation on ch (OpenConversation), each with whether
-// it was found. An empty messageID skips the first: a caller may leave
+// it was found, and the workspace's ConfigRevision, so that the engine
+// knows in the same read whether its copy of the configuration is current. An empty messageID skips the first: a caller may leave
 // duplicates to the unique index, which answers ErrDuplicate at commit. It
 // uses tx's InboundLookup capability, and makes the three reads one by one
 // where tx has none.
@@ -169,6 +170,9 @@ func LookupInbound(ctx context.Context, tx Tx, ws ticket.WorkspaceID, ch channel
 		if err != nil {
 			return InboundRecords{}, err
 		}
+	}
+	if r.ConfigRevision, err = tx.ConfigRevision(ctx, ws); err != nil {
+		return InboundRecords{}, err
 	}
 	r.Contact, r.HasContact, err = found(tx.ContactByExternalID(ctx, ws, ch, contactID))
 	if err != nil || !r.HasContact {
@@ -236,6 +240,8 @@ type InboundRecords struct {
 	HasContact   bool
 	Open         conversation.Conversation
 	HasOpen      bool
+	// ConfigRevision is the workspace's (Tx.ConfigRevision).
+	ConfigRevision int64
 }
 
 // Tx is a transaction. Lookups answer ErrNotFound when nothing matches;
