@@ -58,6 +58,9 @@ func (e *Engine) assignReactor() *reactor {
 // change that gives agents room without an event that says so (an agent's
 // capacity raised).
 func (s *step) tryAssign(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID) error {
+	if err := s.e.haveConfig(ctx, tx, ws); err != nil {
+		return err
+	}
 	if !s.e.assigns(ws) {
 		return nil
 	}
@@ -74,6 +77,9 @@ func (s *step) tryAssign(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID
 // step assigned as many as it may.
 func (e *Engine) assignStep(ctx context.Context, tx store.Tx, s *step, j *job) (more bool, err error) {
 	ws := j.ws
+	if err := e.haveConfig(ctx, tx, ws); err != nil { // e.policy reads it
+		return false, err
+	}
 	agents, err := tx.Agents(ctx, ws)
 	if err != nil {
 		return false, err
@@ -176,6 +182,9 @@ func (s *step) setPresence(ctx context.Context, tx store.Tx, a conversation.Agen
 		if held, err = tx.AssignedTo(ctx, a.Workspace, a.ID); err != nil {
 			return a, err
 		}
+	}
+	if err := s.e.haveConfig(ctx, tx, a.Workspace); err != nil { // e.reassigns reads it
+		return a, err
 	}
 	changes, out, err := s.e.presence(a, p, held, s.now())
 	if err != nil {

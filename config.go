@@ -122,6 +122,14 @@ func (e *Engine) config(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID,
 	return e.loadConfig(ctx, tx, ws, c)
 }
 
+// haveConfig makes sure the engine has a copy of workspace ws's
+// configuration checked within configRecheck, reading it in tx if not,
+// for the decisions that read it without a transaction (R3, R11).
+func (e *Engine) haveConfig(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID) error {
+	_, err := e.config(ctx, tx, ws, false)
+	return err
+}
+
 // configAt returns workspace ws's configuration at revision rev, which
 // tx read: the engine's copy when it is of rev, else read in tx.
 func (e *Engine) configAt(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, rev int64) (*wsConfig, error) {

@@ -285,3 +285,21 @@ func shareConfig(t *testing.T, a, b *contactcenter.Engine) {
 	r = say("c3", "s3")
 	assert.Empty(t, r.Automatic, "the channel no longer names a welcome")
 }
+
+// R3 after a restart: an engine whose first command in a workspace is an
+// agent going offline reads the stored channel's settings, and
+// reassigns the agent's conversation.
+func TestStoredSettingsApplyOnFirstCommand(t *testing.T) {
+	f := newAssigningFixture(t, channel.Settings{ReassignAbandoned: true})
+	f.put(t, conversation.Agent{ID: "ana", Presence: conversation.Online})
+	a := f.write(t, "c1", "u1", "hi").Conversation
+	f.reply(t, a.ID, "ana", "mine")
+	f.put(t, conversation.Agent{ID: "bruno", Presence: conversation.Online})
+
+	restarted, err := contactcenter.New(contactcenter.Config{Store: f.store, Now: f.clock.Now, NewID: contactcenter.SequentialIDs("r"),
+		Transports: map[channel.Kind]channel.Transport{channel.KindTelegram: f.tr}})
+	require.NoError(t, err)
+	_, err = restarted.SetPresence(bg, ws, "ana", conversation.Offline)
+	require.NoError(t, err)
+	assert.Equal(t, conversation.AgentID("bruno"), f.conversation(t, a.ID).Assignee)
+}

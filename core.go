@@ -316,6 +316,9 @@ func (s *step) identify() {
 func (s *step) emit(ctx context.Context, tx store.Tx, ev *conversation.Event) error {
 	s.identify()
 	ev.Actor, ev.Cause = s.actor, s.cause
+	if err := s.e.haveConfig(ctx, tx, ev.Workspace); err != nil { // the reactions' keys read it
+		return err
+	}
 	if err := tx.AppendEvent(ctx, *ev); err != nil {
 		return err
 	}
