@@ -162,7 +162,8 @@ func TestFailedPutKeepsConfig(t *testing.T) {
 			require.ErrorIs(t, err, faultstore.ErrInjected)
 			assert.Equal(t, contactcenter.CodeUnavailable, contactcenter.ErrorCode(err))
 			require.NoError(t, fs.Add(rule))
-			err = f.eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, nil)
+			nt := channel.NewMemoryTransport(fullCaps)
+			err = f.eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, nt)
 			require.ErrorIs(t, err, faultstore.ErrInjected)
 			assert.Equal(t, before, configRecords(t, fs))
 			tpl, err := f.eng.Template(bg, ws, "welcome")
@@ -171,6 +172,8 @@ func TestFailedPutKeepsConfig(t *testing.T) {
 			r := f.say(t, "Lucía", "en", "u1", "hi")
 			require.Len(t, r.Automatic, 1, "the channel still names its welcome")
 			assert.Equal(t, "Hi Lucía, this is ticket #1.", r.Automatic[0].Text)
+			assert.Empty(t, nt.Sent(), "the refused channel's transport is not taken")
+			assert.Len(t, f.tr.Sent(), 1)
 		})
 	}
 }

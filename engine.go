@@ -303,14 +303,13 @@ func (e *Engine) PutChannel(ctx context.Context, c channel.Channel, t channel.Tr
 	if o := c.Settings.OutOfHours; o.Template != "" && o.Service != "" {
 		refs = append(refs, store.ConfigRef{Kind: ConfigServiceHours, Name: o.Service})
 	}
-	if t != e.transport(c.Kind, c.Account) {
-		if err := e.PutTransport(c.Kind, c.Account, t); err != nil {
-			return err
-		}
-	}
-	return e.putConfig(ctx, op, c.Workspace, ConfigChannel, string(c.ID), body, refs, func(tx store.Tx) error {
+	err = e.putConfig(ctx, op, c.Workspace, ConfigChannel, string(c.ID), body, refs, func(tx store.Tx) error {
 		return checkChannelRefs(ctx, tx, c)
 	})
+	if err == nil && t != e.transport(c.Kind, c.Account) {
+		err = e.PutTransport(c.Kind, c.Account, t)
+	}
+	return err
 }
 
 // checkChannelRefs checks in tx that the templates and the service c's
