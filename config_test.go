@@ -306,3 +306,16 @@ func TestStoredSettingsApplyOnFirstCommand(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, conversation.AgentID("bruno"), f.conversation(t, a.ID).Assignee)
 }
+
+// The store's refusals of configuration records have codes of their own:
+// a record naming a missing one is invalid, deleting a named one a
+// conflict.
+func TestConfigErrorCodes(t *testing.T) {
+	dangling := store.DanglingError(store.Config{Workspace: ws, Kind: contactcenter.ConfigChannel, Name: "tg"}, store.ConfigRef{Kind: contactcenter.ConfigTemplate, Name: "welcome"})
+	assert.Equal(t, contactcenter.CodeInvalid, contactcenter.ErrorCode(dangling))
+	assert.Contains(t, dangling.Error(), `template "welcome"`)
+	named := &store.ReferencedError{Workspace: ws, Config: store.ConfigRef{Kind: contactcenter.ConfigTemplate, Name: "welcome"},
+		By: []store.ConfigRef{{Kind: contactcenter.ConfigChannel, Name: "tg"}, {Kind: contactcenter.ConfigChannel, Name: "web"}}}
+	assert.Equal(t, contactcenter.CodeConflict, contactcenter.ErrorCode(named))
+	assert.Contains(t, named.Error(), `channel "tg", channel "web"`)
+}
