@@ -45,7 +45,7 @@ func BenchmarkOpenLeastBusy(b *testing.B) {
 			// assignment: all at capacity.
 			for _, id := range []conversation.AgentID{"ana", "bruno", "carla"} {
 				a := conversation.Agent{ID: id, Workspace: ws, Name: string(id), Presence: conversation.Online, Capacity: 1}
-				if _, err := eng.PutAgent(ctx, a); err != nil {
+				if _, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: a, By: conversation.Host()}); err != nil {
 					b.Fatal(err)
 				}
 			}

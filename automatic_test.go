@@ -233,3 +233,33 @@ func TestOutOfHoursValidated(t *testing.T) {
 		Settings: channel.Settings{OutOfHours: channel.OutOfHours{Template: "missing", Hours: officeHours()}}}, f.tr)
 	assert.ErrorIs(t, err, channel.ErrInvalid)
 }
+
+// R4, R5: a template that renders blank (every variable fell back to
+// nothing) sends nothing, and a blank out-of-hours message is not recorded
+// as sent: the next message of the closed period gets it once it renders,
+// here with the agent who took the conversation meanwhile.
+func TestAutomaticMessageRenderedBlank(t *testing.T) {
+	f := newFixture(t)
+	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "welcome", template.Variant{Language: "en", Text: " {{contact.fields.nickname}} "})))
+	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "{{contact.fields.nickname}}{{agent.first_name}}"})))
+	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{Welcome: "welcome", OutOfHours: channel.OutOfHours{Template: "closed", Hours: officeHours()}}}, f.tr))
+
+	r := f.say(t, "c1", "en", "u1", "hello") // Monday 10:00 in Madrid: open
+	require.True(t, r.Opened)
+	assert.Empty(t, r.Automatic, "a blank welcome is no message")
+
+	f.clock.Advance(9 * time.Hour) // 19:00: closed
+	r = f.say(t, "c1", "en", "u2", "anyone?")
+	assert.Empty(t, r.Automatic, "a blank out-of-hours message is no message")
+	assert.True(t, f.conversation(t, r.Conversation.ID).OutOfHoursUntil.IsZero(), "and is not recorded as sent")
+	assert.Empty(t, f.tr.Sent())
+	assert.Zero(t, count(types(f.rec.take()), conversation.EventMessageQueued))
+
+	f.reply(t, r.Conversation.ID, "ana", "Here")
+	f.clock.Advance(5 * time.Minute)
+	r = f.say(t, "c1", "en", "u3", "thanks")
+	require.Len(t, r.Automatic, 1, "it renders now: the conversation has an agent")
+	assert.Equal(t, "Ana", r.Automatic[0].Text)
+	assert.False(t, f.conversation(t, r.Conversation.ID).OutOfHoursUntil.IsZero())
+}

@@ -271,29 +271,53 @@ func (e *Engine) CloseTicket(ctx context.Context, r TicketClosing) (ticket.Ticke
 	})
 }
 
-// PutAgent creates an agent or replaces one with the same id; Version is
-// managed by the engine. An agent who is online, or has more room, gets
-// waiting conversations (R11).
-func (e *Engine) PutAgent(ctx context.Context, a conversation.Agent) (conversation.Agent, error) {
+// AgentChange is a request to create or replace an agent, for
+// Engine.PutAgent.
+type AgentChange struct {
+	// Agent is the agent as it is to be; its Version is managed by the
+	// engine.
+	Agent conversation.Agent
+	// By is who puts the agent: the host, a supervisor of the agent's
+	// workspace, an automation (bot, workflow). An agent who is not a
+	// supervisor, and a contact, may not (CodeForbidden). Required.
+	By conversation.Actor
+}
+
+// PutAgent creates an agent or replaces one with the same id, acted on by
+// r.By (conversation.PutAgent); Version is managed by the engine. A change
+// of presence is published with r.By as its actor (R17). An agent who is
+// online, or has more room, gets waiting conversations (R11).
+func (e *Engine) PutAgent(ctx context.Context, r AgentChange) (conversation.Agent, error) {
+	const op = "put agent"
+	a := r.Agent
 	if err := a.Validate(); err != nil {
-		return a, wrap("put agent", err)
+		return a, wrap(op, err)
 	}
-	_, err := e.run(ctx, "put agent", conversation.Host(), func(tx store.Tx, s *step) error {
-		old, err := tx.Agent(ctx, a.Workspace, a.ID)
-		isNew := errors.Is(err, store.ErrNotFound)
-		if err != nil && !isNew {
+	if err := r.By.Validate(); err != nil {
+		return a, wrap(op, err)
+	}
+	_, err := e.run(ctx, op, r.By, func(tx store.Tx, s *step) error {
+		var old *conversation.Agent
+		stored, err := tx.Agent(ctx, a.Workspace, a.ID)
+		switch {
+		case err == nil:
+			old = &stored
+		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
-		a.Version = old.Version + 1
-		ch := conversation.Change{Agents: []conversation.Agent{a}}
-		ev, changed := conversation.PresenceChanged(&a, old.Presence, isNew, e.now())
-		if changed {
-			ch.Emit(ev)
+		who, err := actorFor(ctx, tx, a.Workspace, r.By)
+		if err != nil {
+			return err
 		}
+		ch, err := conversation.PutAgent(a, old, who, e.now())
+		if err != nil {
+			return err
+		}
+		a = ch.Agents[0]
 		if err := s.add(ctx, tx, &ch); err != nil {
 			return err
 		}
-		if !changed && a.Presence == conversation.Online {
+		if len(ch.Events()) == 0 && a.Presence == conversation.Online {
 			return s.tryAssign(ctx, tx, a.Workspace) // perhaps more room
 		}
 		return nil
@@ -346,12 +370,37 @@ func (e *Engine) Heartbeat(ctx context.Context, ws ticket.WorkspaceID, id conver
 	return out, nil
 }
 
-// PutTeam creates a team or replaces one with the same id.
-func (e *Engine) PutTeam(ctx context.Context, t conversation.Team) error {
+// TeamChange is a request to create or replace a team, for
+// Engine.PutTeam.
+type TeamChange struct {
+	Team conversation.Team
+	// By is who puts the team: the host, a supervisor of the team's
+	// workspace, an automation (bot, workflow). An agent who is not a
+	// supervisor, and a contact, may not (CodeForbidden). Required.
+	By conversation.Actor
+}
+
+// PutTeam creates a team or replaces one with the same id, acted on by
+// r.By.
+func (e *Engine) PutTeam(ctx context.Context, r TeamChange) error {
+	const op = "put team"
+	t := r.Team
 	if err := t.Validate(); err != nil {
-		return wrap("put team", err)
+		return wrap(op, err)
 	}
-	_, err := e.exec(ctx, "put team", conversation.Host(), func(tx store.Tx, _ *step) error { return tx.PutTeam(ctx, t) })
+	if err := r.By.Validate(); err != nil {
+		return wrap(op, err)
+	}
+	_, err := e.exec(ctx, op, r.By, func(tx store.Tx, _ *step) error {
+		who, err := actorFor(ctx, tx, t.Workspace, r.By)
+		if err != nil {
+			return err
+		}
+		if err := who.MayAdminister(t.Workspace, "put teams"); err != nil {
+			return err
+		}
+		return tx.PutTeam(ctx, t)
+	})
 	return err
 }
 

@@ -143,7 +143,7 @@ func (e *Engine) advance(ctx context.Context, s *step) {
 	if len(s.jobs) > 0 {
 		jctx := context.WithValue(ctx, deferKey{}, true)
 		for i := range s.jobs {
-			if e.runJob(jctx, &s.jobs[i]) {
+			if stored, _ := e.runJob(jctx, &s.jobs[i]); stored {
 				published = true
 			}
 		}

@@ -43,7 +43,7 @@ func TestRecordOutcomeThroughContention(t *testing.T) {
 	eng, err := contactcenter.New(contactcenter.Config{Store: st, Now: clk.Now, MaxAttempts: 3, NewID: contactcenter.SequentialIDs("id")})
 	require.NoError(t, err)
 	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, tr))
-	_, err = eng.PutAgent(bg, conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online})
+	_, err = eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online}, By: conversation.Host()})
 	require.NoError(t, err)
 	r, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c1"}, Text: "hi"})
 	require.NoError(t, err)
@@ -74,12 +74,12 @@ func TestPublishGetsNoCause(t *testing.T) {
 			return nil
 		},
 		Timers: map[conversation.TimerKind]contactcenter.TimerHandler{"crm.x": func(ctx context.Context, t conversation.Timer) error {
-			_, err := eng.PutAgent(ctx, conversation.Agent{ID: "zed", Workspace: ws, Name: "Z", Presence: conversation.Online})
+			_, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: conversation.Agent{ID: "zed", Workspace: ws, Name: "Z", Presence: conversation.Online}, By: conversation.Host()})
 			return err
 		}}})
 	require.NoError(t, err)
 	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
-	require.NoError(t, eng.SetTimer(bg, conversation.Timer{Kind: "crm.x", Workspace: ws, Key: "k", Due: time.Now().Add(-time.Second)}))
+	require.NoError(t, eng.SetTimer(bg, contactcenter.TimerSetting{Timer: conversation.Timer{Kind: "crm.x", Workspace: ws, Key: "k", Due: time.Now().Add(-time.Second)}, By: conversation.Host()}))
 	_, err = eng.FireTimers(bg)
 	require.NoError(t, err)
 	mu.Lock()
@@ -94,14 +94,14 @@ func TestTimerCauseSharedByItsCalls(t *testing.T) {
 	rec := &recorder{}
 	eng, err := contactcenter.New(contactcenter.Config{Store: memory.New(), Publish: rec.publish,
 		Timers: map[conversation.TimerKind]contactcenter.TimerHandler{"crm.x": func(ctx context.Context, t conversation.Timer) error {
-			if _, err := eng.PutAgent(ctx, conversation.Agent{ID: "a1", Workspace: ws, Name: "A", Presence: conversation.Online}); err != nil {
+			if _, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: conversation.Agent{ID: "a1", Workspace: ws, Name: "A", Presence: conversation.Online}, By: conversation.Host()}); err != nil {
 				return err
 			}
-			_, err := eng.PutAgent(ctx, conversation.Agent{ID: "a2", Workspace: ws, Name: "B", Presence: conversation.Online})
+			_, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: conversation.Agent{ID: "a2", Workspace: ws, Name: "B", Presence: conversation.Online}, By: conversation.Host()})
 			return err
 		}}})
 	require.NoError(t, err)
-	require.NoError(t, eng.SetTimer(bg, conversation.Timer{Kind: "crm.x", Workspace: ws, Key: "k", Due: time.Now().Add(-time.Second)}))
+	require.NoError(t, eng.SetTimer(bg, contactcenter.TimerSetting{Timer: conversation.Timer{Kind: "crm.x", Workspace: ws, Key: "k", Due: time.Now().Add(-time.Second)}, By: conversation.Host()}))
 	_, err = eng.FireTimers(bg)
 	require.NoError(t, err)
 	evs := rec.take()
@@ -120,7 +120,7 @@ func TestCapacityRaiseCauseHasRoot(t *testing.T) {
 		ag, err := f.eng.Agent(bg, ws, a)
 		require.NoError(t, err)
 		ag.Capacity = 1
-		_, err = f.eng.PutAgent(bg, ag)
+		_, err = f.eng.PutAgent(bg, contactcenter.AgentChange{Agent: ag, By: conversation.Host()})
 		require.NoError(t, err)
 	}
 	for i := range 4 {
@@ -130,7 +130,7 @@ func TestCapacityRaiseCauseHasRoot(t *testing.T) {
 	ag, err := f.eng.Agent(bg, ws, "ana")
 	require.NoError(t, err)
 	ag.Capacity = 2
-	_, err = f.eng.PutAgent(bg, ag) // no presence change: tryAssign
+	_, err = f.eng.PutAgent(bg, contactcenter.AgentChange{Agent: ag, By: conversation.Host()}) // no presence change: tryAssign
 	require.NoError(t, err)
 	evs := f.rec.take()
 	var found bool
@@ -172,7 +172,7 @@ func TestClaimedTimersPastTheirLeaseAreLeft(t *testing.T) {
 	a := mk()
 	other = mk()
 	for i := range 3 {
-		require.NoError(t, a.SetTimer(bg, conversation.Timer{Kind: "crm.x", Workspace: ws, Key: fmt.Sprint("k", i), Due: t0.Add(-time.Duration(3-i) * time.Millisecond)}))
+		require.NoError(t, a.SetTimer(bg, contactcenter.TimerSetting{Timer: conversation.Timer{Kind: "crm.x", Workspace: ws, Key: fmt.Sprint("k", i), Due: t0.Add(-time.Duration(3-i) * time.Millisecond)}, By: conversation.Host()}))
 	}
 	_, err := a.FireTimers(bg)
 	require.NoError(t, err)
@@ -266,7 +266,7 @@ func TestBackgroundRecordReleasesItsSlot(t *testing.T) {
 			}}}})
 	require.NoError(t, err)
 	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, tr))
-	_, err = eng.PutAgent(bg, conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online})
+	_, err = eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online}, By: conversation.Host()})
 	require.NoError(t, err)
 	r, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c1"}, Text: "hi"})
 	require.NoError(t, err)
@@ -310,10 +310,15 @@ func TestJobStoredAgainAtTheSameInstant(t *testing.T) {
 	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
 	_, err = eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c1"}, Text: "hi"})
 	require.NoError(t, err)
+	// The second message's job runs after the first, in the background,
+	// and fails; Close waits for that run to end.
+	require.Eventually(t, func() bool { return runs.Load() == 2 }, 5*time.Second, time.Millisecond)
+	require.NoError(t, eng.Close())
 	clk.Advance(contactcenter.ReactionGrace + time.Second)
 	n, err := eng.FireTimers(bg)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n, "the second message's job, whose run failed, is due again (runs=%d)", runs.Load())
+	assert.EqualValues(t, 3, runs.Load())
 }
 
 // R11: conversations at the head of the queue that wait for a person (a
@@ -327,7 +332,7 @@ func TestQueueHeadDoesNotBlockAssignment(t *testing.T) {
 	s := channel.Settings{}
 	s.Assignment.Strategy = "least_busy"
 	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "auto", Workspace: ws, Kind: channel.KindTelegram, Account: "bot2", Settings: s}, channel.NewMemoryTransport(fullCaps)))
-	_, err = eng.PutAgent(bg, conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online})
+	_, err = eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online}, By: conversation.Host()})
 	require.NoError(t, err)
 	for i := range 200 {
 		_, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "manual", ExternalID: fmt.Sprint("m", i), From: contactcenter.Sender{ExternalID: fmt.Sprint("m", i)}, Text: "x"})

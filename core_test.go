@@ -36,10 +36,11 @@ func (s *countingStore) DrainEvents(ctx context.Context, max int, fn func(contex
 }
 
 // A first message with a welcome, an out-of-hours message and least-busy
-// assignment: the message, the automatic messages and the assignment's job
-// commit in one transaction; the assignment reaction makes one more, the
-// two sends two each (claim and outcome). The events of the message and of
-// its assignment go out in one drain. BENCHMARKS.md gives the figures
+// assignment: the message, the automatic messages and the assignment's job,
+// with the claim of its key, commit in one transaction; the assignment
+// reaction makes one more (its step, which deletes the job and the claim),
+// the two sends two each (claim and outcome). The events of the message and
+// of its assignment go out in one drain. BENCHMARKS.md gives the figures
 // before and after.
 func TestFirstMessageCost(t *testing.T) {
 	cs := &countingStore{Store: memory.New()}
@@ -113,7 +114,7 @@ func TestReactionChain(t *testing.T) {
 	eng, err = contactcenter.New(cfg)
 	require.NoError(t, err)
 	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
-	_, err = eng.PutAgent(bg, conversation.Agent{ID: "sol", Workspace: ws, Name: "Sol", Role: conversation.RoleSupervisor, Presence: conversation.Online})
+	_, err = eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "sol", Workspace: ws, Name: "Sol", Role: conversation.RoleSupervisor, Presence: conversation.Online}, By: conversation.Host()})
 	require.NoError(t, err)
 	rec.take()
 
@@ -218,6 +219,7 @@ func TestReactionsAndTimersValidated(t *testing.T) {
 		"the engine's reaction":      {Reactions: []contactcenter.Reaction{{Name: "assign", Key: key, React: react}}},
 		"the engine's timer kind":    {Timers: map[conversation.TimerKind]contactcenter.TimerHandler{conversation.TimerTimeout: handler}},
 		"a reaction's timer kind":    {Timers: map[conversation.TimerKind]contactcenter.TimerHandler{"reaction.x": handler}},
+		"a reaction claim's kind":    {Timers: map[conversation.TimerKind]contactcenter.TimerHandler{"claim.reaction.x": handler}},
 		"timer kind without handler": {Timers: map[conversation.TimerKind]contactcenter.TimerHandler{"crm.x": nil}},
 	} {
 		cfg.Store = memory.New()
@@ -233,7 +235,7 @@ func TestReactionsAndTimersValidated(t *testing.T) {
 		"no due time":       {Kind: "crm.x", Workspace: ws, Key: "k"},
 		"payload too big":   {Kind: "crm.x", Workspace: ws, Key: "k", Due: t0, Payload: make([]byte, conversation.MaxTimerPayload+1)},
 	} {
-		assert.ErrorIs(t, eng.SetTimer(bg, tm), contactcenter.ErrInvalid, name)
+		assert.ErrorIs(t, eng.SetTimer(bg, contactcenter.TimerSetting{Timer: tm, By: conversation.Host()}), contactcenter.ErrInvalid, name)
 	}
 	_, err = eng.Timer(bg, "crm.x", ws, "k")
 	assert.ErrorIs(t, err, contactcenter.ErrNotFound, "nothing was set")

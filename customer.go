@@ -16,101 +16,45 @@ import (
 // answer, in the contact's language, are recorded in the contact's
 // conversation. A switch to a ticket that does not exist, is another
 // contact's or another workspace's gets one and the same answer, so that
-// nothing leaks (R6.2).
+// nothing leaks (R6.2). Everything the rule needs is loaded first;
+// command.Apply then decides the whole change, answer texts included, and
+// the step commits it.
 func (r *receiveOp) command(ctx context.Context, tx store.Tx, s *step, found *store.InboundRecords, contact ticket.Contact,
 	write conversation.Write, cmd command.Command, usage error, now time.Time) error {
 	in, e := &r.in, r.e
-	ws, lang := in.Workspace, contact.Language
-	settings := r.ch.cfg.Settings.Commands
-	newWord, switchWord, listWord := settings.Words()
-	said := conversation.Message{ID: conversation.MessageID(e.newID()), Channel: in.Channel, ExternalID: in.ExternalID, Text: in.Text, Altered: r.altered}
-	answer := conversation.Message{ID: conversation.MessageID(e.newID())}
-	move := conversation.Move{
-		Workspace: ws, Contact: contact.ID, ContactExternalID: in.From.ExternalID,
-		Current: found.Open, HasCurrent: found.HasOpen, Command: said,
+	ws := in.Workspace
+	ci := command.Input{
+		Situation:         command.Situation{Command: cmd, Usage: usage, Workspace: ws, Contact: contact.ID},
+		Settings:          r.ch.cfg.Settings.Commands,
+		Language:          contact.Language,
+		ContactExternalID: in.From.ExternalID,
+		Said:              conversation.Message{ID: conversation.MessageID(e.newID()), Channel: in.Channel, ExternalID: in.ExternalID, Text: in.Text, Altered: r.altered},
+		AnswerID:          conversation.MessageID(e.newID()),
+		Conversation:      found.Open,
+		HasConversation:   found.HasOpen,
 	}
-
-	// Load what the rule needs, then decide (R6).
-	sit := command.Situation{Command: cmd, Usage: usage, Workspace: ws, Contact: contact.ID}
-	if found.HasOpen {
-		sit.Current = found.Open.Ticket
+	if err := loadCommand(ctx, tx, &ci); err != nil {
+		return err
 	}
-	if usage == nil && cmd.Kind == command.Switch {
-		t, err := tx.TicketByNumber(ctx, ws, cmd.Number)
-		switch {
-		case err == nil:
-			sit.Target, sit.HasTarget = t, true
-			if _, err := tx.TicketConversation(ctx, ws, t.ID); err == nil {
-				// A ticket being answered in another conversation of the
-				// contact's (on another channel) stays there.
-				sit.TargetBusy = t.ID != sit.Current
-			} else if !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-		case !errors.Is(err, store.ErrNotFound):
-			return err
-		}
-	}
-	out := command.Decide(sit)
-
-	var (
-		ch  conversation.Change
-		err error
-	)
-	switch {
+	switch out := ci.Decide(); {
 	case out.Move == command.MoveNew:
-		var n ticket.Number
-		if n, err = tx.NextTicketNumber(ctx, ws); err != nil {
-			return err
-		}
-		if move.Ticket, err = ticket.New(ticket.ID(e.newID()), ws, n, contact.ID, cmd.Subject, now); err != nil {
-			return err
-		}
-		move.NewTicket = true
-		move.NewConversation = conversation.ID(e.newID())
-		move.Answer = answer
-		move.Answer.Text = e.answers.Text(lang, out.Answer, n.String())
-		ch, err = conversation.MoveTo(&move, now)
-
+		ci.NewTicket = ticket.ID(e.newID())
+		ci.NewConversation = conversation.ID(e.newID())
 	case out.Move == command.MoveSwitch:
-		move.Ticket = sit.Target
-		move.NewConversation = conversation.ID(e.newID())
-		move.Answer = answer
-		move.Answer.Text = e.answers.Text(lang, out.Answer, sit.Target.Number.String())
-		ch, err = conversation.MoveTo(&move, now)
-
-	case out.Answer == command.KeyUsage:
-		answer.Text = e.answers.Text(lang, command.KeyUsage, switchWord, listWord)
-		ch, err = r.inContext(ctx, tx, found, contact, said, answer, now)
-
-	case out.Answer == command.KeyNotFound:
-		answer.Text = e.answers.Text(lang, command.KeyNotFound, cmd.Number.String(), listWord)
-		ch, err = r.inContext(ctx, tx, found, contact, said, answer, now)
-
-	case out.Answer == command.KeyAlready, out.Answer == command.KeyElsewhere:
-		answer.Text = e.answers.Text(lang, out.Answer, sit.Target.Number.String())
-		ch, err = r.inContext(ctx, tx, found, contact, said, answer, now)
-
-	default: // List (R6.3)
-		var open []ticket.Ticket
-		if open, err = tx.OpenTickets(ctx, ws, contact.ID); err != nil {
+		ci.NewConversation = conversation.ID(e.newID())
+	case ci.NeedsTicket(): // a first message: a conversation on a new ticket (R9)
+		ci.NewConversation = conversation.ID(e.newID())
+		ci.NewTicket = ticket.ID(e.newID())
+	}
+	if ci.NeedsTicket() {
+		n, err := tx.NextTicketNumber(ctx, ws)
+		if err != nil {
 			return err
 		}
-		in := command.ListInput{Open: open, ShowSubject: settings.ShowSubject, SwitchWord: switchWord, NewWord: newWord}
-		for i := range open {
-			if found.HasOpen && open[i].ID == found.Open.Ticket {
-				in.Current = &open[i]
-			}
-		}
-		answer.Text = e.answers.List(lang, in)
-		ch, err = r.inContext(ctx, tx, found, contact, said, answer, now)
-		if err == nil && ch.TicketWrite == conversation.Create {
-			// A contact's very first message opened a ticket: it is theirs now.
-			in.Current = &ch.Ticket
-			in.Open = append(in.Open, ch.Ticket)
-			ch.Answer.Text = e.answers.List(lang, in)
-		}
+		ci.NewTicketNumber = n
 	}
+
+	ch, _, err := command.Apply(&ci, e.answers, now)
 	if err != nil {
 		return err
 	}
@@ -128,31 +72,44 @@ func (r *receiveOp) command(ctx context.Context, tx store.Tx, s *step, found *st
 	return nil
 }
 
-// inContext records a command and its answer in the contact's open
-// conversation, or else their latest one, left closed. A contact with no
-// conversation at all gets one, as any first message does (R9).
-func (r *receiveOp) inContext(ctx context.Context, tx store.Tx, found *store.InboundRecords, contact ticket.Contact,
-	said, answer conversation.Message, now time.Time) (conversation.Change, error) {
-	if found.HasOpen {
-		return conversation.Command(&found.Open, said, answer, now)
+// loadCommand loads what command in needs besides the contact and their
+// open conversation (R6): the ticket a switch names and whether another
+// conversation holds it, the contact's latest conversation when the
+// command stays and they have no open one, and their open tickets for the
+// list.
+func loadCommand(ctx context.Context, tx store.Tx, in *command.Input) error {
+	ws := in.Workspace
+	if in.Usage == nil && in.Command.Kind == command.Switch {
+		t, err := tx.TicketByNumber(ctx, ws, in.Command.Number)
+		switch {
+		case err == nil:
+			in.Target, in.HasTarget = t, true
+			if _, err := tx.TicketConversation(ctx, ws, t.ID); err == nil {
+				// A ticket being answered in another conversation of the
+				// contact's (on another channel) stays there.
+				in.TargetBusy = !in.HasConversation || t.ID != in.Conversation.Ticket
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
 	}
-	in := &r.in
-	latest, err := tx.LatestConversation(ctx, in.Workspace, in.Channel, contact.ID)
-	if err == nil {
-		return conversation.Command(&latest, said, answer, now)
+	if in.NeedsLatest() {
+		latest, err := tx.LatestConversation(ctx, ws, in.Said.Channel, in.Contact)
+		switch {
+		case err == nil:
+			in.Latest, in.HasLatest = latest, true
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
 	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return conversation.Change{}, err
+	if in.NeedsOpenTickets() {
+		open, err := tx.OpenTickets(ctx, ws, in.Contact)
+		if err != nil {
+			return err
+		}
+		in.OpenTickets = open
 	}
-	st := conversation.InboundState{NewConversation: conversation.ID(r.e.newID()), NewTicket: ticket.ID(r.e.newID())}
-	if st.NewTicketNumber, err = tx.NextTicketNumber(ctx, in.Workspace); err != nil {
-		return conversation.Change{}, err
-	}
-	said.Kind = conversation.KindCommand
-	ch, err := conversation.Receive(&st, &conversation.Inbound{Workspace: in.Workspace, Contact: contact.ID,
-		ContactExternalID: in.From.ExternalID, Message: said}, now)
-	if err != nil {
-		return ch, err
-	}
-	return ch, ch.AddAnswer(answer, now)
+	return nil
 }

@@ -48,8 +48,9 @@
 // Every command (Receive, Reply, Assign…), every reaction and every timer
 // runs as a step, in the shape of etcd's raft Ready/Advance. The step loads
 // what the rule needs from the store, asks a pure decision of the domain
-// (conversation.Receive, command.Decide, conversation.PlanAutomatic,
-// conversation.AssignQueue, conversation.TimeoutTimer…) for a
+// (conversation.Receive with its Automatic messages for R9, R4 and R5,
+// command.Apply for R6 with the answers' texts, conversation.AssignQueue,
+// conversation.TimeoutTimer…) for a
 // conversation.Change, and commits in one transaction everything the
 // Change holds: the writes, the events, stamped with the step's
 // conversation.Actor and conversation.Cause, and the durable effects — the

@@ -611,7 +611,7 @@ func TestStoreFailures(t *testing.T) {
 func TestWorkspaceIsolation(t *testing.T) {
 	f := newFixture(t)
 	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "globex", Kind: channel.KindTelegram, Account: "bot2"}, f.tr))
-	_, err := f.eng.PutAgent(bg, conversation.Agent{ID: "ana", Workspace: "globex", Name: "Other Ana"})
+	_, err := f.eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: "globex", Name: "Other Ana"}, By: conversation.Host()})
 	require.NoError(t, err)
 	a := f.write(t, "chat-1", "u1", "hi")
 	b, err := f.eng.Receive(bg, contactcenter.Inbound{Workspace: "globex", Channel: "tg", ExternalID: "u1",
@@ -672,7 +672,7 @@ func TestPresenceEvents(t *testing.T) {
 	assert.Empty(t, f.rec.take(), "no change, no event")
 
 	a.Presence = conversation.Offline
-	_, err = f.eng.PutAgent(bg, a)
+	_, err = f.eng.PutAgent(bg, contactcenter.AgentChange{Agent: a, By: conversation.Host()})
 	require.NoError(t, err)
 	evs = f.rec.take()
 	require.Len(t, evs, 1, "PutAgent publishes a presence change too")

@@ -92,8 +92,8 @@ func ExampleEngine_SetTimer() {
 	if err != nil {
 		panic(err)
 	}
-	err = eng.SetTimer(ctx, conversation.Timer{Kind: "crm.follow_up", Workspace: "acme", Key: "case-17",
-		Due: now.Add(10 * time.Minute), Payload: []byte(`{"step":4}`)})
+	err = eng.SetTimer(ctx, contactcenter.TimerSetting{Timer: conversation.Timer{Kind: "crm.follow_up", Workspace: "acme", Key: "case-17",
+		Due: now.Add(10 * time.Minute), Payload: []byte(`{"step":4}`)}, By: conversation.Host()})
 	if err != nil {
 		panic(err)
 	}

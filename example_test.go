@@ -29,7 +29,7 @@ func newExampleEngine() (*contactcenter.Engine, *channel.MemoryTransport) {
 		panic(err)
 	}
 	for _, id := range []conversation.AgentID{"ana", "bruno"} {
-		if _, err := eng.PutAgent(ctx, conversation.Agent{ID: id, Workspace: "acme", Name: string(id)}); err != nil {
+		if _, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: conversation.Agent{ID: id, Workspace: "acme", Name: string(id)}, By: conversation.Host()}); err != nil {
 			panic(err)
 		}
 	}

@@ -175,7 +175,7 @@ func faultEngine(t *testing.T, fs store.Store, clk *clock, tr channel.Transport,
 	t.Cleanup(func() { _ = eng.Close() })
 	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, tr))
 	for _, id := range []conversation.AgentID{"ana", "bruno"} {
-		_, err := eng.PutAgent(bg, conversation.Agent{ID: id, Workspace: ws, Name: string(id), Presence: conversation.Online})
+		_, err := eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: id, Workspace: ws, Name: string(id), Presence: conversation.Online}, By: conversation.Host()})
 		require.NoError(t, err)
 	}
 	return eng
@@ -447,7 +447,7 @@ func TestDeliveryDrainsBehindRetries(t *testing.T) {
 		eng := starvationEngine(t, s, clk, "id")
 		tr := newFirstFails()
 		require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, tr))
-		_, err := eng.PutAgent(bg, conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online})
+		_, err := eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online}, By: conversation.Host()})
 		require.NoError(t, err)
 
 		want := map[string][]string{}
@@ -533,7 +533,7 @@ func TestDeliveryPastUnservedChannels(t *testing.T) {
 		eng := starvationEngine(t, s, clk, "id")
 		tr := newFirstFails()
 		require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, tr))
-		_, err := eng.PutAgent(bg, conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online})
+		_, err := eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online}, By: conversation.Host()})
 		require.NoError(t, err)
 		clk.Advance(time.Second) // the served ones are due after every unserved one
 		want := map[string][]string{}

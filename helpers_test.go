@@ -95,10 +95,10 @@ func newFixtureOn(t testing.TB, s store.Store, caps channel.Capabilities) *fixtu
 		{ID: "bruno", Workspace: ws, Name: "Bruno", Presence: conversation.Online},
 		{ID: "sol", Workspace: ws, Name: "Sol", Role: conversation.RoleSupervisor, Presence: conversation.Online},
 	} {
-		_, err := f.eng.PutAgent(context.Background(), a)
+		_, err := f.eng.PutAgent(context.Background(), contactcenter.AgentChange{Agent: a, By: conversation.Host()})
 		require.NoError(t, err)
 	}
-	require.NoError(t, f.eng.PutTeam(context.Background(), conversation.Team{ID: "billing", Workspace: ws, Name: "Billing"}))
+	require.NoError(t, f.eng.PutTeam(context.Background(), contactcenter.TeamChange{Team: conversation.Team{ID: "billing", Workspace: ws, Name: "Billing"}, By: conversation.Host()}))
 	f.rec.take()
 	return f
 }

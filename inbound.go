@@ -268,11 +268,12 @@ func (r *receiveOp) run(tx store.Tx, s *step) error {
 			Altered:     r.altered,
 		},
 	}
-	ch := &r.change
-	if *ch, err = conversation.Receive(st, &ib, now); err != nil {
+	if ib.Automatic, err = r.e.automatic(ctx, tx, r.ch, st, &contact, now); err != nil {
 		return err
 	}
-	if err := r.e.automatic(ctx, tx, r.ch, ch, &contact, now); err != nil {
+	// Everything is loaded: the decision is whole (R9, R4, R5).
+	ch := &r.change
+	if *ch, err = conversation.Receive(st, &ib, now); err != nil {
 		return err
 	}
 	r.setContact(ch, contact, write)

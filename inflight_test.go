@@ -56,7 +56,7 @@ func inFlightEngine(t *testing.T, s store.Store, tr channel.Transport, inFlight 
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = eng.Close() })
 	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, tr))
-	_, err = eng.PutAgent(bg, conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online})
+	_, err = eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online}, By: conversation.Host()})
 	require.NoError(t, err)
 	return eng
 }
@@ -111,7 +111,7 @@ func TestReceiveNotHeldByOutboundBacklog(t *testing.T) {
 	t.Cleanup(func() { _ = eng.Close() })
 	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 		Settings: channel.Settings{Commands: channel.Commands{Enabled: true}}}, tr))
-	_, err = eng.PutAgent(bg, conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online})
+	_, err = eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online}, By: conversation.Host()})
 	require.NoError(t, err)
 	first, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1",
 		From: contactcenter.Sender{ExternalID: "chat-1"}, Text: "hello"})

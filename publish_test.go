@@ -93,7 +93,7 @@ func TestEngineWithoutPublishKeepsEvents(t *testing.T) {
 	require.NoError(t, worker.PutTransport(channel.KindMemory, "", tr), "the worker serves the stored channel with its transport")
 	_, err = main.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	require.NoError(t, err)
-	_, err = worker.PutAgent(bg, conversation.Agent{ID: "ana", Workspace: ws})
+	_, err = worker.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws}, By: conversation.Host()})
 	require.NoError(t, err)
 	_, err = worker.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u2", From: contactcenter.Sender{ExternalID: "c"}, Text: "again"})
 	require.NoError(t, err)

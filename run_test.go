@@ -24,7 +24,7 @@ func TestRunRetriesPendingMessages(t *testing.T) {
 		eng, err := contactcenter.New(contactcenter.Config{Store: memory.New()})
 		require.NoError(t, err)
 		require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, tr))
-		_, err = eng.PutAgent(bg, conversation.Agent{ID: "ana", Workspace: ws})
+		_, err = eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws}, By: conversation.Host()})
 		require.NoError(t, err)
 		r, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 		require.NoError(t, err)

@@ -64,7 +64,7 @@ func TestHostTimerThroughAFailedDeletion(t *testing.T) {
 			return nil
 		}}})
 	require.NoError(t, err)
-	require.NoError(t, eng.SetTimer(bg, conversation.Timer{Kind: "crm.follow_up", Workspace: ws, Key: "k", Due: t0}))
+	require.NoError(t, eng.SetTimer(bg, contactcenter.TimerSetting{Timer: conversation.Timer{Kind: "crm.follow_up", Workspace: ws, Key: "k", Due: t0}, By: conversation.Host()}))
 	require.NoError(t, fs.Add(faultstore.Rule{Op: faultstore.OpTxDeleteTimerAt, When: faultstore.Before, Next: 1}))
 	n, err := eng.FireTimers(bg)
 	require.NoError(t, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/telenet/contactcenter/conversation"
@@ -167,57 +166,67 @@ func (e *Engine) templateData(ctx context.Context, tx store.Tx, c *conversation.
 	return d, nil
 }
 
-// automatic adds to ch, the change of a contact's message on channel b,
-// the automatic messages the channel sends: the new-conversation template
-// when the message opens a conversation (R5), and the out-of-hours template
-// when the channel is closed, once per conversation per closed period (R4).
-// They are rendered in the contact's language.
-func (e *Engine) automatic(ctx context.Context, tx store.Tx, b *boundChannel, ch *conversation.Change, contact *ticket.Contact, now time.Time) error {
-	var h conversation.Hours
-	if b.hours != nil {
-		h = b.hours
-	} else if name := b.cfg.Settings.OutOfHours.Service; name != "" && b.cfg.Settings.OutOfHours.Template != "" {
-		if sh := e.serviceHours(b.cfg.Workspace, name); sh != nil {
-			h = sh
+// automatic loads what the automatic messages of a contact's message on
+// channel b need, in state st, before Receive decides (R4, R5): the
+// templates of the messages that are due (InboundState.PlanAutomatic),
+// their ids, and the values of their variables that the change does not
+// carry: the contact (as decided), the channel, and the ticket and the
+// assignee of an open conversation the message joins. Receive renders them
+// into its change.
+func (e *Engine) automatic(ctx context.Context, tx store.Tx, b *boundChannel, st *conversation.InboundState, contact *ticket.Contact, now time.Time) (conversation.Automatic, error) {
+	var a conversation.Automatic
+	set, ws := &b.cfg.Settings, b.cfg.Workspace
+	h := e.businessHours(b)
+	plan := st.PlanAutomatic(set.Welcome != "", h, now)
+	if !plan.Welcome && !plan.OutOfHours {
+		return a, nil
+	}
+	d := template.Data{Contact: contact, Channel: &b.cfg}
+	if st.HasOpen {
+		// A new conversation's ticket is in the change, and it has no
+		// assignee yet.
+		tk, err := tx.Ticket(ctx, ws, st.Open.Ticket)
+		if err != nil {
+			return a, err
+		}
+		d.Ticket = &tk
+		if st.Open.Assignee != "" {
+			if ag, err := tx.Agent(ctx, ws, st.Open.Assignee); err == nil {
+				d.Agent = &ag
+			}
 		}
 	}
-	plan := conversation.PlanAutomatic(ch, b.cfg.Settings.Welcome != "", h, now)
 	if plan.Welcome {
-		if err := e.addAutomatic(ctx, tx, ch, contact, b.cfg.Settings.Welcome, now); err != nil {
-			return err
+		t, err := e.template(ws, set.Welcome)
+		if err != nil {
+			return a, err
 		}
+		a.Welcome, a.WelcomeID = template.Bound{Template: t, Data: d}, conversation.MessageID(e.newID())
 	}
-	if !plan.OutOfHours {
-		return nil
+	if plan.OutOfHours {
+		t, err := e.template(ws, set.OutOfHours.Template)
+		if err != nil {
+			return a, err
+		}
+		a.OutOfHours, a.OutOfHoursID = template.Bound{Template: t, Data: d}, conversation.MessageID(e.newID())
+		a.Hours = h
 	}
-	n := len(ch.Automatic())
-	if err := e.addAutomatic(ctx, tx, ch, contact, b.cfg.Settings.OutOfHours.Template, now); err != nil || len(ch.Automatic()) == n {
-		return err
-	}
-	ch.MarkOutOfHours(plan.PeriodEnd)
-	return nil
+	return a, nil
 }
 
-// addAutomatic renders the template name of the conversation's workspace
-// for ch and adds it as an automatic message.
-func (e *Engine) addAutomatic(ctx context.Context, tx store.Tx, ch *conversation.Change, contact *ticket.Contact, name string, now time.Time) error {
-	t, err := e.template(ch.Conversation.Workspace, name)
-	if err != nil {
-		return err
+// businessHours returns the business hours channel b's out-of-hours
+// message follows (R4): the channel's own or its service's; nil when it
+// sends none.
+func (e *Engine) businessHours(b *boundChannel) conversation.Hours {
+	if b.hours != nil {
+		return b.hours
 	}
-	var tk ticket.Ticket
-	if ch.TicketWrite != conversation.Keep {
-		tk = ch.Ticket
+	if o := b.cfg.Settings.OutOfHours; o.Service != "" && o.Template != "" {
+		if sh := e.serviceHours(b.cfg.Workspace, o.Service); sh != nil {
+			return sh
+		}
 	}
-	d, err := e.templateData(ctx, tx, &ch.Conversation, contact, &tk)
-	if err != nil {
-		return err
-	}
-	text := t.Render(contact.Language, d)
-	if strings.TrimSpace(text) == "" {
-		return nil // every variable fell back to nothing: no message
-	}
-	return ch.AddAutomatic(conversation.Message{ID: conversation.MessageID(e.newID()), Text: text}, now)
+	return nil
 }
 
 // PutServiceHours stores the business hours of service name in

@@ -47,7 +47,7 @@ func (e *Engine) addTimerHandlers(hs map[conversation.TimerKind]TimerHandler) er
 		switch {
 		case kind == "" || h == nil:
 			return fmt.Errorf("%w: a timer handler needs a kind and a function", conversation.ErrInvalid)
-		case e.timerHandlers[kind] != nil || strings.HasPrefix(string(kind), reactionPrefix):
+		case e.timerHandlers[kind] != nil || engineKind(kind):
 			return fmt.Errorf("%w: timer kind %q is the engine's", conversation.ErrInvalid, kind)
 		}
 		e.timerHandlers[kind] = e.hostTimer(h)
@@ -71,37 +71,70 @@ func (e *Engine) hostTimer(h TimerHandler) timerHandler {
 	}
 }
 
-// SetTimer sets a timer of the host's, or moves it to t.Due with t.Payload:
-// one per kind and key in a workspace. Its kind must have a handler in
-// Config.Timers; a timer with no kind, workspace, key or due time, or a
-// payload beyond conversation.MaxTimerPayload, fails with CodeInvalid.
-// A timer due in the past fires at once.
-func (e *Engine) SetTimer(ctx context.Context, t conversation.Timer) error {
+// TimerSetting is a request to set a timer of the host's, for
+// Engine.SetTimer.
+type TimerSetting struct {
+	Timer conversation.Timer
+	// By is who sets the timer: the host, an agent of the timer's
+	// workspace, a contact, an automation (bot, workflow). Required.
+	By conversation.Actor
+}
+
+// SetTimer sets a timer of the host's, or moves it to r.Timer.Due with
+// its Payload: one per kind and key in a workspace, set by r.By. Its kind
+// must have a handler in Config.Timers; a timer with no kind, workspace,
+// key or due time, or a payload beyond conversation.MaxTimerPayload, and
+// a missing actor fail with CodeInvalid; an agent the workspace does not
+// have with CodeNotFound. A timer due in the past fires at once.
+func (e *Engine) SetTimer(ctx context.Context, r TimerSetting) error {
 	const op = "set timer"
+	t := r.Timer
 	if err := t.Validate(); err != nil {
 		return wrap(op, err)
 	}
 	if err := e.hostKind(t.Kind); err != nil {
 		return wrap(op, err)
 	}
-	_, err := e.run(ctx, op, conversation.Host(), func(tx store.Tx, s *step) error {
+	if err := r.By.Validate(); err != nil {
+		return wrap(op, err)
+	}
+	_, err := e.run(ctx, op, r.By, func(tx store.Tx, s *step) error {
+		if _, err := actorFor(ctx, tx, t.Workspace, r.By); err != nil {
+			return err
+		}
 		return s.timer(ctx, tx, conversation.TimerChange{Timer: t})
 	})
 	return err
 }
 
-// ClearTimer deletes a timer of the host's; one that does not exist is no
-// error.
-func (e *Engine) ClearTimer(ctx context.Context, kind conversation.TimerKind, ws ticket.WorkspaceID, key string) error {
+// TimerClearing is a request to delete a timer of the host's, for
+// Engine.ClearTimer.
+type TimerClearing struct {
+	Kind      conversation.TimerKind
+	Workspace ticket.WorkspaceID
+	Key       string
+	// By is who clears the timer, as TimerSetting.By. Required.
+	By conversation.Actor
+}
+
+// ClearTimer deletes a timer of the host's, cleared by r.By; one that does
+// not exist is no error.
+func (e *Engine) ClearTimer(ctx context.Context, r TimerClearing) error {
 	const op = "clear timer"
-	if ws == "" || key == "" {
+	if r.Workspace == "" || r.Key == "" {
 		return wrap(op, fmt.Errorf("%w: a timer needs a workspace and a key", conversation.ErrInvalid))
 	}
-	if err := e.hostKind(kind); err != nil {
+	if err := e.hostKind(r.Kind); err != nil {
 		return wrap(op, err)
 	}
-	_, err := e.exec(ctx, op, conversation.Host(), func(tx store.Tx, _ *step) error {
-		return tx.DeleteTimer(ctx, kind, ws, key)
+	if err := r.By.Validate(); err != nil {
+		return wrap(op, err)
+	}
+	_, err := e.exec(ctx, op, r.By, func(tx store.Tx, _ *step) error {
+		if _, err := actorFor(ctx, tx, r.Workspace, r.By); err != nil {
+			return err
+		}
+		return tx.DeleteTimer(ctx, r.Kind, r.Workspace, r.Key)
 	})
 	return err
 }
@@ -121,10 +154,16 @@ func (e *Engine) Timer(ctx context.Context, kind conversation.TimerKind, ws tick
 	return out, err
 }
 
+// engineKind reports whether kind is of the engine's reactions: their jobs
+// or their claims.
+func engineKind(kind conversation.TimerKind) bool {
+	return strings.HasPrefix(string(kind), reactionPrefix) || strings.HasPrefix(string(kind), claimPrefix)
+}
+
 // hostKind checks that kind is a host's registered timer kind.
 func (e *Engine) hostKind(kind conversation.TimerKind) error {
 	switch {
-	case kind == conversation.TimerTimeout || kind == conversation.TimerHeartbeat || strings.HasPrefix(string(kind), reactionPrefix):
+	case kind == conversation.TimerTimeout || kind == conversation.TimerHeartbeat || engineKind(kind):
 		return fmt.Errorf("%w: timer kind %q is the engine's", conversation.ErrInvalid, kind)
 	case e.timerHandlers[kind] == nil:
 		return fmt.Errorf("%w: timer kind %q has no handler in Config.Timers", conversation.ErrInvalid, kind)
@@ -145,11 +184,15 @@ func (e *Engine) kickTimers() {
 // grace period are disconnected (R3); reactions whose engine stopped
 // before it ran them run; the host's timers go to their handlers
 // (Config.Timers). Timers are claimed in the store, so that several engines
-// on one store act on each once. It returns how many timers it handled.
-// Run calls it at start, which catches up with what fell due while no
-// process ran, and whenever a timer is due; tests drive it with their
-// clock. A timer of a kind the engine has no handler for stays, for an
-// engine that has one.
+// on one store act on each once. It returns how many timers it handled: a
+// timeout or a heartbeat acted on, a host's timer whose handler succeeded
+// and which was deleted, a reaction's job whose reaction succeeded and
+// which was deleted. A failed handler or reaction, a job left to the run
+// that holds its key, and a reaction's lapsed claim, which it deletes (the
+// engine's bookkeeping), do not count. Run calls it at start, which
+// catches up with what fell due while no process ran, and whenever a timer
+// is due; tests drive it with their clock. A timer of a kind the engine
+// has no handler for stays, for an engine that has one.
 func (e *Engine) FireTimers(ctx context.Context) (int, error) {
 	handled := 0
 	for {
@@ -176,10 +219,14 @@ func (e *Engine) FireTimers(ctx context.Context) (int, error) {
 
 // fire acts on one claimed timer and reports whether it was handled.
 func (e *Engine) fire(ctx context.Context, t store.ClaimedTimer) bool {
-	if r := e.reactorOf(t.Kind); r != nil {
+	if r, claim := e.reactorOf(t.Kind); r != nil {
+		if claim {
+			e.lapsed(ctx, r, t)
+			return false
+		}
 		j := jobOf(r, t)
-		e.runJob(ctx, &j)
-		return true
+		_, done := e.runJob(ctx, &j)
+		return done
 	}
 	h := e.timerHandlers[t.Kind]
 	if h == nil {

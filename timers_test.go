@@ -133,7 +133,7 @@ func newAssigningFixture(t *testing.T, s channel.Settings) *fixture {
 func (f *fixture) put(t *testing.T, a conversation.Agent) {
 	t.Helper()
 	a.Workspace = ws
-	_, err := f.eng.PutAgent(bg, a)
+	_, err := f.eng.PutAgent(bg, contactcenter.AgentChange{Agent: a, By: conversation.Host()})
 	require.NoError(t, err)
 }
 

@@ -121,6 +121,30 @@ func (a Actor) Validate() error {
 	return fmt.Errorf("%w: unknown actor kind %d", ErrInvalid, uint8(a.Kind))
 }
 
+// MayAdminister reports whether actor a may set up workspace ws, doing
+// what: put its agents and teams. The host, the engine's rules, the
+// automations (bot, workflow) and a supervisor of the workspace may; an
+// agent who is not a supervisor may not (they would raise their own role
+// or capacity), nor an agent of another workspace, nor a contact. The
+// error wraps ErrForbidden, or ErrInvalid for an actor that is not valid
+// (Validate).
+func (a Actor) MayAdminister(ws ticket.WorkspaceID, what string) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case a.Kind == ActorContact:
+		return fmt.Errorf("contact %q may not %s: %w", a.ID, what, ErrForbidden)
+	case a.Kind != ActorAgent:
+		return nil
+	case a.Workspace != ws:
+		return fmt.Errorf("agent %q of another workspace may not %s: %w", a.ID, what, ErrForbidden)
+	case a.Role != RoleSupervisor:
+		return fmt.Errorf("agent %q is no supervisor and may not %s: %w", a.ID, what, ErrForbidden)
+	}
+	return nil
+}
+
 // String returns "host", "system" or kind:id.
 func (a Actor) String() string {
 	if a.ID == "" {

@@ -95,6 +95,31 @@ func PresenceChanged(a *Agent, old Presence, isNew bool, now time.Time) (e Event
 	return Event{Type: EventPresenceChanged, Workspace: a.Workspace, At: now, Agent: a.ID, Presence: a.Presence}, true
 }
 
+// PutAgent is the decision to store agent a, by actor by
+// (MayAdminister), over old, the agent stored with a's id (nil when there
+// is none): a is written with its version one above old's, and with an
+// agent.presence_changed event when its presence changes
+// (PresenceChanged). An agent that breaks a rule (Validate) is ErrInvalid.
+func PutAgent(a Agent, old *Agent, by Actor, now time.Time) (Change, error) {
+	var ch Change
+	if err := a.Validate(); err != nil {
+		return ch, err
+	}
+	if err := by.MayAdminister(a.Workspace, "put agents"); err != nil {
+		return ch, err
+	}
+	var was Presence
+	a.Version = 1
+	if old != nil {
+		was, a.Version = old.Presence, old.Version+1
+	}
+	ch.Agents = append(ch.Agents, a)
+	if ev, ok := PresenceChanged(&a, was, old == nil, now); ok {
+		ch.Emit(ev)
+	}
+	return ch, nil
+}
+
 // InTeam reports whether a belongs to team t.
 func (a Agent) InTeam(t TeamID) bool { return slices.Contains(a.Teams, t) }
 

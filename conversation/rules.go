@@ -78,13 +78,18 @@ type Inbound struct {
 	// Message carries ID, Channel, ExternalID, Kind, Text and Attachments;
 	// Receive fills in the rest.
 	Message Message
+	// Automatic are the channel's automatic messages (R4, R5), which
+	// Receive adds as Automatic.Add says; the zero value sends none.
+	Automatic Automatic
 }
 
 // Receive applies R9 to a contact's message: it joins the contact's open
 // conversation on the channel; with none, it opens a conversation on the
 // ticket of the contact's latest conversation if that ticket is open, or on
 // a new ticket otherwise. A new conversation is unassigned and waits in the
-// queue.
+// queue. The channel's automatic messages, the welcome (R5) and the
+// out-of-hours message (R4), are added with their final texts
+// (in.Automatic): the Change is whole, and the engine only commits it.
 //
 // The message is cleaned first (Clean): what a store could not hold is
 // repaired, a text beyond MaxTextBytes is cut and a file beyond
@@ -148,6 +153,9 @@ func Receive(s *InboundState, in *Inbound, now time.Time) (Change, error) {
 	m.place(&cv, FromContact, Author{Kind: AuthorContact}, now)
 	ch.setMessage(m, Create)
 	ch.emit(EventMessageReceived, &cv, now, Event{Message: m.ID, Altered: m.Altered})
+	if err := in.Automatic.Add(&ch, now); err != nil {
+		return Change{}, err
+	}
 	return ch, nil
 }
 

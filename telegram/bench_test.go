@@ -47,7 +47,7 @@ func benchmarkOutboundBacklog(b *testing.B, inFlight int) {
 	if err := eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, bot); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := eng.PutAgent(bg, conversation.Agent{ID: "ana", Workspace: "w"}); err != nil {
+	if _, err := eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: "w"}, By: conversation.Host()}); err != nil {
 		b.Fatal(err)
 	}
 	convs := make([]conversation.ID, chats)

@@ -33,7 +33,7 @@ func exampleEngine(b *telegram.Bot) *contactcenter.Engine {
 	if err := eng.PutChannel(ctx, channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "SupportBot"}, b); err != nil {
 		panic(err)
 	}
-	if _, err := eng.PutAgent(ctx, conversation.Agent{ID: "ana", Workspace: "acme", Name: "Ana"}); err != nil {
+	if _, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: "acme", Name: "Ana"}, By: conversation.Host()}); err != nil {
 		panic(err)
 	}
 	return eng

@@ -119,7 +119,7 @@ func runChild(ctx context.Context, spec childSpec, log *slog.Logger) error {
 		bots[i] = b
 	}
 	if _, err := eng.Agent(ctx, soakWorkspace, soakAgent); errors.Is(err, conversation.ErrAgentNotFound) {
-		_, err = eng.PutAgent(ctx, conversation.Agent{ID: soakAgent, Workspace: soakWorkspace, Name: "Agent", Presence: conversation.Online})
+		_, err = eng.PutAgent(ctx, contactcenter.AgentChange{Agent: conversation.Agent{ID: soakAgent, Workspace: soakWorkspace, Name: "Agent", Presence: conversation.Online}, By: conversation.Host()})
 		if err != nil {
 			return err
 		}

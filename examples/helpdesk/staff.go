@@ -276,8 +276,8 @@ func (d *Desk) agent(ctx context.Context, u *models.User) (conversation.AgentID,
 	id := agentID(u)
 	_, err := d.eng.Agent(ctx, workspace, id)
 	if errors.Is(err, conversation.ErrAgentNotFound) {
-		_, err = d.eng.PutAgent(ctx, conversation.Agent{ID: id, Workspace: workspace, Name: strings.TrimSpace(u.FirstName + " " + u.LastName),
-			Presence: conversation.Online})
+		_, err = d.eng.PutAgent(ctx, contactcenter.AgentChange{Agent: conversation.Agent{ID: id, Workspace: workspace, Name: strings.TrimSpace(u.FirstName + " " + u.LastName),
+			Presence: conversation.Online}, By: conversation.Host()})
 	}
 	return id, err
 }

@@ -166,7 +166,7 @@ func run(ctx context.Context, w io.Writer, dsn string, ws ticket.WorkspaceID) (e
 	}
 	say("Both processes opened the database: schema at version %d, %d migration(s) applied once (%d after the second open).", version, n1, n2)
 
-	if _, err := p1.eng.PutAgent(ctx, conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana"}); err != nil {
+	if _, err := p1.eng.PutAgent(ctx, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana"}, By: conversation.Host()}); err != nil {
 		return err
 	}
 	lucia := contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "update-1",

@@ -60,7 +60,7 @@ func run(ctx context.Context, w io.Writer) error {
 		{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online},
 		{ID: "bruno", Workspace: ws, Name: "Bruno", Presence: conversation.Online},
 	} {
-		if _, err := eng.PutAgent(ctx, a); err != nil {
+		if _, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: a, By: conversation.Host()}); err != nil {
 			return err
 		}
 	}

@@ -48,8 +48,8 @@ func TestHostTimerOnceAcrossEngines(t *testing.T) {
 	const timers = 120
 	for i := range timers {
 		key := fmt.Sprint("run-", i)
-		require.NoError(t, engines[i%2].SetTimer(ctx, conversation.Timer{Kind: kind, Workspace: "w", Key: key,
-			Due: now.Add(time.Duration(i%7) * time.Minute), Payload: []byte("step 4 of " + key)}))
+		require.NoError(t, engines[i%2].SetTimer(ctx, contactcenter.TimerSetting{Timer: conversation.Timer{Kind: kind, Workspace: "w", Key: key,
+			Due: now.Add(time.Duration(i%7) * time.Minute), Payload: []byte("step 4 of " + key)}, By: conversation.Host()}))
 	}
 	mu.Lock()
 	now = now.Add(10 * time.Minute)
@@ -77,6 +77,6 @@ func TestHostTimerOnceAcrossEngines(t *testing.T) {
 	})
 	assert.Equal(t, timers, seen)
 	// A kind without a handler is refused: it would never fire.
-	err := engines[0].SetTimer(ctx, conversation.Timer{Kind: "crm.unknown", Workspace: "w", Key: "x", Due: now})
+	err := engines[0].SetTimer(ctx, contactcenter.TimerSetting{Timer: conversation.Timer{Kind: "crm.unknown", Workspace: "w", Key: "x", Due: now}, By: conversation.Host()})
 	assert.ErrorIs(t, err, contactcenter.ErrInvalid)
 }

@@ -204,7 +204,7 @@ func TestConnectionKillsUnderLoad(t *testing.T) {
 	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, tr))
 	agents := []conversation.AgentID{"ana", "bruno"}
 	for _, a := range agents {
-		_, err := eng.PutAgent(ctx, conversation.Agent{ID: a, Workspace: "w", Name: string(a), Presence: conversation.Online})
+		_, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: conversation.Agent{ID: a, Workspace: "w", Name: string(a), Presence: conversation.Online}, By: conversation.Host()})
 		require.NoError(t, err)
 	}
 

@@ -57,7 +57,7 @@ func ExampleOpen() {
 	if err := eng.PutChannel(ctx, channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot"}, nil); err != nil {
 		panic(err)
 	}
-	if _, err := eng.PutAgent(ctx, conversation.Agent{ID: "ana", Workspace: "acme", Name: "Ana"}); err != nil {
+	if _, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: "acme", Name: "Ana"}, By: conversation.Host()}); err != nil {
 		panic(err)
 	}
 	r, err := eng.Receive(ctx, contactcenter.Inbound{Workspace: "acme", Channel: "tg", ExternalID: "update-1", From: lucia, Text: "¿Dónde está mi pedido?"})

@@ -41,7 +41,7 @@ func TestHostTimerAcrossRestart(t *testing.T) {
 
 	eng, stop := start()
 	payload := []byte(`{"run":"r-17","step":4}`)
-	require.NoError(t, eng.SetTimer(ctx, conversation.Timer{Kind: kind, Workspace: "w", Key: "r-17", Due: now.Add(10 * time.Minute), Payload: payload}))
+	require.NoError(t, eng.SetTimer(ctx, contactcenter.TimerSetting{Timer: conversation.Timer{Kind: kind, Workspace: "w", Key: "r-17", Due: now.Add(10 * time.Minute), Payload: payload}, By: conversation.Host()}))
 	n, err := eng.FireTimers(ctx)
 	require.NoError(t, err)
 	assert.Zero(t, n, "not due yet")

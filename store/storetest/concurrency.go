@@ -126,7 +126,7 @@ func (h *harness) testConcurrentReplies(t *testing.T) {
 		eng, tr := engineWithEvents(t, s, ws, rec)
 		ctx := context.Background()
 		for _, id := range []conversation.AgentID{"ana", "bruno"} {
-			_, err := eng.PutAgent(ctx, conversation.Agent{ID: id, Workspace: ws, Name: string(id), Presence: conversation.Online})
+			_, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: conversation.Agent{ID: id, Workspace: ws, Name: string(id), Presence: conversation.Online}, By: conversation.Host()})
 			require.NoError(t, err)
 		}
 		r, err := eng.Receive(ctx, contactcenter.Inbound{Workspace: ws, Channel: "ch", ExternalID: "u-1",
