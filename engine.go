@@ -86,8 +86,11 @@ type Config struct {
 	// engine runs durably after the commit (see Reaction).
 	Reactions []Reaction
 	// ReactionGrace is how long a reaction's job waits for the engine
-	// that stored it before another engine takes it; a reaction that runs
-	// longer may run twice. Default ReactionGrace (10s).
+	// that stored it before another engine takes it. It is also the lease
+	// of a key's claim, renewed while the reaction runs: only an engine
+	// that cannot renew it for longer than the grace (its store
+	// unreachable, or the process gone) may see its key run elsewhere.
+	// Default ReactionGrace (10s).
 	ReactionGrace time.Duration
 	// Timers are the handlers of the host's timer kinds: a timer set with
 	// SetTimer fires its kind's handler when it falls due, also after a

@@ -24,7 +24,8 @@ type ContactErasure struct {
 // request of the person (the right to erasure every European customer
 // has), and publishes contact.erased (R17), which carries none of it. In
 // one transaction the store empties the contact's name and custom fields,
-// deletes its ids on the channels, empties its tickets' subjects, its
+// deletes what contact search finds it by (SearchContacts) and its ids on
+// the channels, empties its tickets' subjects, its
 // conversations' external ids and closing notes' summaries, the texts,
 // edit revisions' texts, channel ids and attachments' names, MIME types
 // and references of every message of its conversations, and its rejected

@@ -284,7 +284,8 @@ type Tx interface {
 	//
 	//   - the contact: its name and custom fields are emptied (Renamed is
 	//     cleared), its language, creation time and flags stay, and its
-	//     Version grows by one;
+	//     Version grows by one; what a store keeps to search them by
+	//     (SearchContacts) is deleted;
 	//   - its identities on channels (the external ids ContactByExternalID
 	//     knows) are deleted, so that the same person writing again is a new
 	//     contact;
@@ -306,6 +307,21 @@ type Tx interface {
 	// Events carry no other personal data (names, texts and field values
 	// are never in them), and timers' payloads are the host's.
 	EraseContact(ctx context.Context, ws ticket.WorkspaceID, id ticket.ContactID) error
+	// SearchContacts returns a page of the workspace's contacts that q
+	// finds — by name, by external id or by a custom field's value, as
+	// ContactQuery says — in the order of its kind (ContactCursor), at
+	// most q.Limit of them (DefaultContactPage when 0), starting after
+	// q.After, and the cursor of the next page: empty when no contact
+	// follows. A contact comes once in a search, however many of its keys
+	// or identities match. An erased contact is found by nothing: its
+	// name, fields and identities are gone. A query Normalize refuses
+	// fails with its error, which wraps ticket.ErrInvalid. The store keeps
+	// what it searches in step with every write of a contact
+	// (CreateContact, UpdateContact, AddContactIdentity, MergeContacts,
+	// EraseContact); the SQL stores serve every kind from an index. The
+	// method is required, not a capability: no other method reads the
+	// contacts of a workspace, so nothing could stand in for it.
+	SearchContacts(ctx context.Context, ws ticket.WorkspaceID, q ContactQuery) ([]ticket.Contact, ContactCursor, error)
 
 	// NextTicketNumber reserves the next ticket number of the workspace,
 	// starting at 1. Numbers of a workspace are unique; a reservation rolled

@@ -18,3 +18,8 @@ var (
 	// empty id, a subject that is too long, an unknown priority.
 	ErrInvalid error = coded.New("invalid", "invalid ticket")
 )
+
+// ErrWorkspaceNotFound is returned when a workspace is unknown to whoever
+// is asked about it: an engine knows the workspaces it serves a channel
+// in.
+var ErrWorkspaceNotFound error = coded.New("not_found", "workspace not found")

@@ -76,6 +76,7 @@ const (
 	OpTxMergeContacts       Op = "Tx.MergeContacts"
 	OpTxUpdateContact       Op = "Tx.UpdateContact"
 	OpTxEraseContact        Op = "Tx.EraseContact"
+	OpTxSearchContacts      Op = "Tx.SearchContacts"
 	OpTxNextTicketNumber    Op = "Tx.NextTicketNumber"
 	OpTxTicket              Op = "Tx.Ticket"
 	OpTxTicketByNumber      Op = "Tx.TicketByNumber"
@@ -125,7 +126,7 @@ const (
 // txOps are the Ops of store.Tx, for validation.
 var txOps = []Op{
 	OpTxLookupInbound, OpTxContact, OpTxContactByExternalID, OpTxCreateContact, OpTxAddContactIdentity, OpTxMergeContacts, OpTxUpdateContact,
-	OpTxEraseContact, OpTxNextTicketNumber, OpTxTicket, OpTxTicketByNumber, OpTxOpenTickets, OpTxContactTickets, OpTxCreateTicket, OpTxUpdateTicket,
+	OpTxEraseContact, OpTxSearchContacts, OpTxNextTicketNumber, OpTxTicket, OpTxTicketByNumber, OpTxOpenTickets, OpTxContactTickets, OpTxCreateTicket, OpTxUpdateTicket,
 	OpTxConversation, OpTxOpenConversation, OpTxLatestConversation, OpTxTicketConversation, OpTxQueue, OpTxConversations, OpTxTicketConversations,
 	OpTxCreateConversation, OpTxUpdateConversation, OpTxMessage, OpTxMessageByExternalID, OpTxMessages, OpTxMessagesPage,
 	OpTxCreateMessage, OpTxUpdateMessage, OpTxPendingMessages, OpTxFirstPending, OpTxAgent, OpTxPutAgent,

@@ -294,6 +294,18 @@ func (x *tx) TicketConversations(ctx context.Context, ws ticket.WorkspaceID, id 
 	return v, next, nil
 }
 
+func (x *tx) SearchContacts(ctx context.Context, ws ticket.WorkspaceID, q store.ContactQuery) ([]ticket.Contact, store.ContactCursor, error) {
+	i, err := x.before(OpTxSearchContacts, ws, q)
+	if err != nil {
+		return nil, "", err
+	}
+	v, next, err := x.inner.SearchContacts(ctx, ws, q)
+	if err = x.after(i, err); err != nil {
+		return nil, "", err
+	}
+	return v, next, nil
+}
+
 func (x *tx) ContactTickets(ctx context.Context, ws ticket.WorkspaceID, contact ticket.ContactID, p store.TicketPage) ([]ticket.Ticket, store.TicketCursor, error) {
 	i, err := x.before(OpTxContactTickets, ws, contact, p)
 	if err != nil {

@@ -39,6 +39,7 @@ func (t *tx) EraseContact(ctx context.Context, ws ticket.WorkspaceID, id ticket.
 	c.Name, c.Fields, c.Renamed = "", nil, false
 	c.Version++
 	s.contacts.set(ck, c)
+	s.nameKeys.del(ck)
 
 	handles := make(map[extKey]bool)
 	for k, owner := range s.contactExt.m {

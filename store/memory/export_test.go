@@ -17,6 +17,8 @@ func Dump(s *Store) string {
 	p("contacts.undo", s.contacts.undo)
 	p("contactExt", s.contactExt.m)
 	p("contactExt.undo", s.contactExt.undo)
+	p("nameKeys", s.nameKeys.m)
+	p("nameKeys.undo", s.nameKeys.undo)
 	p("counters", s.counters.m)
 	p("tickets", s.tickets.m)
 	p("tickets.undo", s.tickets.undo)

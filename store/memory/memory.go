@@ -45,6 +45,7 @@ type Store struct {
 
 	contacts       *table[key[ticket.ContactID], ticket.Contact]
 	contactExt     *table[extKey, ticket.ContactID]
+	nameKeys       *table[key[ticket.ContactID], []string] // store.ContactNameKeys of each named contact
 	counters       *table[ticket.WorkspaceID, ticket.Number]
 	tickets        *table[key[ticket.ID], ticket.Ticket]
 	ticketNum      *table[numKey, ticket.ID]
@@ -94,6 +95,7 @@ func New() *Store {
 	s := &Store{
 		contacts:       newTable[key[ticket.ContactID], ticket.Contact](),
 		contactExt:     newTable[extKey, ticket.ContactID](),
+		nameKeys:       newTable[key[ticket.ContactID], []string](),
 		counters:       newTable[ticket.WorkspaceID, ticket.Number](),
 		tickets:        newTable[key[ticket.ID], ticket.Ticket](),
 		ticketNum:      newTable[numKey, ticket.ID](),
@@ -123,7 +125,7 @@ func New() *Store {
 	// Indexes of rows roll back before the rows' arena: undoing an entry
 	// reads the key from its row (the queue, the id).
 	s.tables = []undoer{
-		s.contacts, s.contactExt, s.counters, s.tickets, s.ticketNum, s.contactTickets,
+		s.contacts, s.contactExt, s.nameKeys, s.counters, s.tickets, s.ticketNum, s.contactTickets,
 		s.convIdx, s.latestConv, s.openConv, s.ticketOpen, s.queues, s.convs,
 		s.msgs, s.msgIdx, s.convMsgs, s.msgExt, s.pending, s.agents, s.teams, s.assigned, s.timers,
 		s.rejections, s.wsRejections, s.configs, s.configRevs,
@@ -372,7 +374,17 @@ func (t *tx) CreateContact(ctx context.Context, c ticket.Contact, ch channel.ID,
 	}
 	t.s.contacts.set(k, cloneContact(c))
 	t.s.contactExt.set(ek, c.ID)
+	t.setNameKeys(k, c.Name)
 	return nil
+}
+
+// setNameKeys keeps the keys contact k's name is searched by.
+func (t *tx) setNameKeys(k key[ticket.ContactID], name string) {
+	if keys := store.ContactNameKeys(name); len(keys) > 0 {
+		t.s.nameKeys.set(k, keys)
+	} else {
+		t.s.nameKeys.del(k)
+	}
 }
 
 func (t *tx) AddContactIdentity(ctx context.Context, ws ticket.WorkspaceID, id ticket.ContactID, ch channel.ID, ext string) error {
@@ -466,6 +478,7 @@ func (t *tx) MergeContacts(ctx context.Context, ws ticket.WorkspaceID, into, fro
 		}
 	}
 	s.contacts.del(fk)
+	s.nameKeys.del(fk)
 	return nil
 }
 
@@ -482,6 +495,9 @@ func (t *tx) UpdateContact(ctx context.Context, c ticket.Contact) error {
 		return conflict("contact", c.ID, old.Version, c.Version)
 	}
 	t.s.contacts.set(k, cloneContact(c))
+	if c.Name != old.Name {
+		t.setNameKeys(k, c.Name)
+	}
 	return nil
 }
 

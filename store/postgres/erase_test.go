@@ -24,6 +24,10 @@ func TestEraseLeavesNoRow(t *testing.T) {
 		dump := dumpTables(t, s.Pool())
 		assert.Empty(t, e.Find(dump), "erased data found in the tables")
 		assert.Empty(t, e.Missing(dump), "the other contact's data must stay")
+		for _, k := range e.KeptKeys {
+			assert.Contains(t, dump, " "+k+"\n", "the other contact's name is still searched by %q", k)
+		}
+		assertSearchRows(t, s.Pool(), e)
 	}
 }
 
@@ -61,4 +65,20 @@ func dumpTables(t *testing.T, pool *pgxpool.Pool) string {
 		require.NoError(t, rows.Err())
 	}
 	return b.String()
+}
+
+// assertSearchRows checks that the erased contact of e has no row left in
+// the tables contact search reads, and that the other contact's name
+// still has its rows.
+func assertSearchRows(t *testing.T, pool *pgxpool.Pool, e storetest.Erasure) {
+	t.Helper()
+	ctx := context.Background()
+	for _, table := range []string{"cc_contact_names", "cc_contact_fields"} {
+		var n int
+		require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE workspace = $1 AND contact_id = $2`, string(e.Workspace), string(e.Contact)).Scan(&n))
+		assert.Zero(t, n, "%s rows of the erased contact", table)
+	}
+	var kept int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM cc_contact_names WHERE workspace = $1`, string(e.Workspace)).Scan(&kept))
+	assert.Equal(t, len(e.KeptKeys), kept, "the other contact's name keys")
 }

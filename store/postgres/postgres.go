@@ -117,6 +117,27 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// afterScript is the work of a migration done in Go, after its script and
+// in its transaction: what the stores compute alike in Go rather than in
+// each one's SQL.
+var afterScript = map[int]func(context.Context, pgx.Tx) error{
+	// 0010_contact_search: the keys of existing contacts' names.
+	10: func(ctx context.Context, tx pgx.Tx) error {
+		return sqlstore.BackfillSearch(ctx, sqlstore.Dollar,
+			func(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+				rows, err := tx.Query(ctx, query, args...)
+				if err != nil {
+					return nil, err
+				}
+				return rows, nil
+			},
+			func(ctx context.Context, query string, args ...any) error {
+				_, err := tx.Exec(ctx, query, args...)
+				return err
+			})
+	},
+}
+
 // migrate applies the migrations not yet applied, each in its own
 // transaction, under the schema's advisory lock.
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
@@ -163,6 +184,11 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, string(body)); err != nil {
 				return err
+			}
+			if after := afterScript[version]; after != nil {
+				if err := after(ctx, tx); err != nil {
+					return err
+				}
 			}
 			_, err := tx.Exec(ctx, `INSERT INTO cc_schema_migrations (version) VALUES ($1)`, version)
 			return err

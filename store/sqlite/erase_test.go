@@ -27,6 +27,10 @@ func TestEraseLeavesNoRow(t *testing.T) {
 		dump := dumpTables(t, raw)
 		assert.Empty(t, e.Find(dump), "erased data found in the tables")
 		assert.Empty(t, e.Missing(dump), "the other contact's data must stay")
+		for _, k := range e.KeptKeys {
+			assert.Contains(t, dump, " "+k+"\n", "the other contact's name is still searched by %q", k)
+		}
+		assertSearchRows(t, raw, e)
 	}
 }
 
@@ -84,4 +88,19 @@ func TestEraseLeavesNoBytes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, e.Find(string(b)), "erased data found in the file")
 	assert.Empty(t, e.Missing(string(b)), "the other contact's data must stay")
+}
+
+// assertSearchRows checks that the erased contact of e has no row left in
+// the tables contact search reads, and that the other contact's name
+// still has its rows.
+func assertSearchRows(t *testing.T, db *sql.DB, e storetest.Erasure) {
+	t.Helper()
+	for _, table := range []string{"cc_contact_names", "cc_contact_fields"} {
+		var n int
+		require.NoError(t, db.QueryRow(`SELECT count(*) FROM `+table+` WHERE workspace = ? AND contact_id = ?`, e.Workspace, e.Contact).Scan(&n))
+		assert.Zero(t, n, "%s rows of the erased contact", table)
+	}
+	var kept int
+	require.NoError(t, db.QueryRow(`SELECT count(*) FROM cc_contact_names WHERE workspace = ?`, e.Workspace).Scan(&kept))
+	assert.Equal(t, len(e.KeptKeys), kept, "the other contact's name keys")
 }

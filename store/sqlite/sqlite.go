@@ -121,6 +121,27 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+// afterScript is the work of a migration done in Go, after its script and
+// in its transaction: what SQLite's SQL cannot compute as the other stores
+// do.
+var afterScript = map[int]func(context.Context, *sql.Tx) error{
+	// 0010_contact_search: the keys of existing contacts' names.
+	10: func(ctx context.Context, tx *sql.Tx) error {
+		return sqlstore.BackfillSearch(ctx, sqlstore.Question,
+			func(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+				rows, err := tx.QueryContext(ctx, query, args...)
+				if err != nil {
+					return nil, err
+				}
+				return sqlRows{rows}, nil
+			},
+			func(ctx context.Context, query string, args ...any) error {
+				_, err := tx.ExecContext(ctx, query, args...)
+				return err
+			})
+	},
+}
+
 // applyMigration applies one migration unless it was applied; the
 // immediate transaction keeps another process from applying it at the
 // same time.
@@ -139,6 +160,11 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, body string) e
 	}
 	if _, err := tx.ExecContext(ctx, body); err != nil {
 		return err
+	}
+	if after := afterScript[version]; after != nil {
+		if err := after(ctx, tx); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO cc_schema_migrations (version) VALUES (?)`, version); err != nil {
 		return err

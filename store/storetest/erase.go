@@ -32,6 +32,11 @@ type Erasure struct {
 	// Kept are the data of another contact of the workspace, which the
 	// erasure leaves as they were.
 	Kept []string
+	// KeptKeys are the keys the other contact's name is searched by
+	// (store.ContactNameKeys): a store that keeps them in rows of its own
+	// (the SQL stores) still holds them after the erasure. The erased
+	// contact's keys are among Secrets.
+	KeptKeys []string
 }
 
 // The erased contact's id on the channel, as Telegram's chat id, and what
@@ -59,7 +64,9 @@ func SeedErasure(t testing.TB, s store.Store) Erasure {
 	ws := ticket.WorkspaceID(newWorkspace("erase"))
 	e := Erasure{Workspace: ws, Contact: "c-erased"}
 	e.Secrets = seedPerson(t, s, ws, e.Contact, "Zebulon Quarterfield", erasedChat, "er")
+	e.Secrets = append(e.Secrets, store.ContactNameKeys("Zebulon Quarterfield")...)
 	e.Kept = seedPerson(t, s, ws, "c-kept", "Ottilie Brannigan", keptChat, "kp")
+	e.KeptKeys = store.ContactNameKeys("Ottilie Brannigan")
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.EraseContact(ctx(), ws, e.Contact) }))
 	return e
 }
@@ -346,5 +353,6 @@ func EraseThroughEngine(t testing.TB, s store.Store) Erasure {
 	require.NoError(t, err)
 	require.NoError(t, eng.EraseContact(ctx(), contactcenter.ContactErasure{Workspace: ws, Contact: r.Contact.ID, By: conversation.Host()}))
 	return Erasure{Workspace: ws, Contact: r.Contact.ID,
-		Secrets: []string{chat, name, text, reply, field}, Kept: []string{keptChatID, keptName, keptText}}
+		Secrets: append([]string{chat, name, text, reply, field}, store.ContactNameKeys(name)...), Kept: []string{keptChatID, keptName, keptText},
+		KeptKeys: store.ContactNameKeys(keptName)}
 }

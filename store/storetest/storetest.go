@@ -14,7 +14,9 @@
 // messages and what a store does with text it cannot hold
 // (store.ErrRejected), and the erasure of a contact's personal data
 // (Tx.EraseContact; SeedErasure seeds one for a store's own test of its
-// dumped rows). Each optional
+// dumped rows), and contact search (Tx.SearchContacts: by name folded
+// alike on every store, by external id, by field value, kept in step with
+// every write of a contact, paged). Each optional
 // capability a store has (store.InboundLookup, store.Workloads,
 // store.TimerPeeker) must answer exactly what the way without it answers
 // (store.LookupInbound and store.Workload on the required methods,
@@ -81,6 +83,9 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("Rejections", h.testRejections)
 	t.Run("RejectThroughEngine", h.testRejectThroughEngine)
 	t.Run("EraseContact", h.testEraseContact)
+	t.Run("SearchContacts", h.testSearchContacts)
+	t.Run("SearchContactsWrites", h.testSearchContactsWrites)
+	t.Run("SearchContactsInvalid", h.testSearchContactsInvalid)
 	t.Run("PendingMessages", h.testPendingMessages)
 	t.Run("InboundLookup", h.testInboundLookup)
 	t.Run("AgentsAndTeams", h.testAgentsAndTeams)

@@ -51,6 +51,9 @@ func (t *Tx) EraseContact(ctx context.Context, ws ticket.WorkspaceID, id ticket.
 	if err := t.exec(ctx, q.contact, nil, false, ws, id); err != nil {
 		return err
 	}
+	if err := t.deleteSearchRows(ctx, ws, id); err != nil {
+		return err
+	}
 	if err := t.exec(ctx, q.events, nil, ws, id); err != nil {
 		return err
 	}

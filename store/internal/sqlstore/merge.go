@@ -43,6 +43,9 @@ func (t *Tx) MergeContacts(ctx context.Context, ws ticket.WorkspaceID, into, fro
 			return err
 		}
 	}
+	if err := t.deleteSearchRows(ctx, ws, from); err != nil {
+		return err
+	}
 	return t.exec(ctx, q.contact, nil, ws, from)
 }
 

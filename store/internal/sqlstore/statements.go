@@ -56,6 +56,7 @@ type Statements struct {
 	erase                                                                       eraseStatements
 	merge                                                                       mergeStatements
 	config                                                                      configStatements
+	search                                                                      searchStatements
 	deleteTags                                                                  string
 	p                                                                           Placeholders
 }
@@ -127,6 +128,7 @@ func NewStatements(p Placeholders) *Statements {
 		erase:           newEraseStatements(p),
 		merge:           newMergeStatements(p),
 		config:          newConfigStatements(p),
+		search:          newSearchStatements(p),
 	}
 	for _, q := range []*string{
 		&s.contact, &s.contactByExt, &s.createContact, &s.createHandle, &s.updateContact,

@@ -178,7 +178,10 @@ func (t *Tx) CreateContact(ctx context.Context, c ticket.Contact, ch channel.ID,
 	if err := t.exec(ctx, t.q.createContact, nil, c.Workspace, c.ID, c.Name, c.Language, fields, micros(c.CreatedAt), c.Unreachable, c.Version, c.Renamed); err != nil {
 		return err
 	}
-	return t.exec(ctx, t.q.createHandle, nil, c.Workspace, ch, ext, c.ID)
+	if err := t.exec(ctx, t.q.createHandle, nil, c.Workspace, ch, ext, c.ID); err != nil {
+		return err
+	}
+	return t.writeSearchRows(ctx, c)
 }
 
 // AddContactIdentity implements store.Tx.
@@ -189,14 +192,21 @@ func (t *Tx) AddContactIdentity(ctx context.Context, ws ticket.WorkspaceID, id t
 	return t.exec(ctx, t.q.createHandle, nil, ws, ch, ext, id)
 }
 
-// UpdateContact implements store.Tx.
+// UpdateContact implements store.Tx. The rows SearchContacts reads are
+// written again: a failed update fails the transaction, and them with it.
 func (t *Tx) UpdateContact(ctx context.Context, c ticket.Contact) error {
 	fields, err := encodeJSON(c.Fields, len(c.Fields) == 0)
 	if err != nil {
 		return err
 	}
-	return t.exec(ctx, t.q.updateContact, expectOne("contact", string(c.ID)),
-		c.Name, c.Language, fields, c.Unreachable, c.Renamed, c.Version, c.Workspace, c.ID, c.Version-1)
+	if err := t.exec(ctx, t.q.updateContact, expectOne("contact", string(c.ID)),
+		c.Name, c.Language, fields, c.Unreachable, c.Renamed, c.Version, c.Workspace, c.ID, c.Version-1); err != nil {
+		return err
+	}
+	if err := t.deleteSearchRows(ctx, c.Workspace, c.ID); err != nil {
+		return err
+	}
+	return t.writeSearchRows(ctx, c)
 }
 
 var (
