@@ -59,6 +59,9 @@ func (e *Engine) assignReactor() *reactor {
 // change that gives agents room without an event that says so (an agent's
 // capacity raised).
 func (s *step) tryAssign(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID) error {
+	if err := s.e.haveConfig(ctx, tx, ws); err != nil {
+		return err
+	}
 	if !s.e.assigns(ws) {
 		return nil
 	}
@@ -79,6 +82,9 @@ func (s *step) tryAssign(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID
 // what it left, a later step of the run reads.
 func (e *Engine) assignStep(ctx context.Context, tx store.Tx, s *step, j *job) (more bool, err error) {
 	ws := j.ws
+	if err := e.haveConfig(ctx, tx, ws); err != nil { // e.policy reads it
+		return false, err
+	}
 	agents, err := tx.Agents(ctx, ws)
 	if err != nil {
 		return false, err
@@ -167,10 +173,12 @@ func (e *Engine) policy(c *conversation.Conversation) conversation.Policy {
 // assigns reports whether any channel of workspace ws assigns
 // automatically or reassigns abandoned conversations.
 func (e *Engine) assigns(ws ticket.WorkspaceID) bool {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	for k, b := range e.channels {
-		if k.ws == ws && (b.cfg.Settings.Assignment.Strategy != "" || b.cfg.Settings.ReassignAbandoned) {
+	c := e.cached(ws)
+	if c == nil {
+		return false
+	}
+	for _, b := range c.channels {
+		if b.cfg.Settings.Assignment.Strategy != "" || b.cfg.Settings.ReassignAbandoned {
 			return true
 		}
 	}
@@ -223,6 +231,9 @@ func (s *step) setPresence(ctx context.Context, tx store.Tx, a conversation.Agen
 		if held, err = tx.AssignedTo(ctx, a.Workspace, a.ID); err != nil {
 			return a, err
 		}
+	}
+	if err := s.e.haveConfig(ctx, tx, a.Workspace); err != nil { // e.reassigns reads it
+		return a, err
 	}
 	changes, out, err := s.e.presence(a, p, held, s.now())
 	if err != nil {

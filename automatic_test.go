@@ -26,7 +26,7 @@ func mustTemplate(t *testing.T, name string, variants ...template.Variant) *temp
 // new conversations (R5).
 func withWelcome(t *testing.T, f *fixture, s channel.Settings) {
 	t.Helper()
-	require.NoError(t, f.eng.PutTemplate(ws, mustTemplate(t, "welcome",
+	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "welcome",
 		template.Variant{Language: "en", Text: `Hi {{contact.first_name | "there"}}, this is ticket #{{ticket.number}}.`},
 		template.Variant{Language: "es", Text: `Hola {{contact.first_name | "de nuevo"}}, este es el ticket #{{ticket.number}}.`},
 	)))
@@ -96,13 +96,13 @@ func TestChannelNamesUnknownTemplate(t *testing.T) {
 	_, err = f.eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg2", ExternalID: "x", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	assert.ErrorIs(t, err, channel.ErrNotFound, "the channel was not added")
 
-	_, err = f.eng.Template(ws, "nope")
+	_, err = f.eng.Template(bg, ws, "nope")
 	require.ErrorIs(t, err, template.ErrNotFound)
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, contactcenter.CodeNotFound, ce.Code)
 
 	// A template of another workspace does not count.
-	require.NoError(t, f.eng.PutTemplate("other", mustTemplate(t, "welcome", template.Variant{Language: "en", Text: "hi"})))
+	require.NoError(t, f.eng.PutTemplate(bg, "other", mustTemplate(t, "welcome", template.Variant{Language: "en", Text: "hi"})))
 	err = f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg2", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 		Settings: channel.Settings{Welcome: "welcome"}}, f.tr)
 	assert.ErrorIs(t, err, channel.ErrInvalid)
@@ -134,7 +134,7 @@ func officeHours() hours.Schedule {
 // and office hours (R4), and the welcome template (R5).
 func withOutOfHours(t *testing.T, f *fixture) {
 	t.Helper()
-	require.NoError(t, f.eng.PutTemplate(ws, mustTemplate(t, "closed",
+	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "closed",
 		template.Variant{Language: "en", Text: `We are closed, {{contact.first_name | "friend"}}; we open at 9:00.`},
 		template.Variant{Language: "es", Text: `Estamos cerrados, {{contact.first_name | "amigo"}}; abrimos a las 9:00.`},
 	)))
@@ -187,7 +187,7 @@ func TestOutOfHoursMessage(t *testing.T) {
 	f.clock.Advance(time.Minute)
 	again, err := contactcenter.New(contactcenter.Config{Store: f.store, Now: f.clock.Now})
 	require.NoError(t, err)
-	require.NoError(t, again.PutTemplate(ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "closed"})))
+	require.NoError(t, again.PutTemplate(bg, ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "closed"})))
 	require.NoError(t, again.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 		Settings: channel.Settings{OutOfHours: channel.OutOfHours{Template: "closed", Hours: officeHours()}}}, f.tr))
 	got, err := again.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u6", From: contactcenter.Sender{ExternalID: "c1"}, Text: "?"})
@@ -221,7 +221,7 @@ func count[T comparable](s []T, v T) int {
 // R4: business hours are checked when the channel is configured.
 func TestOutOfHoursValidated(t *testing.T) {
 	f := newFixture(t)
-	require.NoError(t, f.eng.PutTemplate(ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "closed"})))
+	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "closed"})))
 	bad := officeHours()
 	bad.Zone = "Mars/Olympus"
 	err := f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
@@ -240,8 +240,8 @@ func TestOutOfHoursValidated(t *testing.T) {
 // here with the agent who took the conversation meanwhile.
 func TestAutomaticMessageRenderedBlank(t *testing.T) {
 	f := newFixture(t)
-	require.NoError(t, f.eng.PutTemplate(ws, mustTemplate(t, "welcome", template.Variant{Language: "en", Text: " {{contact.fields.nickname}} "})))
-	require.NoError(t, f.eng.PutTemplate(ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "{{contact.fields.nickname}}{{agent.first_name}}"})))
+	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "welcome", template.Variant{Language: "en", Text: " {{contact.fields.nickname}} "})))
+	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "{{contact.fields.nickname}}{{agent.first_name}}"})))
 	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 		Settings: channel.Settings{Welcome: "welcome", OutOfHours: channel.OutOfHours{Template: "closed", Hours: officeHours()}}}, f.tr))
 

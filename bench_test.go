@@ -31,7 +31,7 @@ func BenchmarkReceiveExisting(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, f.tr); err != nil {
+	if err := eng.PutTransport(channel.KindTelegram, "bot", f.tr); err != nil { // the fixture stored the channel
 		b.Fatal(err)
 	}
 	ids := make([]string, b.N)

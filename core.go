@@ -277,7 +277,7 @@ func (s *step) toSend(m *conversation.Message) {
 
 // timeout keeps conversation c's timeout timer in line with it (R7).
 func (s *step) timeout(ctx context.Context, tx store.Tx, c *conversation.Conversation) error {
-	b, err := s.e.channel(c.Workspace, c.Channel)
+	b, err := s.e.channelIn(ctx, tx, c.Workspace, c.Channel)
 	if err != nil {
 		return nil // a channel this engine does not serve: the one that does sets it
 	}
@@ -316,6 +316,9 @@ func (s *step) identify() {
 func (s *step) emit(ctx context.Context, tx store.Tx, ev *conversation.Event) error {
 	s.identify()
 	ev.Actor, ev.Cause = s.actor, s.cause
+	if err := s.e.haveConfig(ctx, tx, ev.Workspace); err != nil { // the reactions' keys read it
+		return err
+	}
 	if err := tx.AppendEvent(ctx, *ev); err != nil {
 		return err
 	}

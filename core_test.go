@@ -53,6 +53,7 @@ func TestFirstMessageCost(t *testing.T) {
 	f.clock.Advance(-8 * time.Hour) // Monday 02:00 in Madrid: closed
 	cs.updates.Store(0)
 	cs.drains.Store(0)
+	f.rec.take() // the configuration's events
 	r := f.say(t, "c2", "en", "u1", "hello")
 	require.Len(t, r.Automatic, 2)
 	assert.NotEmpty(t, r.Conversation.Assignee, "assigned before Receive returns")
@@ -282,7 +283,7 @@ func TestRetriesRanOut(t *testing.T) {
 	r := f.write(t, "c1", "u1", "hola")
 	eng, err := contactcenter.New(contactcenter.Config{Store: alwaysConflicting{f.store}, MaxAttempts: 3})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, f.tr))
+	require.NoError(t, eng.PutTransport(channel.KindTelegram, "bot", f.tr), "the channel is stored; the engine needs its transport")
 	_, err = eng.Assign(bg, contactcenter.Assignment{Workspace: ws, Conversation: r.Conversation.ID, To: "ana", By: conversation.Host()})
 	assert.ErrorIs(t, err, contactcenter.ErrContention)
 	assert.Equal(t, contactcenter.CodeContention, contactcenter.ErrorCode(err))
@@ -310,7 +311,7 @@ func TestMessageAndPutChannel(t *testing.T) {
 
 	// A put that passes replaces the channel: new conversations get its
 	// welcome now.
-	require.NoError(t, f.eng.PutTemplate(ws, mustTemplate(t, "hello", template.Variant{Language: "en", Text: "Welcome!"})))
+	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "hello", template.Variant{Language: "en", Text: "Welcome!"})))
 	good := bad
 	good.Settings.Welcome = "hello"
 	require.NoError(t, f.eng.PutChannel(bg, good, f.tr))

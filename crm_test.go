@@ -171,7 +171,7 @@ func TestSetContactField(t *testing.T) {
 // engine.
 func TestWelcomeRendersFieldSetThroughEngine(t *testing.T) {
 	f := newFixture(t)
-	require.NoError(t, f.eng.PutTemplate(ws, mustTemplate(t, "welcome",
+	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "welcome",
 		template.Variant{Language: "es", Text: `Hola, cliente {{contact.fields.plan | "sin plan"}}.`})))
 	require.NoError(t, f.eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 		Settings: channel.Settings{Welcome: "welcome"}}, f.tr))

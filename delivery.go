@@ -234,7 +234,7 @@ func (e *Engine) deliverIfFree(ctx context.Context, m conversation.Message) (con
 }
 
 func (e *Engine) deliverWithSlot(ctx context.Context, m conversation.Message, wait bool) attempt {
-	b, err := e.channel(m.Workspace, m.Channel)
+	b, err := e.channelIn(ctx, nil, m.Workspace, m.Channel)
 	if err != nil {
 		e.unserved(ctx, m)
 		return attempt{msg: m}

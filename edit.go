@@ -29,7 +29,7 @@ func (e *Engine) EditMessage(ctx context.Context, ws ticket.WorkspaceID, id conv
 		if _, err := loadAgent(ctx, tx, ws, agent); err != nil {
 			return err
 		}
-		b, err := e.channel(ws, m.Channel)
+		b, err := e.channelIn(ctx, tx, ws, m.Channel)
 		if err != nil {
 			return err
 		}
@@ -71,7 +71,7 @@ type ContactEdit struct {
 // nothing the second time.
 func (e *Engine) ReceiveEdit(ctx context.Context, in ContactEdit) (conversation.Message, error) {
 	const op = "receive edit"
-	if _, err := e.channel(in.Workspace, in.Channel); err != nil {
+	if _, err := e.channelIn(ctx, nil, in.Workspace, in.Channel); err != nil {
 		return conversation.Message{}, wrap(op, err)
 	}
 	var out conversation.Message

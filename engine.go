@@ -4,10 +4,12 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -18,7 +20,6 @@ import (
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/hours"
 	"github.com/telenet/contactcenter/store"
-	"github.com/telenet/contactcenter/template"
 	"github.com/telenet/contactcenter/ticket"
 )
 
@@ -95,6 +96,10 @@ type Config struct {
 	// SetTimer fires its kind's handler when it falls due, also after a
 	// restart, once across the engines on a store.
 	Timers map[conversation.TimerKind]TimerHandler
+	// Transports are the transports of channel kinds, each for every
+	// account of its kind (Engine.PutTransport gives one for one account):
+	// the channels stored for those kinds are served with them.
+	Transports map[channel.Kind]channel.Transport
 }
 
 // Engine is the contact center: it loads state from the store, applies the
@@ -123,11 +128,10 @@ type Engine struct {
 	timerHandlers map[conversation.TimerKind]timerHandler
 	jobState
 
-	mu        sync.RWMutex
-	channels  map[chanKey]*boundChannel
-	templates map[templateKey]*template.Template
-	services  map[templateKey]*hours.Hours // services' business hours (R4)
-	limiters  map[limiterKey]*channel.Limiter
+	mu         sync.RWMutex
+	configs    map[ticket.WorkspaceID]*wsConfig // the stored configuration, by workspace
+	transports map[limiterKey]channel.Transport // by kind and account; "" for every account
+	limiters   map[limiterKey]*channel.Limiter
 
 	publishFn  func(context.Context, []conversation.Event) (int, error)
 	pubMu      sync.Mutex
@@ -175,13 +179,17 @@ func New(cfg Config) (*Engine, error) {
 		grace:        cfg.HeartbeatGrace,
 		strategies:   map[string]conversation.Strategy{"round_robin": conversation.RoundRobin, "least_busy": conversation.LeastBusy},
 		timersKick:   make(chan struct{}, 1),
-		channels:     make(map[chanKey]*boundChannel),
-		templates:    make(map[templateKey]*template.Template),
-		services:     make(map[templateKey]*hours.Hours),
+		configs:      make(map[ticket.WorkspaceID]*wsConfig),
+		transports:   make(map[limiterKey]channel.Transport),
 		closed:       make(chan struct{}),
 		limiters:     make(map[limiterKey]*channel.Limiter),
 	}
 	e.publishFn = e.publishAll
+	for kind, t := range cfg.Transports {
+		if err := e.PutTransport(kind, "", t); err != nil {
+			return nil, wrap("new", err)
+		}
+	}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -254,60 +262,139 @@ func newIDGenerator() func() string {
 	}
 }
 
-// PutChannel configures a channel and the transport it sends with (R1),
-// or replaces the configuration of the channel with the same workspace and
-// id. A channel that breaks a rule, whose transport is missing, or whose
+// PutChannel stores channel c (R1), replacing the channel of the same
+// workspace and id, in the store every engine on it shares: each serves
+// it from its next message on. t, when not nil, becomes the transport of
+// c's kind and account (as PutTransport); nil uses the one the engine has.
+// A channel that breaks a rule, names a template or service the workspace
+// does not have, has no transport or one that cannot send text, or whose
 // account the transport rejects (channel.AccountChecker, asked with ctx)
-// is refused now rather than at its first message, and the configuration
-// in place, if any, stays.
+// fails with CodeInvalid, and the channel in place, if any, stays. The
+// change publishes config.changed.
 func (e *Engine) PutChannel(ctx context.Context, c channel.Channel, t channel.Transport) error {
+	const op = "put channel"
 	if err := c.Validate(); err != nil {
-		return wrap("put channel", err)
+		return wrap(op, err)
 	}
 	if t == nil {
-		return wrap("put channel", fmt.Errorf("%w: channel %q: no transport", channel.ErrInvalid, c.ID))
+		t = e.transport(c.Kind, c.Account)
 	}
-	caps := t.Capabilities()
-	if !caps.Text {
-		return wrap("put channel", fmt.Errorf("%w: channel %q: transport cannot send text", channel.ErrInvalid, c.ID))
+	if t == nil {
+		return wrap(op, fmt.Errorf("%w: channel %q: kind %q, account %q: %w (Engine.PutTransport)", channel.ErrInvalid, c.ID, c.Kind, c.Account, channel.ErrNoTransport))
+	}
+	if !t.Capabilities().Text {
+		return wrap(op, fmt.Errorf("%w: channel %q: transport cannot send text", channel.ErrInvalid, c.ID))
 	}
 	if s := c.Settings.Assignment.Strategy; s != "" && e.strategies[s] == nil {
-		return wrap("put channel", fmt.Errorf("%w: channel %q: unknown assignment strategy %q (R11)", channel.ErrInvalid, c.ID, s))
-	}
-	if err := e.checkService(c); err != nil {
-		return wrap("put channel", err)
-	}
-	if err := e.checkTemplates(c); err != nil {
-		return wrap("put channel", err)
+		return wrap(op, fmt.Errorf("%w: channel %q: unknown assignment strategy %q (R11)", channel.ErrInvalid, c.ID, s))
 	}
 	if ac, ok := t.(channel.AccountChecker); ok {
 		if err := ac.CheckAccount(ctx, c.Account); err != nil {
-			return wrap("put channel", fmt.Errorf("channel %q: account %q: %w", c.ID, c.Account, err))
+			return wrap(op, fmt.Errorf("channel %q: account %q: %w", c.ID, c.Account, err))
 		}
 	}
-	e.mu.Lock()
-	lim := e.limiters[limiterKey{c.Kind, c.Account}]
-	if lim == nil || lim.Limits() != caps.Limits {
-		lim = channel.NewLimiter(caps.Limits)
-		e.limiters[limiterKey{c.Kind, c.Account}] = lim
+	body, err := json.Marshal(c)
+	if err != nil {
+		return wrap(op, err)
 	}
-	b := &boundChannel{cfg: c, transport: t, caps: caps, limiter: lim}
-	if o := c.Settings.OutOfHours; o.Template != "" && o.Service == "" {
-		b.hours, _ = hours.New(o.Hours) // checked by Validate
+	var refs []store.ConfigRef
+	for _, name := range []string{c.Settings.Welcome, c.Settings.OutOfHours.Template} {
+		if name != "" && !slices.Contains(refs, store.ConfigRef{Kind: ConfigTemplate, Name: name}) {
+			refs = append(refs, store.ConfigRef{Kind: ConfigTemplate, Name: name})
+		}
 	}
-	e.channels[chanKey{c.Workspace, c.ID}] = b
-	e.mu.Unlock()
+	if o := c.Settings.OutOfHours; o.Template != "" && o.Service != "" {
+		refs = append(refs, store.ConfigRef{Kind: ConfigServiceHours, Name: o.Service})
+	}
+	err = e.putConfig(ctx, op, c.Workspace, ConfigChannel, string(c.ID), body, refs, func(tx store.Tx) error {
+		return checkChannelRefs(ctx, tx, c)
+	})
+	if err == nil && t != e.transport(c.Kind, c.Account) {
+		err = e.PutTransport(c.Kind, c.Account, t)
+	}
+	return err
+}
+
+// checkChannelRefs checks in tx that the templates and the service c's
+// settings name exist.
+func checkChannelRefs(ctx context.Context, tx store.Tx, c channel.Channel) error {
+	for _, name := range []string{c.Settings.Welcome, c.Settings.OutOfHours.Template} {
+		if name == "" {
+			continue
+		}
+		if err := exists(ctx, tx, c.Workspace, ConfigTemplate, name); err != nil {
+			return fmt.Errorf("%w: channel %q names template %q, which does not exist in workspace %q: %w", channel.ErrInvalid, c.ID, name, c.Workspace, err)
+		}
+	}
+	if o := c.Settings.OutOfHours; o.Template != "" && o.Service != "" {
+		if err := exists(ctx, tx, c.Workspace, ConfigServiceHours, o.Service); err != nil {
+			return fmt.Errorf("%w: channel %q names service %q, which has no business hours in workspace %q (PutServiceHours first): %w", channel.ErrInvalid, c.ID, o.Service, c.Workspace, err)
+		}
+	}
 	return nil
 }
 
+// exists checks that tx holds the record; a missing one is
+// store.ErrNotFound.
+func exists(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, kind store.ConfigKind, name string) error {
+	_, err := tx.Config(ctx, ws, kind, name)
+	return err
+}
+
+// DeleteChannel deletes channel id of workspace ws from the store: no
+// engine serves it after its next message. Its conversations stay. An
+// unknown channel fails with CodeNotFound (channel.ErrNotFound). The
+// change publishes config.deleted.
+func (e *Engine) DeleteChannel(ctx context.Context, ws ticket.WorkspaceID, id channel.ID) error {
+	return e.deleteConfig(ctx, "delete channel", ws, ConfigChannel, string(id), channel.ErrNotFound)
+}
+
+// Channel returns channel id of workspace ws as stored: CodeNotFound
+// (channel.ErrNotFound) when there is none.
+func (e *Engine) Channel(ctx context.Context, ws ticket.WorkspaceID, id channel.ID) (channel.Channel, error) {
+	var ch channel.Channel
+	err := e.view(ctx, "channel", func(tx store.Tx) error {
+		r, err := tx.Config(ctx, ws, ConfigChannel, string(id))
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("channel %q: %w", id, channel.ErrNotFound)
+		} else if err != nil {
+			return err
+		}
+		return json.Unmarshal(r.Body, &ch)
+	})
+	return ch, err
+}
+
+// channel returns the channel id of c: channel.ErrNotFound when it is not
+// stored, channel.ErrNoTransport when the engine cannot serve it.
+func (c *wsConfig) channel(id channel.ID) (*boundChannel, error) {
+	if b := c.channels[id]; b != nil {
+		return b, nil
+	}
+	if err := c.unbound[id]; err != nil {
+		return nil, err
+	}
+	return nil, fmt.Errorf("channel %q: %w", id, channel.ErrNotFound)
+}
+
+// channel returns channel id of workspace ws from the engine's copy of
+// the configuration, which a command read before; it reads nothing.
 func (e *Engine) channel(ws ticket.WorkspaceID, id channel.ID) (*boundChannel, error) {
-	e.mu.RLock()
-	b := e.channels[chanKey{ws, id}]
-	e.mu.RUnlock()
-	if b == nil {
+	c := e.cached(ws)
+	if c == nil {
 		return nil, fmt.Errorf("channel %q: %w", id, channel.ErrNotFound)
 	}
-	return b, nil
+	return c.channel(id)
+}
+
+// channelIn returns channel id of workspace ws as of tx (nil: a read of
+// its own), from the engine's copy when it was checked lately.
+func (e *Engine) channelIn(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, id channel.ID) (*boundChannel, error) {
+	c, err := e.config(ctx, tx, ws, false)
+	if err != nil {
+		return nil, err
+	}
+	return c.channel(id)
 }
 
 // apply runs fn in a store transaction, again while concurrent changes

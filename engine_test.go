@@ -41,8 +41,10 @@ func TestPutChannelValidates(t *testing.T) {
 		assert.ErrorIs(t, err, channel.ErrInvalid, name)
 		assert.ErrorIs(t, err, contactcenter.ErrInvalid, name)
 	}
-	err := f.eng.PutChannel(context.Background(), channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, nil)
+	err := f.eng.PutChannel(context.Background(), channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "no-such-bot"}, nil)
 	assert.ErrorIs(t, err, channel.ErrInvalid, "no transport")
+	assert.ErrorIs(t, err, channel.ErrNoTransport)
+	assert.Contains(t, err.Error(), "no-such-bot")
 	err = f.eng.PutChannel(context.Background(), channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{}))
 	assert.ErrorIs(t, err, channel.ErrInvalid, "a transport without text")
 

@@ -97,8 +97,10 @@ func codeOf(err error) Code {
 		return CodeContention
 	case errors.Is(err, store.ErrNotFound):
 		return CodeNotFound
-	case errors.Is(err, store.ErrRejected):
+	case errors.Is(err, store.ErrRejected), errors.Is(err, store.ErrDangling):
 		return CodeInvalid
+	case errors.Is(err, store.ErrReferenced):
+		return CodeConflict
 	}
 	return CodeUnavailable
 }

@@ -65,6 +65,7 @@ func ExampleReaction() {
 	}
 	// Output:
 	// priority: high
+	// config.changed by host, command "put channel" depth 0
 	// ticket.opened by contact, command "receive" depth 0
 	// conversation.opened by contact, command "receive" depth 0
 	// message.received by contact, command "receive" depth 0

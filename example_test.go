@@ -180,9 +180,10 @@ func ExampleConfig_publish() {
 	_ = eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true}))
 	write(eng, "update-1", "Hello")
 	// Output:
-	// 1 ticket.opened ticket #1
-	// 2 conversation.opened ticket #1
-	// 3 message.received ticket #1
+	// 1 config.changed ticket #0
+	// 2 ticket.opened ticket #1
+	// 3 conversation.opened ticket #1
+	// 4 message.received ticket #1
 }
 
 // A contact moves between their open tickets with commands (R6): /new opens

@@ -82,7 +82,7 @@ type Received struct {
 // and the channel should deliver the message again.
 func (e *Engine) Receive(ctx context.Context, in Inbound) (Received, error) {
 	const op = "receive"
-	b, err := e.channel(in.Workspace, in.Channel)
+	b, err := e.channelIn(ctx, nil, in.Workspace, in.Channel)
 	if err != nil {
 		return Received{}, wrap(op, err)
 	}
@@ -186,6 +186,16 @@ func (r *receiveOp) run(tx store.Tx, s *step) error {
 
 	found, err := r.lookup(ctx, tx)
 	if err != nil {
+		return err
+	}
+	// The channel and templates as of this transaction, whose lookup read
+	// the configuration's revision: a change another engine stored applies
+	// from this message on.
+	cfg, err := r.e.configAt(ctx, tx, ws, found.ConfigRevision)
+	if err != nil {
+		return err
+	}
+	if r.ch, err = cfg.channel(in.Channel); err != nil {
 		return err
 	}
 	if found.HasDuplicate {

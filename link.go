@@ -40,7 +40,7 @@ type ContactLink struct {
 // (R19).
 func (e *Engine) LinkContact(ctx context.Context, r ContactLink) (ticket.Contact, error) {
 	const op = "link contact"
-	if _, err := e.channel(r.Workspace, r.Channel); err != nil {
+	if _, err := e.channelIn(ctx, nil, r.Workspace, r.Channel); err != nil {
 		return ticket.Contact{}, wrap(op, err)
 	}
 	var out ticket.Contact

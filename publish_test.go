@@ -23,7 +23,7 @@ func TestPublishFailurePartWay(t *testing.T) {
 	var calls atomic.Int32
 	var seen []conversation.EventType
 	eng, err := contactcenter.New(contactcenter.Config{Store: memory.New(), Publish: func(_ context.Context, e conversation.Event) error {
-		if calls.Add(1) == 2 {
+		if calls.Add(1) == 3 { // the second event of the message (the first call is the channel's config.changed)
 			return errors.New("webhook timeout")
 		}
 		seen = append(seen, e.Type)
@@ -33,9 +33,9 @@ func TestPublishFailurePartWay(t *testing.T) {
 	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
 	_, err = eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	require.NoError(t, err)
-	assert.Equal(t, []conversation.EventType{conversation.EventTicketOpened}, seen)
+	assert.Equal(t, []conversation.EventType{contactcenter.EventConfigChanged, conversation.EventTicketOpened}, seen, "the channel's config.changed, then the message's first event")
 	require.NoError(t, eng.PublishPending(bg))
-	assert.Equal(t, []conversation.EventType{conversation.EventTicketOpened, conversation.EventConversationOpened, conversation.EventMessageReceived}, seen,
+	assert.Equal(t, []conversation.EventType{contactcenter.EventConfigChanged, conversation.EventTicketOpened, conversation.EventConversationOpened, conversation.EventMessageReceived}, seen,
 		"each event once, in order")
 }
 
@@ -68,7 +68,7 @@ func TestPublishMayCallEngine(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Receive did not return: publishing waits for itself")
 	}
-	assert.Equal(t, []conversation.EventType{conversation.EventTicketOpened, conversation.EventConversationOpened,
+	assert.Equal(t, []conversation.EventType{contactcenter.EventConfigChanged, conversation.EventTicketOpened, conversation.EventConversationOpened,
 		conversation.EventMessageReceived, conversation.EventConversationAssigned}, seen)
 }
 
@@ -88,9 +88,9 @@ func TestEngineWithoutPublishKeepsEvents(t *testing.T) {
 	require.NoError(t, err)
 	worker, err := contactcenter.New(contactcenter.Config{Store: s})
 	require.NoError(t, err)
-	for _, eng := range []*contactcenter.Engine{main, worker} {
-		require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
-	}
+	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
+	require.NoError(t, main.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, tr))
+	require.NoError(t, worker.PutTransport(channel.KindMemory, "", tr), "the worker serves the stored channel with its transport")
 	_, err = main.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	require.NoError(t, err)
 	_, err = worker.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws}, By: conversation.Host()})
@@ -100,7 +100,7 @@ func TestEngineWithoutPublishKeepsEvents(t *testing.T) {
 
 	fail = false
 	require.NoError(t, main.PublishPending(bg))
-	assert.Equal(t, []conversation.EventType{conversation.EventTicketOpened, conversation.EventConversationOpened,
+	assert.Equal(t, []conversation.EventType{contactcenter.EventConfigChanged, conversation.EventTicketOpened, conversation.EventConversationOpened,
 		conversation.EventMessageReceived, conversation.EventMessageReceived}, seen)
 	n, err := s.DrainEvents(bg, 10, func(context.Context, []conversation.Event) (int, error) { return 0, nil })
 	require.NoError(t, err)
@@ -131,16 +131,16 @@ func TestPublishRecoversInBackground(t *testing.T) {
 	require.Eventually(t, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		return len(seen) == 3
+		return len(seen) == 4
 	}, 10*time.Second, 5*time.Millisecond, "published once Publish works again")
 	mu.Lock()
-	assert.Equal(t, []conversation.EventType{conversation.EventTicketOpened, conversation.EventConversationOpened, conversation.EventMessageReceived}, seen)
+	assert.Equal(t, []conversation.EventType{contactcenter.EventConfigChanged, conversation.EventTicketOpened, conversation.EventConversationOpened, conversation.EventMessageReceived}, seen)
 	mu.Unlock()
 
 	// And later commands publish as usual.
 	_, err = eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u2", From: contactcenter.Sender{ExternalID: "c"}, Text: "again"})
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) == 4 }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) == 5 }, 10*time.Second, 5*time.Millisecond)
 }
 
 // R17: a caller who leaves right after the command does not strand its
@@ -163,6 +163,6 @@ func TestPublishAfterCallerLeft(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, r.Opened)
 	mu.Lock()
-	assert.Equal(t, 3, seen)
+	assert.Equal(t, 4, seen, "the channel's config.changed and the message's three events")
 	mu.Unlock()
 }

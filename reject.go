@@ -53,7 +53,7 @@ type Rejection struct {
 // configured) nothing was recorded, and trying again fails the same way.
 func (e *Engine) Reject(ctx context.Context, r Rejection) error {
 	const op = "reject"
-	if _, err := e.channel(r.Workspace, r.Channel); err != nil {
+	if _, err := e.channelIn(ctx, nil, r.Workspace, r.Channel); err != nil {
 		return wrap(op, err)
 	}
 	rec, ev, err := conversation.Reject(conversation.Rejection{Workspace: r.Workspace, Channel: r.Channel,

@@ -64,10 +64,10 @@ func TestRunPublishesWhatWasLeft(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx, time.Second) }()
 	defer func() { cancel(); <-done }()
-	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) == 3 }, 10*time.Second, 5*time.Millisecond,
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) == 4 }, 10*time.Second, 5*time.Millisecond,
 		"Run publishes what the stopped process left")
 	mu.Lock()
-	assert.Equal(t, []conversation.EventType{conversation.EventTicketOpened, conversation.EventConversationOpened, conversation.EventMessageReceived}, seen)
+	assert.Equal(t, []conversation.EventType{contactcenter.EventConfigChanged, conversation.EventTicketOpened, conversation.EventConversationOpened, conversation.EventMessageReceived}, seen)
 	mu.Unlock()
 }
 
@@ -88,7 +88,7 @@ func TestRunPublishesSoonAfterAKilledDrain(t *testing.T) {
 			return nil
 		}})
 		require.NoError(t, err)
-		require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+		require.NoError(t, eng.PutTransport(channel.KindMemory, "bot", channel.NewMemoryTransport(channel.Capabilities{Text: true})), "the stored channel needs only its transport")
 		start := time.Now()
 		ctx, cancel := context.WithCancel(bg)
 		done := make(chan error, 1)
@@ -106,7 +106,7 @@ func TestRunPublishesSoonAfterAKilledDrain(t *testing.T) {
 		time.Sleep(held + time.Second)
 		synctest.Wait()
 		mu.Lock()
-		require.Len(t, at, 4, "what was left and what came since")
+		require.Len(t, at, 5, "what was left (the channel's config.changed and a message's three events) and what came since")
 		assert.LessOrEqual(t, at[0].Sub(start), held+time.Second, "published within a second of the drain ending")
 		mu.Unlock()
 	})

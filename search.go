@@ -33,7 +33,9 @@ func (e *Engine) SearchContacts(ctx context.Context, ws ticket.WorkspaceID, q st
 	if err != nil {
 		return nil, "", wrap(op, err)
 	}
-	if !e.servesWorkspace(ws) {
+	if serves, err := e.servesWorkspace(ctx, ws); err != nil {
+		return nil, "", wrap(op, err)
+	} else if !serves {
 		return nil, "", wrap(op, fmt.Errorf("workspace %q: %w", ws, ticket.ErrWorkspaceNotFound))
 	}
 	var page []ticket.Contact
@@ -48,15 +50,11 @@ func (e *Engine) SearchContacts(ctx context.Context, ws ticket.WorkspaceID, q st
 	return page, next, nil
 }
 
-// servesWorkspace reports whether the engine serves a channel in
-// workspace ws.
-func (e *Engine) servesWorkspace(ws ticket.WorkspaceID) bool {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	for k := range e.channels {
-		if k.ws == ws {
-			return true
-		}
+// servesWorkspace reports whether workspace ws has a channel stored.
+func (e *Engine) servesWorkspace(ctx context.Context, ws ticket.WorkspaceID) (bool, error) {
+	c, err := e.config(ctx, nil, ws, false)
+	if err != nil {
+		return false, err
 	}
-	return false
+	return len(c.channels)+len(c.unbound) > 0, nil
 }

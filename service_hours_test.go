@@ -18,12 +18,12 @@ import (
 // applies to both at once, without putting the channels again.
 func TestServiceHours(t *testing.T) {
 	f := newFixture(t)
-	require.NoError(t, f.eng.PutTemplate(ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "We are closed."})))
+	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "We are closed."})))
 	support := channel.Settings{OutOfHours: channel.OutOfHours{Template: "closed", Service: "support"}}
 
 	err := f.eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: support}, f.tr)
 	assert.ErrorIs(t, err, contactcenter.ErrInvalid, "a service without hours")
-	require.NoError(t, f.eng.PutServiceHours(ws, "support", officeHours()))
+	require.NoError(t, f.eng.PutServiceHours(bg, ws, "support", officeHours()))
 	require.NoError(t, f.eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: support}, f.tr))
 	other := channel.NewMemoryTransport(fullCaps)
 	require.NoError(t, f.eng.PutChannel(bg, channel.Channel{ID: "web", Workspace: ws, Kind: channel.KindMemory, Account: "web", Settings: support}, other))
@@ -48,13 +48,13 @@ func TestServiceHours(t *testing.T) {
 	for d := time.Monday; d <= time.Friday; d++ {
 		late.Weekly[d] = []hours.Interval{{Start: hours.At(9, 0), End: hours.At(22, 0)}}
 	}
-	require.NoError(t, f.eng.PutServiceHours(ws, "support", late))
+	require.NoError(t, f.eng.PutServiceHours(bg, ws, "support", late))
 	assert.Empty(t, write("tg", "c4", "u3").Automatic)
 	assert.Empty(t, write("web", "c5", "w2").Automatic)
 
 	// Hours that break a rule are refused, and those in place stay.
-	assert.ErrorIs(t, f.eng.PutServiceHours(ws, "support", hours.Schedule{Zone: "Nowhere/Atlantis"}), contactcenter.ErrInvalid)
-	assert.ErrorIs(t, f.eng.PutServiceHours(ws, "", late), contactcenter.ErrInvalid)
+	assert.ErrorIs(t, f.eng.PutServiceHours(bg, ws, "support", hours.Schedule{Zone: "Nowhere/Atlantis"}), contactcenter.ErrInvalid)
+	assert.ErrorIs(t, f.eng.PutServiceHours(bg, ws, "", late), contactcenter.ErrInvalid)
 	assert.Empty(t, write("tg", "c6", "u4").Automatic, "the service's hours as they were")
 
 	// A channel sets its own hours or its service's, not both.

@@ -2,10 +2,10 @@ package contactcenter
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
-	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/hours"
 	"github.com/telenet/contactcenter/store"
@@ -13,46 +13,105 @@ import (
 	"github.com/telenet/contactcenter/ticket"
 )
 
-type templateKey struct {
-	ws   ticket.WorkspaceID
-	name string
-}
-
-// PutTemplate saves t in workspace ws under its name, replacing the
-// template of that name. Channel settings name templates (R4, R5); a
-// template must be put before a channel that names it is added.
-func (e *Engine) PutTemplate(ws ticket.WorkspaceID, t *template.Template) error {
+// PutTemplate stores template t in workspace ws under its name,
+// replacing the template of that name, in the store every engine on it
+// shares: each uses it from its next message on. Channel settings name
+// templates (R4, R5); a template must be put before a channel that names
+// it. No workspace or no template fails with CodeInvalid. The change
+// publishes config.changed.
+func (e *Engine) PutTemplate(ctx context.Context, ws ticket.WorkspaceID, t *template.Template) error {
+	const op = "put template"
 	if ws == "" || t == nil {
-		return wrap("put template", fmt.Errorf("%w: a template needs a workspace and a template", template.ErrInvalid))
+		return wrap(op, fmt.Errorf("%w: a template needs a workspace and a template", template.ErrInvalid))
 	}
-	e.mu.Lock()
-	e.templates[templateKey{ws, t.Name()}] = t
-	e.mu.Unlock()
-	return nil
+	body, err := encodeTemplate(t)
+	if err != nil {
+		return wrap(op, err)
+	}
+	return e.putConfig(ctx, op, ws, ConfigTemplate, t.Name(), body, nil, nil)
 }
 
-// Template returns the template of workspace ws named name.
-func (e *Engine) Template(ws ticket.WorkspaceID, name string) (*template.Template, error) {
-	e.mu.RLock()
-	t := e.templates[templateKey{ws, name}]
-	e.mu.RUnlock()
+// DeleteTemplate deletes template name of workspace ws. A template a
+// channel names is not deleted: that fails with CodeConflict, naming the
+// channels (errors.As finds a *store.ReferencedError). An unknown template
+// fails with CodeNotFound (template.ErrNotFound). The change publishes
+// config.deleted.
+func (e *Engine) DeleteTemplate(ctx context.Context, ws ticket.WorkspaceID, name string) error {
+	return e.deleteConfig(ctx, "delete template", ws, ConfigTemplate, name, template.ErrNotFound)
+}
+
+// Template returns the template of workspace ws named name, as stored.
+func (e *Engine) Template(ctx context.Context, ws ticket.WorkspaceID, name string) (*template.Template, error) {
+	c, err := e.config(ctx, nil, ws, true)
+	if err != nil {
+		return nil, wrap("template", err)
+	}
+	t := c.templates[name]
 	if t == nil {
 		return nil, wrap("template", fmt.Errorf("template %q: %w", name, template.ErrNotFound))
 	}
 	return t, nil
 }
 
-// checkTemplates checks that the templates c's settings name exist.
-func (e *Engine) checkTemplates(c channel.Channel) error {
-	for _, name := range []string{c.Settings.Welcome, c.Settings.OutOfHours.Template} {
-		if name == "" {
-			continue
-		}
-		if _, err := e.Template(c.Workspace, name); err != nil {
-			return fmt.Errorf("%w: channel %q names template %q, which does not exist in workspace %q", channel.ErrInvalid, c.ID, name, c.Workspace)
-		}
+// template returns the template of workspace ws named name from the
+// engine's copy of the configuration, which the command read before.
+func (e *Engine) template(ws ticket.WorkspaceID, name string) (*template.Template, error) {
+	if c := e.cached(ws); c != nil && c.templates[name] != nil {
+		return c.templates[name], nil
 	}
-	return nil
+	return nil, fmt.Errorf("template %q: %w", name, template.ErrNotFound)
+}
+
+// PutSnippet stores snippet sn in workspace ws, replacing the snippet
+// with its shortcut (R14); agents find it with Snippets and render it
+// with RenderSnippet. A shortcut template.ValidShortcut refuses, or no
+// template, fails with CodeInvalid. The change publishes config.changed.
+func (e *Engine) PutSnippet(ctx context.Context, ws ticket.WorkspaceID, sn template.Snippet) error {
+	const op = "put snippet"
+	if ws == "" {
+		return wrap(op, fmt.Errorf("%w: a snippet needs a workspace", template.ErrInvalid))
+	}
+	if err := new(template.Snippets).Put(sn); err != nil {
+		return wrap(op, err)
+	}
+	body, err := encodeTemplate(sn.Template)
+	if err != nil {
+		return wrap(op, err)
+	}
+	return e.putConfig(ctx, op, ws, ConfigSnippet, sn.Shortcut, body, nil, nil)
+}
+
+// DeleteSnippet deletes the snippet of workspace ws with shortcut; an
+// unknown one fails with CodeNotFound (template.ErrNotFound). The change
+// publishes config.deleted.
+func (e *Engine) DeleteSnippet(ctx context.Context, ws ticket.WorkspaceID, shortcut string) error {
+	return e.deleteConfig(ctx, "delete snippet", ws, ConfigSnippet, shortcut, template.ErrNotFound)
+}
+
+// Snippets returns the snippets of workspace ws whose shortcut starts
+// with prefix (ignoring case and a leading '/'), in shortcut order, at
+// most limit (0: all), as template.Snippets.Find does.
+func (e *Engine) Snippets(ctx context.Context, ws ticket.WorkspaceID, prefix string, limit int) ([]template.Snippet, error) {
+	c, err := e.config(ctx, nil, ws, true)
+	if err != nil {
+		return nil, wrap("snippets", err)
+	}
+	return c.snippets.Find(prefix, limit), nil
+}
+
+// RenderSnippet renders the snippet of workspace ws with shortcut for
+// conversation id (R14), as Render does a template. An unknown shortcut
+// fails with CodeNotFound (template.ErrNotFound).
+func (e *Engine) RenderSnippet(ctx context.Context, ws ticket.WorkspaceID, id conversation.ID, shortcut string) (string, error) {
+	c, err := e.config(ctx, nil, ws, true)
+	if err != nil {
+		return "", wrap("render snippet", err)
+	}
+	sn, ok := c.snippets.Get(shortcut)
+	if !ok {
+		return "", wrap("render snippet", fmt.Errorf("snippet %q: %w", shortcut, template.ErrNotFound))
+	}
+	return e.Render(ctx, ws, id, sn.Template)
 }
 
 // Render renders t for conversation id: its contact (and their language),
@@ -138,14 +197,14 @@ func (e *Engine) automatic(ctx context.Context, tx store.Tx, b *boundChannel, st
 		}
 	}
 	if plan.Welcome {
-		t, err := e.Template(ws, set.Welcome)
+		t, err := e.template(ws, set.Welcome)
 		if err != nil {
 			return a, err
 		}
 		a.Welcome, a.WelcomeID = template.Bound{Template: t, Data: d}, conversation.MessageID(e.newID())
 	}
 	if plan.OutOfHours {
-		t, err := e.Template(ws, set.OutOfHours.Template)
+		t, err := e.template(ws, set.OutOfHours.Template)
 		if err != nil {
 			return a, err
 		}
@@ -170,41 +229,41 @@ func (e *Engine) businessHours(b *boundChannel) conversation.Hours {
 	return nil
 }
 
-// PutServiceHours saves the business hours of service name in workspace
-// ws, replacing those it had (R4: "the channel or its service"). Channels
-// whose out-of-hours message names the service
-// (channel.OutOfHours.Service) use them from their next message on. Hours
-// that break a rule of package hours fail with CodeInvalid and leave the
-// ones in place.
-func (e *Engine) PutServiceHours(ws ticket.WorkspaceID, name string, s hours.Schedule) error {
+// PutServiceHours stores the business hours of service name in
+// workspace ws, replacing those it had (R4: "the channel or its
+// service"). Channels whose out-of-hours message names the service
+// (channel.OutOfHours.Service) use them from their next message on, on
+// every engine of the store. Hours that break a rule of package hours fail
+// with CodeInvalid and leave the ones in place. The change publishes
+// config.changed.
+func (e *Engine) PutServiceHours(ctx context.Context, ws ticket.WorkspaceID, name string, s hours.Schedule) error {
 	const op = "put service hours"
 	if ws == "" || name == "" {
 		return wrap(op, fmt.Errorf("%w: service hours need a workspace and a service name", hours.ErrInvalid))
 	}
-	h, err := hours.New(s)
-	if err != nil {
+	if _, err := hours.New(s); err != nil {
 		return wrap(op, fmt.Errorf("service %q: %w", name, err))
 	}
-	e.mu.Lock()
-	e.services[templateKey{ws, name}] = h
-	e.mu.Unlock()
-	return nil
-}
-
-// serviceHours returns the business hours of service name, nil when it
-// has none.
-func (e *Engine) serviceHours(ws ticket.WorkspaceID, name string) *hours.Hours {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	return e.services[templateKey{ws, name}]
-}
-
-// checkService checks that the service c's out-of-hours message names has
-// business hours.
-func (e *Engine) checkService(c channel.Channel) error {
-	o := c.Settings.OutOfHours
-	if o.Template == "" || o.Service == "" || e.serviceHours(c.Workspace, o.Service) != nil {
-		return nil
+	body, err := json.Marshal(s)
+	if err != nil {
+		return wrap(op, err)
 	}
-	return fmt.Errorf("%w: channel %q names service %q, which has no business hours in workspace %q (PutServiceHours first)", channel.ErrInvalid, c.ID, o.Service, c.Workspace)
+	return e.putConfig(ctx, op, ws, ConfigServiceHours, name, body, nil, nil)
+}
+
+// DeleteServiceHours deletes the business hours of service name in
+// workspace ws. Hours a channel names are not deleted: that fails with
+// CodeConflict, naming the channels. Unknown hours fail with CodeNotFound
+// (hours.ErrNotFound). The change publishes config.deleted.
+func (e *Engine) DeleteServiceHours(ctx context.Context, ws ticket.WorkspaceID, name string) error {
+	return e.deleteConfig(ctx, "delete service hours", ws, ConfigServiceHours, name, hours.ErrNotFound)
+}
+
+// serviceHours returns the business hours of service name from the
+// engine's copy of the configuration, nil when it has none.
+func (e *Engine) serviceHours(ws ticket.WorkspaceID, name string) *hours.Hours {
+	if c := e.cached(ws); c != nil {
+		return c.services[name]
+	}
+	return nil
 }

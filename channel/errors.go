@@ -28,6 +28,10 @@ var (
 	// (Telegram's 403). It matches ErrRefused; the contact is flagged
 	// unreachable until they write again.
 	ErrBlocked error = &blockedError{}
+	// ErrNoTransport is returned for a configured channel that the engine
+	// has no transport for (its kind and account): the engine that has one
+	// serves it.
+	ErrNoTransport error = coded.New("unavailable", "no transport for the channel")
 	// ErrUnavailable is a temporary failure: the channel could not be reached
 	// or answered with an error that may pass. The message is retried.
 	ErrUnavailable error = coded.New("unavailable", "channel unavailable")

@@ -13,6 +13,10 @@ import (
 // message names the field and the reason.
 var ErrInvalid error = coded.New("invalid", "invalid business hours")
 
+// ErrNotFound is the error of business hours asked for by a name that has
+// none, such as a service's.
+var ErrNotFound error = coded.New("not_found", "business hours not found")
+
 // invalidf returns an error wrapping ErrInvalid with the formatted detail.
 func invalidf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))

@@ -154,7 +154,8 @@ type InboundLookup interface {
 // ch delivered with messageID before, whoever sent it
 // (MessageByExternalID), the contact (ContactByExternalID), and the
 // contact's open conversation on ch (OpenConversation), each with whether
-// it was found. An empty messageID skips the first: a caller may leave
+// it was found, and the workspace's ConfigRevision, so that the engine
+// knows in the same read whether its copy of the configuration is current. An empty messageID skips the first: a caller may leave
 // duplicates to the unique index, which answers ErrDuplicate at commit. It
 // uses tx's InboundLookup capability, and makes the three reads one by one
 // where tx has none.
@@ -169,6 +170,9 @@ func LookupInbound(ctx context.Context, tx Tx, ws ticket.WorkspaceID, ch channel
 		if err != nil {
 			return InboundRecords{}, err
 		}
+	}
+	if r.ConfigRevision, err = tx.ConfigRevision(ctx, ws); err != nil {
+		return InboundRecords{}, err
 	}
 	r.Contact, r.HasContact, err = found(tx.ContactByExternalID(ctx, ws, ch, contactID))
 	if err != nil || !r.HasContact {
@@ -236,6 +240,8 @@ type InboundRecords struct {
 	HasContact   bool
 	Open         conversation.Conversation
 	HasOpen      bool
+	// ConfigRevision is the workspace's (Tx.ConfigRevision).
+	ConfigRevision int64
 }
 
 // Tx is a transaction. Lookups answer ErrNotFound when nothing matches;
@@ -454,6 +460,37 @@ type Tx interface {
 	DeleteTimerAt(ctx context.Context, kind TimerKind, ws ticket.WorkspaceID, key string, due time.Time) (bool, error)
 	// Timer returns a timer, with its payload.
 	Timer(ctx context.Context, kind TimerKind, ws ticket.WorkspaceID, key string) (Timer, error)
+
+	// ConfigRevision returns the configuration revision of workspace ws:
+	// a number that every PutConfig and DeleteConfig of the workspace
+	// raises, and that never falls; 0 while none ran. An engine that keeps
+	// the workspace's configuration in memory reads it in each command's
+	// transaction and reads the records again when it moved, so that a
+	// change made through another engine applies from the next command on.
+	// It is one read of one row by its key.
+	ConfigRevision(ctx context.Context, ws ticket.WorkspaceID) (int64, error)
+	// Config returns the configuration record of workspace ws with kind
+	// and name.
+	Config(ctx context.Context, ws ticket.WorkspaceID, kind ConfigKind, name string) (Config, error)
+	// Configs returns workspace ws's configuration records of kind, every
+	// kind when kind is "", ordered by kind, then name.
+	Configs(ctx context.Context, ws ticket.WorkspaceID, kind ConfigKind) ([]Config, error)
+	// PutConfig creates a configuration record (Version 1) or replaces one
+	// whose stored version is c.Version-1, and raises the workspace's
+	// ConfigRevision. A stored version other than c.Version-1 (none
+	// counting as 0) answers ErrConflict: another transaction created,
+	// changed or deleted the record first. A reference to a record the
+	// workspace does not hold answers ErrDangling (DanglingError); a
+	// record may not name itself. Checks and write hold across concurrent
+	// transactions: a record cannot come to name one that a concurrent
+	// DeleteConfig deletes.
+	PutConfig(ctx context.Context, c Config) error
+	// DeleteConfig deletes the configuration record of workspace ws with
+	// kind and name whose stored version is version, and raises the
+	// workspace's ConfigRevision. ErrNotFound when there is none,
+	// ErrConflict when its version differs, and a *ReferencedError
+	// (ErrReferenced) when another record names it; then nothing changes.
+	DeleteConfig(ctx context.Context, ws ticket.WorkspaceID, kind ConfigKind, name string, version int64) error
 }
 
 // ErasedFailure is the Failure of an outbound message still pending when

@@ -141,7 +141,7 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 	d.eng, err = contactcenter.New(contactcenter.Config{Store: d.store, Publish: d.publish, Logger: d.log, Now: cfg.Now})
 	var settings channel.Settings
 	if err == nil {
-		settings, err = cfg.Messages.settings(d.eng)
+		settings, err = cfg.Messages.settings(ctx, d.eng)
 	}
 	if err == nil {
 		settings.Commands = channel.Commands{Enabled: true, ShowSubject: true}

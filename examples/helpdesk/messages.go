@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,7 +49,7 @@ func readMessages(path string) (Messages, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return m, fmt.Errorf("-messages %s: %w", path, err)
 	}
-	if _, err := m.settings(nil); err != nil {
+	if _, err := m.settings(context.Background(), nil); err != nil {
 		return m, fmt.Errorf("-messages %s: %w", path, err)
 	}
 	return m, nil
@@ -56,7 +57,7 @@ func readMessages(path string) (Messages, error) {
 
 // settings checks m and, given an engine, saves its templates there; it
 // returns the channel settings that name them.
-func (m Messages) settings(eng *contactcenter.Engine) (channel.Settings, error) {
+func (m Messages) settings(ctx context.Context, eng *contactcenter.Engine) (channel.Settings, error) {
 	var s channel.Settings
 	put := func(name string, variants []template.Variant) (string, error) {
 		if len(variants) == 0 {
@@ -67,7 +68,7 @@ func (m Messages) settings(eng *contactcenter.Engine) (channel.Settings, error) 
 			return "", err
 		}
 		if eng != nil {
-			if err := eng.PutTemplate(workspace, t); err != nil {
+			if err := eng.PutTemplate(ctx, workspace, t); err != nil {
 				return "", err
 			}
 		}

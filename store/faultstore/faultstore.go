@@ -116,6 +116,11 @@ const (
 	OpTxDeleteTimer         Op = "Tx.DeleteTimer"
 	OpTxDeleteTimerAt       Op = "Tx.DeleteTimerAt"
 	OpTxTimer               Op = "Tx.Timer"
+	OpTxConfigRevision      Op = "Tx.ConfigRevision"
+	OpTxConfig              Op = "Tx.Config"
+	OpTxConfigs             Op = "Tx.Configs"
+	OpTxPutConfig           Op = "Tx.PutConfig"
+	OpTxDeleteConfig        Op = "Tx.DeleteConfig"
 )
 
 // txOps are the Ops of store.Tx, for validation.
@@ -127,6 +132,7 @@ var txOps = []Op{
 	OpTxCreateMessage, OpTxUpdateMessage, OpTxPendingMessages, OpTxFirstPending, OpTxAgent, OpTxPutAgent,
 	OpTxAgents, OpTxWorkload, OpTxAssignedTo, OpTxTeam, OpTxPutTeam, OpTxAppendEvent, OpTxCreateRejection,
 	OpTxRejection, OpTxRejections, OpTxSetTimer, OpTxDeleteTimer, OpTxDeleteTimerAt, OpTxTimer,
+	OpTxConfigRevision, OpTxConfig, OpTxConfigs, OpTxPutConfig, OpTxDeleteConfig,
 }
 
 // When is the moment of a call at which a fault strikes.

@@ -565,3 +565,56 @@ func (x *tx) Timer(ctx context.Context, kind store.TimerKind, ws ticket.Workspac
 	}
 	return v, nil
 }
+
+func (x *tx) ConfigRevision(ctx context.Context, ws ticket.WorkspaceID) (int64, error) {
+	i, err := x.before(OpTxConfigRevision, ws)
+	if err != nil {
+		return 0, err
+	}
+	v, err := x.inner.ConfigRevision(ctx, ws)
+	if err = x.after(i, err); err != nil {
+		return 0, err
+	}
+	return v, nil
+}
+
+func (x *tx) Config(ctx context.Context, ws ticket.WorkspaceID, kind store.ConfigKind, name string) (store.Config, error) {
+	var zero store.Config
+	i, err := x.before(OpTxConfig, ws, kind, name)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.Config(ctx, ws, kind, name)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) Configs(ctx context.Context, ws ticket.WorkspaceID, kind store.ConfigKind) ([]store.Config, error) {
+	i, err := x.before(OpTxConfigs, ws, kind)
+	if err != nil {
+		return nil, err
+	}
+	v, err := x.inner.Configs(ctx, ws, kind)
+	if err = x.after(i, err); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (x *tx) PutConfig(ctx context.Context, c store.Config) error {
+	i, err := x.before(OpTxPutConfig, c)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.PutConfig(ctx, c))
+}
+
+func (x *tx) DeleteConfig(ctx context.Context, ws ticket.WorkspaceID, kind store.ConfigKind, name string, version int64) error {
+	i, err := x.before(OpTxDeleteConfig, ws, kind, name, version)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.DeleteConfig(ctx, ws, kind, name, version))
+}

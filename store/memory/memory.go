@@ -69,6 +69,8 @@ type Store struct {
 	timers         *timerTable
 	rejections     *table[extKey, conversation.RejectedMessage]
 	wsRejections   *table[ticket.WorkspaceID, []extKey] // in the order created
+	configs        *table[configKey, store.Config]
+	configRevs     *table[ticket.WorkspaceID, int64]
 	seed           maphash.Seed
 	tables         []undoer
 
@@ -112,6 +114,8 @@ func New() *Store {
 		assigned:       newTable[wsKey, []int32](),
 		rejections:     newTable[extKey, conversation.RejectedMessage](),
 		wsRejections:   newTable[ticket.WorkspaceID, []extKey](),
+		configs:        newTable[configKey, store.Config](),
+		configRevs:     newTable[ticket.WorkspaceID, int64](),
 	}
 	s.seed = maphash.MakeSeed()
 	s.queues = newQueues[uint32](s.convs)
@@ -127,7 +131,7 @@ func New() *Store {
 		s.contacts, s.contactExt, s.nameKeys, s.counters, s.tickets, s.ticketNum, s.contactTickets,
 		s.convIdx, s.latestConv, s.openConv, s.ticketOpen, s.queues, s.groups, s.convs,
 		s.msgs, s.msgIdx, s.convMsgs, s.msgExt, s.pending, s.agents, s.teams, s.assigned, s.timers,
-		s.rejections, s.wsRejections,
+		s.rejections, s.wsRejections, s.configs, s.configRevs,
 	}
 	s.wtx.s = s
 	return s

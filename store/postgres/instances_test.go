@@ -50,8 +50,15 @@ func TestSeveralInstances(t *testing.T) {
 				return nil
 			}})
 		require.NoError(t, err)
+		tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
+		if i > 0 {
+			// The channels are stored: the other engine needs only the
+			// transport.
+			require.NoError(t, engines[i].PutTransport(channel.KindMemory, "bot", tr))
+			continue
+		}
 		for w := range workspaces {
-			require.NoError(t, engines[i].PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: wsName(w), Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+			require.NoError(t, engines[i].PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: wsName(w), Kind: channel.KindMemory, Account: "bot"}, tr))
 		}
 	}
 
@@ -123,9 +130,10 @@ func TestSeveralInstances(t *testing.T) {
 		assert.Equal(t, contacts, contactRows, "%s: one contact per sender", ws)
 	}
 
-	// Events: 3 for each first message (ticket, conversation, message), 1
-	// for each later one; each published exactly once.
-	wantEvents := workspaces * contacts * (3 + messages - 1)
+	// Events: a config.changed for each workspace's channel, 3 for each
+	// first message (ticket, conversation, message), 1 for each later one;
+	// each published exactly once.
+	wantEvents := workspaces + workspaces*contacts*(3+messages-1)
 	pub.mu.Lock()
 	defer pub.mu.Unlock()
 	assert.Len(t, pub.seqs, wantEvents)

@@ -28,26 +28,24 @@ func ExampleOpen() {
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "contactcenter.db")
 
-	// start is what a process does as it starts: open the file, make an
-	// engine on it and configure the channel. The channel's configuration
-	// and its transport are given by the host at every start; what the
-	// engine stores lives in the file. Each run gets its own id prefix,
-	// since ids must stay unique across runs on one store.
+	// start is what a process does as it starts: open the file and make an
+	// engine on it with the transport of its channels. The channels, like
+	// everything the engine stores, live in the file: the first process
+	// stores the channel, the next finds it. Each run gets its own id
+	// prefix, since ids must stay unique across runs on one store.
 	start := func(run string) (*sqlite.Store, *contactcenter.Engine, *channel.MemoryTransport) {
 		st, err := sqlite.Open(ctx, path)
 		if err != nil {
 			panic(err)
 		}
+		tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
 		eng, err := contactcenter.New(contactcenter.Config{
-			Store: st,
-			Now:   func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) },
-			NewID: contactcenter.SequentialIDs(run + "-"),
+			Store:      st,
+			Now:        func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) },
+			NewID:      contactcenter.SequentialIDs(run + "-"),
+			Transports: map[channel.Kind]channel.Transport{channel.KindTelegram: tr},
 		})
 		if err != nil {
-			panic(err)
-		}
-		tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
-		if err := eng.PutChannel(ctx, channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot"}, tr); err != nil {
 			panic(err)
 		}
 		return st, eng, tr
@@ -56,6 +54,9 @@ func ExampleOpen() {
 
 	// The first process: Lucía writes, Ana answers.
 	st, eng, tr := start("run1")
+	if err := eng.PutChannel(ctx, channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot"}, nil); err != nil {
+		panic(err)
+	}
 	if _, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: "acme", Name: "Ana"}, By: conversation.Host()}); err != nil {
 		panic(err)
 	}
@@ -110,10 +111,10 @@ func ExampleOpen() {
 	}
 	fmt.Printf("next message: conversation %s, new: %t\n", next.Conversation.ID, next.Opened)
 	// Output:
-	// before: ticket #1, conversation run1-2, sent 1
+	// before: ticket #1, conversation run1-3, sent 1
 	// after: ticket #1, assignee ana, contact Lucía (es-MX)
 	//   inbound: ¿Dónde está mi pedido? (none)
 	//   outbound: Hola Lucía, lo reviso. (sent)
 	// redelivery is a duplicate: true
-	// next message: conversation run1-2, new: false
+	// next message: conversation run1-3, new: false
 }

@@ -65,7 +65,7 @@ func TestTwoStoresOneFile(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[uint64]int{}
 	var engines []*contactcenter.Engine
-	for range 2 {
+	for i := range 2 {
 		s := open(t, path)
 		t.Cleanup(func() { s.Close() })
 		eng, err := contactcenter.New(contactcenter.Config{Store: s, MaxAttempts: 200, Publish: func(_ context.Context, e conversation.Event) error {
@@ -75,7 +75,12 @@ func TestTwoStoresOneFile(t *testing.T) {
 			return nil
 		}})
 		require.NoError(t, err)
-		require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+		tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
+		if i == 0 {
+			require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, tr))
+		} else {
+			require.NoError(t, eng.PutTransport(channel.KindMemory, "bot", tr), "the second engine finds the stored channel")
+		}
 		engines = append(engines, eng)
 	}
 	const contacts, messages = 10, 5
@@ -108,7 +113,7 @@ func TestTwoStoresOneFile(t *testing.T) {
 	assert.Equal(t, contacts*messages, total)
 	mu.Lock()
 	defer mu.Unlock()
-	assert.Len(t, seen, contacts*(3+messages-1))
+	assert.Len(t, seen, 1+contacts*(3+messages-1), "the channel's config.changed, and each contact's messages' events")
 	for seq, n := range seen {
 		assert.Equal(t, 1, n, "event %d", seq)
 	}

@@ -242,6 +242,15 @@ func (h *harness) testInboundLookupCapability(t *testing.T) {
 		}
 	}
 
+	// A configuration revision in one workspace, two in the other.
+	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {
+		for i, w := range []ticket.WorkspaceID{ws, other, other} {
+			if err := tx.PutConfig(ctx(), store.Config{Workspace: w, Kind: "template", Name: fmt.Sprint("t", i), Version: 1}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 	var ks []lookupKey
 	for _, w := range []ticket.WorkspaceID{ws, other, ticket.WorkspaceID(newWorkspace("lookups-empty"))} {
 		for _, ch := range []channel.ID{"ch", "ch2", "ch3"} {

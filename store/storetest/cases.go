@@ -877,6 +877,15 @@ func (h *harness) testInboundLookup(t *testing.T) {
 			assert.False(t, r.HasOpen, "a closed conversation is not open")
 			assert.Equal(t, conversation.Conversation{}, r.Open)
 
+			// The configuration revision comes with the lookup, for a
+			// known contact and an unknown one.
+			require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {
+				return tx.PutConfig(ctx(), store.Config{Workspace: ws, Kind: "template", Name: "welcome", Version: 1})
+			}))
+			assert.Equal(t, int64(1), lookup(ws, "u-2", "ext-c-a").ConfigRevision)
+			assert.Equal(t, int64(1), lookup(ws, "u-2", "ext-unknown").ConfigRevision)
+			assert.Equal(t, int64(1), lookup(ws, "u-1", "ext-unknown").ConfigRevision, "with a duplicate")
+
 			other := lookup(ticket.WorkspaceID(newWorkspace("lookup-other")), "u-1", "ext-c-a")
 			assert.Equal(t, store.InboundRecords{}, other, "nothing crosses workspaces")
 		})

@@ -90,6 +90,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("PendingMessages", h.testPendingMessages)
 	t.Run("InboundLookup", h.testInboundLookup)
 	t.Run("AgentsAndTeams", h.testAgentsAndTeams)
+	t.Run("Configs", h.testConfigs)
 	t.Run("Events", h.testEvents)
 	t.Run("DrainBusy", h.testDrainBusy)
 	t.Run("Timers", h.testTimers)

@@ -19,7 +19,7 @@ const (
 // channel, the id of an inbound message the channel delivered before with
 // the same external id (a duplicate, empty if none), and that contact's
 // open conversation on the channel (a flag, then its columns, zero when
-// there is none). It answers no row when the contact is unknown; the
+// there is none), and the workspace's configuration revision. It answers no row when the contact is unknown; the
 // caller then looks for a duplicate alone, since a channel may deliver
 // one from a sender it names otherwise. %s is the duplicate check, or an
 // empty string without it.
@@ -31,7 +31,8 @@ const inboundLookup = `SELECT
 	coalesce(o.contact_id, ''), coalesce(o.contact_external_id, ''), coalesce(o.state, 0), coalesce(o.priority, 0),
 	coalesce(o.assignee, ''), coalesce(o.team, ''), coalesce(o.waiting_since, 0), coalesce(o.abandoned, false), coalesce(o.opened_at, 0), coalesce(o.last_activity, 0),
 	coalesce(o.closed_at, 0), coalesce(o.close_reason, ''), coalesce(o.closed_by, ''), coalesce(o.note_category, ''),
-	coalesce(o.note_summary, ''), coalesce(o.out_of_hours_until, 0), coalesce(o.version, 0)
+	coalesce(o.note_summary, ''), coalesce(o.out_of_hours_until, 0), coalesce(o.version, 0),
+	coalesce((SELECT r.revision FROM cc_config_revisions r WHERE r.workspace = h.workspace), 0)
 FROM cc_contact_handles h
 JOIN cc_contacts c ON c.workspace = h.workspace AND c.id = h.contact_id
 LEFT JOIN cc_conversations o ON o.workspace = c.workspace AND o.channel = h.channel AND o.contact_id = c.id AND o.state = 1
@@ -54,6 +55,7 @@ type Statements struct {
 	createRejection, rejection, rejections                                      string
 	erase                                                                       eraseStatements
 	merge                                                                       mergeStatements
+	config                                                                      configStatements
 	search                                                                      searchStatements
 	deleteTags                                                                  string
 	p                                                                           Placeholders
@@ -125,6 +127,7 @@ func NewStatements(p Placeholders) *Statements {
 		rejections:      `SELECT ` + rejectionCols + ` FROM cc_rejections WHERE workspace = ? ORDER BY seq DESC LIMIT ?`,
 		erase:           newEraseStatements(p),
 		merge:           newMergeStatements(p),
+		config:          newConfigStatements(p),
 		search:          newSearchStatements(p),
 	}
 	for _, q := range []*string{

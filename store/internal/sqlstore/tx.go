@@ -218,7 +218,9 @@ var (
 // known contact. A duplicate is read whole in a second one, which only
 // repeats pay; so is a duplicate from an unknown contact, which only the
 // retries of a new contact's first message look for (the engine's first
-// attempt leaves duplicates to the unique index).
+// attempt leaves duplicates to the unique index). The configuration
+// revision comes with the contact, and in a read of its own for an unknown
+// contact.
 func (t *Tx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (store.InboundRecords, error) {
 	var r store.InboundRecords
 	var dup string
@@ -227,7 +229,8 @@ func (t *Tx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channe
 		var o conversationRow
 		dest := append([]any{&dup}, c.dest()...)
 		dest = append(dest, &r.HasOpen)
-		if err := rows.Scan(append(dest, o.dest()...)...); err != nil {
+		dest = append(dest, o.dest()...)
+		if err := rows.Scan(append(dest, &r.ConfigRevision)...); err != nil {
 			return err
 		}
 		if r.HasOpen {
@@ -235,18 +238,22 @@ func (t *Tx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channe
 		}
 		return c.into(&r.Contact)
 	}, t.lookupStatement(messageID), t.lookupArgs(messageID, ws, ch, contactID)...)
-	switch {
-	case errors.Is(err, store.ErrNotFound) && messageID != "":
+	if errors.Is(err, store.ErrNotFound) {
+		// An unknown contact: the revision, and a duplicate, alone.
+		rev, err := t.ConfigRevision(ctx, ws)
+		if err != nil || messageID == "" {
+			return store.InboundRecords{ConfigRevision: rev}, err
+		}
 		m, err := t.MessageByExternalID(ctx, ws, ch, messageID)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			return store.InboundRecords{}, nil
+			return store.InboundRecords{ConfigRevision: rev}, nil
 		case err != nil:
 			return store.InboundRecords{}, err
 		}
-		return store.InboundRecords{Duplicate: m, HasDuplicate: true}, nil
-	case errors.Is(err, store.ErrNotFound):
-		return store.InboundRecords{}, nil
+		return store.InboundRecords{Duplicate: m, HasDuplicate: true, ConfigRevision: rev}, nil
+	}
+	switch {
 	case err != nil:
 		return store.InboundRecords{}, err
 	}
