@@ -139,16 +139,15 @@ func (e *Engine) assignable(ws ticket.WorkspaceID, agents []conversation.Agent, 
 	}
 	slices.Sort(teams)
 	teams = slices.Compact(teams)
-	e.mu.RLock()
-	defer e.mu.RUnlock()
+	cfg := e.cached(ws)
+	if cfg == nil {
+		return nil
+	}
 	var out []store.QueueGroup
-	for k, b := range e.channels {
-		if k.ws != ws {
-			continue
-		}
+	for id, b := range cfg.channels {
 		for _, team := range teams {
 			for _, abandoned := range []bool{false, true} {
-				c := conversation.Conversation{Workspace: ws, Channel: k.id, Team: team, Abandoned: abandoned}
+				c := conversation.Conversation{Workspace: ws, Channel: id, Team: team, Abandoned: abandoned}
 				p := conversation.PolicyFor(&c, b.cfg.Settings, e.strategies)
 				if p.Strategy != nil && len(conversation.Eligible(&c, p.Team, agents, loads)) > 0 {
 					out = append(out, store.GroupOf(&c))
