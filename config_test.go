@@ -33,7 +33,7 @@ func configRecords(t *testing.T, s store.Store) []string {
 }
 
 // A change of the configuration is stored with a version, in one step
-// with its config.changed event, made by the host; deleting publishes
+// with its config.changed event, made by the actor given; deleting publishes
 // config.deleted with the version deleted.
 func TestConfigEvents(t *testing.T) {
 	f := newFixture(t)
