@@ -69,7 +69,7 @@ func newOpenBench(b *testing.B, c openCase, waiting int) *openBench {
 		{ID: "manual"},
 	} {
 		ch.Workspace, ch.Kind, ch.Account = ws, channel.KindTelegram, "bot-"+string(ch.ID)
-		if err := eng.PutChannel(ctx, ch, channel.NewMemoryTransport(channel.Capabilities{Text: true})); err != nil {
+		if err := eng.PutChannel(ctx, contactcenter.ChannelChange{Channel: ch, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -26,12 +26,12 @@ func mustTemplate(t *testing.T, name string, variants ...template.Variant) *temp
 // new conversations (R5).
 func withWelcome(t *testing.T, f *fixture, s channel.Settings) {
 	t.Helper()
-	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "welcome",
+	require.NoError(t, f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: ws, Template: mustTemplate(t, "welcome",
 		template.Variant{Language: "en", Text: `Hi {{contact.first_name | "there"}}, this is ticket #{{ticket.number}}.`},
 		template.Variant{Language: "es", Text: `Hola {{contact.first_name | "de nuevo"}}, este es el ticket #{{ticket.number}}.`},
-	)))
+	), By: conversation.Host()}))
 	s.Welcome = "welcome"
-	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: s}, f.tr))
+	require.NoError(t, f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: s}, Transport: f.tr, By: conversation.Host()}))
 }
 
 // R5: a message that opens a conversation gets the new-conversation
@@ -87,8 +87,8 @@ func TestWelcomeOnceForARedelivery(t *testing.T) {
 // Channel settings validate the templates they name.
 func TestChannelNamesUnknownTemplate(t *testing.T) {
 	f := newFixture(t)
-	err := f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg2", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
-		Settings: channel.Settings{Welcome: "nope"}}, f.tr)
+	err := f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg2", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{Welcome: "nope"}}, Transport: f.tr, By: conversation.Host()})
 	require.ErrorIs(t, err, channel.ErrInvalid)
 	assert.Contains(t, err.Error(), `template "nope"`)
 	var ce *contactcenter.Error
@@ -102,9 +102,9 @@ func TestChannelNamesUnknownTemplate(t *testing.T) {
 	assert.Equal(t, contactcenter.CodeNotFound, ce.Code)
 
 	// A template of another workspace does not count.
-	require.NoError(t, f.eng.PutTemplate(bg, "other", mustTemplate(t, "welcome", template.Variant{Language: "en", Text: "hi"})))
-	err = f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg2", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
-		Settings: channel.Settings{Welcome: "welcome"}}, f.tr)
+	require.NoError(t, f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: "other", Template: mustTemplate(t, "welcome", template.Variant{Language: "en", Text: "hi"}), By: conversation.Host()}))
+	err = f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg2", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{Welcome: "welcome"}}, Transport: f.tr, By: conversation.Host()})
 	assert.ErrorIs(t, err, channel.ErrInvalid)
 }
 
@@ -134,10 +134,10 @@ func officeHours() hours.Schedule {
 // and office hours (R4), and the welcome template (R5).
 func withOutOfHours(t *testing.T, f *fixture) {
 	t.Helper()
-	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "closed",
+	require.NoError(t, f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: ws, Template: mustTemplate(t, "closed",
 		template.Variant{Language: "en", Text: `We are closed, {{contact.first_name | "friend"}}; we open at 9:00.`},
 		template.Variant{Language: "es", Text: `Estamos cerrados, {{contact.first_name | "amigo"}}; abrimos a las 9:00.`},
-	)))
+	), By: conversation.Host()}))
 	withWelcome(t, f, channel.Settings{MessageTimeout: 24 * time.Hour,
 		OutOfHours: channel.OutOfHours{Template: "closed", Hours: officeHours()}})
 }
@@ -187,9 +187,9 @@ func TestOutOfHoursMessage(t *testing.T) {
 	f.clock.Advance(time.Minute)
 	again, err := contactcenter.New(contactcenter.Config{Store: f.store, Now: f.clock.Now})
 	require.NoError(t, err)
-	require.NoError(t, again.PutTemplate(bg, ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "closed"})))
-	require.NoError(t, again.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
-		Settings: channel.Settings{OutOfHours: channel.OutOfHours{Template: "closed", Hours: officeHours()}}}, f.tr))
+	require.NoError(t, again.PutTemplate(bg, contactcenter.TemplateChange{Workspace: ws, Template: mustTemplate(t, "closed", template.Variant{Language: "en", Text: "closed"}), By: conversation.Host()}))
+	require.NoError(t, again.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{OutOfHours: channel.OutOfHours{Template: "closed", Hours: officeHours()}}}, Transport: f.tr, By: conversation.Host()}))
 	got, err := again.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u6", From: contactcenter.Sender{ExternalID: "c1"}, Text: "?"})
 	require.NoError(t, err)
 	assert.Empty(t, got.Automatic)
@@ -221,16 +221,16 @@ func count[T comparable](s []T, v T) int {
 // R4: business hours are checked when the channel is configured.
 func TestOutOfHoursValidated(t *testing.T) {
 	f := newFixture(t)
-	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "closed"})))
+	require.NoError(t, f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: ws, Template: mustTemplate(t, "closed", template.Variant{Language: "en", Text: "closed"}), By: conversation.Host()}))
 	bad := officeHours()
 	bad.Zone = "Mars/Olympus"
-	err := f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
-		Settings: channel.Settings{OutOfHours: channel.OutOfHours{Template: "closed", Hours: bad}}}, f.tr)
+	err := f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{OutOfHours: channel.OutOfHours{Template: "closed", Hours: bad}}}, Transport: f.tr, By: conversation.Host()})
 	require.ErrorIs(t, err, channel.ErrInvalid)
 	assert.ErrorIs(t, err, hours.ErrInvalid)
 	assert.Contains(t, err.Error(), "Mars/Olympus")
-	err = f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
-		Settings: channel.Settings{OutOfHours: channel.OutOfHours{Template: "missing", Hours: officeHours()}}}, f.tr)
+	err = f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{OutOfHours: channel.OutOfHours{Template: "missing", Hours: officeHours()}}}, Transport: f.tr, By: conversation.Host()})
 	assert.ErrorIs(t, err, channel.ErrInvalid)
 }
 
@@ -240,10 +240,10 @@ func TestOutOfHoursValidated(t *testing.T) {
 // here with the agent who took the conversation meanwhile.
 func TestAutomaticMessageRenderedBlank(t *testing.T) {
 	f := newFixture(t)
-	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "welcome", template.Variant{Language: "en", Text: " {{contact.fields.nickname}} "})))
-	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "{{contact.fields.nickname}}{{agent.first_name}}"})))
-	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
-		Settings: channel.Settings{Welcome: "welcome", OutOfHours: channel.OutOfHours{Template: "closed", Hours: officeHours()}}}, f.tr))
+	require.NoError(t, f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: ws, Template: mustTemplate(t, "welcome", template.Variant{Language: "en", Text: " {{contact.fields.nickname}} "}), By: conversation.Host()}))
+	require.NoError(t, f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: ws, Template: mustTemplate(t, "closed", template.Variant{Language: "en", Text: "{{contact.fields.nickname}}{{agent.first_name}}"}), By: conversation.Host()}))
+	require.NoError(t, f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{Welcome: "welcome", OutOfHours: channel.OutOfHours{Template: "closed", Hours: officeHours()}}}, Transport: f.tr, By: conversation.Host()}))
 
 	r := f.say(t, "c1", "en", "u1", "hello") // Monday 10:00 in Madrid: open
 	require.True(t, r.Opened)

@@ -105,7 +105,7 @@ func newExpiryFixture(b *testing.B, open int) *expiryFixture {
 		b.Fatal(err)
 	}
 	tg := channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: channel.Settings{MessageTimeout: 30 * time.Minute}}
-	if err := f.eng.PutChannel(context.Background(), tg, channel.NewMemoryTransport(channel.Capabilities{Text: true})); err != nil {
+	if err := f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: tg, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}); err != nil {
 		b.Fatal(err)
 	}
 	return f

@@ -104,8 +104,8 @@ func mustConversation(t *testing.T, f *fixture, contact string) conversation.Con
 // A command is read from the repaired text: its ticket subject is storable.
 func TestReceiveCommandRepaired(t *testing.T) {
 	f := newFixture(t)
-	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
-		Settings: channel.Settings{Commands: channel.Commands{Enabled: true}}}, f.tr))
+	require.NoError(t, f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{Commands: channel.Commands{Enabled: true}}}, Transport: f.tr, By: conversation.Host()}))
 	r, err := f.eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1",
 		From: contactcenter.Sender{ExternalID: "chat-1"}, Text: "/new factura\x00 doble"})
 	require.NoError(t, err)

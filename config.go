@@ -317,12 +317,44 @@ func decodeTemplate(name string, body []byte) (*template.Template, error) {
 	return template.New(name, vs...)
 }
 
+// mayConfigure checks, before any work, that actor by may change the
+// configuration of workspace ws, doing what: no actor (or an invalid one)
+// is CodeInvalid, a contact CodeForbidden (conversation.Actor.MayAdminister).
+// An agent's role is known only once loaded: the step checks it again
+// (configBy).
+func mayConfigure(by conversation.Actor, ws ticket.WorkspaceID, what string) error {
+	if err := by.Validate(); err != nil {
+		return err
+	}
+	if by.Kind == conversation.ActorAgent {
+		return nil
+	}
+	return by.MayAdminister(ws, what)
+}
+
+// configBy resolves actor by in tx (actorFor: an agent is loaded, for their
+// workspace and role) and checks that they may change the configuration of
+// workspace ws, doing what: the host, the engine's rules, a bot, a workflow
+// and a supervisor of ws may; a contact and an agent who is not a
+// supervisor of ws may not (CodeForbidden).
+func configBy(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, by conversation.Actor, what string) error {
+	who, err := actorFor(ctx, tx, ws, by)
+	if err != nil {
+		return err
+	}
+	return who.MayAdminister(ws, what)
+}
+
 // putConfig stores record (kind, name) of workspace ws with body and refs
-// in one step with its config.changed event, made by the host, from the
-// version stored (a new record at 1). check runs first in the same
+// in one step made by actor by, with its config.changed event, which
+// carries by, from the version stored (a new record at 1). by must be
+// allowed to (configBy, doing what); check runs next in the same
 // transaction.
-func (e *Engine) putConfig(ctx context.Context, op string, ws ticket.WorkspaceID, kind store.ConfigKind, name string, body []byte, refs []store.ConfigRef, check func(store.Tx) error) error {
-	_, err := e.run(ctx, op, conversation.Host(), func(tx store.Tx, s *step) error {
+func (e *Engine) putConfig(ctx context.Context, op string, by conversation.Actor, what string, ws ticket.WorkspaceID, kind store.ConfigKind, name string, body []byte, refs []store.ConfigRef, check func(store.Tx) error) error {
+	_, err := e.run(ctx, op, by, func(tx store.Tx, s *step) error {
+		if err := configBy(ctx, tx, ws, by, what); err != nil {
+			return err
+		}
 		if check != nil {
 			if err := check(tx); err != nil {
 				return err
@@ -345,13 +377,20 @@ func (e *Engine) putConfig(ctx context.Context, op string, ws ticket.WorkspaceID
 }
 
 // deleteConfig deletes record (kind, name) of workspace ws in one step
-// with its config.deleted event. notFound is the error of a record that
-// does not exist.
-func (e *Engine) deleteConfig(ctx context.Context, op string, ws ticket.WorkspaceID, kind store.ConfigKind, name string, notFound error) error {
+// made by actor by, who must be allowed to (configBy, doing what), with its
+// config.deleted event, which carries by. notFound is the error of a
+// record that does not exist.
+func (e *Engine) deleteConfig(ctx context.Context, op string, by conversation.Actor, what string, ws ticket.WorkspaceID, kind store.ConfigKind, name string, notFound error) error {
 	if ws == "" || name == "" {
 		return wrap(op, fmt.Errorf("%w: a workspace and a name", notFound))
 	}
-	_, err := e.run(ctx, op, conversation.Host(), func(tx store.Tx, s *step) error {
+	if err := mayConfigure(by, ws, what); err != nil {
+		return wrap(op, err)
+	}
+	_, err := e.run(ctx, op, by, func(tx store.Tx, s *step) error {
+		if err := configBy(ctx, tx, ws, by, what); err != nil {
+			return err
+		}
 		old, err := tx.Config(ctx, ws, kind, name)
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("%s %q of workspace %q: %w", kind, name, ws, notFound)

@@ -33,13 +33,13 @@ func configRecords(t *testing.T, s store.Store) []string {
 }
 
 // A change of the configuration is stored with a version, in one step
-// with its config.changed event, made by the host; deleting publishes
+// with its config.changed event, made by the actor given; deleting publishes
 // config.deleted with the version deleted.
 func TestConfigEvents(t *testing.T) {
 	f := newFixture(t)
-	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "welcome", template.Variant{Language: "en", Text: "Hi"})))
-	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "welcome", template.Variant{Language: "en", Text: "Hello"})))
-	require.NoError(t, f.eng.DeleteTemplate(bg, ws, "welcome"))
+	require.NoError(t, f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: ws, Template: mustTemplate(t, "welcome", template.Variant{Language: "en", Text: "Hi"}), By: conversation.Host()}))
+	require.NoError(t, f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: ws, Template: mustTemplate(t, "welcome", template.Variant{Language: "en", Text: "Hello"}), By: conversation.Host()}))
+	require.NoError(t, f.eng.DeleteTemplate(bg, contactcenter.TemplateDeletion{Workspace: ws, Name: "welcome", By: conversation.Host()}))
 	evs := f.rec.take()
 	require.Len(t, evs, 3)
 	for i, want := range []struct {
@@ -66,20 +66,20 @@ func TestConfigEvents(t *testing.T) {
 // no longer names them they can go. Unknown records are CodeNotFound.
 func TestDeleteRefusedWhileNamed(t *testing.T) {
 	f := newFixture(t)
-	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "We are closed."})))
-	require.NoError(t, f.eng.PutServiceHours(bg, ws, "support", officeHours()))
+	require.NoError(t, f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: ws, Template: mustTemplate(t, "closed", template.Variant{Language: "en", Text: "We are closed."}), By: conversation.Host()}))
+	require.NoError(t, f.eng.PutServiceHours(bg, contactcenter.ServiceHoursChange{Workspace: ws, Service: "support", Hours: officeHours(), By: conversation.Host()}))
 	withWelcome(t, f, channel.Settings{OutOfHours: channel.OutOfHours{Template: "closed", Service: "support"}})
 	before := configRecords(t, f.store)
 	f.rec.take()
 
-	err := f.eng.DeleteTemplate(bg, ws, "welcome")
+	err := f.eng.DeleteTemplate(bg, contactcenter.TemplateDeletion{Workspace: ws, Name: "welcome", By: conversation.Host()})
 	require.ErrorIs(t, err, contactcenter.ErrConflict)
 	assert.Equal(t, contactcenter.CodeConflict, contactcenter.ErrorCode(err))
 	assert.Contains(t, err.Error(), `channel "tg"`)
 	var re *store.ReferencedError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, []store.ConfigRef{{Kind: contactcenter.ConfigChannel, Name: "tg"}}, re.By)
-	err = f.eng.DeleteServiceHours(bg, ws, "support")
+	err = f.eng.DeleteServiceHours(bg, contactcenter.ServiceHoursDeletion{Workspace: ws, Service: "support", By: conversation.Host()})
 	require.ErrorIs(t, err, store.ErrReferenced)
 	assert.Equal(t, contactcenter.CodeConflict, contactcenter.ErrorCode(err))
 	assert.Equal(t, before, configRecords(t, f.store), "nothing deleted")
@@ -88,20 +88,20 @@ func TestDeleteRefusedWhileNamed(t *testing.T) {
 	require.Len(t, r.Automatic, 1, "the welcome is still sent")
 
 	// Unknown records.
-	err = f.eng.DeleteTemplate(bg, ws, "nope")
+	err = f.eng.DeleteTemplate(bg, contactcenter.TemplateDeletion{Workspace: ws, Name: "nope", By: conversation.Host()})
 	require.ErrorIs(t, err, template.ErrNotFound)
 	assert.Equal(t, contactcenter.CodeNotFound, contactcenter.ErrorCode(err))
-	require.ErrorIs(t, f.eng.DeleteServiceHours(bg, ws, "nope"), hours.ErrNotFound)
-	require.ErrorIs(t, f.eng.DeleteSnippet(bg, ws, "nope"), contactcenter.ErrNotFound)
-	require.ErrorIs(t, f.eng.DeleteChannel(bg, ws, "nope"), channel.ErrNotFound)
+	require.ErrorIs(t, f.eng.DeleteServiceHours(bg, contactcenter.ServiceHoursDeletion{Workspace: ws, Service: "nope", By: conversation.Host()}), hours.ErrNotFound)
+	require.ErrorIs(t, f.eng.DeleteSnippet(bg, contactcenter.SnippetDeletion{Workspace: ws, Shortcut: "nope", By: conversation.Host()}), contactcenter.ErrNotFound)
+	require.ErrorIs(t, f.eng.DeleteChannel(bg, contactcenter.ChannelDeletion{Workspace: ws, Channel: "nope", By: conversation.Host()}), channel.ErrNotFound)
 
 	// The channel without them frees them; a deleted channel is gone.
-	require.NoError(t, f.eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, nil))
-	require.NoError(t, f.eng.DeleteTemplate(bg, ws, "welcome"))
-	require.NoError(t, f.eng.DeleteServiceHours(bg, ws, "support"))
+	require.NoError(t, f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, By: conversation.Host()}))
+	require.NoError(t, f.eng.DeleteTemplate(bg, contactcenter.TemplateDeletion{Workspace: ws, Name: "welcome", By: conversation.Host()}))
+	require.NoError(t, f.eng.DeleteServiceHours(bg, contactcenter.ServiceHoursDeletion{Workspace: ws, Service: "support", By: conversation.Host()}))
 	r = f.say(t, "c2", "en", "u2", "hi")
 	assert.Empty(t, r.Automatic)
-	require.NoError(t, f.eng.DeleteChannel(bg, ws, "tg"))
+	require.NoError(t, f.eng.DeleteChannel(bg, contactcenter.ChannelDeletion{Workspace: ws, Channel: "tg", By: conversation.Host()}))
 	_, err = f.eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u3", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	require.ErrorIs(t, err, channel.ErrNotFound)
 	_, err = f.eng.Channel(bg, ws, "tg")
@@ -117,19 +117,19 @@ func TestInvalidConfigRefused(t *testing.T) {
 	stored, err := f.eng.Channel(bg, ws, "tg")
 	require.NoError(t, err)
 	for name, err := range map[string]error{
-		"template without workspace": f.eng.PutTemplate(bg, "", mustTemplate(t, "x", template.Variant{Language: "en", Text: "x"})),
-		"no template":                f.eng.PutTemplate(bg, ws, nil),
-		"bad shortcut":               f.eng.PutSnippet(bg, ws, template.Snippet{Shortcut: "Not OK", Template: mustTemplate(t, "x", template.Variant{Language: "en", Text: "x"})}),
-		"snippet without template":   f.eng.PutSnippet(bg, ws, template.Snippet{Shortcut: "ok"}),
-		"snippet without workspace":  f.eng.PutSnippet(bg, "", template.Snippet{Shortcut: "ok", Template: mustTemplate(t, "x", template.Variant{Language: "en", Text: "x"})}),
-		"bad hours":                  f.eng.PutServiceHours(bg, ws, "support", hours.Schedule{Zone: "Nowhere/Atlantis"}),
-		"channel naming a missing template": f.eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
-			Settings: channel.Settings{Welcome: "nope"}}, nil),
-		"channel naming a missing service": f.eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
-			Settings: channel.Settings{OutOfHours: channel.OutOfHours{Template: "nope", Service: "nope"}}}, nil),
-		"channel with a bad timeout": f.eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
-			Settings: channel.Settings{MessageTimeout: 90}}, nil),
-		"channel of a kind without transport": f.eng.PutChannel(bg, channel.Channel{ID: "web", Workspace: ws, Kind: "web", Account: "site"}, nil),
+		"template without workspace": f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: "", Template: mustTemplate(t, "x", template.Variant{Language: "en", Text: "x"}), By: conversation.Host()}),
+		"no template":                f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: ws, Template: nil, By: conversation.Host()}),
+		"bad shortcut":               f.eng.PutSnippet(bg, contactcenter.SnippetChange{Workspace: ws, Snippet: template.Snippet{Shortcut: "Not OK", Template: mustTemplate(t, "x", template.Variant{Language: "en", Text: "x"})}, By: conversation.Host()}),
+		"snippet without template":   f.eng.PutSnippet(bg, contactcenter.SnippetChange{Workspace: ws, Snippet: template.Snippet{Shortcut: "ok"}, By: conversation.Host()}),
+		"snippet without workspace":  f.eng.PutSnippet(bg, contactcenter.SnippetChange{Workspace: "", Snippet: template.Snippet{Shortcut: "ok", Template: mustTemplate(t, "x", template.Variant{Language: "en", Text: "x"})}, By: conversation.Host()}),
+		"bad hours":                  f.eng.PutServiceHours(bg, contactcenter.ServiceHoursChange{Workspace: ws, Service: "support", Hours: hours.Schedule{Zone: "Nowhere/Atlantis"}, By: conversation.Host()}),
+		"channel naming a missing template": f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+			Settings: channel.Settings{Welcome: "nope"}}, By: conversation.Host()}),
+		"channel naming a missing service": f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+			Settings: channel.Settings{OutOfHours: channel.OutOfHours{Template: "nope", Service: "nope"}}}, By: conversation.Host()}),
+		"channel with a bad timeout": f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+			Settings: channel.Settings{MessageTimeout: 90}}, By: conversation.Host()}),
+		"channel of a kind without transport": f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "web", Workspace: ws, Kind: "web", Account: "site"}, By: conversation.Host()}),
 	} {
 		assert.ErrorIs(t, err, contactcenter.ErrInvalid, name)
 		assert.Equal(t, contactcenter.CodeInvalid, contactcenter.ErrorCode(err), name)
@@ -158,12 +158,12 @@ func TestFailedPutKeepsConfig(t *testing.T) {
 			withWelcome(t, f, channel.Settings{})
 			before := configRecords(t, fs)
 			require.NoError(t, fs.Add(rule))
-			err := f.eng.PutTemplate(bg, ws, mustTemplate(t, "welcome", template.Variant{Language: "en", Text: "Changed"}))
+			err := f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: ws, Template: mustTemplate(t, "welcome", template.Variant{Language: "en", Text: "Changed"}), By: conversation.Host()})
 			require.ErrorIs(t, err, faultstore.ErrInjected)
 			assert.Equal(t, contactcenter.CodeUnavailable, contactcenter.ErrorCode(err))
 			require.NoError(t, fs.Add(rule))
 			nt := channel.NewMemoryTransport(fullCaps)
-			err = f.eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, nt)
+			err = f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: nt, By: conversation.Host()})
 			require.ErrorIs(t, err, faultstore.ErrInjected)
 			assert.Equal(t, before, configRecords(t, fs))
 			tpl, err := f.eng.Template(bg, ws, "welcome")
@@ -232,7 +232,7 @@ func TestSnippets(t *testing.T) {
 		{Shortcut: "thanks-long", Template: mustTemplate(t, "thanks-long", template.Variant{Language: "en", Text: "Thank you very much."})},
 		{Shortcut: "bye", Template: mustTemplate(t, "bye", template.Variant{Language: "en", Text: "Bye"})},
 	} {
-		require.NoError(t, f.eng.PutSnippet(bg, ws, sn))
+		require.NoError(t, f.eng.PutSnippet(bg, contactcenter.SnippetChange{Workspace: ws, Snippet: sn, By: conversation.Host()}))
 	}
 	other, err := contactcenter.New(contactcenter.Config{Store: f.store, Transports: map[channel.Kind]channel.Transport{channel.KindTelegram: f.tr}})
 	require.NoError(t, err)
@@ -248,7 +248,7 @@ func TestSnippets(t *testing.T) {
 	}
 	_, err = f.eng.RenderSnippet(bg, ws, r.Conversation.ID, "nope")
 	require.ErrorIs(t, err, template.ErrNotFound)
-	require.NoError(t, f.eng.DeleteSnippet(bg, ws, "thanks"))
+	require.NoError(t, f.eng.DeleteSnippet(bg, contactcenter.SnippetDeletion{Workspace: ws, Shortcut: "thanks", By: conversation.Host()}))
 	found, err := other.Snippets(bg, ws, "", 0)
 	require.NoError(t, err)
 	require.Len(t, found, 2)
@@ -280,11 +280,11 @@ func shareConfig(t *testing.T, a, b *contactcenter.Engine) {
 	r := say("c1", "s1")
 	require.Len(t, r.Automatic, 1)
 	assert.Equal(t, "Hi c1, this is ticket #1.", r.Automatic[0].Text)
-	require.NoError(t, a.PutTemplate(bg, ws, mustTemplate(t, "welcome", template.Variant{Language: "en", Text: "Welcome back, {{contact.first_name}}."})))
+	require.NoError(t, a.PutTemplate(bg, contactcenter.TemplateChange{Workspace: ws, Template: mustTemplate(t, "welcome", template.Variant{Language: "en", Text: "Welcome back, {{contact.first_name}}."}), By: conversation.Host()}))
 	r = say("c2", "s2")
 	require.Len(t, r.Automatic, 1)
 	assert.Equal(t, "Welcome back, c2.", r.Automatic[0].Text, "the other engine's next message")
-	require.NoError(t, a.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, nil))
+	require.NoError(t, a.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, By: conversation.Host()}))
 	r = say("c3", "s3")
 	assert.Empty(t, r.Automatic, "the channel no longer names a welcome")
 }

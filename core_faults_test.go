@@ -42,7 +42,7 @@ func TestRecordOutcomeThroughContention(t *testing.T) {
 	tr := channel.NewMemoryTransport(fullCaps)
 	eng, err := contactcenter.New(contactcenter.Config{Store: st, Now: clk.Now, MaxAttempts: 3, NewID: contactcenter.SequentialIDs("id")})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, tr))
+	require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: tr, By: conversation.Host()}))
 	_, err = eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online}, By: conversation.Host()})
 	require.NoError(t, err)
 	r, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c1"}, Text: "hi"})
@@ -78,7 +78,7 @@ func TestPublishGetsNoCause(t *testing.T) {
 			return err
 		}}})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
+	require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
 	require.NoError(t, eng.SetTimer(bg, contactcenter.TimerSetting{Timer: conversation.Timer{Kind: "crm.x", Workspace: ws, Key: "k", Due: time.Now().Add(-time.Second)}, By: conversation.Host()}))
 	_, err = eng.FireTimers(bg)
 	require.NoError(t, err)
@@ -115,7 +115,7 @@ func TestCapacityRaiseCauseHasRoot(t *testing.T) {
 	f := newFixture(t)
 	s := channel.Settings{}
 	s.Assignment.Strategy = "least_busy"
-	require.NoError(t, f.eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: s}, f.tr))
+	require.NoError(t, f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: s}, Transport: f.tr, By: conversation.Host()}))
 	for _, a := range []conversation.AgentID{"ana", "bruno", "sol"} {
 		ag, err := f.eng.Agent(bg, ws, a)
 		require.NoError(t, err)
@@ -210,7 +210,7 @@ func TestReactionKeyDoesNotHoldUpItsCaller(t *testing.T) {
 			},
 		}}})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
+	require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
 	say := func(contact, ext string) error {
 		_, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: ext, From: contactcenter.Sender{ExternalID: contact}, Text: "x"})
 		return err
@@ -265,7 +265,7 @@ func TestBackgroundRecordReleasesItsSlot(t *testing.T) {
 				return err
 			}}}})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, tr))
+	require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: tr, By: conversation.Host()}))
 	_, err = eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online}, By: conversation.Host()})
 	require.NoError(t, err)
 	r, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c1"}, Text: "hi"})
@@ -307,7 +307,7 @@ func TestJobStoredAgainAtTheSameInstant(t *testing.T) {
 				return nil
 			}}}})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
+	require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
 	_, err = eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c1"}, Text: "hi"})
 	require.NoError(t, err)
 	// The second message's job runs after the first, in the background,
@@ -328,10 +328,10 @@ func TestJobStoredAgainAtTheSameInstant(t *testing.T) {
 func TestQueueHeadDoesNotBlockAssignment(t *testing.T) {
 	eng, err := contactcenter.New(contactcenter.Config{Store: memory.New()})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "manual", Workspace: ws, Kind: channel.KindTelegram, Account: "bot1"}, channel.NewMemoryTransport(fullCaps)))
+	require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "manual", Workspace: ws, Kind: channel.KindTelegram, Account: "bot1"}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
 	s := channel.Settings{}
 	s.Assignment.Strategy = "least_busy"
-	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "auto", Workspace: ws, Kind: channel.KindTelegram, Account: "bot2", Settings: s}, channel.NewMemoryTransport(fullCaps)))
+	require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "auto", Workspace: ws, Kind: channel.KindTelegram, Account: "bot2", Settings: s}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
 	_, err = eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online}, By: conversation.Host()})
 	require.NoError(t, err)
 	for i := range 200 {
@@ -364,7 +364,7 @@ func TestSlowReactionClaimedByItsOwnEngineRunsOnce(t *testing.T) {
 				return nil
 			}}}})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
+	require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
 	_, err = eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c1"}, Text: "hi"})
 	require.NoError(t, err)
 	time.Sleep(50 * time.Millisecond)

@@ -27,7 +27,7 @@ func TestStepCommitsAChangeWithoutLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
-	if err := eng.PutChannel(ctx, channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "bot"}, tr); err != nil {
+	if err := eng.PutChannel(ctx, ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "bot"}, Transport: tr, By: conversation.Host()}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := eng.Receive(ctx, Inbound{Workspace: "acme", Channel: "tg", ExternalID: "u1", From: Sender{ExternalID: "chat-1"}, Text: "hi"})

@@ -49,7 +49,7 @@ func TestFirstMessageCost(t *testing.T) {
 	s := channel.Settings{MessageTimeout: 24 * time.Hour, Welcome: "welcome",
 		OutOfHours: channel.OutOfHours{Template: "closed", Hours: officeHours()}}
 	s.Assignment.Strategy = "least_busy"
-	require.NoError(t, f.eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: s}, f.tr))
+	require.NoError(t, f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: s}, Transport: f.tr, By: conversation.Host()}))
 	f.clock.Advance(-8 * time.Hour) // Monday 02:00 in Madrid: closed
 	cs.updates.Store(0)
 	cs.drains.Store(0)
@@ -113,7 +113,7 @@ func TestReactionChain(t *testing.T) {
 	var err error
 	eng, err = contactcenter.New(cfg)
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
+	require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
 	_, err = eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "sol", Workspace: ws, Name: "Sol", Role: conversation.RoleSupervisor, Presence: conversation.Online}, By: conversation.Host()})
 	require.NoError(t, err)
 	rec.take()
@@ -183,7 +183,7 @@ func TestReactionIsDurable(t *testing.T) {
 				},
 			}}})
 		require.NoError(t, err)
-		require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
+		require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
 		return eng
 	}
 	a := newEngine(&first, true)
@@ -305,16 +305,16 @@ func TestMessageAndPutChannel(t *testing.T) {
 
 	bad := channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 		Settings: channel.Settings{Welcome: "no-such-template"}}
-	assert.ErrorIs(t, f.eng.PutChannel(bg, bad, f.tr), contactcenter.ErrInvalid)
+	assert.ErrorIs(t, f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: bad, Transport: f.tr, By: conversation.Host()}), contactcenter.ErrInvalid)
 	r2 := f.write(t, "c2", "u2", "hola")
 	assert.Empty(t, r2.Automatic, "the channel as it was: no welcome")
 
 	// A put that passes replaces the channel: new conversations get its
 	// welcome now.
-	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "hello", template.Variant{Language: "en", Text: "Welcome!"})))
+	require.NoError(t, f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: ws, Template: mustTemplate(t, "hello", template.Variant{Language: "en", Text: "Welcome!"}), By: conversation.Host()}))
 	good := bad
 	good.Settings.Welcome = "hello"
-	require.NoError(t, f.eng.PutChannel(bg, good, f.tr))
+	require.NoError(t, f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: good, Transport: f.tr, By: conversation.Host()}))
 	r3 := f.write(t, "c3", "u3", "hola")
 	require.Len(t, r3.Automatic, 1, "the channel as put")
 	assert.Equal(t, "Welcome!", r3.Automatic[0].Text)
@@ -349,7 +349,7 @@ func TestReactionLoopEnds(t *testing.T) {
 			},
 		}}})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
+	require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
 	r, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c1"}, Text: "hi"})
 	require.NoError(t, err)
 	rec.take()

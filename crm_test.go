@@ -171,10 +171,10 @@ func TestSetContactField(t *testing.T) {
 // engine.
 func TestWelcomeRendersFieldSetThroughEngine(t *testing.T) {
 	f := newFixture(t)
-	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "welcome",
-		template.Variant{Language: "es", Text: `Hola, cliente {{contact.fields.plan | "sin plan"}}.`})))
-	require.NoError(t, f.eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
-		Settings: channel.Settings{Welcome: "welcome"}}, f.tr))
+	require.NoError(t, f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: ws, Template: mustTemplate(t, "welcome",
+		template.Variant{Language: "es", Text: `Hola, cliente {{contact.fields.plan | "sin plan"}}.`}), By: conversation.Host()}))
+	require.NoError(t, f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{Welcome: "welcome"}}, Transport: f.tr, By: conversation.Host()}))
 	r := f.write(t, "c1", "u1", "hola")
 	require.Len(t, r.Automatic, 1)
 	assert.Equal(t, "Hola, cliente sin plan.", r.Automatic[0].Text)

@@ -23,8 +23,8 @@ import (
 func withCommands(t *testing.T, f *fixture, c channel.Commands) {
 	t.Helper()
 	c.Enabled = true
-	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
-		Settings: channel.Settings{Commands: c}}, f.tr))
+	require.NoError(t, f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{Commands: c}}, Transport: f.tr, By: conversation.Host()}))
 }
 
 // say delivers a text from contact with language lang.
@@ -139,8 +139,8 @@ func TestCommandSwitch(t *testing.T) {
 func TestCommandSwitchLeaksNothing(t *testing.T) {
 	f := newFixture(t)
 	withCommands(t, f, channel.Commands{})
-	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "globex", Kind: channel.KindTelegram, Account: "bot2",
-		Settings: channel.Settings{Commands: channel.Commands{Enabled: true}}}, f.tr))
+	require.NoError(t, f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "globex", Kind: channel.KindTelegram, Account: "bot2",
+		Settings: channel.Settings{Commands: channel.Commands{Enabled: true}}}, Transport: f.tr, By: conversation.Host()}))
 	f.say(t, "c1", "en", "u1", "my problem")                                  // acme #1, c1
 	f.say(t, "c2", "en", "u2", "someone else's problem")                      // acme #2, c2
 	closedOwn := f.say(t, "c1", "en", "u3", "/new later closed").Conversation // acme #3, c1
@@ -310,7 +310,7 @@ func TestCommandSettingsValidated(t *testing.T) {
 		"only /":    {Enabled: true, List: "/"},
 		"two slash": {Enabled: true, List: "/a/b"},
 	} {
-		err := f.eng.PutChannel(context.Background(), channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: channel.Settings{Commands: c}}, f.tr)
+		err := f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: channel.Settings{Commands: c}}, Transport: f.tr, By: conversation.Host()})
 		assert.ErrorIs(t, err, channel.ErrInvalid, name)
 	}
 }

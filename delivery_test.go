@@ -76,7 +76,7 @@ func (b blockingTransport) Send(ctx context.Context, _ channel.Outgoing) (channe
 func TestDeliverySendIsTimeBounded(t *testing.T) {
 	eng, err := contactcenter.New(contactcenter.Config{Store: memory.New(), ClaimTimeout: 200 * time.Millisecond})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, blockingTransport{channel.NewMemoryTransport(channel.Capabilities{Text: true})}))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, Transport: blockingTransport{channel.NewMemoryTransport(channel.Capabilities{Text: true})}, By: conversation.Host()}))
 	_, err = eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws}, By: conversation.Host()})
 	require.NoError(t, err)
 	r, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})

@@ -16,8 +16,8 @@ import (
 
 func withEdits(t *testing.T, f *fixture, allowed bool) {
 	t.Helper()
-	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
-		Settings: channel.Settings{AgentsMayEdit: allowed}}, f.tr))
+	require.NoError(t, f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{AgentsMayEdit: allowed}}, Transport: f.tr, By: conversation.Host()}))
 }
 
 // R8: an agent edits a message they sent; the edit is pushed to the

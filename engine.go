@@ -262,18 +262,37 @@ func newIDGenerator() func() string {
 	}
 }
 
-// PutChannel stores channel c (R1), replacing the channel of the same
-// workspace and id, in the store every engine on it shares: each serves
-// it from its next message on. t, when not nil, becomes the transport of
-// c's kind and account (as PutTransport); nil uses the one the engine has.
-// A channel that breaks a rule, names a template or service the workspace
+// ChannelChange is a request to store a channel, for Engine.PutChannel.
+type ChannelChange struct {
+	// Channel is the channel as it is to be, in its workspace.
+	Channel channel.Channel
+	// Transport, when not nil, becomes the transport of the channel's kind
+	// and account (as Engine.PutTransport); nil uses the one the engine
+	// has.
+	Transport channel.Transport
+	// By is who puts the channel: the host, a supervisor of the channel's
+	// workspace, an automation (bot, workflow). An agent who is not a
+	// supervisor, and a contact, may not (CodeForbidden). Required.
+	By conversation.Actor
+}
+
+// PutChannel stores channel r.Channel (R1), replacing the channel of the
+// same workspace and id, in the store every engine on it shares: each
+// serves it from its next message on, with r.Transport when given. A
+// channel that breaks a rule, names a template or service the workspace
 // does not have, has no transport or one that cannot send text, or whose
-// account the transport rejects (channel.AccountChecker, asked with ctx)
-// fails with CodeInvalid, and the channel in place, if any, stays. The
-// change publishes config.changed.
-func (e *Engine) PutChannel(ctx context.Context, c channel.Channel, t channel.Transport) error {
+// account the transport rejects (channel.AccountChecker, asked with ctx),
+// and a missing actor, fail with CodeInvalid, and the channel in place, if
+// any, stays; an actor who may not set up the workspace fails with
+// CodeForbidden (ChannelChange.By). The change publishes config.changed
+// with r.By as its actor.
+func (e *Engine) PutChannel(ctx context.Context, r ChannelChange) error {
 	const op = "put channel"
+	c, t := r.Channel, r.Transport
 	if err := c.Validate(); err != nil {
+		return wrap(op, err)
+	}
+	if err := mayConfigure(r.By, c.Workspace, "put channels"); err != nil {
 		return wrap(op, err)
 	}
 	if t == nil {
@@ -306,7 +325,7 @@ func (e *Engine) PutChannel(ctx context.Context, c channel.Channel, t channel.Tr
 	if o := c.Settings.OutOfHours; o.Template != "" && o.Service != "" {
 		refs = append(refs, store.ConfigRef{Kind: ConfigServiceHours, Name: o.Service})
 	}
-	err = e.putConfig(ctx, op, c.Workspace, ConfigChannel, string(c.ID), body, refs, func(tx store.Tx) error {
+	err = e.putConfig(ctx, op, r.By, "put channels", c.Workspace, ConfigChannel, string(c.ID), body, refs, func(tx store.Tx) error {
 		return checkChannelRefs(ctx, tx, c)
 	})
 	if err == nil && t != e.transport(c.Kind, c.Account) {
@@ -341,12 +360,23 @@ func exists(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, kind store.
 	return err
 }
 
-// DeleteChannel deletes channel id of workspace ws from the store: no
-// engine serves it after its next message. Its conversations stay. An
-// unknown channel fails with CodeNotFound (channel.ErrNotFound). The
-// change publishes config.deleted.
-func (e *Engine) DeleteChannel(ctx context.Context, ws ticket.WorkspaceID, id channel.ID) error {
-	return e.deleteConfig(ctx, "delete channel", ws, ConfigChannel, string(id), channel.ErrNotFound)
+// ChannelDeletion is a request to delete a channel, for
+// Engine.DeleteChannel.
+type ChannelDeletion struct {
+	Workspace ticket.WorkspaceID
+	Channel   channel.ID
+	// By is who deletes the channel, as ChannelChange.By. Required.
+	By conversation.Actor
+}
+
+// DeleteChannel deletes channel r.Channel of workspace r.Workspace from
+// the store, made by r.By: no engine serves it after its next message. Its
+// conversations stay. An unknown channel fails with CodeNotFound
+// (channel.ErrNotFound), no actor with CodeInvalid, an actor who may not
+// set up the workspace with CodeForbidden. The change publishes
+// config.deleted with r.By as its actor.
+func (e *Engine) DeleteChannel(ctx context.Context, r ChannelDeletion) error {
+	return e.deleteConfig(ctx, "delete channel", r.By, "delete channels", r.Workspace, ConfigChannel, string(r.Channel), channel.ErrNotFound)
 }
 
 // Channel returns channel id of workspace ws as stored: CodeNotFound

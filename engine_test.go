@@ -37,24 +37,24 @@ func TestPutChannelValidates(t *testing.T) {
 		"no kind":      {ID: "x", Workspace: ws, Account: "bot"},
 		"no account":   {ID: "x", Workspace: ws, Kind: channel.KindTelegram},
 	} {
-		err := f.eng.PutChannel(context.Background(), c, tr)
+		err := f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: c, Transport: tr, By: conversation.Host()})
 		assert.ErrorIs(t, err, channel.ErrInvalid, name)
 		assert.ErrorIs(t, err, contactcenter.ErrInvalid, name)
 	}
-	err := f.eng.PutChannel(context.Background(), channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "no-such-bot"}, nil)
+	err := f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "no-such-bot"}, By: conversation.Host()})
 	assert.ErrorIs(t, err, channel.ErrInvalid, "no transport")
 	assert.ErrorIs(t, err, channel.ErrNoTransport)
 	assert.Contains(t, err.Error(), "no-such-bot")
-	err = f.eng.PutChannel(context.Background(), channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{}))
+	err = f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{}), By: conversation.Host()})
 	assert.ErrorIs(t, err, channel.ErrInvalid, "a transport without text")
 
-	err = f.eng.PutChannel(context.Background(), channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "stolen-bot"}, channel.NewMemoryTransport(fullCaps, "support-bot", "sales-bot"))
+	err = f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "stolen-bot"}, Transport: channel.NewMemoryTransport(fullCaps, "support-bot", "sales-bot"), By: conversation.Host()})
 	assert.ErrorIs(t, err, channel.ErrInvalid, "an account the transport does not know")
 	assert.Contains(t, err.Error(), "stolen-bot")
 
 	_, err = f.eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "x", ExternalID: "1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	assert.ErrorIs(t, err, channel.ErrNotFound, "a refused channel is not configured")
-	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "sales-bot"}, channel.NewMemoryTransport(fullCaps, "support-bot", "sales-bot")))
+	require.NoError(t, f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "sales-bot"}, Transport: channel.NewMemoryTransport(fullCaps, "support-bot", "sales-bot"), By: conversation.Host()}))
 }
 
 // R9: the first message of a new contact opens a ticket and a waiting
@@ -610,7 +610,7 @@ func TestStoreFailures(t *testing.T) {
 // Workspaces never see each other's data.
 func TestWorkspaceIsolation(t *testing.T) {
 	f := newFixture(t)
-	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "globex", Kind: channel.KindTelegram, Account: "bot2"}, f.tr))
+	require.NoError(t, f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "globex", Kind: channel.KindTelegram, Account: "bot2"}, Transport: f.tr, By: conversation.Host()}))
 	_, err := f.eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: "globex", Name: "Other Ana"}, By: conversation.Host()})
 	require.NoError(t, err)
 	a := f.write(t, "chat-1", "u1", "hi")

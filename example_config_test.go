@@ -37,11 +37,11 @@ func ExampleEngine_PutTemplate() {
 	if err != nil {
 		panic(err)
 	}
-	if err := eng.PutTemplate(ctx, "acme", welcome); err != nil {
+	if err := eng.PutTemplate(ctx, contactcenter.TemplateChange{Workspace: "acme", Template: welcome, By: conversation.Host()}); err != nil {
 		panic(err)
 	}
-	err = eng.PutChannel(ctx, channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot",
-		Settings: channel.Settings{Welcome: "welcome"}}, nil) // the engine has the transport
+	err = eng.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot",
+		Settings: channel.Settings{Welcome: "welcome"}}, By: conversation.Host()}) // the engine has the transport
 	if err != nil {
 		panic(err)
 	}
@@ -53,7 +53,7 @@ func ExampleEngine_PutTemplate() {
 	}
 	fmt.Println("sent:", r.Automatic[0].Text)
 
-	err = eng.DeleteTemplate(ctx, "acme", "welcome")
+	err = eng.DeleteTemplate(ctx, contactcenter.TemplateDeletion{Workspace: "acme", Name: "welcome", By: conversation.Host()})
 	var named *store.ReferencedError
 	fmt.Println(contactcenter.ErrorCode(err), errors.As(err, &named) && named.By[0].Name == "tg")
 	// Output:

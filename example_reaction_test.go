@@ -49,8 +49,7 @@ func ExampleReaction() {
 	if err != nil {
 		panic(err)
 	}
-	if err := eng.PutChannel(ctx, channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "bot"},
-		channel.NewMemoryTransport(channel.Capabilities{Text: true})); err != nil {
+	if err := eng.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}); err != nil {
 		panic(err)
 	}
 	r, err := eng.Receive(ctx, contactcenter.Inbound{Workspace: "acme", Channel: "tg", ExternalID: "u1",

@@ -40,7 +40,7 @@ func ExampleEngine_Run() {
 	sent := make(chan channel.Outgoing, 1)
 	tr.OnSend(func(m channel.Outgoing) { sent <- m })
 	ctx := context.Background()
-	if err := eng.PutChannel(ctx, channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot"}, tr); err != nil {
+	if err := eng.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot"}, Transport: tr, By: conversation.Host()}); err != nil {
 		panic(err)
 	}
 	if _, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: "acme", Name: "Ana"}, By: conversation.Host()}); err != nil {

@@ -25,7 +25,7 @@ func newExampleEngine() (*contactcenter.Engine, *channel.MemoryTransport) {
 		panic(err)
 	}
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true, Files: true})
-	if err := eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot"}, tr); err != nil {
+	if err := eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot"}, Transport: tr, By: conversation.Host()}); err != nil {
 		panic(err)
 	}
 	for _, id := range []conversation.AgentID{"ana", "bruno"} {
@@ -177,7 +177,7 @@ func ExampleConfig_publish() {
 	if err != nil {
 		panic(err)
 	}
-	_ = eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true}))
+	_ = eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()})
 	write(eng, "update-1", "Hello")
 	// Output:
 	// 1 config.changed ticket #0
@@ -201,8 +201,8 @@ func ExampleEngine_Receive_commands() {
 	}
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
 	tr.OnSend(func(m channel.Outgoing) { fmt.Printf("bot: %s\n\n", m.Text) })
-	err = eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot",
-		Settings: channel.Settings{Commands: channel.Commands{Enabled: true, ShowSubject: true}}}, tr)
+	err = eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot",
+		Settings: channel.Settings{Commands: channel.Commands{Enabled: true, ShowSubject: true}}}, Transport: tr, By: conversation.Host()})
 	if err != nil {
 		panic(err)
 	}

@@ -173,7 +173,7 @@ func faultEngine(t *testing.T, fs store.Store, clk *clock, tr channel.Transport,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = eng.Close() })
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, tr))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: tr, By: conversation.Host()}))
 	for _, id := range []conversation.AgentID{"ana", "bruno"} {
 		_, err := eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: id, Workspace: ws, Name: string(id), Presence: conversation.Online}, By: conversation.Host()})
 		require.NoError(t, err)
@@ -446,7 +446,7 @@ func TestDeliveryDrainsBehindRetries(t *testing.T) {
 		clk := &clock{now: t0}
 		eng := starvationEngine(t, s, clk, "id")
 		tr := newFirstFails()
-		require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, tr))
+		require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: tr, By: conversation.Host()}))
 		_, err := eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online}, By: conversation.Host()})
 		require.NoError(t, err)
 
@@ -532,7 +532,7 @@ func TestDeliveryPastUnservedChannels(t *testing.T) {
 		seedPending(t, s, "other", unserved, t0.Add(time.Minute)) // left by an engine that serves "other"
 		eng := starvationEngine(t, s, clk, "id")
 		tr := newFirstFails()
-		require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, tr))
+		require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: tr, By: conversation.Host()}))
 		_, err := eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online}, By: conversation.Host()})
 		require.NoError(t, err)
 		clk.Advance(time.Second) // the served ones are due after every unserved one

@@ -89,7 +89,7 @@ func newFixtureOn(t testing.TB, s store.Store, caps channel.Capabilities) *fixtu
 		Store: s, Now: f.clock.Now, NewID: contactcenter.SequentialIDs("id"), Publish: f.rec.publish,
 	})
 	require.NoError(t, err)
-	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, f.tr))
+	require.NoError(t, f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: f.tr, By: conversation.Host()}))
 	for _, a := range []conversation.Agent{
 		{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online},
 		{ID: "bruno", Workspace: ws, Name: "Bruno", Presence: conversation.Online},

@@ -55,7 +55,7 @@ func inFlightEngine(t *testing.T, s store.Store, tr channel.Transport, inFlight 
 	eng, err := contactcenter.New(contactcenter.Config{Store: s, MaxInFlight: inFlight, Publish: func(context.Context, conversation.Event) error { return nil }})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = eng.Close() })
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, tr))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: tr, By: conversation.Host()}))
 	_, err = eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online}, By: conversation.Host()})
 	require.NoError(t, err)
 	return eng
@@ -109,8 +109,8 @@ func TestReceiveNotHeldByOutboundBacklog(t *testing.T) {
 	eng, err := contactcenter.New(contactcenter.Config{Store: s, Publish: func(context.Context, conversation.Event) error { return nil }})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = eng.Close() })
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
-		Settings: channel.Settings{Commands: channel.Commands{Enabled: true}}}, tr))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{Commands: channel.Commands{Enabled: true}}}, Transport: tr, By: conversation.Host()}))
 	_, err = eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online}, By: conversation.Host()})
 	require.NoError(t, err)
 	first, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1",

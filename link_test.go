@@ -22,8 +22,8 @@ func linkFixture(t *testing.T) (*fixture, *channel.MemoryTransport) {
 	f := newFixture(t)
 	withCommands(t, f, channel.Commands{})
 	web := channel.NewMemoryTransport(fullCaps)
-	require.NoError(t, f.eng.PutChannel(bg, channel.Channel{ID: "web", Workspace: ws, Kind: channel.KindMemory, Account: "site",
-		Settings: channel.Settings{Commands: channel.Commands{Enabled: true}}}, web))
+	require.NoError(t, f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "web", Workspace: ws, Kind: channel.KindMemory, Account: "site",
+		Settings: channel.Settings{Commands: channel.Commands{Enabled: true}}}, Transport: web, By: conversation.Host()}))
 	f.rec.take()
 	return f, web
 }

@@ -30,7 +30,7 @@ func TestPublishFailurePartWay(t *testing.T) {
 		return nil
 	}})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}))
 	_, err = eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	require.NoError(t, err)
 	assert.Equal(t, []conversation.EventType{contactcenter.EventConfigChanged, conversation.EventTicketOpened}, seen, "the channel's config.changed, then the message's first event")
@@ -56,7 +56,7 @@ func TestPublishMayCallEngine(t *testing.T) {
 		return nil
 	}})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, f.tr))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, Transport: f.tr, By: conversation.Host()}))
 	done := make(chan error)
 	go func() {
 		_, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
@@ -89,7 +89,7 @@ func TestEngineWithoutPublishKeepsEvents(t *testing.T) {
 	worker, err := contactcenter.New(contactcenter.Config{Store: s})
 	require.NoError(t, err)
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
-	require.NoError(t, main.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, tr))
+	require.NoError(t, main.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, Transport: tr, By: conversation.Host()}))
 	require.NoError(t, worker.PutTransport(channel.KindMemory, "", tr), "the worker serves the stored channel with its transport")
 	_, err = main.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	require.NoError(t, err)
@@ -125,7 +125,7 @@ func TestPublishRecoversInBackground(t *testing.T) {
 	}})
 	require.NoError(t, err)
 	defer eng.Close()
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}))
 	_, err = eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
@@ -156,7 +156,7 @@ func TestPublishAfterCallerLeft(t *testing.T) {
 	}})
 	require.NoError(t, err)
 	defer eng.Close()
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}))
 	ctx, cancel := context.WithCancel(bg)
 	r, err := eng.Receive(ctx, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	cancel()

@@ -123,7 +123,7 @@ func testOneRunPerKey(t *testing.T, stores ...store.Store) {
 			}}})
 		require.NoError(t, err)
 		engines[i] = eng
-		require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
+		require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
 	}
 	for _, eng := range engines {
 		t.Cleanup(func() { _ = eng.Close() })
@@ -189,7 +189,7 @@ func greeter(t *testing.T, st store.Store, cfg contactcenter.Config, react func(
 	}}
 	eng, err := contactcenter.New(cfg)
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
+	require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
 	t.Cleanup(func() { _ = eng.Close() })
 	return eng
 }
@@ -333,7 +333,7 @@ func BenchmarkReactionOnPostgres(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})); err != nil {
+		if err := eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}); err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { _ = eng.Close() })

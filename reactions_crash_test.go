@@ -78,7 +78,7 @@ func crashChild(mode, path string) {
 			},
 		}}})
 	if err == nil {
-		err = eng.PutChannel(ctx, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps))
+		err = eng.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()})
 	}
 	if err != nil {
 		fmt.Println("engine:", err)

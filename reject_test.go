@@ -119,7 +119,7 @@ func TestRejectRecordOutlivesEvent(t *testing.T) {
 			s := memory.New()
 			eng, err := contactcenter.New(contactcenter.Config{Store: s, Now: func() time.Time { return t0 }, Publish: publish})
 			require.NoError(t, err)
-			require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
+			require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
 			require.NoError(t, eng.Reject(bg, contactcenter.Rejection{Workspace: ws, Channel: "tg", ExternalID: "42:7", From: "42", Reason: "a sticker"}))
 			if publish != nil {
 				require.NoError(t, eng.PublishPending(bg))

@@ -23,7 +23,7 @@ func TestRunRetriesPendingMessages(t *testing.T) {
 		tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
 		eng, err := contactcenter.New(contactcenter.Config{Store: memory.New()})
 		require.NoError(t, err)
-		require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, tr))
+		require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, Transport: tr, By: conversation.Host()}))
 		_, err = eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws}, By: conversation.Host()})
 		require.NoError(t, err)
 		r, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
@@ -75,7 +75,7 @@ func TestIDs(t *testing.T) {
 	for range 2 {
 		eng, err := contactcenter.New(contactcenter.Config{Store: memory.New()})
 		require.NoError(t, err)
-		require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+		require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}))
 		for i := range 50 {
 			r, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: string(rune('a' + i)), From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 			require.NoError(t, err)
@@ -90,7 +90,7 @@ func TestPublishFailureDoesNotFailCommand(t *testing.T) {
 	eng, err := contactcenter.New(contactcenter.Config{Store: memory.New(),
 		Publish: func(context.Context, conversation.Event) error { return errors.New("down") }})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}))
 	r, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
 	require.NoError(t, err)
 	assert.True(t, r.Opened)

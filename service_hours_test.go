@@ -9,6 +9,7 @@ import (
 
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/hours"
 	"github.com/telenet/contactcenter/template"
 )
@@ -18,15 +19,15 @@ import (
 // applies to both at once, without putting the channels again.
 func TestServiceHours(t *testing.T) {
 	f := newFixture(t)
-	require.NoError(t, f.eng.PutTemplate(bg, ws, mustTemplate(t, "closed", template.Variant{Language: "en", Text: "We are closed."})))
+	require.NoError(t, f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: ws, Template: mustTemplate(t, "closed", template.Variant{Language: "en", Text: "We are closed."}), By: conversation.Host()}))
 	support := channel.Settings{OutOfHours: channel.OutOfHours{Template: "closed", Service: "support"}}
 
-	err := f.eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: support}, f.tr)
+	err := f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: support}, Transport: f.tr, By: conversation.Host()})
 	assert.ErrorIs(t, err, contactcenter.ErrInvalid, "a service without hours")
-	require.NoError(t, f.eng.PutServiceHours(bg, ws, "support", officeHours()))
-	require.NoError(t, f.eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: support}, f.tr))
+	require.NoError(t, f.eng.PutServiceHours(bg, contactcenter.ServiceHoursChange{Workspace: ws, Service: "support", Hours: officeHours(), By: conversation.Host()}))
+	require.NoError(t, f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: support}, Transport: f.tr, By: conversation.Host()}))
 	other := channel.NewMemoryTransport(fullCaps)
-	require.NoError(t, f.eng.PutChannel(bg, channel.Channel{ID: "web", Workspace: ws, Kind: channel.KindMemory, Account: "web", Settings: support}, other))
+	require.NoError(t, f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "web", Workspace: ws, Kind: channel.KindMemory, Account: "web", Settings: support}, Transport: other, By: conversation.Host()}))
 
 	write := func(ch channel.ID, contact, ext string) contactcenter.Received {
 		r, err := f.eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: ch, ExternalID: ext, From: contactcenter.Sender{ExternalID: contact, Language: "en"}, Text: "hi"})
@@ -48,19 +49,19 @@ func TestServiceHours(t *testing.T) {
 	for d := time.Monday; d <= time.Friday; d++ {
 		late.Weekly[d] = []hours.Interval{{Start: hours.At(9, 0), End: hours.At(22, 0)}}
 	}
-	require.NoError(t, f.eng.PutServiceHours(bg, ws, "support", late))
+	require.NoError(t, f.eng.PutServiceHours(bg, contactcenter.ServiceHoursChange{Workspace: ws, Service: "support", Hours: late, By: conversation.Host()}))
 	assert.Empty(t, write("tg", "c4", "u3").Automatic)
 	assert.Empty(t, write("web", "c5", "w2").Automatic)
 
 	// Hours that break a rule are refused, and those in place stay.
-	assert.ErrorIs(t, f.eng.PutServiceHours(bg, ws, "support", hours.Schedule{Zone: "Nowhere/Atlantis"}), contactcenter.ErrInvalid)
-	assert.ErrorIs(t, f.eng.PutServiceHours(bg, ws, "", late), contactcenter.ErrInvalid)
+	assert.ErrorIs(t, f.eng.PutServiceHours(bg, contactcenter.ServiceHoursChange{Workspace: ws, Service: "support", Hours: hours.Schedule{Zone: "Nowhere/Atlantis"}, By: conversation.Host()}), contactcenter.ErrInvalid)
+	assert.ErrorIs(t, f.eng.PutServiceHours(bg, contactcenter.ServiceHoursChange{Workspace: ws, Service: "", Hours: late, By: conversation.Host()}), contactcenter.ErrInvalid)
 	assert.Empty(t, write("tg", "c6", "u4").Automatic, "the service's hours as they were")
 
 	// A channel sets its own hours or its service's, not both.
 	both := support
 	both.OutOfHours.Hours = officeHours()
-	err = f.eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: both}, f.tr)
+	err = f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: both}, Transport: f.tr, By: conversation.Host()})
 	assert.ErrorIs(t, err, contactcenter.ErrInvalid)
 	assert.ErrorIs(t, err, channel.ErrInvalid)
 }

@@ -34,7 +34,7 @@ func TestReactionJobThroughAFailedDeletion(t *testing.T) {
 			React: func(context.Context, contactcenter.Job) error { runs.Add(1); return nil },
 		}}})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(bg, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, channel.NewMemoryTransport(fullCaps)))
+	require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
 	require.NoError(t, fs.Add(faultstore.Rule{Op: faultstore.OpTxDeleteTimerAt, When: faultstore.Before, Next: 1}))
 	_, err = eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c1"}, Text: "hi"})
 	require.NoError(t, err)
@@ -129,7 +129,7 @@ func TestRecordsUnderStoreFaults(t *testing.T) {
 			t.Run(tc.name+"/"+when.String(), func(t *testing.T) {
 				fs := faultstore.New(memory.New(), 1)
 				f := newFixtureOn(t, fs, fullCaps)
-				require.NoError(t, f.eng.PutChannel(bg, channel.Channel{ID: "web", Workspace: ws, Kind: channel.KindMemory, Account: "site"}, channel.NewMemoryTransport(fullCaps)))
+				require.NoError(t, f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "web", Workspace: ws, Kind: channel.KindMemory, Account: "site"}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
 				r := f.write(t, "c1", "u1", "hola")
 				// A second contact, who turns out to be the first (merge).
 				o := f.write(t, "c2", "u2", "soy yo otra vez")

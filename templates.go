@@ -13,31 +13,60 @@ import (
 	"github.com/telenet/contactcenter/ticket"
 )
 
-// PutTemplate stores template t in workspace ws under its name,
-// replacing the template of that name, in the store every engine on it
-// shares: each uses it from its next message on. Channel settings name
-// templates (R4, R5); a template must be put before a channel that names
-// it. No workspace or no template fails with CodeInvalid. The change
-// publishes config.changed.
-func (e *Engine) PutTemplate(ctx context.Context, ws ticket.WorkspaceID, t *template.Template) error {
+// TemplateChange is a request to store a template, for
+// Engine.PutTemplate.
+type TemplateChange struct {
+	Workspace ticket.WorkspaceID
+	// Template is stored under its name.
+	Template *template.Template
+	// By is who puts the template: the host, a supervisor of the
+	// workspace, an automation (bot, workflow). An agent who is not a
+	// supervisor, and a contact, may not (CodeForbidden). Required.
+	By conversation.Actor
+}
+
+// PutTemplate stores template r.Template in workspace r.Workspace under
+// its name, replacing the template of that name, in the store every engine
+// on it shares: each uses it from its next message on. Channel settings
+// name templates (R4, R5); a template must be put before a channel that
+// names it. No workspace, no template or no actor fails with CodeInvalid;
+// an actor who may not set up the workspace with CodeForbidden
+// (TemplateChange.By). The change publishes config.changed with r.By as
+// its actor.
+func (e *Engine) PutTemplate(ctx context.Context, r TemplateChange) error {
 	const op = "put template"
+	ws, t := r.Workspace, r.Template
 	if ws == "" || t == nil {
 		return wrap(op, fmt.Errorf("%w: a template needs a workspace and a template", template.ErrInvalid))
+	}
+	if err := mayConfigure(r.By, ws, "put templates"); err != nil {
+		return wrap(op, err)
 	}
 	body, err := encodeTemplate(t)
 	if err != nil {
 		return wrap(op, err)
 	}
-	return e.putConfig(ctx, op, ws, ConfigTemplate, t.Name(), body, nil, nil)
+	return e.putConfig(ctx, op, r.By, "put templates", ws, ConfigTemplate, t.Name(), body, nil, nil)
 }
 
-// DeleteTemplate deletes template name of workspace ws. A template a
-// channel names is not deleted: that fails with CodeConflict, naming the
-// channels (errors.As finds a *store.ReferencedError). An unknown template
-// fails with CodeNotFound (template.ErrNotFound). The change publishes
-// config.deleted.
-func (e *Engine) DeleteTemplate(ctx context.Context, ws ticket.WorkspaceID, name string) error {
-	return e.deleteConfig(ctx, "delete template", ws, ConfigTemplate, name, template.ErrNotFound)
+// TemplateDeletion is a request to delete a template, for
+// Engine.DeleteTemplate.
+type TemplateDeletion struct {
+	Workspace ticket.WorkspaceID
+	Name      string
+	// By is who deletes the template, as TemplateChange.By. Required.
+	By conversation.Actor
+}
+
+// DeleteTemplate deletes template r.Name of workspace r.Workspace, made by
+// r.By. A template a channel names is not deleted: that fails with
+// CodeConflict, naming the channels (errors.As finds a
+// *store.ReferencedError). An unknown template fails with CodeNotFound
+// (template.ErrNotFound); no actor with CodeInvalid, an actor who may not
+// set up the workspace with CodeForbidden. The change publishes
+// config.deleted with r.By as its actor.
+func (e *Engine) DeleteTemplate(ctx context.Context, r TemplateDeletion) error {
+	return e.deleteConfig(ctx, "delete template", r.By, "delete templates", r.Workspace, ConfigTemplate, r.Name, template.ErrNotFound)
 }
 
 // Template returns the template of workspace ws named name, as stored.
@@ -62,30 +91,56 @@ func (e *Engine) template(ws ticket.WorkspaceID, name string) (*template.Templat
 	return nil, fmt.Errorf("template %q: %w", name, template.ErrNotFound)
 }
 
-// PutSnippet stores snippet sn in workspace ws, replacing the snippet
-// with its shortcut (R14); agents find it with Snippets and render it
-// with RenderSnippet. A shortcut template.ValidShortcut refuses, or no
-// template, fails with CodeInvalid. The change publishes config.changed.
-func (e *Engine) PutSnippet(ctx context.Context, ws ticket.WorkspaceID, sn template.Snippet) error {
+// SnippetChange is a request to store a snippet, for Engine.PutSnippet.
+type SnippetChange struct {
+	Workspace ticket.WorkspaceID
+	// Snippet is stored under its shortcut.
+	Snippet template.Snippet
+	// By is who puts the snippet, as TemplateChange.By. Required.
+	By conversation.Actor
+}
+
+// PutSnippet stores snippet r.Snippet in workspace r.Workspace, replacing
+// the snippet with its shortcut (R14); agents find it with Snippets and
+// render it with RenderSnippet. A shortcut template.ValidShortcut refuses,
+// no template or no actor fails with CodeInvalid; an actor who may not set
+// up the workspace with CodeForbidden. The change publishes config.changed
+// with r.By as its actor.
+func (e *Engine) PutSnippet(ctx context.Context, r SnippetChange) error {
 	const op = "put snippet"
+	ws, sn := r.Workspace, r.Snippet
 	if ws == "" {
 		return wrap(op, fmt.Errorf("%w: a snippet needs a workspace", template.ErrInvalid))
 	}
 	if err := new(template.Snippets).Put(sn); err != nil {
 		return wrap(op, err)
 	}
+	if err := mayConfigure(r.By, ws, "put snippets"); err != nil {
+		return wrap(op, err)
+	}
 	body, err := encodeTemplate(sn.Template)
 	if err != nil {
 		return wrap(op, err)
 	}
-	return e.putConfig(ctx, op, ws, ConfigSnippet, sn.Shortcut, body, nil, nil)
+	return e.putConfig(ctx, op, r.By, "put snippets", ws, ConfigSnippet, sn.Shortcut, body, nil, nil)
 }
 
-// DeleteSnippet deletes the snippet of workspace ws with shortcut; an
-// unknown one fails with CodeNotFound (template.ErrNotFound). The change
-// publishes config.deleted.
-func (e *Engine) DeleteSnippet(ctx context.Context, ws ticket.WorkspaceID, shortcut string) error {
-	return e.deleteConfig(ctx, "delete snippet", ws, ConfigSnippet, shortcut, template.ErrNotFound)
+// SnippetDeletion is a request to delete a snippet, for
+// Engine.DeleteSnippet.
+type SnippetDeletion struct {
+	Workspace ticket.WorkspaceID
+	Shortcut  string
+	// By is who deletes the snippet, as TemplateChange.By. Required.
+	By conversation.Actor
+}
+
+// DeleteSnippet deletes the snippet of workspace r.Workspace with
+// r.Shortcut, made by r.By; an unknown one fails with CodeNotFound
+// (template.ErrNotFound), no actor with CodeInvalid, an actor who may not
+// set up the workspace with CodeForbidden. The change publishes
+// config.deleted with r.By as its actor.
+func (e *Engine) DeleteSnippet(ctx context.Context, r SnippetDeletion) error {
+	return e.deleteConfig(ctx, "delete snippet", r.By, "delete snippets", r.Workspace, ConfigSnippet, r.Shortcut, template.ErrNotFound)
 }
 
 // Snippets returns the snippets of workspace ws whose shortcut starts
@@ -229,34 +284,63 @@ func (e *Engine) businessHours(b *boundChannel) conversation.Hours {
 	return nil
 }
 
-// PutServiceHours stores the business hours of service name in
-// workspace ws, replacing those it had (R4: "the channel or its
+// ServiceHoursChange is a request to store a service's business hours,
+// for Engine.PutServiceHours.
+type ServiceHoursChange struct {
+	Workspace ticket.WorkspaceID
+	// Service is the service's name, which channels name
+	// (channel.OutOfHours.Service).
+	Service string
+	Hours   hours.Schedule
+	// By is who puts the hours, as TemplateChange.By. Required.
+	By conversation.Actor
+}
+
+// PutServiceHours stores the business hours of service r.Service in
+// workspace r.Workspace, replacing those it had (R4: "the channel or its
 // service"). Channels whose out-of-hours message names the service
 // (channel.OutOfHours.Service) use them from their next message on, on
-// every engine of the store. Hours that break a rule of package hours fail
-// with CodeInvalid and leave the ones in place. The change publishes
-// config.changed.
-func (e *Engine) PutServiceHours(ctx context.Context, ws ticket.WorkspaceID, name string, s hours.Schedule) error {
+// every engine of the store. Hours that break a rule of package hours, and
+// no actor, fail with CodeInvalid and leave the ones in place; an actor
+// who may not set up the workspace fails with CodeForbidden. The change
+// publishes config.changed with r.By as its actor.
+func (e *Engine) PutServiceHours(ctx context.Context, r ServiceHoursChange) error {
 	const op = "put service hours"
+	ws, name, s := r.Workspace, r.Service, r.Hours
 	if ws == "" || name == "" {
 		return wrap(op, fmt.Errorf("%w: service hours need a workspace and a service name", hours.ErrInvalid))
 	}
 	if _, err := hours.New(s); err != nil {
 		return wrap(op, fmt.Errorf("service %q: %w", name, err))
 	}
+	if err := mayConfigure(r.By, ws, "put service hours"); err != nil {
+		return wrap(op, err)
+	}
 	body, err := json.Marshal(s)
 	if err != nil {
 		return wrap(op, err)
 	}
-	return e.putConfig(ctx, op, ws, ConfigServiceHours, name, body, nil, nil)
+	return e.putConfig(ctx, op, r.By, "put service hours", ws, ConfigServiceHours, name, body, nil, nil)
 }
 
-// DeleteServiceHours deletes the business hours of service name in
-// workspace ws. Hours a channel names are not deleted: that fails with
-// CodeConflict, naming the channels. Unknown hours fail with CodeNotFound
-// (hours.ErrNotFound). The change publishes config.deleted.
-func (e *Engine) DeleteServiceHours(ctx context.Context, ws ticket.WorkspaceID, name string) error {
-	return e.deleteConfig(ctx, "delete service hours", ws, ConfigServiceHours, name, hours.ErrNotFound)
+// ServiceHoursDeletion is a request to delete a service's business hours,
+// for Engine.DeleteServiceHours.
+type ServiceHoursDeletion struct {
+	Workspace ticket.WorkspaceID
+	Service   string
+	// By is who deletes the hours, as TemplateChange.By. Required.
+	By conversation.Actor
+}
+
+// DeleteServiceHours deletes the business hours of service r.Service in
+// workspace r.Workspace, made by r.By. Hours a channel names are not
+// deleted: that fails with CodeConflict, naming the channels. Unknown
+// hours fail with CodeNotFound (hours.ErrNotFound), no actor with
+// CodeInvalid, an actor who may not set up the workspace with
+// CodeForbidden. The change publishes config.deleted with r.By as its
+// actor.
+func (e *Engine) DeleteServiceHours(ctx context.Context, r ServiceHoursDeletion) error {
+	return e.deleteConfig(ctx, "delete service hours", r.By, "delete service hours", r.Workspace, ConfigServiceHours, r.Service, hours.ErrNotFound)
 }
 
 // serviceHours returns the business hours of service name from the

@@ -18,7 +18,7 @@ import (
 // withSettings configures channel "tg" of f with settings s.
 func withSettings(t *testing.T, f *fixture, s channel.Settings) {
 	t.Helper()
-	require.NoError(t, f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: s}, f.tr))
+	require.NoError(t, f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: s}, Transport: f.tr, By: conversation.Host()}))
 }
 
 func (f *fixture) fire(t *testing.T) int {
@@ -111,7 +111,7 @@ func TestTimeoutTurnedOff(t *testing.T) {
 func TestTimeoutValidated(t *testing.T) {
 	f := newFixture(t)
 	for _, d := range []time.Duration{-time.Minute, 90 * time.Second} {
-		err := f.eng.PutChannel(context.Background(), channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: channel.Settings{MessageTimeout: d}}, f.tr)
+		err := f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "x", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: channel.Settings{MessageTimeout: d}}, Transport: f.tr, By: conversation.Host()})
 		assert.ErrorIs(t, err, channel.ErrInvalid, d.String())
 	}
 }
@@ -221,8 +221,8 @@ func TestCustomStrategy(t *testing.T) {
 	eng, err := contactcenter.New(contactcenter.Config{Store: s, Now: f.clock.Now, Strategies: map[string]conversation.Strategy{"sol_first": sticky}})
 	require.NoError(t, err)
 	f.eng = eng
-	err = f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
-		Settings: channel.Settings{Assignment: channel.Assignment{Strategy: "nope"}}}, f.tr)
+	err = f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{Assignment: channel.Assignment{Strategy: "nope"}}}, Transport: f.tr, By: conversation.Host()})
 	assert.ErrorIs(t, err, channel.ErrInvalid)
 	withSettings(t, f, channel.Settings{Assignment: channel.Assignment{Strategy: "sol_first"}})
 	f.write(t, "c1", "u1", "hi")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store/memory"
 )
 
@@ -25,7 +26,7 @@ func BenchmarkUpdateBatches(b *testing.B) {
 	}
 	defer eng.Close()
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
-	if err := eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, tr); err != nil {
+	if err := eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, Transport: tr, By: conversation.Host()}); err != nil {
 		b.Fatal(err)
 	}
 	bot := &Bot{log: discard()}

@@ -44,7 +44,7 @@ func benchmarkOutboundBacklog(b *testing.B, inFlight int) {
 		b.Fatal(err)
 	}
 	defer eng.Close()
-	if err := eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, bot); err != nil {
+	if err := eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, Transport: bot, By: conversation.Host()}); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: "w"}, By: conversation.Host()}); err != nil {
@@ -109,7 +109,7 @@ func BenchmarkUpdates(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer eng.Close()
-	if err := eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, bot); err != nil {
+	if err := eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, Transport: bot, By: conversation.Host()}); err != nil {
 		b.Fatal(err)
 	}
 	users := make([]*telegramtest.User, 1000)

@@ -30,7 +30,7 @@ func exampleEngine(b *telegram.Bot) *contactcenter.Engine {
 		panic(err)
 	}
 	// PutChannel checks with getMe that the token is the bot's (R1).
-	if err := eng.PutChannel(ctx, channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "SupportBot"}, b); err != nil {
+	if err := eng.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "SupportBot"}, Transport: b, By: conversation.Host()}); err != nil {
 		panic(err)
 	}
 	if _, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: "acme", Name: "Ana"}, By: conversation.Host()}); err != nil {

@@ -49,7 +49,7 @@ func FuzzWebhook(f *testing.F) {
 	}
 	f.Cleanup(func() { _ = eng.Close() })
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true, Voice: true, Files: true, Edit: true})
-	if err := eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, tr); err != nil {
+	if err := eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, Transport: tr, By: conversation.Host()}); err != nil {
 		f.Fatal(err)
 	}
 	h := b.WebhookHandler("", telegram.Receiver{Engine: eng, Workspace: "w", Channel: "tg"})

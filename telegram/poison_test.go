@@ -95,7 +95,7 @@ func TestReceiverPoisonInput(t *testing.T) {
 	pub := &published{}
 	eng, err := contactcenter.New(contactcenter.Config{Store: fs, Publish: pub.publish})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, b))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, Transport: b, By: conversation.Host()}))
 	r := telegram.Receiver{Engine: eng, Workspace: "w", Channel: "tg"}
 	ctx, cancel := context.WithCancel(bg)
 	defer cancel()
@@ -175,7 +175,7 @@ func TestReceiverInvalidUTF8(t *testing.T) {
 	pub := &published{}
 	eng, err := contactcenter.New(contactcenter.Config{Store: memory.New(), Publish: pub.publish})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, b))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, Transport: b, By: conversation.Host()}))
 	r := telegram.Receiver{Engine: eng, Workspace: "w", Channel: "tg"}
 	chat := models.Chat{ID: 42, Type: models.ChatTypePrivate}
 	from := &models.User{ID: 42, FirstName: "Lu\xffcía"}

@@ -42,7 +42,7 @@ func newRejectingReceiver(t *testing.T, s store.Store) (telegram.Receiver, *publ
 	pub := &published{}
 	eng, err := contactcenter.New(contactcenter.Config{Store: s, Publish: pub.publish})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, b))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, Transport: b, By: conversation.Host()}))
 	return telegram.Receiver{Engine: eng, Workspace: "w", Channel: "tg"}, pub
 }
 

@@ -56,9 +56,9 @@ func TestCheckAccount(t *testing.T) {
 
 	eng, err := contactcenter.New(contactcenter.Config{Store: memory.New()})
 	require.NoError(t, err)
-	err = eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SalesBot"}, b)
+	err = eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SalesBot"}, Transport: b, By: conversation.Host()})
 	assert.ErrorIs(t, err, contactcenter.ErrInvalid, "refused when the channel is configured")
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, b))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, Transport: b, By: conversation.Host()}))
 }
 
 // Text, voice notes (R13) and files go out with the right methods; edits
@@ -223,7 +223,7 @@ func TestReceiver(t *testing.T) {
 	srv, b := newBot(t)
 	eng, err := contactcenter.New(contactcenter.Config{Store: memory.New()})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, b))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, Transport: b, By: conversation.Host()}))
 	var groupUpdates []int64
 	var mu sync.Mutex
 	r := telegram.Receiver{Engine: eng, Workspace: "w", Channel: "tg", Next: telegram.HandlerFunc(func(_ context.Context, u *models.Update) error {

@@ -112,8 +112,8 @@ func runChild(ctx context.Context, spec childSpec, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		if err := eng.PutChannel(ctx, channel.Channel{ID: cb.Channel, Workspace: soakWorkspace, Kind: channel.KindTelegram,
-			Account: me.Username}, b); err != nil {
+		if err := eng.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{ID: cb.Channel, Workspace: soakWorkspace, Kind: channel.KindTelegram,
+			Account: me.Username}, Transport: b, By: conversation.Host()}); err != nil {
 			return err
 		}
 		bots[i] = b

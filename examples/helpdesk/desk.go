@@ -149,9 +149,9 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 		settings.MessageTimeout = cfg.Timeout
 		settings.ReassignAbandoned = true
 		settings.Assignment = channel.Assignment{Strategy: cfg.Assign}
-		err = d.eng.PutChannel(ctx, channel.Channel{
+		err = d.eng.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{
 			ID: channelID, Workspace: workspace, Kind: channel.KindTelegram, Account: d.me.Username, Settings: settings,
-		}, d.bot)
+		}, Transport: d.bot, By: conversation.Host()})
 	}
 	if err != nil {
 		d.Close()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/hours"
 	"github.com/telenet/contactcenter/template"
 )
@@ -68,7 +69,7 @@ func (m Messages) settings(ctx context.Context, eng *contactcenter.Engine) (chan
 			return "", err
 		}
 		if eng != nil {
-			if err := eng.PutTemplate(ctx, workspace, t); err != nil {
+			if err := eng.PutTemplate(ctx, contactcenter.TemplateChange{Workspace: workspace, Template: t, By: conversation.Host()}); err != nil {
 				return "", err
 			}
 		}

@@ -121,7 +121,7 @@ func start(ctx context.Context, name, dsn string, ws ticket.WorkspaceID, ev *eve
 		return nil, err
 	}
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
-	if err := eng.PutChannel(ctx, channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "support-bot"}, tr); err != nil {
+	if err := eng.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "support-bot"}, Transport: tr, By: conversation.Host()}); err != nil {
 		eng.Close()
 		st.Close()
 		return nil, err

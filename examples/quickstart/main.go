@@ -53,7 +53,7 @@ func run(ctx context.Context, w io.Writer) error {
 	// transport that shows what the contact's phone would receive.
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true, Files: true, Voice: true, Edit: true, MaxTextLen: 4096})
 	tr.OnSend(func(m channel.Outgoing) { fmt.Fprintf(w, "      (Lucía's phone shows: %q)\n", m.Text) })
-	if err := eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "demo-bot"}, tr); err != nil {
+	if err := eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "demo-bot"}, Transport: tr, By: conversation.Host()}); err != nil {
 		return err
 	}
 	for _, a := range []conversation.Agent{

@@ -7,6 +7,7 @@ import (
 
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store/faultstore"
 	"github.com/telenet/contactcenter/store/memory"
 )
@@ -22,7 +23,7 @@ func Example() {
 		panic(err)
 	}
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
-	if err := eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindMemory, Account: "bot"}, tr); err != nil {
+	if err := eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindMemory, Account: "bot"}, Transport: tr, By: conversation.Host()}); err != nil {
 		panic(err)
 	}
 	in := contactcenter.Inbound{Workspace: "acme", Channel: "tg", ExternalID: "update-1",

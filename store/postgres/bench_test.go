@@ -43,7 +43,7 @@ func newBenchFixture(b *testing.B) *benchFixture {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := f.eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "bench", Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})); err != nil {
+	if err := f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "bench", Kind: channel.KindMemory, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}); err != nil {
 		b.Fatal(err)
 	}
 	f.convs = make([]conversation.ID, writers*contactsPerWriter)

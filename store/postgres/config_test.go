@@ -9,6 +9,7 @@ import (
 
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/template"
 )
 
@@ -36,9 +37,9 @@ func TestConfigSharedByEngines(t *testing.T) {
 		require.NoError(t, err)
 		return tpl
 	}
-	require.NoError(t, a.PutTemplate(ctx, "w", welcome("Hi {{contact.first_name}}.")))
-	require.NoError(t, a.PutChannel(ctx, channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "bot",
-		Settings: channel.Settings{Welcome: "welcome"}}, nil))
+	require.NoError(t, a.PutTemplate(ctx, contactcenter.TemplateChange{Workspace: "w", Template: welcome("Hi {{contact.first_name}}."), By: conversation.Host()}))
+	require.NoError(t, a.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{Welcome: "welcome"}}, By: conversation.Host()}))
 	say := func(contact string) []string {
 		r, err := b.Receive(ctx, contactcenter.Inbound{Workspace: "w", Channel: "tg", ExternalID: "m-" + contact,
 			From: contactcenter.Sender{ExternalID: contact, Name: contact}, Text: "hi"})
@@ -50,20 +51,20 @@ func TestConfigSharedByEngines(t *testing.T) {
 		return out
 	}
 	assert.Equal(t, []string{"Hi c1."}, say("c1"))
-	require.NoError(t, a.PutTemplate(ctx, "w", welcome("Welcome back, {{contact.first_name}}.")))
+	require.NoError(t, a.PutTemplate(ctx, contactcenter.TemplateChange{Workspace: "w", Template: welcome("Welcome back, {{contact.first_name}}."), By: conversation.Host()}))
 	assert.Equal(t, []string{"Welcome back, c2."}, say("c2"), "the other engine's next message")
 	tpl, err := b.Template(ctx, "w", "welcome")
 	require.NoError(t, err)
 	assert.Equal(t, "Welcome back, {{contact.first_name}}.", tpl.Variants()[0].Text)
 
-	require.NoError(t, a.PutChannel(ctx, channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "bot"}, nil))
+	require.NoError(t, a.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "bot"}, By: conversation.Host()}))
 	assert.Empty(t, say("c3"), "the channel no longer names a welcome")
 
-	require.NoError(t, a.PutSnippet(ctx, "w", template.Snippet{Shortcut: "thanks", Template: welcome("Thanks!")}))
+	require.NoError(t, a.PutSnippet(ctx, contactcenter.SnippetChange{Workspace: "w", Snippet: template.Snippet{Shortcut: "thanks", Template: welcome("Thanks!")}, By: conversation.Host()}))
 	found, err := b.Snippets(ctx, "w", "th", 0)
 	require.NoError(t, err)
 	require.Len(t, found, 1)
-	require.NoError(t, b.DeleteTemplate(ctx, "w", "welcome"), "no channel names it any more")
+	require.NoError(t, b.DeleteTemplate(ctx, contactcenter.TemplateDeletion{Workspace: "w", Name: "welcome", By: conversation.Host()}), "no channel names it any more")
 	_, err = a.Template(ctx, "w", "welcome")
 	assert.ErrorIs(t, err, template.ErrNotFound)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store/postgres"
 )
 
@@ -35,8 +36,7 @@ func ExampleOpen() {
 			log.Fatal(err)
 		}
 		// Each process configures its channels with its own transport.
-		if err := eng.PutChannel(ctx, channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot"},
-			channel.NewMemoryTransport(channel.Capabilities{Text: true})); err != nil {
+		if err := eng.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}); err != nil {
 			log.Fatal(err)
 		}
 		return st, eng

@@ -12,6 +12,7 @@ import (
 
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/postgres"
 	"github.com/telenet/contactcenter/ticket"
@@ -70,7 +71,7 @@ func TestConnectionKilledMidCommand(t *testing.T) {
 	k := &killer{Store: victim, admin: admin}
 	eng, err := contactcenter.New(contactcenter.Config{Store: k})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}))
 	in := contactcenter.Inbound{Workspace: "w", Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "chat-1"}, Text: "hello"}
 
 	tables := []string{"cc_contacts", "cc_contact_handles", "cc_tickets", "cc_ticket_counters", "cc_conversations", "cc_messages", "cc_events"}

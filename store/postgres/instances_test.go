@@ -58,7 +58,7 @@ func TestSeveralInstances(t *testing.T) {
 			continue
 		}
 		for w := range workspaces {
-			require.NoError(t, engines[i].PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: wsName(w), Kind: channel.KindMemory, Account: "bot"}, tr))
+			require.NoError(t, engines[i].PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: wsName(w), Kind: channel.KindMemory, Account: "bot"}, Transport: tr, By: conversation.Host()}))
 		}
 	}
 

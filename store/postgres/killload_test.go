@@ -201,7 +201,7 @@ func TestConnectionKillsUnderLoad(t *testing.T) {
 	t.Cleanup(func() { _ = eng.Close() })
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
 	tr.OnSend(func(o channel.Outgoing) { rec.sent(conversation.MessageID(o.Key)) })
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, tr))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, Transport: tr, By: conversation.Host()}))
 	agents := []conversation.AgentID{"ana", "bruno"}
 	for _, a := range agents {
 		_, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: conversation.Agent{ID: a, Workspace: "w", Name: string(a), Presence: conversation.Online}, By: conversation.Host()})

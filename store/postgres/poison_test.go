@@ -39,7 +39,7 @@ func TestPoisonUpdateDoesNotStopInbound(t *testing.T) {
 	eng, err := contactcenter.New(contactcenter.Config{Store: s, Publish: func(context.Context, conversation.Event) error { return nil }})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = eng.Close() })
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, b))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "SupportBot"}, Transport: b, By: conversation.Host()}))
 	done := make(chan error, 1)
 	pctx, stop := context.WithCancel(ctx)
 	go func() { done <- b.Poll(pctx, telegram.Receiver{Engine: eng, Workspace: "w", Channel: "tg"}) }()

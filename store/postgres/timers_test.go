@@ -41,8 +41,8 @@ func TestTimeoutOnceAcrossEngines(t *testing.T) {
 		engines[i], err = contactcenter.New(contactcenter.Config{Store: s, Now: clock, Publish: publish})
 		require.NoError(t, err)
 		t.Cleanup(func() { engines[i].Close() })
-		require.NoError(t, engines[i].PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot",
-			Settings: channel.Settings{MessageTimeout: 10 * time.Minute}}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+		require.NoError(t, engines[i].PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot",
+			Settings: channel.Settings{MessageTimeout: 10 * time.Minute}}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}))
 	}
 	const conversations = 150
 	for i := range conversations {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/hours"
 	"github.com/telenet/contactcenter/template"
 )
@@ -36,14 +37,13 @@ func TestConfigKeptAcrossRestart(t *testing.T) {
 	s := open(t, path)
 	eng, err := contactcenter.New(contactcenter.Config{Store: s, NewID: contactcenter.SequentialIDs("run1-")})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutTemplate(ctx, "w", must("welcome",
+	require.NoError(t, eng.PutTemplate(ctx, contactcenter.TemplateChange{Workspace: "w", Template: must("welcome",
 		template.Variant{Language: "en", Text: "Hi {{contact.first_name}}."},
-		template.Variant{Language: "es", Text: "Hola {{contact.first_name}}."})))
-	require.NoError(t, eng.PutTemplate(ctx, "w", must("closed", template.Variant{Language: "en", Text: "We are closed."})))
-	require.NoError(t, eng.PutSnippet(ctx, "w", template.Snippet{Shortcut: "thanks", Template: must("thanks", template.Variant{Language: "en", Text: "Thanks!"})}))
-	require.NoError(t, eng.PutServiceHours(ctx, "w", "support", office))
-	require.NoError(t, eng.PutChannel(ctx, channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "bot", Settings: settings},
-		channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+		template.Variant{Language: "es", Text: "Hola {{contact.first_name}}."}), By: conversation.Host()}))
+	require.NoError(t, eng.PutTemplate(ctx, contactcenter.TemplateChange{Workspace: "w", Template: must("closed", template.Variant{Language: "en", Text: "We are closed."}), By: conversation.Host()}))
+	require.NoError(t, eng.PutSnippet(ctx, contactcenter.SnippetChange{Workspace: "w", Snippet: template.Snippet{Shortcut: "thanks", Template: must("thanks", template.Variant{Language: "en", Text: "Thanks!"})}, By: conversation.Host()}))
+	require.NoError(t, eng.PutServiceHours(ctx, contactcenter.ServiceHoursChange{Workspace: "w", Service: "support", Hours: office, By: conversation.Host()}))
+	require.NoError(t, eng.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindTelegram, Account: "bot", Settings: settings}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}))
 	require.NoError(t, eng.Close())
 	require.NoError(t, s.Close())
 

@@ -54,7 +54,7 @@ func ExampleOpen() {
 
 	// The first process: Lucía writes, Ana answers.
 	st, eng, tr := start("run1")
-	if err := eng.PutChannel(ctx, channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot"}, nil); err != nil {
+	if err := eng.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "acme", Kind: channel.KindTelegram, Account: "support-bot"}, By: conversation.Host()}); err != nil {
 		panic(err)
 	}
 	if _, err := eng.PutAgent(ctx, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: "acme", Name: "Ana"}, By: conversation.Host()}); err != nil {

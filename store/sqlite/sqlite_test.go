@@ -77,7 +77,7 @@ func TestTwoStoresOneFile(t *testing.T) {
 		require.NoError(t, err)
 		tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
 		if i == 0 {
-			require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, tr))
+			require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, Transport: tr, By: conversation.Host()}))
 		} else {
 			require.NoError(t, eng.PutTransport(channel.KindMemory, "bot", tr), "the second engine finds the stored channel")
 		}
@@ -131,6 +131,6 @@ func engineOn(t testing.TB, s store.Store) *contactcenter.Engine {
 	t.Helper()
 	eng, err := contactcenter.New(contactcenter.Config{Store: s})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}))
 	return eng
 }

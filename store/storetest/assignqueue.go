@@ -54,7 +54,7 @@ func (h *harness) assignBehindHead(t *testing.T, n int) {
 		{ID: "picky", Settings: channel.Settings{Assignment: channel.Assignment{Strategy: "refuse_marked"}}},
 	} {
 		c.Workspace, c.Kind, c.Account = ws, channel.KindMemory, "bot-"+string(c.ID)
-		require.NoError(t, eng.PutChannel(bg, c, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+		require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: c, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}))
 	}
 	require.NoError(t, eng.PutTeam(bg, contactcenter.TeamChange{Team: conversation.Team{ID: "sales", Workspace: ws, Name: "Sales"}, By: conversation.Host()}))
 	put := func(a conversation.Agent) {

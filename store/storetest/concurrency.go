@@ -57,7 +57,7 @@ func engineWithEvents(t testing.TB, s store.Store, ws ticket.WorkspaceID, rec *e
 	eng, err := contactcenter.New(contactcenter.Config{Store: s, MaxAttempts: 1000, Publish: rec.publish})
 	require.NoError(t, err)
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "ch", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, tr))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "ch", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, Transport: tr, By: conversation.Host()}))
 	t.Cleanup(func() { _ = eng.Close() })
 	return eng, tr
 }

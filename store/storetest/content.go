@@ -119,7 +119,7 @@ func (h *harness) testRepairedThroughEngine(t *testing.T) {
 	// test reads them, and no drain of the engine outlives the test.
 	eng, err := contactcenter.New(contactcenter.Config{Store: s})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "ch", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "ch", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}))
 	caption := strings.Repeat("ñ", 4096)
 	doc := conversation.Attachment{Name: "respaldo\x00.zip", MIME: "application/zip", Size: 2 << 30, Ref: "file-2g"}
 	tests := []struct {

@@ -334,8 +334,7 @@ func EraseThroughEngine(t testing.TB, s store.Store) Erasure {
 	ws := ticket.WorkspaceID(newWorkspace("erase-engine"))
 	eng, err := contactcenter.New(contactcenter.Config{Store: s})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(ctx(), channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"},
-		channel.NewMemoryTransport(channel.Capabilities{Text: true, Files: true, MaxTextLen: 4096, MaxFileSize: 1 << 20})))
+	require.NoError(t, eng.PutChannel(ctx(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true, Files: true, MaxTextLen: 4096, MaxFileSize: 1 << 20}), By: conversation.Host()}))
 	_, err = eng.PutAgent(ctx(), contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online}, By: conversation.Host()})
 	require.NoError(t, err)
 	const chat, name, text, reply, field = "6120349587", "Philippa Oyelaran", "my card ends in 4242 and I live at Rue Lepic 7", "Philippa, your card 4242 is blocked", "gold-member-7781"

@@ -66,8 +66,7 @@ func reactingEngine(t testing.TB, s store.Store, ws ticket.WorkspaceID, c *react
 		Publish:   func(context.Context, conversation.Event) error { return nil },
 		Reactions: []contactcenter.Reaction{c.reaction()}})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "ch", Workspace: ws, Kind: channel.KindMemory, Account: "bot"},
-		channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "ch", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}))
 	t.Cleanup(func() { _ = eng.Close() })
 	return eng
 }

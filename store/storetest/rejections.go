@@ -168,7 +168,7 @@ func (h *harness) testRejectThroughEngine(t *testing.T) {
 	ws := ticket.WorkspaceID(newWorkspace("reject"))
 	eng, err := contactcenter.New(contactcenter.Config{Store: s})
 	require.NoError(t, err)
-	require.NoError(t, eng.PutChannel(context.Background(), channel.Channel{ID: "ch", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, channel.NewMemoryTransport(channel.Capabilities{Text: true})))
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "ch", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}))
 	drainAll(t, s, ws) // the channel's config.changed
 	r := contactcenter.Rejection{Workspace: ws, Channel: "ch", ExternalID: "42:\x007", From: "42", Reason: "a sticker\x00"}
 	require.NoError(t, eng.Reject(ctx(), r))
