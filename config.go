@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/conversation"
@@ -86,12 +88,21 @@ func monoNow() int64 { return int64(time.Since(monoStart)) }
 // revision. It is never changed once built: a newer revision replaces it.
 type wsConfig struct {
 	rev       int64
-	checked   atomic.Int64 // when the revision was last read (monoNow)
+	gen       uint64       // the engine's transports it was bound with (Engine.transportGen)
+	checked   atomic.Int64 // when the revision was last read (monoNow); stale: never
 	channels  map[channel.ID]*boundChannel
 	unbound   map[channel.ID]error // stored channels this engine cannot serve
 	templates map[string]*template.Template
 	services  map[string]*hours.Hours
 	snippets  *template.Snippets
+}
+
+// template returns the template named name.
+func (c *wsConfig) template(name string) (*template.Template, error) {
+	if t := c.templates[name]; t != nil {
+		return t, nil
+	}
+	return nil, fmt.Errorf("template %q: %w", name, template.ErrNotFound)
 }
 
 // cached returns the engine's copy of workspace ws's configuration, nil
@@ -148,7 +159,10 @@ func (e *Engine) loadConfig(ctx context.Context, tx store.Tx, ws ticket.Workspac
 
 // loadAt is loadConfig with the revision read.
 func (e *Engine) loadAt(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, c *wsConfig, rev int64) (*wsConfig, error) {
-	if c != nil && c.rev == rev {
+	e.mu.RLock()
+	gen := e.transportGen
+	e.mu.RUnlock()
+	if c != nil && c.rev == rev && c.gen == gen {
 		c.checked.Store(monoNow())
 		return c, nil
 	}
@@ -157,21 +171,27 @@ func (e *Engine) loadAt(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID,
 		return nil, err
 	}
 	n := e.buildConfig(ctx, ws, rev, recs)
+	n.gen = gen
 	n.checked.Store(monoNow())
 	e.mu.Lock()
-	if cur := e.configs[ws]; cur == nil || cur.rev <= rev {
+	// A copy of a later revision, or bound with later transports, stays.
+	if cur := e.configs[ws]; cur == nil || cur.rev < rev || (cur.rev == rev && cur.gen <= gen) {
 		e.configs[ws] = n
 	}
 	e.mu.Unlock()
 	return n, nil
 }
 
-// forget drops the engine's copy of workspace ws's configuration, after
-// the engine changed it: the next use reads it again.
-func (e *Engine) forget(ws ticket.WorkspaceID) {
-	e.mu.Lock()
-	delete(e.configs, ws)
-	e.mu.Unlock()
+// staleMark is the check time of a copy that must be read again.
+const staleMark = -1 << 62
+
+// stale marks the engine's copy of workspace ws's configuration to be
+// read again at its next use, after the engine changed it. The copy
+// itself stays whole for the calls that hold it.
+func (e *Engine) stale(ws ticket.WorkspaceID) {
+	if c := e.cached(ws); c != nil {
+		c.checked.Store(staleMark)
+	}
 }
 
 // buildConfig decodes a workspace's records. A record the engine cannot
@@ -260,7 +280,11 @@ func (e *Engine) PutTransport(kind channel.Kind, account string, t channel.Trans
 	old := e.transports[limiterKey{kind, account}]
 	e.transports[limiterKey{kind, account}] = t
 	if old != t {
-		clear(e.configs) // the channels bind again at their next use
+		// The channels bind again at their next use.
+		e.transportGen++
+		for _, c := range e.configs {
+			c.checked.Store(staleMark)
+		}
 	}
 	e.mu.Unlock()
 	return nil
@@ -287,6 +311,44 @@ func (e *Engine) bind(c channel.Channel) (*boundChannel, error) {
 	return b, nil
 }
 
+// MaxConfigName is the longest name, in bytes, of a workspace or of a
+// configuration record (a channel's id, a template's name, a snippet's
+// shortcut, a service).
+const MaxConfigName = 200
+
+// checkConfigName checks the workspace and the name of a configuration
+// record of kind: text of at most MaxConfigName bytes, valid UTF-8 without
+// control characters, so that every store keeps the same names. Its error
+// is the kind's domain's ErrInvalid.
+func checkConfigName(kind store.ConfigKind, ws ticket.WorkspaceID, name string) error {
+	invalid := invalidOf(kind)
+	for _, v := range [...]struct{ what, s string }{{"workspace", string(ws)}, {string(kind) + " name", name}} {
+		switch {
+		case v.s == "":
+			return fmt.Errorf("%w: empty %s", invalid, v.what)
+		case len(v.s) > MaxConfigName:
+			return fmt.Errorf("%w: %s of %d bytes, beyond %d", invalid, v.what, len(v.s), MaxConfigName)
+		case !utf8.ValidString(v.s):
+			return fmt.Errorf("%w: %s %q is not UTF-8", invalid, v.what, v.s)
+		case strings.IndexFunc(v.s, unicode.IsControl) >= 0:
+			return fmt.Errorf("%w: %s %q has control characters", invalid, v.what, v.s)
+		}
+	}
+	return nil
+}
+
+// invalidOf returns the sentinel of invalid configuration of kind.
+func invalidOf(kind store.ConfigKind) error {
+	switch kind {
+	case ConfigChannel:
+		return channel.ErrInvalid
+	case ConfigServiceHours:
+		return hours.ErrInvalid
+	default:
+		return template.ErrInvalid
+	}
+}
+
 // templateBody is the stored form of a template or a snippet.
 type templateBody struct {
 	Variants []variantBody `json:"variants"`
@@ -300,6 +362,9 @@ type variantBody struct {
 func encodeTemplate(t *template.Template) ([]byte, error) {
 	var b templateBody
 	for _, v := range t.Variants() {
+		if !conversation.Storable(v.Text) || !conversation.Storable(v.Language) {
+			return nil, fmt.Errorf("%w: template %q: a variant's text that is not UTF-8 without NUL bytes", template.ErrInvalid, t.Name())
+		}
 		b.Variants = append(b.Variants, variantBody(v))
 	}
 	return json.Marshal(b)
@@ -351,6 +416,9 @@ func configBy(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, by conver
 // allowed to (configBy, doing what); check runs next in the same
 // transaction.
 func (e *Engine) putConfig(ctx context.Context, op string, by conversation.Actor, what string, ws ticket.WorkspaceID, kind store.ConfigKind, name string, body []byte, refs []store.ConfigRef, check func(store.Tx) error) error {
+	if err := checkConfigName(kind, ws, name); err != nil {
+		return wrap(op, err)
+	}
 	_, err := e.run(ctx, op, by, func(tx store.Tx, s *step) error {
 		if err := configBy(ctx, tx, ws, by, what); err != nil {
 			return err
@@ -372,7 +440,7 @@ func (e *Engine) putConfig(ctx context.Context, op string, by conversation.Actor
 		}
 		return s.emit(ctx, tx, &conversation.Event{Type: EventConfigChanged, Workspace: ws, At: s.now(), Detail: ConfigDetail(kind, name, version)})
 	})
-	e.forget(ws)
+	e.stale(ws)
 	return err
 }
 
@@ -383,6 +451,9 @@ func (e *Engine) putConfig(ctx context.Context, op string, by conversation.Actor
 func (e *Engine) deleteConfig(ctx context.Context, op string, by conversation.Actor, what string, ws ticket.WorkspaceID, kind store.ConfigKind, name string, notFound error) error {
 	if ws == "" || name == "" {
 		return wrap(op, fmt.Errorf("%w: a workspace and a name", notFound))
+	}
+	if err := checkConfigName(kind, ws, name); err != nil {
+		return wrap(op, err)
 	}
 	if err := mayConfigure(by, ws, what); err != nil {
 		return wrap(op, err)
@@ -406,7 +477,7 @@ func (e *Engine) deleteConfig(ctx context.Context, op string, by conversation.Ac
 		}
 		return s.emit(ctx, tx, &conversation.Event{Type: EventConfigDeleted, Workspace: ws, At: s.now(), Detail: ConfigDetail(kind, name, old.Version)})
 	})
-	e.forget(ws)
+	e.stale(ws)
 	return err
 }
 

@@ -131,7 +131,10 @@ type Engine struct {
 	mu         sync.RWMutex
 	configs    map[ticket.WorkspaceID]*wsConfig // the stored configuration, by workspace
 	transports map[limiterKey]channel.Transport // by kind and account; "" for every account
-	limiters   map[limiterKey]*channel.Limiter
+	// transportGen counts the changes of transports: a copy of the
+	// configuration bound with older ones binds again.
+	transportGen uint64
+	limiters     map[limiterKey]*channel.Limiter
 
 	publishFn  func(context.Context, []conversation.Event) (int, error)
 	pubMu      sync.Mutex
@@ -419,12 +422,21 @@ func (e *Engine) channel(ws ticket.WorkspaceID, id channel.ID) (*boundChannel, e
 
 // channelIn returns channel id of workspace ws as of tx (nil: a read of
 // its own), from the engine's copy when it was checked lately.
+// A channel the copy does not have is looked for in the revision as of
+// now, so that a channel another engine just stored is served at once.
 func (e *Engine) channelIn(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, id channel.ID) (*boundChannel, error) {
 	c, err := e.config(ctx, tx, ws, false)
 	if err != nil {
 		return nil, err
 	}
-	return c.channel(id)
+	b, err := c.channel(id)
+	if errors.Is(err, channel.ErrNotFound) {
+		if c, err = e.config(ctx, tx, ws, true); err != nil {
+			return nil, err
+		}
+		return c.channel(id)
+	}
+	return b, err
 }
 
 // apply runs fn in a store transaction, again while concurrent changes

@@ -161,6 +161,7 @@ type receiveOp struct {
 	ctx     context.Context
 	e       *Engine
 	ch      *boundChannel
+	cfg     *wsConfig // the configuration as of the transaction
 	in      Inbound
 	altered conversation.Alteration // what clean did to in
 	state   conversation.InboundState
@@ -191,11 +192,10 @@ func (r *receiveOp) run(tx store.Tx, s *step) error {
 	// The channel and templates as of this transaction, whose lookup read
 	// the configuration's revision: a change another engine stored applies
 	// from this message on.
-	cfg, err := r.e.configAt(ctx, tx, ws, found.ConfigRevision)
-	if err != nil {
+	if r.cfg, err = r.e.configAt(ctx, tx, ws, found.ConfigRevision); err != nil {
 		return err
 	}
-	if r.ch, err = cfg.channel(in.Channel); err != nil {
+	if r.ch, err = r.cfg.channel(in.Channel); err != nil {
 		return err
 	}
 	if found.HasDuplicate {
@@ -268,7 +268,7 @@ func (r *receiveOp) run(tx store.Tx, s *step) error {
 			Altered:     r.altered,
 		},
 	}
-	if ib.Automatic, err = r.e.automatic(ctx, tx, r.ch, st, &contact, now); err != nil {
+	if ib.Automatic, err = r.e.automatic(ctx, tx, r.cfg, r.ch, st, &contact, now); err != nil {
 		return err
 	}
 	// Everything is loaded: the decision is whole (R9, R4, R5).

@@ -22,8 +22,9 @@ import (
 // search, an empty name or one beyond store.MaxNameQuery characters, a bad
 // external id, field key or value, a page size beyond
 // store.MaxContactPage, a malformed cursor or one of another kind of
-// search; CodeNotFound (ticket.ErrWorkspaceNotFound) for a workspace the
-// engine serves no channel in (PutChannel). Nothing is read then (R19).
+// search; CodeNotFound (ticket.ErrWorkspaceNotFound) for a workspace
+// that never had configuration stored (PutChannel and the other puts).
+// Nothing is read then (R19).
 func (e *Engine) SearchContacts(ctx context.Context, ws ticket.WorkspaceID, q store.ContactQuery) ([]ticket.Contact, store.ContactCursor, error) {
 	const op = "search contacts"
 	if ws == "" {
@@ -33,9 +34,9 @@ func (e *Engine) SearchContacts(ctx context.Context, ws ticket.WorkspaceID, q st
 	if err != nil {
 		return nil, "", wrap(op, err)
 	}
-	if serves, err := e.servesWorkspace(ctx, ws); err != nil {
+	if known, err := e.knowsWorkspace(ctx, ws); err != nil {
 		return nil, "", wrap(op, err)
-	} else if !serves {
+	} else if !known {
 		return nil, "", wrap(op, fmt.Errorf("workspace %q: %w", ws, ticket.ErrWorkspaceNotFound))
 	}
 	var page []ticket.Contact
@@ -50,11 +51,16 @@ func (e *Engine) SearchContacts(ctx context.Context, ws ticket.WorkspaceID, q st
 	return page, next, nil
 }
 
-// servesWorkspace reports whether workspace ws has a channel stored.
-func (e *Engine) servesWorkspace(ctx context.Context, ws ticket.WorkspaceID) (bool, error) {
-	c, err := e.config(ctx, nil, ws, false)
+// knowsWorkspace reports whether workspace ws ever had configuration
+// stored: a workspace whose last channel was deleted still has its
+// contacts.
+func (e *Engine) knowsWorkspace(ctx context.Context, ws ticket.WorkspaceID) (bool, error) {
+	if c := e.cached(ws); c != nil && c.rev > 0 {
+		return true, nil // a revision never goes back
+	}
+	c, err := e.config(ctx, nil, ws, true)
 	if err != nil {
 		return false, err
 	}
-	return len(c.channels)+len(c.unbound) > 0, nil
+	return c.rev > 0, nil
 }

@@ -82,15 +82,6 @@ func (e *Engine) Template(ctx context.Context, ws ticket.WorkspaceID, name strin
 	return t, nil
 }
 
-// template returns the template of workspace ws named name from the
-// engine's copy of the configuration, which the command read before.
-func (e *Engine) template(ws ticket.WorkspaceID, name string) (*template.Template, error) {
-	if c := e.cached(ws); c != nil && c.templates[name] != nil {
-		return c.templates[name], nil
-	}
-	return nil, fmt.Errorf("template %q: %w", name, template.ErrNotFound)
-}
-
 // SnippetChange is a request to store a snippet, for Engine.PutSnippet.
 type SnippetChange struct {
 	Workspace ticket.WorkspaceID
@@ -179,8 +170,12 @@ func (e *Engine) Render(ctx context.Context, ws ticket.WorkspaceID, id conversat
 		if err != nil {
 			return err
 		}
+		cfg, err := e.config(ctx, tx, ws, false)
+		if err != nil {
+			return err
+		}
 		var tk ticket.Ticket
-		d, err := e.templateData(ctx, tx, &c, nil, &tk)
+		d, err := templateData(ctx, tx, cfg, &c, nil, &tk)
 		if err != nil {
 			return err
 		}
@@ -190,9 +185,10 @@ func (e *Engine) Render(ctx context.Context, ws ticket.WorkspaceID, id conversat
 	return out, err
 }
 
-// templateData loads the values of conversation c's variables. contact
-// and tk may be given (nil: loaded); tk is filled when loaded.
-func (e *Engine) templateData(ctx context.Context, tx store.Tx, c *conversation.Conversation, contact *ticket.Contact, tk *ticket.Ticket) (template.Data, error) {
+// templateData loads the values of conversation c's variables, its
+// channel's from cfg. contact and tk may be given (nil: loaded); tk is
+// filled when loaded.
+func templateData(ctx context.Context, tx store.Tx, cfg *wsConfig, c *conversation.Conversation, contact *ticket.Contact, tk *ticket.Ticket) (template.Data, error) {
 	d := template.Data{Conversation: c, Contact: contact}
 	if d.Contact == nil {
 		k, err := tx.Contact(ctx, c.Workspace, c.Contact)
@@ -215,7 +211,7 @@ func (e *Engine) templateData(ctx context.Context, tx store.Tx, c *conversation.
 			d.Agent = &a
 		}
 	}
-	if b, err := e.channel(c.Workspace, c.Channel); err == nil {
+	if b, err := cfg.channel(c.Channel); err == nil {
 		d.Channel = &b.cfg
 	}
 	return d, nil
@@ -228,10 +224,10 @@ func (e *Engine) templateData(ctx context.Context, tx store.Tx, c *conversation.
 // carry: the contact (as decided), the channel, and the ticket and the
 // assignee of an open conversation the message joins. Receive renders them
 // into its change.
-func (e *Engine) automatic(ctx context.Context, tx store.Tx, b *boundChannel, st *conversation.InboundState, contact *ticket.Contact, now time.Time) (conversation.Automatic, error) {
+func (e *Engine) automatic(ctx context.Context, tx store.Tx, cfg *wsConfig, b *boundChannel, st *conversation.InboundState, contact *ticket.Contact, now time.Time) (conversation.Automatic, error) {
 	var a conversation.Automatic
 	set, ws := &b.cfg.Settings, b.cfg.Workspace
-	h := e.businessHours(b)
+	h := cfg.businessHours(b)
 	plan := st.PlanAutomatic(set.Welcome != "", h, now)
 	if !plan.Welcome && !plan.OutOfHours {
 		return a, nil
@@ -252,14 +248,14 @@ func (e *Engine) automatic(ctx context.Context, tx store.Tx, b *boundChannel, st
 		}
 	}
 	if plan.Welcome {
-		t, err := e.template(ws, set.Welcome)
+		t, err := cfg.template(set.Welcome)
 		if err != nil {
 			return a, err
 		}
 		a.Welcome, a.WelcomeID = template.Bound{Template: t, Data: d}, conversation.MessageID(e.newID())
 	}
 	if plan.OutOfHours {
-		t, err := e.template(ws, set.OutOfHours.Template)
+		t, err := cfg.template(set.OutOfHours.Template)
 		if err != nil {
 			return a, err
 		}
@@ -270,14 +266,14 @@ func (e *Engine) automatic(ctx context.Context, tx store.Tx, b *boundChannel, st
 }
 
 // businessHours returns the business hours channel b's out-of-hours
-// message follows (R4): the channel's own or its service's; nil when it
-// sends none.
-func (e *Engine) businessHours(b *boundChannel) conversation.Hours {
+// message follows (R4): the channel's own or its service's in c; nil when
+// it sends none.
+func (c *wsConfig) businessHours(b *boundChannel) conversation.Hours {
 	if b.hours != nil {
 		return b.hours
 	}
 	if o := b.cfg.Settings.OutOfHours; o.Service != "" && o.Template != "" {
-		if sh := e.serviceHours(b.cfg.Workspace, o.Service); sh != nil {
+		if sh := c.services[o.Service]; sh != nil {
 			return sh
 		}
 	}
@@ -341,13 +337,4 @@ type ServiceHoursDeletion struct {
 // actor.
 func (e *Engine) DeleteServiceHours(ctx context.Context, r ServiceHoursDeletion) error {
 	return e.deleteConfig(ctx, "delete service hours", r.By, "delete service hours", r.Workspace, ConfigServiceHours, r.Service, hours.ErrNotFound)
-}
-
-// serviceHours returns the business hours of service name from the
-// engine's copy of the configuration, nil when it has none.
-func (e *Engine) serviceHours(ws ticket.WorkspaceID, name string) *hours.Hours {
-	if c := e.cached(ws); c != nil {
-		return c.services[name]
-	}
-	return nil
 }

@@ -155,7 +155,8 @@ type InboundLookup interface {
 // (MessageByExternalID), the contact (ContactByExternalID), and the
 // contact's open conversation on ch (OpenConversation), each with whether
 // it was found, and the workspace's ConfigRevision, so that the engine
-// knows in the same read whether its copy of the configuration is current. An empty messageID skips the first: a caller may leave
+// knows in the same read whether its copy of the configuration is current.
+// An empty messageID skips the first: a caller may leave
 // duplicates to the unique index, which answers ErrDuplicate at commit. It
 // uses tx's InboundLookup capability, and makes the three reads one by one
 // where tx has none.

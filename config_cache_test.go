@@ -1,0 +1,151 @@
+package contactcenter_test
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/telenet/contactcenter"
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/template"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+// otherEngine returns a second engine on f's store, with f's transport.
+func otherEngine(t *testing.T, f *fixture) *contactcenter.Engine {
+	t.Helper()
+	other, err := contactcenter.New(contactcenter.Config{Store: f.store, Now: f.clock.Now, NewID: contactcenter.SequentialIDs("b"),
+		Transports: map[channel.Kind]channel.Transport{channel.KindTelegram: f.tr}})
+	require.NoError(t, err)
+	return other
+}
+
+// A channel stored through one engine serves the other's next message at
+// once, although the other read the workspace's configuration a moment
+// before.
+func TestNewChannelServedByOtherEngineAtOnce(t *testing.T) {
+	f := newFixture(t)
+	other := otherEngine(t, f)
+	say := func(ch channel.ID, ext string) (contactcenter.Received, error) {
+		return other.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: ch, ExternalID: ext,
+			From: contactcenter.Sender{ExternalID: "c-" + ext, Name: "C"}, Text: "hi"})
+	}
+	_, err := say("tg", "u1") // the other engine now holds a copy
+	require.NoError(t, err)
+	_, err = say("web", "u2")
+	require.ErrorIs(t, err, channel.ErrNotFound, "not stored yet")
+	require.NoError(t, f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "web", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, By: conversation.Host()}))
+	r, err := say("web", "u3")
+	require.NoError(t, err, "the channel stored a moment ago")
+	assert.Equal(t, channel.ID("web"), r.Conversation.Channel)
+}
+
+// Changes of the configuration on the engine that serves messages never
+// make a message miss its welcome template: a message renders with the
+// configuration its transaction read, whole.
+func TestConfigChangesDoNotTearMessages(t *testing.T) {
+	f := newFixture(t)
+	withWelcome(t, f, channel.Settings{})
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; !stop.Load(); i++ {
+			sn := template.Snippet{Shortcut: "s", Template: mustTemplate(t, "s", template.Variant{Language: "en", Text: strings.Repeat("x", i%7+1)})}
+			if err := f.eng.PutSnippet(bg, contactcenter.SnippetChange{Workspace: ws, Snippet: sn, By: conversation.Host()}); err != nil {
+				t.Error(err)
+				return
+			}
+			// A transport put again: the channels bind again.
+			tr := channel.NewMemoryTransport(fullCaps)
+			if i%2 == 0 {
+				tr = f.tr
+			}
+			if err := f.eng.PutTransport(channel.KindTelegram, "bot", tr); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for i := range 3000 {
+		ext := "m" + string(rune('a'+i%26)) + strings.Repeat("z", i/26)
+		r, err := f.eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: ext,
+			From: contactcenter.Sender{ExternalID: ext, Name: "C", Language: "en"}, Text: "hi"})
+		require.NoError(t, err)
+		require.Len(t, r.Automatic, 1, "message %d", i)
+	}
+	stop.Store(true)
+	wg.Wait()
+}
+
+// Render fills in the channel's values on an engine that has not read
+// the workspace's configuration yet.
+func TestRenderReadsChannelOnFreshEngine(t *testing.T) {
+	f := newFixture(t)
+	c := f.write(t, "c1", "u1", "hi").Conversation
+	fresh := otherEngine(t, f)
+	tpl := mustTemplate(t, "ch", template.Variant{Language: "en", Text: `{{channel.id | "none"}}`})
+	out, err := fresh.Render(bg, ws, c.ID, tpl)
+	require.NoError(t, err)
+	assert.Equal(t, "tg", out)
+}
+
+// Names of configuration records and workspaces are checked alike on
+// every store: empty, too long, not UTF-8, with control characters — all
+// CodeInvalid, and nothing is stored. A template's text with a NUL byte
+// is refused too.
+func TestConfigNamesChecked(t *testing.T) {
+	f := newFixture(t)
+	before := configRecords(t, f.store)
+	long := strings.Repeat("n", contactcenter.MaxConfigName+1)
+	for name, put := range map[string]func() error{
+		"long template name": func() error {
+			return putTemplate(f, ws, mustTemplate(t, long, template.Variant{Language: "en", Text: "x"}))
+		},
+		"control character": func() error {
+			return putTemplate(f, ws, mustTemplate(t, "a\x01b", template.Variant{Language: "en", Text: "x"}))
+		},
+		"not UTF-8": func() error {
+			return f.eng.PutServiceHours(bg, contactcenter.ServiceHoursChange{Workspace: ws, Service: "s\xff", Hours: officeHours(), By: conversation.Host()})
+		},
+		"long workspace": func() error {
+			return putTemplate(f, ticket.WorkspaceID(long), mustTemplate(t, "ok", template.Variant{Language: "en", Text: "x"}))
+		},
+		"NUL in a text": func() error {
+			return putTemplate(f, ws, mustTemplate(t, "nul", template.Variant{Language: "en", Text: "a\x00b"}))
+		},
+		"delete with a long name": func() error {
+			return f.eng.DeleteTemplate(bg, contactcenter.TemplateDeletion{Workspace: ws, Name: long, By: conversation.Host()})
+		},
+	} {
+		err := put()
+		require.Error(t, err, name)
+		assert.Equal(t, contactcenter.CodeInvalid, contactcenter.ErrorCode(err), "%s: %v", name, err)
+	}
+	assert.Equal(t, before, configRecords(t, f.store))
+}
+
+// A search in a workspace whose channels were all deleted still finds its
+// contacts: the workspace is known once it had configuration.
+func TestSearchAfterLastChannelDeleted(t *testing.T) {
+	f := newFixture(t)
+	f.write(t, "c1", "u1", "hi")
+	require.NoError(t, f.eng.DeleteChannel(bg, contactcenter.ChannelDeletion{Workspace: ws, Channel: "tg", By: conversation.Host()}))
+	found, _, err := f.eng.SearchContacts(bg, ws, store.ContactQuery{Name: "contact"})
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+	assert.Equal(t, "Contact c1", found[0].Name)
+}
+
+// putTemplate puts template tpl in workspace w through f's engine, as the
+// host.
+func putTemplate(f *fixture, w ticket.WorkspaceID, tpl *template.Template) error {
+	return f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: w, Template: tpl, By: conversation.Host()})
+}
