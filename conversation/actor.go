@@ -122,7 +122,8 @@ func (a Actor) Validate() error {
 }
 
 // MayAdminister reports whether actor a may set up workspace ws, doing
-// what: put its agents and teams. The host, the engine's rules, the
+// what: put its agents and teams, change its configuration (channels,
+// templates, snippets, hours). The host, the engine's rules, the
 // automations (bot, workflow) and a supervisor of the workspace may; an
 // agent who is not a supervisor may not (they would raise their own role
 // or capacity), nor an agent of another workspace, nor a contact. The
