@@ -116,8 +116,15 @@ func (f *queueFixture) pages(all bool) []store.QueuePage {
 			every = append(every, g(ch, team, false), g(ch, team, true))
 		}
 	}
+	// More groups than one statement of a SQL store may read: every
+	// group, among 300 of channels with no conversation.
+	many := slices.Clone(every)
+	for i := range 300 {
+		many = append(many, g(channel.ID(fmt.Sprintf("none-%03d", i)), "t1", i%2 == 0))
+	}
 	choices := [][]store.QueueGroup{
 		nil,
+		many,
 		{g("qa", "", false)},
 		{g("qb", "t1", true), g("qa", "t2", false), g("qb", "t1", true)},
 		{g("qa", "", false), g("qa", "", true), g("qb", "", false), g("qb", "", true)},

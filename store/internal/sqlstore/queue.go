@@ -62,6 +62,39 @@ func (t *Tx) QueuePage(ctx context.Context, ws ticket.WorkspaceID, p store.Queue
 	if err != nil || len(p.Groups) == 0 {
 		return nil, err
 	}
-	sql, args := t.q.QueuePageQuery(ws, p)
-	return queryAll(ctx, t.c, scanConversation, sql, args...)
+	if len(p.Groups) <= QueueGroupsPerStatement {
+		sql, args := t.q.QueuePageQuery(ws, p)
+		return queryAll(ctx, t.c, scanConversation, sql, args...)
+	}
+	// Many groups: a statement per chunk of them, the pages merged in the
+	// queue's order and cut at the limit.
+	var out []conversation.Conversation
+	for chunk := range slices.Chunk(p.Groups, QueueGroupsPerStatement) {
+		part := p
+		part.Groups = chunk
+		sql, args := t.q.QueuePageQuery(ws, part)
+		rows, err := queryAll(ctx, t.c, scanConversation, sql, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+	}
+	slices.SortFunc(out, func(a, b conversation.Conversation) int {
+		switch {
+		case store.QueuePositionOf(&a).Follows(&b):
+			return -1
+		case store.QueuePositionOf(&b).Follows(&a):
+			return 1
+		}
+		return 0
+	})
+	if len(out) > p.Limit {
+		out = out[:p.Limit]
+	}
+	return out, nil
 }
+
+// QueueGroupsPerStatement is how many groups one statement of QueuePage
+// reads: each is one or two terms of a compound SELECT, and SQLite takes
+// at most 500 terms (SQLITE_MAX_COMPOUND_SELECT).
+const QueueGroupsPerStatement = 100
