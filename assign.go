@@ -30,6 +30,12 @@ func (e *Engine) assignReactor() *reactor {
 		name: assignReaction,
 		kind: conversation.TimerKind(reactionPrefix + assignReaction),
 		key: func(ev *conversation.Event) (string, bool) {
+			if ev.Type == EventConfigChanged {
+				// A channel put may now assign automatically: the job
+				// reads the configuration as committed.
+				kind, _, _, ok := ParseConfigDetail(ev.Detail)
+				return "workspace", ok && kind == ConfigChannel
+			}
 			switch ev.Type {
 			case conversation.EventConversationOpened, conversation.EventConversationUnassigned,
 				conversation.EventConversationAbandoned, conversation.EventConversationTransferred,
@@ -82,7 +88,8 @@ func (s *step) tryAssign(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID
 // what it left, a later step of the run reads.
 func (e *Engine) assignStep(ctx context.Context, tx store.Tx, s *step, j *job) (more bool, err error) {
 	ws := j.ws
-	if err := e.haveConfig(ctx, tx, ws); err != nil { // e.policy reads it
+	cfg, err := e.config(ctx, tx, ws, false)
+	if err != nil {
 		return false, err
 	}
 	agents, err := tx.Agents(ctx, ws)
@@ -93,7 +100,7 @@ func (e *Engine) assignStep(ctx context.Context, tx store.Tx, s *step, j *job) (
 	if err != nil || !conversation.AnyRoom(agents, loads) {
 		return false, err
 	}
-	groups := e.assignable(ws, agents, loads)
+	groups := e.assignable(cfg, ws, agents, loads)
 	if len(groups) == 0 {
 		return false, nil
 	}
@@ -101,7 +108,7 @@ func (e *Engine) assignStep(ctx context.Context, tx store.Tx, s *step, j *job) (
 	if err != nil || len(page) == 0 {
 		return false, err
 	}
-	changes, err := conversation.AssignQueue(page, agents, loads, e.policy, assignPerStep, s.now())
+	changes, err := conversation.AssignQueue(page, agents, loads, e.policyIn(cfg), assignPerStep, s.now())
 	if err != nil {
 		return false, err
 	}
@@ -130,7 +137,7 @@ func (e *Engine) assignStep(ctx context.Context, tx store.Tx, s *step, j *job) (
 // channel's) with an eligible agent. A conversation's team that no agent
 // with room is in has no eligible agent: the teams are those of the agents
 // with room, and none.
-func (e *Engine) assignable(ws ticket.WorkspaceID, agents []conversation.Agent, loads map[conversation.AgentID]int) []store.QueueGroup {
+func (e *Engine) assignable(cfg *wsConfig, ws ticket.WorkspaceID, agents []conversation.Agent, loads map[conversation.AgentID]int) []store.QueueGroup {
 	teams := []conversation.TeamID{""}
 	for _, a := range agents {
 		if a.Presence == conversation.Online && (a.Capacity <= 0 || loads[a.ID] < a.Capacity) {
@@ -139,10 +146,6 @@ func (e *Engine) assignable(ws ticket.WorkspaceID, agents []conversation.Agent, 
 	}
 	slices.Sort(teams)
 	teams = slices.Compact(teams)
-	cfg := e.cached(ws)
-	if cfg == nil {
-		return nil
-	}
 	var out []store.QueueGroup
 	for id, b := range cfg.channels {
 		for _, team := range teams {
@@ -158,15 +161,17 @@ func (e *Engine) assignable(ws ticket.WorkspaceID, agents []conversation.Agent, 
 	return out
 }
 
-// policy returns how conversation c is assigned automatically (R11, R3),
-// by the settings of its channel; a channel this engine does not serve
-// assigns nothing here.
-func (e *Engine) policy(c *conversation.Conversation) conversation.Policy {
-	b, err := e.channel(c.Workspace, c.Channel)
-	if err != nil {
-		return conversation.Policy{}
+// policyIn returns how a conversation is assigned automatically (R11,
+// R3), by the settings of its channel in cfg; a channel this engine does
+// not serve assigns nothing here.
+func (e *Engine) policyIn(cfg *wsConfig) func(c *conversation.Conversation) conversation.Policy {
+	return func(c *conversation.Conversation) conversation.Policy {
+		b, err := cfg.channel(c.Channel)
+		if err != nil {
+			return conversation.Policy{}
+		}
+		return conversation.PolicyFor(c, b.cfg.Settings, e.strategies)
 	}
-	return conversation.PolicyFor(c, b.cfg.Settings, e.strategies)
 }
 
 // assigns reports whether any channel of workspace ws assigns
@@ -188,7 +193,7 @@ func (e *Engine) assigns(ws ticket.WorkspaceID) bool {
 // with, for an agent who goes offline, the end of their heartbeat timer
 // and R3's reassignment of the conversations they held (held). It is
 // empty when the presence does not change.
-func (e *Engine) presence(a conversation.Agent, p conversation.Presence, held []conversation.Conversation, now time.Time) ([]conversation.Change, conversation.Agent, error) {
+func (e *Engine) presence(a conversation.Agent, p conversation.Presence, held []conversation.Conversation, reassigns func(*conversation.Conversation) bool, now time.Time) ([]conversation.Change, conversation.Agent, error) {
 	old := a.Presence
 	a.Presence = p
 	if err := a.Validate(); err != nil {
@@ -207,17 +212,17 @@ func (e *Engine) presence(a conversation.Agent, p conversation.Presence, held []
 	}
 	// An agent who left sends no more heartbeats.
 	ch.ClearTimer(conversation.TimerHeartbeat, a.Workspace, string(a.ID))
-	abandoned, err := conversation.Disconnect(held, e.reassigns, now)
+	abandoned, err := conversation.Disconnect(held, reassigns, now)
 	if err != nil {
 		return nil, a, err
 	}
 	return append([]conversation.Change{ch}, abandoned...), a, nil
 }
 
-// reassigns reports whether conversation c's channel reassigns the
-// conversations of agents who disconnect (R3).
-func (e *Engine) reassigns(c *conversation.Conversation) bool {
-	b, err := e.channel(c.Workspace, c.Channel)
+// reassigns reports whether conversation conv's channel in c reassigns
+// the conversations of agents who disconnect (R3).
+func (c *wsConfig) reassigns(conv *conversation.Conversation) bool {
+	b, err := c.channel(conv.Channel)
 	return err == nil && b.cfg.Settings.ReassignAbandoned
 }
 
@@ -231,10 +236,11 @@ func (s *step) setPresence(ctx context.Context, tx store.Tx, a conversation.Agen
 			return a, err
 		}
 	}
-	if err := s.e.haveConfig(ctx, tx, a.Workspace); err != nil { // e.reassigns reads it
+	cfg, err := s.e.config(ctx, tx, a.Workspace, false)
+	if err != nil {
 		return a, err
 	}
-	changes, out, err := s.e.presence(a, p, held, s.now())
+	changes, out, err := s.e.presence(a, p, held, cfg.reassigns, s.now())
 	if err != nil {
 		return a, err
 	}

@@ -46,6 +46,11 @@ const (
 	EventConfigDeleted conversation.EventType = "config.deleted"
 )
 
+// configEvent reports whether events of type t are the configuration's.
+func configEvent(t conversation.EventType) bool {
+	return t == EventConfigChanged || t == EventConfigDeleted
+}
+
 // ConfigDetail returns the Detail of a configuration event: kind, name and
 // version, as "kind/name@version".
 func ConfigDetail(kind store.ConfigKind, name string, version int64) string {
@@ -180,6 +185,17 @@ func (e *Engine) loadAt(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID,
 	}
 	e.mu.Unlock()
 	return n, nil
+}
+
+// changed follows a step that changed workspace ws's configuration (st
+// nil: it failed): the engine's copy is read again at its next use, and
+// then the step is advanced, so that the reactions it started (automatic
+// assignment on a channel's change) see the change.
+func (e *Engine) changed(ctx context.Context, ws ticket.WorkspaceID, st *step) {
+	e.stale(ws)
+	if st != nil {
+		e.advance(ctx, st)
+	}
 }
 
 // staleMark is the check time of a copy that must be read again.
@@ -419,7 +435,7 @@ func (e *Engine) putConfig(ctx context.Context, op string, by conversation.Actor
 	if err := checkConfigName(kind, ws, name); err != nil {
 		return wrap(op, err)
 	}
-	_, err := e.run(ctx, op, by, func(tx store.Tx, s *step) error {
+	st, err := e.exec(ctx, op, by, func(tx store.Tx, s *step) error {
 		if err := configBy(ctx, tx, ws, by, what); err != nil {
 			return err
 		}
@@ -440,7 +456,7 @@ func (e *Engine) putConfig(ctx context.Context, op string, by conversation.Actor
 		}
 		return s.emit(ctx, tx, &conversation.Event{Type: EventConfigChanged, Workspace: ws, At: s.now(), Detail: ConfigDetail(kind, name, version)})
 	})
-	e.stale(ws)
+	e.changed(ctx, ws, st)
 	return err
 }
 
@@ -458,7 +474,7 @@ func (e *Engine) deleteConfig(ctx context.Context, op string, by conversation.Ac
 	if err := mayConfigure(by, ws, what); err != nil {
 		return wrap(op, err)
 	}
-	_, err := e.run(ctx, op, by, func(tx store.Tx, s *step) error {
+	st, err := e.exec(ctx, op, by, func(tx store.Tx, s *step) error {
 		if err := configBy(ctx, tx, ws, by, what); err != nil {
 			return err
 		}
@@ -477,7 +493,7 @@ func (e *Engine) deleteConfig(ctx context.Context, op string, by conversation.Ac
 		}
 		return s.emit(ctx, tx, &conversation.Event{Type: EventConfigDeleted, Workspace: ws, At: s.now(), Detail: ConfigDetail(kind, name, old.Version)})
 	})
-	e.stale(ws)
+	e.changed(ctx, ws, st)
 	return err
 }
 

@@ -316,8 +316,13 @@ func (s *step) identify() {
 func (s *step) emit(ctx context.Context, tx store.Tx, ev *conversation.Event) error {
 	s.identify()
 	ev.Actor, ev.Cause = s.actor, s.cause
-	if err := s.e.haveConfig(ctx, tx, ev.Workspace); err != nil { // the reactions' keys read it
-		return err
+	if !configEvent(ev.Type) {
+		// The reactions' keys read it. A step that changes the
+		// configuration does not read it: its copy would hold what the
+		// transaction has not committed yet.
+		if err := s.e.haveConfig(ctx, tx, ev.Workspace); err != nil {
+			return err
+		}
 	}
 	if err := tx.AppendEvent(ctx, *ev); err != nil {
 		return err

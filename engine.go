@@ -410,16 +410,6 @@ func (c *wsConfig) channel(id channel.ID) (*boundChannel, error) {
 	return nil, fmt.Errorf("channel %q: %w", id, channel.ErrNotFound)
 }
 
-// channel returns channel id of workspace ws from the engine's copy of
-// the configuration, which a command read before; it reads nothing.
-func (e *Engine) channel(ws ticket.WorkspaceID, id channel.ID) (*boundChannel, error) {
-	c := e.cached(ws)
-	if c == nil {
-		return nil, fmt.Errorf("channel %q: %w", id, channel.ErrNotFound)
-	}
-	return c.channel(id)
-}
-
 // channelIn returns channel id of workspace ws as of tx (nil: a read of
 // its own), from the engine's copy when it was checked lately.
 // A channel the copy does not have is looked for in the revision as of
