@@ -13,6 +13,8 @@ import (
 	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/store/faultstore"
+	"github.com/telenet/contactcenter/store/memory"
 	"github.com/telenet/contactcenter/template"
 	"github.com/telenet/contactcenter/ticket"
 )
@@ -148,4 +150,37 @@ func TestSearchAfterLastChannelDeleted(t *testing.T) {
 // host.
 func putTemplate(f *fixture, w ticket.WorkspaceID, tpl *template.Template) error {
 	return f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: w, Template: tpl, By: conversation.Host()})
+}
+
+// A change of the configuration whose commit fails leaves no trace in any
+// engine's copy: the next change that commits is what messages render,
+// also on an engine that had no copy when the failed one ran.
+func TestFailedCommitLeavesNoCopy(t *testing.T) {
+	fs := faultstore.New(memory.New(), 1)
+	f := newFixtureOn(t, fs, fullCaps)
+	withWelcome(t, f, channel.Settings{})
+	fresh := otherEngine(t, f) // holds no copy yet
+	welcome := func(text string) contactcenter.TemplateChange {
+		return contactcenter.TemplateChange{Workspace: ws, Template: mustTemplate(t, "welcome", template.Variant{Language: "en", Text: text}), By: conversation.Host()}
+	}
+	require.NoError(t, fs.Add(faultstore.Rule{Op: faultstore.OpUpdate, When: faultstore.AtCommit, Next: 1}))
+	require.ErrorIs(t, fresh.PutTemplate(bg, welcome("Rolled back")), faultstore.ErrInjected)
+	require.NoError(t, fresh.PutTemplate(bg, welcome("Committed")))
+	r, err := fresh.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1",
+		From: contactcenter.Sender{ExternalID: "c1", Name: "C", Language: "en"}, Text: "hi"})
+	require.NoError(t, err)
+	require.Len(t, r.Automatic, 1)
+	assert.Equal(t, "Committed", r.Automatic[0].Text)
+}
+
+// R11: a channel changed to assign automatically assigns the
+// conversations already waiting on it, without waiting for another event.
+func TestChannelTurnedToAutoAssignAssignsTheQueue(t *testing.T) {
+	f := newFixture(t)
+	c := f.write(t, "c1", "u1", "hi").Conversation
+	require.True(t, c.Waiting())
+	require.NoError(t, f.eng.PutChannel(bg, contactcenter.ChannelChange{By: conversation.Host(),
+		Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+			Settings: channel.Settings{Assignment: channel.Assignment{Strategy: "least_busy"}}}}))
+	assert.NotEmpty(t, f.conversation(t, c.ID).Assignee, "assigned once the channel assigns")
 }
