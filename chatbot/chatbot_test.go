@@ -2,6 +2,7 @@ package chatbot_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -228,29 +229,35 @@ func TestReplyValidateRefusesOnlyTheInvalid(t *testing.T) {
 		t.Errorf("state %q", c.State)
 	}
 	type want struct {
-		kind  chatbot.ActionKind
+		part  chatbot.Part
 		index int
+		kind  chatbot.ActionKind
 		is    error
 	}
-	wants := []want{{0, 1, chatbot.ErrInvalid}, {chatbot.KindSetField, 1, ticket.ErrInvalid}, {0, 3, chatbot.ErrInvalid}, {chatbot.KindClose, 4, chatbot.ErrSuperseded}}
+	wants := []want{
+		{chatbot.PartMessage, 1, 0, chatbot.ErrInvalid},
+		{chatbot.PartAction, 1, chatbot.KindSetField, ticket.ErrInvalid},
+		{chatbot.PartAction, 3, 0, chatbot.ErrInvalid}, // the nil action
+		{chatbot.PartAction, 4, chatbot.KindClose, chatbot.ErrSuperseded},
+	}
 	if len(c.Refused) != len(wants) {
 		t.Fatalf("refused %v, want %d", c.Refused, len(wants))
 	}
 	for i, w := range wants {
 		r := c.Refused[i]
-		if r.Index != w.index || !errors.Is(r, w.is) {
-			t.Errorf("refusal %d = %v (kind %s, index %d), want index %d wrapping %v", i, r, r.Kind, r.Index, w.index, w.is)
+		if r.Part != w.part || r.Index != w.index || r.Kind != w.kind || !errors.Is(r, w.is) {
+			t.Errorf("refusal %d = %v (%s %d, kind %s), want %s %d, kind %s, wrapping %v", i, r, r.Part, r.Index, r.Kind, w.part, w.index, w.kind, w.is)
 		}
-		var ae *chatbot.ActionError
-		if !errors.As(error(r), &ae) {
-			t.Errorf("refusal %d is not an *ActionError", i)
+		var rf *chatbot.Refusal
+		if !errors.As(fmt.Errorf("recorded: %w", r), &rf) || rf != r {
+			t.Errorf("refusal %d is not found by errors.As", i)
 		}
 	}
-	// The nil action is an action refusal; its kind is zero like a
-	// message's, so Index alone places it: it sits in Refused after the
-	// message refusals, in reply order.
-	if c.Refused[2].Kind != 0 || !strings.Contains(c.Refused[2].Error(), "nil action") {
-		t.Errorf("nil action refusal: %v", c.Refused[2])
+	if got := c.Refused[3].Error(); got != "chatbot: action 4 (close): the bot no longer holds the conversation: close after hand_off" {
+		t.Errorf("refusal message %q", got)
+	}
+	if got := c.Refused[0].Error(); !strings.HasPrefix(got, "chatbot: message 1: ") {
+		t.Errorf("message refusal %q", got)
 	}
 }
 

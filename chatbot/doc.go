@@ -25,7 +25,7 @@
 //
 // Reply.Validate sorts a reply into what applies and what is refused
 // (Checked): an invalid message or action is refused with an
-// *ActionError, which the engine records, and the others apply. The
+// *Refusal, which the engine records, and the others apply. The
 // engine stores the bot's messages with author bot and sends them through
 // the outbox; they do not count as an agent's reply for R7's timer. It
 // then applies the actions, in order, through the rules of package

@@ -22,27 +22,50 @@ var (
 	ErrSuperseded error = coded.New("conflict", "the bot no longer holds the conversation")
 )
 
-// ActionError is the error of one refused action or message of a reply:
-// its place in the reply and why. Err wraps ErrInvalid or ErrSuperseded
-// (errors.Is sees through an ActionError).
-type ActionError struct {
-	// Kind is the refused action's kind; zero for a message.
-	Kind ActionKind
-	// Index is the action's position in Reply.Actions, or the message's in
-	// Reply.Messages when Kind is zero.
-	Index int
-	Err   error
+// Part says which part of a reply a Refusal is about.
+type Part uint8
+
+// Parts of a reply.
+const (
+	// PartMessage: one of Reply.Messages.
+	PartMessage Part = iota + 1
+	// PartAction: one of Reply.Actions.
+	PartAction
+)
+
+// String returns "message" or "action".
+func (p Part) String() string {
+	switch p {
+	case PartMessage:
+		return "message"
+	case PartAction:
+		return "action"
+	}
+	return fmt.Sprintf("Part(%d)", uint8(p))
 }
 
-func (e *ActionError) Error() string {
+// Refusal is the error of one refused message or action of a reply: where
+// it is in the reply and why. Err wraps ErrInvalid or ErrSuperseded
+// (errors.Is sees through a Refusal).
+type Refusal struct {
+	Part Part
+	// Index is the position in Reply.Messages or Reply.Actions.
+	Index int
+	// Kind is the refused action's kind; zero for a message and for a nil
+	// action.
+	Kind ActionKind
+	Err  error
+}
+
+func (e *Refusal) Error() string {
 	if e.Kind == 0 {
-		return fmt.Sprintf("chatbot: message %d: %v", e.Index, e.Err)
+		return fmt.Sprintf("chatbot: %s %d: %v", e.Part, e.Index, e.Err)
 	}
-	return fmt.Sprintf("chatbot: action %d (%s): %v", e.Index, e.Kind, e.Err)
+	return fmt.Sprintf("chatbot: %s %d (%s): %v", e.Part, e.Index, e.Kind, e.Err)
 }
 
 // Unwrap returns the reason.
-func (e *ActionError) Unwrap() error { return e.Err }
+func (e *Refusal) Unwrap() error { return e.Err }
 
 // invalid returns an error wrapping ErrInvalid and, when given, the error
 // of another package's rule.

@@ -25,15 +25,15 @@ type Checked struct {
 	State    State
 	// Refused are the refused messages and actions, in the reply's order,
 	// each with its place in the reply and its reason.
-	Refused []*ActionError
+	Refused []*Refusal
 	// EndsHold is the first action that ends the bot's hold on the
 	// conversation (ActionKind.EndsHold), or nil: the bot keeps it.
 	EndsHold Action
 }
 
 // Validate sorts r into what may be applied and what is refused: an
-// invalid message or action is refused, with an *ActionError that says
-// where and why, and the others apply ("an invalid action is refused and
+// invalid message or action is refused, with a *Refusal that says where
+// and why, and the others apply ("an invalid action is refused and
 // recorded; the others apply"). Of the actions that end the bot's hold,
 // only the first valid one applies; later ones are refused with
 // ErrSuperseded. Messages beyond MaxReplyMessages and actions beyond
@@ -55,14 +55,14 @@ func (r Reply) Validate() (Checked, error) {
 			err = m.Validate()
 		}
 		if err != nil {
-			c.Refused = append(c.Refused, &ActionError{Index: i, Err: err})
+			c.Refused = append(c.Refused, &Refusal{Part: PartMessage, Index: i, Err: err})
 			continue
 		}
 		c.Messages = append(c.Messages, m)
 	}
 	for i, a := range r.Actions {
 		if a == nil {
-			c.Refused = append(c.Refused, &ActionError{Index: i, Err: invalid("nil action")})
+			c.Refused = append(c.Refused, &Refusal{Part: PartAction, Index: i, Err: invalid("nil action")})
 			continue
 		}
 		k := a.Kind()
@@ -76,7 +76,7 @@ func (r Reply) Validate() (Checked, error) {
 			err = a.Validate()
 		}
 		if err != nil {
-			c.Refused = append(c.Refused, &ActionError{Kind: k, Index: i, Err: err})
+			c.Refused = append(c.Refused, &Refusal{Part: PartAction, Index: i, Kind: k, Err: err})
 			continue
 		}
 		if k.EndsHold() {
