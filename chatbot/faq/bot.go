@@ -54,8 +54,9 @@ func (m Match) HandOff() bool { return m.Reason != Answered }
 // Match matches text in the contact's language lang (a BCP 47 tag). When
 // lang is "" or has no entries the bot matches in DefaultLanguage or, with
 // none, in every language and takes the best score (the earliest language
-// in alphabetical order on a tie); hand-off words of every language tried
-// count.
+// in alphabetical order on a tie). The hand-off words of every language
+// count, whatever the contact's language: a channel's idea of a contact's
+// language is often their phone's.
 func (b *Bot) Match(lang, text string) Match {
 	ws := words(text)
 	tried := b.order
@@ -64,9 +65,9 @@ func (b *Bot) Match(lang, text string) Match {
 	} else if b.def != "" {
 		tried = []string{b.def}
 	}
-	for _, d := range tried {
+	for _, d := range b.order {
 		if hasPhrase(ws, b.hand[d]) {
-			return Match{Reason: AskedForHuman, Language: d, Entry: -1}
+			return Match{Reason: AskedForHuman, Language: tried[0], Entry: -1}
 		}
 	}
 	m := Match{Reason: LowScore, Language: tried[0], Entry: -1}

@@ -14,7 +14,7 @@
 // The bot hands off (a chatbot.HandOff with a note for the agent and the
 // language's message for the contact) when
 //
-//   - the text holds one of the language's hand-off words or phrases
+//   - the text holds a hand-off word or phrase of any of its languages
 //     ("humano", "agente", "persona", "human", "agent"…; Language.HandOffWords),
 //   - the best entry scores below Set.MinScore (DefaultMinScore), or
 //   - the best entry scores below Set.MinLead (DefaultMinLead) times the

@@ -91,6 +91,7 @@ func TestAskingForAHumanHandsOff(t *testing.T) {
 		{"es", "quiero hablar con un humano"},
 		{"es", "¿Puedo hablar con alguien?"},
 		{"en", "I want to talk to an AGENT please"},
+		{"en", "quiero hablar con un humano"}, // the words of every language count
 	} {
 		r := reply(t, b, turn("t1", chatbot.TurnMessage, c.lang, c.text))
 		if len(r.Actions) != 1 {
@@ -100,7 +101,7 @@ func TestAskingForAHumanHandsOff(t *testing.T) {
 		if !ok || h.Team != "" || !strings.Contains(h.Note, "asked for a person") || !strings.Contains(h.Note, c.text) {
 			t.Errorf("%q: action %#v", c.text, r.Actions[0])
 		}
-		if len(r.Messages) != 1 || !strings.Contains(r.Messages[0].Text, map[string]string{"es": "persona", "en": "person"}[c.lang]) {
+		if len(r.Messages) != 1 || !strings.Contains(r.Messages[0].Text, map[string]string{"es": "persona", "en": "a person"}[c.lang]) {
 			t.Errorf("%q: messages %q", c.text, texts(r))
 		}
 	}
@@ -229,6 +230,12 @@ func TestParseErrors(t *testing.T) {
 		if !errors.Is(err, faq.ErrInvalid) || !errors.As(err, &fe) {
 			t.Errorf("%s: %v, want a *FileError wrapping ErrInvalid", c.name, err)
 			continue
+		}
+		if c.entry > 0 && !strings.HasPrefix(err.Error(), fmt.Sprintf("faq: entry %d: %s: invalid FAQ: ", c.entry, c.field)) {
+			t.Errorf("%s: message %q does not name the entry and field", c.name, err)
+		}
+		if c.line > 0 && !strings.HasPrefix(err.Error(), fmt.Sprintf("faq: line %d: invalid FAQ: ", c.line)) {
+			t.Errorf("%s: message %q does not name the line", c.name, err)
 		}
 		if fe.Line != c.line || fe.Entry != c.entry || fe.Field != c.field {
 			t.Errorf("%s: %v: line %d entry %d field %q, want %d %d %q", c.name, err, fe.Line, fe.Entry, fe.Field, c.line, c.entry, c.field)
