@@ -67,13 +67,13 @@ func (e *Refusal) Error() string {
 // Unwrap returns the reason.
 func (e *Refusal) Unwrap() error { return e.Err }
 
-// invalid returns an error wrapping ErrInvalid and, when given, the error
-// of another package's rule.
+// invalid returns an error wrapping ErrInvalid.
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
 }
 
-// invalidBy returns an error wrapping ErrInvalid and err.
+// invalidBy returns an error wrapping ErrInvalid and err, the error of
+// another package's rule.
 func invalidBy(what string, err error) error {
 	return fmt.Errorf("%w: %s: %w", ErrInvalid, what, err)
 }
