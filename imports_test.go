@@ -9,7 +9,7 @@ import (
 // The domain packages depend only on the standard library, golang.org/x/text
 // and each other: no store, adapter or engine.
 func TestDomainImports(t *testing.T) {
-	domain := []string{"ticket", "conversation", "channel", "command", "hours", "template", "internal/coded"}
+	domain := []string{"ticket", "conversation", "channel", "command", "hours", "template", "chatbot", "chatbot/faq", "internal/coded"}
 	const module = "github.com/telenet/contactcenter/"
 	for _, pkg := range domain {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "./"+pkg).CombinedOutput()
