@@ -75,7 +75,9 @@ func (e *Engine) ReceiveEdit(ctx context.Context, in ContactEdit) (conversation.
 		return conversation.Message{}, wrap(op, err)
 	}
 	var out conversation.Message
-	_, err := e.run(ctx, op, conversation.Actor{Kind: conversation.ActorContact, ID: in.ExternalID}, func(tx store.Tx, s *step) error {
+	// The contact acts once known; until then the host's adapter, which
+	// delivered the edit.
+	_, err := e.run(ctx, op, conversation.Host(), func(tx store.Tx, s *step) error {
 		m, err := tx.MessageByExternalID(ctx, in.Workspace, in.Channel, in.ExternalID)
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("message %q on channel %q: %w", in.ExternalID, in.Channel, conversation.ErrMessageNotFound)

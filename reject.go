@@ -62,7 +62,17 @@ func (e *Engine) Reject(ctx context.Context, r Rejection) error {
 		return wrap(op, err)
 	}
 	var repeat bool
-	_, err = e.run(ctx, op, conversation.Actor{Kind: conversation.ActorContact, ID: r.From}, func(tx store.Tx, s *step) error {
+	// The contact acts when the channel's id is known as one; else the
+	// host's adapter, which reports the message.
+	_, err = e.run(ctx, op, conversation.Host(), func(tx store.Tx, s *step) error {
+		if r.From != "" {
+			switch k, err := tx.ContactByExternalID(ctx, r.Workspace, r.Channel, r.From); {
+			case err == nil:
+				s.actor = conversation.AsContact(k.ID)
+			case !errors.Is(err, store.ErrNotFound):
+				return err
+			}
+		}
 		// The record is read first: a store may report the duplicate key
 		// only at commit (the SQL stores send their writes with it), and a
 		// transaction that met one cannot go on. A rejection of the same

@@ -161,3 +161,23 @@ func TestRejectionLookup(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, rs)
 }
+
+// A rejection's event says who acts: the contact when the channel's id is
+// known as one, else the host's adapter that reported it — never an actor
+// without an id.
+func TestRejectionActor(t *testing.T) {
+	f := newFixture(t)
+	k := f.write(t, "42", "u1", "hi").Contact
+	f.rec.take()
+	require.NoError(t, f.eng.Reject(bg, contactcenter.Rejection{Workspace: ws, Channel: "tg", ExternalID: "42:7", From: "42", Reason: "a sticker"}))
+	require.NoError(t, f.eng.Reject(bg, contactcenter.Rejection{Workspace: ws, Channel: "tg", ExternalID: "99:1", From: "99", Reason: "a sticker"}))
+	require.NoError(t, f.eng.Reject(bg, contactcenter.Rejection{Workspace: ws, Channel: "tg", ExternalID: "x:1", Reason: "a location"}))
+	evs := rejected(f.rec.take())
+	require.Len(t, evs, 3)
+	assert.Equal(t, conversation.AsContact(k.ID), evs[0].Actor)
+	assert.Equal(t, conversation.Host(), evs[1].Actor, "a sender who is no contact yet")
+	assert.Equal(t, conversation.Host(), evs[2].Actor, "no sender")
+	for _, e := range evs {
+		require.NoError(t, e.Actor.Validate())
+	}
+}
