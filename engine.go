@@ -595,7 +595,9 @@ func (e *Engine) publishStored() {
 // could not be recorded goes again once its claim lapses; a reaction's job
 // not yet run stays stored and is due again.
 func (e *Engine) Close() error {
+	e.jobsMu.Lock() // runJob starts no background run once closed
 	e.closeOnce.Do(func() { close(e.closed) })
+	e.jobsMu.Unlock()
 	e.recorders.Wait()
 	e.jobsWG.Wait()
 	return nil

@@ -343,8 +343,16 @@ func (e *Engine) runJob(ctx context.Context, j *job) (stored, done bool) {
 		e.jobsMu.Unlock()
 		return o.stored, o.done
 	}
+	select {
+	case <-e.closed:
+		// The engine closes: the job stays stored, and is due again.
+		delete(e.jobsRunning, k)
+		e.jobsMu.Unlock()
+		return o.stored, o.done
+	default:
+	}
+	e.jobsWG.Add(1) // under jobsMu, so never after Close's Wait began
 	e.jobsMu.Unlock()
-	e.jobsWG.Add(1)
 	go e.runJobsLeft(plainContext{context.WithoutCancel(ctx)}, k, j.r, run, o.again)
 	return o.stored, o.done
 }

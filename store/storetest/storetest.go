@@ -18,9 +18,11 @@
 // alike on every store, by external id, by field value, kept in step with
 // every write of a contact, paged). Each optional
 // capability a store has (store.InboundLookup, store.Workloads,
-// store.TimerPeeker) must answer exactly what the way without it answers
-// (store.LookupInbound and store.Workload on the required methods,
-// polling with ClaimTimers), in states built to tell them apart. It then
+// store.TimerPeeker, store.QueuePager, store.MessagePager) must answer
+// exactly what the way without it answers (store.LookupInbound,
+// store.Workload, store.ReadQueuePage and the message pages on the
+// required methods, polling with ClaimTimers), in states built to tell
+// them apart. It then
 // drives an
 // Engine over the store from many goroutines at once: two first messages of
 // a new contact make one conversation; two agents replying to a waiting
