@@ -68,8 +68,9 @@ type OutOfHours struct {
 	// Service names the service whose business hours apply (R4: the
 	// channel's or its service's), as the engine holds them
 	// (Engine.PutServiceHours): channels of one service share its hours,
-	// and a change of them applies to all at once. Set Hours or Service,
-	// not both.
+	// and a change of them applies to all at once. A service is any name
+	// the host chooses; a team's hours are the service named by the
+	// team's id. Set Hours or Service, not both.
 	Service string
 }
 
