@@ -279,7 +279,7 @@ type ChannelChange struct {
 	By conversation.Actor
 }
 
-// PutChannel stores channel r.Channel (R1), replacing the channel of the
+// PutChannel stores channel r.Channel (R1, R20), replacing the channel of the
 // same workspace and id, in the store every engine on it shares: each
 // serves it from its next message on, with r.Transport when given. A
 // channel that breaks a rule, names a template or service the workspace
