@@ -22,7 +22,7 @@ import (
 
 // The kinds of configuration records the engine keeps in the store
 // (store.Config). Every engine on a store shares them, and they outlive
-// the process.
+// the process (R20).
 const (
 	// ConfigChannel: a channel and its settings (PutChannel), named by its
 	// id. Its Refs are the templates and the service it names.
@@ -286,8 +286,8 @@ func (e *Engine) transport(kind channel.Kind, account string) channel.Transport 
 // none of its own. Channels are configuration, kept in the store and
 // shared by the engines on it; transports are code, which each engine is
 // given: a stored channel is served by an engine that has its transport,
-// and fails with channel.ErrNoTransport on one that has not. Putting a
-// transport again replaces it.
+// and fails with channel.ErrNoTransport on one that has not (R20). Putting
+// a transport again replaces it.
 func (e *Engine) PutTransport(kind channel.Kind, account string, t channel.Transport) error {
 	if kind == "" || t == nil {
 		return wrap("put transport", fmt.Errorf("%w: a transport needs a kind and a transport", channel.ErrInvalid))

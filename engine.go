@@ -279,8 +279,8 @@ type ChannelChange struct {
 	By conversation.Actor
 }
 
-// PutChannel stores channel r.Channel (R1), replacing the channel of the
-// same workspace and id, in the store every engine on it shares: each
+// PutChannel stores channel r.Channel (R1, R20), replacing the channel of
+// the same workspace and id, in the store every engine on it shares: each
 // serves it from its next message on, with r.Transport when given. A
 // channel that breaks a rule, names a template or service the workspace
 // does not have, has no transport or one that cannot send text, or whose

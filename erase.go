@@ -20,8 +20,8 @@ type ContactErasure struct {
 	By conversation.Actor
 }
 
-// EraseContact erases a contact's personal data from the store, on the
-// request of the person (the right to erasure every European customer
+// EraseContact erases a contact's personal data from the store (R21), on
+// the request of the person (the right to erasure every European customer
 // has), and publishes contact.erased (R17), which carries none of it. In
 // one transaction the store empties the contact's name and custom fields,
 // deletes what contact search finds it by (SearchContacts) and its ids on

@@ -373,7 +373,7 @@ func TestRulesCatalogue(t *testing.T) {
 			cited[c.Rule] = true
 		}
 	}
-	for _, n := range []int{1, 6, 9, 11, 18, 19} {
+	for _, n := range []int{1, 6, 9, 11, 18, 19, 20, 21} {
 		if !cited[n] {
 			t.Errorf("no .go file cites R%d: the scan missed the code", n)
 		}
@@ -388,6 +388,7 @@ func TestCitedRules(t *testing.T) {
 	}{
 		{"// R1", []c{{1, 1}}},
 		{"// (R19)", []c{{1, 19}}},
+		{"// R19–R21", []c{{1, 19}, {1, 21}, {1, 20}}},
 		{"// R6.2: the same answer", []c{{1, 6}}},
 		{"// R6.1 and R6.2", []c{{1, 6}, {1, 6}}},
 		{"// R9–R12", []c{{1, 9}, {1, 12}, {1, 10}, {1, 11}}},

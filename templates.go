@@ -27,12 +27,12 @@ type TemplateChange struct {
 
 // PutTemplate stores template r.Template in workspace r.Workspace under
 // its name, replacing the template of that name, in the store every engine
-// on it shares: each uses it from its next message on. Channel settings
-// name templates (R4, R5); a template must be put before a channel that
-// names it. No workspace, no template or no actor fails with CodeInvalid;
-// an actor who may not set up the workspace with CodeForbidden
-// (TemplateChange.By). The change publishes config.changed with r.By as
-// its actor.
+// on it shares: each uses it from its next message on (R20). Channel
+// settings name templates (R4, R5); a template must be put before a
+// channel that names it. No workspace, no template or no actor fails with
+// CodeInvalid; an actor who may not set up the workspace with
+// CodeForbidden (TemplateChange.By). The change publishes config.changed
+// with r.By as its actor.
 func (e *Engine) PutTemplate(ctx context.Context, r TemplateChange) error {
 	const op = "put template"
 	ws, t := r.Workspace, r.Template
@@ -59,7 +59,7 @@ type TemplateDeletion struct {
 }
 
 // DeleteTemplate deletes template r.Name of workspace r.Workspace, made by
-// r.By. A template a channel names is not deleted: that fails with
+// r.By. A template a channel names is not deleted (R20): that fails with
 // CodeConflict, naming the channels (errors.As finds a
 // *store.ReferencedError). An unknown template fails with CodeNotFound
 // (template.ErrNotFound); no actor with CodeInvalid, an actor who may not
@@ -92,7 +92,7 @@ type SnippetChange struct {
 }
 
 // PutSnippet stores snippet r.Snippet in workspace r.Workspace, replacing
-// the snippet with its shortcut (R14); agents find it with Snippets and
+// the snippet with its shortcut (R14, R20); agents find it with Snippets and
 // render it with RenderSnippet. A shortcut template.ValidShortcut refuses,
 // no template or no actor fails with CodeInvalid; an actor who may not set
 // up the workspace with CodeForbidden. The change publishes config.changed
@@ -296,10 +296,10 @@ type ServiceHoursChange struct {
 // workspace r.Workspace, replacing those it had (R4: "the channel or its
 // service"). Channels whose out-of-hours message names the service
 // (channel.OutOfHours.Service) use them from their next message on, on
-// every engine of the store. Hours that break a rule of package hours, and
-// no actor, fail with CodeInvalid and leave the ones in place; an actor
-// who may not set up the workspace fails with CodeForbidden. The change
-// publishes config.changed with r.By as its actor.
+// every engine of the store (R20). Hours that break a rule of package
+// hours, and no actor, fail with CodeInvalid and leave the ones in place;
+// an actor who may not set up the workspace fails with CodeForbidden. The
+// change publishes config.changed with r.By as its actor.
 func (e *Engine) PutServiceHours(ctx context.Context, r ServiceHoursChange) error {
 	const op = "put service hours"
 	ws, name, s := r.Workspace, r.Service, r.Hours

@@ -25,9 +25,9 @@ func (r ConfigRef) String() string { return fmt.Sprintf("%s %q", r.Kind, r.Name)
 
 // Config is a configuration record: an object of the workspace's
 // configuration, kept in the store so that every engine on it shares it
-// and it outlives the process. Records are keyed by workspace, kind and
-// name, and versioned like every other object: a write names the version
-// it replaces (PutConfig).
+// and it outlives the process (R20). Records are keyed by workspace, kind
+// and name, and versioned like every other object: a write names the
+// version it replaces (PutConfig).
 type Config struct {
 	Workspace ticket.WorkspaceID
 	Kind      ConfigKind

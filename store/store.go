@@ -279,7 +279,7 @@ type Tx interface {
 	UpdateContact(ctx context.Context, c ticket.Contact) error
 	// EraseContact erases a contact's personal data in every table the
 	// store keeps, in place, so that none of it remains stored (not
-	// hidden): ErrNotFound for an unknown contact. Erasing an erased
+	// hidden, R21): ErrNotFound for an unknown contact. Erasing an erased
 	// contact again is no error. Ids, ticket numbers, states, counts and
 	// times stay, so that the history keeps its shape. It erases:
 	//
