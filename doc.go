@@ -40,7 +40,7 @@
 //
 // # The rules
 //
-// The rules R1–R19 the code cites are described in docs/rules.md, each with
+// The rules R1–R21 the code cites are described in docs/rules.md, each with
 // the files that implement it and its tests.
 //
 // # How a command flows
