@@ -30,12 +30,6 @@ func (e *Engine) assignReactor() *reactor {
 		name: assignReaction,
 		kind: conversation.TimerKind(reactionPrefix + assignReaction),
 		key: func(ev *conversation.Event) (string, bool) {
-			if ev.Type == EventConfigChanged {
-				// A channel put may now assign automatically: the job
-				// reads the configuration as committed.
-				kind, _, _, ok := ParseConfigDetail(ev.Detail)
-				return "workspace", ok && kind == ConfigChannel
-			}
 			switch ev.Type {
 			case conversation.EventConversationOpened, conversation.EventConversationUnassigned,
 				conversation.EventConversationAbandoned, conversation.EventConversationTransferred,
@@ -71,6 +65,11 @@ func (s *step) tryAssign(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID
 	if !s.e.assigns(ws) {
 		return nil
 	}
+	return s.startAssign(ctx, tx, ws)
+}
+
+// startAssign starts the assignment reaction for workspace ws in tx.
+func (s *step) startAssign(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID) error {
 	s.identify()
 	ev := conversation.Event{Workspace: ws, Cause: s.cause}
 	return s.start(ctx, tx, s.e.assign, ws, "workspace", &ev)

@@ -431,7 +431,7 @@ func configBy(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, by conver
 // carries by, from the version stored (a new record at 1). by must be
 // allowed to (configBy, doing what); check runs next in the same
 // transaction.
-func (e *Engine) putConfig(ctx context.Context, op string, by conversation.Actor, what string, ws ticket.WorkspaceID, kind store.ConfigKind, name string, body []byte, refs []store.ConfigRef, check func(store.Tx) error) error {
+func (e *Engine) putConfig(ctx context.Context, op string, by conversation.Actor, what string, ws ticket.WorkspaceID, kind store.ConfigKind, name string, body []byte, refs []store.ConfigRef, check func(store.Tx, *step) error) error {
 	if err := checkConfigName(kind, ws, name); err != nil {
 		return wrap(op, err)
 	}
@@ -440,7 +440,7 @@ func (e *Engine) putConfig(ctx context.Context, op string, by conversation.Actor
 			return err
 		}
 		if check != nil {
-			if err := check(tx); err != nil {
+			if err := check(tx, s); err != nil {
 				return err
 			}
 		}

@@ -328,8 +328,16 @@ func (e *Engine) PutChannel(ctx context.Context, r ChannelChange) error {
 	if o := c.Settings.OutOfHours; o.Template != "" && o.Service != "" {
 		refs = append(refs, store.ConfigRef{Kind: ConfigServiceHours, Name: o.Service})
 	}
-	err = e.putConfig(ctx, op, r.By, "put channels", c.Workspace, ConfigChannel, string(c.ID), body, refs, func(tx store.Tx) error {
-		return checkChannelRefs(ctx, tx, c)
+	err = e.putConfig(ctx, op, r.By, "put channels", c.Workspace, ConfigChannel, string(c.ID), body, refs, func(tx store.Tx, s *step) error {
+		if err := checkChannelRefs(ctx, tx, c); err != nil {
+			return err
+		}
+		if set := c.Settings; set.Assignment.Strategy != "" {
+			// R11: the conversations already waiting on a channel that
+			// assigns now are assigned, once the change committed.
+			return s.startAssign(ctx, tx, c.Workspace)
+		}
+		return nil
 	})
 	if err == nil && t != e.transport(c.Kind, c.Account) {
 		err = e.PutTransport(c.Kind, c.Account, t)

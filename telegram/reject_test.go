@@ -3,6 +3,7 @@ package telegram_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -105,7 +106,7 @@ func TestReceiverRejectAfterCommitFault(t *testing.T) {
 	r, pub := newRejectingReceiver(t, fs)
 	require.NoError(t, fs.Add(faultstore.Rule{Op: faultstore.OpUpdate, When: faultstore.After, Next: 1,
 		Match: func(c faultstore.Call) bool {
-			return len(c.Tx) > 1 && c.Tx[1].Op == faultstore.OpTxCreateRejection
+			return slices.ContainsFunc(c.Tx, func(tc faultstore.TxCall) bool { return tc.Op == faultstore.OpTxCreateRejection })
 		}}))
 	chat := models.Chat{ID: 42, Type: models.ChatTypePrivate}
 	u := &models.Update{ID: 9, Message: &models.Message{ID: 5, Chat: chat, Location: &models.Location{Latitude: 19.4, Longitude: -99.1}}}
