@@ -22,7 +22,7 @@ func TestEngineAgentsWithLoad(t *testing.T) {
 		f.reply(t, c1.ID, "ana", "hola")
 		f.reply(t, c2.ID, "ana", "hola")
 		f.reply(t, c3.ID, "bruno", "hola")
-		_, err := f.eng.SetPresence(bg, ws, "bruno", conversation.Away)
+		_, err := f.eng.SetPresence(bg, contactcenter.PresenceChange{Workspace: ws, Agent: "bruno", Presence: conversation.Away, By: conversation.AsAgent("bruno")})
 		require.NoError(t, err)
 
 		got, err := f.eng.AgentsWithLoad(bg, ws)

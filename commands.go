@@ -325,18 +325,46 @@ func (e *Engine) PutAgent(ctx context.Context, r AgentChange) (conversation.Agen
 	return a, err
 }
 
-// SetPresence sets an agent's presence and publishes the change (R17). An
-// agent who comes online gets waiting conversations (R11); one who goes
-// offline has their conversations reassigned where the channel says so
-// (R3).
-func (e *Engine) SetPresence(ctx context.Context, ws ticket.WorkspaceID, id conversation.AgentID, p conversation.Presence) (conversation.Agent, error) {
+// PresenceChange is a request to set an agent's presence, for
+// Engine.SetPresence.
+type PresenceChange struct {
+	Workspace ticket.WorkspaceID
+	Agent     conversation.AgentID
+	Presence  conversation.Presence
+	// By is who sets it: the agent themselves (conversation.AsAgent of
+	// Agent), the host, the engine's rules, an automation (bot, workflow)
+	// or a supervisor of the workspace. Another agent who is not a
+	// supervisor, and a contact, may not (CodeForbidden). Required.
+	By conversation.Actor
+}
+
+// SetPresence sets an agent's presence, acted on by r.By, and publishes the
+// change with r.By as its actor (R17). An agent who comes online gets
+// waiting conversations (R11); one who goes offline has their
+// conversations reassigned where the channel says so (R3), by r.By too.
+// No actor is CodeInvalid; an actor who may not is CodeForbidden; either
+// changes nothing.
+func (e *Engine) SetPresence(ctx context.Context, r PresenceChange) (conversation.Agent, error) {
+	const op = "set presence"
+	if err := r.By.Validate(); err != nil {
+		return conversation.Agent{}, wrap(op, err)
+	}
 	var out conversation.Agent
-	_, err := e.run(ctx, "set presence", conversation.AsAgent(id), func(tx store.Tx, s *step) error {
-		a, err := loadAgent(ctx, tx, ws, id)
+	_, err := e.run(ctx, op, r.By, func(tx store.Tx, s *step) error {
+		a, err := loadAgent(ctx, tx, r.Workspace, r.Agent)
 		if err != nil {
 			return err
 		}
-		out, err = s.setPresence(ctx, tx, a, p)
+		if r.By.Kind != conversation.ActorAgent || r.By.Agent() != r.Agent {
+			who, err := actorFor(ctx, tx, r.Workspace, r.By)
+			if err != nil {
+				return err
+			}
+			if err := who.MayAdminister(r.Workspace, "set another agent's presence"); err != nil {
+				return err
+			}
+		}
+		out, err = s.setPresence(ctx, tx, a, r.Presence)
 		return err
 	})
 	if err != nil {

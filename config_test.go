@@ -302,7 +302,7 @@ func TestStoredSettingsApplyOnFirstCommand(t *testing.T) {
 	restarted, err := contactcenter.New(contactcenter.Config{Store: f.store, Now: f.clock.Now, NewID: contactcenter.SequentialIDs("r"),
 		Transports: map[channel.Kind]channel.Transport{channel.KindTelegram: f.tr}})
 	require.NoError(t, err)
-	_, err = restarted.SetPresence(bg, ws, "ana", conversation.Offline)
+	_, err = restarted.SetPresence(bg, contactcenter.PresenceChange{Workspace: ws, Agent: "ana", Presence: conversation.Offline, By: conversation.AsAgent("ana")})
 	require.NoError(t, err)
 	assert.Equal(t, conversation.AgentID("bruno"), f.conversation(t, a.ID).Assignee)
 }

@@ -658,7 +658,7 @@ func TestErrorCode(t *testing.T) {
 // R17: presence changes are published.
 func TestPresenceEvents(t *testing.T) {
 	f := newFixture(t)
-	a, err := f.eng.SetPresence(bg, ws, "ana", conversation.Away)
+	a, err := f.eng.SetPresence(bg, contactcenter.PresenceChange{Workspace: ws, Agent: "ana", Presence: conversation.Away, By: conversation.AsAgent("ana")})
 	require.NoError(t, err)
 	assert.Equal(t, conversation.Away, a.Presence)
 	evs := f.rec.take()
@@ -667,7 +667,7 @@ func TestPresenceEvents(t *testing.T) {
 	assert.Equal(t, conversation.AgentID("ana"), evs[0].Agent)
 	assert.Equal(t, conversation.Away, evs[0].Presence)
 
-	_, err = f.eng.SetPresence(bg, ws, "ana", conversation.Away)
+	_, err = f.eng.SetPresence(bg, contactcenter.PresenceChange{Workspace: ws, Agent: "ana", Presence: conversation.Away, By: conversation.AsAgent("ana")})
 	require.NoError(t, err)
 	assert.Empty(t, f.rec.take(), "no change, no event")
 
@@ -678,9 +678,9 @@ func TestPresenceEvents(t *testing.T) {
 	require.Len(t, evs, 1, "PutAgent publishes a presence change too")
 	assert.Equal(t, conversation.Offline, evs[0].Presence)
 
-	_, err = f.eng.SetPresence(bg, ws, "zoe", conversation.Online)
+	_, err = f.eng.SetPresence(bg, contactcenter.PresenceChange{Workspace: ws, Agent: "zoe", Presence: conversation.Online, By: conversation.AsAgent("zoe")})
 	assert.ErrorIs(t, err, conversation.ErrAgentNotFound)
-	_, err = f.eng.SetPresence(bg, ws, "ana", conversation.Presence(9))
+	_, err = f.eng.SetPresence(bg, contactcenter.PresenceChange{Workspace: ws, Agent: "ana", Presence: conversation.Presence(9), By: conversation.AsAgent("ana")})
 	assert.ErrorIs(t, err, conversation.ErrInvalid)
 	got, err := f.eng.Agent(bg, ws, "ana")
 	require.NoError(t, err)

@@ -123,7 +123,7 @@ func newAssigningFixture(t *testing.T, s channel.Settings) *fixture {
 	f := newFixture(t)
 	withSettings(t, f, s)
 	for _, id := range []conversation.AgentID{"ana", "bruno", "sol"} {
-		_, err := f.eng.SetPresence(bg, ws, id, conversation.Offline)
+		_, err := f.eng.SetPresence(bg, contactcenter.PresenceChange{Workspace: ws, Agent: id, Presence: conversation.Offline, By: conversation.AsAgent(id)})
 		require.NoError(t, err)
 	}
 	f.rec.take()
@@ -168,7 +168,7 @@ func TestAutoAssignCapacity(t *testing.T) {
 	urgent := f.write(t, "c5", "u5", "five").Conversation
 	_, err = f.eng.SetPriority(bg, contactcenter.Prioritizing{Workspace: ws, Ticket: urgent.Ticket, Priority: ticket.PriorityUrgent, By: conversation.Host()})
 	require.NoError(t, err)
-	_, err = f.eng.SetPresence(bg, ws, "bruno", conversation.Online)
+	_, err = f.eng.SetPresence(bg, contactcenter.PresenceChange{Workspace: ws, Agent: "bruno", Presence: conversation.Online, By: conversation.AsAgent("bruno")})
 	require.NoError(t, err)
 	assert.Equal(t, conversation.AgentID("bruno"), f.conversation(t, urgent.ID).Assignee, "urgent before older")
 	assert.True(t, f.conversation(t, fourth.ID).Waiting())
@@ -243,7 +243,7 @@ func TestReassignAbandoned(t *testing.T) {
 	f.put(t, conversation.Agent{ID: "bruno", Presence: conversation.Online, Capacity: 1})
 	f.rec.take()
 
-	_, err := f.eng.SetPresence(bg, ws, "ana", conversation.Offline)
+	_, err := f.eng.SetPresence(bg, contactcenter.PresenceChange{Workspace: ws, Agent: "ana", Presence: conversation.Offline, By: conversation.AsAgent("ana")})
 	require.NoError(t, err)
 	ga, gb := f.conversation(t, a.ID), f.conversation(t, b.ID)
 	assert.Equal(t, conversation.AgentID("bruno"), ga.Assignee, "to the other eligible agent")
@@ -254,7 +254,7 @@ func TestReassignAbandoned(t *testing.T) {
 	assert.Contains(t, types, conversation.EventConversationAbandoned)
 	assert.Contains(t, types, conversation.EventPresenceChanged)
 
-	_, err = f.eng.SetPresence(bg, ws, "sol", conversation.Online)
+	_, err = f.eng.SetPresence(bg, contactcenter.PresenceChange{Workspace: ws, Agent: "sol", Presence: conversation.Online, By: conversation.AsAgent("sol")})
 	require.NoError(t, err)
 	gb = f.conversation(t, b.ID)
 	assert.Equal(t, conversation.AgentID("sol"), gb.Assignee, "as soon as someone is eligible")
@@ -265,7 +265,7 @@ func TestReassignAbandoned(t *testing.T) {
 	off.put(t, conversation.Agent{ID: "ana", Presence: conversation.Online})
 	c := off.write(t, "c1", "u1", "hi").Conversation
 	off.reply(t, c.ID, "ana", "mine")
-	_, err = off.eng.SetPresence(bg, ws, "ana", conversation.Offline)
+	_, err = off.eng.SetPresence(bg, contactcenter.PresenceChange{Workspace: ws, Agent: "ana", Presence: conversation.Offline, By: conversation.AsAgent("ana")})
 	require.NoError(t, err)
 	assert.Equal(t, conversation.AgentID("ana"), off.conversation(t, c.ID).Assignee)
 }
@@ -306,7 +306,7 @@ func TestHeartbeats(t *testing.T) {
 	// An agent who says they leave is not waited for.
 	_, err = f.eng.Heartbeat(bg, ws, "bruno")
 	require.NoError(t, err)
-	_, err = f.eng.SetPresence(bg, ws, "bruno", conversation.Offline)
+	_, err = f.eng.SetPresence(bg, contactcenter.PresenceChange{Workspace: ws, Agent: "bruno", Presence: conversation.Offline, By: conversation.AsAgent("bruno")})
 	require.NoError(t, err)
 	f.clock.Advance(time.Hour)
 	assert.Zero(t, f.fire(t))

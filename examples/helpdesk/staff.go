@@ -184,7 +184,7 @@ func staffCommand(text, botName string) (cmd, args string, ok bool) {
 func (d *Desk) command(ctx context.Context, m *models.Message, agent conversation.AgentID, cmd, args string, rerun bool) (string, error) {
 	presence := map[string]conversation.Presence{"online": conversation.Online, "away": conversation.Away, "offline": conversation.Offline}
 	if p, ok := presence[cmd]; ok {
-		if _, err := d.eng.SetPresence(ctx, workspace, agent, p); err != nil {
+		if _, err := d.eng.SetPresence(ctx, contactcenter.PresenceChange{Workspace: workspace, Agent: agent, Presence: p, By: conversation.AsAgent(agent)}); err != nil {
 			return refusal(err)
 		}
 		return fmt.Sprintf("%s is %s.", m.From.FirstName, p), nil

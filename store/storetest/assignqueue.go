@@ -142,7 +142,7 @@ func (h *harness) assignBehindHead(t *testing.T, n int) {
 
 	// An agent coming online gets the oldest conversation they can take,
 	// behind the head; an agent given more room, the next.
-	_, err = eng.SetPresence(bg, ws, "ana", conversation.Online)
+	_, err = eng.SetPresence(bg, contactcenter.PresenceChange{Workspace: ws, Agent: "ana", Presence: conversation.Online, By: conversation.AsAgent("ana")})
 	require.NoError(t, err)
 	assert.Equal(t, conversation.AgentID("ana"), get("x1").Assignee, "the oldest ana can take, behind %d she cannot", n)
 	waiting("ana has no more room", "x2")
