@@ -92,6 +92,7 @@ func monoNow() int64 { return int64(time.Since(monoStart)) }
 // wsConfig is an engine's copy of a workspace's configuration, as of one
 // revision. It is never changed once built: a newer revision replaces it.
 type wsConfig struct {
+	ws        ticket.WorkspaceID
 	rev       int64
 	gen       uint64       // the engine's transports it was bound with (Engine.transportGen)
 	checked   atomic.Int64 // when the revision was last read (monoNow); stale: never
@@ -164,9 +165,7 @@ func (e *Engine) loadConfig(ctx context.Context, tx store.Tx, ws ticket.Workspac
 
 // loadAt is loadConfig with the revision read.
 func (e *Engine) loadAt(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, c *wsConfig, rev int64) (*wsConfig, error) {
-	e.mu.RLock()
-	gen := e.transportGen
-	e.mu.RUnlock()
+	gen := e.transportGen.Load()
 	if c != nil && c.rev == rev && c.gen == gen {
 		c.checked.Store(monoNow())
 		return c, nil
@@ -215,6 +214,7 @@ func (e *Engine) stale(ws ticket.WorkspaceID) {
 // among the unbound, so that its use fails saying why.
 func (e *Engine) buildConfig(ctx context.Context, ws ticket.WorkspaceID, rev int64, recs []store.Config) *wsConfig {
 	c := &wsConfig{
+		ws:        ws,
 		rev:       rev,
 		channels:  make(map[channel.ID]*boundChannel),
 		unbound:   make(map[channel.ID]error),
@@ -297,7 +297,7 @@ func (e *Engine) PutTransport(kind channel.Kind, account string, t channel.Trans
 	e.transports[limiterKey{kind, account}] = t
 	if old != t {
 		// The channels bind again at their next use.
-		e.transportGen++
+		e.transportGen.Add(1)
 		for _, c := range e.configs {
 			c.checked.Store(staleMark)
 		}

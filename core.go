@@ -37,6 +37,9 @@ type step struct {
 	waitSend bool
 	// quiet: the step records deliveries; its messages are not sent again.
 	quiet bool
+	// cfg is the configuration of the workspace the step read in its
+	// transaction, if it did: what the step's decisions use.
+	cfg *wsConfig
 }
 
 // reset empties the step before an attempt of its transaction.
@@ -45,6 +48,22 @@ func (s *step) reset() {
 	s.jobs = s.jobs[:0]
 	s.events = 0
 	s.timers = false
+	s.cfg = nil
+}
+
+// config returns workspace ws's configuration for the step: the one it
+// read in tx, else the engine's copy checked within configRecheck (read
+// in tx if not), which the step keeps.
+func (s *step) config(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID) (*wsConfig, error) {
+	if s.cfg != nil && s.cfg.ws == ws {
+		return s.cfg, nil
+	}
+	c, err := s.e.config(ctx, tx, ws, false)
+	if err != nil {
+		return nil, err
+	}
+	s.cfg = c
+	return c, nil
 }
 
 // causeKey carries the cause of the reaction or timer a call of the
@@ -277,7 +296,11 @@ func (s *step) toSend(m *conversation.Message) {
 
 // timeout keeps conversation c's timeout timer in line with it (R7).
 func (s *step) timeout(ctx context.Context, tx store.Tx, c *conversation.Conversation) error {
-	b, err := s.e.channelIn(ctx, tx, c.Workspace, c.Channel)
+	cfg, err := s.config(ctx, tx, c.Workspace)
+	if err != nil {
+		return err
+	}
+	b, err := cfg.channel(c.Channel)
 	if err != nil {
 		return nil // a channel this engine does not serve: the one that does sets it
 	}
@@ -320,7 +343,7 @@ func (s *step) emit(ctx context.Context, tx store.Tx, ev *conversation.Event) er
 		// The reactions' keys read it. A step that changes the
 		// configuration does not read it: its copy would hold what the
 		// transaction has not committed yet.
-		if err := s.e.haveConfig(ctx, tx, ev.Workspace); err != nil {
+		if _, err := s.config(ctx, tx, ev.Workspace); err != nil {
 			return err
 		}
 	}

@@ -133,7 +133,7 @@ type Engine struct {
 	transports map[limiterKey]channel.Transport // by kind and account; "" for every account
 	// transportGen counts the changes of transports: a copy of the
 	// configuration bound with older ones binds again.
-	transportGen uint64
+	transportGen atomic.Uint64
 	limiters     map[limiterKey]*channel.Limiter
 
 	publishFn  func(context.Context, []conversation.Event) (int, error)

@@ -195,6 +195,7 @@ func (r *receiveOp) run(tx store.Tx, s *step) error {
 	if r.cfg, err = r.e.configAt(ctx, tx, ws, found.ConfigRevision); err != nil {
 		return err
 	}
+	s.cfg = r.cfg
 	if r.ch, err = r.cfg.channel(in.Channel); err != nil {
 		return err
 	}
