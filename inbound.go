@@ -120,7 +120,9 @@ func (e *Engine) Receive(ctx context.Context, in Inbound) (Received, error) {
 	reacted := len(r.s.jobs) > 0
 	send, jobs := r.s.send, r.s.jobs
 	clear(jobs) // no pointers kept past the call
-	*r = receiveOp{fn: r.fn}
+	change := r.change
+	change.Reset() // no pointers kept past the call, the lists' room kept
+	*r = receiveOp{fn: r.fn, change: change}
 	r.s.send, r.s.jobs = send[:0], jobs[:0]
 	receiveOps.Put(r)
 	if err != nil {
@@ -274,7 +276,7 @@ func (r *receiveOp) run(tx store.Tx, s *step) error {
 	}
 	// Everything is loaded: the decision is whole (R9, R4, R5).
 	ch := &r.change
-	if *ch, err = conversation.Receive(st, &ib, now); err != nil {
+	if err = conversation.ReceiveInto(ch, st, &ib, now); err != nil {
 		return err
 	}
 	r.setContact(ch, contact, write)

@@ -64,6 +64,17 @@ type Change struct {
 	events    []Event
 }
 
+// Reset empties c for another decision, keeping the room of its lists of
+// events and automatic messages: a caller that decides many changes in
+// turn (ReceiveInto) allocates them once. What c held before is gone,
+// including what a slice returned by Events or Automatic shows.
+func (c *Change) Reset() {
+	clear(c.events) // nothing of the old change is kept
+	clear(c.automatic)
+	events, automatic := c.events[:0], c.automatic[:0]
+	*c = Change{events: events, automatic: automatic}
+}
+
 // Events returns the events to publish, in order.
 func (c *Change) Events() []Event { return c.events }
 

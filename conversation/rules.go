@@ -98,23 +98,32 @@ type Inbound struct {
 // contact sends is refused for what can be repaired (R18).
 func Receive(s *InboundState, in *Inbound, now time.Time) (Change, error) {
 	var ch Change
+	err := ReceiveInto(&ch, s, in, now)
+	return ch, err
+}
+
+// ReceiveInto is Receive deciding into ch, which it empties first while
+// keeping the room of its lists, so that a caller deciding many messages
+// reuses one Change. On an error ch is not to be committed.
+func ReceiveInto(ch *Change, s *InboundState, in *Inbound, now time.Time) error {
+	ch.Reset()
 	m := in.Message
 	Clean(&m)
 	if err := validateContent(&m); err != nil {
-		return ch, err
+		return err
 	}
 	switch {
 	case in.Workspace == "" || in.Contact == "" || m.ID == "" || m.Channel == "":
-		return ch, fmt.Errorf("%w: inbound message without workspace, contact, id or channel", ErrInvalid)
+		return fmt.Errorf("%w: inbound message without workspace, contact, id or channel", ErrInvalid)
 	case m.ExternalID == "":
-		return ch, fmt.Errorf("%w: inbound message without the channel's message id (R18)", ErrInvalid)
+		return fmt.Errorf("%w: inbound message without the channel's message id (R18)", ErrInvalid)
 	}
 
 	var cv Conversation
 	if s.HasOpen {
 		cv = s.Open
 		if cv.State != Open {
-			return ch, fmt.Errorf("conversation %q: %w", cv.ID, ErrClosed)
+			return fmt.Errorf("conversation %q: %w", cv.ID, ErrClosed)
 		}
 		cv.LastActivity = now
 		cv.Version++
@@ -122,16 +131,16 @@ func Receive(s *InboundState, in *Inbound, now time.Time) (Change, error) {
 	} else {
 		var t ticket.Ticket
 		if s.NewConversation == "" {
-			return ch, fmt.Errorf("%w: no id for the new conversation", ErrInvalid)
+			return fmt.Errorf("%w: no id for the new conversation", ErrInvalid)
 		}
 		if s.HasLatest && (s.LatestTicket.ID == "" || s.LatestTicket.ID != s.Latest.Ticket) {
-			return ch, fmt.Errorf("%w: latest conversation %q without its ticket", ErrInvalid, s.Latest.ID)
+			return fmt.Errorf("%w: latest conversation %q without its ticket", ErrInvalid, s.Latest.ID)
 		}
 		if s.NeedsTicket() {
 			var err error
 			t, err = ticket.New(s.NewTicket, in.Workspace, s.NewTicketNumber, in.Contact, subjectOf(&m), now)
 			if err != nil {
-				return ch, err
+				return err
 			}
 			ch.setTicket(t, Create)
 		} else {
@@ -153,10 +162,11 @@ func Receive(s *InboundState, in *Inbound, now time.Time) (Change, error) {
 	m.place(&cv, FromContact, Author{Kind: AuthorContact}, now)
 	ch.setMessage(m, Create)
 	ch.emit(EventMessageReceived, &cv, now, Event{Message: m.ID, Altered: m.Altered})
-	if err := in.Automatic.Add(&ch, now); err != nil {
-		return Change{}, err
+	if err := in.Automatic.Add(ch, now); err != nil {
+		ch.Reset()
+		return err
 	}
-	return ch, nil
+	return nil
 }
 
 // subjectOf returns a ticket subject for a first message: its text, or the
