@@ -87,7 +87,7 @@ func (s *step) startAssign(ctx context.Context, tx store.Tx, ws ticket.Workspace
 // what it left, a later step of the run reads.
 func (e *Engine) assignStep(ctx context.Context, tx store.Tx, s *step, j *job) (more bool, err error) {
 	ws := j.ws
-	cfg, err := e.config(ctx, tx, ws, false)
+	cfg, err := s.config(ctx, tx, ws)
 	if err != nil {
 		return false, err
 	}
@@ -235,7 +235,7 @@ func (s *step) setPresence(ctx context.Context, tx store.Tx, a conversation.Agen
 			return a, err
 		}
 	}
-	cfg, err := s.e.config(ctx, tx, a.Workspace, false)
+	cfg, err := s.config(ctx, tx, a.Workspace)
 	if err != nil {
 		return a, err
 	}

@@ -69,7 +69,7 @@ func (e *Engine) Reply(ctx context.Context, r Reply) (conversation.Message, erro
 		if err != nil {
 			return err
 		}
-		b, err := e.channelIn(ctx, tx, c.Workspace, c.Channel)
+		b, err := s.channel(ctx, tx, c.Workspace, c.Channel)
 		if err != nil {
 			return err
 		}

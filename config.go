@@ -125,7 +125,7 @@ func (e *Engine) cached(ws ticket.WorkspaceID) *wsConfig {
 // records are read again only when it moved.
 func (e *Engine) config(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, exact bool) (*wsConfig, error) {
 	c := e.cached(ws)
-	if c != nil && !exact && monoNow()-c.checked.Load() < int64(configRecheck) {
+	if c != nil && !exact && monoNow()-c.checked.Load() < int64(configRecheck) && c.gen == e.transportGen.Load() {
 		return c, nil
 	}
 	if tx == nil {
@@ -178,6 +178,9 @@ func (e *Engine) loadAt(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID,
 	n.gen = gen
 	n.checked.Store(monoNow())
 	e.mu.Lock()
+	if e.transportGen.Load() != gen {
+		n.checked.Store(staleMark) // transports changed while it was built
+	}
 	// A copy of a later revision, or bound with later transports, stays.
 	if cur := e.configs[ws]; cur == nil || cur.rev < rev || (cur.rev == rev && cur.gen <= gen) {
 		e.configs[ws] = n
@@ -187,14 +190,26 @@ func (e *Engine) loadAt(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID,
 }
 
 // changed follows a step that changed workspace ws's configuration (st
-// nil: it failed): the engine's copy is read again at its next use, and
-// then the step is advanced, so that the reactions it started (automatic
-// assignment on a channel's change) see the change.
-func (e *Engine) changed(ctx context.Context, ws ticket.WorkspaceID, st *step) {
+// nil: it failed): the engine's copy is marked to be read again; after a
+// commit, committed runs (PutChannel's transport is installed), the
+// committed revision is read, and then the step is advanced, so that the
+// reactions it started (automatic assignment on a channel's change) see
+// the change.
+func (e *Engine) changed(ctx context.Context, ws ticket.WorkspaceID, st *step, committed func()) {
 	e.stale(ws)
-	if st != nil {
-		e.advance(ctx, st)
+	if st == nil {
+		return
 	}
+	if committed != nil {
+		committed()
+	}
+	// The committed revision is read at once: a reader of the one before,
+	// refreshing its copy meanwhile, cannot hide the change from the
+	// reactions advance runs, since a later revision's copy stays.
+	if _, err := e.config(ctx, nil, ws, true); err != nil {
+		e.log.WarnContext(ctx, "the configuration could not be read after a change; it is read at its next use", "workspace", ws, "err", err)
+	}
+	e.advance(ctx, st)
 }
 
 // staleMark is the check time of a copy that must be read again.
@@ -431,7 +446,7 @@ func configBy(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, by conver
 // carries by, from the version stored (a new record at 1). by must be
 // allowed to (configBy, doing what); check runs next in the same
 // transaction.
-func (e *Engine) putConfig(ctx context.Context, op string, by conversation.Actor, what string, ws ticket.WorkspaceID, kind store.ConfigKind, name string, body []byte, refs []store.ConfigRef, check func(store.Tx, *step) error) error {
+func (e *Engine) putConfig(ctx context.Context, op string, by conversation.Actor, what string, ws ticket.WorkspaceID, kind store.ConfigKind, name string, body []byte, refs []store.ConfigRef, check func(store.Tx, *step) error, committed func()) error {
 	if err := checkConfigName(kind, ws, name); err != nil {
 		return wrap(op, err)
 	}
@@ -456,7 +471,7 @@ func (e *Engine) putConfig(ctx context.Context, op string, by conversation.Actor
 		}
 		return s.emit(ctx, tx, &conversation.Event{Type: EventConfigChanged, Workspace: ws, At: s.now(), Detail: ConfigDetail(kind, name, version)})
 	})
-	e.changed(ctx, ws, st)
+	e.changed(ctx, ws, st, committed)
 	return err
 }
 
@@ -493,7 +508,7 @@ func (e *Engine) deleteConfig(ctx context.Context, op string, by conversation.Ac
 		}
 		return s.emit(ctx, tx, &conversation.Event{Type: EventConfigDeleted, Workspace: ws, At: s.now(), Detail: ConfigDetail(kind, name, old.Version)})
 	})
-	e.changed(ctx, ws, st)
+	e.changed(ctx, ws, st, nil)
 	return err
 }
 

@@ -184,3 +184,18 @@ func TestChannelTurnedToAutoAssignAssignsTheQueue(t *testing.T) {
 			Settings: channel.Settings{Assignment: channel.Assignment{Strategy: "least_busy"}}}}))
 	assert.NotEmpty(t, f.conversation(t, c.ID).Assignee, "assigned once the channel assigns")
 }
+
+// R11 after a restart: an engine that gets its transport with the channel
+// (PutChannel's Transport, as a host re-registers its channels at start)
+// assigns the conversations already waiting once the channel assigns.
+func TestChannelPutWithItsTransportAssignsTheQueue(t *testing.T) {
+	f := newFixture(t)
+	c := f.write(t, "c1", "u1", "hi").Conversation
+	require.True(t, c.Waiting())
+	restarted, err := contactcenter.New(contactcenter.Config{Store: f.store, Now: f.clock.Now, NewID: contactcenter.SequentialIDs("r")})
+	require.NoError(t, err)
+	require.NoError(t, restarted.PutChannel(bg, contactcenter.ChannelChange{By: conversation.Host(), Transport: f.tr,
+		Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+			Settings: channel.Settings{Assignment: channel.Assignment{Strategy: "least_busy"}}}}))
+	assert.NotEmpty(t, f.conversation(t, c.ID).Assignee, "assigned by the engine that just got the transport")
+}

@@ -2,8 +2,10 @@ package contactcenter
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/ticket"
@@ -49,6 +51,25 @@ func (s *step) reset() {
 	s.events = 0
 	s.timers = false
 	s.cfg = nil
+}
+
+// channel returns channel id of workspace ws for the step, from its
+// configuration (step.config), read again exactly when that copy has not
+// got it, so that a channel just stored elsewhere is found.
+func (s *step) channel(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, id channel.ID) (*boundChannel, error) {
+	c, err := s.config(ctx, tx, ws)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.channel(id)
+	if errors.Is(err, channel.ErrNotFound) {
+		if c, err = s.e.config(ctx, tx, ws, true); err != nil {
+			return nil, err
+		}
+		s.cfg = c
+		return c.channel(id)
+	}
+	return b, err
 }
 
 // config returns workspace ws's configuration for the step: the one it

@@ -29,7 +29,7 @@ func (e *Engine) EditMessage(ctx context.Context, ws ticket.WorkspaceID, id conv
 		if _, err := loadAgent(ctx, tx, ws, agent); err != nil {
 			return err
 		}
-		b, err := e.channelIn(ctx, tx, ws, m.Channel)
+		b, err := s.channel(ctx, tx, ws, m.Channel)
 		if err != nil {
 			return err
 		}
@@ -84,8 +84,12 @@ func (e *Engine) ReceiveEdit(ctx context.Context, in ContactEdit) (conversation.
 		} else if err != nil {
 			return err
 		}
-		if c, err := tx.Conversation(ctx, in.Workspace, m.Conversation); err == nil {
+		s.actor = conversation.Host() // each attempt finds the contact anew
+		switch c, err := tx.Conversation(ctx, in.Workspace, m.Conversation); {
+		case err == nil:
 			s.actor = conversation.AsContact(c.Contact)
+		case !errors.Is(err, store.ErrNotFound):
+			return err
 		}
 		out, err = e.edit(ctx, tx, s, m, conversation.Author{Kind: conversation.AuthorContact}, in.Text)
 		return err

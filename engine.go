@@ -338,10 +338,13 @@ func (e *Engine) PutChannel(ctx context.Context, r ChannelChange) error {
 			return s.startAssign(ctx, tx, c.Workspace)
 		}
 		return nil
+	}, func() {
+		// Once committed, before the step's reactions run: they serve the
+		// channel with its transport.
+		if t != e.transport(c.Kind, c.Account) {
+			_ = e.PutTransport(c.Kind, c.Account, t) // kind and t are checked above
+		}
 	})
-	if err == nil && t != e.transport(c.Kind, c.Account) {
-		err = e.PutTransport(c.Kind, c.Account, t)
-	}
 	return err
 }
 

@@ -65,6 +65,7 @@ func (e *Engine) Reject(ctx context.Context, r Rejection) error {
 	// The contact acts when the channel's id is known as one; else the
 	// host's adapter, which reports the message.
 	_, err = e.run(ctx, op, conversation.Host(), func(tx store.Tx, s *step) error {
+		s.actor = conversation.Host() // each attempt finds the contact anew
 		if r.From != "" {
 			switch k, err := tx.ContactByExternalID(ctx, r.Workspace, r.Channel, r.From); {
 			case err == nil:

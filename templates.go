@@ -46,7 +46,7 @@ func (e *Engine) PutTemplate(ctx context.Context, r TemplateChange) error {
 	if err != nil {
 		return wrap(op, err)
 	}
-	return e.putConfig(ctx, op, r.By, "put templates", ws, ConfigTemplate, t.Name(), body, nil, nil)
+	return e.putConfig(ctx, op, r.By, "put templates", ws, ConfigTemplate, t.Name(), body, nil, nil, nil)
 }
 
 // TemplateDeletion is a request to delete a template, for
@@ -113,7 +113,7 @@ func (e *Engine) PutSnippet(ctx context.Context, r SnippetChange) error {
 	if err != nil {
 		return wrap(op, err)
 	}
-	return e.putConfig(ctx, op, r.By, "put snippets", ws, ConfigSnippet, sn.Shortcut, body, nil, nil)
+	return e.putConfig(ctx, op, r.By, "put snippets", ws, ConfigSnippet, sn.Shortcut, body, nil, nil, nil)
 }
 
 // SnippetDeletion is a request to delete a snippet, for
@@ -316,7 +316,7 @@ func (e *Engine) PutServiceHours(ctx context.Context, r ServiceHoursChange) erro
 	if err != nil {
 		return wrap(op, err)
 	}
-	return e.putConfig(ctx, op, r.By, "put service hours", ws, ConfigServiceHours, name, body, nil, nil)
+	return e.putConfig(ctx, op, r.By, "put service hours", ws, ConfigServiceHours, name, body, nil, nil, nil)
 }
 
 // ServiceHoursDeletion is a request to delete a service's business hours,

@@ -253,7 +253,7 @@ func (e *Engine) timeOut(ctx context.Context, cause conversation.Cause, t store.
 		} else if err != nil {
 			return err
 		}
-		b, err := e.channelIn(ctx, tx, c.Workspace, c.Channel)
+		b, err := s.channel(ctx, tx, c.Workspace, c.Channel)
 		if err != nil {
 			return err // not served here: due again after the lease
 		}

@@ -62,12 +62,14 @@ func (t *Tx) QueuePage(ctx context.Context, ws ticket.WorkspaceID, p store.Queue
 	if err != nil || len(p.Groups) == 0 {
 		return nil, err
 	}
-	if len(p.Groups) <= QueueGroupsPerStatement {
+	if len(p.Groups) <= QueueGroupsPerStatement || t.q.p != Question {
 		sql, args := t.q.QueuePageQuery(ws, p)
 		return queryAll(ctx, t.c, scanConversation, sql, args...)
 	}
-	// Many groups: a statement per chunk of them, the pages merged in the
-	// queue's order and cut at the limit.
+	// Many groups on SQLite: a statement per chunk of them, the pages
+	// merged in the queue's order and cut at the limit. (SQLite compares
+	// ids by bytes, as the merge does; PostgreSQL, whose collation may
+	// not, takes every group in one statement.)
 	var out []conversation.Conversation
 	for chunk := range slices.Chunk(p.Groups, QueueGroupsPerStatement) {
 		part := p
@@ -95,6 +97,6 @@ func (t *Tx) QueuePage(ctx context.Context, ws ticket.WorkspaceID, p store.Queue
 }
 
 // QueueGroupsPerStatement is how many groups one statement of QueuePage
-// reads: each is one or two terms of a compound SELECT, and SQLite takes
-// at most 500 terms (SQLITE_MAX_COMPOUND_SELECT).
+// reads on SQLite: each is one or two terms of a compound SELECT, and
+// SQLite takes at most 500 terms (SQLITE_MAX_COMPOUND_SELECT).
 const QueueGroupsPerStatement = 100
