@@ -2,11 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/internal/sizebench"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/internal/sqlstore"
 	"github.com/telenet/contactcenter/store/postgres"
@@ -96,73 +92,16 @@ func TestConversationListUsesIndexes(t *testing.T) {
 // the ratio large/small of each filter's median over iterations. Run with
 // -benchtime=7x (at least 2x), say.
 func BenchmarkConversationList(b *testing.B) {
-	large := 1_000_000
-	if v := os.Getenv("CC_LIST_ROWS"); v != "" {
-		var err error
-		large, err = strconv.Atoi(v)
-		require.NoError(b, err)
-	}
-	sizes := []int{10_000, large}
-	stores := make([]*postgres.Store, len(sizes))
-	var seeded []string
-	for i, n := range sizes {
-		stores[i] = open(b, freshSchema(b))
-		b.Cleanup(func() { stores[i].Close() })
-		start := time.Now()
-		seedList(b, stores[i].Pool(), "w", n)
-		seeded = append(seeded, fmt.Sprintf("%d in %v", n, time.Since(start).Round(time.Millisecond)))
-	}
-	if b.N > 1 {
-		b.Logf("seeded %s", strings.Join(seeded, ", "))
-	}
-	ctx := context.Background()
-	list := func(s *postgres.Store, f store.ConversationFilter) time.Duration {
-		ts := make([]time.Duration, 5)
-		for i := range ts {
-			start := time.Now()
-			err := s.View(ctx, func(tx store.Tx) error {
-				page, _, err := tx.Conversations(ctx, "w", f)
-				if err == nil && len(page) != store.DefaultConversationPage {
-					err = fmt.Errorf("page of %d", len(page))
-				}
-				return err
-			})
-			ts[i] = time.Since(start)
-			require.NoError(b, err)
-		}
-		slices.Sort(ts)
-		return ts[len(ts)/2]
-	}
-	times := make([][][]time.Duration, len(listFilters)) // filter, size, iteration
-	for i := range times {
-		times[i] = make([][]time.Duration, len(sizes))
-	}
-	b.ResetTimer()
-	for range b.N {
-		for i, lf := range listFilters {
-			for j, s := range stores {
-				times[i][j] = append(times[i][j], list(s, lf.f))
-			}
-		}
-	}
-	b.StopTimer()
-	if b.N == 1 {
-		return // the run that sizes b.N: -benchtime=7x runs again with 7
-	}
-	worst := 0.0
+	sizes := sizebench.Sizes(b, "CC_LIST_ROWS")
+	stores := sizebench.Seed(b, sizes, func(n int) *postgres.Store {
+		s := open(b, freshSchema(b))
+		b.Cleanup(func() { s.Close() })
+		seedList(b, s.Pool(), "w", n)
+		return s
+	})
+	cases := make([]sizebench.Case, len(listFilters))
 	for i, lf := range listFilters {
-		var meds [2]time.Duration
-		var spread [2]string
-		for j := range sizes {
-			ts := slices.Clone(times[i][j])
-			slices.Sort(ts)
-			meds[j] = ts[len(ts)/2]
-			spread[j] = fmt.Sprintf("%v/%v/%v", ts[0].Round(time.Microsecond), meds[j].Round(time.Microsecond), ts[len(ts)-1].Round(time.Microsecond))
-		}
-		ratio := float64(meds[1]) / float64(meds[0])
-		worst = max(worst, ratio)
-		b.Logf("%-10s %d rows min/med/max %s, %d rows %s, ratio of medians %.2f", lf.name, sizes[0], spread[0], sizes[1], spread[1], ratio)
-		b.ReportMetric(ratio, "ratio-"+lf.name)
+		cases[i] = sizebench.ListCase(lf.name, lf.f)
 	}
-	b.ReportMetric(worst, "worst-ratio")
+	sizebench.Compare(b, stores, sizes, "rows", cases)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/telenet/contactcenter/internal/sizebench"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/internal/sqlstore"
 	"github.com/telenet/contactcenter/store/sqlite"
@@ -183,80 +183,19 @@ func TestMigration0010BackfillsSearch(t *testing.T) {
 // ratio of the searches' minima. Run with
 // -benchtime=7x (at least 2x), say.
 func BenchmarkContactSearch(b *testing.B) {
-	large := 1_000_000
-	if v := os.Getenv("CC_SEARCH_ROWS"); v != "" {
-		var err error
-		large, err = strconv.Atoi(v)
-		require.NoError(b, err)
-	}
-	sizes := []int{10_000, large}
-	stores := make([]*sqlite.Store, len(sizes))
-	var seeded []string
-	for i, n := range sizes {
+	sizes := sizebench.Sizes(b, "CC_SEARCH_ROWS")
+	stores := sizebench.Seed(b, sizes, func(n int) *sqlite.Store {
 		path := filepath.Join(b.TempDir(), "cc.db")
-		stores[i] = open(b, path)
-		b.Cleanup(func() { stores[i].Close() })
-		start := time.Now()
+		s := open(b, path)
+		b.Cleanup(func() { s.Close() })
 		seedContacts(b, openRaw(b, path), "w", n)
-		seeded = append(seeded, fmt.Sprintf("%d in %v", n, time.Since(start).Round(time.Millisecond)))
-	}
-	if b.N > 1 {
-		b.Logf("seeded %s", strings.Join(seeded, ", "))
-	}
-	ctx := context.Background()
-	search := func(s *sqlite.Store, q store.ContactQuery, found int) time.Duration {
-		ts := make([]time.Duration, 5)
-		for i := range ts {
-			start := time.Now()
-			err := s.View(ctx, func(tx store.Tx) error {
-				page, _, err := tx.SearchContacts(ctx, "w", q)
-				if err == nil && len(page) != found {
-					err = fmt.Errorf("%+v: page of %d, want %d", q, len(page), found)
-				}
-				return err
-			})
-			ts[i] = time.Since(start)
-			require.NoError(b, err)
-		}
-		slices.Sort(ts)
-		return ts[len(ts)/2]
-	}
-	times := make([][][]time.Duration, len(searchQueries)) // search, size, iteration
-	for i := range times {
-		times[i] = make([][]time.Duration, len(sizes))
-	}
-	b.ResetTimer()
-	for range b.N {
-		for i, sq := range searchQueries {
-			for j, s := range stores {
-				times[i][j] = append(times[i][j], search(s, sq.q, sq.found))
-			}
-		}
-	}
-	b.StopTimer()
-	if b.N == 1 {
-		return // the run that sizes b.N: -benchtime=7x runs again with 7
-	}
-	worst, worstMin := 0.0, 0.0
+		return s
+	})
+	cases := make([]sizebench.Case, len(searchQueries))
 	for i, sq := range searchQueries {
-		var meds, mins [2]time.Duration
-		var spread [2]string
-		for j := range sizes {
-			ts := slices.Clone(times[i][j])
-			slices.Sort(ts)
-			meds[j], mins[j] = ts[len(ts)/2], ts[0]
-			spread[j] = fmt.Sprintf("%v/%v/%v", ts[0].Round(time.Microsecond), meds[j].Round(time.Microsecond), ts[len(ts)-1].Round(time.Microsecond))
-		}
-		ratio, minRatio := float64(meds[1])/float64(meds[0]), float64(mins[1])/float64(mins[0])
-		worst, worstMin = max(worst, ratio), max(worstMin, minRatio)
-		b.Logf("%-22s %d contacts min/med/max %s, %d contacts %s, ratio of medians %.2f, of minima %.2f",
-			sq.name, sizes[0], spread[0], sizes[1], spread[1], ratio, minRatio)
-		b.ReportMetric(ratio, "ratio-"+strings.ReplaceAll(sq.name, " ", "-"))
+		cases[i] = sizebench.SearchCase(sq.name, sq.q, sq.found)
 	}
-	// On a loaded machine the minima, the calls that waited for nothing
-	// else, show the cost of the search itself best.
-	b.ReportMetric(worst, "worst-ratio")
-	b.ReportMetric(worstMin, "worst-min-ratio")
+	sizebench.Compare(b, stores, sizes, "contacts", cases)
 }
 
 // BenchmarkMigration0010 opens a store left at migration 0008 with
