@@ -17,7 +17,7 @@ import (
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/internal/sqlstore"
 	"github.com/telenet/contactcenter/store/postgres"
-	"github.com/telenet/contactcenter/ticket"
+	"github.com/telenet/contactcenter/store/storetest"
 )
 
 // seedContacts inserts n contacts into workspace ws, a statement a
@@ -144,29 +144,7 @@ func TestMigration0010BackfillsSearch(t *testing.T) {
 
 	s := open(t, dsn)
 	defer s.Close()
-	for _, c := range []struct {
-		q    store.ContactQuery
-		want []ticket.ContactID
-	}{
-		{store.ContactQuery{Name: "jose"}, []ticket.ContactID{"k-1100", "k-0007"}}, // "jose" < "jose munoz"
-		{store.ContactQuery{Name: "MUÑOZ"}, []ticket.ContactID{"k-0007"}},
-		{store.ContactQuery{Name: "cliente 1201"}, []ticket.ContactID{"k-1201"}},
-		{store.ContactQuery{Name: "0004"}, []ticket.ContactID{"k-0004"}},
-		{store.ContactQuery{FieldKey: "plan", FieldValue: "gold"}, []ticket.ContactID{"k-0007"}},
-		{store.ContactQuery{FieldKey: "customer_no", FieldValue: "A-7"}, []ticket.ContactID{"k-0007"}},
-		{store.ContactQuery{ExternalID: "x1100"}, []ticket.ContactID{"k-1100"}},
-	} {
-		require.NoError(t, s.View(ctx, func(tx store.Tx) error {
-			page, _, err := tx.SearchContacts(ctx, "w", c.q)
-			require.NoError(t, err)
-			var got []ticket.ContactID
-			for _, p := range page {
-				got = append(got, p.ID)
-			}
-			assert.Equal(t, c.want, got, "%+v", c.q)
-			return nil
-		}))
-	}
+	storetest.SearchBackfilled(t, s)
 	var n int
 	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT count(*) FROM cc_contact_names`).Scan(&n))
 	assert.Equal(t, 1203*2, n, "two keys a contact, every contact")

@@ -343,3 +343,36 @@ func (h *harness) testSearchContactsInvalid(t *testing.T) {
 	assert.Empty(t, searchAll(t, s, ws, store.ContactQuery{Name: long[1:]}))
 	assert.Equal(t, []ticket.ContactID{"c-ana"}, searchAll(t, s, ws, store.ContactQuery{Name: "munoz", After: valid}), "a valid cursor")
 }
+
+// SearchBackfilled checks, for a SQL store's own test of migration 0010,
+// that the contacts stored before it are found as every store finds
+// them: workspace "w" holds contacts "k-0000"… named "Cliente NNNN",
+// "k-0007" named "José Muñoz" with fields plan=gold and customer_no=A-7,
+// "k-1100" named "MARÍA JOSÉ", each known on channel "tg" as "x" and its
+// number, and another workspace a "José Muñoz" too.
+func SearchBackfilled(t testing.TB, s store.Store) {
+	t.Helper()
+	for _, c := range []struct {
+		q    store.ContactQuery
+		want []ticket.ContactID
+	}{
+		{store.ContactQuery{Name: "jose"}, []ticket.ContactID{"k-1100", "k-0007"}}, // "jose" < "jose munoz"
+		{store.ContactQuery{Name: "MUÑOZ"}, []ticket.ContactID{"k-0007"}},
+		{store.ContactQuery{Name: "cliente 1201"}, []ticket.ContactID{"k-1201"}},
+		{store.ContactQuery{Name: "0004"}, []ticket.ContactID{"k-0004"}},
+		{store.ContactQuery{FieldKey: "plan", FieldValue: "gold"}, []ticket.ContactID{"k-0007"}},
+		{store.ContactQuery{FieldKey: "customer_no", FieldValue: "A-7"}, []ticket.ContactID{"k-0007"}},
+		{store.ContactQuery{ExternalID: "x1100"}, []ticket.ContactID{"k-1100"}},
+	} {
+		require.NoError(t, s.View(ctx(), func(tx store.Tx) error {
+			page, _, err := tx.SearchContacts(ctx(), "w", c.q)
+			require.NoError(t, err)
+			var got []ticket.ContactID
+			for _, p := range page {
+				got = append(got, p.ID)
+			}
+			assert.Equal(t, c.want, got, "%+v", c.q)
+			return nil
+		}))
+	}
+}
