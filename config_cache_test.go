@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -198,4 +199,24 @@ func TestChannelPutWithItsTransportAssignsTheQueue(t *testing.T) {
 		Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
 			Settings: channel.Settings{Assignment: channel.Assignment{Strategy: "least_busy"}}}}))
 	assert.NotEmpty(t, f.conversation(t, c.ID).Assignee, "assigned by the engine that just got the transport")
+}
+
+// R11, R18: the assignment a channel's change starts is stored with the
+// change; when it fails right after the commit (the store fails the
+// assignment's step), nothing is lost: the job is due again, and the
+// waiting conversation is assigned when timers fire after the grace.
+func TestChannelAssignmentSurvivesAFailedStep(t *testing.T) {
+	fs := faultstore.New(memory.New(), 1)
+	f := newFixtureOn(t, fs, fullCaps)
+	c := f.write(t, "c1", "u1", "hi").Conversation
+	require.NoError(t, fs.Add(faultstore.Rule{Op: faultstore.OpTxAgents, When: faultstore.Before, Next: 1}))
+	require.NoError(t, f.eng.PutChannel(bg, contactcenter.ChannelChange{By: conversation.Host(),
+		Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+			Settings: channel.Settings{Assignment: channel.Assignment{Strategy: "least_busy"}}}}), "the change committed")
+	require.Equal(t, 1, fs.Injected())
+	assert.Empty(t, f.conversation(t, c.ID).Assignee, "the assignment's step failed")
+	f.clock.Advance(contactcenter.ReactionGrace + time.Second)
+	_, err := f.eng.FireTimers(bg)
+	require.NoError(t, err)
+	assert.NotEmpty(t, f.conversation(t, c.ID).Assignee, "assigned by the stored job")
 }
