@@ -54,6 +54,9 @@ type Settings struct {
 	// OutOfHours sends a template to a contact who writes while the
 	// channel is closed (R4).
 	OutOfHours OutOfHours
+	// Bot is the chatbot that holds new conversations and answers first,
+	// with its failure policy (R2); the zero Bot is none.
+	Bot Bot
 }
 
 // OutOfHours is a channel's out-of-hours message (R4): when a contact
@@ -98,6 +101,9 @@ func (c Channel) Validate() error {
 		return fmt.Errorf("%w: channel %q: no account (R1)", ErrInvalid, c.ID)
 	}
 	if err := c.Settings.Commands.Validate(); err != nil {
+		return fmt.Errorf("channel %q: %w", c.ID, err)
+	}
+	if err := c.Settings.Bot.Validate(); err != nil {
 		return fmt.Errorf("channel %q: %w", c.ID, err)
 	}
 	if t := c.Settings.MessageTimeout; t < 0 || t%time.Minute != 0 {

@@ -35,11 +35,11 @@
 // The first action that ends the bot's hold (HandOff, AssignTeam,
 // AssignAgent, Close, TurnOff) does so; the bot takes no further turn in
 // the conversation until a human hands it back (TurnResumed) or the
-// channel's FailurePolicy gives it back (TurnTimedOut).
+// channel's bot settings give it back (TurnTimedOut).
 //
 // # When a bot fails
 //
-// A FailurePolicy, read from the channel's settings, bounds each attempt
+// A failure policy, read from the channel's settings (channel.Bot), bounds each attempt
 // (TurnTimeout) and says how many failures in a row are tolerated before
 // the engine hands the conversation to humans with an automatic message
 // (Fallback), and what happens when no human takes a handed-off

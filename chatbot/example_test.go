@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/telenet/contactcenter/chatbot"
 )
@@ -67,19 +66,4 @@ func Example() {
 	// apply: hand_off
 	// refused: set_field
 	// hold ends with: hand_off
-}
-
-// A channel's failure policy: each attempt bounded, three failures in a
-// row and the conversation goes to the support team with a message; if no
-// one takes it within ten minutes, the contact is told so.
-func ExampleFailurePolicy() {
-	p := chatbot.DefaultFailurePolicy()
-	p.Fallback = chatbot.Fallback{Team: "support", Template: "bot_unavailable"}
-	p.NoHuman.After, p.NoHuman.Template = 10*time.Minute, "still_waiting"
-	fmt.Println(p.TurnTimeout, p.MaxFailures, p.Validate())
-	p.NoHuman.Template = ""
-	fmt.Println(p.Validate())
-	// Output:
-	// 10s 3 <nil>
-	// invalid chatbot turn, reply or action: no-human wait of 10m0s that neither sends a template nor gives back to the bot
 }

@@ -40,7 +40,7 @@ type Checked struct {
 // MaxActions are refused too; a nil action is refused as invalid.
 //
 // The returned error is for the reply as a whole, which the engine counts
-// as a failed turn (FailurePolicy): a State larger than MaxStateBytes. It
+// as a failed turn (channel.Bot's failure policy): a State larger than MaxStateBytes. It
 // wraps ErrInvalid.
 func (r Reply) Validate() (Checked, error) {
 	if len(r.State) > MaxStateBytes {

@@ -21,7 +21,7 @@ import (
 // and applies the reply of only one call. A bot that keeps its own records
 // keys them by Turn.ID; a bot that keeps none needs only to answer from the
 // turn it is given. An error, like a reply that does not arrive within the
-// channel's FailurePolicy.TurnTimeout (ctx carries it), counts as a failed
+// channel's turn timeout (channel.Bot; ctx carries it), counts as a failed
 // turn.
 type Bot interface {
 	Turn(ctx context.Context, t Turn) (Reply, error)
@@ -55,7 +55,7 @@ const (
 	// Turn.Messages.
 	TurnResumed
 	// TurnTimedOut: no human took a conversation the bot handed off within
-	// the channel's FailurePolicy.NoHuman.After, and the policy gives it
+	// the channel's channel.Bot.NoHuman.After, and the policy gives it
 	// back to the bot.
 	TurnTimedOut
 )

@@ -48,6 +48,8 @@ const (
 	// ReasonTimeout: no message between contact and agent for the
 	// channel's timeout (R7).
 	ReasonTimeout CloseReason = "timeout"
+	// ReasonBot: the chatbot that held the conversation closed it (R2).
+	ReasonBot CloseReason = "bot"
 )
 
 // ClosingNote is what the closer writes when a conversation closes (R12): a
@@ -90,7 +92,13 @@ type Conversation struct {
 	// Abandoned marks a conversation whose assignee disconnected and that
 	// waits for another agent (R3).
 	Abandoned bool
-	OpenedAt  time.Time
+	// Bot names the chatbot that holds the conversation (R2): while it is
+	// set and the conversation is open, the conversation is not in the
+	// queue and automatic assignment leaves it alone. A hand-off, an
+	// assignment, a transfer or an agent's reply clears it; a closed
+	// conversation keeps the name of the bot that held it last.
+	Bot      string
+	OpenedAt time.Time
 	// LastActivity is the time of the last message between the contact and
 	// a human agent.
 	LastActivity time.Time
@@ -109,8 +117,12 @@ type Conversation struct {
 	Version int64
 }
 
-// Waiting reports whether c is in the queue: open and unassigned.
-func (c Conversation) Waiting() bool { return c.State == Open && c.Assignee == "" }
+// Waiting reports whether c is in the queue: open, unassigned and not
+// held by a bot (R2).
+func (c Conversation) Waiting() bool { return c.State == Open && c.Assignee == "" && c.Bot == "" }
+
+// Held reports whether a bot holds c: open, with Bot set (R2).
+func (c Conversation) Held() bool { return c.State == Open && c.Bot != "" }
 
 // Before reports whether c is served before d in the queue: higher priority
 // first, then the one waiting longest, then by id so the order is total

@@ -81,6 +81,51 @@ const (
 	// (store.Tx.EraseContact says what goes); Contact names the contact.
 	// The event carries none of the data.
 	EventContactErased EventType = "contact.erased"
+
+	// The chatbot's events (R2). Bot names the bot on each.
+
+	// EventBotTurnStarted: the engine asked the bot for a turn; Detail is
+	// the turn's id.
+	EventBotTurnStarted EventType = "bot.turn_started"
+	// EventBotTurnFinished: the bot's reply to a turn was applied; Detail
+	// is the turn's id.
+	EventBotTurnFinished EventType = "bot.turn_finished"
+	// EventBotTurnFailed: an attempt of a turn failed (an error, no reply
+	// within the channel's turn timeout, a reply refused as a whole);
+	// Detail says why.
+	EventBotTurnFailed EventType = "bot.turn_failed"
+	// EventBotActionRefused: a message or an action of the bot's reply was
+	// refused and not applied; Detail says which and why. The rest of the
+	// reply applied.
+	EventBotActionRefused EventType = "bot.action_refused"
+	// EventBotHandedOff: the bot let go of the conversation for humans: it
+	// joined the queue (Team names the team's), or went to the agent in
+	// Agent. Detail is the bot's note for the agent, if any; Reason is
+	// ReasonBotFailed when the engine gave up on a failing bot.
+	EventBotHandedOff EventType = "bot.handed_off"
+	// EventBotTurnedOff: the bot turned itself off for the conversation,
+	// which joined the queue and is not given back to it.
+	EventBotTurnedOff EventType = "bot.turned_off"
+	// EventBotTakenOver: a human took the conversation from the bot (an
+	// agent's reply, an assignment or a transfer); Agent names the agent,
+	// Team the team.
+	EventBotTakenOver EventType = "bot.taken_over"
+	// EventBotResumed: the conversation was given back to the bot: by a
+	// human, or by the channel's failure policy when no human took it in
+	// time (Reason is ReasonNoHuman then).
+	EventBotResumed EventType = "bot.resumed"
+	// EventBotNotified: the bot's Notify action, for the host: Detail is
+	// the notification's name, Data its data.
+	EventBotNotified EventType = "bot.notified"
+)
+
+// Reasons that bot events give in Event.Reason.
+const (
+	// ReasonBotFailed: the bot failed as many times as the channel's
+	// failure policy allows, and the engine handed the conversation off.
+	ReasonBotFailed CloseReason = "bot_failed"
+	// ReasonNoHuman: no human took a handed-off conversation in time.
+	ReasonNoHuman CloseReason = "no_human"
 )
 
 // Event is one stored change, published to the host after the change is
@@ -131,6 +176,12 @@ type Event struct {
 	// produced it: the command, reaction or timer, with its chain.
 	Actor Actor
 	Cause Cause
+	// Bot names the bot that holds the conversation, on the
+	// conversation.opened and message.received events of a conversation a
+	// bot holds, and the bot on bot.* events.
+	Bot string
+	// Data is the data of a bot.notified event; nil on other events.
+	Data map[string]string
 	// Altered is what was done to a contact's message so that it could be
 	// stored (Message.Altered), on message.received and message.edited: a
 	// host learns from the event that a text was repaired or cut, or that a

@@ -81,6 +81,9 @@ type Inbound struct {
 	// Automatic are the channel's automatic messages (R4, R5), which
 	// Receive adds as Automatic.Add says; the zero value sends none.
 	Automatic Automatic
+	// Bot names the channel's chatbot (R2): a conversation the message
+	// opens is held by it rather than waiting in the queue. "" for none.
+	Bot string
 }
 
 // Receive applies R9 to a contact's message: it joins the contact's open
@@ -152,16 +155,19 @@ func ReceiveInto(ch *Change, s *InboundState, in *Inbound, now time.Time) error 
 			ch.setTicket(t, Update)
 		}
 		cv = opened(s.NewConversation, &t, m.Channel, in.Contact, in.ContactExternalID, now)
+		if in.Bot != "" {
+			hold(&cv, in.Bot) // R2: the bot answers first
+		}
 		ch.setConversation(cv, Create)
 		if ch.TicketWrite == Create {
 			ch.emit(EventTicketOpened, &cv, now, Event{})
 		}
-		ch.emit(EventConversationOpened, &cv, now, Event{})
+		ch.emit(EventConversationOpened, &cv, now, Event{Bot: cv.Bot})
 	}
 
 	m.place(&cv, FromContact, Author{Kind: AuthorContact}, now)
 	ch.setMessage(m, Create)
-	ch.emit(EventMessageReceived, &cv, now, Event{Message: m.ID, Altered: m.Altered})
+	ch.emit(EventMessageReceived, &cv, now, Event{Message: m.ID, Altered: m.Altered, Bot: held(&cv)})
 	if err := in.Automatic.Add(ch, now); err != nil {
 		ch.Reset()
 		return err
@@ -184,7 +190,8 @@ func subjectOf(m *Message) string {
 // Reply applies R10 to an agent's reply: the message is stored as pending
 // for the channel (R18) and, if the conversation is unassigned, the agent
 // becomes its assignee. A reply to a conversation assigned to another agent
-// is delivered but does not take the conversation over.
+// is delivered but does not take the conversation over. A reply to a
+// conversation a bot holds takes it from the bot (R2).
 func Reply(c *Conversation, by *Agent, m Message, now time.Time) (Change, error) {
 	var ch Change
 	if err := validateOutbound(&m); err != nil {
@@ -209,6 +216,8 @@ func Reply(c *Conversation, by *Agent, m Message, now time.Time) (Change, error)
 		ch.emit(EventConversationAssigned, &cv, now, Event{Agent: by.ID})
 	}
 	ch.setConversation(cv, Update)
+	ch.takenOver(Actor{Kind: ActorAgent, ID: string(by.ID)}, now)
+	cv = ch.Conversation
 
 	m.place(&cv, ToContact, Author{Kind: AuthorAgent, Agent: by.ID}, now)
 	ch.setMessage(m, Create)
@@ -240,7 +249,8 @@ func validateOutbound(m *Message) error {
 	return nil
 }
 
-// Assign applies R11's manual assignment: the conversation goes to agent to.
+// Assign applies R11's manual assignment: the conversation goes to agent
+// to, and from the bot that held it, if one did (R2).
 // Assigning to the current assignee is a no-op (an empty Change). Manual
 // assignment is the actor's decision: it does not check the agent's
 // presence or capacity, which automatic assignment respects.
@@ -265,6 +275,7 @@ func Assign(c *Conversation, by Actor, to *Agent, now time.Time) (Change, error)
 	cv.Version++
 	ch.setConversation(cv, Update)
 	ch.emit(EventConversationAssigned, &cv, now, Event{Agent: to.ID, Previous: c.Assignee, Team: cv.Team})
+	ch.takenOver(by, now)
 	return ch, nil
 }
 
@@ -290,7 +301,8 @@ func Unassign(c *Conversation, by Actor, now time.Time) (Change, error) {
 
 // TransferToTeam applies R11's transfer to a team: the conversation is
 // unassigned, if it had an assignee, and waits in the team's queue from
-// now. The team must belong to the conversation's workspace.
+// now. The team must belong to the conversation's workspace. A
+// conversation a bot held leaves the bot (R2).
 func TransferToTeam(c *Conversation, by Actor, to *Team, now time.Time) (Change, error) {
 	var ch Change
 	if err := checkManage(c, by); err != nil {
@@ -299,7 +311,7 @@ func TransferToTeam(c *Conversation, by Actor, to *Team, now time.Time) (Change,
 	if to.Workspace != c.Workspace {
 		return ch, fmt.Errorf("team %q: %w", to.ID, ErrTeamNotFound)
 	}
-	if c.Team == to.ID && c.Assignee == "" {
+	if c.Team == to.ID && c.Assignee == "" && c.Bot == "" {
 		return ch, nil
 	}
 	cv := *c
@@ -309,6 +321,7 @@ func TransferToTeam(c *Conversation, by Actor, to *Team, now time.Time) (Change,
 	cv.Version++
 	ch.setConversation(cv, Update)
 	ch.emit(EventConversationTransferred, &cv, now, Event{Previous: c.Assignee, Team: to.ID})
+	ch.takenOver(by, now)
 	return ch, nil
 }
 
