@@ -183,6 +183,10 @@ func (e *Engine) advance(ctx context.Context, s *step) {
 	if len(s.jobs) > 0 {
 		jctx := context.WithValue(ctx, deferKey{}, true)
 		for i := range s.jobs {
+			if s.jobs[i].r.async {
+				e.runJobAsync(ctx, s.jobs[i])
+				continue
+			}
 			if stored, _ := e.runJob(jctx, &s.jobs[i]); stored {
 				published = true
 			}

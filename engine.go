@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/chatbot"
 	"github.com/telenet/contactcenter/command"
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/hours"
@@ -100,6 +101,11 @@ type Config struct {
 	// account of its kind (Engine.PutTransport gives one for one account):
 	// the channels stored for those kinds are served with them.
 	Transports map[channel.Kind]channel.Transport
+	// Bots are the chatbots channels may name (channel.Bot.Name), by name
+	// (R2): a channel whose settings name a bot hands its new
+	// conversations to it first. An engine on a store serves the turns of
+	// the bots it has; give every engine of a store the same bots.
+	Bots map[string]chatbot.Bot
 }
 
 // Engine is the contact center: it loads state from the store, applies the
@@ -142,6 +148,12 @@ type Engine struct {
 	pubRunning atomic.Bool
 	closed     chan struct{}
 	closeOnce  sync.Once
+	// closedCtx ends when the engine closes.
+	closedCtx   context.Context
+	closeCancel context.CancelFunc
+
+	bots map[string]chatbot.Bot // Config.Bots
+	bot  *reactor               // R2's turns
 }
 
 type chanKey struct {
@@ -227,8 +239,17 @@ func New(cfg Config) (*Engine, error) {
 	if e.reactionGrace <= 0 {
 		e.reactionGrace = ReactionGrace
 	}
+	e.closedCtx, e.closeCancel = context.WithCancel(context.Background())
+	e.bots = make(map[string]chatbot.Bot, len(cfg.Bots))
+	for name, b := range cfg.Bots {
+		if err := channel.BotName(name); err != nil || b == nil {
+			return nil, wrap("new", fmt.Errorf("%w: bot %q needs a valid name and a chatbot.Bot", conversation.ErrInvalid, name))
+		}
+		e.bots[name] = b
+	}
 	e.assign = e.assignReactor()
-	e.reactors = []*reactor{e.assign}
+	e.bot = e.botReactor()
+	e.reactors = []*reactor{e.assign, e.bot}
 	if err := e.addReactions(cfg.Reactions); err != nil {
 		return nil, wrap("new", err)
 	}
@@ -310,6 +331,9 @@ func (e *Engine) PutChannel(ctx context.Context, r ChannelChange) error {
 	if s := c.Settings.Assignment.Strategy; s != "" && e.strategies[s] == nil {
 		return wrap(op, fmt.Errorf("%w: channel %q: unknown assignment strategy %q (R11)", channel.ErrInvalid, c.ID, s))
 	}
+	if b := c.Settings.Bot.Name; b != "" && e.bots[b] == nil {
+		return wrap(op, fmt.Errorf("%w: channel %q: bot %q is not registered with the engine (Config.Bots, R2)", channel.ErrInvalid, c.ID, b))
+	}
 	if ac, ok := t.(channel.AccountChecker); ok {
 		if err := ac.CheckAccount(ctx, c.Account); err != nil {
 			return wrap(op, fmt.Errorf("channel %q: account %q: %w", c.ID, c.Account, err))
@@ -320,7 +344,7 @@ func (e *Engine) PutChannel(ctx context.Context, r ChannelChange) error {
 		return wrap(op, err)
 	}
 	var refs []store.ConfigRef
-	for _, name := range []string{c.Settings.Welcome, c.Settings.OutOfHours.Template} {
+	for _, name := range channelTemplates(&c) {
 		if name != "" && !slices.Contains(refs, store.ConfigRef{Kind: ConfigTemplate, Name: name}) {
 			refs = append(refs, store.ConfigRef{Kind: ConfigTemplate, Name: name})
 		}
@@ -348,10 +372,18 @@ func (e *Engine) PutChannel(ctx context.Context, r ChannelChange) error {
 	return err
 }
 
+// channelTemplates returns the names of the templates c's settings name:
+// the welcome (R5), the out-of-hours message (R4) and its bot's (R2); ""
+// for those it has not.
+func channelTemplates(c *channel.Channel) []string {
+	set := &c.Settings
+	return []string{set.Welcome, set.OutOfHours.Template, set.Bot.Fallback.Template, set.Bot.NoHuman.Template}
+}
+
 // checkChannelRefs checks in tx that the templates and the service c's
 // settings name exist.
 func checkChannelRefs(ctx context.Context, tx store.Tx, c channel.Channel) error {
-	for _, name := range []string{c.Settings.Welcome, c.Settings.OutOfHours.Template} {
+	for _, name := range channelTemplates(&c) {
 		if name == "" {
 			continue
 		}
@@ -609,6 +641,7 @@ func (e *Engine) Close() error {
 	e.jobsMu.Lock() // runJob starts no background run once closed
 	e.closeOnce.Do(func() { close(e.closed) })
 	e.jobsMu.Unlock()
+	e.closeCancel()
 	e.recorders.Wait()
 	e.jobsWG.Wait()
 	return nil

@@ -270,6 +270,7 @@ func (r *receiveOp) run(tx store.Tx, s *step) error {
 			Attachments: in.Attachments,
 			Altered:     r.altered,
 		},
+		Bot: r.ch.cfg.Settings.Bot.Name, // R2
 	}
 	if ib.Automatic, err = r.e.automatic(ctx, tx, r.cfg, r.ch, st, &contact, now); err != nil {
 		return err

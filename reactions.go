@@ -43,8 +43,8 @@ import (
 type Reaction struct {
 	// Name names the reaction; it is stored with the reaction's jobs, so
 	// it stays the same across versions of the host. Names with the
-	// engine's prefixes ("reaction.", the engine's own reactions) are
-	// taken.
+	// engine's prefixes ("reaction.") and the engine's own reactions
+	// ("assign", "bot") are taken.
 	Name string
 	// Key returns the key under which the reaction handles event e, and
 	// false for an event it ignores. A conversation's id is the usual
@@ -121,6 +121,10 @@ type reactor struct {
 	// step is the engine's own: one transaction of the reaction, which
 	// says whether another follows.
 	step func(ctx context.Context, tx store.Tx, s *step, j *job) (more bool, err error)
+	// async: the job a step started runs in the background after the
+	// commit, not in the call that stored its event (a bot's turn, which
+	// waits on the bot).
+	async bool
 }
 
 // job is a stored job of a reactor.
@@ -176,7 +180,7 @@ func (e *Engine) addReactions(rs []Reaction) error {
 		switch {
 		case r.Name == "" || r.Key == nil || r.React == nil:
 			return fmt.Errorf("%w: reaction %q needs a name, Key and React", conversation.ErrInvalid, r.Name)
-		case seen[r.Name] || strings.HasPrefix(r.Name, reactionPrefix) || r.Name == assignReaction:
+		case seen[r.Name] || strings.HasPrefix(r.Name, reactionPrefix) || r.Name == assignReaction || r.Name == botReaction:
 			return fmt.Errorf("%w: reaction name %q is taken", conversation.ErrInvalid, r.Name)
 		}
 		seen[r.Name] = true
@@ -646,4 +650,30 @@ type jobState struct {
 	jobsRunning   map[jobKey]*jobRun
 	jobsWG        sync.WaitGroup // runJobsLeft
 	reactionGrace time.Duration  // Config.ReactionGrace
+}
+
+// runJobAsync runs job j in the background, as runJob does, and
+// publishes what it stored; a job of an engine that closes stays stored,
+// and is due again.
+func (e *Engine) runJobAsync(ctx context.Context, j job) {
+	e.jobsMu.Lock()
+	select {
+	case <-e.closed:
+		e.jobsMu.Unlock()
+		return
+	default:
+	}
+	e.jobsWG.Add(1) // under jobsMu, so never after Close's Wait began
+	e.jobsMu.Unlock()
+	go func() {
+		defer e.jobsWG.Done()
+		// Close ends the run: what it has not committed stays to do.
+		ctx, cancel := context.WithCancel(plainContext{context.WithoutCancel(ctx)})
+		defer cancel()
+		stop := context.AfterFunc(e.closedCtx, cancel)
+		defer stop()
+		if stored, _ := e.runJob(ctx, &j); stored {
+			_ = e.publishEvents(ctx) // failures are logged; the change is committed
+		}
+	}()
 }

@@ -42,6 +42,7 @@ func (e *Engine) addTimerHandlers(hs map[conversation.TimerKind]TimerHandler) er
 	e.timerHandlers = map[conversation.TimerKind]timerHandler{
 		conversation.TimerTimeout:   e.timeOut,
 		conversation.TimerHeartbeat: e.heartbeatLost,
+		timerBotNoHuman:             e.noHumanFired,
 	}
 	for kind, h := range hs {
 		switch {
@@ -154,10 +155,11 @@ func (e *Engine) Timer(ctx context.Context, kind conversation.TimerKind, ws tick
 	return out, err
 }
 
-// engineKind reports whether kind is of the engine's reactions: their jobs
-// or their claims.
+// engineKind reports whether kind is of the engine's reactions (their
+// jobs or their claims) or its chatbot's (R2).
 func engineKind(kind conversation.TimerKind) bool {
-	return strings.HasPrefix(string(kind), reactionPrefix) || strings.HasPrefix(string(kind), claimPrefix)
+	return strings.HasPrefix(string(kind), reactionPrefix) || strings.HasPrefix(string(kind), claimPrefix) ||
+		strings.HasPrefix(string(kind), botPrefix)
 }
 
 // hostKind checks that kind is a host's registered timer kind.

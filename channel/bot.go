@@ -98,7 +98,7 @@ func (b Bot) Validate() error {
 		}
 		return nil
 	}
-	if err := botName("bot name", b.Name); err != nil {
+	if err := BotName(b.Name); err != nil {
 		return err
 	}
 	switch {
@@ -135,6 +135,10 @@ func (b Bot) Validate() error {
 	}
 	return nil
 }
+
+// BotName checks a bot's name: not blank, at most MaxBotName bytes of
+// UTF-8 without NUL bytes. Errors wrap ErrInvalid.
+func BotName(name string) error { return botName("bot name", name) }
 
 // botName checks a name of a Bot's settings.
 func botName(what, name string) error {

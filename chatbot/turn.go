@@ -96,8 +96,10 @@ const (
 	// MaxIDLen bounds a turn id and the ids a turn or an action names, in
 	// bytes.
 	MaxIDLen = 256
-	// MaxStateBytes bounds State.
-	MaxStateBytes = 64 << 10
+	// MaxStateBytes bounds State: the engine keeps it with the
+	// conversation's bot session, in one record of at most
+	// conversation.MaxTimerPayload bytes.
+	MaxStateBytes = 32 << 10
 	// MaxReplyMessages is the largest number of messages in one reply.
 	MaxReplyMessages = 10
 	// MaxActions is the largest number of actions in one reply.
