@@ -13,11 +13,12 @@ import (
 
 var _ store.QueuePager = (*Tx)(nil)
 
-// queueGroupRows selects the waiting conversations of one group (the
+// queueGroupRows selects the waiting conversations of one group, which
+// no bot holds (R2) (the
 // index cc_conversations_queue_groups: workspace, channel, team,
 // abandoned, then the queue's order).
 const queueGroupRows = `SELECT ` + conversationCols + ` FROM cc_conversations
-	WHERE workspace = ? AND channel = ? AND team = ? AND abandoned = ? AND state = 1 AND assignee = ''`
+	WHERE workspace = ? AND channel = ? AND team = ? AND abandoned = ? AND state = 1 AND assignee = '' AND bot = ''`
 
 // QueuePageQuery returns the statement and arguments of QueuePage for a
 // normalized page with groups: for each group, the rows just after the
