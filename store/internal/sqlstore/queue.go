@@ -54,6 +54,12 @@ func (q *Statements) QueuePageQuery(ws ticket.WorkspaceID, p store.QueuePage) (s
 	return Rebind(q.p, b.String()), append(args, p.Limit)
 }
 
+// QueueQuery returns the statement of Tx.Queue, whose arguments are the
+// workspace and the limit: the waiting conversations held by no bot (R2),
+// read from the index cc_conversations_queue in the queue's order. The
+// EXPLAIN tests of the stores read it.
+func (q *Statements) QueueQuery() string { return q.queue }
+
 // QueuePage implements store.QueuePager in one statement (QueuePageQuery).
 func (t *Tx) QueuePage(ctx context.Context, ws ticket.WorkspaceID, p store.QueuePage) ([]conversation.Conversation, error) {
 	if err := t.query(ctx); err != nil {
