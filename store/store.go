@@ -359,8 +359,9 @@ type Tx interface {
 	LatestConversation(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, contact ticket.ContactID) (conversation.Conversation, error)
 	// TicketConversation returns the open conversation of a ticket.
 	TicketConversation(ctx context.Context, ws ticket.WorkspaceID, id ticket.ID) (conversation.Conversation, error)
-	// Queue returns the workspace's waiting conversations (open and
-	// unassigned) in the order they are served (conversation.Before), at
+	// Queue returns the workspace's waiting conversations (open,
+	// unassigned and held by no bot: conversation.Conversation.Waiting,
+	// R2) in the order they are served (conversation.Before), at
 	// most limit of them; limit <= 0 means all. ReadQueuePage reads a part
 	// of it, by group and after a position.
 	Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]conversation.Conversation, error)

@@ -118,7 +118,7 @@ type convRow struct {
 
 	waitingSince, openedAt, lastActivity, closedAt, outOfHours int64
 
-	ws, ch, assignee, team, closedBy, reason uint32
+	ws, ch, assignee, team, closedBy, reason, bot uint32
 
 	state     conversation.State
 	priority  ticket.Priority
@@ -151,6 +151,7 @@ func (s *Store) encode(c *conversation.Conversation, old *convRow) convRow {
 		team:         n.id(string(c.Team), o.team),
 		closedBy:     n.id(string(c.ClosedBy), o.closedBy),
 		reason:       n.id(string(c.CloseReason), o.reason),
+		bot:          n.id(c.Bot, o.bot),
 		state:        c.State,
 		priority:     c.Priority,
 		abandoned:    c.Abandoned,
@@ -188,6 +189,7 @@ func (s *Store) decode(r *convRow) conversation.Conversation {
 		OutOfHoursUntil:   fromUnixNano(r.outOfHours),
 		CloseReason:       conversation.CloseReason(n.str(r.reason)),
 		ClosedBy:          conversation.AgentID(n.str(r.closedBy)),
+		Bot:               n.str(r.bot),
 		Version:           r.version,
 	}
 	if r.note != nil {
@@ -198,7 +200,12 @@ func (s *Store) decode(r *convRow) conversation.Conversation {
 
 func (r *convRow) open() bool { return r.state == conversation.Open }
 
-func (r *convRow) waiting() bool { return r.state == conversation.Open && r.assignee == 0 }
+// waiting reports whether r is in the queue, as
+// conversation.Conversation.Waiting: open, unassigned and held by no bot
+// (R2).
+func (r *convRow) waiting() bool {
+	return r.state == conversation.Open && r.assignee == 0 && r.bot == 0
+}
 
 // convPos returns the position of conversation id of workspace ws.
 func (s *Store) convPos(ws ticket.WorkspaceID, id conversation.ID) (int32, bool) {

@@ -70,11 +70,13 @@ func (t *tx) EraseContact(ctx context.Context, ws ticket.WorkspaceID, id ticket.
 	if !ok {
 		return nil
 	}
+	convs := make(map[conversation.ID]bool)
 	for pos := int32(0); int(pos) < s.convs.n; pos++ {
 		r := *s.convs.at(pos)
 		if r.ws != wsID || r.contact != id {
 			continue
 		}
+		convs[r.id] = true
 		r.ext = ""
 		if r.note != nil {
 			note := conversation.ClosingNote{Category: r.note.Category}
@@ -99,6 +101,7 @@ func (t *tx) EraseContact(ctx context.Context, ws ticket.WorkspaceID, id ticket.
 			s.msgs.set(mp, m)
 		}
 	}
+	t.eraseEventData(ws, convs)
 	return nil
 }
 
@@ -152,6 +155,19 @@ func (t *tx) eraseActors(ws ticket.WorkspaceID, handles map[extKey]bool) {
 	for j := s.evHead; j < len(s.events); j++ {
 		if ev := s.events[j]; ev.Workspace == ws && ev.Actor.Kind == conversation.ActorContact && ev.Actor.ID != "" && ids[ev.Actor.ID] {
 			ev.Actor.ID = ""
+			s.setEvent(j, ev)
+		}
+	}
+}
+
+// eraseEventData empties the data of the unpublished events of workspace
+// ws about the conversations convs: a bot's notification may carry
+// personal data (R2).
+func (t *tx) eraseEventData(ws ticket.WorkspaceID, convs map[conversation.ID]bool) {
+	s := t.s
+	for j := s.evHead; j < len(s.events); j++ {
+		if ev := s.events[j]; ev.Workspace == ws && ev.Data != nil && convs[ev.Conversation] {
+			ev.Data = nil
 			s.setEvent(j, ev)
 		}
 	}

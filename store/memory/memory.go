@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -223,6 +224,11 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 	s.mu.RLock()
 	n := min(limit, len(s.events)-s.evHead)
 	s.drained = append(s.drained[:0], s.events[s.evHead:s.evHead+n]...)
+	// fn gets its own copy of each event's Data: the store's stays as it
+	// was stored, for the events fn leaves undrained.
+	for i := range s.drained {
+		s.drained[i].Data = maps.Clone(s.drained[i].Data)
+	}
 	closed := s.closed
 	s.mu.RUnlock()
 	if closed {
@@ -819,6 +825,8 @@ func (t *tx) AppendEvent(ctx context.Context, e conversation.Event) error {
 	}
 	t.s.seq++
 	e.Seq = t.s.seq
+	// The store keeps its own copy of Data: the caller may change its map.
+	e.Data = maps.Clone(e.Data)
 	t.s.events = append(t.s.events, e)
 	return nil
 }

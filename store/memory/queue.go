@@ -6,11 +6,12 @@ import (
 	"github.com/telenet/contactcenter/ticket"
 )
 
-// The queue index keeps each workspace's waiting conversations (open and
-// unassigned) in the order they are served (R11, conversation.Before):
-// priority, highest first, then longest waiting, then id. Reading the head
-// of the queue costs what is read, not what waits: automatic assignment
-// reads the head after every new conversation.
+// The queue index keeps each workspace's waiting conversations (open,
+// unassigned and held by no bot, R2: convRow.waiting) in the order they
+// are served (R11, conversation.Before): priority, highest first, then
+// longest waiting, then id. Reading the head of the queue costs what is
+// read, not what waits: automatic assignment reads the head after every
+// new conversation.
 //
 // A workspace's queue is a sorted sequence cut into blocks of at most
 // queueBlock entries, with the blocks in order: an entry is found by a

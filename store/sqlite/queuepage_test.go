@@ -52,3 +52,18 @@ func TestQueuePageUsesIndex(t *testing.T) {
 		assert.Equal(t, parts, searches, "a search per group and range:\n%s", text)
 	}
 }
+
+// The whole queue (Tx.Queue) reads cc_conversations_queue in its order,
+// with no scan of the table and no sort: the index leaves out the
+// conversations a bot holds (R2), as the statement does.
+func TestQueueUsesIndex(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cc.db")
+	s := open(t, path)
+	defer s.Close()
+	db := openRaw(t, path)
+	seedList(t, db, "w", 2000)
+	q := sqlstore.NewStatements(sqlstore.Question)
+	plan := queryPlan(t, db, q.QueueQuery(), "w", 50)
+	t.Log(plan)
+	assertIndexed(t, "queue", "cc_conversations_queue ", plan)
+}

@@ -536,6 +536,16 @@ func (h *harness) testEvents(t *testing.T) {
 			// is in Detail.
 			want[i].Type, want[i].Contact, want[i].Detail = conversation.EventContactFieldSet, ticket.ContactID(fmt.Sprint("c", i)), "plan"
 		}
+		switch i % 8 {
+		case 3:
+			// A bot's notification names the bot and carries its data
+			// (R2).
+			want[i].Type, want[i].Bot, want[i].Detail = conversation.EventBotNotified, "greeter", "lead"
+			want[i].Data = map[string]string{"order": fmt.Sprint(i), "step": "pay"}
+		case 6:
+			// Other events of a bot name it, without data.
+			want[i].Type, want[i].Bot = conversation.EventBotHandedOff, "greeter"
+		}
 	}
 	for i := 0; i < len(want); i += 40 {
 		require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {

@@ -26,7 +26,8 @@ type Erasure struct {
 	// on the channel, its custom field's value, the texts of the messages
 	// of its conversations and of their revisions, the attachments' names,
 	// MIME types and references, the closing note's summary and the
-	// ticket's subject. None may be in any row of the store after the
+	// ticket's subject, the data of a bot's notification about its
+	// conversation. None may be in any row of the store after the
 	// erasure.
 	Secrets []string
 	// Kept are the data of another contact of the workspace, which the
@@ -55,7 +56,8 @@ var neverDue = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 // contact's message with an attachment and an edit revision, its
 // channel's id built from the contact's id, and an agent's reply still
 // pending; a rejected message from the contact with its message.rejected
-// event, left unpublished; and another contact with the same kinds of
+// event, and a bot's notification with data about its open conversation,
+// both left unpublished; and another contact with the same kinds of
 // data. It then erases the first contact with Tx.EraseContact and returns
 // what it stored. A store's own test dumps every row it holds and looks
 // for the secrets, which the suite, through the Tx API, cannot.
@@ -65,6 +67,7 @@ func SeedErasure(t testing.TB, s store.Store) Erasure {
 	e := Erasure{Workspace: ws, Contact: "c-erased"}
 	e.Secrets = seedPerson(t, s, ws, e.Contact, "Zebulon Quarterfield", erasedChat, "er")
 	e.Secrets = append(e.Secrets, store.ContactNameKeys("Zebulon Quarterfield")...)
+	e.Secrets = append(e.Secrets, botData("er"))
 	e.Kept = seedPerson(t, s, ws, "c-kept", "Ottilie Brannigan", keptChat, "kp")
 	e.KeptKeys = store.ContactNameKeys("Ottilie Brannigan")
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.EraseContact(ctx(), ws, e.Contact) }))
@@ -126,12 +129,23 @@ func seedPerson(t testing.TB, s store.Store, ws ticket.WorkspaceID, id ticket.Co
 			From: chat, Reason: "a kind of message the center does not take", At: t0}); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx(), conversation.Event{Type: conversation.EventMessageRejected, Workspace: ws, At: t0,
+		if err := tx.AppendEvent(ctx(), conversation.Event{Type: conversation.EventMessageRejected, Workspace: ws, At: t0,
 			Channel: ch, ExternalID: chat + ":300", Detail: "a kind of message the center does not take",
-			Actor: conversation.Actor{Kind: conversation.ActorContact, ID: chat}})
+			Actor: conversation.Actor{Kind: conversation.ActorContact, ID: chat}}); err != nil {
+			return err
+		}
+		// A bot's notification about the open conversation, whose data
+		// may be personal (R2).
+		return tx.AppendEvent(ctx(), conversation.Event{Type: conversation.EventBotNotified, Workspace: ws, At: t0,
+			Conversation: conversation.ID("cv-" + tag + "-1"), Bot: "greeter", Detail: "lead",
+			Data: map[string]string{"passport": botData(tag)}, Actor: conversation.AsBot("greeter")})
 	}))
 	return append([]string{name, chat, field, att.Name, att.MIME, att.Ref, subject, summary}, texts...)
 }
+
+// botData is the data of the bot.notified event seedPerson stores for
+// the contact of tag.
+func botData(tag string) string { return "passport " + tag + " X-BOT-5566" }
 
 // Find returns the secrets of e that text holds.
 func (e Erasure) Find(text string) []string {
@@ -159,7 +173,8 @@ func (e Erasure) Missing(text string) []string {
 // contact's name and fields, its identity, its tickets' subjects, its
 // conversations' external ids and notes, its messages' texts, revisions,
 // attachments and channel ids, its rejected messages and their unpublished
-// events hold none of its data; ids, numbers, states, counts and times
+// events, and the data of the unpublished bot events of its conversations,
+// hold none of its data; ids, numbers, states, counts and times
 // stay; its pending messages are failed; another contact is untouched;
 // the same person is a stranger again; erasing twice is no error, an
 // unknown contact ErrNotFound, and a failed transaction erases nothing.
@@ -291,6 +306,7 @@ func (h *harness) testEraseContact(t *testing.T) {
 	}
 	assert.Empty(t, e.Find(text.String()), "the unpublished events hold none of the erased data")
 	assert.Contains(t, text.String(), keptChat+":300", "the other contact's event is kept")
+	assert.Contains(t, text.String(), botData("kp"), "the data of the other contact's bot event is kept")
 
 	// Erasing again is no error; an unknown contact is ErrNotFound.
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.EraseContact(ctx(), ws, e.Contact) }))

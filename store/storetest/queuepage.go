@@ -19,7 +19,7 @@ import (
 // queueFixture is a workspace whose queue mixes every group of
 // store.QueueGroup (two channels, two teams and none, abandoned or not),
 // priorities and ties in waiting time, with conversations that do not
-// wait (assigned, closed) and a neighbour workspace.
+// wait (assigned, closed, held by a bot: R2) and a neighbour workspace.
 type queueFixture struct {
 	s     store.Store
 	ws    ticket.WorkspaceID
@@ -56,6 +56,8 @@ func newQueueFixture(t *testing.T, s store.Store, name string) *queueFixture {
 				switch i % 16 {
 				case 5:
 					cv.Assignee, cv.WaitingSince, cv.Abandoned = "a1", time.Time{}, false
+				case 8:
+					cv.Bot, cv.WaitingSince, cv.Abandoned = "greeter", time.Time{}, false
 				case 11:
 					cv.State, cv.WaitingSince, cv.ClosedAt, cv.CloseReason = conversation.Closed, time.Time{}, t0, conversation.ReasonAgent
 				}
@@ -186,6 +188,12 @@ func (f *queueFixture) changes(t *testing.T, check func(all bool, what string)) 
 	check(false, "a conversation assigned")
 	f.update(t, 5, func(c *conversation.Conversation) { c.Assignee, c.WaitingSince, c.Team = "", t0.Add(-time.Hour), "t1" })
 	check(false, "an assigned conversation unassigned, to a team")
+	f.update(t, 8, func(c *conversation.Conversation) { c.Bot, c.WaitingSince = "", t0.Add(30*time.Second) })
+	check(false, "a held conversation handed off by its bot (R2)")
+	f.update(t, 4, func(c *conversation.Conversation) { c.Bot, c.WaitingSince, c.Abandoned = "greeter", time.Time{}, false })
+	check(false, "a waiting conversation given to a bot (R2)")
+	f.update(t, 21, func(c *conversation.Conversation) { c.Bot, c.Assignee, c.WaitingSince = "greeter", "", time.Time{} })
+	check(false, "an assigned conversation given to a bot (R2)")
 	f.update(t, 6, func(c *conversation.Conversation) {
 		c.State, c.WaitingSince, c.ClosedAt, c.CloseReason = conversation.Closed, time.Time{}, t0, conversation.ReasonAgent
 	})

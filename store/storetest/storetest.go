@@ -73,6 +73,8 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("Conversations", h.testConversations)
 	t.Run("Queue", h.testQueue)
 	t.Run("QueuePage", h.testQueuePage)
+	t.Run("HeldConversations", h.testHeldConversations)
+	t.Run("BotEvents", h.testBotEvents)
 	t.Run("ConversationList", h.testConversationList)
 	t.Run("ConversationListTags", h.testConversationListTags)
 	t.Run("ConversationListCursor", h.testConversationListCursor)

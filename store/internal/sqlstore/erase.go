@@ -11,7 +11,7 @@ import (
 // runs them: the events and rejections are found through the contact's
 // identities on channels, so those go last.
 type eraseStatements struct {
-	contact, events, actors, rejections, tickets, messages, conversations, handles string
+	contact, events, actors, data, rejections, tickets, messages, conversations, handles string
 }
 
 func newEraseStatements(p Placeholders) eraseStatements {
@@ -28,6 +28,10 @@ func newEraseStatements(p Placeholders) eraseStatements {
 		// its author by: the event's actor is the contact's external id.
 		actors: `UPDATE cc_events SET actor_id = '' WHERE workspace = ? AND actor_kind = 'contact' AND actor_id <> ''
 			AND EXISTS (SELECT 1 FROM cc_contact_handles h WHERE h.workspace = cc_events.workspace AND h.external_id = cc_events.actor_id AND h.contact_id = ?)`,
+		// The data of a bot's notification about one of the contact's
+		// conversations may be personal (R2).
+		data: `UPDATE cc_events SET data = '' WHERE workspace = ? AND data <> ''
+			AND conversation_id IN (SELECT c.id FROM cc_conversations c WHERE c.workspace = ? AND c.contact_id = ?)`,
 		rejections: `UPDATE cc_rejections SET from_id = '', external_id = 'erased:' || CAST(seq AS TEXT)
 			WHERE workspace = ? AND from_id <> '' AND EXISTS (SELECT 1 FROM cc_contact_handles h WHERE h.workspace = cc_rejections.workspace
 			AND h.channel = cc_rejections.channel AND h.external_id = cc_rejections.from_id AND h.contact_id = ?)`,
@@ -36,7 +40,7 @@ func newEraseStatements(p Placeholders) eraseStatements {
 		conversations: `UPDATE cc_conversations SET contact_external_id = '', note_summary = '', version = version + 1 WHERE workspace = ? AND contact_id = ?`,
 		handles:       `DELETE FROM cc_contact_handles WHERE workspace = ? AND contact_id = ?`,
 	}
-	for _, q := range []*string{&s.contact, &s.events, &s.actors, &s.rejections, &s.tickets, &s.messages, &s.conversations, &s.handles} {
+	for _, q := range []*string{&s.contact, &s.events, &s.actors, &s.data, &s.rejections, &s.tickets, &s.messages, &s.conversations, &s.handles} {
 		*q = Rebind(p, *q)
 	}
 	return s
@@ -58,6 +62,9 @@ func (t *Tx) EraseContact(ctx context.Context, ws ticket.WorkspaceID, id ticket.
 		return err
 	}
 	if err := t.exec(ctx, q.actors, nil, ws, id); err != nil {
+		return err
+	}
+	if err := t.exec(ctx, q.data, nil, ws, ws, id); err != nil {
 		return err
 	}
 	if err := t.exec(ctx, q.rejections, nil, ws, id); err != nil {

@@ -13,11 +13,12 @@ import (
 
 var _ store.QueuePager = (*Tx)(nil)
 
-// queueGroupRows selects the waiting conversations of one group (the
+// queueGroupRows selects the waiting conversations of one group, which
+// no bot holds (R2) (the
 // index cc_conversations_queue_groups: workspace, channel, team,
 // abandoned, then the queue's order).
 const queueGroupRows = `SELECT ` + conversationCols + ` FROM cc_conversations
-	WHERE workspace = ? AND channel = ? AND team = ? AND abandoned = ? AND state = 1 AND assignee = ''`
+	WHERE workspace = ? AND channel = ? AND team = ? AND abandoned = ? AND state = 1 AND assignee = '' AND bot = ''`
 
 // QueuePageQuery returns the statement and arguments of QueuePage for a
 // normalized page with groups: for each group, the rows just after the
@@ -52,6 +53,12 @@ func (q *Statements) QueuePageQuery(ws ticket.WorkspaceID, p store.QueuePage) (s
 	b.WriteString(`) queue ORDER BY priority DESC, waiting_since, id LIMIT ?`)
 	return Rebind(q.p, b.String()), append(args, p.Limit)
 }
+
+// QueueQuery returns the statement of Tx.Queue, whose arguments are the
+// workspace and the limit: the waiting conversations held by no bot (R2),
+// read from the index cc_conversations_queue in the queue's order. The
+// EXPLAIN tests of the stores read it.
+func (q *Statements) QueueQuery() string { return q.queue }
 
 // QueuePage implements store.QueuePager in one statement (QueuePageQuery).
 func (t *Tx) QueuePage(ctx context.Context, ws ticket.WorkspaceID, p store.QueuePage) ([]conversation.Conversation, error) {

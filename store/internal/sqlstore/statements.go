@@ -7,7 +7,7 @@ const (
 	contactCols      = `workspace, id, name, language, fields, created_at, unreachable, version, renamed`
 	ticketCols       = `workspace, id, number, contact_id, subject, status, priority, tags, opened_at, closed_at, version`
 	conversationCols = `workspace, id, ticket_id, ticket_number, channel, contact_id, contact_external_id, state, priority,
-		assignee, team, waiting_since, abandoned, opened_at, last_activity, closed_at, close_reason, closed_by, note_category, note_summary, out_of_hours_until, version`
+		assignee, team, waiting_since, abandoned, opened_at, last_activity, closed_at, close_reason, closed_by, note_category, note_summary, out_of_hours_until, version, bot`
 	messageCols = `workspace, id, conversation_id, ticket_id, channel, direction, author_kind, author_agent, kind, body,
 		attachments, external_id, created_at, delivery, attempts, next_attempt, failure, revisions, altered, version`
 	agentCols     = `workspace, id, name, role, presence, teams, capacity, last_assigned, version`
@@ -31,7 +31,7 @@ const inboundLookup = `SELECT
 	coalesce(o.contact_id, ''), coalesce(o.contact_external_id, ''), coalesce(o.state, 0), coalesce(o.priority, 0),
 	coalesce(o.assignee, ''), coalesce(o.team, ''), coalesce(o.waiting_since, 0), coalesce(o.abandoned, false), coalesce(o.opened_at, 0), coalesce(o.last_activity, 0),
 	coalesce(o.closed_at, 0), coalesce(o.close_reason, ''), coalesce(o.closed_by, ''), coalesce(o.note_category, ''),
-	coalesce(o.note_summary, ''), coalesce(o.out_of_hours_until, 0), coalesce(o.version, 0),
+	coalesce(o.note_summary, ''), coalesce(o.out_of_hours_until, 0), coalesce(o.version, 0), coalesce(o.bot, ''),
 	coalesce((SELECT r.revision FROM cc_config_revisions r WHERE r.workspace = h.workspace), 0)
 FROM cc_contact_handles h
 JOIN cc_contacts c ON c.workspace = h.workspace AND c.id = h.contact_id
@@ -83,9 +83,9 @@ func NewStatements(p Placeholders) *Statements {
 		openConversation:   `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND channel = ? AND contact_id = ? AND state = 1`,
 		latestConversation: `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND channel = ? AND contact_id = ? ORDER BY seq DESC LIMIT 1`,
 		ticketConversation: `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND ticket_id = ? AND state = 1`,
-		queue:              `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND state = 1 AND assignee = '' ORDER BY priority DESC, waiting_since, id LIMIT ?`,
-		createConversation: `INSERT INTO cc_conversations (` + conversationCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		updateConversation: `UPDATE cc_conversations SET state = ?, priority = ?, assignee = ?, team = ?, waiting_since = ?, abandoned = ?, last_activity = ?, closed_at = ?, close_reason = ?, closed_by = ?, note_category = ?, note_summary = ?, out_of_hours_until = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
+		queue:              `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND state = 1 AND assignee = '' AND bot = '' ORDER BY priority DESC, waiting_since, id LIMIT ?`,
+		createConversation: `INSERT INTO cc_conversations (` + conversationCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		updateConversation: `UPDATE cc_conversations SET state = ?, priority = ?, assignee = ?, team = ?, waiting_since = ?, abandoned = ?, last_activity = ?, closed_at = ?, close_reason = ?, closed_by = ?, note_category = ?, note_summary = ?, out_of_hours_until = ?, version = ?, bot = ? WHERE workspace = ? AND id = ? AND version = ?`,
 
 		message:       `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND id = ?`,
 		messageByExt:  `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND channel = ? AND external_id = ? AND direction = 1 AND external_id <> ''`,
@@ -120,7 +120,7 @@ func NewStatements(p Placeholders) *Statements {
 
 		inboundLookup:      fmt.Sprintf(inboundLookup, duplicateCheck),
 		inboundLookupNoDup: fmt.Sprintf(inboundLookup, "''"),
-		appendEvent:        `INSERT INTO cc_events (` + eventWriteCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		appendEvent:        `INSERT INTO cc_events (` + eventWriteCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 
 		createRejection: `INSERT INTO cc_rejections (` + rejectionCols + `) VALUES (?, ?, ?, ?, ?, ?)`,
 		rejection:       `SELECT ` + rejectionCols + ` FROM cc_rejections WHERE workspace = ? AND channel = ? AND external_id = ?`,

@@ -370,14 +370,14 @@ func scanConversation(r Rows) (conversation.Conversation, error) {
 // conversationRow holds a conversation's columns in the driver's own types,
 // which scan without reflection.
 type conversationRow struct {
-	ws, id, ticket, channel, contact, ext, assignee, team, reason, closedBy, category, summary string
-	number, state, priority, waiting, opened, last, closed, outOfHours, version                int64
-	abandoned                                                                                  bool
+	ws, id, ticket, channel, contact, ext, assignee, team, reason, closedBy, category, summary, bot string
+	number, state, priority, waiting, opened, last, closed, outOfHours, version                     int64
+	abandoned                                                                                       bool
 }
 
 func (w *conversationRow) dest() []any {
 	return []any{&w.ws, &w.id, &w.ticket, &w.number, &w.channel, &w.contact, &w.ext, &w.state, &w.priority,
-		&w.assignee, &w.team, &w.waiting, &w.abandoned, &w.opened, &w.last, &w.closed, &w.reason, &w.closedBy, &w.category, &w.summary, &w.outOfHours, &w.version}
+		&w.assignee, &w.team, &w.waiting, &w.abandoned, &w.opened, &w.last, &w.closed, &w.reason, &w.closedBy, &w.category, &w.summary, &w.outOfHours, &w.version, &w.bot}
 }
 
 func (w *conversationRow) into(c *conversation.Conversation) {
@@ -389,6 +389,7 @@ func (w *conversationRow) into(c *conversation.Conversation) {
 		WaitingSince: fromMicros(w.waiting), Abandoned: w.abandoned, OpenedAt: fromMicros(w.opened), LastActivity: fromMicros(w.last), ClosedAt: fromMicros(w.closed),
 		CloseReason: conversation.CloseReason(w.reason), ClosedBy: conversation.AgentID(w.closedBy),
 		ClosingNote: conversation.ClosingNote{Category: w.category, Summary: w.summary}, OutOfHoursUntil: fromMicros(w.outOfHours), Version: w.version,
+		Bot: w.bot,
 	}
 }
 
@@ -430,7 +431,7 @@ func (t *Tx) Queue(ctx context.Context, ws ticket.WorkspaceID, limit int) ([]con
 func conversationArgs(c *conversation.Conversation) []any {
 	return []any{c.Workspace, c.ID, c.Ticket, c.TicketNumber, c.Channel, c.Contact, c.ContactExternalID, c.State, c.Priority,
 		c.Assignee, c.Team, micros(c.WaitingSince), c.Abandoned, micros(c.OpenedAt), micros(c.LastActivity), micros(c.ClosedAt),
-		c.CloseReason, c.ClosedBy, c.ClosingNote.Category, c.ClosingNote.Summary, micros(c.OutOfHoursUntil), c.Version}
+		c.CloseReason, c.ClosedBy, c.ClosingNote.Category, c.ClosingNote.Summary, micros(c.OutOfHoursUntil), c.Version, c.Bot}
 }
 
 // CreateConversation implements store.Tx.
@@ -446,7 +447,7 @@ func (t *Tx) CreateConversation(ctx context.Context, c conversation.Conversation
 func (t *Tx) UpdateConversation(ctx context.Context, c conversation.Conversation) error {
 	return t.exec(ctx, t.q.updateConversation, expectOne("conversation", string(c.ID)),
 		c.State, c.Priority, c.Assignee, c.Team, micros(c.WaitingSince), c.Abandoned, micros(c.LastActivity), micros(c.ClosedAt),
-		c.CloseReason, c.ClosedBy, c.ClosingNote.Category, c.ClosingNote.Summary, micros(c.OutOfHoursUntil), c.Version, c.Workspace, c.ID, c.Version-1)
+		c.CloseReason, c.ClosedBy, c.ClosingNote.Category, c.ClosingNote.Summary, micros(c.OutOfHoursUntil), c.Version, c.Bot, c.Workspace, c.ID, c.Version-1)
 }
 
 // Messages.
@@ -644,9 +645,13 @@ func (t *Tx) AppendEvent(ctx context.Context, e conversation.Event) error {
 	if err != nil {
 		return fmt.Errorf("sql store: event %s: cause: %w", e.Type, err)
 	}
+	data, err := encodeJSON(e.Data, e.Data == nil)
+	if err != nil {
+		return err
+	}
 	return t.exec(ctx, t.q.appendEvent, nil, e.Workspace, e.Type, micros(e.At), e.Conversation, e.Ticket, e.TicketNumber,
 		e.Message, e.Agent, e.Previous, e.Team, e.Reason, e.Presence, e.Channel, e.ExternalID, e.Detail, e.Altered,
-		actor, e.Actor.ID, cause, e.Cause.Name, e.Cause.ID, e.Cause.Root, e.Cause.Depth, e.Contact)
+		actor, e.Actor.ID, cause, e.Cause.Name, e.Cause.ID, e.Cause.Root, e.Cause.Depth, e.Contact, e.Bot, data)
 }
 
 // kindName returns the stable name of kind k (empty for the zero kind), which
@@ -762,7 +767,7 @@ const EventCols = `seq, ` + eventWriteCols
 
 // eventWriteCols are the columns AppendEvent writes.
 const eventWriteCols = `workspace, type, at, conversation_id, ticket_id, ticket_number, message_id, agent, previous, team, reason, presence,
-	channel, external_id, detail, altered, actor_kind, actor_id, cause_kind, cause_name, cause_id, cause_root, cause_depth, contact_id`
+	channel, external_id, detail, altered, actor_kind, actor_id, cause_kind, cause_name, cause_id, cause_root, cause_depth, contact_id, bot, data`
 
 // ScanEvents reads and closes rows of EventCols.
 func ScanEvents(rows Rows) ([]conversation.Event, error) {
@@ -782,10 +787,13 @@ func ScanEvents(rows Rows) ([]conversation.Event, error) {
 func ScanEvent(r interface{ Scan(dest ...any) error }) (conversation.Event, error) {
 	var e conversation.Event
 	var at, depth int64
-	var actor, cause string
+	var actor, cause, data string
 	if err := r.Scan(&e.Seq, &e.Workspace, &e.Type, &at, &e.Conversation, &e.Ticket, &e.TicketNumber, &e.Message, &e.Agent, &e.Previous, &e.Team, &e.Reason, &e.Presence,
-		&e.Channel, &e.ExternalID, &e.Detail, &e.Altered, &actor, &e.Actor.ID, &cause, &e.Cause.Name, &e.Cause.ID, &e.Cause.Root, &depth, &e.Contact); err != nil {
+		&e.Channel, &e.ExternalID, &e.Detail, &e.Altered, &actor, &e.Actor.ID, &cause, &e.Cause.Name, &e.Cause.ID, &e.Cause.Root, &depth, &e.Contact, &e.Bot, &data); err != nil {
 		return e, err
+	}
+	if err := decodeJSON(data, &e.Data); err != nil {
+		return e, fmt.Errorf("sql store: event %d: data: %w", e.Seq, err)
 	}
 	e.At, e.Cause.Depth = fromMicros(at), int(depth)
 	var err error
