@@ -57,8 +57,9 @@ const (
 	timerBotNoHuman conversation.TimerKind = botPrefix + "no_human"
 )
 
-// sessionDue is the due time of a bot session's timer: never.
-var sessionDue = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+// sessionDue is the due time of a bot session's timer: never (within
+// the range that stores keep).
+var sessionDue = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Bounds of a turn.
 const (
@@ -507,7 +508,13 @@ func (e *Engine) applyTurn(ctx context.Context, p *preparedTurn, r *chatbot.Chec
 		}
 		sess.finish()
 		if !c.Held() || c.Bot != t.Bot {
-			return saveSession(ctx, tx, &c, &sess) // a human has it: the bot sees nothing more of it
+			// A human has it: the bot sees nothing more of it.
+			if err := saveSession(ctx, tx, &c, &sess); err != nil {
+				return err
+			}
+			ev := botEvent(conversation.EventBotTurnFinished, &c, t.Bot, s.now())
+			ev.Detail, ev.Reason = string(t.ID), conversation.ReasonTakenOver
+			return s.emitOne(ctx, tx, ev)
 		}
 		sess.State = r.State
 		if err := saveSession(ctx, tx, &c, &sess); err != nil {

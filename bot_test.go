@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -141,6 +142,7 @@ func newBotFixture(t *testing.T, s store.Store, bot *scriptBot, set channel.Bot,
 		Store: s, Now: f.clock.Now, NewID: contactcenter.SequentialIDs("id"), Publish: f.book.publish,
 		RetryBackoff: func(int) time.Duration { return time.Millisecond },
 		Bots:         map[string]chatbot.Bot{"helper": bot},
+		Logger:       testLogger(t),
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = f.eng.Close() })
@@ -567,15 +569,12 @@ func TestAgentTakesOverDuringATurn(t *testing.T) {
 	_, err := f.eng.Reply(bg, contactcenter.Reply{Workspace: ws, Conversation: r.Conversation.ID, Agent: "ana", Text: "Ana here"})
 	require.NoError(t, err)
 	close(g.release)
-	require.Eventually(t, func() bool {
-		tm, err := f.eng.Timer(bg, "bot.session", ws, string(r.Conversation.ID))
-		return err == nil && !strings.Contains(string(tm.Payload), "pending")
-	}, 10*time.Second, time.Millisecond, "the turn is finished, without effect")
+	done := f.book.wait(t, conversation.EventBotTurnFinished, r.Conversation.ID, 1)
+	assert.Equal(t, conversation.ReasonTakenOver, done[0].Reason, "the turn is finished, without effect")
 	assert.Empty(t, f.botTexts(t, r.Conversation.ID))
 	tk, err := f.eng.Ticket(bg, ws, r.Conversation.Ticket)
 	require.NoError(t, err)
 	assert.Empty(t, tk.Tags)
-	assert.Empty(t, f.book.of(conversation.EventBotTurnFinished, r.Conversation.ID))
 }
 
 // R2: messages that arrive while a turn is in flight go to the next
@@ -665,4 +664,17 @@ func TestNoHumanLeavesTakenConversations(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, stills, "the turned-off conversation, still waiting, gets the template")
+}
+
+// testLogger logs the engine's warnings to the test's log.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type tLogWriter struct{ t *testing.T }
+
+func (w tLogWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }

@@ -351,7 +351,7 @@ func TestSlowReactionClaimedByItsOwnEngineRunsOnce(t *testing.T) {
 	var eng *contactcenter.Engine
 	var runs atomic.Int32
 	eng, err := contactcenter.New(contactcenter.Config{Store: memory.New(), Now: clk.Now,
-		Reactions: []contactcenter.Reaction{{Name: "bot",
+		Reactions: []contactcenter.Reaction{{Name: "slow",
 			Key: func(e conversation.Event) (string, bool) {
 				return string(e.Conversation), e.Type == conversation.EventMessageReceived
 			},

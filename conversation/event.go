@@ -88,7 +88,8 @@ const (
 	// the turn's id.
 	EventBotTurnStarted EventType = "bot.turn_started"
 	// EventBotTurnFinished: the bot's reply to a turn was applied; Detail
-	// is the turn's id.
+	// is the turn's id. Reason is ReasonTakenOver when a human took the
+	// conversation while the bot was asked: nothing of the reply applied.
 	EventBotTurnFinished EventType = "bot.turn_finished"
 	// EventBotTurnFailed: an attempt of a turn failed (an error, no reply
 	// within the channel's turn timeout, a reply refused as a whole);
@@ -126,6 +127,9 @@ const (
 	ReasonBotFailed CloseReason = "bot_failed"
 	// ReasonNoHuman: no human took a handed-off conversation in time.
 	ReasonNoHuman CloseReason = "no_human"
+	// ReasonTakenOver: a human took the conversation during the bot's
+	// turn, whose reply was dropped.
+	ReasonTakenOver CloseReason = "taken_over"
 )
 
 // Event is one stored change, published to the host after the change is
