@@ -3,7 +3,7 @@
 // human when asked to or when it has no good answer. It implements
 // chatbot.Bot.
 //
-// The file (see Set, and testdata/faq.json for 30 entries in Spanish and
+// The file (see Set, and Sample: sample.json, 30 entries in Spanish and
 // English) lists entries, each an answer and the questions it answers in
 // one language. A contact's text is matched against the questions of the
 // contact's language with BM25 (Robertson and Zaragoza), over normalised

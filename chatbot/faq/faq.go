@@ -44,7 +44,7 @@ const (
 
 // Set is the content of an FAQ file: questions and answers by language,
 // the words that ask for a person, and the thresholds of confidence. The
-// file is this struct in JSON (see testdata/faq.json):
+// file is this struct in JSON (see sample.json, which Sample serves):
 //
 //	{
 //	  "default_language": "es",

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -17,11 +16,7 @@ import (
 
 func example(t testing.TB) *faq.Bot {
 	t.Helper()
-	data, err := os.ReadFile("testdata/faq.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := faq.Parse(data)
+	b, err := faq.Parse(faq.SampleFile())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,5 +300,18 @@ func BenchmarkTurn(b *testing.B) {
 		if _, err := bot.Turn(ctx, turns[i%len(turns)]); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// The sample file parses, and a caller that changes its copy of the file
+// leaves the sample as it is.
+func TestSample(t *testing.T) {
+	f := faq.SampleFile()
+	f[0] = 'x'
+	if _, err := faq.Parse(faq.SampleFile()); err != nil {
+		t.Fatal(err)
+	}
+	if m := faq.Sample().Match("es", "¿A qué hora abren?"); m.HandOff() {
+		t.Fatalf("the sample answers its own question: %+v", m)
 	}
 }
