@@ -1,6 +1,8 @@
 // Command quickstart is an offline tour of the contactcenter engine. It
-// needs no flags, no network and no setup: an in-memory store, an in-memory
-// channel and a scripted day at a small help desk.
+// needs no flags, no network and no setup: an in-memory store, in-memory
+// channels and a scripted day at a small help desk, whose second channel
+// is answered first by the FAQ bot (R2), which hands a customer to a
+// human.
 //
 //	go run ./examples/quickstart
 package main
@@ -10,10 +12,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/chatbot"
+	"github.com/telenet/contactcenter/chatbot/faq"
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store/memory"
 )
@@ -32,22 +37,47 @@ func run(ctx context.Context, w io.Writer) error {
 	// A clock that the script moves, so the story reads the same every run.
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	tick := func(d time.Duration) { now = now.Add(d) }
+	var mu sync.Mutex // the clock, and what the tour has seen published
+	tick := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+
+	// The bot answers after the message is stored, in the background:
+	// the tour waits for its events before it goes on.
+	seen := map[conversation.EventType]int{}
+	var note string // the bot's note for the agent
+	changed := sync.NewCond(&mu)
+	waitFor := func(typ conversation.EventType, n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		for seen[typ] < n {
+			changed.Wait()
+		}
+	}
 
 	st := memory.New()
 	defer st.Close()
 	eng, err := contactcenter.New(contactcenter.Config{
 		Store: st,
-		Now:   clock,
+		Now:   func() time.Time { mu.Lock(); defer mu.Unlock(); return clock() },
 		NewID: contactcenter.SequentialIDs("id-"),
 		Publish: func(_ context.Context, e conversation.Event) error {
+			mu.Lock()
+			defer mu.Unlock()
 			fmt.Fprintf(w, "      [event %s]\n", e.Type)
+			seen[e.Type]++
+			if e.Type == conversation.EventBotHandedOff {
+				note = e.Detail
+			}
+			changed.Broadcast()
 			return nil
 		},
+		// The FAQ bot of package faq, on its sample file: 30 questions
+		// of a small shop, in Spanish and English.
+		Bots: map[string]chatbot.Bot{"faq": faq.Sample()},
 	})
 	if err != nil {
 		return err
 	}
+	defer eng.Close()
 
 	// One channel: a chat bot account, carried here by an in-memory
 	// transport that shows what the contact's phone would receive.
@@ -158,6 +188,77 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	say("   Duplicate: %t; the new conversation holds %d message(s).", r.Duplicate, len(msgs))
-	say("End of the tour: %d message(s) went out through the channel.", len(tr.Sent()))
+	say("End of the day at the help desk: %d message(s) went out through the channel.", len(tr.Sent()))
+
+	// A second channel, the shop's web chat, where the FAQ bot answers
+	// first (R2): its new conversations are held by the bot, out of the
+	// agents' queue, until the bot hands them to a human.
+	web := channel.NewMemoryTransport(channel.Capabilities{Text: true, MaxTextLen: 4096})
+	web.OnSend(func(m channel.Outgoing) { fmt.Fprintf(w, "      (Pedro's screen shows: %q)\n", m.Text) })
+	if err := eng.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{ID: "web", Workspace: ws, Kind: channel.KindMemory, Account: "web-chat",
+		Settings: channel.Settings{Bot: channel.Bot{Name: "faq"}}}, Transport: web, By: conversation.Host()}); err != nil {
+		return err
+	}
+	pedro := func(update, text string) (contactcenter.Received, error) {
+		return eng.Receive(ctx, contactcenter.Inbound{
+			Workspace: ws, Channel: "web", ExternalID: update,
+			From: contactcenter.Sender{ExternalID: "web-7", Name: "Pedro", Language: "es"},
+			Text: text,
+		})
+	}
+	tick(time.Hour)
+	say("12:14  On the web chat, Pedro asks when the shop opens. The FAQ bot holds his conversation.")
+	r, err = pedro("web-1", "Hola, ¿a qué hora abren?")
+	if err != nil {
+		return err
+	}
+	waitFor(conversation.EventBotTurnFinished, 1)
+	waitFor(conversation.EventMessageSent, 2+2) // Ana's and Bruno's, the bot's greeting and answer
+	webConv, err := eng.Conversation(ctx, ws, r.Conversation.ID)
+	if err != nil {
+		return err
+	}
+	say("   The bot %q answered; it still holds the conversation: %t. It is not in the agents' queue, which holds Lucía's alone:", webConv.Bot, webConv.Held())
+	if err := queue(); err != nil {
+		return err
+	}
+
+	say("12:15  Pedro asks for a person; the bot hands him off with a note for the agent.")
+	if _, err := pedro("web-2", "Gracias. Quiero hablar con un humano, por favor"); err != nil {
+		return err
+	}
+	waitFor(conversation.EventBotTurnFinished, 2)
+	waitFor(conversation.EventMessageSent, 4+1) // the bot's hand-off message
+	if webConv, err = eng.Conversation(ctx, ws, webConv.ID); err != nil {
+		return err
+	}
+	mu.Lock()
+	say("   The bot's note for the agent: %s", note)
+	mu.Unlock()
+	say("   Held by a bot: %t; waiting in the queue: %t.", webConv.Held(), webConv.Waiting())
+	if err := queue(); err != nil {
+		return err
+	}
+
+	say("12:16  Bruno replies and takes the conversation; the bot sees nothing more of it.")
+	if _, err := eng.Reply(ctx, contactcenter.Reply{Workspace: ws, Conversation: webConv.ID, Agent: "bruno",
+		Text: "Hola Pedro, soy Bruno. ¿En qué te ayudo?"}); err != nil {
+		return err
+	}
+	if webConv, err = eng.Conversation(ctx, ws, webConv.ID); err != nil {
+		return err
+	}
+	say("   Assignee: %s.", webConv.Assignee)
+	msgs, err = eng.Messages(ctx, ws, webConv.ID)
+	if err != nil {
+		return err
+	}
+	bot := 0
+	for _, m := range msgs {
+		if m.Author.Kind == conversation.AuthorBot {
+			bot++
+		}
+	}
+	say("End of the tour: the web chat holds %d message(s), %d of them the bot's; %d went out there.", len(msgs), bot, len(web.Sent()))
 	return nil
 }

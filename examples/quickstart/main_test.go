@@ -8,7 +8,8 @@ import (
 )
 
 // The tour tells the scenario of the README in plain words, and the same
-// way every run.
+// way every run: the help desk's day, then a conversation the FAQ bot
+// holds and hands to a human (R2).
 func TestTour(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), &out); err != nil {
@@ -25,7 +26,14 @@ func TestTour(t *testing.T) {
 		"Ticket #1 stays open until someone closes it.",
 		"A new conversation opens on the same open ticket #1 (new ticket: false), unassigned.",
 		"Duplicate: true; the new conversation holds 1 message(s).",
-		"End of the tour: 2 message(s) went out through the channel.",
+		"End of the day at the help desk: 2 message(s) went out through the channel.",
+		`The bot "faq" answered; it still holds the conversation: true. It is not in the agents' queue, which holds Lucía's alone:`,
+		`(Pedro's screen shows: "Atendemos de lunes a viernes de 9 a 18 h y los sábados de 10 a 14 h.")`,
+		`The bot's note for the agent: FAQ bot: the contact asked for a person: "Gracias. Quiero hablar con un humano, por favor"`,
+		"Held by a bot: false; waiting in the queue: true.",
+		"The queue holds 2 waiting conversation(s).",
+		"Assignee: bruno.",
+		"End of the tour: the web chat holds 6 message(s), 3 of them the bot's; 4 went out there.",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the tour does not say %q; it says:\n%s", want, text)
