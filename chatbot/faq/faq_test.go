@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/telenet/contactcenter/chatbot"
 	"github.com/telenet/contactcenter/chatbot/faq"
 	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/internal/faqbench"
 )
 
 func example(t testing.TB) *faq.Bot {
@@ -264,34 +264,9 @@ func TestNormalisedMatching(t *testing.T) {
 // (500 Spanish, 500 English, three questions each, words drawn from a
 // vocabulary of 2,000), asked a question of a random entry.
 func BenchmarkTurn(b *testing.B) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	vocab := make([]string, 2000)
-	for i := range vocab {
-		vocab[i] = fmt.Sprintf("palabra%dx", i)
-	}
-	sentence := func(n int) string {
-		w := make([]string, n)
-		for i := range w {
-			w[i] = vocab[rng.IntN(len(vocab))]
-		}
-		return strings.Join(w, " ")
-	}
-	s := faq.DefaultSet()
-	for i := range 1000 {
-		lang := "es"
-		if i%2 == 1 {
-			lang = "en"
-		}
-		s.Entries = append(s.Entries, faq.Entry{Language: lang, Questions: []string{sentence(6), sentence(8), sentence(5)}, Answer: sentence(20)})
-	}
-	bot, err := faq.New(s)
+	bot, turns, err := faqbench.Bot(1000, 64)
 	if err != nil {
 		b.Fatal(err)
-	}
-	turns := make([]chatbot.Turn, 64)
-	for i := range turns {
-		e := s.Entries[rng.IntN(len(s.Entries))]
-		turns[i] = turn(chatbot.TurnID(fmt.Sprint("t", i)), chatbot.TurnMessage, e.Language, "¿"+e.Questions[0]+"?")
 	}
 	ctx := context.Background()
 	b.ReportAllocs()
