@@ -23,7 +23,8 @@ const (
 
 // assignReactor returns R11's automatic assignment as a reaction: events
 // that may let a waiting conversation go to an agent (a conversation
-// waiting, an agent online or with room again) start a job per workspace,
+// waiting, a bot letting go of one, an agent online or with room again)
+// start a job per workspace,
 // which assigns the queue.
 func (e *Engine) assignReactor() *reactor {
 	return &reactor{
@@ -31,9 +32,13 @@ func (e *Engine) assignReactor() *reactor {
 		kind: conversation.TimerKind(reactionPrefix + assignReaction),
 		key: func(ev *conversation.Event) (string, bool) {
 			switch ev.Type {
-			case conversation.EventConversationOpened, conversation.EventConversationUnassigned,
+			case conversation.EventConversationOpened:
+				if ev.Bot != "" {
+					return "", false // held by a bot, out of the queue (R2)
+				}
+			case conversation.EventConversationUnassigned,
 				conversation.EventConversationAbandoned, conversation.EventConversationTransferred,
-				conversation.EventConversationClosed:
+				conversation.EventConversationClosed, conversation.EventBotHandedOff, conversation.EventBotTurnedOff:
 			case conversation.EventPresenceChanged:
 				if ev.Presence != conversation.Online {
 					return "", false

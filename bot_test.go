@@ -678,3 +678,97 @@ func (w tLogWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+// R2: two engines on one store take a burst of messages for the same few
+// conversations, each engine a share: every contact message reaches the
+// bot in exactly one turn, in order, and every turn's reply is applied
+// once, whichever engine ran it.
+func TestBotTurnsOnceAcrossEngines(t *testing.T) {
+	for _, k := range sharedStores {
+		t.Run(k.name, func(t *testing.T) {
+			a, b := k.open(t)
+			bot := &scriptBot{reply: func(_ context.Context, tn chatbot.Turn) (chatbot.Reply, error) {
+				return chatbot.Reply{Messages: []chatbot.Message{{Text: "re " + string(tn.ID)}}}, nil
+			}}
+			book := &eventBook{}
+			var engines []*contactcenter.Engine
+			for _, st := range []store.Store{a, b} {
+				eng, err := botEngine(st, contactcenter.Config{Publish: book.publish, ReactionGrace: time.Minute}, bot)
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = eng.Close() })
+				engines = append(engines, eng)
+			}
+			const convs, each = 4, 6
+			var wg sync.WaitGroup
+			for c := range convs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for m := range each {
+						_, err := engines[m%2].Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: fmt.Sprintf("u%d-%d", c, m),
+							From: contactcenter.Sender{ExternalID: fmt.Sprint("c", c)}, Text: fmt.Sprintf("m%d", m)})
+						assert.NoError(t, err)
+					}
+				}()
+			}
+			wg.Wait()
+			cs, _, err := engines[0].Conversations(bg, ws, store.ConversationFilter{})
+			require.NoError(t, err)
+			require.Len(t, cs, convs)
+			deadline := time.Now().Add(30 * time.Second)
+			for _, c := range cs {
+				for {
+					var texts []string
+					seen := map[chatbot.TurnID]bool{}
+					for _, tn := range bot.seen() {
+						if tn.Conversation == c.ID && !seen[tn.ID] {
+							seen[tn.ID] = true
+							for _, m := range tn.Messages {
+								texts = append(texts, m.Text)
+							}
+						}
+					}
+					if len(texts) >= each || time.Now().After(deadline) {
+						want := make([]string, each)
+						for m := range want {
+							want[m] = fmt.Sprintf("m%d", m)
+						}
+						require.Equal(t, want, texts, "conversation %s: each message in one turn, in order", c.ID)
+						require.Eventually(t, func() bool {
+							return len(book.of(conversation.EventBotTurnFinished, c.ID)) == len(seen)
+						}, 10*time.Second, time.Millisecond)
+						ms, err := engines[1].Messages(bg, ws, c.ID)
+						require.NoError(t, err)
+						var replies []string
+						for _, m := range ms {
+							if m.Author.Kind == conversation.AuthorBot {
+								replies = append(replies, m.Text)
+							}
+						}
+						assert.Len(t, replies, len(seen), "one reply per turn, applied once")
+						assert.Len(t, book.of(conversation.EventBotTurnFailed, c.ID), 0)
+						break
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+		})
+	}
+}
+
+// R2, R11: a conversation the bot holds is left alone by automatic
+// assignment, and assigned as soon as the bot hands it off.
+func TestAutomaticAssignmentAfterHandOff(t *testing.T) {
+	eachBotStore(t, func(t *testing.T, s store.Store) {
+		bot := &scriptBot{reply: scripted(map[string]chatbot.Reply{"agent": {Actions: []chatbot.Action{chatbot.HandOff{}}}})}
+		f := newBotFixture(t, s, bot, channel.Bot{},
+			func(set *channel.Settings) { set.Assignment = channel.Assignment{Strategy: "least_busy"} })
+		id := f.turn(t, "c1", "u1", "hello", 1)
+		c := f.conv(t, id)
+		assert.True(t, c.Held())
+		assert.Empty(t, c.Assignee, "R11 leaves a held conversation alone")
+		f.turn(t, "c1", "u2", "agent please", 2)
+		require.Eventually(t, func() bool { return f.conv(t, id).Assignee != "" }, 10*time.Second, time.Millisecond)
+		assert.Len(t, f.book.of(conversation.EventConversationAssigned, id), 1)
+	})
+}
