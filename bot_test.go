@@ -772,3 +772,24 @@ func TestAutomaticAssignmentAfterHandOff(t *testing.T) {
 		assert.Len(t, f.book.of(conversation.EventConversationAssigned, id), 1)
 	})
 }
+
+// R2, R21: erasing a contact deletes the bot's sessions in their
+// conversations, the bot's state with them.
+func TestEraseContactDeletesBotSessions(t *testing.T) {
+	eachBotStore(t, func(t *testing.T, s store.Store) {
+		bot := &scriptBot{reply: func(_ context.Context, tn chatbot.Turn) (chatbot.Reply, error) {
+			return chatbot.Reply{State: chatbot.State("name=" + tn.Contact.Name)}, nil
+		}}
+		f := newBotFixture(t, s, bot, channel.Bot{})
+		id := f.turn(t, "c1", "u1", "hello", 1)
+		c := f.conv(t, id)
+		f.turn(t, "c1", "u2", "again", 2)
+		require.Equal(t, chatbot.State("name=Ana Contact c1"), bot.seen()[1].State)
+		require.NoError(t, f.eng.EraseContact(bg, contactcenter.ContactErasure{Workspace: ws, Contact: c.Contact, By: conversation.Host()}))
+		err := f.store.View(bg, func(tx store.Tx) error {
+			_, err := tx.Timer(bg, "bot.session", ws, string(id))
+			return err
+		})
+		assert.ErrorIs(t, err, store.ErrNotFound, "the session and the state in it are gone")
+	})
+}

@@ -55,6 +55,9 @@ func (e *Engine) EraseContact(ctx context.Context, r ContactErasure) error {
 		if _, err := tx.Contact(ctx, r.Workspace, r.Contact); err != nil {
 			return notFoundAs(err, ticket.ErrContactNotFound, "contact", r.Contact)
 		}
+		if err := eraseBotSessions(ctx, tx, r.Workspace, r.Contact); err != nil {
+			return err
+		}
 		if err := tx.EraseContact(ctx, r.Workspace, r.Contact); err != nil {
 			return notFoundAs(err, ticket.ErrContactNotFound, "contact", r.Contact)
 		}
@@ -62,4 +65,38 @@ func (e *Engine) EraseContact(ctx context.Context, r ContactErasure) error {
 		return s.emit(ctx, tx, &ev)
 	})
 	return err
+}
+
+// eraseBotSessions deletes in tx the bot sessions of contact's
+// conversations (R2, R21): the bot's state may hold what the contact said.
+func eraseBotSessions(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, contact ticket.ContactID) error {
+	var tp store.TicketPage
+	for {
+		tickets, next, err := tx.ContactTickets(ctx, ws, contact, store.TicketPage{After: tp.After, Limit: store.MaxHistoryPage})
+		if err != nil {
+			return err
+		}
+		for _, t := range tickets {
+			var cp store.ConversationPage
+			for {
+				cs, cnext, err := tx.TicketConversations(ctx, ws, t.ID, store.ConversationPage{After: cp.After, Limit: store.MaxHistoryPage})
+				if err != nil {
+					return err
+				}
+				for _, c := range cs {
+					if err := tx.DeleteTimer(ctx, timerBotSession, ws, string(c.ID)); err != nil {
+						return err
+					}
+				}
+				if cnext == "" {
+					break
+				}
+				cp.After = cnext
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		tp.After = next
+	}
 }
