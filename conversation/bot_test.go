@@ -225,4 +225,3 @@ func TestAddBotMessage(t *testing.T) {
 		t.Errorf("without a conversation: %v", err)
 	}
 }
-
