@@ -175,20 +175,26 @@ func (s *step) emitOne(ctx context.Context, tx store.Tx, ev conversation.Event) 
 // maxTurnMessages of them, and publishes bot.turn_started. It reports
 // false, making none, for a turn of contact input without input.
 func (s *step) makeTurn(ctx context.Context, tx store.Tx, c *conversation.Conversation, sess *botSession, kind chatbot.TurnKind) (bool, error) {
-	page, err := store.MessagesPage(ctx, tx, c.Workspace, c.ID, store.MessagePage{After: sess.Seen, Limit: store.MaxMessagePage})
-	if err != nil {
-		return false, err
-	}
 	var ids []conversation.MessageID
 	var through store.MessageCursor
-	for _, m := range page.Messages {
-		if m.Direction == conversation.FromContact && m.Kind != conversation.KindCommand {
-			ids = append(ids, m.ID)
-			through = store.MessagePosition(m)
+	for after := sess.Seen; ; {
+		page, err := store.MessagesPage(ctx, tx, c.Workspace, c.ID, store.MessagePage{After: after, Limit: store.MaxMessagePage})
+		if err != nil {
+			return false, err
 		}
-	}
-	if len(ids) > maxTurnMessages {
-		ids = ids[len(ids)-maxTurnMessages:]
+		for _, m := range page.Messages {
+			if m.Direction == conversation.FromContact && m.Kind != conversation.KindCommand {
+				ids = append(ids, m.ID)
+				through = store.MessagePosition(m)
+			}
+		}
+		if len(ids) > maxTurnMessages {
+			ids = ids[len(ids)-maxTurnMessages:]
+		}
+		if page.Newer == "" || len(page.Messages) == 0 {
+			break
+		}
+		after = page.Newer
 	}
 	if len(ids) == 0 && (kind == chatbot.TurnOpened || kind == chatbot.TurnMessage) {
 		return false, nil

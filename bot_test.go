@@ -793,3 +793,29 @@ func TestEraseContactDeletesBotSessions(t *testing.T) {
 		assert.ErrorIs(t, err, store.ErrNotFound, "the session and the state in it are gone")
 	})
 }
+
+// R2: a bot that was down while a contact wrote many messages gets the
+// newest of them in its next turn, and nothing it has seen again.
+func TestATurnCarriesTheNewestMessages(t *testing.T) {
+	g := newGate(echo)
+	f := newBotFixture(t, memory.New(), g.scriptBot, channel.Bot{TurnTimeout: time.Minute})
+	id := f.write(t, "c1", "u0", "first").Conversation.ID
+	<-g.entered
+	const burst = 260
+	for i := 1; i <= burst; i++ {
+		f.clock.Advance(time.Millisecond) // messages are ordered by time, then id
+		f.write(t, "c1", fmt.Sprint("u", i), fmt.Sprint("n", i))
+	}
+	close(g.release)
+	f.book.wait(t, conversation.EventBotTurnFinished, id, 2)
+	turns := g.seen()
+	require.Len(t, turns, 2)
+	second := turns[1].Messages
+	require.Len(t, second, 50, "the newest 50")
+	assert.Equal(t, fmt.Sprint("n", burst-49), second[0].Text)
+	assert.Equal(t, fmt.Sprint("n", burst), second[49].Text)
+	f.turn(t, "c1", "u-last", "last", 3)
+	turns = g.seen()
+	require.Len(t, turns, 3)
+	assert.Equal(t, "last", turns[2].Text(), "nothing seen is given again")
+}

@@ -89,7 +89,8 @@ const (
 	EventBotTurnStarted EventType = "bot.turn_started"
 	// EventBotTurnFinished: the bot's reply to a turn was applied; Detail
 	// is the turn's id. Reason is ReasonTakenOver when a human took the
-	// conversation while the bot was asked: nothing of the reply applied.
+	// conversation, or it closed, while the bot was asked: nothing of the
+	// reply applied.
 	EventBotTurnFinished EventType = "bot.turn_finished"
 	// EventBotTurnFailed: an attempt of a turn failed (an error, no reply
 	// within the channel's turn timeout, a reply refused as a whole);
@@ -127,8 +128,8 @@ const (
 	ReasonBotFailed CloseReason = "bot_failed"
 	// ReasonNoHuman: no human took a handed-off conversation in time.
 	ReasonNoHuman CloseReason = "no_human"
-	// ReasonTakenOver: a human took the conversation during the bot's
-	// turn, whose reply was dropped.
+	// ReasonTakenOver: a human took the conversation, or it closed,
+	// during the bot's turn, whose reply was dropped.
 	ReasonTakenOver CloseReason = "taken_over"
 )
 
