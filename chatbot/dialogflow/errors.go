@@ -67,7 +67,7 @@ type ParamError struct {
 }
 
 func (e *ParamError) Error() string {
-	return fmt.Sprintf("dialogflow: parameter %q: %v", e.Name, e.Err)
+	return fmt.Sprintf("dialogflow: %q: %v", e.Name, e.Err)
 }
 
 // Unwrap returns the reason.
@@ -81,10 +81,10 @@ func paramError(name, format string, args ...any) error {
 // chatbot.ErrInvalid, with a message that says what is wrong. The clients
 // of packages es and cx return it.
 func BadResponse(format string, args ...any) error {
-	return fmt.Errorf("%w: %w: "+format, append([]any{ErrBadResponse, chatbot.ErrInvalid}, args...)...)
+	return fmt.Errorf("dialogflow: "+format+": %w (%w)", append(args, ErrBadResponse, chatbot.ErrInvalid)...)
 }
 
 // Config returns an error wrapping ErrConfig.
 func Config(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...)
+	return fmt.Errorf("dialogflow: "+format+": %w", append(args, ErrConfig)...)
 }
