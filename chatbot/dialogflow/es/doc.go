@@ -24,7 +24,9 @@
 //     chatbot.Close: the agent says the conversation is over, and handing
 //     off is what the handoff parameter is for.
 //
-// queryResult.languageCode makes no action: no action sets a contact's
+// Other messages (cards, quick replies, suggestions) make nothing: a
+// channel adapter has no general form for them. queryResult.languageCode
+// makes no action: no action sets a contact's
 // language.
 //
 // Dialogflow keeps the session's state, so a reply's State is the turn's,

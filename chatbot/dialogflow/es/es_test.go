@@ -1,8 +1,10 @@
 package es_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"reflect"
 	"strings"
 	"testing"
@@ -324,5 +326,29 @@ func TestRegional(t *testing.T) {
 	}
 	if q := srv.Requests()[0]; q.Location != "europe-west2" || q.Project != "acme-bot" {
 		t.Errorf("%+v", q)
+	}
+}
+
+// A parameter of the table whose value makes no action is logged with its
+// name; the rest of the reply stands.
+func TestLogsProblems(t *testing.T) {
+	srv, c := setup(t)
+	var buf bytes.Buffer
+	c.Logger = slog.New(slog.NewTextHandler(&buf, nil))
+	srv.Add(dialogflowfake.Intent{Name: "p", Phrases: []string{"p"}, Texts: []string{"ok"}, Parameters: map[string]any{"priority": "superhigh", "tag": "t"}})
+	r, err := c.Turn(context.Background(), turn(chatbot.TurnMessage, "en", "p"))
+	if err != nil || len(r.Actions) != 1 || len(r.Messages) != 1 {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if log := buf.String(); !strings.Contains(log, "level=WARN") || !strings.Contains(log, "parameter=priority") || !strings.Contains(log, "turn=t1") {
+		t.Errorf("log: %s", log)
+	}
+}
+
+func TestEmptyToken(t *testing.T) {
+	srv, c := setup(t)
+	c.Token = dialogflow.StaticToken("")
+	if _, err := c.Turn(context.Background(), turn(chatbot.TurnMessage, "en", "hi")); !errors.Is(err, dialogflow.ErrConfig) || len(srv.Requests()) != 0 {
+		t.Errorf("%v, %d requests", err, len(srv.Requests()))
 	}
 }

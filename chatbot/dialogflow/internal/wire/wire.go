@@ -26,6 +26,9 @@ func Post(ctx context.Context, client *http.Client, ts dialogflow.TokenSource, u
 	if err != nil {
 		return fmt.Errorf("dialogflow: token: %w", err)
 	}
+	if tok == "" {
+		return dialogflow.Config("the token source returned an empty token")
+	}
 	b, err := json.Marshal(body)
 	if err != nil {
 		return fmt.Errorf("dialogflow: encoding the request: %w", err)
