@@ -3,7 +3,6 @@ package dialogflow
 import (
 	"fmt"
 
-	"github.com/telenet/contactcenter/chatbot"
 	"github.com/telenet/contactcenter/internal/coded"
 )
 
@@ -75,16 +74,4 @@ func (e *ParamError) Unwrap() error { return e.Err }
 
 func paramError(name, format string, args ...any) error {
 	return &ParamError{Name: name, Err: fmt.Errorf("%w: "+format, append([]any{ErrParam}, args...)...)}
-}
-
-// BadResponse returns an error wrapping ErrBadResponse and
-// chatbot.ErrInvalid, with a message that says what is wrong. The clients
-// of packages es and cx return it.
-func BadResponse(format string, args ...any) error {
-	return fmt.Errorf("dialogflow: "+format+": %w (%w)", append(args, ErrBadResponse, chatbot.ErrInvalid)...)
-}
-
-// Config returns an error wrapping ErrConfig.
-func Config(format string, args ...any) error {
-	return fmt.Errorf("dialogflow: "+format+": %w", append(args, ErrConfig)...)
 }

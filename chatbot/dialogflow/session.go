@@ -94,7 +94,12 @@ var DefaultEvents = map[chatbot.TurnKind]string{
 // Query is what a turn asks Dialogflow: a text, or an event when the
 // turn has no text, in a language.
 type Query struct {
-	Text, Event, Language string
+	// Text is the contact's text; "" for an event query.
+	Text string
+	// Event is the event's name when Text is "".
+	Event string
+	// Language is the language code sent with the query.
+	Language string
 }
 
 // MaxQueryChars is the longest query text both APIs take, in characters.

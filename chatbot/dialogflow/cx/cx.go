@@ -149,9 +149,9 @@ func (c *Client) URL(session string) string {
 func (c *Client) Turn(ctx context.Context, t chatbot.Turn) (chatbot.Reply, error) {
 	switch {
 	case c.Project == "" || c.Location == "" || c.Agent == "" || c.Token == nil:
-		return chatbot.Reply{}, dialogflow.Config("cx: a client needs Project, Location, Agent and Token")
+		return chatbot.Reply{}, wire.Config("cx: a client needs Project, Location, Agent and Token")
 	case t.Workspace == "" || t.Conversation == "":
-		return chatbot.Reply{}, dialogflow.Config("cx: turn %q without workspace or conversation", t.ID)
+		return chatbot.Reply{}, wire.Config("cx: turn %q without workspace or conversation", t.ID)
 	}
 	lang := dialogflow.Language(t.Contact.Language, c.Languages, c.DefaultLanguage)
 	q, ok := dialogflow.QueryOf(t, c.Events, lang)
@@ -169,7 +169,7 @@ func (c *Client) Turn(ctx context.Context, t chatbot.Turn) (chatbot.Reply, error
 		return chatbot.Reply{}, err
 	}
 	if resp.QueryResult == nil {
-		return chatbot.Reply{}, dialogflow.BadResponse("cx: answer without queryResult")
+		return chatbot.Reply{}, wire.BadResponse("cx: answer without queryResult")
 	}
 	return c.reply(t, resp.QueryResult), nil
 }

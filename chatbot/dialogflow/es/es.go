@@ -142,9 +142,9 @@ func (c *Client) URL(session string) string {
 func (c *Client) Turn(ctx context.Context, t chatbot.Turn) (chatbot.Reply, error) {
 	switch {
 	case c.Project == "" || c.Token == nil:
-		return chatbot.Reply{}, dialogflow.Config("es: a client needs Project and Token")
+		return chatbot.Reply{}, wire.Config("es: a client needs Project and Token")
 	case t.Workspace == "" || t.Conversation == "":
-		return chatbot.Reply{}, dialogflow.Config("es: turn %q without workspace or conversation", t.ID)
+		return chatbot.Reply{}, wire.Config("es: turn %q without workspace or conversation", t.ID)
 	}
 	lang := dialogflow.Language(t.Contact.Language, c.Languages, c.DefaultLanguage)
 	q, ok := dialogflow.QueryOf(t, c.Events, lang)
@@ -162,7 +162,7 @@ func (c *Client) Turn(ctx context.Context, t chatbot.Turn) (chatbot.Reply, error
 		return chatbot.Reply{}, err
 	}
 	if resp.QueryResult == nil {
-		return chatbot.Reply{}, dialogflow.BadResponse("es: answer without queryResult")
+		return chatbot.Reply{}, wire.BadResponse("es: answer without queryResult")
 	}
 	return c.reply(t, resp.QueryResult), nil
 }

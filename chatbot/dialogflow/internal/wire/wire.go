@@ -27,7 +27,7 @@ func Post(ctx context.Context, client *http.Client, ts dialogflow.TokenSource, u
 		return fmt.Errorf("dialogflow: token: %w", err)
 	}
 	if tok == "" {
-		return dialogflow.Config("the token source returned an empty token")
+		return Config("the token source returned an empty token")
 	}
 	b, err := json.Marshal(body)
 	if err != nil {
@@ -35,7 +35,7 @@ func Post(ctx context.Context, client *http.Client, ts dialogflow.TokenSource, u
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
 	if err != nil {
-		return dialogflow.Config("request URL %q: %v", url, err)
+		return Config("request URL %q: %v", url, err)
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("Accept", "application/json")
@@ -56,10 +56,10 @@ func Post(ctx context.Context, client *http.Client, ts dialogflow.TokenSource, u
 		return apiError(resp.StatusCode, data)
 	}
 	if len(data) > dialogflow.MaxResponseBytes {
-		return dialogflow.BadResponse("answer longer than %d bytes", dialogflow.MaxResponseBytes)
+		return BadResponse("answer longer than %d bytes", dialogflow.MaxResponseBytes)
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return dialogflow.BadResponse("answer is not a detectIntent response: %v", err)
+		return BadResponse("answer is not a detectIntent response: %v", err)
 	}
 	return nil
 }
@@ -114,4 +114,15 @@ func Logger(l *slog.Logger) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return l
+}
+
+// BadResponse returns an error wrapping dialogflow.ErrBadResponse and
+// chatbot.ErrInvalid, with a message that says what is wrong.
+func BadResponse(format string, args ...any) error {
+	return fmt.Errorf("dialogflow: "+format+": %w (%w)", append(args, dialogflow.ErrBadResponse, chatbot.ErrInvalid)...)
+}
+
+// Config returns an error wrapping dialogflow.ErrConfig.
+func Config(format string, args ...any) error {
+	return fmt.Errorf("dialogflow: "+format+": %w", append(args, dialogflow.ErrConfig)...)
 }
