@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
@@ -160,14 +161,20 @@ func (t *tx) eraseActors(ws ticket.WorkspaceID, handles map[extKey]bool) {
 	}
 }
 
-// eraseEventData empties the data of the unpublished events of workspace
-// ws about the conversations convs: a bot's notification may carry
-// personal data (R2).
+// eraseEventData empties the data and the bot events' details of the
+// unpublished events of workspace ws about the conversations convs: a
+// bot's notification, or a hand-off's note that quotes the contact, may
+// carry personal data (R2).
 func (t *tx) eraseEventData(ws ticket.WorkspaceID, convs map[conversation.ID]bool) {
 	s := t.s
 	for j := s.evHead; j < len(s.events); j++ {
-		if ev := s.events[j]; ev.Workspace == ws && ev.Data != nil && convs[ev.Conversation] {
+		ev := s.events[j]
+		botDetail := strings.HasPrefix(string(ev.Type), "bot.") && ev.Detail != ""
+		if ev.Workspace == ws && (ev.Data != nil || botDetail) && convs[ev.Conversation] {
 			ev.Data = nil
+			if botDetail {
+				ev.Detail = ""
+			}
 			s.setEvent(j, ev)
 		}
 	}

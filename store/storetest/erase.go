@@ -56,8 +56,9 @@ var neverDue = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 // contact's message with an attachment and an edit revision, its
 // channel's id built from the contact's id, and an agent's reply still
 // pending; a rejected message from the contact with its message.rejected
-// event, and a bot's notification with data about its open conversation,
-// both left unpublished; and another contact with the same kinds of
+// event, a bot's notification with data about its open conversation and
+// the bot's hand-off with a note that quotes the contact, left
+// unpublished; and another contact with the same kinds of
 // data. It then erases the first contact with Tx.EraseContact and returns
 // what it stored. A store's own test dumps every row it holds and looks
 // for the secrets, which the suite, through the Tx API, cannot.
@@ -67,7 +68,7 @@ func SeedErasure(t testing.TB, s store.Store) Erasure {
 	e := Erasure{Workspace: ws, Contact: "c-erased"}
 	e.Secrets = seedPerson(t, s, ws, e.Contact, "Zebulon Quarterfield", erasedChat, "er")
 	e.Secrets = append(e.Secrets, store.ContactNameKeys("Zebulon Quarterfield")...)
-	e.Secrets = append(e.Secrets, botData("er"))
+	e.Secrets = append(e.Secrets, botData("er"), botNote("er"))
 	e.Kept = seedPerson(t, s, ws, "c-kept", "Ottilie Brannigan", keptChat, "kp")
 	e.KeptKeys = store.ContactNameKeys("Ottilie Brannigan")
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.EraseContact(ctx(), ws, e.Contact) }))
@@ -135,13 +136,22 @@ func seedPerson(t testing.TB, s store.Store, ws ticket.WorkspaceID, id ticket.Co
 			return err
 		}
 		// A bot's notification about the open conversation, whose data
-		// may be personal (R2).
-		return tx.AppendEvent(ctx(), conversation.Event{Type: conversation.EventBotNotified, Workspace: ws, At: t0,
+		// may be personal, and its hand-off, whose note quotes the
+		// contact (R2).
+		if err := tx.AppendEvent(ctx(), conversation.Event{Type: conversation.EventBotNotified, Workspace: ws, At: t0,
 			Conversation: conversation.ID("cv-" + tag + "-1"), Bot: "greeter", Detail: "lead",
-			Data: map[string]string{"passport": botData(tag)}, Actor: conversation.AsBot("greeter")})
+			Data: map[string]string{"passport": botData(tag)}, Actor: conversation.AsBot("greeter")}); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx(), conversation.Event{Type: conversation.EventBotHandedOff, Workspace: ws, At: t0,
+			Conversation: conversation.ID("cv-" + tag + "-1"), Bot: "greeter", Detail: botNote(tag), Actor: conversation.AsBot("greeter")})
 	}))
 	return append([]string{name, chat, field, att.Name, att.MIME, att.Ref, subject, summary}, texts...)
 }
+
+// botNote is the note of the bot.handed_off event seedPerson stores for
+// the contact of tag: it quotes the contact.
+func botNote(tag string) string { return "the contact said: my card " + tag + " 4111-BOT" }
 
 // botData is the data of the bot.notified event seedPerson stores for
 // the contact of tag.

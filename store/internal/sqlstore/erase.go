@@ -28,9 +28,10 @@ func newEraseStatements(p Placeholders) eraseStatements {
 		// its author by: the event's actor is the contact's external id.
 		actors: `UPDATE cc_events SET actor_id = '' WHERE workspace = ? AND actor_kind = 'contact' AND actor_id <> ''
 			AND EXISTS (SELECT 1 FROM cc_contact_handles h WHERE h.workspace = cc_events.workspace AND h.external_id = cc_events.actor_id AND h.contact_id = ?)`,
-		// The data of a bot's notification about one of the contact's
-		// conversations may be personal (R2).
-		data: `UPDATE cc_events SET data = '' WHERE workspace = ? AND data <> ''
+		// The data of a bot's notification, and the details of the bot's
+		// events (a hand-off's note quotes the contact), about one of the
+		// contact's conversations may be personal (R2).
+		data: `UPDATE cc_events SET data = '', detail = '' WHERE workspace = ? AND (data <> '' OR (type LIKE 'bot.%' AND detail <> ''))
 			AND conversation_id IN (SELECT c.id FROM cc_conversations c WHERE c.workspace = ? AND c.contact_id = ?)`,
 		rejections: `UPDATE cc_rejections SET from_id = '', external_id = 'erased:' || CAST(seq AS TEXT)
 			WHERE workspace = ? AND from_id <> '' AND EXISTS (SELECT 1 FROM cc_contact_handles h WHERE h.workspace = cc_rejections.workspace
