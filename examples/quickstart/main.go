@@ -39,6 +39,14 @@ func run(ctx context.Context, w io.Writer) error {
 	clock := func() time.Time { return now }
 	var mu sync.Mutex // the clock, and what the tour has seen published
 	tick := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	// Lines go to w one at a time: the bot's work prints from its own
+	// goroutine.
+	var outMu sync.Mutex
+	line := func(format string, args ...any) {
+		outMu.Lock()
+		defer outMu.Unlock()
+		fmt.Fprintf(w, format+"\n", args...)
+	}
 
 	// The bot answers after the message is stored, in the background:
 	// the tour waits for its events before it goes on.
@@ -62,7 +70,7 @@ func run(ctx context.Context, w io.Writer) error {
 		Publish: func(_ context.Context, e conversation.Event) error {
 			mu.Lock()
 			defer mu.Unlock()
-			fmt.Fprintf(w, "      [event %s]\n", e.Type)
+			line("      [event %s]", e.Type)
 			seen[e.Type]++
 			if e.Type == conversation.EventBotHandedOff {
 				note = e.Detail
@@ -82,7 +90,7 @@ func run(ctx context.Context, w io.Writer) error {
 	// One channel: a chat bot account, carried here by an in-memory
 	// transport that shows what the contact's phone would receive.
 	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true, Files: true, Voice: true, Edit: true, MaxTextLen: 4096})
-	tr.OnSend(func(m channel.Outgoing) { fmt.Fprintf(w, "      (Lucía's phone shows: %q)\n", m.Text) })
+	tr.OnSend(func(m channel.Outgoing) { line("      (Lucía's phone shows: %q)", m.Text) })
 	if err := eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "demo-bot"}, Transport: tr, By: conversation.Host()}); err != nil {
 		return err
 	}
@@ -95,7 +103,7 @@ func run(ctx context.Context, w io.Writer) error {
 		}
 	}
 
-	say := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	say := line
 	queue := func() error {
 		q, err := eng.Queue(ctx, ws, 0)
 		if err != nil {
@@ -194,7 +202,7 @@ func run(ctx context.Context, w io.Writer) error {
 	// first (R2): its new conversations are held by the bot, out of the
 	// agents' queue, until the bot hands them to a human.
 	web := channel.NewMemoryTransport(channel.Capabilities{Text: true, MaxTextLen: 4096})
-	web.OnSend(func(m channel.Outgoing) { fmt.Fprintf(w, "      (Pedro's screen shows: %q)\n", m.Text) })
+	web.OnSend(func(m channel.Outgoing) { line("      (Pedro's screen shows: %q)", m.Text) })
 	if err := eng.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{ID: "web", Workspace: ws, Kind: channel.KindMemory, Account: "web-chat",
 		Settings: channel.Settings{Bot: channel.Bot{Name: "faq"}}}, Transport: web, By: conversation.Host()}); err != nil {
 		return err
@@ -233,8 +241,9 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	mu.Lock()
-	say("   The bot's note for the agent: %s", note)
+	botNote := note
 	mu.Unlock()
+	say("   The bot's note for the agent: %s", botNote)
 	say("   Held by a bot: %t; waiting in the queue: %t.", webConv.Held(), webConv.Waiting())
 	if err := queue(); err != nil {
 		return err
