@@ -39,6 +39,7 @@ type StatusError struct {
 	Body string
 }
 
+// Error says which status the bot answered, and the start of the body.
 func (e *StatusError) Error() string {
 	s := fmt.Sprintf("webhook: bot answered %d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	if b := strings.TrimSpace(e.Body); b != "" {

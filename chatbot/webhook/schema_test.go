@@ -309,3 +309,30 @@ func TestEncodeRefuses(t *testing.T) {
 		t.Errorf("EncodeTurn of a turn without a kind = %v, want chatbot.ErrInvalid", err)
 	}
 }
+
+// Whatever the body, DecodeReply returns a reply or an ErrInvalid, and a
+// reply it returns encodes and decodes to itself.
+func FuzzDecodeReply(f *testing.F) {
+	for _, seed := range []string{`{}`, `{"actions":[{"type":"tag","tag":"x"}]}`, `{"state":"AAE="}`, `{"messages":[{"text":"a","files":[{"ref":"r","size":1}]}]}`, `[`, `{"actions":[{"type":"set_priority","priority":"low"},{"type":"notify","name":"n","data":{"k":"v"}}]}`} {
+		f.Add([]byte(seed))
+	}
+	body, _ := webhook.EncodeReply(fullReply())
+	f.Add(body)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r, err := webhook.DecodeReply(body)
+		if err != nil {
+			if !errors.Is(err, chatbot.ErrInvalid) {
+				t.Fatalf("DecodeReply(%q) = %v, not ErrInvalid", body, err)
+			}
+			return
+		}
+		again, err := webhook.EncodeReply(r)
+		if err != nil {
+			t.Fatalf("EncodeReply of a decoded reply: %v", err)
+		}
+		r2, err := webhook.DecodeReply(again)
+		if err != nil || !reflect.DeepEqual(r, r2) {
+			t.Fatalf("%q: decoded %#v, then %#v, %v", body, r, r2, err)
+		}
+	})
+}

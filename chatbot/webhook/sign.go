@@ -39,11 +39,15 @@ const signaturePrefix = "sha256="
 //
 //	sha256=hex(HMAC-SHA256(secret, timestamp + "." + body))
 func Sign(secret []byte, timestamp string, body []byte) string {
+	return signaturePrefix + hex.EncodeToString(mac(secret, timestamp, body))
+}
+
+func mac(secret []byte, timestamp string, body []byte) []byte {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(timestamp))
 	m.Write([]byte{'.'})
 	m.Write(body)
-	return signaturePrefix + hex.EncodeToString(m.Sum(nil))
+	return m.Sum(nil)
 }
 
 // Timestamp returns the value of TimestampHeader for t.
@@ -78,8 +82,7 @@ func Verify(secret []byte, timestamp, signature string, body []byte, now time.Ti
 	if err != nil || len(got) != sha256.Size {
 		return fmt.Errorf("webhook: %w: %s is not %d hexadecimal digits after %q", ErrSignature, SignatureHeader, 2*sha256.Size, signaturePrefix)
 	}
-	want, _ := hex.DecodeString(Sign(secret, timestamp, body)[len(signaturePrefix):])
-	if !hmac.Equal(got, want) {
+	if !hmac.Equal(got, mac(secret, timestamp, body)) {
 		return fmt.Errorf("webhook: %w: the signature does not match the timestamp and body", ErrSignature)
 	}
 	if tolerance <= 0 {
