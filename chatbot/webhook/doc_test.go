@@ -1,10 +1,12 @@
 package webhook_test
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/telenet/contactcenter/chatbot"
 	"github.com/telenet/contactcenter/chatbot/webhook"
@@ -85,6 +87,17 @@ func TestDoc(t *testing.T) {
 	sig := webhook.Sign([]byte("example-secret"), "1764615600", []byte(body))
 	if !strings.Contains(doc, webhook.SignatureHeader+": "+sig+"\n") || !strings.Contains(doc, "# "+sig+"\n") {
 		t.Errorf("the doc's worked signature is not %s", sig)
+	}
+	for _, limit := range []string{
+		fmt.Sprintf("at most %d KiB before encoding", chatbot.MaxStateBytes>>10),
+		fmt.Sprintf("A `state` longer than %d KiB fails", chatbot.MaxStateBytes>>10),
+		fmt.Sprintf("more than %d\nmessages or %d actions, a note longer than %d characters", chatbot.MaxReplyMessages, chatbot.MaxActions, chatbot.MaxNoteLen),
+		fmt.Sprintf("larger than %d MiB", webhook.DefaultMaxResponseBytes>>20),
+		fmt.Sprintf("more than %d minutes", webhook.DefaultTolerance/time.Minute),
+	} {
+		if !strings.Contains(doc, limit) {
+			t.Errorf("the doc does not say %q", limit)
+		}
 	}
 	for _, h := range []string{webhook.TimestampHeader, webhook.SignatureHeader, webhook.IdempotencyHeader} {
 		if !strings.Contains(doc, "| `"+h+"` |") {
