@@ -63,9 +63,6 @@ var sessionDue = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Bounds of a turn.
 const (
-	// maxTurnMessages bounds the contact's messages one turn carries: the
-	// newest, when more came while the bot did not answer.
-	maxTurnMessages = 50
 	// maxBotRetryWait bounds the wait before a failed turn is tried again.
 	maxBotRetryWait = 30 * time.Second
 )
@@ -172,7 +169,7 @@ func (s *step) emitOne(ctx context.Context, tx store.Tx, ev conversation.Event) 
 
 // makeTurn makes a turn of kind in conversation c's session sess, in tx:
 // the contact's messages since the last turn, the newest
-// maxTurnMessages of them, and publishes bot.turn_started. It reports
+// chatbot.MaxTurnMessages of them, and publishes bot.turn_started. It reports
 // false, making none, for a turn of contact input without input.
 func (s *step) makeTurn(ctx context.Context, tx store.Tx, c *conversation.Conversation, sess *botSession, kind chatbot.TurnKind) (bool, error) {
 	var ids []conversation.MessageID
@@ -188,8 +185,8 @@ func (s *step) makeTurn(ctx context.Context, tx store.Tx, c *conversation.Conver
 				through = store.MessagePosition(m)
 			}
 		}
-		if len(ids) > maxTurnMessages {
-			ids = ids[len(ids)-maxTurnMessages:]
+		if len(ids) > chatbot.MaxTurnMessages {
+			ids = ids[len(ids)-chatbot.MaxTurnMessages:]
 		}
 		if page.Newer == "" || len(page.Messages) == 0 {
 			break

@@ -100,6 +100,9 @@ const (
 	// conversation's bot session, in one record of at most
 	// conversation.MaxTimerPayload bytes.
 	MaxStateBytes = 32 << 10
+	// MaxTurnMessages bounds the contact's messages one turn carries: the
+	// newest, when more came while the bot did not answer.
+	MaxTurnMessages = 50
 	// MaxReplyMessages is the largest number of messages in one reply.
 	MaxReplyMessages = 10
 	// MaxActions is the largest number of actions in one reply.

@@ -91,6 +91,7 @@ func TestDoc(t *testing.T) {
 	for _, limit := range []string{
 		fmt.Sprintf("at most %d KiB before encoding", chatbot.MaxStateBytes>>10),
 		fmt.Sprintf("A `state` longer than %d KiB fails", chatbot.MaxStateBytes>>10),
+		fmt.Sprintf("the newest %d when more came", chatbot.MaxTurnMessages),
 		fmt.Sprintf("more than %d\nmessages or %d actions, a note longer than %d characters", chatbot.MaxReplyMessages, chatbot.MaxActions, chatbot.MaxNoteLen),
 		fmt.Sprintf("larger than %d MiB", webhook.DefaultMaxResponseBytes>>20),
 		fmt.Sprintf("more than %d minutes", webhook.DefaultTolerance/time.Minute),
