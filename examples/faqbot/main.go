@@ -35,19 +35,27 @@ const (
 // turnWait bounds the wait for one of the bot's turns.
 const turnWait = 30 * time.Second
 
-// errUsage is a mistake in the command line: a flag, or the -faq file.
-var errUsage = errors.New("usage")
+// usageError is a mistake in the command line: a flag, or the -faq
+// file. It wraps the reason.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// usage returns a usageError for the message of format and args.
+func usage(format string, args ...any) error { return &usageError{fmt.Errorf(format, args...)} }
 
 // run runs the program with args, reading the contact's lines from in
 // with -i and writing the exchange to out; it returns the exit code: 0,
 // 2 for a mistake in the command line or the -faq file, 1 for a failure.
 func run(ctx context.Context, args []string, in io.Reader, out, stderr io.Writer) int {
 	err := runErr(ctx, args, in, out, stderr)
+	var bad *usageError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, errUsage):
-		fmt.Fprintln(stderr, "faqbot:", strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+	case errors.As(err, &bad):
+		fmt.Fprintln(stderr, "faqbot:", err)
 		return 2
 	default:
 		fmt.Fprintln(stderr, "faqbot:", err)
@@ -74,10 +82,10 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return o, err
 		}
-		return o, fmt.Errorf("%w: %v", errUsage, err)
+		return o, &usageError{err}
 	}
 	if fs.NArg() > 0 {
-		return o, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+		return o, usage("unexpected arguments %q", fs.Args())
 	}
 	return o, nil
 }
@@ -89,11 +97,11 @@ func loadBot(file string) (*faq.Bot, error) {
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("%w: -faq: %v", errUsage, err)
+		return nil, usage("-faq: %w", err)
 	}
 	b, err := faq.Parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("%w: -faq %s: %w", errUsage, file, err)
+		return nil, usage("-faq %s: %w", file, err)
 	}
 	return b, nil
 }

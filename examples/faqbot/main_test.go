@@ -136,6 +136,9 @@ func TestFAQFile(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "missing.json") {
 		t.Errorf("a missing file: exit code %d, errors %q; want 2 and the file's name", code, errs)
 	}
+	if _, err := loadBot(filepath.Join(dir, "missing.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("loadBot(missing) = %v, want an error wrapping os.ErrNotExist", err)
+	}
 	if code, _, _ = play(t, "", "-nope"); code != 2 {
 		t.Errorf("an unknown flag: exit code %d, want 2", code)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/telenet/contactcenter/chatbot"
 	"github.com/telenet/contactcenter/chatbot/faq"
 	"github.com/telenet/contactcenter/conversation"
 )
@@ -168,4 +170,33 @@ func TestConfigureBot(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, cfg.FAQ)
 	assert.Equal(t, "Sí, en el subsuelo.", cfg.FAQ.Match("es", "¿tienen estacionamiento?").Answer, "the host's file")
+}
+
+// failingBot is a bot whose every turn fails.
+type failingBot struct{}
+
+func (failingBot) Turn(context.Context, chatbot.Turn) (chatbot.Reply, error) {
+	return chatbot.Reply{}, errors.New("the bot's service is down")
+}
+
+// R2: a bot that fails every turn never leaves a customer unanswered:
+// after three failures the engine hands the conversation to the staff,
+// the customer gets the desk's fallback message in their language, and
+// the staff group a notice; the conversation is in /queue.
+func TestHelpDeskBotFallback(t *testing.T) {
+	w := newWorld(t)
+	desk := w.startWith(t, Config{bot: failingBot{}})
+	ctx := context.Background()
+
+	w.lucia.Send(token, "¿Cuánto tarda el envío?")
+	w.wait(t, "the fallback message", func() bool { return len(w.toCustomer(w.lucia)) == 1 })
+	assert.Equal(t, fallbackVariants[0].Text, w.toCustomer(w.lucia)[0].Text, "the Spanish variant for es-MX")
+	w.wait(t, "the notice", func() bool {
+		return strings.Contains(w.staffText(), "#1: 🤖 the bot failed to answer. The conversation waits for an agent: reply to answer, or /claim.")
+	})
+	c, err := desk.d.eng.Conversation(ctx, workspace, conversationOf(t, desk, 1))
+	require.NoError(t, err)
+	assert.True(t, c.Waiting(), "in the queue")
+	w.group.Send(token, w.ana, "/queue", 0)
+	w.wait(t, "the queue", func() bool { return strings.HasPrefix(w.lastInStaff().Text, "Waiting (1):\n#1, ") })
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/chatbot"
 	"github.com/telenet/contactcenter/chatbot/faq"
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
@@ -68,6 +69,9 @@ type Config struct {
 	// the item's key; true stops the relay there, before it records the
 	// send, as a crash would (tests).
 	crashAfterSend func(key string) bool
+	// bot, if set, is the bot the desk registers as faqBotName in place
+	// of FAQ (tests give it a bot that fails).
+	bot chatbot.Bot
 	// faultPause is the relay's longest pause while the bot cannot post in
 	// the staff chat; default defaultFaultPause (tests shorten it).
 	faultPause time.Duration

@@ -58,12 +58,23 @@ func readBot(name, file string) (*faq.Bot, error) {
 	return b, nil
 }
 
+// botOf returns the desk's bot, nil for none.
+func (c Config) botOf() chatbot.Bot {
+	switch {
+	case c.bot != nil:
+		return c.bot
+	case c.FAQ != nil:
+		return c.FAQ
+	}
+	return nil
+}
+
 // bots returns the engine's bots: the FAQ bot, if the desk has one.
 func (c Config) bots() map[string]chatbot.Bot {
-	if c.FAQ == nil {
-		return nil
+	if b := c.botOf(); b != nil {
+		return map[string]chatbot.Bot{faqBotName: b}
 	}
-	return map[string]chatbot.Bot{faqBotName: c.FAQ}
+	return nil
 }
 
 // botSettings saves the bot's fallback template with eng and returns the
@@ -71,7 +82,7 @@ func (c Config) bots() map[string]chatbot.Bot {
 // it fails the conversation joins the queue and the customer is told a
 // person will answer. Without a bot they are the zero Bot.
 func (c Config) botSettings(ctx context.Context, eng *contactcenter.Engine) (channel.Bot, error) {
-	if c.FAQ == nil {
+	if c.botOf() == nil {
 		return channel.Bot{}, nil
 	}
 	t, err := template.New(fallbackTemplate, fallbackVariants...)
@@ -90,7 +101,7 @@ func (c Config) botSettings(ctx context.Context, eng *contactcenter.Engine) (cha
 // notices are linked to the conversation: a reply to them answers the
 // customer. It reports whether e was the bot's.
 func (d *Desk) botEvent(ctx context.Context, e conversation.Event) (bool, error) {
-	key := fmt.Sprintf("bot:%d", e.Seq)
+	key := fmt.Sprintf("bot-event:%d", e.Seq)
 	item := func(text string, m conversation.MessageID) error {
 		return d.enqueue(ctx, outItem{Key: key, Kind: outBot, Conversation: e.Conversation, Message: m, Text: text})
 	}
@@ -99,7 +110,7 @@ func (d *Desk) botEvent(ctx context.Context, e conversation.Event) (bool, error)
 		if e.Actor.Kind != conversation.ActorBot {
 			return false, nil
 		}
-		key = "bot:" + string(e.Message)
+		key = "bot-message:" + string(e.Message)
 		if done, err := d.relayed(ctx, key, e.Message); err != nil || done {
 			return true, err
 		}
@@ -125,8 +136,8 @@ func (d *Desk) botEvent(ctx context.Context, e conversation.Event) (bool, error)
 		var text string
 		switch {
 		case e.Reason == conversation.ReasonBotFailed:
-			text = fmt.Sprintf("#%d: %sthe bot failed to answer; the customer was told a person will answer. "+
-				"The conversation waits for an agent: reply to answer, or /claim.", e.TicketNumber, botMark)
+			text = fmt.Sprintf("#%d: %sthe bot failed to answer. The conversation waits for an agent: reply to answer, or /claim.",
+				e.TicketNumber, botMark)
 		case e.Agent != "":
 			text = fmt.Sprintf("#%d: %sthe bot handed the conversation to %s.", e.TicketNumber, botMark, d.agentName(ctx, e.Agent))
 		default:
