@@ -132,6 +132,18 @@ func TestHelpDeskReplyTakesFromBot(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "¿Cuál es el horario de atención?", ms[len(ms)-1].Text, "the bot did not answer")
 	assert.Len(t, w.toCustomer(w.marta), 3)
+
+	// /claim takes a conversation from the bot too.
+	w.lucia.Send(token, "¿Cuál es el horario de atención?")
+	w.wait(t, "the bot's answer to Lucía", func() bool { return len(w.toCustomer(w.lucia)) == 2 })
+	w.wait(t, "Lucía's header", func() bool { return strings.Contains(w.staffText(), "#2 · Lucía") })
+	w.group.Send(token, w.ana, "/claim", w.staffMessage(t, "#2 · Lucía").ID)
+	w.wait(t, "the claim", func() bool { return strings.Contains(w.staffText(), "#2 is Ana's.") })
+	w.wait(t, "the notice", func() bool { return strings.Contains(w.staffText(), "#2: Ana took the conversation from the bot.") })
+	c, err = desk.d.eng.Conversation(ctx, workspace, conversationOf(t, desk, 2))
+	require.NoError(t, err)
+	assert.False(t, c.Held())
+	assert.Equal(t, conversation.AgentID("7"), c.Assignee)
 }
 
 // -bot and -faq: faq is the only bot, -faq needs it, and the file must be

@@ -213,9 +213,10 @@ func (d *Desk) Run(ctx context.Context) error {
 // publish shows the customers' side in the staff group: a copy of each
 // customer message (under its conversation's header, which the relay
 // sends first), notices of timeouts and abandonment, and of the messages
-// the desk could not take, and what the bot does (botEvent). It only queues them in the outbox, which the
-// relay sends: events come at least once, and an item queued again under
-// its key changes nothing, so that nothing is relayed twice.
+// the desk could not take, and what the bot does (botEvent). It only
+// queues them in the outbox, which the relay sends: events come at least
+// once, and an item queued again under its key changes nothing, so that
+// nothing is relayed twice.
 func (d *Desk) publish(ctx context.Context, e conversation.Event) error {
 	if e.Workspace != workspace {
 		return nil
