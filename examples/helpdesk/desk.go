@@ -16,6 +16,8 @@ import (
 
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/chatbot"
+	"github.com/telenet/contactcenter/chatbot/faq"
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/sqlite"
@@ -50,6 +52,9 @@ type Config struct {
 	Assign string
 	// Messages are the automatic messages and business hours (R4, R5).
 	Messages Messages
+	// FAQ, if set, is the FAQ bot that answers customers first (R2): it
+	// holds each new conversation until it hands it to the staff.
+	FAQ *faq.Bot
 	// Logger; default discarded.
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
@@ -64,6 +69,9 @@ type Config struct {
 	// the item's key; true stops the relay there, before it records the
 	// send, as a crash would (tests).
 	crashAfterSend func(key string) bool
+	// bot, if set, is the bot the desk registers as faqBotName in place
+	// of FAQ (tests give it a bot that fails).
+	bot chatbot.Bot
 	// faultPause is the relay's longest pause while the bot cannot post in
 	// the staff chat; default defaultFaultPause (tests shorten it).
 	faultPause time.Duration
@@ -138,10 +146,13 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 		d.log.ErrorContext(ctx, "the staff group became a supergroup: the desk posts there; set STAFF_CHAT_ID to the new chat",
 			"configured chat", cfg.StaffChat, "chat", chat.ID)
 	}
-	d.eng, err = contactcenter.New(contactcenter.Config{Store: d.store, Publish: d.publish, Logger: d.log, Now: cfg.Now})
+	d.eng, err = contactcenter.New(contactcenter.Config{Store: d.store, Publish: d.publish, Logger: d.log, Now: cfg.Now, Bots: cfg.bots()})
 	var settings channel.Settings
 	if err == nil {
 		settings, err = cfg.Messages.settings(ctx, d.eng)
+	}
+	if err == nil {
+		settings.Bot, err = cfg.botSettings(ctx, d.eng)
 	}
 	if err == nil {
 		settings.Commands = channel.Commands{Enabled: true, ShowSubject: true}
@@ -202,9 +213,10 @@ func (d *Desk) Run(ctx context.Context) error {
 // publish shows the customers' side in the staff group: a copy of each
 // customer message (under its conversation's header, which the relay
 // sends first), notices of timeouts and abandonment, and of the messages
-// the desk could not take. It only queues them in the outbox, which the
-// relay sends: events come at least once, and an item queued again under
-// its key changes nothing, so that nothing is relayed twice.
+// the desk could not take, and what the bot does (botEvent). It only
+// queues them in the outbox, which the relay sends: events come at least
+// once, and an item queued again under its key changes nothing, so that
+// nothing is relayed twice.
 func (d *Desk) publish(ctx context.Context, e conversation.Event) error {
 	if e.Workspace != workspace {
 		return nil
@@ -220,7 +232,8 @@ func (d *Desk) publish(ctx context.Context, e conversation.Event) error {
 	case e.Type == conversation.EventMessageRejected:
 		return d.rejected(ctx, e)
 	case e.Type != conversation.EventMessageReceived:
-		return nil
+		_, err := d.botEvent(ctx, e)
+		return err
 	}
 	key := "copy:" + string(e.Message)
 	if done, err := d.relayed(ctx, key, e.Message); err != nil || done {
@@ -306,7 +319,8 @@ func (d *Desk) rejected(ctx context.Context, e conversation.Event) error {
 }
 
 // header returns the outbox item with key that heads a conversation in the
-// staff group: the ticket number, the contact's name and language.
+// staff group: the ticket number, the contact's name and language, and
+// whether the bot is answering it.
 func (d *Desk) header(ctx context.Context, id conversation.ID, key string) (outItem, error) {
 	c, err := d.eng.Conversation(ctx, workspace, id)
 	if err != nil {
@@ -323,6 +337,9 @@ func (d *Desk) header(ctx context.Context, id conversation.ID, key string) (outI
 	text := fmt.Sprintf("#%d · %s · %s", c.TicketNumber, orUnknown(k.Name), orUnknown(k.Language))
 	if t.Subject != "" {
 		text += "\n" + t.Subject
+	}
+	if c.Held() {
+		text += "\n" + botMark + "The bot is answering; a reply takes the conversation from it."
 	}
 	text += "\nReply to answer; /claim, /close [note], /closeticket."
 	return outItem{Key: key, Kind: outHeader, Conversation: id, Text: text}, nil

@@ -354,6 +354,11 @@ const (
 	outNotice outKind = "notice"
 	// outAnswer answers a staff message.
 	outAnswer outKind = "answer"
+	// outBot shows what the bot did in a conversation, under its header:
+	// one of its messages, or its hand-off. Once sent it links to the
+	// conversation (and to the bot's message), so that a reply to it
+	// answers the customer.
+	outBot outKind = "bot"
 )
 
 // Outbox states.
@@ -386,6 +391,10 @@ type outItem struct {
 func (d *Desk) answerTo(staff int, text string) outItem {
 	return outItem{Key: fmt.Sprintf("answer:%d:%d", d.staffChat(), staff), Kind: outAnswer, ReplyTo: staff, Text: text}
 }
+
+// underConversation reports whether items of kind k hang from their
+// conversation's header.
+func underConversation(k outKind) bool { return k == outCopy || k == outNotice || k == outBot }
 
 // execer is a *sql.DB or a *sql.Tx.
 type execer interface {
@@ -458,7 +467,7 @@ func (d *Desk) outState(ctx context.Context, key string) (string, error) {
 // header pending, the header, which goes first.
 func (d *Desk) nextOut(ctx context.Context) (outItem, bool, error) {
 	it, ok, err := d.scanOut(ctx, `state = ?`, outPending)
-	if err != nil || !ok || (it.Kind != outCopy && it.Kind != outNotice) || it.Conversation == "" {
+	if err != nil || !ok || !underConversation(it.Kind) || it.Conversation == "" {
 		return it, ok, err
 	}
 	h, found, err := d.scanOut(ctx, `state = ? AND kind = ? AND conversation = ?`, outPending, string(outHeader), string(it.Conversation))
@@ -487,7 +496,8 @@ func (d *Desk) scanOut(ctx context.Context, where string, args ...any) (outItem,
 
 // markSent records, in one transaction, that item it was sent as staff
 // message staff and what that message shows: a header heads its
-// conversation, a copy links to its message.
+// conversation, a copy links to its message, and what the bot did links
+// to its conversation (and its message).
 func (d *Desk) markSent(ctx context.Context, it outItem, staff int) error {
 	tx, err := d.links.BeginTx(ctx, nil)
 	if err != nil {
@@ -505,7 +515,7 @@ func (d *Desk) markSent(ctx context.Context, it outItem, staff int) error {
 			return err
 		}
 		fallthrough
-	case outCopy:
+	case outCopy, outBot:
 		if it.Conversation == "" {
 			break // a copy of a rejected message of a contact without a conversation
 		}
@@ -537,7 +547,7 @@ func (d *Desk) claimOut(ctx context.Context, it outItem) error {
 // has no link for: a send that reached the group but whose record was
 // lost, to a crash, or not yet made. It links staff to them, so that
 // replies to it, and edits of those replies, reach the conversation. ok is
-// false when staff is none of the relay's headers and copies.
+// false when staff is none of the relay's headers, copies and bot items.
 //
 // Message ids in a chat increase with every message, and in the staff
 // chat only the relay posts as the bot: one item at a time, in order, each
@@ -590,7 +600,7 @@ func (d *Desk) recognise(ctx context.Context, staff int) (conversation.ID, conve
 	switch {
 	case state == outFailed,
 		state == outSent && recorded < staff, // posted after the item was recorded
-		outKind(kind) != outHeader && outKind(kind) != outCopy, conv == "":
+		outKind(kind) != outHeader && outKind(kind) != outCopy && outKind(kind) != outBot, conv == "":
 		return "", "", false, nil
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO helpdesk_links (staff_message, conversation, message) VALUES (?, ?, ?)`,

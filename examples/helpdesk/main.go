@@ -21,6 +21,27 @@
 //	HELPDESK_DB        the SQLite file (default helpdesk.db)
 //	-timeout           close conversations idle this long (R7; whole minutes; 0 = off)
 //	-assign            least_busy or round_robin: assign automatically (R11)
+//	-messages FILE     the welcome and out-of-hours messages, the business hours (R4, R5)
+//	-bot faq           the FAQ bot answers customers first (R2)
+//	-faq FILE          with -bot faq, the desk's own FAQ file (default: the sample)
+//
+// With -bot faq the FAQ bot of package chatbot/faq answers first, from
+// the -faq file (JSON, see faq.Set) or from the sample of a small shop's
+// questions in Spanish and English (faq.SampleFile, a starting point for
+// your own). A customer's new conversation is held by the bot: it is in
+// no agent's /queue, and the bot answers each message. The staff group
+// sees it all the same: the header says the bot is answering, the
+// customer's messages are copied as usual, and each of the bot's answers
+// follows as "🤖 bot: …". When the bot hands off, because the customer
+// asked for a person ("humano", "agent"…) or it had no answer it was sure
+// of, a notice with the bot's note says that the conversation waits for
+// an agent, and it joins the /queue. An agent who replies to any of the
+// conversation's messages in the group (its header, a copy, one of the
+// bot's answers, the notice) or /claims it takes it from the bot, before
+// a hand-off too: a notice says who did, and the bot says nothing more in
+// it. A bot that fails to answer (three times in a row) hands the
+// conversation to the staff, and the customer is told a person will
+// answer.
 //
 // Conversations of an agent who sends /offline go to another agent online,
 // or wait for one, flagged abandoned (R3).
@@ -79,6 +100,8 @@ func configure(args []string, getenv func(string) string, stderr io.Writer) (Con
 	timeout := fs.Duration("timeout", 0, "close conversations with no message between contact and agent for this long, in whole minutes (R7); 0 = off")
 	assign := fs.String("assign", "", "assign waiting conversations automatically: least_busy or round_robin (R11); empty: the first agent to reply takes it")
 	messages := fs.String("messages", "", "a JSON file with the welcome and out-of-hours messages and the business hours (R4, R5)")
+	botFlag := fs.String("bot", "", "faq: the FAQ bot answers customers first and hands off to the staff (R2); empty: no bot")
+	faqFile := fs.String("faq", "", "with -bot faq, the FAQ file (JSON, see package chatbot/faq); empty: the sample")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -117,6 +140,9 @@ func configure(args []string, getenv func(string) string, stderr io.Writer) (Con
 		if cfg.Messages, err = readMessages(*messages); err != nil {
 			return cfg, err
 		}
+	}
+	if cfg.FAQ, err = readBot(*botFlag, *faqFile); err != nil {
+		return cfg, err
 	}
 	return cfg, nil
 }

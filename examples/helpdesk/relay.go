@@ -102,7 +102,7 @@ func (d *Desk) relay(ctx context.Context) {
 // not ready: the header goes first (nextOut). A header refused for good
 // leaves its conversation's copies and notices standing alone.
 func (d *Desk) underHeader(ctx context.Context, it *outItem) (ready bool, err error) {
-	if (it.Kind != outCopy && it.Kind != outNotice) || it.Conversation == "" {
+	if !underConversation(it.Kind) || it.Conversation == "" {
 		return true, nil
 	}
 	if it.ReplyTo, err = d.headerOf(ctx, it.Conversation); err != nil || it.ReplyTo != 0 {
