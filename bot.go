@@ -335,16 +335,36 @@ func (e *Engine) callBot(ctx context.Context, p *preparedTurn) (reply chatbot.Re
 	}
 	tctx, cancel := context.WithTimeout(ctx, p.settings.Timeout())
 	defer cancel()
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("bot %q panicked: %v", p.turn.Bot, r)
-		}
+	type answer struct {
+		reply chatbot.Reply
+		err   error
+	}
+	// The bot runs on its own goroutine, so that one that ignores its
+	// context cannot hold the conversation, or the engine's Close, past
+	// the timeout: its late answer is dropped.
+	out := make(chan answer, 1)
+	go func() {
+		var a answer
+		defer func() {
+			if r := recover(); r != nil {
+				a = answer{err: fmt.Errorf("bot %q panicked: %v", p.turn.Bot, r)}
+			}
+			out <- a
+		}()
+		a.reply, a.err = bot.Turn(tctx, p.turn)
 	}()
-	reply, err = bot.Turn(tctx, p.turn)
+	var a answer
+	select {
+	case a = <-out:
+	case <-tctx.Done():
+	}
 	if tctx.Err() != nil && ctx.Err() == nil {
 		return chatbot.Reply{}, fmt.Errorf("%w (%v)", errBotTimeout, p.settings.Timeout())
 	}
-	return reply, err
+	if ctx.Err() != nil {
+		return chatbot.Reply{}, ctx.Err()
+	}
+	return a.reply, a.err
 }
 
 // pendingFor loads, in tx, conversation id and its session when the
