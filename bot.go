@@ -115,9 +115,11 @@ func (e *Engine) botReactor() *reactor {
 				return "", false
 			}
 			switch ev.Type {
-			case conversation.EventConversationOpened, conversation.EventMessageReceived,
-				conversation.EventBotResumed, conversation.EventBotTurnFailed:
+			case conversation.EventConversationOpened, conversation.EventMessageReceived, conversation.EventBotResumed:
 				return string(ev.Conversation), true
+			case conversation.EventBotTurnFailed:
+				// The next attempt; not after the last, which gave up.
+				return string(ev.Conversation), ev.Reason != conversation.ReasonBotFailed
 			}
 			return "", false
 		},
@@ -245,7 +247,16 @@ func (e *Engine) botTurn(ctx context.Context, j Job) error {
 	if err != nil {
 		return e.turnFailed(ctx, p, err)
 	}
-	return e.applyTurn(ctx, p, &checked)
+	if err := e.applyTurn(ctx, p, &checked); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// A reply that cannot be applied fails the turn like a bot
+		// that fails: a failure that repeats ends in the fallback
+		// rather than in a turn asked again forever.
+		return e.turnFailed(ctx, p, fmt.Errorf("the reply could not be applied: %w", err))
+	}
+	return nil
 }
 
 // prepareTurn makes the turn the job's conversation is due, or finds the
@@ -266,7 +277,11 @@ func (e *Engine) prepareTurn(ctx context.Context, j Job) (*preparedTurn, error) 
 			return nil
 		}
 		b, err := s.channel(ctx, tx, c.Workspace, c.Channel)
-		if err != nil {
+		if errors.Is(err, channel.ErrNotFound) {
+			// The channel is gone, and its bot with it: the customer
+			// goes to the queue rather than wait for no one (R2).
+			return s.fallback(ctx, tx, &c, channel.Bot{})
+		} else if err != nil {
 			return err // a channel this engine does not serve: due again
 		}
 		sess, err := loadSession(ctx, tx, &c)
@@ -417,7 +432,7 @@ func (e *Engine) turnFailed(ctx context.Context, p *preparedTurn, cause error) e
 			}
 			return s.emitOne(ctx, tx, ev) // starts the next attempt
 		}
-		ev.Bot = "" // the job is not started again: the bot is given up
+		ev.Reason = conversation.ReasonBotFailed // the job is not started again: the bot is given up
 		if err := s.emitOne(ctx, tx, ev); err != nil {
 			return err
 		}

@@ -773,8 +773,8 @@ func TestAutomaticAssignmentAfterHandOff(t *testing.T) {
 	})
 }
 
-// R2, R21: erasing a contact deletes the bot's sessions in their
-// conversations, the bot's state with them.
+// R2, R21: erasing a contact empties the bot's sessions in their
+// conversations: the bot's state goes, the count of turns stays.
 func TestEraseContactDeletesBotSessions(t *testing.T) {
 	eachBotStore(t, func(t *testing.T, s store.Store) {
 		bot := &scriptBot{reply: func(_ context.Context, tn chatbot.Turn) (chatbot.Reply, error) {
@@ -786,11 +786,13 @@ func TestEraseContactDeletesBotSessions(t *testing.T) {
 		f.turn(t, "c1", "u2", "again", 2)
 		require.Equal(t, chatbot.State("name=Ana Contact c1"), bot.seen()[1].State)
 		require.NoError(t, f.eng.EraseContact(bg, contactcenter.ContactErasure{Workspace: ws, Contact: c.Contact, By: conversation.Host()}))
-		err := f.store.View(bg, func(tx store.Tx) error {
-			_, err := tx.Timer(bg, "bot.session", ws, string(id))
-			return err
-		})
-		assert.ErrorIs(t, err, store.ErrNotFound, "the session and the state in it are gone")
+		require.NoError(t, f.store.View(bg, func(tx store.Tx) error {
+			tm, err := tx.Timer(bg, "bot.session", ws, string(id))
+			require.NoError(t, err)
+			assert.NotContains(t, string(tm.Payload), "state", "the bot's state is gone")
+			assert.Contains(t, string(tm.Payload), `"turns":2`, "the count of turns stays: turn ids are not given twice")
+			return nil
+		}))
 	})
 }
 
@@ -818,4 +820,42 @@ func TestATurnCarriesTheNewestMessages(t *testing.T) {
 	turns = g.seen()
 	require.Len(t, turns, 3)
 	assert.Equal(t, "last", turns[2].Text(), "nothing seen is given again")
+}
+
+// R2: a held conversation whose channel is deleted goes to the queue at
+// its next attempt rather than wait for a bot no channel names, and the
+// last failure keeps the bot's name; closing a conversation deletes its
+// bot session, even one of the largest state.
+func TestBotEdgesEndInTheQueue(t *testing.T) {
+	g := newGate(func(context.Context, chatbot.Turn) (chatbot.Reply, error) { return chatbot.Reply{}, errors.New("down") })
+	f := newBotFixture(t, memory.New(), g.scriptBot, channel.Bot{TurnTimeout: time.Minute})
+	id := f.write(t, "c1", "u1", "hello").Conversation.ID
+	<-g.entered
+	require.NoError(t, f.eng.DeleteChannel(bg, contactcenter.ChannelDeletion{Workspace: ws, Channel: "tg", By: conversation.Host()}))
+	close(g.release)
+	off := f.book.wait(t, conversation.EventBotHandedOff, id, 1)
+	assert.Equal(t, conversation.ReasonBotFailed, off[0].Reason)
+	assert.True(t, f.conv(t, id).Waiting(), "in the queue, for a human")
+	assert.Len(t, g.seen(), 1, "the bot is not asked again for a channel that is gone")
+
+	f2 := newBotFixture(t, memory.New(), &scriptBot{reply: func(context.Context, chatbot.Turn) (chatbot.Reply, error) {
+		return chatbot.Reply{State: make(chatbot.State, chatbot.MaxStateBytes)}, errors.New("down")
+	}}, channel.Bot{MaxFailures: 2})
+	id2 := f2.write(t, "c2", "v1", "hello").Conversation.ID
+	failed := f2.book.wait(t, conversation.EventBotTurnFailed, id2, 2)
+	assert.Equal(t, "helper", failed[1].Bot, "the last failure names its bot")
+	assert.Equal(t, conversation.ReasonBotFailed, failed[1].Reason)
+	assert.Empty(t, failed[0].Reason)
+
+	f3 := newBotFixture(t, memory.New(), &scriptBot{reply: func(context.Context, chatbot.Turn) (chatbot.Reply, error) {
+		return chatbot.Reply{State: make(chatbot.State, chatbot.MaxStateBytes)}, nil
+	}}, channel.Bot{})
+	id3 := f3.turn(t, "c3", "w1", "hello", 1)
+	_, err := f3.eng.CloseConversation(bg, contactcenter.Closing{Workspace: ws, Conversation: id3, By: conversation.Host()})
+	require.NoError(t, err)
+	err = f3.store.View(bg, func(tx store.Tx) error {
+		_, err := tx.Timer(bg, "bot.session", ws, string(id3))
+		return err
+	})
+	assert.ErrorIs(t, err, store.ErrNotFound, "a closed conversation's session is deleted")
 }

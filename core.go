@@ -319,8 +319,15 @@ func (s *step) toSend(m *conversation.Message) {
 	s.send = append(s.send, *m)
 }
 
-// timeout keeps conversation c's timeout timer in line with it (R7).
+// timeout keeps conversation c's timeout timer in line with it (R7), and
+// deletes the bot session of a conversation a bot held once it closes
+// (R2): a closed conversation takes no turn.
 func (s *step) timeout(ctx context.Context, tx store.Tx, c *conversation.Conversation) error {
+	if c.State == conversation.Closed && c.Bot != "" {
+		if err := tx.DeleteTimer(ctx, timerBotSession, c.Workspace, string(c.ID)); err != nil {
+			return err
+		}
+	}
 	cfg, err := s.config(ctx, tx, c.Workspace)
 	if err != nil {
 		return err

@@ -2,6 +2,8 @@ package contactcenter
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/telenet/contactcenter/conversation"
@@ -29,8 +31,10 @@ type ContactErasure struct {
 // conversations' external ids and closing notes' summaries, the texts,
 // edit revisions' texts, channel ids and attachments' names, MIME types
 // and references of every message of its conversations, and its rejected
-// messages' ids (store.Tx.EraseContact says it all). Ids, ticket numbers,
-// states, counts and times stay, so that the history keeps its shape.
+// messages' ids (store.Tx.EraseContact says it all); the engine empties
+// the chatbot's session in each of its conversations, the bot's state and
+// a pending turn with it (R2). Ids, ticket numbers, states, counts and
+// times stay, so that the history keeps its shape.
 //
 // The same person writing again is a new contact: the engine no longer
 // knows their id on the channel. An outbound message still pending to the
@@ -67,7 +71,7 @@ func (e *Engine) EraseContact(ctx context.Context, r ContactErasure) error {
 	return err
 }
 
-// eraseBotSessions deletes in tx the bot sessions of contact's
+// eraseBotSessions empties in tx the bot sessions of contact's
 // conversations (R2, R21): the bot's state may hold what the contact said.
 func eraseBotSessions(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, contact ticket.ContactID) error {
 	var tp store.TicketPage
@@ -84,7 +88,7 @@ func eraseBotSessions(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, c
 					return err
 				}
 				for _, c := range cs {
-					if err := tx.DeleteTimer(ctx, timerBotSession, ws, string(c.ID)); err != nil {
+					if err := eraseBotSession(ctx, tx, &c); err != nil {
 						return err
 					}
 				}
@@ -99,4 +103,27 @@ func eraseBotSessions(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, c
 		}
 		tp.After = next
 	}
+}
+
+// eraseBotSession empties conversation c's bot session, if it has one:
+// the bot's state and a pending turn go; the count of turns and the
+// position of the last message seen stay (no personal data), so that turn
+// ids are never given twice.
+func eraseBotSession(ctx context.Context, tx store.Tx, c *conversation.Conversation) error {
+	t, err := tx.Timer(ctx, timerBotSession, c.Workspace, string(c.ID))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	var sess botSession
+	if json.Unmarshal(t.Payload, &sess) != nil {
+		return tx.DeleteTimer(ctx, timerBotSession, c.Workspace, string(c.ID))
+	}
+	seen := sess.Seen
+	if sess.Pending != nil && sess.Pending.Through != "" {
+		seen = sess.Pending.Through
+	}
+	kept := botSession{Bot: sess.Bot, Turns: sess.Turns, Seen: seen}
+	return saveSession(ctx, tx, c, &kept)
 }

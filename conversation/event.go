@@ -93,8 +93,10 @@ const (
 	// reply applied.
 	EventBotTurnFinished EventType = "bot.turn_finished"
 	// EventBotTurnFailed: an attempt of a turn failed (an error, no reply
-	// within the channel's turn timeout, a reply refused as a whole);
-	// Detail says why.
+	// within the channel's turn timeout, a reply refused as a whole or
+	// that could not be applied); Detail says why. Reason is
+	// ReasonBotFailed on the last attempt, after which the engine gave up
+	// on the bot.
 	EventBotTurnFailed EventType = "bot.turn_failed"
 	// EventBotActionRefused: a message or an action of the bot's reply was
 	// refused and not applied; Detail says which and why. The rest of the
