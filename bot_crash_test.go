@@ -1,15 +1,11 @@
 package contactcenter_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -96,49 +92,16 @@ func TestBotTurnSurvivesKill(t *testing.T) {
 	for _, mode := range []string{"in-turn", "after-apply"} {
 		t.Run(mode, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "cc.db")
-			cmd := exec.Command(os.Args[0], "-test.run=^TestBotTurnSurvivesKill$", "-test.count=1")
-			cmd.Env = append(os.Environ(), botCrashEnv+"="+mode+":"+path)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			out, err := cmd.StdoutPipe()
-			require.NoError(t, err)
-			require.NoError(t, cmd.Start())
 			want := map[string]string{"in-turn": "turn ", "after-apply": "applied"}[mode]
-			var mu sync.Mutex
-			var lines []string
-			ready := make(chan struct{})
-			go func() {
-				sc := bufio.NewScanner(out)
-				done := false
-				for sc.Scan() {
-					mu.Lock()
-					lines = append(lines, sc.Text())
-					if !done && strings.HasPrefix(sc.Text(), want) {
-						close(ready)
-						done = true
-					}
-					mu.Unlock()
-				}
-			}()
-			select {
-			case <-ready:
-			case <-time.After(60 * time.Second):
-				_ = cmd.Process.Kill()
-				_ = cmd.Wait()
-				mu.Lock()
-				defer mu.Unlock()
-				t.Fatalf("the child did not get there:\n%s\n%s", strings.Join(lines, "\n"), stderr.String())
-			}
-			require.NoError(t, cmd.Process.Kill()) // SIGKILL
-			_ = cmd.Wait()
-			mu.Lock()
+			lines := killChild(t, "TestBotTurnSurvivesKill", botCrashEnv, mode+":"+path, func(lines []string) bool {
+				return strings.HasPrefix(lines[len(lines)-1], want)
+			})
 			var childTurn string
 			for _, l := range lines {
 				if id, ok := strings.CutPrefix(l, "turn "); ok {
 					childTurn = id
 				}
 			}
-			mu.Unlock()
 			require.NotEmpty(t, childTurn)
 
 			st, err := sqlite.Open(bg, path)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -23,31 +22,22 @@ import (
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/memory"
 	"github.com/telenet/contactcenter/store/postgres"
-	"github.com/telenet/contactcenter/store/sqlite"
 	"github.com/telenet/contactcenter/template"
 	"github.com/telenet/contactcenter/ticket"
 )
 
 // botStores are the stores the chatbot's tests run on (R2: every action
-// through the engine on memory, SQLite and PostgreSQL).
-var botStores = []struct {
+// through the engine on memory, SQLite and PostgreSQL): faultStores and
+// PostgreSQL.
+var botStores = append(slices.Clone(faultStores), struct {
 	name string
 	open func(t *testing.T) store.Store
-}{
-	{"memory", func(*testing.T) store.Store { return memory.New() }},
-	{"sqlite", func(t *testing.T) store.Store {
-		s, err := sqlite.Open(bg, filepath.Join(t.TempDir(), "cc.db"))
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = s.Close() })
-		return s
-	}},
-	{"postgres", func(t *testing.T) store.Store {
-		s, err := postgres.Open(bg, pgtest.FreshSchema(t, "bot_"))
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = s.Close() })
-		return s
-	}},
-}
+}{"postgres", func(t *testing.T) store.Store {
+	s, err := postgres.Open(bg, pgtest.FreshSchema(t, "bot_"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}})
 
 // eachBotStore runs fn on each of botStores.
 func eachBotStore(t *testing.T, fn func(t *testing.T, s store.Store)) {

@@ -1,12 +1,9 @@
 package contactcenter_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -121,43 +118,7 @@ func TestReactionSurvivesKill(t *testing.T) {
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "cc.db")
-			cmd := exec.Command(os.Args[0], "-test.run=^TestReactionSurvivesKill$", "-test.count=1")
-			cmd.Env = append(os.Environ(), crashChildEnv+"="+tc.mode+":"+path)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			out, err := cmd.StdoutPipe()
-			require.NoError(t, err)
-			require.NoError(t, cmd.Start())
-			var mu sync.Mutex
-			var lines []string
-			ready := make(chan struct{})
-			go func() {
-				sc := bufio.NewScanner(out)
-				closed := false
-				for sc.Scan() {
-					mu.Lock()
-					lines = append(lines, sc.Text())
-					if !closed && tc.ready(lines) {
-						close(ready)
-						closed = true
-					}
-					mu.Unlock()
-				}
-			}()
-			select {
-			case <-ready:
-			case <-time.After(60 * time.Second):
-				_ = cmd.Process.Kill()
-				_ = cmd.Wait()
-				mu.Lock()
-				defer mu.Unlock()
-				t.Fatalf("the child did not get there:\n%s\n%s", strings.Join(lines, "\n"), stderr.String())
-			}
-			require.NoError(t, cmd.Process.Kill()) // SIGKILL: nothing runs after it
-			_ = cmd.Wait()
-			mu.Lock()
-			seen := slices.Clone(lines)
-			mu.Unlock()
+			seen := killChild(t, "TestReactionSurvivesKill", crashChildEnv, tc.mode+":"+path, tc.ready)
 			for _, l := range seen {
 				assert.NotContains(t, l, "receive returned", "the child's reactions were kept from finishing")
 			}
