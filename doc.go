@@ -24,6 +24,9 @@
 //     per language) and snippets (R14, R15).
 //   - hours: business hours in an IANA time zone, for the out-of-hours
 //     message (R4).
+//   - chatbot: the boundary of a bot that answers first (R2): turns,
+//     replies and typed actions; chatbot/faq is a bot that works out of
+//     the box.
 //
 // The shell around them:
 //
@@ -37,6 +40,11 @@
 //   - telegram: the Telegram channel on github.com/go-telegram/bot (long
 //     polling or webhook, crash-safe); telegram/telegramtest is a fake Bot
 //     API server for tests.
+//   - chatbot/webhook, chatbot/dialogflow/es and chatbot/dialogflow/cx:
+//     bots elsewhere (any HTTPS bot with signed JSON, Dialogflow agents);
+//     chatbot/dialogflow/dialogflowfake is a fake Dialogflow for tests.
+//     The engine holds a channel's new conversations for its bot and runs
+//     its turns as a durable reaction (Config.Bots, channel.Bot).
 //
 // # The rules
 //
