@@ -111,7 +111,7 @@ func TestBotTurnSurvivesKill(t *testing.T) {
 				return chatbot.Reply{Messages: []chatbot.Message{{Text: "answer to " + string(t.ID)}}, Actions: []chatbot.Action{chatbot.Tag{Tag: "bot"}}}, nil
 			}}
 			later := func() time.Time { return time.Now().Add(2 * time.Hour) } // past the child's leases
-			book := &eventBook{}
+			book := &eventLog{}
 			eng, err := botEngine(st, contactcenter.Config{Now: later, Publish: book.publish}, bot)
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = eng.Close() })

@@ -68,25 +68,11 @@ func (b *scriptBot) seen() []chatbot.Turn {
 	return slices.Clone(b.turns)
 }
 
-// eventBook keeps every published event and waits for them.
-type eventBook struct {
-	mu     sync.Mutex
-	events []conversation.Event
-}
-
-func (l *eventBook) publish(_ context.Context, e conversation.Event) error {
-	l.mu.Lock()
-	l.events = append(l.events, e)
-	l.mu.Unlock()
-	return nil
-}
-
-// of returns the events of type typ of conversation id, in order.
-func (l *eventBook) of(typ conversation.EventType, id conversation.ID) []conversation.Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// of returns the events of type typ of conversation id ("" for any), in
+// order, each once.
+func (l *eventLog) of(typ conversation.EventType, id conversation.ID) []conversation.Event {
 	var out []conversation.Event
-	for _, e := range l.events {
+	for _, e := range l.unique() {
 		if e.Type == typ && (id == "" || e.Conversation == id) {
 			out = append(out, e)
 		}
@@ -96,7 +82,7 @@ func (l *eventBook) of(typ conversation.EventType, id conversation.ID) []convers
 
 // wait waits until conversation id has n events of type typ, and returns
 // them.
-func (l *eventBook) wait(t *testing.T, typ conversation.EventType, id conversation.ID, n int) []conversation.Event {
+func (l *eventLog) wait(t *testing.T, typ conversation.EventType, id conversation.ID, n int) []conversation.Event {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -117,7 +103,7 @@ type botFixture struct {
 	store store.Store
 	tr    *channel.MemoryTransport
 	clock *clock
-	book  *eventBook
+	book  *eventLog
 	bot   *scriptBot
 }
 
@@ -126,7 +112,7 @@ type botFixture struct {
 // billing, templates "sorry", "still" and "bye" and snippet "/hi".
 func newBotFixture(t *testing.T, s store.Store, bot *scriptBot, set channel.Bot, mod ...func(*channel.Settings)) *botFixture {
 	t.Helper()
-	f := &botFixture{store: s, tr: channel.NewMemoryTransport(fullCaps), clock: &clock{now: t0}, book: &eventBook{}, bot: bot}
+	f := &botFixture{store: s, tr: channel.NewMemoryTransport(fullCaps), clock: &clock{now: t0}, book: &eventLog{}, bot: bot}
 	var err error
 	f.eng, err = contactcenter.New(contactcenter.Config{
 		Store: s, Now: f.clock.Now, NewID: contactcenter.SequentialIDs("id"), Publish: f.book.publish,
@@ -680,7 +666,7 @@ func TestBotTurnsOnceAcrossEngines(t *testing.T) {
 			bot := &scriptBot{reply: func(_ context.Context, tn chatbot.Turn) (chatbot.Reply, error) {
 				return chatbot.Reply{Messages: []chatbot.Message{{Text: "re " + string(tn.ID)}}}, nil
 			}}
-			book := &eventBook{}
+			book := &eventLog{}
 			var engines []*contactcenter.Engine
 			for _, st := range []store.Store{a, b} {
 				eng, err := botEngine(st, contactcenter.Config{Publish: book.publish, ReactionGrace: time.Minute}, bot)
