@@ -34,25 +34,9 @@ func (h *harness) testHeldConversations(t *testing.T) {
 	assigned.Assignee, assigned.WaitingSince, assigned.Version = "a1", time.Time{}, assigned.Version+1
 	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error { return tx.UpdateConversation(ctx(), assigned) }))
 	// A conversation created held, as an engine opens one for a bot.
-	c := newContact(ws, "c-born-held")
-	born := newTicket(ws, "t-born-held", 0, c.ID)
-	var bornHeld conversation.Conversation
-	require.NoError(t, s.Update(ctx(), func(tx store.Tx) error {
-		if err := tx.CreateContact(ctx(), c, "ch", "ext-"+string(c.ID)); err != nil {
-			return err
-		}
-		n, err := tx.NextTicketNumber(ctx(), ws)
-		if err != nil {
-			return err
-		}
-		born.Number = n
-		if err := tx.CreateTicket(ctx(), born); err != nil {
-			return err
-		}
-		bornHeld = newConversation(ws, "cv-born-held", born, "ch")
-		bornHeld.Bot, bornHeld.WaitingSince = "greeter", time.Time{}
-		return tx.CreateConversation(ctx(), bornHeld)
-	}))
+	_, _, bornHeld := seedWith(t, s, ws, "born-held", func(c *conversation.Conversation) {
+		c.Bot, c.WaitingSince = "greeter", time.Time{}
+	})
 	require.True(t, held.Held())
 	require.True(t, bornHeld.Held())
 

@@ -49,6 +49,13 @@ func newOutbound(c conversation.Conversation, id conversation.MessageID, due tim
 // seed stores a contact, a ticket and an open conversation on channel "ch".
 func seed(t testing.TB, s store.Store, ws ticket.WorkspaceID, name string) (ticket.Contact, ticket.Ticket, conversation.Conversation) {
 	t.Helper()
+	return seedWith(t, s, ws, name, nil)
+}
+
+// seedWith is seed with the conversation changed by mod, if given, before
+// it is created.
+func seedWith(t testing.TB, s store.Store, ws ticket.WorkspaceID, name string, mod func(*conversation.Conversation)) (ticket.Contact, ticket.Ticket, conversation.Conversation) {
+	t.Helper()
 	c := newContact(ws, ticket.ContactID("c-"+name))
 	tk := newTicket(ws, ticket.ID("t-"+name), 0, c.ID)
 	var cv conversation.Conversation
@@ -65,6 +72,9 @@ func seed(t testing.TB, s store.Store, ws ticket.WorkspaceID, name string) (tick
 			return err
 		}
 		cv = newConversation(ws, conversation.ID("cv-"+name), tk, "ch")
+		if mod != nil {
+			mod(&cv)
+		}
 		return tx.CreateConversation(ctx(), cv)
 	}))
 	return c, tk, cv
