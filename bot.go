@@ -222,41 +222,54 @@ type preparedTurn struct {
 // botTurn is the bot reaction's React: one turn of the conversation the
 // job is keyed by, if one is due.
 func (e *Engine) botTurn(ctx context.Context, j Job) error {
-	p, err := e.prepareTurn(ctx, j)
-	if err != nil || p == nil {
-		return err
+	// A turn made before, attempted again, carries the messages it was
+	// made with: those that came since go to the next turn, made here.
+	for {
+		p, err := e.prepareTurn(ctx, j)
+		if err != nil || p == nil {
+			return err
+		}
+		if done, err := e.attempt(ctx, p); done || err != nil {
+			return err
+		}
 	}
+}
+
+// attempt makes one attempt of turn p: it asks the bot and applies its
+// reply, or records the failure. done reports that the run ends here: an
+// attempt that failed is tried again by the job its failure starts.
+func (e *Engine) attempt(ctx context.Context, p *preparedTurn) (done bool, err error) {
 	if p.failures > 0 {
 		wait := min(e.backoff(p.failures), maxBotRetryWait)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return true, ctx.Err()
 		case <-t.C:
 		}
 	}
 	reply, err := e.callBot(ctx, p)
 	if ctx.Err() != nil {
-		return ctx.Err() // the engine closes: the turn stays to do
+		return true, ctx.Err() // the engine closes: the turn stays to do
 	}
 	if err != nil {
-		return e.turnFailed(ctx, p, err)
+		return true, e.turnFailed(ctx, p, err)
 	}
 	checked, err := reply.Validate()
 	if err != nil {
-		return e.turnFailed(ctx, p, err)
+		return true, e.turnFailed(ctx, p, err)
 	}
 	if err := e.applyTurn(ctx, p, &checked); err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return true, ctx.Err()
 		}
 		// A reply that cannot be applied fails the turn like a bot
 		// that fails: a failure that repeats ends in the fallback
 		// rather than in a turn asked again forever.
-		return e.turnFailed(ctx, p, fmt.Errorf("the reply could not be applied: %w", err))
+		return true, e.turnFailed(ctx, p, fmt.Errorf("the reply could not be applied: %w", err))
 	}
-	return nil
+	return false, nil
 }
 
 // prepareTurn makes the turn the job's conversation is due, or finds the

@@ -835,3 +835,54 @@ func TestBotEdgesEndInTheQueue(t *testing.T) {
 	})
 	assert.ErrorIs(t, err, store.ErrNotFound, "a closed conversation's session is deleted")
 }
+
+// R2: a message that arrives while a turn fails is not left behind by the
+// turn's retry, which carries only what the turn was made with: the next
+// turn follows at once, with no further message to start it.
+func TestMessageDuringAFailedAttemptGetsItsTurn(t *testing.T) {
+	var calls int
+	var mu sync.Mutex
+	g := newGate(func(_ context.Context, tn chatbot.Turn) (chatbot.Reply, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		if calls == 1 {
+			return chatbot.Reply{}, errors.New("flaky")
+		}
+		return chatbot.Reply{Messages: []chatbot.Message{{Text: "bot: " + tn.Text()}}}, nil
+	})
+	f := newBotFixture(t, memory.New(), g.scriptBot, channel.Bot{TurnTimeout: time.Minute})
+	id := f.write(t, "c1", "u1", "one").Conversation.ID
+	<-g.entered
+	f.clock.Advance(time.Millisecond)
+	f.write(t, "c1", "u2", "two")
+	close(g.release)
+	f.book.wait(t, conversation.EventBotTurnFinished, id, 2)
+	assert.Equal(t, []string{"bot: one", "bot: two"}, f.botTexts(t, id))
+}
+
+// R2, R17: the bot's events carry their actor and the cause of the turn:
+// the bot reaction, one level below the contact's message, on that
+// message's root.
+func TestBotEventsCarryActorAndCause(t *testing.T) {
+	f := newBotFixture(t, memory.New(), &scriptBot{reply: echo}, channel.Bot{})
+	id := f.turn(t, "c1", "u1", "I want an agent", 1)
+	received := f.book.of(conversation.EventMessageReceived, id)
+	require.Len(t, received, 1)
+	root := received[0].Cause.Root
+	for typ, actor := range map[conversation.EventType]conversation.ActorKind{
+		conversation.EventBotTurnStarted:  conversation.ActorSystem,
+		conversation.EventBotHandedOff:    conversation.ActorBot,
+		conversation.EventBotTurnFinished: conversation.ActorBot,
+	} {
+		evs := f.book.of(typ, id)
+		require.Len(t, evs, 1, typ)
+		e := evs[0]
+		assert.Equal(t, actor, e.Actor.Kind, "%s: actor", typ)
+		assert.Equal(t, "helper", e.Bot, typ)
+		assert.Equal(t, conversation.CauseReaction, e.Cause.Kind, "%s: caused by the reaction", typ)
+		assert.Equal(t, "bot", e.Cause.Name, typ)
+		assert.Equal(t, root, e.Cause.Root, "%s: on the message's root", typ)
+		assert.Equal(t, received[0].Cause.Depth+1, e.Cause.Depth, typ)
+	}
+}
