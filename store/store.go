@@ -493,6 +493,22 @@ type Tx interface {
 	// ErrConflict when its version differs, and a *ReferencedError
 	// (ErrReferenced) when another record names it; then nothing changes.
 	DeleteConfig(ctx context.Context, ws ticket.WorkspaceID, kind ConfigKind, name string, version int64) error
+
+	// CreateWorkflowRun stores a new run (Version 1). ErrDuplicate if the
+	// workspace has a run with its id.
+	CreateWorkflowRun(ctx context.Context, r WorkflowRun) error
+	// UpdateWorkflowRun replaces a run whose stored version is
+	// r.Version-1: ErrNotFound when there is none, ErrConflict when its
+	// version differs; then nothing changes. Its Workspace, ID, Workflow,
+	// Conversation and StartedAt are those it was created with.
+	UpdateWorkflowRun(ctx context.Context, r WorkflowRun) error
+	// WorkflowRun returns a run by id.
+	WorkflowRun(ctx context.Context, ws ticket.WorkspaceID, id string) (WorkflowRun, error)
+	// WorkflowRuns returns a page of the workspace's runs that f selects,
+	// newest first (StartedAt, then ID, descending), and the cursor of
+	// the next page, "" after the last. A Limit outside 0…MaxRunPage or a
+	// malformed cursor fails with conversation.ErrInvalid.
+	WorkflowRuns(ctx context.Context, ws ticket.WorkspaceID, f RunFilter) ([]WorkflowRun, RunCursor, error)
 }
 
 // ErasedFailure is the Failure of an outbound message still pending when
