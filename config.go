@@ -101,6 +101,7 @@ type wsConfig struct {
 	templates map[string]*template.Template
 	services  map[string]*hours.Hours
 	snippets  *template.Snippets
+	wf        *wfConfig // the workflows; nil when there are none (R16)
 }
 
 // template returns the template named name.
@@ -273,6 +274,7 @@ func (e *Engine) buildConfig(ctx context.Context, ws ticket.WorkspaceID, rev int
 			e.log.ErrorContext(ctx, "a stored configuration record cannot be read; it is left out", "workspace", ws, "kind", r.Kind, "name", r.Name, "version", r.Version, "err", err)
 		}
 	}
+	c.wf = e.buildWorkflows(ctx, ws, recs)
 	for _, ch := range chans {
 		b, err := e.bind(ch)
 		if err != nil {

@@ -42,6 +42,11 @@ type step struct {
 	// cfg is the configuration of the workspace the step read in its
 	// transaction, if it did: what the step's decisions use.
 	cfg *wsConfig
+	// runs are the workflow runs the step started or resumed (R16).
+	runs []runRef
+	// previous holds the fields of the contacts the step wrote, as they
+	// were before, for the workflows triggered by field changes.
+	previous map[ticket.ContactID]map[string]string
 }
 
 // reset empties the step before an attempt of its transaction.
@@ -51,6 +56,8 @@ func (s *step) reset() {
 	s.events = 0
 	s.timers = false
 	s.cfg = nil
+	s.runs = s.runs[:0]
+	s.previous = nil
 }
 
 // channel returns channel id of workspace ws for the step, from its
@@ -180,6 +187,12 @@ func (e *Engine) advance(ctx context.Context, s *step) {
 		e.kickTimers()
 	}
 	published := s.events > 0
+	if len(s.runs) > 0 {
+		// Before the reactions: a workflow that routes a new conversation
+		// does so before automatic assignment takes it.
+		e.driveRuns(context.WithValue(ctx, deferKey{}, true), s.runs)
+		published = true
+	}
 	if len(s.jobs) > 0 {
 		jctx := context.WithValue(ctx, deferKey{}, true)
 		for i := range s.jobs {
@@ -226,6 +239,9 @@ func (s *step) add(ctx context.Context, tx store.Tx, ch *conversation.Change) er
 			return err
 		}
 	case conversation.Update:
+		if err := s.keepPrevious(ctx, tx, &ch.Contact); err != nil {
+			return err
+		}
 		if err := tx.UpdateContact(ctx, ch.Contact); err != nil {
 			return err
 		}
@@ -300,6 +316,9 @@ func (s *step) add(ctx context.Context, tx store.Tx, ch *conversation.Change) er
 		if err := s.timer(ctx, tx, ch.Timers[i]); err != nil {
 			return err
 		}
+	}
+	if err := s.workflowClocks(ctx, tx, ch); err != nil {
+		return err
 	}
 	evs := ch.Events()
 	for i := range evs {
@@ -383,7 +402,13 @@ func (s *step) emit(ctx context.Context, tx store.Tx, ev *conversation.Event) er
 		return err
 	}
 	s.events++
-	return s.e.startReactions(ctx, tx, s, ev)
+	if err := s.e.startReactions(ctx, tx, s, ev); err != nil {
+		return err
+	}
+	if configEvent(ev.Type) {
+		return nil
+	}
+	return s.workflowsOn(ctx, tx, ev)
 }
 
 // now returns the engine's time.

@@ -106,6 +106,12 @@ type Config struct {
 	// conversations to it first. An engine on a store serves the turns of
 	// the bots it has; give every engine of a store the same bots.
 	Bots map[string]chatbot.Bot
+	// WorkflowSteps are the host's workflow steps (workflow.Call), by
+	// name (R16); give every engine of a store the same.
+	WorkflowSteps map[string]WorkflowStep
+	// WorkflowStepTimeout bounds one call of a host's workflow step.
+	// Default 30s.
+	WorkflowStepTimeout time.Duration
 }
 
 // Engine is the contact center: it loads state from the store, applies the
@@ -133,6 +139,9 @@ type Engine struct {
 	assign        *reactor   // R11's automatic assignment
 	timerHandlers map[conversation.TimerKind]timerHandler
 	jobState
+
+	workflowSteps map[string]WorkflowStep // Config.WorkflowSteps
+	stepTimeout   time.Duration           // Config.WorkflowStepTimeout
 
 	mu         sync.RWMutex
 	configs    map[ticket.WorkspaceID]*wsConfig // the stored configuration, by workspace
@@ -246,6 +255,17 @@ func New(cfg Config) (*Engine, error) {
 			return nil, wrap("new", fmt.Errorf("%w: bot %q needs a valid name and a chatbot.Bot", conversation.ErrInvalid, name))
 		}
 		e.bots[name] = b
+	}
+	e.workflowSteps = make(map[string]WorkflowStep, len(cfg.WorkflowSteps))
+	for name, h := range cfg.WorkflowSteps {
+		if name == "" || h == nil {
+			return nil, wrap("new", fmt.Errorf("%w: workflow step %q needs a name and a function", conversation.ErrInvalid, name))
+		}
+		e.workflowSteps[name] = h
+	}
+	e.stepTimeout = cfg.WorkflowStepTimeout
+	if e.stepTimeout <= 0 {
+		e.stepTimeout = 30 * time.Second
 	}
 	e.assign = e.assignReactor()
 	e.bot = e.botReactor()

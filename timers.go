@@ -43,6 +43,8 @@ func (e *Engine) addTimerHandlers(hs map[conversation.TimerKind]TimerHandler) er
 		conversation.TimerTimeout:   e.timeOut,
 		conversation.TimerHeartbeat: e.heartbeatLost,
 		timerBotNoHuman:             e.noHumanFired,
+		timerWorkflowRun:            e.runFired,
+		timerWorkflowClock:          e.clockFired,
 	}
 	for kind, h := range hs {
 		switch {
@@ -156,10 +158,10 @@ func (e *Engine) Timer(ctx context.Context, kind conversation.TimerKind, ws tick
 }
 
 // engineKind reports whether kind is of the engine's reactions (their
-// jobs or their claims) or its chatbot's (R2).
+// jobs or their claims), its chatbot's (R2) or its workflows' (R16).
 func engineKind(kind conversation.TimerKind) bool {
 	return strings.HasPrefix(string(kind), reactionPrefix) || strings.HasPrefix(string(kind), claimPrefix) ||
-		strings.HasPrefix(string(kind), botPrefix)
+		strings.HasPrefix(string(kind), botPrefix) || strings.HasPrefix(string(kind), workflowPrefix)
 }
 
 // hostKind checks that kind is a host's registered timer kind.

@@ -169,11 +169,14 @@ const (
 	// CauseTimer: a timer that fell due (R7's timeout, a heartbeat's
 	// grace, a host's own timer).
 	CauseTimer
+	// CauseWorkflow: a run of a workflow (R16): Name is the workflow's
+	// name and ID the run's.
+	CauseWorkflow
 )
 
-var causeKindNames = [...]string{CauseCommand: "command", CauseReaction: "reaction", CauseTimer: "timer"}
+var causeKindNames = [...]string{CauseCommand: "command", CauseReaction: "reaction", CauseTimer: "timer", CauseWorkflow: "workflow"}
 
-// String returns "command", "reaction" or "timer".
+// String returns "command", "reaction", "timer" or "workflow".
 func (k CauseKind) String() string {
 	if int(k) < len(causeKindNames) && causeKindNames[k] != "" {
 		return causeKindNames[k]

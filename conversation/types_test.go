@@ -287,7 +287,7 @@ func TestActor(t *testing.T) {
 	if _, err := cv.ParseActorKind("robot"); !errors.Is(err, cv.ErrInvalid) {
 		t.Errorf("ParseActorKind(robot) = %v, want ErrInvalid", err)
 	}
-	for _, k := range []cv.CauseKind{cv.CauseCommand, cv.CauseReaction, cv.CauseTimer} {
+	for _, k := range []cv.CauseKind{cv.CauseCommand, cv.CauseReaction, cv.CauseTimer, cv.CauseWorkflow} {
 		got, err := cv.ParseCauseKind(k.String())
 		if err != nil || got != k {
 			t.Errorf("ParseCauseKind(%q) = %v, %v", k.String(), got, err)
