@@ -1,0 +1,467 @@
+package contactcenter_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/telenet/contactcenter"
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/hours"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/store/memory"
+	"github.com/telenet/contactcenter/template"
+	"github.com/telenet/contactcenter/workflow"
+)
+
+// wfFixture is an engine with workflows (R16): channel "tg" with manual
+// assignment, agents ana and bruno, teams billing and sales, templates
+// "again" and "thanks", snippet "hi", service hours "office" (Monday to
+// Friday 9:00–17:00 UTC) and the host step "crm".
+type wfFixture struct {
+	eng   *contactcenter.Engine
+	store store.Store
+	tr    *channel.MemoryTransport
+	clock *clock
+	book  *eventLog
+	calls *hostCalls
+}
+
+// hostCalls records the calls of the host step "crm", and fails the
+// first fail of them.
+type hostCalls struct {
+	mu    sync.Mutex
+	calls []contactcenter.WorkflowCall
+	fail  int
+}
+
+func (h *hostCalls) step(_ context.Context, c contactcenter.WorkflowCall) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.calls = append(h.calls, c)
+	if h.fail > 0 {
+		h.fail--
+		return errors.New("the CRM is down")
+	}
+	return nil
+}
+
+func (h *hostCalls) seen() []contactcenter.WorkflowCall {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]contactcenter.WorkflowCall(nil), h.calls...)
+}
+
+type wfOption func(*contactcenter.Config, *channel.Settings)
+
+func newWFFixture(t *testing.T, s store.Store, opts ...wfOption) *wfFixture {
+	t.Helper()
+	f := &wfFixture{store: s, tr: channel.NewMemoryTransport(fullCaps), clock: &clock{now: t0}, book: &eventLog{}, calls: &hostCalls{}}
+	cfg := contactcenter.Config{
+		Store: s, Now: f.clock.Now, NewID: contactcenter.SequentialIDs("id"), Publish: f.book.publish,
+		RetryBackoff:  func(int) time.Duration { return time.Millisecond },
+		WorkflowSteps: map[string]contactcenter.WorkflowStep{"crm": f.calls.step},
+		Logger:        testLogger(t),
+	}
+	var set channel.Settings
+	for _, o := range opts {
+		o(&cfg, &set)
+	}
+	var err error
+	f.eng, err = contactcenter.New(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = f.eng.Close() })
+	for name, text := range map[string]string{"again": "We are closed; we answer from 9:00.", "thanks": "Thanks {{contact.first_name}}!"} {
+		tm, err := template.New(name, template.Variant{Language: "en", Text: text})
+		require.NoError(t, err)
+		require.NoError(t, f.eng.PutTemplate(bg, contactcenter.TemplateChange{Workspace: ws, Template: tm, By: conversation.Host()}))
+	}
+	hi, err := template.New("hi", template.Variant{Language: "en", Text: "Hi {{contact.first_name}}"})
+	require.NoError(t, err)
+	require.NoError(t, f.eng.PutSnippet(bg, contactcenter.SnippetChange{Workspace: ws, Snippet: template.Snippet{Shortcut: "hi", Template: hi}, By: conversation.Host()}))
+	week := hours.Week{}
+	for d := time.Monday; d <= time.Friday; d++ {
+		week[d] = []hours.Interval{{Start: "09:00", End: "17:00"}}
+	}
+	require.NoError(t, f.eng.PutServiceHours(bg, contactcenter.ServiceHoursChange{Workspace: ws, Service: "office", Hours: hours.Schedule{TimeZone: "UTC", Week: week}, By: conversation.Host()}))
+	require.NoError(t, f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: set}, Transport: f.tr, By: conversation.Host()}))
+	for _, a := range []conversation.Agent{
+		{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online, Teams: []conversation.TeamID{"billing"}},
+		{ID: "bruno", Workspace: ws, Name: "Bruno", Presence: conversation.Online},
+	} {
+		_, err := f.eng.PutAgent(bg, contactcenter.AgentChange{Agent: a, By: conversation.Host()})
+		require.NoError(t, err)
+	}
+	for _, team := range []conversation.TeamID{"billing", "sales"} {
+		require.NoError(t, f.eng.PutTeam(bg, contactcenter.TeamChange{Team: conversation.Team{ID: team, Workspace: ws, Name: string(team)}, By: conversation.Host()}))
+	}
+	return f
+}
+
+// publish publishes definition d, given as JSON.
+func (f *wfFixture) publish(t *testing.T, js string) contactcenter.WorkflowInfo {
+	t.Helper()
+	d, err := workflow.Decode([]byte(js))
+	require.NoError(t, err)
+	info, err := f.eng.PublishWorkflow(bg, contactcenter.WorkflowPublishing{Workspace: ws, Definition: d, By: conversation.Host()})
+	require.NoError(t, err)
+	return info
+}
+
+// write delivers a contact's text message.
+func (f *wfFixture) write(t *testing.T, contact, ext, text string) contactcenter.Received {
+	t.Helper()
+	r, err := f.eng.Receive(bg, contactcenter.Inbound{
+		Workspace: ws, Channel: "tg", ExternalID: ext,
+		From: contactcenter.Sender{ExternalID: contact, Name: "Contact " + contact, Language: "en"},
+		Text: text,
+	})
+	require.NoError(t, err)
+	return r
+}
+
+// runs returns the runs of a conversation ("" any), newest first.
+func (f *wfFixture) runs(t *testing.T, conv conversation.ID, workflowName string) []contactcenter.WorkflowRun {
+	t.Helper()
+	var out []contactcenter.WorkflowRun
+	flt := store.RunFilter{Conversation: conv, Workflow: workflowName, Limit: store.MaxRunPage}
+	for {
+		page, next, err := f.eng.WorkflowRuns(bg, ws, flt)
+		require.NoError(t, err)
+		out = append(out, page...)
+		if next == "" {
+			return out
+		}
+		flt.After = next
+	}
+}
+
+// fire advances the clock by d and fires the timers due.
+func (f *wfFixture) fire(t *testing.T, d time.Duration) {
+	t.Helper()
+	f.clock.Advance(d)
+	_, err := f.eng.FireTimers(bg)
+	require.NoError(t, err)
+	require.NoError(t, f.eng.PublishPending(bg))
+}
+
+// outcomes returns the steps of run r as "do:outcome".
+func outcomes(r contactcenter.WorkflowRun) []string {
+	var out []string
+	for _, s := range r.Steps {
+		out = append(out, string(s.Do)+":"+string(s.Outcome))
+	}
+	return out
+}
+
+const billingWorkflow = `{
+  "name": "billing",
+  "trigger": {"on": "message.received"},
+  "if": {"field": "message.text", "op": "contains", "value": "factura"},
+  "steps": [
+    {"do": "assign", "team": "billing"},
+    {"do": "set_priority", "priority": "high"}
+  ]
+}`
+
+// A message that mentions "factura" goes to team billing at high
+// priority, in the transaction after the message's; the run and its
+// steps are in the history of the conversation and of the workflow (R16).
+func TestWorkflowRoutesAMessage(t *testing.T) {
+	eachBotStore(t, func(t *testing.T, s store.Store) {
+		f := newWFFixture(t, s)
+		info := f.publish(t, billingWorkflow)
+		assert.Equal(t, 1, info.Version)
+		assert.True(t, info.Enabled)
+
+		r := f.write(t, "c1", "u1", "Hola, mi FÁCTURA de marzo está mal")
+		c := f.conversation(t, r.Conversation)
+		assert.Equal(t, conversation.TeamID("billing"), c.Team)
+		tk, err := f.eng.Ticket(bg, ws, c.Ticket)
+		require.NoError(t, err)
+		assert.Equal(t, "high", tk.Priority.String())
+
+		runs := f.runs(t, r.Conversation, "")
+		require.Len(t, runs, 1)
+		run := runs[0]
+		assert.Equal(t, contactcenter.RunDone, run.State)
+		assert.Equal(t, "billing", run.Workflow)
+		assert.Equal(t, 1, run.Version)
+		assert.Equal(t, []string{"assign:done", "set_priority:done"}, outcomes(run))
+		require.Len(t, run.Conditions, 1)
+		assert.True(t, run.Conditions[0].Held)
+		assert.Empty(t, run.Conditions[0].Got, "the history keeps no contact's data")
+		assert.Equal(t, conversation.EventMessageReceived, run.Trigger.Type)
+
+		// The events of the run carry it as their cause.
+		require.NoError(t, f.eng.PublishPending(bg))
+		var byRun int
+		for _, ev := range f.book.unique() {
+			if ev.Cause.Kind == conversation.CauseWorkflow {
+				assert.Equal(t, "billing", ev.Cause.Name)
+				assert.Equal(t, run.ID, ev.Cause.ID)
+				assert.Equal(t, conversation.ActorWorkflow, ev.Actor.Kind)
+				byRun++
+			}
+		}
+		assert.Equal(t, 2, byRun, "conversation.transferred and ticket.priority_changed")
+
+		// A message without the word starts no run.
+		r2 := f.write(t, "c2", "u2", "hello")
+		assert.Empty(t, f.runs(t, r2.Conversation, ""))
+		assert.Equal(t, conversation.TeamID(""), f.conversation(t, r2.Conversation).Team)
+		assert.Len(t, f.runs(t, "", "billing"), 1)
+	})
+}
+
+func (f *wfFixture) conversation(t *testing.T, id conversation.ID) conversation.Conversation {
+	t.Helper()
+	c, err := f.eng.Conversation(bg, ws, id)
+	require.NoError(t, err)
+	return c
+}
+
+// A workflow whose step would trigger it again (tag added → tag) runs
+// once: its own run's event is recorded as a skip (R16).
+func TestWorkflowDoesNotTriggerItself(t *testing.T) {
+	eachStore(t, func(t *testing.T, s store.Store) {
+		f := newWFFixture(t, s)
+		f.publish(t, `{"name": "echo", "trigger": {"on": "tag.added"}, "steps": [{"do": "tag", "tag": "seen"}]}`)
+		r := f.write(t, "c1", "u1", "hello")
+		_, err := f.eng.TagTicket(bg, contactcenter.Tagging{Workspace: ws, Ticket: r.Ticket, Tag: "vip", By: conversation.Host()})
+		require.NoError(t, err)
+		runs := f.runs(t, r.Conversation, "echo")
+		require.Len(t, runs, 2)
+		assert.Equal(t, contactcenter.RunSkipped, runs[0].State)
+		assert.Contains(t, runs[0].Reason, "of a run of this workflow")
+		assert.Equal(t, contactcenter.RunDone, runs[1].State)
+		assert.Equal(t, []string{"tag:done"}, outcomes(runs[1]))
+		tk, err := f.eng.Ticket(bg, ws, r.Ticket)
+		require.NoError(t, err)
+		assert.ElementsMatch(t, []string{"vip", "seen"}, tk.Tags)
+	})
+}
+
+// Two workflows that trigger each other stop at MaxWorkflowDepth, with
+// the run that would have gone deeper recorded as skipped (R16).
+func TestWorkflowsThatTriggerEachOtherStop(t *testing.T) {
+	eachStore(t, func(t *testing.T, s store.Store) {
+		f := newWFFixture(t, s)
+		f.publish(t, `{"name": "ping", "trigger": {"on": "tag.added", "tag": "ping"}, "steps": [{"do": "untag", "tag": "pong"}, {"do": "tag", "tag": "pong"}]}`)
+		f.publish(t, `{"name": "pong", "trigger": {"on": "tag.added", "tag": "pong"}, "steps": [{"do": "untag", "tag": "ping"}, {"do": "tag", "tag": "ping"}]}`)
+		r := f.write(t, "c1", "u1", "hello")
+		_, err := f.eng.TagTicket(bg, contactcenter.Tagging{Workspace: ws, Ticket: r.Ticket, Tag: "ping", By: conversation.Host()})
+		require.NoError(t, err)
+		runs := f.runs(t, r.Conversation, "")
+		var done, skipped int
+		for _, run := range runs {
+			switch run.State {
+			case contactcenter.RunDone:
+				done++
+			case contactcenter.RunSkipped:
+				skipped++
+				assert.Contains(t, run.Reason, "deep")
+			default:
+				t.Errorf("run %s is %s", run.ID, run.State)
+			}
+		}
+		assert.Equal(t, contactcenter.MaxWorkflowDepth, done)
+		assert.Equal(t, 1, skipped)
+		assert.Equal(t, contactcenter.RunSkipped, runs[0].State, "the newest run is the skip")
+	})
+}
+
+// "Wait 10 minutes, then assign to team sales": the wait is a timer; a
+// close during the wait cancels it (R16).
+func TestWorkflowWaitThenAssign(t *testing.T) {
+	eachBotStore(t, func(t *testing.T, s store.Store) {
+		f := newWFFixture(t, s)
+		f.publish(t, `{"name": "later", "trigger": {"on": "conversation.opened"}, "steps": [{"do": "wait", "for": "10m"}, {"do": "assign", "team": "sales"}]}`)
+		r := f.write(t, "c1", "u1", "hello")
+		runs := f.runs(t, r.Conversation, "")
+		require.Len(t, runs, 1)
+		assert.Equal(t, contactcenter.RunWaiting, runs[0].State)
+		f.fire(t, 9*time.Minute)
+		assert.Equal(t, conversation.TeamID(""), f.conversation(t, r.Conversation).Team)
+		f.fire(t, time.Minute)
+		assert.Equal(t, conversation.TeamID("sales"), f.conversation(t, r.Conversation).Team)
+		run, err := f.eng.WorkflowRun(bg, ws, runs[0].ID)
+		require.NoError(t, err)
+		assert.Equal(t, contactcenter.RunDone, run.State)
+		assert.Equal(t, []string{"wait:waiting", "wait:resumed", "assign:done"}, outcomes(run))
+
+		// A close during the wait cancels it.
+		r2 := f.write(t, "c2", "u2", "hello")
+		_, err = f.eng.CloseConversation(bg, contactcenter.Closing{Workspace: ws, Conversation: r2.Conversation, By: conversation.Host()})
+		require.NoError(t, err)
+		runs = f.runs(t, r2.Conversation, "")
+		require.Len(t, runs, 1)
+		assert.Equal(t, contactcenter.RunCancelled, runs[0].State)
+		f.fire(t, time.Hour)
+		assert.Equal(t, conversation.TeamID(""), f.conversation(t, r2.Conversation).Team)
+		run, err = f.eng.WorkflowRun(bg, ws, runs[0].ID)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"wait:waiting", "wait:cancelled"}, outcomes(run))
+	})
+}
+
+// A new version takes new runs while the runs that wait finish on the
+// version they started on (R16).
+func TestWorkflowVersionChangeWhileRunsWait(t *testing.T) {
+	eachStore(t, func(t *testing.T, s store.Store) {
+		f := newWFFixture(t, s)
+		const waiting = 100
+		f.publish(t, `{"name": "route", "trigger": {"on": "conversation.opened"}, "steps": [{"do": "wait", "for": "10m"}, {"do": "assign", "team": "billing"}]}`)
+		var old []conversation.ID
+		for i := range waiting {
+			r := f.write(t, "old"+strconv.Itoa(i), "o"+strconv.Itoa(i), "hello")
+			old = append(old, r.Conversation)
+		}
+		info := f.publish(t, `{"name": "route", "trigger": {"on": "conversation.opened"}, "steps": [{"do": "wait", "for": "10m"}, {"do": "assign", "team": "sales"}]}`)
+		assert.Equal(t, 2, info.Version)
+		fresh := f.write(t, "new", "n1", "hello")
+		f.fire(t, 10*time.Minute)
+		for _, id := range old {
+			assert.Equal(t, conversation.TeamID("billing"), f.conversation(t, id).Team, "an old run finishes on version 1")
+		}
+		assert.Equal(t, conversation.TeamID("sales"), f.conversation(t, fresh.Conversation).Team, "a new run starts on version 2")
+		var v1, v2 int
+		for _, run := range f.runs(t, "", "route") {
+			assert.Equal(t, contactcenter.RunDone, run.State)
+			switch run.Version {
+			case 1:
+				v1++
+			case 2:
+				v2++
+			}
+		}
+		assert.Equal(t, waiting, v1)
+		assert.Equal(t, 1, v2)
+		d, err := f.eng.WorkflowVersion(bg, ws, "route", 1)
+		require.NoError(t, err)
+		assert.Equal(t, "billing", d.Steps[1].Team, "a published version stays as it was")
+	})
+}
+
+// A dry run of five workflows against an event returns each one's trace
+// and steps, and changes no row of the store (R16).
+func TestWorkflowDryRunChangesNothing(t *testing.T) {
+	eachBotStore(t, func(t *testing.T, s store.Store) {
+		f := newWFFixture(t, s)
+		r := f.write(t, "c1", "u1", "my factura please")
+		f.publish(t, billingWorkflow)
+		f.publish(t, `{"name": "vip", "trigger": {"on": "message.received"}, "if": {"field": "ticket.tags", "op": "contains", "value": "vip"}, "steps": [{"do": "assign", "agent": "ana"}]}`)
+		f.publish(t, `{"name": "closed", "trigger": {"on": "conversation.closed"}, "steps": [{"do": "send", "template": "thanks"}]}`)
+		f.publish(t, `{"name": "greet", "trigger": {"on": "message.received"}, "if": {"all": [{"field": "conversation.first", "op": "eq", "value": "true"}, {"field": "contact.language", "op": "eq", "value": "en"}]}, "steps": [{"do": "send", "snippet": "hi"}, {"do": "wait", "for": "5m"}, {"do": "tag", "tag": "greeted"}]}`)
+		f.publish(t, `{"name": "branchy", "trigger": {"on": "message.received"}, "steps": [{"do": "branch", "if": {"field": "message.text", "op": "matches", "value": "(?i)please"}, "then": "polite"}, {"do": "tag", "tag": "rude"}, {"id": "polite", "do": "tag", "tag": "polite"}]}`)
+		require.NoError(t, f.eng.PublishPending(bg))
+
+		msgs, err := f.eng.Messages(bg, ws, r.Conversation)
+		require.NoError(t, err)
+		ev := conversation.Event{Type: conversation.EventMessageReceived, Workspace: ws, Conversation: r.Conversation,
+			Ticket: r.Ticket, Message: msgs[0].ID, At: f.clock.Now()}
+		before := dumpState(t, f, r.Conversation)
+		res, err := f.eng.DryRun(bg, contactcenter.DryRun{Workspace: ws, Event: ev})
+		require.NoError(t, err)
+		assert.Equal(t, before, dumpState(t, f, r.Conversation), "a dry run changes no row")
+
+		got := map[string]contactcenter.DryRunWorkflow{}
+		for _, w := range res.Workflows {
+			got[w.Name] = w
+		}
+		require.Len(t, got, 5)
+		assert.True(t, got["billing"].Started)
+		require.Len(t, got["billing"].Conditions, 1)
+		assert.True(t, got["billing"].Conditions[0].Held)
+		assert.NotEmpty(t, got["billing"].Conditions[0].Got, "a dry run shows the values it compared")
+		assert.Len(t, got["billing"].Steps, 2)
+		assert.False(t, got["vip"].Started)
+		assert.Equal(t, "the conditions do not hold", got["vip"].Skip)
+		assert.False(t, got["closed"].Triggered)
+		assert.True(t, got["greet"].Started)
+		require.Len(t, got["greet"].Steps, 3)
+		assert.True(t, got["greet"].Steps[2].AfterWait)
+		assert.True(t, got["branchy"].Started)
+		var tagged []string
+		for _, st := range got["branchy"].Steps {
+			if st.Do == workflow.Tag {
+				tagged = append(tagged, st.What)
+			}
+		}
+		assert.Equal(t, []string{"tag the ticket polite"}, tagged)
+	})
+}
+
+// dumpState returns what a test compares before and after a call that
+// must change nothing: the conversation, its ticket, contact and
+// messages, the runs, the workflows and the events still to publish.
+func dumpState(t *testing.T, f *wfFixture, id conversation.ID) string {
+	t.Helper()
+	c := f.conversation(t, id)
+	tk, err := f.eng.Ticket(bg, ws, c.Ticket)
+	require.NoError(t, err)
+	k, err := f.eng.Contact(bg, ws, c.Contact)
+	require.NoError(t, err)
+	msgs, err := f.eng.Messages(bg, ws, id)
+	require.NoError(t, err)
+	wfs, err := f.eng.Workflows(bg, ws)
+	require.NoError(t, err)
+	var timers []string
+	require.NoError(t, f.store.View(bg, func(tx store.Tx) error {
+		for _, run := range f.runs(t, "", "") {
+			tm, err := tx.Timer(bg, "workflow.run", ws, run.ID)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			timers = append(timers, run.ID+"@"+tm.Due.String())
+		}
+		return nil
+	}))
+	var pending int
+	_, err = f.store.DrainEvents(bg, 1000, func(_ context.Context, evs []conversation.Event) (int, error) {
+		pending = len(evs)
+		return 0, nil
+	})
+	require.NoError(t, err)
+	b, err := json.Marshal(map[string]any{"c": c, "t": tk, "k": k, "m": msgs, "runs": f.runs(t, "", ""), "wf": wfs, "pending": pending, "timers": timers})
+	require.NoError(t, err)
+	return string(b)
+}
+
+// Invalid definitions are refused with a typed error that gives each
+// problem's position; nothing is stored.
+func TestWorkflowInvalidDefinitionRefused(t *testing.T) {
+	f := newWFFixture(t, memory.New())
+	d := workflow.Definition{Name: "bad", Trigger: workflow.Trigger{On: "message.received"}, Steps: []workflow.Step{
+		{Do: workflow.Assign, Team: "nobody"},
+		{Do: workflow.Send, Template: "missing"},
+	}}
+	_, err := f.eng.PublishWorkflow(bg, contactcenter.WorkflowPublishing{Workspace: ws, Definition: d, By: conversation.Host()})
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, contactcenter.ErrInvalid))
+	assert.True(t, errors.Is(err, workflow.ErrInvalid))
+	var we *workflow.Error
+	require.True(t, errors.As(err, &we))
+	var paths []string
+	for _, p := range we.Problems {
+		paths = append(paths, p.Path)
+	}
+	assert.Equal(t, []string{"steps[0].team", "steps[1].template"}, paths)
+	wfs, err := f.eng.Workflows(bg, ws)
+	require.NoError(t, err)
+	assert.Empty(t, wfs)
+
+	// A contact may not publish.
+	_, err = f.eng.PublishWorkflow(bg, contactcenter.WorkflowPublishing{Workspace: ws, Definition: d, By: conversation.AsContact("k1")})
+	assert.True(t, errors.Is(err, contactcenter.ErrForbidden))
+}
