@@ -26,11 +26,13 @@ import (
 const (
 	// ConfigWorkflow: a workflow's head (PublishWorkflow,
 	// SetWorkflowEnabled), named by the workflow. Its Refs are its
-	// current version.
+	// current version and the templates, snippets and service hours that
+	// version names: those cannot be deleted while it is current. A run
+	// of an older version whose template was deleted since records its
+	// step refused.
 	ConfigWorkflow store.ConfigKind = "workflow"
 	// ConfigWorkflowVersion: a published version of a workflow, named
-	// "name@N". Its Refs are the templates, snippets and service hours
-	// its definition names.
+	// "name@N".
 	ConfigWorkflowVersion store.ConfigKind = "workflow_version"
 )
 
@@ -257,7 +259,7 @@ func (e *Engine) PublishWorkflow(ctx context.Context, r WorkflowPublishing) (Wor
 		}
 		head.Current++
 		vname := versionName(d.Name, head.Current)
-		if err := tx.PutConfig(ctx, store.Config{Workspace: ws, Kind: ConfigWorkflowVersion, Name: vname, Version: 1, Body: body, Refs: workflowRefs(&d)}); err != nil {
+		if err := tx.PutConfig(ctx, store.Config{Workspace: ws, Kind: ConfigWorkflowVersion, Name: vname, Version: 1, Body: body}); err != nil {
 			return err
 		}
 		hb, err := json.Marshal(head)
@@ -265,7 +267,7 @@ func (e *Engine) PublishWorkflow(ctx context.Context, r WorkflowPublishing) (Wor
 			return err
 		}
 		if err := tx.PutConfig(ctx, store.Config{Workspace: ws, Kind: ConfigWorkflow, Name: d.Name, Version: hv, Body: hb,
-			Refs: []store.ConfigRef{{Kind: ConfigWorkflowVersion, Name: vname}}}); err != nil {
+			Refs: append([]store.ConfigRef{{Kind: ConfigWorkflowVersion, Name: vname}}, workflowRefs(&d)...)}); err != nil {
 			return err
 		}
 		out = WorkflowInfo{Name: d.Name, Version: head.Current, Definition: d, Enabled: !head.Disabled}
