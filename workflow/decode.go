@@ -298,7 +298,10 @@ func (r *reader) object(path string, s *schema, depth int) error {
 }
 
 // decode reads b strictly and returns the definition, the offset at
-// which each path of it begins, and the problems found.
+// which each path of it begins, and the problems found. When the only
+// problems are unknown or duplicate fields, the definition is read as
+// json.Unmarshal reads it (ignoring unknown fields, keeping the last of
+// duplicates), so that Parse can validate it too; otherwise it is zero.
 func decode(b []byte) (Definition, map[string]int, []located) {
 	r := &reader{b: b, pos: map[string]int{}}
 	if len(b) > MaxDefinitionBytes {
@@ -326,8 +329,10 @@ func decode(b []byte) (Definition, map[string]int, []located) {
 	if _, err := r.dec.Token(); !errors.Is(err, io.EOF) {
 		r.add(ProblemSyntax, "", off, "data after the definition")
 	}
-	if len(r.probs) > 0 {
-		return Definition{}, r.pos, r.probs
+	for _, p := range r.probs {
+		if p.Kind != ProblemUnknownField && p.Kind != ProblemDuplicateField {
+			return Definition{}, r.pos, r.probs
+		}
 	}
 	var d Definition
 	if err := json.Unmarshal(b, &d); err != nil {
@@ -335,7 +340,7 @@ func decode(b []byte) (Definition, map[string]int, []located) {
 		return Definition{}, r.pos, r.probs
 	}
 	normalize(&d)
-	return d, r.pos, nil
+	return d, r.pos, r.probs
 }
 
 // normalize makes the empty lists and maps of d nil, as JSON written by
@@ -418,21 +423,28 @@ func Decode(b []byte) (Definition, error) {
 
 // Parse is Decode, then Validate, with the problems Validate finds given
 // their line and column in b: those of the nearest enclosing element of
-// their Path that the JSON has. The problems are in the order of their
-// positions in b.
+// their Path that the JSON has. Unknown and duplicate fields do not stop
+// Validate: Parse reports them with its problems. The problems are in the
+// order of their positions in b. The definition is returned as read,
+// with the error, when the JSON could be read; zero when it could not.
 func Parse(b []byte, c Catalog) (Definition, error) {
 	d, pos, probs := decode(b)
-	if len(probs) > 0 {
-		return Definition{}, finish(b, probs)
+	for _, p := range probs {
+		if p.Kind != ProblemUnknownField && p.Kind != ProblemDuplicateField {
+			return Definition{}, finish(b, probs)
+		}
 	}
-	err := Validate(&d, c)
 	var e *Error
-	if !errors.As(err, &e) {
+	if err := Validate(&d, c); err != nil && !errors.As(err, &e) {
 		return d, err
 	}
-	probs = make([]located, len(e.Problems))
-	for i, p := range e.Problems {
-		probs[i] = located{p, offsetOf(pos, p.Path)}
+	if e == nil && len(probs) == 0 {
+		return d, nil
+	}
+	if e != nil {
+		for _, p := range e.Problems {
+			probs = append(probs, located{p, offsetOf(pos, p.Path)})
+		}
 	}
 	return d, finish(b, probs)
 }

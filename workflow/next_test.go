@@ -15,7 +15,7 @@ func TestIndex(t *testing.T) {
 func TestNextBranches(t *testing.T) {
 	d := &Definition{Name: "w", Trigger: Trigger{On: OnConversationOpened}, Steps: []Step{
 		{Do: Branch, If: &Condition{Field: "conversation.first", Op: Eq, Value: "true"}, Then: "first", Else: "again"}, // 0
-		{ID: "first", Do: Send, Template: "a"}, // 1
+		{ID: "first", Do: Send, Template: "a"},                                                    // 1
 		{ID: "again", Do: Branch, If: &Condition{Field: "contact.language", Op: Eq, Value: "es"}}, // 2: no targets
 		{Do: Tag, Tag: "t"}, // 3
 	}}
