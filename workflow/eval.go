@@ -347,6 +347,9 @@ func (c *Condition) test(kind fieldKind, got string, tags []string) (bool, strin
 	case Missing:
 		return got == "", ""
 	case Gt, Gte, Lt, Lte:
+		if got == "" && (kind == fieldPriority || kind == fieldDuration) {
+			return false, ""
+		}
 		o, err := order(kind, got, c.Value)
 		if err != "" {
 			return false, err

@@ -123,7 +123,7 @@ func TestEvalNilParts(t *testing.T) {
 	if held, trace := (&Condition{Field: "conversation.waiting", Op: Lt, Value: "1s"}).Eval(s); !held {
 		t.Errorf("assigned waits 0: %+v", trace)
 	}
-	if held, trace := (&Condition{Field: "ticket.priority", Op: Gt, Value: "low"}).Eval(s); held || trace[0].Err == "" {
+	if held, trace := (&Condition{Field: "ticket.priority", Op: Gt, Value: "low"}).Eval(s); held || trace[0].Err != "" || trace[0].Got != "" {
 		t.Errorf("no ticket: %+v", trace)
 	}
 	held, trace := (&Condition{Field: "hours", Op: Eq, Value: "open"}).Eval(s)

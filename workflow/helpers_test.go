@@ -1,9 +1,6 @@
 package workflow
 
-import (
-	"bytes"
-	"strings"
-)
+import "strings"
 
 // known is a Catalog that knows every name "a".
 var known = Catalog{
@@ -35,5 +32,3 @@ func at(s, marker string) (int, int) {
 	}
 	return lineColumn([]byte(s), i)
 }
-
-var _ = bytes.Count

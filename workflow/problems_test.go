@@ -59,6 +59,12 @@ func TestParseProblems(t *testing.T) {
 		{"bad type", `{"name":"w","trigger":{"on":"conversation.opened"},"steps":"close"}`, known, ProblemBadType, "steps", `"close"`, 0},
 		{"bad type root", `[1]`, known, ProblemBadType, "", "", 0},
 		{"bad type max", def(opened, `{"id":"a","do":"close"},{"do":"jump","to":"a","max":1.5}`), known, ProblemBadType, "steps[1].max", `1.5`, 0},
+		{"bad type bool", `{"name":"w","trigger":{"on":"conversation.opened"},"steps":[{"do":"close"}],"keep_on_close":"yes"}`, known, ProblemBadType, "keep_on_close", `"yes"`, 0},
+		{"bad type object", `{"name":"w","trigger":["conversation.opened"],"steps":[{"do":"close"}]}`, known, ProblemBadType, "trigger", `["conv`, 0},
+		{"bad type null duration", def(`{"on":"queue.waiting","after":null}`, `{"do":"close"}`), known, ProblemBadType, "trigger.after", `null`, 0},
+		{"bad type number", `{"name":7,"trigger":{"on":"conversation.opened"},"steps":[{"do":"close"}]}`, known, ProblemBadType, "name", `7`, 0},
+		{"bad name blank", `{"name":"  ","trigger":{"on":"conversation.opened"},"steps":[{"do":"close"}]}`, known, ProblemBadName, "name", `"name"`, 0},
+		{"missing deep", cond(`{"any":[{"field":"message.text","op":"exists"},{"field":"message.text","op":"gt"}]}`), known, ProblemMissing, "if.any[1].value", `{"field":"message.text","op":"gt"`, 0},
 		{"too large steps", def(opened, many), known, ProblemTooLarge, "steps", `"steps"`, 0},
 		{"too large nesting", cond(`{"not":` + deep + `}`), known, ProblemTooLarge, "if" + strings.Repeat(".not", MaxConditionDepth), `"not":{"not":{"field"`, 0},
 		{"missing name", `{"trigger":{"on":"conversation.opened"},"steps":[{"do":"close"}]}`, known, ProblemMissing, "name", "", 0},
@@ -255,5 +261,21 @@ func TestNilCatalogChecksNothing(t *testing.T) {
 func TestValidateNil(t *testing.T) {
 	if err := Validate(nil, known); !errors.Is(err, ErrInvalid) {
 		t.Fatal(err)
+	}
+}
+
+func TestDecodeRefusesUnknownFields(t *testing.T) {
+	b := def(`{"on":"conversation.opened","when":"now"}`, `{"do":"close"}`)
+	d, err := Decode([]byte(b))
+	var e *Error
+	if !errors.As(err, &e) || len(e.Problems) != 1 || e.Problems[0].Kind != ProblemUnknownField || e.Problems[0].Path != "trigger.when" {
+		t.Fatalf("err = %v", err)
+	}
+	if d.Name != "" {
+		t.Errorf("Decode returned %+v with its error", d)
+	}
+	d, err = Parse([]byte(b), known)
+	if !errors.As(err, &e) || len(e.Problems) != 1 || d.Name != "w" {
+		t.Errorf("Parse: %+v %v", d, err)
 	}
 }

@@ -3,6 +3,7 @@ package workflow
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -64,7 +65,7 @@ func TestRoundTripBuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `"after":"1h30m0s"`; !contains(string(b), want) {
+	if want := `"after":"1h30m0s"`; !strings.Contains(string(b), want) {
 		t.Errorf("%s lacks %s", b, want)
 	}
 	d2, err := Parse(b, known)
@@ -84,15 +85,4 @@ func TestDecodeNormalizesEmpty(t *testing.T) {
 	if d.If.Any != nil || d.Steps[0].Data != nil {
 		t.Errorf("empty lists kept: %#v", d)
 	}
-}
-
-func contains(s, sub string) bool { return len(sub) == 0 || indexOf(s, sub) >= 0 }
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }
