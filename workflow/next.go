@@ -19,7 +19,7 @@ func (d *Definition) Index(id string) int {
 // Next moves p past the Branch and Jump steps from p.Next, testing their
 // conditions against s, to the next step that acts (any other kind), and
 // returns its index: len(d.Steps) when the run is done. p.Next is set to
-// it, and p.Jumps counts the jumps taken.
+// it, and p.Jumps counts the jumps taken; a nil p is the start of a run.
 //
 // A Branch goes to Then when its If holds and to Else when not (the next
 // step for an empty or unknown id); a Jump goes to To while it was taken
@@ -27,6 +27,9 @@ func (d *Definition) Index(id string) int {
 // definition, even one Validate refuses: past a bound of steps passed it
 // returns len(d.Steps), so a run that loops is done.
 func (d *Definition) Next(p *Position, s *Snapshot) (step int, passed []Passed) {
+	if p == nil {
+		p = &Position{}
+	}
 	n := len(d.Steps)
 	i := p.Next
 	if i < 0 || i > n {

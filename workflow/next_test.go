@@ -91,6 +91,9 @@ func TestNextTerminatesOnInvalid(t *testing.T) {
 			t.Errorf("%d: step %d", i, step)
 		}
 	}
+	if step, _ := defs[3].Next(nil, nil); step != 2 {
+		t.Errorf("nil position: %d", step)
+	}
 	if step, _ := defs[0].Next(&Position{Next: -5}, nil); step != 1 {
 		t.Errorf("negative position: %d", step)
 	}
