@@ -1,0 +1,160 @@
+package workflow
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/telenet/contactcenter/conversation"
+)
+
+func ev(typ conversation.EventType) conversation.Event { return conversation.Event{Type: typ} }
+
+func TestMatchesAndStart(t *testing.T) {
+	tagged := ev(conversation.EventTicketTagged)
+	tagged.Detail = "vip"
+	untagged := ev(conversation.EventTicketUntagged)
+	untagged.Detail = "vip"
+	fieldSet := ev(conversation.EventContactFieldSet)
+	fieldSet.Detail = "plan"
+	fieldUnset := ev(conversation.EventContactFieldUnset)
+	fieldUnset.Detail = "plan"
+	reply := ev(conversation.EventMessageQueued)
+	reply.Agent = "ag1"
+	automatic := ev(conversation.EventMessageQueued)
+	away := ev(conversation.EventPresenceChanged)
+	away.Presence = conversation.Away
+	received := ev(conversation.EventMessageReceived)
+
+	tests := []struct {
+		trigger Trigger
+		yes     []conversation.Event
+		no      []conversation.Event
+	}{
+		{Trigger{On: OnConversationOpened}, []conversation.Event{ev(conversation.EventConversationOpened)}, []conversation.Event{ev(conversation.EventConversationClosed)}},
+		{Trigger{On: OnMessageReceived}, []conversation.Event{received}, []conversation.Event{reply, automatic}},
+		{Trigger{On: OnMessageReceived, From: FromContact}, []conversation.Event{received}, []conversation.Event{reply}},
+		{Trigger{On: OnMessageReceived, From: FromAgent}, []conversation.Event{reply}, []conversation.Event{received, automatic, ev(conversation.EventMessageSent)}},
+		{Trigger{On: OnMessageReceived, From: FromAnyone}, []conversation.Event{received, reply}, []conversation.Event{automatic}},
+		{Trigger{On: OnConversationClosed}, []conversation.Event{ev(conversation.EventConversationClosed)}, []conversation.Event{ev(conversation.EventConversationOpened)}},
+		{Trigger{On: OnTicketOpened}, []conversation.Event{ev(conversation.EventTicketOpened)}, []conversation.Event{ev(conversation.EventTicketClosed)}},
+		{Trigger{On: OnTicketClosed}, []conversation.Event{ev(conversation.EventTicketClosed)}, []conversation.Event{ev(conversation.EventTicketOpened)}},
+		{Trigger{On: OnPresenceChanged}, []conversation.Event{away, ev(conversation.EventPresenceChanged)}, []conversation.Event{received}},
+		{Trigger{On: OnPresenceChanged, Presence: "away"}, []conversation.Event{away}, []conversation.Event{ev(conversation.EventPresenceChanged)}},
+		{Trigger{On: OnTagAdded}, []conversation.Event{tagged}, []conversation.Event{untagged}},
+		{Trigger{On: OnTagAdded, Tag: "vip"}, []conversation.Event{tagged}, []conversation.Event{{Type: conversation.EventTicketTagged, Detail: "new"}}},
+		{Trigger{On: OnTagRemoved, Tag: "vip"}, []conversation.Event{untagged}, []conversation.Event{tagged}},
+		{Trigger{On: OnFieldChanged}, []conversation.Event{fieldSet, fieldUnset}, []conversation.Event{ev(conversation.EventContactRenamed)}},
+		{Trigger{On: OnFieldChanged, Field: "plan"}, []conversation.Event{fieldSet, fieldUnset}, []conversation.Event{{Type: conversation.EventContactFieldSet, Detail: "age"}}},
+		{Trigger{On: OnAssigned}, []conversation.Event{ev(conversation.EventConversationAssigned)}, []conversation.Event{ev(conversation.EventConversationUnassigned)}},
+		{Trigger{On: OnUnassigned}, []conversation.Event{ev(conversation.EventConversationUnassigned)}, []conversation.Event{ev(conversation.EventConversationAssigned)}},
+		{Trigger{On: OnNoContactReply, After: Duration(60e9)}, nil, []conversation.Event{received, reply}},
+		{Trigger{On: OnNoAgentReply, After: Duration(60e9)}, nil, []conversation.Event{received}},
+		{Trigger{On: OnWaiting, After: Duration(60e9)}, nil, []conversation.Event{received}},
+		{Trigger{On: "nope"}, nil, []conversation.Event{received}},
+	}
+	for _, tt := range tests {
+		d := &Definition{Name: "w", Trigger: tt.trigger, Steps: []Step{{Do: Close}}}
+		events := tt.trigger.Events()
+		for _, e := range tt.yes {
+			if !tt.trigger.Matches(&e) {
+				t.Errorf("%+v does not match %+v", tt.trigger, e)
+			}
+			s := &Snapshot{Event: e}
+			if ok, trace := Start(d, s); !ok || trace != nil {
+				t.Errorf("%+v: Start of %+v = %v %+v", tt.trigger, e, ok, trace)
+			}
+			found := false
+			for _, typ := range events {
+				found = found || typ == e.Type
+			}
+			if !found {
+				t.Errorf("%+v: Events %v lack %s", tt.trigger, events, e.Type)
+			}
+		}
+		for _, e := range tt.no {
+			if tt.trigger.Matches(&e) {
+				t.Errorf("%+v matches %+v", tt.trigger, e)
+			}
+			if ok, _ := Start(d, &Snapshot{Event: e}); ok != tt.trigger.On.TimeBased() {
+				t.Errorf("%+v: Start of %+v = %v", tt.trigger, e, ok)
+			}
+		}
+		if tt.trigger.On.TimeBased() && events != nil {
+			t.Errorf("%s: events %v", tt.trigger.On, events)
+		}
+	}
+	if (&Trigger{On: OnConversationOpened}).Matches(nil) {
+		t.Error("nil event matched")
+	}
+}
+
+func TestEventsOfMessages(t *testing.T) {
+	for from, want := range map[Author][]conversation.EventType{
+		"":          {conversation.EventMessageReceived},
+		FromAgent:   {conversation.EventMessageQueued},
+		FromAnyone:  {conversation.EventMessageReceived, conversation.EventMessageQueued},
+		"somebody":  nil,
+		FromContact: {conversation.EventMessageReceived},
+	} {
+		tr := Trigger{On: OnMessageReceived, From: from}
+		if got := tr.Events(); !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: %v, want %v", from, got, want)
+		}
+	}
+}
+
+func TestStartOutOfHours(t *testing.T) {
+	hours := func(s string) (bool, bool) {
+		switch s {
+		case "":
+			return false, true
+		case "support":
+			return true, true
+		}
+		return false, false
+	}
+	msg := ev(conversation.EventMessageReceived)
+	tests := []struct {
+		service string
+		hours   func(string) (bool, bool)
+		event   conversation.Event
+		ok      bool
+		trace   []Trace
+	}{
+		{"", hours, msg, true, []Trace{{Path: "trigger", Field: "hours", Op: Eq, Want: "closed", Got: "closed", Held: true}}},
+		{"support", hours, msg, false, []Trace{{Path: "trigger", Field: "hours.support", Op: Eq, Want: "closed", Got: "open"}}},
+		{"gone", hours, msg, false, []Trace{{Path: "trigger", Field: "hours.gone", Op: Eq, Want: "closed", Err: `no service "gone"`}}},
+		{"", nil, msg, false, []Trace{{Path: "trigger", Field: "hours", Op: Eq, Want: "closed", Err: "no service hours in the snapshot"}}},
+		{"", hours, ev(conversation.EventMessageQueued), false, nil},
+	}
+	for _, tt := range tests {
+		d := &Definition{Name: "w", Trigger: Trigger{On: OnOutOfHours, Service: tt.service}, Steps: []Step{{Do: Close}}}
+		ok, trace := Start(d, &Snapshot{Event: tt.event, Hours: tt.hours})
+		if ok != tt.ok || !reflect.DeepEqual(trace, tt.trace) {
+			t.Errorf("%q: %v %+v, want %v %+v", tt.service, ok, trace, tt.ok, tt.trace)
+		}
+	}
+}
+
+func TestStartCondition(t *testing.T) {
+	d := &Definition{Name: "w", Trigger: Trigger{On: OnMessageReceived},
+		If:    &Condition{All: []Condition{{Field: "message.text", Op: Contains, Value: "factura"}, {Field: "contact.language", Op: Eq, Value: "es"}}},
+		Steps: []Step{{Do: Close}}}
+	s := snapshot()
+	ok, trace := Start(d, s)
+	if ok || len(trace) != 2 || !trace[0].Held || trace[1].Held || trace[1].Path != "if.all[1]" || trace[1].Got != "es-MX" {
+		t.Errorf("%v %+v", ok, trace)
+	}
+	s.Contact.Language = "es"
+	if ok, _ := Start(d, s); !ok {
+		t.Error("did not start")
+	}
+	d.Trigger.On = OnNoAgentReply
+	s.Event = ev(conversation.EventConversationClosed)
+	if ok, _ := Start(d, s); !ok {
+		t.Error("a time-based trigger did not start")
+	}
+	if ok, _ := Start(nil, s); ok {
+		t.Error("nil definition started")
+	}
+}
