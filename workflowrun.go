@@ -1170,7 +1170,10 @@ func (s *step) workflowEffect(ctx context.Context, tx store.Tx, cfg *wsConfig, r
 			err = berr
 			break
 		}
-		bot := b.cfg.Settings.Bot.Name
+		bot := st.Name
+		if bot == "" {
+			bot = b.cfg.Settings.Bot.Name
+		}
 		if bot == "" {
 			err = fmt.Errorf("%w: channel %q has no bot (R2)", conversation.ErrInvalid, c.Channel)
 			break

@@ -348,6 +348,7 @@ func (e *Engine) validateWorkflow(ctx context.Context, tx store.Tx, ws ticket.Wo
 		},
 		Strategy: func(n string) bool { return e.strategies[n] != nil },
 		Step:     func(n string) bool { return e.workflowSteps[n] != nil },
+		Bot:      func(n string) bool { return e.bots[n] != nil },
 	}
 	verr := workflow.Validate(d, cat)
 	if storeErr != nil {

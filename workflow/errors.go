@@ -1,10 +1,11 @@
 package workflow
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/telenet/contactcenter/internal/coded"
 )
 
 // Limits of a definition.
@@ -22,7 +23,7 @@ const (
 
 // ErrInvalid: a definition that cannot be published. The error is an
 // *Error, which lists every problem with its position (R19).
-var ErrInvalid = errors.New("workflow: invalid definition")
+var ErrInvalid = coded.New("invalid", "workflow: invalid definition")
 
 // ProblemKind names a kind of problem of a definition. Stable values.
 type ProblemKind string
@@ -180,6 +181,10 @@ func (e *Error) Error() string {
 
 // Is reports whether target is ErrInvalid.
 func (e *Error) Is(target error) bool { return target == ErrInvalid }
+
+// Code returns "invalid": the code a host's UI shows for a definition that
+// cannot be published.
+func (e *Error) Code() string { return "invalid" }
 
 // Catalog tells Validate what the workspace has. A nil function checks
 // nothing of its kind.
