@@ -121,6 +121,10 @@ const (
 	OpTxConfigs             Op = "Tx.Configs"
 	OpTxPutConfig           Op = "Tx.PutConfig"
 	OpTxDeleteConfig        Op = "Tx.DeleteConfig"
+	OpTxCreateWorkflowRun   Op = "Tx.CreateWorkflowRun"
+	OpTxUpdateWorkflowRun   Op = "Tx.UpdateWorkflowRun"
+	OpTxWorkflowRun         Op = "Tx.WorkflowRun"
+	OpTxWorkflowRuns        Op = "Tx.WorkflowRuns"
 )
 
 // txOps are the Ops of store.Tx, for validation.
@@ -133,6 +137,7 @@ var txOps = []Op{
 	OpTxAgents, OpTxWorkload, OpTxAssignedTo, OpTxTeam, OpTxPutTeam, OpTxAppendEvent, OpTxCreateRejection,
 	OpTxRejection, OpTxRejections, OpTxSetTimer, OpTxDeleteTimer, OpTxDeleteTimerAt, OpTxTimer,
 	OpTxConfigRevision, OpTxConfig, OpTxConfigs, OpTxPutConfig, OpTxDeleteConfig,
+	OpTxCreateWorkflowRun, OpTxUpdateWorkflowRun, OpTxWorkflowRun, OpTxWorkflowRuns,
 }
 
 // When is the moment of a call at which a fault strikes.

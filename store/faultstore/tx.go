@@ -618,3 +618,44 @@ func (x *tx) DeleteConfig(ctx context.Context, ws ticket.WorkspaceID, kind store
 	}
 	return x.after(i, x.inner.DeleteConfig(ctx, ws, kind, name, version))
 }
+
+func (x *tx) CreateWorkflowRun(ctx context.Context, r store.WorkflowRun) error {
+	i, err := x.before(OpTxCreateWorkflowRun, r)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.CreateWorkflowRun(ctx, r))
+}
+
+func (x *tx) UpdateWorkflowRun(ctx context.Context, r store.WorkflowRun) error {
+	i, err := x.before(OpTxUpdateWorkflowRun, r)
+	if err != nil {
+		return err
+	}
+	return x.after(i, x.inner.UpdateWorkflowRun(ctx, r))
+}
+
+func (x *tx) WorkflowRun(ctx context.Context, ws ticket.WorkspaceID, id string) (store.WorkflowRun, error) {
+	var zero store.WorkflowRun
+	i, err := x.before(OpTxWorkflowRun, ws, id)
+	if err != nil {
+		return zero, err
+	}
+	v, err := x.inner.WorkflowRun(ctx, ws, id)
+	if err = x.after(i, err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func (x *tx) WorkflowRuns(ctx context.Context, ws ticket.WorkspaceID, f store.RunFilter) ([]store.WorkflowRun, store.RunCursor, error) {
+	i, err := x.before(OpTxWorkflowRuns, ws, f)
+	if err != nil {
+		return nil, "", err
+	}
+	v, next, err := x.inner.WorkflowRuns(ctx, ws, f)
+	if err = x.after(i, err); err != nil {
+		return nil, "", err
+	}
+	return v, next, nil
+}

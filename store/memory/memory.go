@@ -72,6 +72,8 @@ type Store struct {
 	wsRejections   *table[ticket.WorkspaceID, []extKey] // in the order created
 	configs        *table[configKey, store.Config]
 	configRevs     *table[ticket.WorkspaceID, int64]
+	runs           *table[key[string], store.WorkflowRun]
+	convRuns       *table[key[conversation.ID], []string] // ids of the runs about each conversation, in the order created
 	seed           maphash.Seed
 	tables         []undoer
 
@@ -117,6 +119,8 @@ func New() *Store {
 		wsRejections:   newTable[ticket.WorkspaceID, []extKey](),
 		configs:        newTable[configKey, store.Config](),
 		configRevs:     newTable[ticket.WorkspaceID, int64](),
+		runs:           newTable[key[string], store.WorkflowRun](),
+		convRuns:       newTable[key[conversation.ID], []string](),
 	}
 	s.seed = maphash.MakeSeed()
 	s.queues = newQueues[uint32](s.convs)
@@ -132,7 +136,7 @@ func New() *Store {
 		s.contacts, s.contactExt, s.nameKeys, s.counters, s.tickets, s.ticketNum, s.contactTickets,
 		s.convIdx, s.latestConv, s.openConv, s.ticketOpen, s.queues, s.groups, s.convs,
 		s.msgs, s.msgIdx, s.convMsgs, s.msgExt, s.pending, s.agents, s.teams, s.assigned, s.timers,
-		s.rejections, s.wsRejections, s.configs, s.configRevs,
+		s.rejections, s.wsRejections, s.configs, s.configRevs, s.runs, s.convRuns,
 	}
 	s.wtx.s = s
 	return s

@@ -16,7 +16,8 @@
 // (Tx.EraseContact; SeedErasure seeds one for a store's own test of its
 // dumped rows), and contact search (Tx.SearchContacts: by name folded
 // alike on every store, by external id, by field value, kept in step with
-// every write of a contact, paged). Each optional
+// every write of a contact, paged), and the records of workflow runs
+// (versioned, filtered, paged newest first). Each optional
 // capability a store has (store.InboundLookup, store.Workloads,
 // store.TimerPeeker, store.QueuePager, store.MessagePager) must answer
 // exactly what the way without it answers (store.LookupInbound,
@@ -95,6 +96,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("InboundLookup", h.testInboundLookup)
 	t.Run("AgentsAndTeams", h.testAgentsAndTeams)
 	t.Run("Configs", h.testConfigs)
+	t.Run("WorkflowRuns", h.testWorkflowRuns)
 	t.Run("Events", h.testEvents)
 	t.Run("DrainBusy", h.testDrainBusy)
 	t.Run("Timers", h.testTimers)

@@ -56,6 +56,7 @@ type Statements struct {
 	erase                                                                       eraseStatements
 	merge                                                                       mergeStatements
 	config                                                                      configStatements
+	run                                                                         runStatements
 	search                                                                      searchStatements
 	deleteTags                                                                  string
 	p                                                                           Placeholders
@@ -128,6 +129,7 @@ func NewStatements(p Placeholders) *Statements {
 		erase:           newEraseStatements(p),
 		merge:           newMergeStatements(p),
 		config:          newConfigStatements(p),
+		run:             newRunStatements(p),
 		search:          newSearchStatements(p),
 	}
 	for _, q := range []*string{
