@@ -75,11 +75,11 @@ func workflowCrashChild(dsn string) {
 	if err != nil {
 		fail("receive", err)
 	}
-	runs, _, err := eng.WorkflowRuns(ctx, ws, store.RunFilter{Conversation: r.Conversation})
+	runs, _, err := eng.WorkflowRuns(ctx, ws, store.RunFilter{Conversation: r.Conversation.ID})
 	if err != nil || len(runs) != 1 || runs[0].State != contactcenter.RunWaiting {
 		fail("runs", fmt.Errorf("%v: %+v", err, runs))
 	}
-	fmt.Println("waiting", r.Conversation)
+	fmt.Println("waiting", r.Conversation.ID)
 	select {}
 }
 

@@ -89,9 +89,9 @@ func newWFFixture(t *testing.T, s store.Store, opts ...wfOption) *wfFixture {
 	require.NoError(t, f.eng.PutSnippet(bg, contactcenter.SnippetChange{Workspace: ws, Snippet: template.Snippet{Shortcut: "hi", Template: hi}, By: conversation.Host()}))
 	week := hours.Week{}
 	for d := time.Monday; d <= time.Friday; d++ {
-		week[d] = []hours.Interval{{Start: "09:00", End: "17:00"}}
+		week[d] = []hours.Interval{{Start: hours.At(9, 0), End: hours.At(17, 0)}}
 	}
-	require.NoError(t, f.eng.PutServiceHours(bg, contactcenter.ServiceHoursChange{Workspace: ws, Service: "office", Hours: hours.Schedule{TimeZone: "UTC", Week: week}, By: conversation.Host()}))
+	require.NoError(t, f.eng.PutServiceHours(bg, contactcenter.ServiceHoursChange{Workspace: ws, Service: "office", Hours: hours.Schedule{Zone: "UTC", Weekly: week}, By: conversation.Host()}))
 	require.NoError(t, f.eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot", Settings: set}, Transport: f.tr, By: conversation.Host()}))
 	for _, a := range []conversation.Agent{
 		{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online, Teams: []conversation.TeamID{"billing"}},
@@ -183,13 +183,13 @@ func TestWorkflowRoutesAMessage(t *testing.T) {
 		assert.True(t, info.Enabled)
 
 		r := f.write(t, "c1", "u1", "Hola, mi FÁCTURA de marzo está mal")
-		c := f.conversation(t, r.Conversation)
+		c := f.conversation(t, r.Conversation.ID)
 		assert.Equal(t, conversation.TeamID("billing"), c.Team)
 		tk, err := f.eng.Ticket(bg, ws, c.Ticket)
 		require.NoError(t, err)
 		assert.Equal(t, "high", tk.Priority.String())
 
-		runs := f.runs(t, r.Conversation, "")
+		runs := f.runs(t, r.Conversation.ID, "")
 		require.Len(t, runs, 1)
 		run := runs[0]
 		assert.Equal(t, contactcenter.RunDone, run.State)
@@ -216,8 +216,8 @@ func TestWorkflowRoutesAMessage(t *testing.T) {
 
 		// A message without the word starts no run.
 		r2 := f.write(t, "c2", "u2", "hello")
-		assert.Empty(t, f.runs(t, r2.Conversation, ""))
-		assert.Equal(t, conversation.TeamID(""), f.conversation(t, r2.Conversation).Team)
+		assert.Empty(t, f.runs(t, r2.Conversation.ID, ""))
+		assert.Equal(t, conversation.TeamID(""), f.conversation(t, r2.Conversation.ID).Team)
 		assert.Len(t, f.runs(t, "", "billing"), 1)
 	})
 }
@@ -236,15 +236,15 @@ func TestWorkflowDoesNotTriggerItself(t *testing.T) {
 		f := newWFFixture(t, s)
 		f.publish(t, `{"name": "echo", "trigger": {"on": "tag.added"}, "steps": [{"do": "tag", "tag": "seen"}]}`)
 		r := f.write(t, "c1", "u1", "hello")
-		_, err := f.eng.TagTicket(bg, contactcenter.Tagging{Workspace: ws, Ticket: r.Ticket, Tag: "vip", By: conversation.Host()})
+		_, err := f.eng.TagTicket(bg, contactcenter.Tagging{Workspace: ws, Ticket: r.Conversation.Ticket, Tag: "vip", By: conversation.Host()})
 		require.NoError(t, err)
-		runs := f.runs(t, r.Conversation, "echo")
+		runs := f.runs(t, r.Conversation.ID, "echo")
 		require.Len(t, runs, 2)
 		assert.Equal(t, contactcenter.RunSkipped, runs[0].State)
 		assert.Contains(t, runs[0].Reason, "of a run of this workflow")
 		assert.Equal(t, contactcenter.RunDone, runs[1].State)
 		assert.Equal(t, []string{"tag:done"}, outcomes(runs[1]))
-		tk, err := f.eng.Ticket(bg, ws, r.Ticket)
+		tk, err := f.eng.Ticket(bg, ws, r.Conversation.Ticket)
 		require.NoError(t, err)
 		assert.ElementsMatch(t, []string{"vip", "seen"}, tk.Tags)
 	})
@@ -258,9 +258,9 @@ func TestWorkflowsThatTriggerEachOtherStop(t *testing.T) {
 		f.publish(t, `{"name": "ping", "trigger": {"on": "tag.added", "tag": "ping"}, "steps": [{"do": "untag", "tag": "pong"}, {"do": "tag", "tag": "pong"}]}`)
 		f.publish(t, `{"name": "pong", "trigger": {"on": "tag.added", "tag": "pong"}, "steps": [{"do": "untag", "tag": "ping"}, {"do": "tag", "tag": "ping"}]}`)
 		r := f.write(t, "c1", "u1", "hello")
-		_, err := f.eng.TagTicket(bg, contactcenter.Tagging{Workspace: ws, Ticket: r.Ticket, Tag: "ping", By: conversation.Host()})
+		_, err := f.eng.TagTicket(bg, contactcenter.Tagging{Workspace: ws, Ticket: r.Conversation.Ticket, Tag: "ping", By: conversation.Host()})
 		require.NoError(t, err)
-		runs := f.runs(t, r.Conversation, "")
+		runs := f.runs(t, r.Conversation.ID, "")
 		var done, skipped int
 		for _, run := range runs {
 			switch run.State {
@@ -286,13 +286,13 @@ func TestWorkflowWaitThenAssign(t *testing.T) {
 		f := newWFFixture(t, s)
 		f.publish(t, `{"name": "later", "trigger": {"on": "conversation.opened"}, "steps": [{"do": "wait", "for": "10m"}, {"do": "assign", "team": "sales"}]}`)
 		r := f.write(t, "c1", "u1", "hello")
-		runs := f.runs(t, r.Conversation, "")
+		runs := f.runs(t, r.Conversation.ID, "")
 		require.Len(t, runs, 1)
 		assert.Equal(t, contactcenter.RunWaiting, runs[0].State)
 		f.fire(t, 9*time.Minute)
-		assert.Equal(t, conversation.TeamID(""), f.conversation(t, r.Conversation).Team)
+		assert.Equal(t, conversation.TeamID(""), f.conversation(t, r.Conversation.ID).Team)
 		f.fire(t, time.Minute)
-		assert.Equal(t, conversation.TeamID("sales"), f.conversation(t, r.Conversation).Team)
+		assert.Equal(t, conversation.TeamID("sales"), f.conversation(t, r.Conversation.ID).Team)
 		run, err := f.eng.WorkflowRun(bg, ws, runs[0].ID)
 		require.NoError(t, err)
 		assert.Equal(t, contactcenter.RunDone, run.State)
@@ -300,13 +300,13 @@ func TestWorkflowWaitThenAssign(t *testing.T) {
 
 		// A close during the wait cancels it.
 		r2 := f.write(t, "c2", "u2", "hello")
-		_, err = f.eng.CloseConversation(bg, contactcenter.Closing{Workspace: ws, Conversation: r2.Conversation, By: conversation.Host()})
+		_, err = f.eng.CloseConversation(bg, contactcenter.Closing{Workspace: ws, Conversation: r2.Conversation.ID, By: conversation.Host()})
 		require.NoError(t, err)
-		runs = f.runs(t, r2.Conversation, "")
+		runs = f.runs(t, r2.Conversation.ID, "")
 		require.Len(t, runs, 1)
 		assert.Equal(t, contactcenter.RunCancelled, runs[0].State)
 		f.fire(t, time.Hour)
-		assert.Equal(t, conversation.TeamID(""), f.conversation(t, r2.Conversation).Team)
+		assert.Equal(t, conversation.TeamID(""), f.conversation(t, r2.Conversation.ID).Team)
 		run, err = f.eng.WorkflowRun(bg, ws, runs[0].ID)
 		require.NoError(t, err)
 		assert.Equal(t, []string{"wait:waiting", "wait:cancelled"}, outcomes(run))
@@ -323,7 +323,7 @@ func TestWorkflowVersionChangeWhileRunsWait(t *testing.T) {
 		var old []conversation.ID
 		for i := range waiting {
 			r := f.write(t, "old"+strconv.Itoa(i), "o"+strconv.Itoa(i), "hello")
-			old = append(old, r.Conversation)
+			old = append(old, r.Conversation.ID)
 		}
 		info := f.publish(t, `{"name": "route", "trigger": {"on": "conversation.opened"}, "steps": [{"do": "wait", "for": "10m"}, {"do": "assign", "team": "sales"}]}`)
 		assert.Equal(t, 2, info.Version)
@@ -332,7 +332,7 @@ func TestWorkflowVersionChangeWhileRunsWait(t *testing.T) {
 		for _, id := range old {
 			assert.Equal(t, conversation.TeamID("billing"), f.conversation(t, id).Team, "an old run finishes on version 1")
 		}
-		assert.Equal(t, conversation.TeamID("sales"), f.conversation(t, fresh.Conversation).Team, "a new run starts on version 2")
+		assert.Equal(t, conversation.TeamID("sales"), f.conversation(t, fresh.Conversation.ID).Team, "a new run starts on version 2")
 		var v1, v2 int
 		for _, run := range f.runs(t, "", "route") {
 			assert.Equal(t, contactcenter.RunDone, run.State)
@@ -364,14 +364,14 @@ func TestWorkflowDryRunChangesNothing(t *testing.T) {
 		f.publish(t, `{"name": "branchy", "trigger": {"on": "message.received"}, "steps": [{"do": "branch", "if": {"field": "message.text", "op": "matches", "value": "(?i)please"}, "then": "polite"}, {"do": "tag", "tag": "rude"}, {"id": "polite", "do": "tag", "tag": "polite"}]}`)
 		require.NoError(t, f.eng.PublishPending(bg))
 
-		msgs, err := f.eng.Messages(bg, ws, r.Conversation)
+		msgs, err := f.eng.Messages(bg, ws, r.Conversation.ID)
 		require.NoError(t, err)
-		ev := conversation.Event{Type: conversation.EventMessageReceived, Workspace: ws, Conversation: r.Conversation,
-			Ticket: r.Ticket, Message: msgs[0].ID, At: f.clock.Now()}
-		before := dumpState(t, f, r.Conversation)
+		ev := conversation.Event{Type: conversation.EventMessageReceived, Workspace: ws, Conversation: r.Conversation.ID,
+			Ticket: r.Conversation.Ticket, Message: msgs[0].ID, At: f.clock.Now()}
+		before := dumpState(t, f, r.Conversation.ID)
 		res, err := f.eng.DryRun(bg, contactcenter.DryRun{Workspace: ws, Event: ev})
 		require.NoError(t, err)
-		assert.Equal(t, before, dumpState(t, f, r.Conversation), "a dry run changes no row")
+		assert.Equal(t, before, dumpState(t, f, r.Conversation.ID), "a dry run changes no row")
 
 		got := map[string]contactcenter.DryRunWorkflow{}
 		for _, w := range res.Workflows {
