@@ -239,7 +239,7 @@ func (s *step) add(ctx context.Context, tx store.Tx, ch *conversation.Change) er
 			return err
 		}
 	case conversation.Update:
-		if err := s.keepPrevious(ctx, tx, &ch.Contact); err != nil {
+		if err := s.keepPrevious(ctx, tx, ch); err != nil {
 			return err
 		}
 		if err := tx.UpdateContact(ctx, ch.Contact); err != nil {

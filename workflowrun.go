@@ -277,40 +277,43 @@ func (s *step) workflowsOn(ctx context.Context, tx store.Tx, ev *conversation.Ev
 // if the event's cause and cw's conditions allow, or records it skipped.
 func (s *step) startRun(ctx context.Context, tx store.Tx, cw *compiledWorkflow, l *snapLoader) error {
 	ev := l.ev
+	var reason string
+	switch {
+	case ev.Cause.Kind == conversation.CauseWorkflow && ev.Cause.Name == cw.name:
+		reason = "the event is of a run of this workflow (R16)"
+	case ev.Cause.Depth >= MaxWorkflowDepth:
+		reason = fmt.Sprintf("the chain of workflows is %d deep, the most there may be (R16)", MaxWorkflowDepth)
+	}
+	snap, err := l.load(ctx, cw.needs)
+	if err != nil {
+		return err
+	}
+	var trace []workflow.Trace
+	if reason == "" {
+		var ok bool
+		if ok, trace = workflow.Start(&cw.def, snap); !ok {
+			return nil
+		}
+	}
 	now := s.now()
 	root := ev.Cause.Root
 	if root == "" {
 		root = ev.Cause.ID
 	}
 	r := &WorkflowRun{ID: s.e.newID(), Workspace: ev.Workspace, Workflow: cw.name, Version: cw.version,
-		State: RunRunning, StartedAt: now, Trigger: *ev}
+		State: RunRunning, StartedAt: now, Trigger: *ev, Conditions: plain(trace)}
 	r.Trigger.Data = nil
 	r.Cause = conversation.Cause{Kind: conversation.CauseWorkflow, Name: cw.name, ID: r.ID, Root: root, Depth: ev.Cause.Depth + 1}
-	switch {
-	case ev.Cause.Kind == conversation.CauseWorkflow && ev.Cause.Name == cw.name:
-		r.State, r.Reason = RunSkipped, "the event is of a run of this workflow (R16)"
-	case ev.Cause.Depth >= MaxWorkflowDepth:
-		r.State, r.Reason = RunSkipped, fmt.Sprintf("the chain of workflows is %d deep, the most there may be (R16)", MaxWorkflowDepth)
-	}
-	snap, err := l.load(ctx, cw.needs)
-	if err != nil {
-		return err
-	}
 	if c := snap.Conversation; c != nil {
 		r.Conversation, r.Ticket, r.Contact = c.ID, c.Ticket, c.Contact
 	} else if ev.Contact != "" {
 		r.Contact = ev.Contact
 	}
-	if r.State == RunSkipped {
-		r.EndedAt = now
-		s.e.log.InfoContext(ctx, "a workflow run is skipped", "workflow", cw.name, "reason", r.Reason, "event", ev.Type)
+	if reason != "" {
+		r.State, r.Reason, r.EndedAt = RunSkipped, reason, now
+		s.e.log.InfoContext(ctx, "a workflow run is skipped", "workflow", cw.name, "reason", reason, "event", ev.Type)
 		return s.saveRun(ctx, tx, r, time.Time{})
 	}
-	ok, trace := workflow.Start(&cw.def, snap)
-	if !ok {
-		return nil
-	}
-	r.Conditions = plain(trace)
 	if err := s.saveRun(ctx, tx, r, now.Add(s.e.reactionGrace+nonce())); err != nil {
 		return err
 	}
@@ -530,10 +533,18 @@ func (c *wsConfig) serviceHours(service string, conv *conversation.Conversation)
 	return nil
 }
 
-// keepPrevious notes, before contact k is written, the values of its
-// fields, for the OnFieldChanged triggers of the events the write
-// publishes ("previous").
-func (s *step) keepPrevious(ctx context.Context, tx store.Tx, k *ticket.Contact) error {
+// keepPrevious notes, before change ch writes its contact, the values of
+// the contact's fields, for the OnFieldChanged triggers of the field
+// events ch publishes ("previous").
+func (s *step) keepPrevious(ctx context.Context, tx store.Tx, ch *conversation.Change) error {
+	k := &ch.Contact
+	fields := false
+	for _, ev := range ch.Events() {
+		fields = fields || ev.Type == conversation.EventContactFieldSet || ev.Type == conversation.EventContactFieldUnset
+	}
+	if !fields {
+		return nil
+	}
 	cfg, err := s.config(ctx, tx, k.Workspace)
 	if err != nil || cfg.wf == nil || !cfg.wf.fields {
 		return err

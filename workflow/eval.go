@@ -6,14 +6,9 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-
-	"golang.org/x/text/cases"
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/internal/textfold"
 	"github.com/telenet/contactcenter/ticket"
 )
 
@@ -28,17 +23,8 @@ func priorityRank(name string) (int, bool) {
 	return 0, false
 }
 
-// fold returns s case-folded and without accents, for Contains. The
-// transformers are made per call: a transform.Chain is not safe for
-// concurrent use.
-func fold(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), cases.Fold(), norm.NFC)
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		return strings.ToLower(s)
-	}
-	return out
-}
+// fold returns s case-folded and without accents, for Contains.
+func fold(s string) string { return textfold.Fold(s) }
 
 // maxCachedPatterns bounds the cache of compiled regular expressions.
 const maxCachedPatterns = 1024
@@ -236,7 +222,15 @@ func (c *Condition) compare(s *Snapshot) Trace {
 		t.Err = why
 		return t
 	}
-	held, err := c.test(kind, got, tags)
+	var held bool
+	var err string
+	if c.Op == Contains && kind != fieldTags {
+		// The text compared is folded once per snapshot: every workflow
+		// that tests the message's text tests the same text.
+		held = strings.Contains(s.folded(got), fold(c.Value))
+	} else {
+		held, err = c.test(kind, got, tags)
+	}
 	t.Held = held && err == ""
 	t.Err = err
 	return t

@@ -27,6 +27,19 @@ type Snapshot struct {
 	// conversation's channel's out-of-hours service) are open at Now; ok is
 	// false for a service there is none of.
 	Hours func(service string) (open, ok bool)
+
+	// foldIn and foldOut are the text last folded for Contains, and the
+	// folded text: a Snapshot is for one goroutine at a time.
+	foldIn, foldOut string
+}
+
+// folded returns text folded for Contains, once for the snapshot's last
+// text.
+func (s *Snapshot) folded(text string) string {
+	if s.foldOut == "" || s.foldIn != text {
+		s.foldIn, s.foldOut = text, fold(text)
+	}
+	return s.foldOut
 }
 
 // Needs says which parts of a Snapshot a workflow's conditions read.

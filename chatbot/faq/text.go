@@ -4,10 +4,7 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/text/cases"
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
+	"github.com/telenet/contactcenter/internal/textfold"
 )
 
 // words returns the normalised words of s: case-folded, without accents
@@ -15,15 +12,8 @@ import (
 // not a letter or a digit, and with a plural "s" cut from words longer
 // than three letters ("precios" and "precio" are one word; "ss" is kept).
 //
-// The transformers are made per call: a transform.Chain holds buffers and
-// is not safe for concurrent use.
 func words(s string) []string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), cases.Fold(), norm.NFC)
-	folded, _, err := transform.String(t, s)
-	if err != nil {
-		folded = strings.ToLower(s)
-	}
-	f := strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	f := strings.FieldsFunc(textfold.Fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	for i, w := range f {
 		f[i] = stem(w)
 	}
