@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -24,20 +25,16 @@ const (
 	outOfHoursRepeatAge = 10 * time.Minute
 )
 
-// Workflows are the workflows of the -workflows file (R16): a JSON array
-// of definitions (see package workflow), each kept with where it begins in
-// the file, so that a problem found at start is reported at its line and
-// column in the file.
+// Workflows are the workflows the desk publishes at start (R16): those of
+// the -workflows file, a JSON array of definitions (see package
+// workflow), or the built-in ones. The file is kept, so that a problem
+// Open finds against the workspace is reported at its line and column in
+// the file.
 type Workflows struct {
 	// File is the file's path, for messages.
 	File string
 	src  []byte // the file; nil for the built-in workflows
 	defs []workflow.Definition
-}
-
-// Definitions returns the definitions, in the file's order.
-func (w *Workflows) Definitions() []workflow.Definition {
-	return append([]workflow.Definition(nil), w.defs...)
 }
 
 // readWorkflows reads the -workflows file at path and checks each
@@ -48,11 +45,7 @@ func readWorkflows(path string) (*Workflows, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-workflows: %w", err)
 	}
-	w, err := parseWorkflows(path, b, workflow.Catalog{})
-	if err != nil {
-		return nil, err
-	}
-	return w, nil
+	return parseWorkflows(path, b, workflow.Catalog{})
 }
 
 // parseWorkflows reads b, a JSON array of definitions, checking each
@@ -63,20 +56,27 @@ func parseWorkflows(file string, b []byte, c workflow.Catalog) (*Workflows, erro
 		l, col := lineCol(b, int(off))
 		return fmt.Errorf("-workflows %s: %d:%d: %s", file, l, col, fmt.Sprintf(format, args...))
 	}
-	syntax := func(err error, at int64) error {
+	// syntax reports a JSON error of the value that begins at offset
+	// start: a *json.SyntaxError counts the bytes read from there, the
+	// offending one included.
+	syntax := func(err error, start int) error {
 		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return fail(se.Offset, "%v", err)
+		switch {
+		case errors.As(err, &se):
+			return fail(int64(start)+se.Offset-1, "%v", err)
+		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+			return fail(int64(len(b)), "the JSON ends too soon")
 		}
-		return fail(at, "%v", err)
+		return fail(int64(start), "%v", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
+	first := skipSpace(b, 0)
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, syntax(err, dec.InputOffset())
+		return nil, syntax(err, first)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return nil, fail(dec.InputOffset(), "the file is a JSON array of workflows, [{…}, …]")
+		return nil, fail(int64(first), "the file is a JSON array of workflows, [{…}, …]")
 	}
 	w := &Workflows{File: file, src: b}
 	names := map[string]int{}
@@ -84,7 +84,7 @@ func parseWorkflows(file string, b []byte, c workflow.Catalog) (*Workflows, erro
 		start := skipSpace(b, int(dec.InputOffset()))
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, syntax(err, int64(start))
+			return nil, syntax(err, start)
 		}
 		d, err := workflow.Parse(raw, c)
 		if err != nil {
@@ -96,11 +96,12 @@ func parseWorkflows(file string, b []byte, c workflow.Catalog) (*Workflows, erro
 		names[d.Name] = len(w.defs) + 1
 		w.defs = append(w.defs, d)
 	}
+	end := skipSpace(b, int(dec.InputOffset()))
 	if _, err := dec.Token(); err != nil {
-		return nil, syntax(err, dec.InputOffset())
+		return nil, syntax(err, end)
 	}
-	if _, err := dec.Token(); err == nil {
-		return nil, fail(dec.InputOffset(), "text after the array of workflows")
+	if rest := skipSpace(b, int(dec.InputOffset())); rest < len(b) {
+		return nil, fail(int64(rest), "text after the array of workflows")
 	}
 	return w, nil
 }
