@@ -52,6 +52,9 @@ type Config struct {
 	Assign string
 	// Messages are the automatic messages and business hours (R4, R5).
 	Messages Messages
+	// Workflows are the workflows the desk publishes at start (R16); nil:
+	// the built-in ones (builtinWorkflows).
+	Workflows *Workflows
 	// FAQ, if set, is the FAQ bot that answers customers first (R2): it
 	// holds each new conversation until it hands it to the staff.
 	FAQ *faq.Bot
@@ -163,6 +166,16 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 		err = d.eng.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{
 			ID: channelID, Workspace: workspace, Kind: channel.KindTelegram, Account: d.me.Username, Settings: settings,
 		}, Transport: d.bot, By: conversation.Host()})
+	}
+	if err == nil {
+		wfs := cfg.Workflows
+		if wfs == nil {
+			wfs = builtinWorkflows(settings.OutOfHours.Template)
+			if settings.OutOfHours.Template == "" {
+				d.log.InfoContext(ctx, "the desk has no out-of-hours message: the workflow "+outOfHoursWorkflow+" is not published", "workflow", outOfHoursWorkflow)
+			}
+		}
+		err = d.publishWorkflows(ctx, wfs)
 	}
 	if err != nil {
 		d.Close()

@@ -24,6 +24,29 @@
 //	-messages FILE     the welcome and out-of-hours messages, the business hours (R4, R5)
 //	-bot faq           the FAQ bot answers customers first (R2)
 //	-faq FILE          with -bot faq, the desk's own FAQ file (default: the sample)
+//	-workflows FILE    the workflows to publish at start (R16; default: the built-in ones)
+//
+// Workflows (R16) automate the desk. By default it publishes two:
+// "billing", a customer's message that mentions "factura" goes to the
+// queue of team billing at high priority; and "out-of-hours-again", a
+// conversation that has waited 10 minutes in the queue while the business
+// hours are closed gets the out-of-hours message again (only with an
+// out_of_hours message in the -messages file; without one the desk logs
+// that it is not published). The -workflows file replaces them: a JSON
+// array of definitions, as package workflow reads them:
+//
+//	[
+//	  {"name": "billing", "trigger": {"on": "message.received"},
+//	   "if": {"field": "message.text", "op": "contains", "value": "factura"},
+//	   "steps": [{"do": "assign", "team": "billing"}, {"do": "set_priority", "priority": "high"}]}
+//	]
+//
+// At start the desk creates the teams the workflows assign to, when
+// absent, checks each definition against its workspace (a mistake stops
+// it, with the workflow, the problem and its line:column in the file) and
+// publishes a workflow only when its definition changed since the last
+// start: the same file keeps the same versions. A workflow that was
+// published before and is no longer in the file is left as it is.
 //
 // With -bot faq the FAQ bot of package chatbot/faq answers first, from
 // the -faq file (JSON, see faq.Set) or from the sample of a small shop's
@@ -102,6 +125,7 @@ func configure(args []string, getenv func(string) string, stderr io.Writer) (Con
 	messages := fs.String("messages", "", "a JSON file with the welcome and out-of-hours messages and the business hours (R4, R5)")
 	botFlag := fs.String("bot", "", "faq: the FAQ bot answers customers first and hands off to the staff (R2); empty: no bot")
 	faqFile := fs.String("faq", "", "with -bot faq, the FAQ file (JSON, see package chatbot/faq); empty: the sample")
+	workflows := fs.String("workflows", "", "a JSON file with an array of workflows to publish at start (R16); empty: the built-in billing and out-of-hours-again")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -138,6 +162,11 @@ func configure(args []string, getenv func(string) string, stderr io.Writer) (Con
 	}
 	if *messages != "" {
 		if cfg.Messages, err = readMessages(*messages); err != nil {
+			return cfg, err
+		}
+	}
+	if *workflows != "" {
+		if cfg.Workflows, err = readWorkflows(*workflows); err != nil {
 			return cfg, err
 		}
 	}

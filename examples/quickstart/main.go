@@ -2,7 +2,7 @@
 // needs no flags, no network and no setup: an in-memory store, in-memory
 // channels and a scripted day at a small help desk, whose second channel
 // is answered first by the FAQ bot (R2), which hands a customer to a
-// human.
+// human, and a workflow (R16) that routes invoices to the billing team.
 //
 //	go run ./examples/quickstart
 package main
@@ -20,7 +20,9 @@ import (
 	"github.com/telenet/contactcenter/chatbot"
 	"github.com/telenet/contactcenter/chatbot/faq"
 	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/memory"
+	"github.com/telenet/contactcenter/workflow"
 )
 
 func main() {
@@ -196,6 +198,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	say("   Duplicate: %t; the new conversation holds %d message(s).", r.Duplicate, len(msgs))
+	damaged := msgs[0] // for the workflow's dry run, at the end
 	say("End of the day at the help desk: %d message(s) went out through the channel.", len(tr.Sent()))
 
 	// A second channel, the shop's web chat, where the FAQ bot answers
@@ -268,6 +271,97 @@ func run(ctx context.Context, w io.Writer) error {
 			bot++
 		}
 	}
+	if err := workflows(ctx, eng, say, tick, damaged); err != nil {
+		return err
+	}
 	say("End of the tour: the web chat holds %d message(s), %d of them the bot's; %d went out there.", len(msgs), bot, len(web.Sent()))
+	return nil
+}
+
+// billingWorkflow is the tour's workflow (R16), as a help desk would write
+// it: a contact's message that mentions "factura" goes to team billing,
+// at high priority.
+const billingWorkflow = `{
+  "name": "billing",
+  "trigger": {"on": "message.received", "from": "contact"},
+  "if": {"field": "message.text", "op": "contains", "value": "factura"},
+  "steps": [
+    {"do": "assign", "team": "billing"},
+    {"do": "set_priority", "priority": "high"}
+  ]
+}`
+
+// workflows tells the workflow part of the tour (R16): the billing
+// workflow is published, a message that mentions "factura" runs it, the
+// run's history says what it did, and a dry run of another message, the
+// damaged box, shows that it would not start, changing nothing.
+func workflows(ctx context.Context, eng *contactcenter.Engine, say func(string, ...any), tick func(time.Duration), damaged conversation.Message) error {
+	tick(6 * time.Minute)
+	say("12:20  The help desk adds a team, billing, and publishes a workflow: a message that mentions \"factura\" goes there, priority high.")
+	if err := eng.PutTeam(ctx, contactcenter.TeamChange{Team: conversation.Team{ID: "billing", Workspace: ws, Name: "Billing"}, By: conversation.Host()}); err != nil {
+		return err
+	}
+	def, err := workflow.Parse([]byte(billingWorkflow), workflow.Catalog{})
+	if err != nil {
+		return err
+	}
+	info, err := eng.PublishWorkflow(ctx, contactcenter.WorkflowPublishing{Workspace: ws, Definition: def, By: conversation.Host()})
+	if err != nil {
+		return err
+	}
+	say("   Workflow %q, version %d, enabled: %t.", info.Name, info.Version, info.Enabled)
+
+	tick(time.Minute)
+	say("12:21  Marta writes on the chat bot account about an invoice.")
+	r, err := eng.Receive(ctx, contactcenter.Inbound{
+		Workspace: ws, Channel: "tg", ExternalID: "update-3",
+		From: contactcenter.Sender{ExternalID: "chat-43", Name: "Marta", Language: "es"},
+		Text: "Buenos días, necesito una copia de mi factura de febrero",
+	})
+	if err != nil {
+		return err
+	}
+	conv, err := eng.Conversation(ctx, ws, r.Conversation.ID)
+	if err != nil {
+		return err
+	}
+	t, err := eng.Ticket(ctx, ws, conv.Ticket)
+	if err != nil {
+		return err
+	}
+	say("   Ticket #%d went to team %s with priority %s; it waits in the team's queue, unassigned: %t.", t.Number, conv.Team, t.Priority, conv.Assignee == "")
+	runs, _, err := eng.WorkflowRuns(ctx, ws, store.RunFilter{Conversation: conv.ID})
+	if err != nil {
+		return err
+	}
+	say("   The history of its workflow runs:")
+	for _, run := range runs {
+		say("     %s: workflow %q version %d, started by %s, %s.", run.StartedAt.Format("15:04"), run.Workflow, run.Version, run.Trigger.Type, run.State)
+		for _, c := range run.Conditions {
+			say("       if %s %s %q: %t", c.Field, c.Op, c.Want, c.Held)
+		}
+		for _, st := range run.Steps {
+			say("       step %d, %s: %s", st.Step+1, st.Do, st.Outcome)
+		}
+	}
+
+	say("12:21  A dry run: what would Lucía's message about the damaged box do to the workflows? It changes nothing.")
+	res, err := eng.DryRun(ctx, contactcenter.DryRun{Workspace: ws, Event: conversation.Event{
+		Type: conversation.EventMessageReceived, Conversation: damaged.Conversation, Message: damaged.ID,
+	}})
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Workflows {
+		say("   %q: triggered %t, would start %t (%s).", w.Name, w.Triggered, w.Started, w.Skip)
+		for _, c := range w.Conditions {
+			say("     %s %q %s %q: %t", c.Field, c.Got, c.Op, c.Want, c.Held)
+		}
+	}
+	lucia, err := eng.Conversation(ctx, ws, damaged.Conversation)
+	if err != nil {
+		return err
+	}
+	say("   Lucía's conversation keeps no team: %t.", lucia.Team == "")
 	return nil
 }

@@ -9,7 +9,9 @@ import (
 
 // The tour tells the scenario of the README in plain words, and the same
 // way every run: the help desk's day, then a conversation the FAQ bot
-// holds and hands to a human (R2).
+// holds and hands to a human (R2), and a workflow that sends a message
+// about an invoice to team billing, its run's history and a dry run
+// (R16).
 func TestTour(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), &out); err != nil {
@@ -33,6 +35,15 @@ func TestTour(t *testing.T) {
 		"Held by a bot: false; waiting in the queue: true.",
 		"The queue holds 2 waiting conversation(s).",
 		"Assignee: bruno.",
+		`Workflow "billing", version 1, enabled: true.`,
+		"Ticket #3 went to team billing with priority high; it waits in the team's queue, unassigned: true.",
+		"     12:21: workflow \"billing\" version 1, started by message.received, done.\n" +
+			"       if message.text contains \"factura\": true\n" +
+			"       step 1, assign: done\n" +
+			"       step 2, set_priority: done\n",
+		`"billing": triggered true, would start false (the conditions do not hold).`,
+		`message.text "It arrived, but the box is damaged" contains "factura": false`,
+		"Lucía's conversation keeps no team: true.",
 		"End of the tour: the web chat holds 6 message(s), 3 of them the bot's; 4 went out there.",
 	} {
 		if !strings.Contains(text, want) {
@@ -41,6 +52,9 @@ func TestTour(t *testing.T) {
 	}
 	if strings.Count(text, "Assignee: ana.") != 2 {
 		t.Errorf("the assignee should stay ana after Bruno's reply:\n%s", text)
+	}
+	if !strings.HasSuffix(text, "End of the tour: the web chat holds 6 message(s), 3 of them the bot's; 4 went out there.\n") {
+		t.Errorf("the tour does not end with its last line:\n%s", text)
 	}
 	var again bytes.Buffer
 	if err := run(context.Background(), &again); err != nil {
