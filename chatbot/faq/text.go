@@ -11,7 +11,6 @@ import (
 // (decomposed, combining marks removed), split at every character that is
 // not a letter or a digit, and with a plural "s" cut from words longer
 // than three letters ("precios" and "precio" are one word; "ss" is kept).
-//
 func words(s string) []string {
 	f := strings.FieldsFunc(textfold.Fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	for i, w := range f {
