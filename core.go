@@ -42,6 +42,9 @@ type step struct {
 	// cfg is the configuration of the workspace the step read in its
 	// transaction, if it did: what the step's decisions use.
 	cfg *wsConfig
+	// writing is the change add is emitting the events of: the
+	// workflows its events start read what it writes from it.
+	writing *conversation.Change
 	// runs are the workflow runs the step started or resumed (R16).
 	runs []runRef
 	// previous holds the fields of the contacts the step wrote, as they
@@ -321,6 +324,8 @@ func (s *step) add(ctx context.Context, tx store.Tx, ch *conversation.Change) er
 		return err
 	}
 	evs := ch.Events()
+	s.writing = ch
+	defer func() { s.writing = nil }()
 	for i := range evs {
 		if err := s.emit(ctx, tx, &evs[i]); err != nil {
 			return err

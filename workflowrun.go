@@ -290,10 +290,10 @@ func (s *step) startRun(ctx context.Context, tx store.Tx, cw *compiledWorkflow, 
 	}
 	var trace []workflow.Trace
 	if reason == "" {
-		var ok bool
-		if ok, trace = workflow.Start(&cw.def, snap); !ok {
+		if !workflow.Holds(&cw.def, snap) {
 			return nil
 		}
+		_, trace = workflow.Start(&cw.def, snap)
 	}
 	now := s.now()
 	root := ev.Cause.Root
@@ -441,6 +441,11 @@ func (l *snapLoader) load(ctx context.Context, n workflow.Needs) (*workflow.Snap
 	}
 	if n.Message && !l.done.Message && ev.Message != "" {
 		l.done.Message = true
+		if w := l.s.writing; w != nil && w.MessageWrite != conversation.Keep && w.Message.ID == ev.Message {
+			m := w.Message // as the step writes it
+			sn.Message = &m
+			return sn, nil
+		}
 		m, err := tx.Message(ctx, ev.Workspace, ev.Message)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, err
@@ -463,6 +468,10 @@ func (l *snapLoader) load(ctx context.Context, n workflow.Needs) (*workflow.Snap
 // its own, or, for an event about a contact, the contact's open one.
 func (l *snapLoader) conversation(ctx context.Context) (*conversation.Conversation, error) {
 	ev, tx := l.ev, l.tx
+	if w := l.s.writing; w != nil && w.ConversationWrite != conversation.Keep && w.Conversation.ID == ev.Conversation && ev.Conversation != "" {
+		c := w.Conversation // as the step writes it
+		return &c, nil
+	}
 	if ev.Conversation != "" {
 		c, err := tx.Conversation(ctx, ev.Workspace, ev.Conversation)
 		if errors.Is(err, store.ErrNotFound) {

@@ -81,31 +81,45 @@ func (c *Condition) EvalAt(path string, s *Snapshot) (bool, []Trace) {
 }
 
 func (c *Condition) eval(path string, s *Snapshot, trace *[]Trace, depth int) bool {
+	// Without a trace (Holds), no path is made.
+	at := func(kind string, i int) string {
+		if trace == nil {
+			return ""
+		}
+		if i < 0 {
+			return path + kind
+		}
+		return path + kind + "[" + strconv.Itoa(i) + "]"
+	}
 	if depth > MaxConditionDepth {
-		*trace = append(*trace, Trace{Path: path, Err: "conditions nested too deep"})
+		if trace != nil {
+			*trace = append(*trace, Trace{Path: path, Err: "conditions nested too deep"})
+		}
 		return false
 	}
 	switch {
 	case c.All != nil:
 		for i := range c.All {
-			if !c.All[i].eval(path+".all["+strconv.Itoa(i)+"]", s, trace, depth+1) {
+			if !c.All[i].eval(at(".all", i), s, trace, depth+1) {
 				return false
 			}
 		}
 		return true
 	case c.Any != nil:
 		for i := range c.Any {
-			if c.Any[i].eval(path+".any["+strconv.Itoa(i)+"]", s, trace, depth+1) {
+			if c.Any[i].eval(at(".any", i), s, trace, depth+1) {
 				return true
 			}
 		}
 		return false
 	case c.Not != nil:
-		return !c.Not.eval(path+".not", s, trace, depth+1)
+		return !c.Not.eval(at(".not", -1), s, trace, depth+1)
 	}
 	t := c.compare(s)
-	t.Path = path
-	*trace = append(*trace, t)
+	if trace != nil {
+		t.Path = path
+		*trace = append(*trace, t)
+	}
 	return t.Held
 }
 
@@ -499,11 +513,21 @@ func (c *Condition) needs(n *Needs, depth int) {
 // service there is none of starts nothing, and says so in a Trace of path
 // "trigger") and d.If holds; trace is every comparison made, in order.
 func Start(d *Definition, s *Snapshot) (ok bool, trace []Trace) {
+	ok = start(d, s, &trace)
+	return ok, trace
+}
+
+// Holds reports what Start reports, without the trace: the quick test of
+// every event against the workflows it may start.
+func Holds(d *Definition, s *Snapshot) bool { return start(d, s, nil) }
+
+// start is Start, adding to trace when it is not nil.
+func start(d *Definition, s *Snapshot, trace *[]Trace) bool {
 	if d == nil || s == nil {
-		return false, nil
+		return false
 	}
 	if !d.Trigger.On.TimeBased() && !d.Trigger.Matches(&s.Event) {
-		return false, nil
+		return false
 	}
 	if d.Trigger.On == OnOutOfHours {
 		field := "hours"
@@ -511,12 +535,16 @@ func Start(d *Definition, s *Snapshot) (ok bool, trace []Trace) {
 			field = "hours." + d.Trigger.Service
 		}
 		got, _, why := hoursValue(s, d.Trigger.Service)
-		t := Trace{Path: "trigger", Field: field, Op: Eq, Want: "closed", Got: got, Held: got == "closed", Err: why}
-		trace = append(trace, t)
-		if !t.Held {
-			return false, trace
+		held := got == "closed"
+		if trace != nil {
+			*trace = append(*trace, Trace{Path: "trigger", Field: field, Op: Eq, Want: "closed", Got: got, Held: held, Err: why})
+		}
+		if !held {
+			return false
 		}
 	}
-	held, more := d.If.EvalAt("if", s)
-	return held, append(trace, more...)
+	if d.If == nil {
+		return true
+	}
+	return d.If.eval("if", s, trace, 0)
 }

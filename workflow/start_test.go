@@ -158,3 +158,31 @@ func TestStartCondition(t *testing.T) {
 		t.Error("nil definition started")
 	}
 }
+
+// Holds, the quick test without a trace, agrees with Start on every
+// trigger and condition of the start tests.
+func TestHoldsAgreesWithStart(t *testing.T) {
+	open := &conversation.Conversation{ID: "c1", State: conversation.Open, Channel: "tg"}
+	snap := func(ev conversation.Event, text string) *Snapshot {
+		return &Snapshot{Event: ev, Conversation: open, Message: &conversation.Message{ID: "m1", Text: text},
+			Hours: func(string) (bool, bool) { return false, true }}
+	}
+	received := conversation.Event{Type: conversation.EventMessageReceived, Conversation: "c1", Message: "m1"}
+	for _, tt := range []struct {
+		d *Definition
+		s *Snapshot
+	}{
+		{&Definition{Trigger: Trigger{On: OnMessageReceived}}, snap(received, "hola")},
+		{&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{Field: "message.text", Op: Contains, Value: "FACTURA"}}, snap(received, "mi fáctura")},
+		{&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{Field: "message.text", Op: Contains, Value: "factura"}}, snap(received, "hola")},
+		{&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{Any: []Condition{{Field: "message.text", Op: Eq, Value: "x"}, {Not: &Condition{Field: "conversation.state", Op: Eq, Value: "closed"}}}}}, snap(received, "hola")},
+		{&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{All: []Condition{{Field: "message.text", Op: Matches, Value: "^h"}, {Field: "conversation.state", Op: Eq, Value: "closed"}}}}, snap(received, "hola")},
+		{&Definition{Trigger: Trigger{On: OnOutOfHours}}, snap(received, "hola")},
+		{&Definition{Trigger: Trigger{On: OnConversationClosed}}, snap(received, "hola")},
+	} {
+		ok, _ := Start(tt.d, tt.s)
+		if got := Holds(tt.d, tt.s); got != ok {
+			t.Errorf("Holds(%+v) = %t, Start says %t", tt.d, got, ok)
+		}
+	}
+}
