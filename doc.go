@@ -27,6 +27,10 @@
 //   - chatbot: the boundary of a bot that answers first (R2): turns,
 //     replies and typed actions; chatbot/faq is a bot that works out of
 //     the box.
+//   - workflow: workflows as data (R16): a trigger, conditions and steps,
+//     decoded and validated with positioned problems, and the pure tests
+//     of a snapshot (Start, Condition.Eval) and walk past branches and
+//     jumps (Definition.Next) the engine runs them with.
 //
 // The shell around them:
 //
@@ -45,6 +49,10 @@
 //     chatbot/dialogflow/dialogflowfake is a fake Dialogflow for tests.
 //     The engine holds a channel's new conversations for its bot and runs
 //     its turns as a durable reaction (Config.Bots, channel.Bot).
+//   - Workflows run in the engine (PublishWorkflow, DryRun, WorkflowRuns):
+//     a run is stored with the event that starts it and driven a step per
+//     transaction; its waits are timers; its events carry it as their
+//     cause, so a workflow never starts on its own doing.
 //
 // # The rules
 //
