@@ -621,8 +621,10 @@ func (s *step) workflowClocks(ctx context.Context, tx store.Tx, ch *conversation
 		case workflow.OnWaiting:
 			switch {
 			case c.Waiting():
-				if ch.ConversationWrite != conversation.Keep {
-					err = set(c.WaitingSince.Add(after))
+				// A clock that fell due has fired, or is about to: it is
+				// not set again for the same wait.
+				if due := c.WaitingSince.Add(after); ch.ConversationWrite != conversation.Keep && due.After(s.now()) {
+					err = set(due)
 				}
 			case ch.ConversationWrite != conversation.Keep:
 				err = clear()
@@ -975,11 +977,11 @@ func (s *step) runStep(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, 
 			}
 			return driveCall, WorkflowCall{}, nil
 		}
-		if len(passed) > 0 || fromTimer {
-			// The position moved past the branches: kept before the call.
-			if err := s.saveRun(ctx, tx, &r, now.Add(s.e.reactionGrace+nonce())); err != nil {
-				return driveStop, WorkflowCall{}, err
-			}
+		// The position, past the branches, is kept before the call, and
+		// the run's timer moved past the call's timeout, so that another
+		// engine does not call it meanwhile.
+		if err := s.saveRun(ctx, tx, &r, now.Add(s.e.stepTimeout+s.e.reactionGrace+nonce())); err != nil {
+			return driveStop, WorkflowCall{}, err
 		}
 		return driveCall, WorkflowCall{Key: r.ID + ":" + strconv.Itoa(idx), Workspace: ws, Workflow: r.Workflow, Version: r.Version,
 			Run: r.ID, Step: idx, Conversation: r.Conversation, Ticket: r.Ticket, Contact: r.Contact, Name: st.Name, Data: st.Data,
