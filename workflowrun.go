@@ -564,8 +564,10 @@ func (s *step) prevField(id ticket.ContactID, key string) string {
 // due never, until the state ends, so that the trigger fires once for
 // each time the state began (R16).
 type clockState struct {
-	Since time.Time `json:"since"`
-	Fired bool      `json:"fired,omitempty"`
+	// On is the trigger kind the clock measures for.
+	On    workflow.TriggerKind `json:"on"`
+	Since time.Time            `json:"since"`
+	Fired bool                 `json:"fired,omitempty"`
 }
 
 // clockOf reads a clock timer's payload; the zero state when it has
@@ -588,7 +590,8 @@ func sameInstant(a, b time.Time) bool {
 // message starts OnNoAgentReply's and stops OnNoContactReply's; an
 // agent's message does the reverse; a closed conversation stops them all.
 // A write during a state keeps its clock, and a clock that fired for the
-// state stays fired.
+// state stays fired. A clock of another trigger kind (a workflow's earlier
+// version) counts as none.
 func (s *step) workflowClocks(ctx context.Context, tx store.Tx, ch *conversation.Change) error {
 	if ch.ConversationWrite == conversation.Keep && ch.MessageWrite != conversation.Create {
 		return nil
@@ -617,9 +620,9 @@ func (s *step) workflowClocks(ctx context.Context, tx store.Tx, ch *conversation
 	}
 	for _, cw := range cfg.wf.timed {
 		key := string(c.ID) + "/" + cw.name
-		after := cw.def.Trigger.After.D()
+		on, after := cw.def.Trigger.On, cw.def.Trigger.After.D()
 		set := func(since time.Time) error {
-			b, err := json.Marshal(clockState{Since: since})
+			b, err := json.Marshal(clockState{On: on, Since: since})
 			if err != nil {
 				return err
 			}
@@ -634,7 +637,7 @@ func (s *step) workflowClocks(ctx context.Context, tx store.Tx, ch *conversation
 			continue
 		}
 		var err error
-		switch cw.def.Trigger.On {
+		switch on {
 		case workflow.OnWaiting:
 			switch {
 			case c.Waiting():
@@ -645,7 +648,7 @@ func (s *step) workflowClocks(ctx context.Context, tx store.Tx, ch *conversation
 				old, terr := tx.Timer(ctx, timerWorkflowClock, c.Workspace, key)
 				switch {
 				case terr == nil:
-					if st := clockOf(&old); sameInstant(st.Since, c.WaitingSince) && (st.Fired || sameInstant(old.Due, c.WaitingSince.Add(after))) {
+					if st := clockOf(&old); st.On == on && sameInstant(st.Since, c.WaitingSince) && (st.Fired || sameInstant(old.Due, c.WaitingSince.Add(after))) {
 						break
 					}
 					err = set(c.WaitingSince)
@@ -662,9 +665,15 @@ func (s *step) workflowClocks(ctx context.Context, tx store.Tx, ch *conversation
 			case fromContact:
 				// The clock runs from the first message without a reply,
 				// and fires once until an agent replies.
-				if _, terr := tx.Timer(ctx, timerWorkflowClock, c.Workspace, key); errors.Is(terr, store.ErrNotFound) {
+				old, terr := tx.Timer(ctx, timerWorkflowClock, c.Workspace, key)
+				switch {
+				case terr == nil:
+					if clockOf(&old).On != on {
+						err = set(ch.Message.CreatedAt)
+					}
+				case errors.Is(terr, store.ErrNotFound):
 					err = set(ch.Message.CreatedAt)
-				} else {
+				default:
 					err = terr
 				}
 			case fromAgent:
@@ -710,11 +719,11 @@ func (e *Engine) clockFired(ctx context.Context, cause conversation.Cause, t sto
 			return err
 		}
 		cw := cfg.wf.current(name)
-		if cw == nil || !cw.def.Trigger.On.TimeBased() || c.State != conversation.Open {
-			return nil
+		st := clockOf(&t.Timer)
+		if cw == nil || !cw.def.Trigger.On.TimeBased() || c.State != conversation.Open || st.On != cw.def.Trigger.On {
+			return nil // st.On: the clock measured for an earlier version's trigger
 		}
 		now := s.now()
-		st := clockOf(&t.Timer)
 		if cw.def.Trigger.On == workflow.OnWaiting {
 			if !c.Waiting() {
 				return nil
