@@ -1,6 +1,7 @@
 package contactcenter_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -297,6 +298,20 @@ func TestWorkflowTriggers(t *testing.T) {
 			f.reply(t, r.Conversation.ID, "ana", "still there?")
 			f.fire(t, 10*time.Minute)
 			f.expectRuns(t, w, 2)
+		}},
+		{"a new version with another time-based trigger", `{"on": "queue.waiting", "after": "10m"}`, nil, func(t *testing.T, f *wfFixture) {
+			r := f.say(t, "c1", "hello")
+			f.fire(t, 10*time.Minute)
+			f.expectRuns(t, w, 1)
+			f.publish(t, notifyWorkflow(w, `{"on": "no_reply.agent", "after": "10m"}`))
+			f.say(t, "c1", "anyone?")
+			f.fire(t, 9*time.Minute)
+			f.expectRuns(t, w, 1)
+			f.fire(t, time.Minute)
+			runs := f.expectRuns(t, w, 2)
+			assert.Equal(t, conversation.EventType(workflow.OnNoAgentReply), runs[0].Trigger.Type)
+			assert.Equal(t, 2, runs[0].Version)
+			assert.Equal(t, r.Conversation.ID, runs[0].Conversation)
 		}},
 		{"out_of_hours of the channel", `{"on": "out_of_hours"}`, []wfOption{func(_ *contactcenter.Config, s *channel.Settings) {
 			s.OutOfHours = channel.OutOfHours{Template: "again", Service: "office"}
@@ -773,6 +788,34 @@ func TestWorkflowSteps(t *testing.T) {
 			assert.Equal(t, "late", run.Steps[2].ID)
 			assert.Equal(t, []string{"late"}, f.ticket(t, r2.Conversation.Ticket).Tags)
 		}},
+		{"wait kept on close", false, nil, func(t *testing.T, f *wfFixture) {
+			f.publish(t, `{"name": "w", "keep_on_close": true, "trigger": {"on": "conversation.opened"}, "steps": [{"do": "wait", "for": "1h"}, {"do": "tag", "tag": "x"}, {"do": "assign", "team": "billing"}]}`)
+			r := f.say(t, "c1", "hello")
+			f.closeConv(t, r.Conversation.ID)
+			assert.Equal(t, contactcenter.RunWaiting, f.onlyRun(t, "w").State, "the close keeps the wait")
+			f.fire(t, time.Hour)
+			run := f.onlyRun(t, "w")
+			assert.Equal(t, []string{"wait:waiting", "wait:resumed", "tag:done", "assign:skipped"}, outcomes(run))
+			assert.Equal(t, []string{"x"}, f.ticket(t, r.Conversation.Ticket).Tags)
+		}},
+		{"wait until an event, disabled or replaced meanwhile", false, nil, func(t *testing.T, f *wfFixture) {
+			f.publish(t, `{"name": "w", "trigger": {"on": "conversation.opened"}, "steps": [{"do": "wait", "until": "tag.added", "timeout": "1h"}, {"do": "tag", "tag": "x"}]}`)
+			r := f.say(t, "c1", "hello")
+			_, err := f.eng.SetWorkflowEnabled(bg, contactcenter.WorkflowSwitch{Workspace: ws, Name: "w", Enabled: false, By: conversation.Host()})
+			require.NoError(t, err)
+			f.tag(t, r.Conversation.Ticket, "y")
+			assert.Equal(t, []string{"wait:waiting", "wait:resumed", "tag:done"}, outcomes(f.onlyRun(t, "w")))
+
+			_, err = f.eng.SetWorkflowEnabled(bg, contactcenter.WorkflowSwitch{Workspace: ws, Name: "w", Enabled: true, By: conversation.Host()})
+			require.NoError(t, err)
+			r2 := f.say(t, "c2", "hello")
+			f.publish(t, `{"name": "w", "trigger": {"on": "ticket.closed"}, "steps": [{"do": "tag", "tag": "z"}]}`)
+			f.tag(t, r2.Conversation.Ticket, "y")
+			runs := f.runs(t, r2.Conversation.ID, "w")
+			require.Len(t, runs, 1)
+			assert.Equal(t, 1, runs[0].Version)
+			assert.Equal(t, []string{"wait:waiting", "wait:resumed", "tag:done"}, outcomes(runs[0]))
+		}},
 		{"branch", false, nil, func(t *testing.T, f *wfFixture) {
 			f.publish(t, `{"name": "w", "trigger": {"on": "message.received"}, "steps": [
 				{"do": "branch", "if": {"field": "message.text", "op": "contains", "value": "urgent"}, "then": "hot", "else": "cold"},
@@ -1105,4 +1148,89 @@ func TestWorkflowEnabledAndPublished(t *testing.T) {
 		_, err = f.eng.SetWorkflowEnabled(bg, contactcenter.WorkflowSwitch{Workspace: ws, Name: "nobody", Enabled: true, By: conversation.Host()})
 		assert.True(t, errors.Is(err, contactcenter.ErrNotFound), "%v", err)
 	})
+}
+
+// The clock of queue.waiting fires once for a wait on every store, with
+// a clock that reads nanoseconds the stores may not keep (R16).
+func TestWorkflowWaitingClockOnEveryStore(t *testing.T) {
+	eachBotStore(t, func(t *testing.T, s store.Store) {
+		f := newWFFixture(t, s)
+		f.publish(t, notifyWorkflow("w", `{"on": "queue.waiting", "after": "10m"}`))
+		f.clock.Advance(1234567 * time.Nanosecond)
+		r := f.say(t, "c1", "hello")
+		f.fire(t, 10*time.Minute)
+		f.expectRuns(t, "w", 1)
+		f.say(t, "c1", "again")
+		f.tag(t, r.Conversation.Ticket, "x")
+		f.fire(t, time.Hour)
+		f.expectRuns(t, "w", 1)
+		f.closeConv(t, r.Conversation.ID)
+		var timers int
+		require.NoError(t, f.store.View(bg, func(tx store.Tx) error {
+			_, err := tx.Timer(bg, "workflow.clock", ws, string(r.Conversation.ID)+"/w")
+			if !errors.Is(err, store.ErrNotFound) {
+				timers++
+			}
+			return nil
+		}))
+		assert.Zero(t, timers, "a close stops the clock that fired")
+	})
+}
+
+// A conversation that /new closes (R6) loses its clocks, the one that
+// fired too; the conversation it opens starts its own (R16).
+func TestWorkflowClockOfAConversationMovedFrom(t *testing.T) {
+	f := newWFFixture(t, memory.New(), func(_ *contactcenter.Config, s *channel.Settings) {
+		s.Commands = channel.Commands{Enabled: true}
+	})
+	f.publish(t, notifyWorkflow("w", `{"on": "queue.waiting", "after": "10m"}`))
+	old := f.say(t, "c1", "hello")
+	f.fire(t, 10*time.Minute)
+	f.expectRuns(t, "w", 1)
+	moved := f.say(t, "c1", "/new another problem")
+	require.NotEqual(t, old.Conversation.ID, moved.Conversation.ID)
+	assert.Equal(t, conversation.Closed, f.conversation(t, old.Conversation.ID).State)
+	clock := func(id conversation.ID) error {
+		return f.store.View(bg, func(tx store.Tx) error {
+			_, err := tx.Timer(bg, "workflow.clock", ws, string(id)+"/w")
+			return err
+		})
+	}
+	assert.True(t, errors.Is(clock(old.Conversation.ID), store.ErrNotFound), "the closed conversation's clock is gone")
+	require.NoError(t, clock(moved.Conversation.ID))
+	f.fire(t, 10*time.Minute)
+	runs := f.expectRuns(t, "w", 2)
+	assert.Equal(t, moved.Conversation.ID, runs[0].Conversation)
+}
+
+// claimHook is a store that runs hook once, right after a claim of
+// timers returned some.
+type claimHook struct {
+	store.Store
+	hook func()
+}
+
+func (s *claimHook) ClaimTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.ClaimedTimer, error) {
+	ts, err := s.Store.ClaimTimers(ctx, now, lease, limit)
+	if len(ts) > 0 && s.hook != nil {
+		h := s.hook
+		s.hook = nil
+		h()
+	}
+	return ts, err
+}
+
+// A clock claimed when it fell due, and stopped before it was acted on
+// (an agent replied meanwhile), starts no run (R16).
+func TestWorkflowClockStoppedAfterItsClaim(t *testing.T) {
+	hs := &claimHook{Store: memory.New()}
+	f := newWFFixture(t, hs)
+	f.publish(t, notifyWorkflow("w", `{"on": "no_reply.agent", "after": "10m"}`))
+	r := f.say(t, "c1", "hello")
+	hs.hook = func() { f.reply(t, r.Conversation.ID, "ana", "here I am") }
+	f.fire(t, 10*time.Minute)
+	assert.Nil(t, hs.hook, "the hook ran")
+	f.expectRuns(t, "w", 0)
+	f.fire(t, time.Hour)
+	f.expectRuns(t, "w", 0)
 }
