@@ -33,6 +33,9 @@ type wfFixture struct {
 	clock *clock
 	book  *eventLog
 	calls *hostCalls
+	// runsBefore is, for the tests of conditions, the runs there were
+	// before the event under test.
+	runsBefore int
 }
 
 // hostCalls records the calls of the host step "crm", and fails the

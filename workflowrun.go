@@ -579,11 +579,39 @@ func (s *step) prevField(id ticket.ContactID, key string) string {
 	return s.previous[id][key]
 }
 
+// clockState is the payload of a clock timer: when the state it measures
+// began, and whether the trigger fired for it. A clock that fired stays,
+// due never, until the state ends, so that the trigger fires once for
+// each time the state began (R16).
+type clockState struct {
+	// On is the trigger kind the clock measures for.
+	On    workflow.TriggerKind `json:"on"`
+	Since time.Time            `json:"since"`
+	Fired bool                 `json:"fired,omitempty"`
+}
+
+// clockOf reads a clock timer's payload; the zero state when it has
+// none.
+func clockOf(t *store.Timer) clockState {
+	var st clockState
+	_ = json.Unmarshal(t.Payload, &st)
+	return st
+}
+
+// sameInstant reports whether a and b are one instant as the stores keep
+// times (to the microsecond).
+func sameInstant(a, b time.Time) bool {
+	return a.Truncate(time.Microsecond).Equal(b.Truncate(time.Microsecond))
+}
+
 // workflowClocks keeps, in tx, the timers of the workspace's time-based
 // workflows on the conversation change ch writes: a conversation that
-// waits in the queue starts OnWaiting's clock; a contact's message starts
-// OnNoAgentReply's and stops OnNoContactReply's; an agent's message does
-// the reverse; a closed conversation stops them all.
+// begins to wait in the queue starts OnWaiting's clock; a contact's
+// message starts OnNoAgentReply's and stops OnNoContactReply's; an
+// agent's message does the reverse; a closed conversation stops them all.
+// A write during a state keeps its clock, and a clock that fired for the
+// state stays fired. A clock of another trigger kind (a workflow's earlier
+// version) counts as none.
 func (s *step) workflowClocks(ctx context.Context, tx store.Tx, ch *conversation.Change) error {
 	if ch.ConversationWrite == conversation.Keep && ch.MessageWrite != conversation.Create {
 		return nil
@@ -596,6 +624,14 @@ func (s *step) workflowClocks(ctx context.Context, tx store.Tx, ch *conversation
 	if err != nil || cfg.wf == nil || len(cfg.wf.timed) == 0 {
 		return err
 	}
+	if p := &ch.Previous; ch.PreviousWrite != conversation.Keep && p.ID != "" && p.State != conversation.Open {
+		// The conversation the change closes before it opens c (R6).
+		for _, cw := range cfg.wf.timed {
+			if err := tx.DeleteTimer(ctx, timerWorkflowClock, p.Workspace, string(p.ID)+"/"+cw.name); err != nil {
+				return err
+			}
+		}
+	}
 	var fromContact, fromAgent bool
 	if ch.MessageWrite == conversation.Create && ch.Message.Conversation == c.ID {
 		m := &ch.Message
@@ -604,10 +640,14 @@ func (s *step) workflowClocks(ctx context.Context, tx store.Tx, ch *conversation
 	}
 	for _, cw := range cfg.wf.timed {
 		key := string(c.ID) + "/" + cw.name
-		after := cw.def.Trigger.After.D()
-		set := func(due time.Time) error {
+		on, after := cw.def.Trigger.On, cw.def.Trigger.After.D()
+		set := func(since time.Time) error {
+			b, err := json.Marshal(clockState{On: on, Since: since})
+			if err != nil {
+				return err
+			}
 			s.timers = true
-			return tx.SetTimer(ctx, store.Timer{Kind: timerWorkflowClock, Workspace: c.Workspace, Key: key, Due: due})
+			return tx.SetTimer(ctx, store.Timer{Kind: timerWorkflowClock, Workspace: c.Workspace, Key: key, Due: since.Add(after), Payload: b})
 		}
 		clear := func() error { return tx.DeleteTimer(ctx, timerWorkflowClock, c.Workspace, key) }
 		if c.State != conversation.Open {
@@ -617,14 +657,25 @@ func (s *step) workflowClocks(ctx context.Context, tx store.Tx, ch *conversation
 			continue
 		}
 		var err error
-		switch cw.def.Trigger.On {
+		switch on {
 		case workflow.OnWaiting:
 			switch {
 			case c.Waiting():
-				// A clock that fell due has fired, or is about to: it is
-				// not set again for the same wait.
-				if due := c.WaitingSince.Add(after); ch.ConversationWrite != conversation.Keep && due.After(s.now()) {
-					err = set(due)
+				if ch.ConversationWrite == conversation.Keep {
+					break
+				}
+				// The same wait keeps its clock, running or fired.
+				old, terr := tx.Timer(ctx, timerWorkflowClock, c.Workspace, key)
+				switch {
+				case terr == nil:
+					if st := clockOf(&old); st.On == on && sameInstant(st.Since, c.WaitingSince) && (st.Fired || sameInstant(old.Due, c.WaitingSince.Add(after))) {
+						break
+					}
+					err = set(c.WaitingSince)
+				case errors.Is(terr, store.ErrNotFound):
+					err = set(c.WaitingSince)
+				default:
+					err = terr
 				}
 			case ch.ConversationWrite != conversation.Keep:
 				err = clear()
@@ -632,10 +683,17 @@ func (s *step) workflowClocks(ctx context.Context, tx store.Tx, ch *conversation
 		case workflow.OnNoAgentReply:
 			switch {
 			case fromContact:
-				// The clock runs from the first message without a reply.
-				if _, terr := tx.Timer(ctx, timerWorkflowClock, c.Workspace, key); errors.Is(terr, store.ErrNotFound) {
-					err = set(ch.Message.CreatedAt.Add(after))
-				} else {
+				// The clock runs from the first message without a reply,
+				// and fires once until an agent replies.
+				old, terr := tx.Timer(ctx, timerWorkflowClock, c.Workspace, key)
+				switch {
+				case terr == nil:
+					if clockOf(&old).On != on {
+						err = set(ch.Message.CreatedAt)
+					}
+				case errors.Is(terr, store.ErrNotFound):
+					err = set(ch.Message.CreatedAt)
+				default:
 					err = terr
 				}
 			case fromAgent:
@@ -644,7 +702,7 @@ func (s *step) workflowClocks(ctx context.Context, tx store.Tx, ch *conversation
 		case workflow.OnNoContactReply:
 			switch {
 			case fromAgent:
-				err = set(ch.Message.CreatedAt.Add(after))
+				err = set(ch.Message.CreatedAt)
 			case fromContact:
 				err = clear()
 			}
@@ -658,15 +716,17 @@ func (s *step) workflowClocks(ctx context.Context, tx store.Tx, ch *conversation
 
 // clockFired acts on a time-based trigger that fell due: if the state it
 // measures still holds, the workflow's current version starts a run on
-// an event of the trigger's kind.
+// an event of the trigger's kind, and the clock stays as fired for that
+// state.
 func (e *Engine) clockFired(ctx context.Context, cause conversation.Cause, t store.ClaimedTimer) error {
 	convID, name, ok := strings.Cut(t.Key, "/")
 	if !ok {
 		return e.dropTimer(ctx, t)
 	}
 	_, err := e.runAs(ctx, "workflow clock", conversation.System(), cause, func(tx store.Tx, s *step) error {
-		if _, err := tx.DeleteTimerAt(ctx, t.Kind, t.Workspace, t.Key, t.Lease); err != nil {
-			return err
+		deleted, err := tx.DeleteTimerAt(ctx, t.Kind, t.Workspace, t.Key, t.Lease)
+		if err != nil || !deleted {
+			return err // !deleted: the clock was moved or stopped since the claim
 		}
 		c, err := tx.Conversation(ctx, t.Workspace, conversation.ID(convID))
 		if errors.Is(err, store.ErrNotFound) {
@@ -679,18 +739,32 @@ func (e *Engine) clockFired(ctx context.Context, cause conversation.Cause, t sto
 			return err
 		}
 		cw := cfg.wf.current(name)
-		if cw == nil || !cw.def.Trigger.On.TimeBased() || c.State != conversation.Open {
-			return nil
+		st := clockOf(&t.Timer)
+		if cw == nil || !cw.def.Trigger.On.TimeBased() || c.State != conversation.Open || st.On != cw.def.Trigger.On {
+			return nil // st.On: the clock measured for an earlier version's trigger
 		}
 		now := s.now()
 		if cw.def.Trigger.On == workflow.OnWaiting {
 			if !c.Waiting() {
 				return nil
 			}
+			st.Since = c.WaitingSince
 			if due := c.WaitingSince.Add(cw.def.Trigger.After.D()); now.Before(due) {
+				b, err := json.Marshal(st)
+				if err != nil {
+					return err
+				}
 				s.timers = true
-				return tx.SetTimer(ctx, store.Timer{Kind: timerWorkflowClock, Workspace: c.Workspace, Key: t.Key, Due: due})
+				return tx.SetTimer(ctx, store.Timer{Kind: timerWorkflowClock, Workspace: c.Workspace, Key: t.Key, Due: due, Payload: b})
 			}
+		}
+		st.Fired = true
+		b, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetTimer(ctx, store.Timer{Kind: timerWorkflowClock, Workspace: c.Workspace, Key: t.Key, Due: forever, Payload: b}); err != nil {
+			return err
 		}
 		s.identify()
 		ev := conversation.Event{Type: conversation.EventType(cw.def.Trigger.On), Workspace: c.Workspace, At: now,

@@ -69,9 +69,8 @@ const (
 	// for Trigger.After.
 	OnNoContactReply TriggerKind = "no_reply.contact"
 	// OnNoAgentReply: a contact's message got no reply from an agent for
-	// Trigger.After, counted from the first message without a reply; once
-	// it fired, the contact's next message without a reply starts it
-	// again.
+	// Trigger.After, counted from the first message without a reply; it
+	// fires once until an agent replies.
 	OnNoAgentReply TriggerKind = "no_reply.agent"
 	// OnWaiting: the conversation waited in the queue for Trigger.After.
 	OnWaiting TriggerKind = "queue.waiting"
