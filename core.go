@@ -45,6 +45,8 @@ type step struct {
 	// writing is the change add is emitting the events of: the
 	// workflows its events start read what it writes from it.
 	writing *conversation.Change
+	// loader loads the snapshot of the event workflowsOn tests.
+	loader snapLoader
 	// runs are the workflow runs the step started or resumed (R16).
 	runs []runRef
 	// previous holds the fields of the contacts the step wrote, as they

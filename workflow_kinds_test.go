@@ -909,7 +909,7 @@ func TestWorkflowSteps(t *testing.T) {
 			calls := f.calls.seen()
 			require.Len(t, calls, 1)
 			c := calls[0]
-			assert.Equal(t, run.ID+":0", c.Key)
+			assert.Equal(t, run.ID+":0:0", c.Key)
 			assert.Equal(t, "crm", c.Name)
 			assert.Equal(t, map[string]string{"op": "sync"}, c.Data)
 			assert.Equal(t, r.Conversation.ID, c.Conversation)
@@ -927,7 +927,7 @@ func TestWorkflowSteps(t *testing.T) {
 			run := f.waitRun(t, "w", r.Conversation.ID)
 			assert.Equal(t, []string{"wait:waiting", "wait:resumed", "call:done", "tag:done"}, outcomes(run))
 			require.Len(t, f.calls.seen(), 1)
-			assert.Equal(t, run.ID+":1", f.calls.seen()[0].Key)
+			assert.Equal(t, run.ID+":1:2", f.calls.seen()[0].Key)
 		}},
 		{"call retried", false, nil, func(t *testing.T, f *wfFixture) {
 			f.calls.fail = 2
@@ -942,7 +942,7 @@ func TestWorkflowSteps(t *testing.T) {
 			calls := f.calls.seen()
 			require.Len(t, calls, 3)
 			for i, c := range calls {
-				assert.Equal(t, run.ID+":0", c.Key, "one key for every attempt")
+				assert.Equal(t, run.ID+":0:0", c.Key, "one key for every attempt")
 				assert.Equal(t, i+1, c.Attempt)
 			}
 		}},

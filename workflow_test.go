@@ -468,3 +468,43 @@ func TestWorkflowInvalidDefinitionRefused(t *testing.T) {
 	_, err = f.eng.PublishWorkflow(bg, contactcenter.WorkflowPublishing{Workspace: ws, Definition: d, By: conversation.AsContact("k1")})
 	assert.True(t, errors.Is(err, contactcenter.ErrForbidden))
 }
+
+// A host's step acts with the run's cause: a tag it adds through the
+// engine does not start its workflow again (R16), and a step a jump comes
+// back to gets a new idempotency key each time.
+func TestWorkflowHostStepActsAsTheRun(t *testing.T) {
+	var f *wfFixture
+	var keys []string
+	f = newWFFixture(t, memory.New(), func(cfg *contactcenter.Config, _ *channel.Settings) {
+		cfg.WorkflowSteps["tagger"] = func(ctx context.Context, c contactcenter.WorkflowCall) error {
+			keys = append(keys, c.Key)
+			cause, ok := contactcenter.CauseOf(ctx)
+			if !ok || cause.ID != c.Run {
+				return errors.New("the host step's context does not carry its run")
+			}
+			_, err := f.eng.TagTicket(ctx, contactcenter.Tagging{Workspace: ws, Ticket: c.Ticket, Tag: "synced-" + strconv.Itoa(len(keys)), By: conversation.Host()})
+			return err
+		}
+	})
+	f.publish(t, `{"name": "sync", "trigger": {"on": "tag.added"}, "steps": [{"id": "call", "do": "call", "name": "tagger"}, {"do": "jump", "to": "call", "max": 1}]}`)
+	r := f.write(t, "c1", "u1", "hello")
+	_, err := f.eng.TagTicket(bg, contactcenter.Tagging{Workspace: ws, Ticket: r.Conversation.Ticket, Tag: "vip", By: conversation.Host()})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		runs := f.runs(t, r.Conversation.ID, "sync")
+		return len(runs) > 0 && runs[len(runs)-1].State == contactcenter.RunDone
+	}, 10*time.Second, 5*time.Millisecond)
+	var done, skipped int
+	for _, run := range f.runs(t, r.Conversation.ID, "sync") {
+		switch run.State {
+		case contactcenter.RunDone:
+			done++
+		case contactcenter.RunSkipped:
+			skipped++
+		}
+	}
+	assert.Equal(t, 1, done, "the host's tags start no run of the workflow")
+	assert.Equal(t, 2, skipped, "each is recorded as a skip")
+	require.Len(t, keys, 2)
+	assert.NotEqual(t, keys[0], keys[1], "the second visit of the step has its own key")
+}

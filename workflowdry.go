@@ -144,7 +144,9 @@ func dryOne(ctx context.Context, l *snapLoader, cw *compiledWorkflow, ev *conver
 		w.Skip = fmt.Sprintf("the chain of workflows is %d deep, the most there may be (R16)", MaxWorkflowDepth)
 		return w, nil
 	}
-	snap, err := l.load(ctx, cw.needs)
+	needs := cw.needs
+	needs.Conversation = true
+	snap, err := l.load(ctx, needs)
 	if err != nil {
 		return w, err
 	}

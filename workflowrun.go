@@ -261,7 +261,10 @@ func (s *step) workflowsOn(ctx context.Context, tx store.Tx, ev *conversation.Ev
 			continue
 		}
 		if l == nil {
-			l = &snapLoader{s: s, tx: tx, cfg: cfg, ev: ev}
+			// One loader per step, made again for each event: the
+			// events of a step are tested one after another.
+			s.loader = snapLoader{s: s, tx: tx, cfg: cfg, ev: ev}
+			l = &s.loader
 		}
 		if err := s.startRun(ctx, tx, cw, l); err != nil {
 			return err
@@ -288,12 +291,16 @@ func (s *step) startRun(ctx context.Context, tx store.Tx, cw *compiledWorkflow, 
 	if err != nil {
 		return err
 	}
+	// A skip is recorded only for a run that would have started.
+	if !workflow.Holds(&cw.def, snap) {
+		return nil
+	}
 	var trace []workflow.Trace
 	if reason == "" {
-		if !workflow.Holds(&cw.def, snap) {
-			return nil
-		}
 		_, trace = workflow.Start(&cw.def, snap)
+	}
+	if snap, err = l.load(ctx, workflow.Needs{Conversation: true}); err != nil {
+		return err
 	}
 	now := s.now()
 	root := ev.Cause.Root
@@ -335,12 +342,22 @@ func (s *step) wakeRuns(ctx context.Context, tx store.Tx, cfg *wsConfig, ev *con
 		for _, rec := range recs {
 			r, err := runOf(rec)
 			if err != nil {
-				return err
+				// One unreadable run holds up no event: it is left where
+				// the history shows it.
+				s.e.log.ErrorContext(ctx, "a workflow run cannot be read; it is left as it is", "run", rec.ID, "err", err)
+				continue
 			}
 			if r.State != RunWaiting || r.Wait == nil {
 				continue
 			}
 			cw := cfg.wf.version(r.Workflow, r.Version)
+			if cw == nil {
+				if fresh, err := s.e.config(ctx, tx, ev.Workspace, true); err != nil {
+					return err
+				} else if cw = fresh.wf.version(r.Workflow, r.Version); cw != nil {
+					cfg = fresh
+				}
+			}
 			st := RunStep{Step: r.Wait.Step, Do: workflow.Wait, At: now}
 			switch {
 			case r.Wait.Event != "" && (&workflow.Trigger{On: r.Wait.Event}).Matches(ev):
@@ -372,35 +389,43 @@ func (s *step) wakeRuns(ctx context.Context, tx store.Tx, cfg *wsConfig, ev *con
 // snapLoader loads, in a transaction, the parts of an event's snapshot
 // that workflows need, each once.
 type snapLoader struct {
-	s    *step
-	tx   store.Tx
-	cfg  *wsConfig
-	ev   *conversation.Event
-	snap workflow.Snapshot
-	done workflow.Needs
-	conv bool // the conversation was looked for
-	now  time.Time
+	s     *step
+	tx    store.Tx
+	cfg   *wsConfig
+	ev    *conversation.Event
+	snap  workflow.Snapshot
+	done  workflow.Needs
+	begun bool // the event's parts are in snap
+	conv  bool // the conversation was looked for
+	now   time.Time
 }
 
-// load returns the snapshot with the parts of n loaded; the conversation
-// is always looked for, since a run is about it.
+// load returns the snapshot with the parts of n loaded. The
+// conversation is loaded for every part that is about it, and for a run
+// (Needs.Conversation): a test of the event alone (a message's text) reads
+// nothing more.
 func (l *snapLoader) load(ctx context.Context, n workflow.Needs) (*workflow.Snapshot, error) {
 	tx, ev, sn := l.tx, l.ev, &l.snap
-	if !l.conv {
-		l.conv = true
+	if !l.begun {
+		l.begun = true
 		if l.now.IsZero() {
 			l.now = l.s.now()
 		}
 		sn.Event, sn.Now = *ev, l.now
+		sn.Previous = string(ev.Previous)
+		if ev.Type == conversation.EventContactFieldSet || ev.Type == conversation.EventContactFieldUnset {
+			sn.Previous = l.s.prevField(ev.Contact, ev.Detail)
+		}
+	}
+	if !l.conv && (n.Conversation || n.Contact || n.Ticket || n.First || n.Hours) {
+		l.conv = true
 		c, err := l.conversation(ctx)
 		if err != nil {
 			return nil, err
 		}
 		sn.Conversation = c
-		sn.Previous = string(ev.Previous)
-		if ev.Type == conversation.EventContactFieldSet || ev.Type == conversation.EventContactFieldUnset {
-			sn.Previous = l.s.prevField(ev.Contact, ev.Detail)
-		}
+	}
+	if n.Hours && sn.Hours == nil {
 		cfg := l.cfg
 		sn.Hours = func(service string) (open, ok bool) {
 			h := cfg.serviceHours(service, sn.Conversation)
@@ -442,8 +467,7 @@ func (l *snapLoader) load(ctx context.Context, n workflow.Needs) (*workflow.Snap
 	if n.Message && !l.done.Message && ev.Message != "" {
 		l.done.Message = true
 		if w := l.s.writing; w != nil && w.MessageWrite != conversation.Keep && w.Message.ID == ev.Message {
-			m := w.Message // as the step writes it
-			sn.Message = &m
+			sn.Message = &w.Message // as the step writes it; the snapshot only reads
 			return sn, nil
 		}
 		m, err := tx.Message(ctx, ev.Workspace, ev.Message)
@@ -469,8 +493,7 @@ func (l *snapLoader) load(ctx context.Context, n workflow.Needs) (*workflow.Snap
 func (l *snapLoader) conversation(ctx context.Context) (*conversation.Conversation, error) {
 	ev, tx := l.ev, l.tx
 	if w := l.s.writing; w != nil && w.ConversationWrite != conversation.Keep && w.Conversation.ID == ev.Conversation && ev.Conversation != "" {
-		c := w.Conversation // as the step writes it
-		return &c, nil
+		return &w.Conversation, nil // as the step writes it; the snapshot only reads
 	}
 	if ev.Conversation != "" {
 		c, err := tx.Conversation(ctx, ev.Workspace, ev.Conversation)
@@ -814,7 +837,8 @@ type WorkflowStep func(ctx context.Context, c WorkflowCall) error
 
 // WorkflowCall is what a host's step is given.
 type WorkflowCall struct {
-	// Key is the same for every attempt of one step of one run.
+	// Key is the same for every attempt of one step of one run, and
+	// another for each time a run comes back to the step (a Jump).
 	Key          string
 	Workspace    ticket.WorkspaceID
 	Workflow     string
@@ -828,6 +852,12 @@ type WorkflowCall struct {
 	Name    string
 	Data    map[string]string
 	Attempt int
+	// Cause is the run's: ctx carries it too, so that the events of the
+	// engine's calls the step makes with ctx are the run's, and start no
+	// run of its workflow again (R16).
+	Cause conversation.Cause
+
+	visit int // the run's steps recorded before the call
 }
 
 // driveAction is what a drive's transaction leaves to do after it
@@ -953,7 +983,10 @@ func (s *step) runStep(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, 
 	}
 	r, err := runOf(rec)
 	if err != nil {
-		return driveStop, WorkflowCall{}, err
+		// A poison record is put aside: its timer is deleted, the record
+		// stays where the history shows it.
+		s.e.log.ErrorContext(ctx, "a workflow run cannot be read; it is left as it is and driven no more", "run", id, "err", err)
+		return driveStop, WorkflowCall{}, tx.DeleteTimer(ctx, timerWorkflowRun, ws, id)
 	}
 	s.actor, s.cause = conversation.AsWorkflow(r.Workflow), r.Cause
 	now := s.now()
@@ -987,6 +1020,19 @@ func (s *step) runStep(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, 
 			}
 			return driveStop, WorkflowCall{}, nil
 		}
+		if !cw.def.KeepOnClose && r.Conversation != "" {
+			// A close that this engine's copy of the workflows missed
+			// cancels the wait all the same.
+			c, err := tx.Conversation(ctx, ws, r.Conversation)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return driveStop, WorkflowCall{}, err
+			}
+			if err == nil && c.State == conversation.Closed {
+				r.Steps = append(r.Steps, RunStep{Step: w.Step, ID: steps[w.Step].ID, Do: workflow.Wait, At: now, Outcome: StepCancelled, Detail: "the conversation closed"})
+				r.State, r.Reason, r.Wait, r.EndedAt = RunCancelled, "the conversation closed during a wait", nil, now
+				return driveStop, WorkflowCall{}, s.saveRun(ctx, tx, &r, time.Time{})
+			}
+		}
 		st := RunStep{Step: w.Step, ID: steps[w.Step].ID, Do: workflow.Wait, At: now, Outcome: StepResumed, Detail: "the wait ended"}
 		r.Position.Next = w.Step + 1
 		if w.Event != "" {
@@ -1004,7 +1050,9 @@ func (s *step) runStep(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, 
 		*l.ev = r.Trigger
 		l.ev.Conversation = r.Conversation
 	}
-	snap, err := l.load(ctx, cw.needs)
+	needs := cw.needs
+	needs.Conversation = true
+	snap, err := l.load(ctx, needs)
 	if err != nil {
 		return driveStop, WorkflowCall{}, err
 	}
@@ -1057,7 +1105,8 @@ func (s *step) runStep(ctx context.Context, tx store.Tx, ws ticket.WorkspaceID, 
 		if err := s.saveRun(ctx, tx, &r, now.Add(s.e.stepTimeout+s.e.reactionGrace+nonce())); err != nil {
 			return driveStop, WorkflowCall{}, err
 		}
-		return driveCall, WorkflowCall{Key: r.ID + ":" + strconv.Itoa(idx), Workspace: ws, Workflow: r.Workflow, Version: r.Version,
+		visit := len(r.Steps)
+		return driveCall, WorkflowCall{Key: r.ID + ":" + strconv.Itoa(idx) + ":" + strconv.Itoa(visit), visit: visit, Cause: r.Cause, Workspace: ws, Workflow: r.Workflow, Version: r.Version,
 			Run: r.ID, Step: idx, Conversation: r.Conversation, Ticket: r.Ticket, Contact: r.Contact, Name: st.Name, Data: st.Data,
 			Attempt: r.Attempts + 1}, nil
 	}
@@ -1087,7 +1136,7 @@ func (e *Engine) callStep(ctx context.Context, call WorkflowCall) error {
 					err = fmt.Errorf("host step %q panicked: %v", call.Name, p)
 				}
 			}()
-			return h(cctx, call)
+			return h(withCause(cctx, call.Cause), call)
 		}()
 		cancel()
 	}
@@ -1107,7 +1156,7 @@ func (e *Engine) callStep(ctx context.Context, call WorkflowCall) error {
 			return err
 		}
 		r, err := runOf(rec)
-		if err != nil || r.Ended() || r.State != RunRunning || r.Position.Next != call.Step {
+		if err != nil || r.Ended() || r.State != RunRunning || r.Position.Next != call.Step || len(r.Steps) != call.visit {
 			return err // another drive recorded it
 		}
 		s.actor, s.cause = conversation.AsWorkflow(r.Workflow), r.Cause
@@ -1228,7 +1277,9 @@ func (s *step) workflowEffect(ctx context.Context, tx store.Tx, cfg *wsConfig, r
 		err = ch.AddAutomatic(conversation.Message{ID: conversation.MessageID(s.e.newID()), Text: text}, now)
 	case workflow.Tag, workflow.Untag, workflow.SetPriority:
 		tk, lerr := tx.Ticket(ctx, c.Workspace, c.Ticket)
-		if lerr != nil {
+		if errors.Is(lerr, store.ErrNotFound) {
+			return StepSkipped, "the ticket is gone", nil
+		} else if lerr != nil {
 			return "", "", lerr
 		}
 		switch st.Do {
@@ -1249,7 +1300,9 @@ func (s *step) workflowEffect(ctx context.Context, tx store.Tx, cfg *wsConfig, r
 		}
 	case workflow.SetField, workflow.UnsetField:
 		k, lerr := tx.Contact(ctx, c.Workspace, c.Contact)
-		if lerr != nil {
+		if errors.Is(lerr, store.ErrNotFound) {
+			return StepSkipped, "the contact is gone", nil
+		} else if lerr != nil {
 			return "", "", lerr
 		}
 		detail = st.Field

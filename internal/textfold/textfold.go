@@ -41,24 +41,27 @@ func Fold(s string) string {
 	if i == len(s) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	b.WriteString(s[:i])
+	b := make([]byte, i, len(s)+8)
+	copy(b, s[:i])
 	t := table()
-	for _, r := range s[i:] {
+	for i < len(s) {
+		c := s[i]
 		switch {
-		case r < utf8.RuneSelf:
-			if 'A' <= r && r <= 'Z' {
-				r += 'a' - 'A'
+		case c < utf8.RuneSelf:
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
 			}
-			b.WriteByte(byte(r))
-		case r < tableSize:
-			b.WriteString(t[r])
+			b = append(b, c)
+			i++
+		case c >= 0xC2 && c <= 0xDF && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
+			// Two bytes: a rune below U+0800, in the table.
+			b = append(b, t[rune(c&0x1F)<<6|rune(s[i+1]&0x3F)]...)
+			i += 2
 		default:
 			return chain(s)
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 // chain is Fold as one chain of x/text transformers, made per call: a
