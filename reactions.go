@@ -656,6 +656,17 @@ type jobState struct {
 // publishes what it stored; a job of an engine that closes stays stored,
 // and is due again.
 func (e *Engine) runJobAsync(ctx context.Context, j job) {
+	e.background(ctx, func(ctx context.Context) {
+		if stored, _ := e.runJob(ctx, &j); stored {
+			_ = e.publishEvents(ctx) // failures are logged; the change is committed
+		}
+	})
+}
+
+// background runs fn on its own goroutine, which Close waits for, with a
+// context of ctx's values that Close cancels: what fn has not committed
+// then stays to do. An engine that closes starts nothing.
+func (e *Engine) background(ctx context.Context, fn func(ctx context.Context)) {
 	e.jobsMu.Lock()
 	select {
 	case <-e.closed:
@@ -667,13 +678,10 @@ func (e *Engine) runJobAsync(ctx context.Context, j job) {
 	e.jobsMu.Unlock()
 	go func() {
 		defer e.jobsWG.Done()
-		// Close ends the run: what it has not committed stays to do.
 		ctx, cancel := context.WithCancel(plainContext{context.WithoutCancel(ctx)})
 		defer cancel()
 		stop := context.AfterFunc(e.closedCtx, cancel)
 		defer stop()
-		if stored, _ := e.runJob(ctx, &j); stored {
-			_ = e.publishEvents(ctx) // failures are logged; the change is committed
-		}
+		fn(ctx)
 	}()
 }

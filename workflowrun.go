@@ -911,24 +911,10 @@ func (e *Engine) driveRun(ctx context.Context, ws ticket.WorkspaceID, id string,
 // driveRunAsync drives run id in the background; a run of an engine that
 // closes stays stored, and its timer drives it later.
 func (e *Engine) driveRunAsync(ctx context.Context, ws ticket.WorkspaceID, id string) {
-	e.jobsMu.Lock()
-	select {
-	case <-e.closed:
-		e.jobsMu.Unlock()
-		return
-	default:
-	}
-	e.jobsWG.Add(1) // under jobsMu, so never after Close's Wait began
-	e.jobsMu.Unlock()
-	go func() {
-		defer e.jobsWG.Done()
-		ctx, cancel := context.WithCancel(plainContext{context.WithoutCancel(ctx)})
-		defer cancel()
-		stop := context.AfterFunc(e.closedCtx, cancel)
-		defer stop()
+	e.background(ctx, func(ctx context.Context) {
 		_ = e.driveRun(ctx, ws, id, true, false) // failures are logged and retried from the timer
 		_ = e.publishEvents(ctx)
-	}()
+	})
 }
 
 // runRef names a run.
