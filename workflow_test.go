@@ -508,3 +508,19 @@ func TestWorkflowHostStepActsAsTheRun(t *testing.T) {
 	require.Len(t, keys, 2)
 	assert.NotEqual(t, keys[0], keys[1], "the second visit of the step has its own key")
 }
+
+// A wait for a change of the contact's fields, an event about the contact
+// alone, ends when the field of the conversation's contact changes.
+func TestWorkflowWaitForAFieldChange(t *testing.T) {
+	eachStore(t, func(t *testing.T, s store.Store) {
+		f := newWFFixture(t, s)
+		f.publish(t, `{"name": "ask", "trigger": {"on": "conversation.opened"}, "steps": [{"do": "wait", "until": "field.changed", "timeout": "1h"}, {"do": "tag", "tag": "answered"}]}`)
+		r := f.write(t, "c1", "u1", "hello")
+		require.Equal(t, contactcenter.RunWaiting, f.runs(t, r.Conversation.ID, "ask")[0].State)
+		_, err := f.eng.SetContactField(bg, contactcenter.ContactFieldChange{Workspace: ws, Contact: r.Contact.ID, Key: "plan", Value: "gold", By: conversation.Host()})
+		require.NoError(t, err)
+		run := f.runs(t, r.Conversation.ID, "ask")[0]
+		assert.Equal(t, contactcenter.RunDone, run.State)
+		assert.Equal(t, []string{"wait:waiting", "wait:resumed", "tag:done"}, outcomes(run))
+	})
+}

@@ -270,7 +270,7 @@ func (s *step) workflowsOn(ctx context.Context, tx store.Tx, ev *conversation.Ev
 			return err
 		}
 	}
-	if w.waits && ev.Conversation != "" && (w.until[ev.Type] || ev.Type == conversation.EventConversationClosed) {
+	if w.waits && (ev.Conversation != "" || ev.Contact != "") && (w.until[ev.Type] || ev.Type == conversation.EventConversationClosed) {
 		return s.wakeRuns(ctx, tx, cfg, ev)
 	}
 	return nil
@@ -332,7 +332,18 @@ func (s *step) startRun(ctx context.Context, tx store.Tx, cw *compiledWorkflow, 
 // that event ev ends: a wait for an event of its kind resumes; a close
 // cancels the others, unless their definition keeps them.
 func (s *step) wakeRuns(ctx context.Context, tx store.Tx, cfg *wsConfig, ev *conversation.Event) error {
-	f := store.RunFilter{Conversation: ev.Conversation, OpenOnly: true, Limit: store.MaxRunPage}
+	conv := ev.Conversation
+	if conv == "" {
+		// An event about a contact (a field changed) is about the
+		// contact's open conversation, as for the runs it starts.
+		l := &snapLoader{s: s, tx: tx, cfg: cfg, ev: ev}
+		c, err := l.conversation(ctx)
+		if err != nil || c == nil {
+			return err
+		}
+		conv = c.ID
+	}
+	f := store.RunFilter{Conversation: conv, OpenOnly: true, Limit: store.MaxRunPage}
 	now := s.now()
 	for {
 		recs, next, err := tx.WorkflowRuns(ctx, ev.Workspace, f)

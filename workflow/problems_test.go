@@ -121,6 +121,7 @@ func TestParseProblems(t *testing.T) {
 		{"unreachable after close", def(opened, `{"do":"close"},{"do":"tag","tag":"t"}`), known, ProblemUnreachable, "steps[1]", `{"do":"tag"`, 0},
 		{"unreachable skipped", def(opened, `{"do":"branch","if":{"field":"message.text","op":"exists"},"then":"c","else":"c"},{"do":"tag","tag":"t"},{"id":"c","do":"close"}`), known, ProblemUnreachable, "steps[1]", `{"do":"tag"`, 0},
 		{"wait until time based", def(opened, `{"do":"wait","until":"queue.waiting","timeout":"1h"}`), known, ProblemWaitUntilTimeBased, "steps[0].until", `"until"`, 0},
+		{"wait until presence", def(opened, `{"do":"wait","until":"agent.presence_changed","timeout":"1h"}`), known, ProblemNotForKind, "steps[0].until", `"until"`, 0},
 		{"assign target none", def(opened, `{"do":"assign"}`), known, ProblemAssignTarget, "steps[0]", `{"do":"assign"`, 0},
 		{"assign target both", def(opened, `{"do":"assign","agent":"a","team":"a"}`), known, ProblemAssignTarget, "steps[0].agent", `"agent"`, 0},
 	}

@@ -321,6 +321,8 @@ func (v *validator) step(i int, s *Step, ids map[string]int) {
 				v.add(ProblemUnknownTrigger, p+".until", "unknown event %q", s.Until)
 			case s.Until.TimeBased():
 				v.add(ProblemWaitUntilTimeBased, p+".until", "a wait cannot be until %q, a time-based trigger", s.Until)
+			case s.Until == OnPresenceChanged:
+				v.add(ProblemNotForKind, p+".until", "a wait is for an event of its conversation; %q is about none", s.Until)
 			}
 			if s.Timeout == 0 {
 				v.add(ProblemBadDuration, p+".timeout", "a wait until an event needs a timeout")
