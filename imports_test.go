@@ -14,7 +14,7 @@ func TestDomainImports(t *testing.T) {
 }
 
 // domain are the domain packages.
-var domain = []string{"ticket", "conversation", "channel", "command", "hours", "template", "chatbot", "chatbot/faq", "internal/coded"}
+var domain = []string{"ticket", "conversation", "channel", "command", "hours", "template", "chatbot", "chatbot/faq", "workflow", "internal/coded", "internal/textfold"}
 
 // The adapters that need no library depend only on the standard library
 // and the domain packages: chatbot/webhook (R2) speaks JSON over HTTPS
