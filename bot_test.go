@@ -745,6 +745,7 @@ func TestAutomaticAssignmentAfterHandOff(t *testing.T) {
 		assert.Empty(t, c.Assignee, "R11 leaves a held conversation alone")
 		f.turn(t, "c1", "u2", "agent please", 2)
 		require.Eventually(t, func() bool { return f.conv(t, id).Assignee != "" }, 10*time.Second, time.Millisecond)
+		require.NoError(t, f.eng.PublishPending(bg)) // the assignment's events may still be on their way
 		assert.Len(t, f.book.of(conversation.EventConversationAssigned, id), 1)
 	})
 }

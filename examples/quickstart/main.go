@@ -271,7 +271,15 @@ func run(ctx context.Context, w io.Writer) error {
 			bot++
 		}
 	}
+	// What was stored is published before the tour goes on: a publication
+	// under way elsewhere (the bot's, in the background) is waited for.
+	if err := eng.PublishPending(ctx); err != nil {
+		return err
+	}
 	if err := workflows(ctx, eng, say, tick, damaged); err != nil {
+		return err
+	}
+	if err := eng.PublishPending(ctx); err != nil {
 		return err
 	}
 	say("End of the tour: the web chat holds %d message(s), %d of them the bot's; %d went out there.", len(msgs), bot, len(web.Sent()))
@@ -309,6 +317,9 @@ func workflows(ctx context.Context, eng *contactcenter.Engine, say func(string, 
 	if err != nil {
 		return err
 	}
+	if err := eng.PublishPending(ctx); err != nil {
+		return err
+	}
 	say("   Workflow %q, version %d, enabled: %t.", info.Name, info.Version, info.Enabled)
 
 	tick(time.Minute)
@@ -319,6 +330,9 @@ func workflows(ctx context.Context, eng *contactcenter.Engine, say func(string, 
 		Text: "Buenos días, necesito una copia de mi factura de febrero",
 	})
 	if err != nil {
+		return err
+	}
+	if err := eng.PublishPending(ctx); err != nil {
 		return err
 	}
 	conv, err := eng.Conversation(ctx, ws, r.Conversation.ID)
