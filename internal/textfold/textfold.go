@@ -41,8 +41,9 @@ func Fold(s string) string {
 	if i == len(s) {
 		return s
 	}
-	b := make([]byte, i, len(s)+8)
-	copy(b, s[:i])
+	var b strings.Builder // one allocation: the folded text
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
 	t := table()
 	for i < len(s) {
 		c := s[i]
@@ -51,17 +52,17 @@ func Fold(s string) string {
 			if 'A' <= c && c <= 'Z' {
 				c += 'a' - 'A'
 			}
-			b = append(b, c)
+			b.WriteByte(c)
 			i++
 		case c >= 0xC2 && c <= 0xDF && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
 			// Two bytes: a rune below U+0800, in the table.
-			b = append(b, t[rune(c&0x1F)<<6|rune(s[i+1]&0x3F)]...)
+			b.WriteString(t[rune(c&0x1F)<<6|rune(s[i+1]&0x3F)])
 			i += 2
 		default:
 			return chain(s)
 		}
 	}
-	return string(b)
+	return b.String()
 }
 
 // chain is Fold as one chain of x/text transformers, made per call: a
