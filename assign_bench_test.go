@@ -227,6 +227,41 @@ func BenchmarkOpenLeastBusy(b *testing.B) {
 	}
 }
 
+// interleave runs b.N rounds of the benchmark; each times parts slices of
+// part calls of each of fns, one after another, so that all are measured
+// in the same moments. It returns, for each of fns, the time per call in
+// each round.
+func interleave(b *testing.B, parts, part int, fns ...func()) [][]time.Duration {
+	times := make([][]time.Duration, len(fns))
+	b.ResetTimer()
+	for range b.N {
+		spent := make([]time.Duration, len(fns))
+		for range parts {
+			for i, fn := range fns {
+				start := time.Now()
+				for range part {
+					fn()
+				}
+				spent[i] += time.Since(start)
+			}
+		}
+		for i := range fns {
+			times[i] = append(times[i], spent[i]/time.Duration(parts*part))
+		}
+	}
+	b.StopTimer()
+	return times
+}
+
+// ratios returns, round by round, the ratio of times to base.
+func ratios(times, base []time.Duration) []float64 {
+	out := make([]float64, len(times))
+	for r := range times {
+		out[r] = float64(times[r]) / float64(base[r])
+	}
+	return out
+}
+
 func spread(ds []time.Duration) string {
 	s := slices.Clone(ds)
 	slices.Sort(s)

@@ -59,30 +59,16 @@ func BenchmarkFAQTurnVersusSQLiteInbound(b *testing.B) {
 		receive() // each contact's conversation is open
 	}
 	ctx := context.Background()
-	var turnTimes, inTimes []time.Duration
-	ratios := make([]float64, 0, b.N)
-	b.ResetTimer()
-	for round := range b.N {
-		var turnSpent, inSpent time.Duration
-		for range parts {
-			start := time.Now()
-			for i := range part {
-				if _, err := bot.Turn(ctx, turns[(round+i)%len(turns)]); err != nil {
-					b.Fatal(err)
-				}
-			}
-			turnSpent += time.Since(start)
-			start = time.Now()
-			for range part {
-				receive()
-			}
-			inSpent += time.Since(start)
+	asked := 0
+	turn := func() {
+		asked++
+		if _, err := bot.Turn(ctx, turns[asked%len(turns)]); err != nil {
+			b.Fatal(err)
 		}
-		turnTimes = append(turnTimes, turnSpent/(parts*part))
-		inTimes = append(inTimes, inSpent/(parts*part))
-		ratios = append(ratios, float64(turnSpent)/float64(inSpent))
 	}
-	b.StopTimer()
+	times := interleave(b, parts, part, turn, receive)
+	turnTimes, inTimes := times[0], times[1]
+	ratios := ratios(turnTimes, inTimes)
 	b.ReportMetric(median(ratios), "turn/inbound")
 	b.ReportMetric(float64(medianDuration(turnTimes).Nanoseconds()), "ns/turn")
 	b.ReportMetric(float64(medianDuration(inTimes).Nanoseconds()), "ns/inbound")

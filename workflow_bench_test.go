@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
@@ -87,28 +86,9 @@ func BenchmarkWorkflowInbound(b *testing.B) {
 	const parts, part = 20, 50
 	none := benchInbound(b, nil)
 	hundred := benchInbound(b, benchWorkflows(100, 5))
-	var withTimes, noneTimes []time.Duration
-	ratios := make([]float64, 0, b.N)
-	b.ResetTimer()
-	for range b.N {
-		var withSpent, noneSpent time.Duration
-		for range parts {
-			start := time.Now()
-			for range part {
-				none()
-			}
-			noneSpent += time.Since(start)
-			start = time.Now()
-			for range part {
-				hundred()
-			}
-			withSpent += time.Since(start)
-		}
-		noneTimes = append(noneTimes, noneSpent/(parts*part))
-		withTimes = append(withTimes, withSpent/(parts*part))
-		ratios = append(ratios, float64(withSpent)/float64(noneSpent))
-	}
-	b.StopTimer()
+	times := interleave(b, parts, part, none, hundred)
+	noneTimes, withTimes := times[0], times[1]
+	ratios := ratios(withTimes, noneTimes)
 	b.ReportMetric(median(ratios), "with/none")
 	b.ReportMetric(float64(medianDuration(noneTimes).Nanoseconds()), "ns/inbound-none")
 	b.ReportMetric(float64(medianDuration(withTimes).Nanoseconds()), "ns/inbound-100")
@@ -134,30 +114,11 @@ func BenchmarkWorkflowInboundMatching(b *testing.B) {
 	for i, m := range counts {
 		receives[i] = benchInbound(b, benchWorkflows(100, m))
 	}
-	times := make([][]time.Duration, len(counts))
-	ratios := make([][]float64, len(counts))
-	b.ResetTimer()
-	for range b.N {
-		spent := make([]time.Duration, len(counts))
-		for range parts {
-			for i, receive := range receives {
-				start := time.Now()
-				for range part {
-					receive()
-				}
-				spent[i] += time.Since(start)
-			}
-		}
-		for i := range counts {
-			times[i] = append(times[i], spent[i]/(parts*part))
-			ratios[i] = append(ratios[i], float64(spent[i])/float64(spent[0]))
-		}
-	}
-	b.StopTimer()
+	times := interleave(b, parts, part, receives...)
 	for i, m := range counts {
 		b.ReportMetric(float64(medianDuration(times[i]).Nanoseconds()), fmt.Sprintf("ns/inbound-%d", m))
 		if b.N > 1 {
-			b.Logf("%3d of 100 matching: %s per message; / none matching %s", m, spread(times[i]), spreadRatio(ratios[i]))
+			b.Logf("%3d of 100 matching: %s per message; / none matching %s", m, spread(times[i]), spreadRatio(ratios(times[i], times[0])))
 		}
 	}
 }
