@@ -229,15 +229,21 @@ func BenchmarkOpenLeastBusy(b *testing.B) {
 
 // interleave runs b.N rounds of the benchmark; each times parts slices of
 // part calls of each of fns, one after another, so that all are measured
-// in the same moments. It returns, for each of fns, the time per call in
-// each round.
+// in the same moments; every other slice takes fns in the reverse order,
+// so that none always runs first, or right after another. It returns,
+// for each of fns, the time per call in each round.
 func interleave(b *testing.B, parts, part int, fns ...func()) [][]time.Duration {
 	times := make([][]time.Duration, len(fns))
 	b.ResetTimer()
 	for range b.N {
 		spent := make([]time.Duration, len(fns))
-		for range parts {
-			for i, fn := range fns {
+		for p := range parts {
+			for j := range fns {
+				i := j
+				if p%2 == 1 {
+					i = len(fns) - 1 - j
+				}
+				fn := fns[i]
 				start := time.Now()
 				for range part {
 					fn()

@@ -77,13 +77,13 @@ func benchInbound(b *testing.B, defs []workflow.Definition) func() {
 // (R16's goal: at most 1.2× the cost). Five of the 100 trigger on a
 // contact's message and test its text, which does not match; the others
 // trigger on other events. Each round (b.N of them) times 1,000 messages
-// of each, interleaved in slices of 50, so that both are measured in the
+// of each, interleaved in slices of 10, so that both are measured in the
 // same moments; the figures are min / median / max over the rounds of
 // the ratio with / without (logged with two rounds or more).
 //
-//	go test -run '^$' -bench WorkflowInbound$ -benchtime 15x .
+//	go test -run '^$' -bench WorkflowInbound$ -benchtime 200x .
 func BenchmarkWorkflowInbound(b *testing.B) {
-	const parts, part = 20, 50
+	const parts, part = 100, 10
 	none := benchInbound(b, nil)
 	hundred := benchInbound(b, benchWorkflows(100, 5))
 	times := interleave(b, parts, part, none, hundred)
@@ -106,7 +106,7 @@ func BenchmarkWorkflowInbound(b *testing.B) {
 // per message, and its ratio to the workspace where none matches, min /
 // median / max over the rounds.
 //
-//	go test -run '^$' -bench WorkflowInboundMatching -benchtime 15x .
+//	go test -run '^$' -bench WorkflowInboundMatching -benchtime 100x .
 func BenchmarkWorkflowInboundMatching(b *testing.B) {
 	const parts, part = 10, 50
 	counts := []int{0, 10, 50, 100}

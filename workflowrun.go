@@ -257,13 +257,14 @@ func (s *step) workflowsOn(ctx context.Context, tx store.Tx, ev *conversation.Ev
 	w := cfg.wf
 	var l *snapLoader
 	for _, cw := range w.byEvent[ev.Type] {
-		if !cw.def.Trigger.Matches(ev) {
+		if !cw.test.Matches(ev) {
 			continue
 		}
 		if l == nil {
 			// One loader per step, made again for each event: the
-			// events of a step are tested one after another.
-			s.loader = snapLoader{s: s, tx: tx, cfg: cfg, ev: ev}
+			// events of a step are tested one after another, each as of
+			// its time.
+			s.loader = snapLoader{s: s, tx: tx, cfg: cfg, ev: ev, now: ev.At}
 			l = &s.loader
 		}
 		if err := s.startRun(ctx, tx, cw, l); err != nil {
@@ -292,12 +293,12 @@ func (s *step) startRun(ctx context.Context, tx store.Tx, cw *compiledWorkflow, 
 		return err
 	}
 	// A skip is recorded only for a run that would have started.
-	if !workflow.Holds(&cw.def, snap) {
+	if !cw.test.Holds(snap) {
 		return nil
 	}
 	var trace []workflow.Trace
 	if reason == "" {
-		_, trace = workflow.Start(&cw.def, snap)
+		_, trace = cw.test.Start(snap)
 	}
 	if snap, err = l.load(ctx, workflow.Needs{Conversation: true}); err != nil {
 		return err

@@ -47,12 +47,15 @@ func versionName(name string, n int) string { return name + "@" + strconv.Itoa(n
 
 // compiledWorkflow is a version of a workflow as the engine runs it.
 type compiledWorkflow struct {
+	// needs is what of a snapshot def reads, and test def compiled, to
+	// test events with: first, what every event reads.
+	needs workflow.Needs
+	test  workflow.Compiled
+	// waits: the definition has a Wait step.
+	waits   bool
 	name    string
 	version int
 	def     workflow.Definition
-	needs   workflow.Needs
-	// waits: the definition has a Wait step.
-	waits bool
 }
 
 // wfConfig is what a workspace's configuration holds of workflows: nil
@@ -180,6 +183,7 @@ func compileVersion(recName string, body []byte) (*compiledWorkflow, error) {
 		return nil, err
 	}
 	cw := &compiledWorkflow{name: recName[:at], version: n, def: d, needs: d.Needs()}
+	cw.test = *workflow.Compile(&cw.def)
 	for _, st := range d.Steps {
 		if st.Do == workflow.Wait {
 			cw.waits = true

@@ -30,7 +30,10 @@
 // Matches and Start say whether an event starts a run; Condition.Eval
 // tests a condition and returns a Trace of every comparison, for dry runs
 // and a run's history; Definition.Next walks past Branch and Jump steps to
-// the next step that acts.
+// the next step that acts. Compile prepares a definition once for testing
+// many events: its Holds and Start give what Holds and Start give, with
+// the condition's fields resolved, texts folded, patterns compiled and
+// values parsed beforehand.
 //
 // Runs are the engine's. It stores each run durably with the version of
 // the definition it started on, so that publishing a new version changes

@@ -122,3 +122,23 @@ func ExampleDefinition_Next() {
 	// 4 close
 	// done
 }
+
+// An engine compiles each published version once and tests every event
+// against it: the condition's text is folded and its pattern compiled
+// then, not for each event.
+func ExampleCompile() {
+	c := workflow.Compile(&workflow.Definition{
+		Name:    "billing",
+		Trigger: workflow.Trigger{On: workflow.OnMessageReceived},
+		If:      &workflow.Condition{Field: "message.text", Op: workflow.Contains, Value: "FACTURA"},
+		Steps:   []workflow.Step{{Do: workflow.Assign, Team: "billing"}},
+	})
+	for _, text := range []string{"¿Dónde está mi fáctura?", "Hola"} {
+		ev := conversation.Event{Type: conversation.EventMessageReceived, Message: "m1"}
+		s := &workflow.Snapshot{Event: ev, Message: &conversation.Message{ID: "m1", Text: text}}
+		fmt.Println(c.Matches(&ev), c.Holds(s))
+	}
+	// Output:
+	// true true
+	// true false
+}

@@ -2,9 +2,12 @@ package workflow
 
 import (
 	"reflect"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/ticket"
 )
 
 func ev(typ conversation.EventType) conversation.Event { return conversation.Event{Type: typ} }
@@ -168,6 +171,15 @@ func TestHoldsAgreesWithStart(t *testing.T) {
 			Hours: func(string) (bool, bool) { return false, true }}
 	}
 	received := conversation.Event{Type: conversation.EventMessageReceived, Conversation: "c1", Message: "m1"}
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	detailed := func(ev conversation.Event) *Snapshot {
+		s := snap(ev, "hola")
+		s.Now = now
+		s.Conversation = &conversation.Conversation{ID: "c1", State: conversation.Open, Channel: "tg", WaitingSince: now.Add(-10 * time.Minute)}
+		s.Ticket = &ticket.Ticket{ID: "t1", Priority: ticket.PriorityUrgent, Tags: []string{"vip"}}
+		s.Contact = &ticket.Contact{ID: "k1", Fields: map[string]string{"orders": "10", "plan": "basic"}}
+		return s
+	}
 	for _, tt := range []struct {
 		d *Definition
 		s *Snapshot
@@ -179,10 +191,99 @@ func TestHoldsAgreesWithStart(t *testing.T) {
 		{&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{All: []Condition{{Field: "message.text", Op: Matches, Value: "^h"}, {Field: "conversation.state", Op: Eq, Value: "closed"}}}}, snap(received, "hola")},
 		{&Definition{Trigger: Trigger{On: OnOutOfHours}}, snap(received, "hola")},
 		{&Definition{Trigger: Trigger{On: OnConversationClosed}}, snap(received, "hola")},
+		{&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{All: []Condition{
+			{Field: "ticket.priority", Op: Gte, Value: "high"},
+			{Field: "ticket.priority", Op: In, Values: []string{"low", "urgent"}},
+			{Field: "ticket.tags", Op: In, Values: []string{"x", "vip"}},
+			{Field: "conversation.waiting", Op: Gt, Value: "5m"},
+			{Field: "contact.field.orders", Op: Gt, Value: "9"},
+			{Field: "contact.field.plan", Op: Lt, Value: "pro"},
+		}}}, detailed(received)},
+		{&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{Any: []Condition{
+			{Field: "ticket.priority", Op: Gt, Value: "urgent"},
+			{Field: "ticket.priority", Op: Eq, Value: "loud"},
+			{Field: "conversation.waiting", Op: Lt, Value: "soon"},
+			{Field: "ticket.tags", Op: Gt, Value: "a"},
+			{Field: "contact.nickname", Op: Eq, Value: "x"},
+			{Field: "message.text", Op: "like", Value: "x"},
+			{Field: "message.text", Op: Matches, Value: "("},
+		}}}, detailed(received)},
 	} {
-		ok, _ := Start(tt.d, tt.s)
+		ok, trace := Start(tt.d, tt.s)
 		if got := Holds(tt.d, tt.s); got != ok {
 			t.Errorf("Holds(%+v) = %t, Start says %t", tt.d, got, ok)
+		}
+		c := Compile(tt.d)
+		if got := c.Holds(tt.s); got != ok {
+			t.Errorf("Compiled.Holds(%+v) = %t, Start says %t", tt.d, got, ok)
+		}
+		if got, gotTrace := c.Start(tt.s); got != ok || !reflect.DeepEqual(gotTrace, trace) {
+			t.Errorf("Compiled.Start(%+v) = %t %+v, Start says %t %+v", tt.d, got, gotTrace, ok, trace)
+		}
+		if got := c.Matches(&tt.s.Event); got != tt.d.Trigger.Matches(&tt.s.Event) {
+			t.Errorf("Compiled.Matches(%+v) = %t, the trigger says otherwise", tt.d, got)
+		}
+	}
+}
+
+// A Compiled is tested by many goroutines at once, each with its own
+// snapshot.
+func TestCompiledConcurrently(t *testing.T) {
+	c := Compile(&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{Any: []Condition{
+		{Field: "message.text", Op: Contains, Value: "FACTURA"},
+		{Field: "message.text", Op: Matches, Value: "^pedido [0-9]+$"},
+	}}})
+	received := conversation.Event{Type: conversation.EventMessageReceived, Conversation: "c1", Message: "m1"}
+	texts := map[string]bool{"mi fáctura": true, "pedido 42": true, "hola": false, "pedido x": false}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				for text, want := range texts {
+					s := &Snapshot{Event: received, Message: &conversation.Message{ID: "m1", Text: text}}
+					if got := c.Holds(s); got != want {
+						t.Errorf("Holds on %q = %t, want %t", text, got, want)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// The values a condition compares with are parsed once, when it is
+// compiled, and compare as their field's kind orders them.
+func TestCompiledComparesByKind(t *testing.T) {
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	s := &Snapshot{Event: conversation.Event{Type: conversation.EventMessageReceived}, Now: now,
+		Conversation: &conversation.Conversation{ID: "c1", State: conversation.Open, WaitingSince: now.Add(-10 * time.Minute)},
+		Ticket:       &ticket.Ticket{ID: "t1", Priority: ticket.PriorityUrgent, Tags: []string{"vip"}},
+		Contact:      &ticket.Contact{ID: "k1", Fields: map[string]string{"orders": "10", "plan": "basic"}}}
+	for _, tt := range []struct {
+		c    Condition
+		held bool
+		err  string
+	}{
+		{Condition{Field: "ticket.priority", Op: Gte, Value: "high"}, true, ""},
+		{Condition{Field: "ticket.priority", Op: In, Values: []string{"low", "urgent"}}, true, ""},
+		{Condition{Field: "ticket.priority", Op: NotIn, Values: []string{"low", "urgent"}}, false, ""},
+		{Condition{Field: "conversation.waiting", Op: Gt, Value: "5m"}, true, ""},
+		{Condition{Field: "conversation.waiting", Op: Lt, Value: "5m"}, false, ""},
+		{Condition{Field: "conversation.waiting", Op: Eq, Value: "600s"}, true, ""},
+		{Condition{Field: "contact.field.orders", Op: Gt, Value: "9"}, true, ""}, // as numbers, not as text
+		{Condition{Field: "contact.field.plan", Op: Lt, Value: "pro"}, true, ""},
+		{Condition{Field: "ticket.priority", Op: Eq, Value: "loud"}, false, ""},
+		{Condition{Field: "ticket.priority", Op: Gt, Value: "loud"}, false, `"loud" is not a priority`},
+		{Condition{Field: "conversation.waiting", Op: Lt, Value: "soon"}, false, `"soon" is not a duration`},
+		{Condition{Field: "ticket.tags", Op: Gt, Value: "a"}, false, "op gt does not apply to ticket.tags"},
+		{Condition{Field: "contact.nickname", Op: Eq, Value: "x"}, false, `unknown field "contact.nickname"`},
+		{Condition{Field: "contact.name", Op: "like", Value: "x"}, false, `unknown op "like"`},
+	} {
+		d := &Definition{Trigger: Trigger{On: OnMessageReceived}, If: &tt.c}
+		held, trace := Compile(d).Start(s)
+		if held != tt.held || len(trace) != 1 || trace[0].Err != tt.err || trace[0].Path != "if" {
+			t.Errorf("%+v: held %t, trace %+v; want held %t, err %q", tt.c, held, trace, tt.held, tt.err)
 		}
 	}
 }

@@ -417,7 +417,7 @@ func reachable(steps []Step, ids map[string]int) []bool {
 
 // fieldKind is what a condition field holds, which decides the ops it
 // takes and how values compare.
-type fieldKind int
+type fieldKind uint8
 
 const (
 	fieldText fieldKind = iota
@@ -431,30 +431,8 @@ const (
 
 // conditionField returns the kind of field f, and whether there is one.
 func conditionField(f string) (fieldKind, bool) {
-	switch f {
-	case "contact.name", "contact.language", "contact.channel", "ticket.subject",
-		"conversation.assignee", "conversation.team", "conversation.bot", "message.text", "previous":
-		return fieldText, true
-	case "ticket.tags":
-		return fieldTags, true
-	case "ticket.priority":
-		return fieldPriority, true
-	case "conversation.waiting":
-		return fieldDuration, true
-	case "conversation.first":
-		return fieldBool, true
-	case "conversation.state":
-		return fieldState, true
-	case "hours":
-		return fieldHours, true
-	}
-	if k, ok := strings.CutPrefix(f, "contact.field."); ok && k != "" {
-		return fieldText, true
-	}
-	if s, ok := strings.CutPrefix(f, "hours."); ok && s != "" {
-		return fieldHours, true
-	}
-	return 0, false
+	_, _, k, ok := lookupField(f)
+	return k, ok
 }
 
 func knownOp(op Op) bool {
