@@ -381,14 +381,46 @@ func TestWorkflowTriggers(t *testing.T) {
 			assert.Empty(t, f.runs(t, r2.Conversation.ID, w))
 		}},
 	}
+	names := map[string]bool{}
+	for _, tc := range cases {
+		names[tc.name] = true
+	}
+	for name := range triggersOnEveryStore {
+		require.True(t, names[name], "no trigger case %q", name)
+	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newWFFixture(t, memory.New(), tc.opts...)
-			f.publish(t, notifyWorkflow(w, tc.trigger))
-			tc.act(t, f)
+			run := func(t *testing.T, s store.Store) {
+				f := newWFFixture(t, s, tc.opts...)
+				f.publish(t, notifyWorkflow(w, tc.trigger))
+				tc.act(t, f)
+			}
+			if !triggersOnEveryStore[tc.name] {
+				run(t, memory.New())
+				return
+			}
+			eachBotStore(t, run)
 		})
 	}
 }
+
+// triggersOnEveryStore and conditionsOnEveryStore are the cases of
+// TestWorkflowTriggers and TestWorkflowConditions that run on memory,
+// SQLite and PostgreSQL, the others in memory: the main ones, and those
+// that read what only the SQL stores keep apart (timers, presence,
+// contacts' fields, tickets' tags).
+var (
+	triggersOnEveryStore = map[string]bool{
+		"message.received from agent": true, "conversation.closed": true, "ticket.closed": true,
+		"agent.presence_changed": true, "out_of_hours": true, "tag.added vip": true, "field.changed plan": true,
+		"conversation.assigned": true, "no_reply.contact": true, "no_reply.agent": true,
+	}
+	conditionsOnEveryStore = map[string]bool{
+		"contact.field": true, "ticket.priority": true, "ticket.tags": true, "conversation.waiting": true,
+		"conversation.first": true, "hours.office out of hours": true, "previous of field.changed": true,
+		"all, any and not nested": true,
+	}
+)
 
 // Each condition field, held and not held, decides whether a run starts;
 // the run's history keeps each comparison's result without the value
@@ -410,13 +442,14 @@ func TestWorkflowConditions(t *testing.T) {
 		cond string
 		want bool
 	}
-	cases := []struct {
+	type condCase struct {
 		name    string
 		trigger string
 		opts    []wfOption
 		act     func(t *testing.T, f *wfFixture)
 		conds   []half
-	}{
+	}
+	cases := []condCase{
 		{"contact.name", onMsg, nil, msg("hello"), []half{
 			{`{"field": "contact.name", "op": "eq", "value": "Contact c1"}`, true},
 			{`{"field": "contact.name", "op": "eq", "value": "Someone"}`, false}}},
@@ -540,32 +573,46 @@ func TestWorkflowConditions(t *testing.T) {
 			{`{"all": [{"field": "contact.language", "op": "eq", "value": "en"}, {"any": [{"field": "message.text", "op": "contains", "value": "nothing"}, {"not": {"field": "contact.name", "op": "eq", "value": "Someone"}}]}]}`, true},
 			{`{"all": [{"field": "contact.language", "op": "eq", "value": "en"}, {"not": {"any": [{"field": "message.text", "op": "contains", "value": "factura"}, {"field": "contact.name", "op": "eq", "value": "Someone"}]}}]}`, false}}},
 	}
+	condition := func(t *testing.T, s store.Store, tc condCase, h half) {
+		f := newWFFixture(t, s, tc.opts...)
+		f.publish(t, fmt.Sprintf(`{"name": "w", "trigger": %s, "if": %s, "steps": [{"do": "notify", "name": "w"}]}`, tc.trigger, h.cond))
+		tc.act(t, f)
+		runs := f.runs(t, "", "w")
+		if !h.want {
+			assert.Len(t, runs, f.runsBefore, "no run starts")
+			assert.Len(t, f.notified(t, "w"), f.runsBefore)
+			return
+		}
+		require.Len(t, runs, f.runsBefore+1, "a run starts")
+		run := runs[0]
+		assert.Equal(t, contactcenter.RunDone, run.State)
+		require.NotEmpty(t, run.Conditions)
+		for _, c := range run.Conditions {
+			assert.Empty(t, c.Got, "the history keeps no value compared")
+			assert.Empty(t, c.Err)
+		}
+		if !strings.Contains(h.cond, `"all"`) {
+			require.Len(t, run.Conditions, 1)
+			assert.True(t, run.Conditions[0].Held)
+			assert.Equal(t, "if", run.Conditions[0].Path)
+		}
+		assert.Len(t, f.notified(t, "w"), f.runsBefore+1)
+	}
+	names := map[string]bool{}
+	for _, tc := range cases {
+		names[tc.name] = true
+	}
+	for name := range conditionsOnEveryStore {
+		require.True(t, names[name], "no condition case %q", name)
+	}
 	for _, tc := range cases {
 		for _, h := range tc.conds {
 			t.Run(fmt.Sprintf("%s/%t", tc.name, h.want), func(t *testing.T) {
-				f := newWFFixture(t, memory.New(), tc.opts...)
-				f.publish(t, fmt.Sprintf(`{"name": "w", "trigger": %s, "if": %s, "steps": [{"do": "notify", "name": "w"}]}`, tc.trigger, h.cond))
-				tc.act(t, f)
-				runs := f.runs(t, "", "w")
-				if !h.want {
-					assert.Len(t, runs, f.runsBefore, "no run starts")
-					assert.Len(t, f.notified(t, "w"), f.runsBefore)
+				if conditionsOnEveryStore[tc.name] {
+					eachBotStore(t, func(t *testing.T, s store.Store) { condition(t, s, tc, h) })
 					return
 				}
-				require.Len(t, runs, f.runsBefore+1, "a run starts")
-				run := runs[0]
-				assert.Equal(t, contactcenter.RunDone, run.State)
-				require.NotEmpty(t, run.Conditions)
-				for _, c := range run.Conditions {
-					assert.Empty(t, c.Got, "the history keeps no value compared")
-					assert.Empty(t, c.Err)
-				}
-				if !strings.Contains(h.cond, `"all"`) {
-					require.Len(t, run.Conditions, 1)
-					assert.True(t, run.Conditions[0].Held)
-					assert.Equal(t, "if", run.Conditions[0].Path)
-				}
-				assert.Len(t, f.notified(t, "w"), f.runsBefore+1)
+				condition(t, memory.New(), tc, h)
 			})
 		}
 	}
