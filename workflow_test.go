@@ -524,3 +524,105 @@ func TestWorkflowWaitForAFieldChange(t *testing.T) {
 		assert.Equal(t, []string{"wait:waiting", "wait:resumed", "tag:done"}, outcomes(run))
 	})
 }
+
+// A dry run tries drafts as PublishWorkflow checks them (an invalid one
+// fails with its problems), at the time it is given, says which events a
+// workflow would skip for their cause, matches a time-based trigger's
+// event, and describes each step; it changes nothing (R16).
+func TestWorkflowDryRunDraftsAndSkips(t *testing.T) {
+	f := newWFFixture(t, memory.New())
+	r := f.write(t, "c1", "u1", "my factura please")
+	f.publish(t, `{"name": "waited", "trigger": {"on": "queue.waiting", "after": "10m"}, "steps": [{"do": "notify", "name": "waited"}]}`)
+	require.NoError(t, f.eng.PublishPending(bg))
+	msgs, err := f.eng.Messages(bg, ws, r.Conversation.ID)
+	require.NoError(t, err)
+	ev := conversation.Event{Type: conversation.EventMessageReceived, Workspace: ws, Conversation: r.Conversation.ID,
+		Ticket: r.Conversation.Ticket, Message: msgs[0].ID, At: f.clock.Now()}
+	before := dumpState(t, f, r.Conversation.ID)
+
+	// Drafts: every step kind described, version 0.
+	draft := workflow.Definition{Name: "draft", Trigger: workflow.Trigger{On: workflow.OnMessageReceived}, Steps: []workflow.Step{
+		{Do: workflow.Assign, Team: "billing", Strategy: "least_busy"},
+		{Do: workflow.Assign, Agent: "ana"},
+		{Do: workflow.Assign, Team: "sales"},
+		{Do: workflow.Unassign},
+		{Do: workflow.Send, Template: "thanks"},
+		{Do: workflow.Send, Snippet: "hi"},
+		{Do: workflow.Tag, Tag: "a"},
+		{Do: workflow.Untag, Tag: "a"},
+		{Do: workflow.SetField, Field: "plan", Value: "gold"},
+		{Do: workflow.UnsetField, Field: "plan"},
+		{Do: workflow.SetPriority, Priority: "high"},
+		{Do: workflow.Notify, Name: "seen"},
+		{Do: workflow.Call, Name: "crm"},
+		{Do: workflow.Wait, Until: workflow.OnMessageReceived, Timeout: workflow.Duration(time.Hour)},
+		{Do: workflow.Wait, For: workflow.Duration(5 * time.Minute)},
+		{Do: workflow.Close},
+	}}
+	res, err := f.eng.DryRun(bg, contactcenter.DryRun{Workspace: ws, Event: ev, Definitions: []workflow.Definition{draft}})
+	require.NoError(t, err)
+	require.Len(t, res.Workflows, 1)
+	w := res.Workflows[0]
+	assert.Equal(t, "draft", w.Name)
+	assert.Zero(t, w.Version)
+	assert.True(t, w.Started)
+	var what []string
+	for _, st := range w.Steps {
+		what = append(what, st.What)
+	}
+	assert.Equal(t, []string{
+		"assign to an agent of team billing by least_busy", "assign to agent ana", "move to the queue of team sales",
+		"return to the queue", "send template thanks", "send snippet hi", "tag the ticket a", "untag the ticket a",
+		`set the contact's field plan to "gold"`, "unset the contact's field plan", "set the ticket's priority to high",
+		"notify the host: seen", "call the host's step crm", "wait until message.received, at most 1h0m0s", "wait 5m0s",
+		"close the conversation",
+	}, what)
+	assert.False(t, w.Steps[13].AfterWait)
+	assert.True(t, w.Steps[14].AfterWait, "the steps after a wait say so")
+
+	// An invalid draft: CodeInvalid, with its problems.
+	bad := workflow.Definition{Name: "bad", Trigger: workflow.Trigger{On: workflow.OnMessageReceived}, Steps: []workflow.Step{{Do: workflow.Assign, Team: "nobody"}}}
+	_, err = f.eng.DryRun(bg, contactcenter.DryRun{Workspace: ws, Event: ev, Definitions: []workflow.Definition{draft, bad}})
+	assert.Equal(t, contactcenter.CodeInvalid, contactcenter.ErrorCode(err))
+	var werr *workflow.Error
+	require.ErrorAs(t, err, &werr)
+	assert.Equal(t, workflow.ProblemUnknownTeam, werr.Problems[0].Kind)
+
+	// The time of the test: waiting 10 minutes holds only at a later Now.
+	waiting := workflow.Definition{Name: "long", Trigger: workflow.Trigger{On: workflow.OnMessageReceived},
+		If: &workflow.Condition{Field: "conversation.waiting", Op: workflow.Gte, Value: "10m"}, Steps: []workflow.Step{{Do: workflow.Tag, Tag: "late"}}}
+	res, err = f.eng.DryRun(bg, contactcenter.DryRun{Workspace: ws, Event: ev, Definitions: []workflow.Definition{waiting}})
+	require.NoError(t, err)
+	assert.False(t, res.Workflows[0].Started, "now it has waited less")
+	res, err = f.eng.DryRun(bg, contactcenter.DryRun{Workspace: ws, Event: ev, Definitions: []workflow.Definition{waiting}, Now: f.clock.Now().Add(11 * time.Minute)})
+	require.NoError(t, err)
+	assert.True(t, res.Workflows[0].Started, "in 11 minutes it has waited 10")
+	assert.Equal(t, "11m0s", res.Workflows[0].Conditions[0].Got)
+
+	// Skips by cause.
+	own := ev
+	own.Cause = conversation.Cause{Kind: conversation.CauseWorkflow, Name: "draft", ID: "run1", Depth: 1}
+	res, err = f.eng.DryRun(bg, contactcenter.DryRun{Workspace: ws, Event: own, Definitions: []workflow.Definition{draft}})
+	require.NoError(t, err)
+	assert.False(t, res.Workflows[0].Started)
+	assert.Equal(t, "the event is of a run of this workflow (R16)", res.Workflows[0].Skip)
+	deep := ev
+	deep.Cause = conversation.Cause{Kind: conversation.CauseWorkflow, Name: "other", ID: "run2", Depth: contactcenter.MaxWorkflowDepth}
+	res, err = f.eng.DryRun(bg, contactcenter.DryRun{Workspace: ws, Event: deep, Definitions: []workflow.Definition{draft}})
+	require.NoError(t, err)
+	assert.Contains(t, res.Workflows[0].Skip, "deep")
+
+	// A time-based trigger matches the event of its kind, and only that.
+	res, err = f.eng.DryRun(bg, contactcenter.DryRun{Workspace: ws, Event: ev})
+	require.NoError(t, err)
+	require.Len(t, res.Workflows, 1)
+	assert.False(t, res.Workflows[0].Triggered)
+	timed := conversation.Event{Type: conversation.EventType(workflow.OnWaiting), Workspace: ws, Conversation: r.Conversation.ID, At: f.clock.Now()}
+	res, err = f.eng.DryRun(bg, contactcenter.DryRun{Workspace: ws, Event: timed})
+	require.NoError(t, err)
+	assert.Equal(t, "waited", res.Workflows[0].Name)
+	assert.Equal(t, 1, res.Workflows[0].Version)
+	assert.True(t, res.Workflows[0].Started)
+
+	assert.Equal(t, before, dumpState(t, f, r.Conversation.ID), "dry runs change no row")
+}

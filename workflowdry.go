@@ -93,7 +93,9 @@ func (e *Engine) DryRun(ctx context.Context, r DryRun) (DryRunResult, error) {
 				if err := e.validateWorkflow(ctx, tx, r.Workspace, &d); err != nil {
 					return err
 				}
-				tries = append(tries, &compiledWorkflow{name: d.Name, def: d, needs: d.Needs()})
+				cw := &compiledWorkflow{name: d.Name, def: d, needs: d.Needs()}
+				cw.test = *workflow.Compile(&cw.def)
+				tries = append(tries, cw)
 			}
 		} else if cfg.wf != nil {
 			names := make([]string, 0, len(cfg.wf.heads))
@@ -131,7 +133,7 @@ func dryOne(ctx context.Context, l *snapLoader, cw *compiledWorkflow, ev *conver
 	if d.Trigger.On.TimeBased() {
 		w.Triggered = ev.Type == conversation.EventType(d.Trigger.On)
 	} else {
-		w.Triggered = d.Trigger.Matches(ev)
+		w.Triggered = cw.test.Matches(ev)
 	}
 	switch {
 	case !w.Triggered:
@@ -150,7 +152,7 @@ func dryOne(ctx context.Context, l *snapLoader, cw *compiledWorkflow, ev *conver
 	if err != nil {
 		return w, err
 	}
-	w.Started, w.Conditions = workflow.Start(d, snap)
+	w.Started, w.Conditions = cw.test.Start(snap)
 	if !w.Started {
 		w.Skip = "the conditions do not hold"
 		return w, nil
