@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -181,23 +182,54 @@ func TestEvalGroups(t *testing.T) {
 	}
 }
 
+// One condition is evaluated by many goroutines at once, each with its
+// own snapshot (a Snapshot is for one goroutine at a time); both the
+// pattern and the folded text are tested.
 func TestEvalConcurrent(t *testing.T) {
-	s := snapshot()
-	c := &Condition{Any: []Condition{{Field: "message.text", Op: Matches, Value: "(?i)^necesito"}, {Field: "message.text", Op: Contains, Value: "x"}}}
-	done := make(chan bool)
-	for i := 0; i < 8; i++ {
-		go func() {
-			for j := 0; j < 50; j++ {
-				held, _ := c.Eval(s)
-				if !held {
-					t.Error("did not hold")
+	c := &Condition{Any: []Condition{{Field: "message.text", Op: Matches, Value: "(?i)^necesito"}, {Field: "message.text", Op: Contains, Value: "FÁCTURA"}}}
+	texts := map[string]bool{"Necesito ayuda": true, "mi factura": true, "hola": false}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				for text, want := range texts {
+					s := snapshot()
+					s.Message = &conversation.Message{ID: "m1", Text: text}
+					if held, _ := c.Eval(s); held != want {
+						t.Errorf("%q: held %t, want %t", text, held, want)
+						return
+					}
 				}
 			}
-			done <- true
-		}()
+		})
 	}
-	for i := 0; i < 8; i++ {
-		<-done
+	wg.Wait()
+}
+
+// A condition nested deeper than MaxConditionDepth does not hold, and its
+// trace says why at the path where it is too deep; one at the limit is
+// evaluated.
+func TestEvalTooDeep(t *testing.T) {
+	leaf := Condition{Field: "conversation.state", Op: Eq, Value: "open"}
+	nest := func(n int) *Condition {
+		c := leaf
+		for range n {
+			c = Condition{All: []Condition{c}}
+		}
+		return &c
+	}
+	s := snapshot()
+	held, trace := nest(MaxConditionDepth).Eval(s)
+	if !held || len(trace) != 1 || trace[0].Err != "" {
+		t.Errorf("at the limit: held %t, trace %+v", held, trace)
+	}
+	held, trace = nest(MaxConditionDepth + 1).Eval(s)
+	if held || len(trace) != 1 || trace[0].Err != "conditions nested too deep" || strings.Count(trace[0].Path, ".all[0]") != MaxConditionDepth+1 {
+		t.Errorf("too deep: held %t, trace %+v", held, trace)
+	}
+	d := &Definition{Trigger: Trigger{On: OnConversationOpened}, If: nest(MaxConditionDepth + 1)}
+	if Compile(d).Holds(&Snapshot{Event: ev(conversation.EventConversationOpened)}) {
+		t.Error("Holds of a condition too deep")
 	}
 }
 

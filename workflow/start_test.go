@@ -162,8 +162,8 @@ func TestStartCondition(t *testing.T) {
 	}
 }
 
-// Holds, the quick test without a trace, agrees with Start on every
-// trigger and condition of the start tests.
+// Start gives the result each definition should; Holds, the quick test
+// without a trace, and a Compiled definition agree with it.
 func TestHoldsAgreesWithStart(t *testing.T) {
 	open := &conversation.Conversation{ID: "c1", State: conversation.Open, Channel: "tg"}
 	snap := func(ev conversation.Event, text string) *Snapshot {
@@ -181,16 +181,17 @@ func TestHoldsAgreesWithStart(t *testing.T) {
 		return s
 	}
 	for _, tt := range []struct {
-		d *Definition
-		s *Snapshot
+		d    *Definition
+		s    *Snapshot
+		want bool
 	}{
-		{&Definition{Trigger: Trigger{On: OnMessageReceived}}, snap(received, "hola")},
-		{&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{Field: "message.text", Op: Contains, Value: "FACTURA"}}, snap(received, "mi fáctura")},
-		{&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{Field: "message.text", Op: Contains, Value: "factura"}}, snap(received, "hola")},
-		{&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{Any: []Condition{{Field: "message.text", Op: Eq, Value: "x"}, {Not: &Condition{Field: "conversation.state", Op: Eq, Value: "closed"}}}}}, snap(received, "hola")},
-		{&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{All: []Condition{{Field: "message.text", Op: Matches, Value: "^h"}, {Field: "conversation.state", Op: Eq, Value: "closed"}}}}, snap(received, "hola")},
-		{&Definition{Trigger: Trigger{On: OnOutOfHours}}, snap(received, "hola")},
-		{&Definition{Trigger: Trigger{On: OnConversationClosed}}, snap(received, "hola")},
+		{&Definition{Trigger: Trigger{On: OnMessageReceived}}, snap(received, "hola"), true},
+		{&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{Field: "message.text", Op: Contains, Value: "FACTURA"}}, snap(received, "mi fáctura"), true},
+		{&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{Field: "message.text", Op: Contains, Value: "factura"}}, snap(received, "hola"), false},
+		{&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{Any: []Condition{{Field: "message.text", Op: Eq, Value: "x"}, {Not: &Condition{Field: "conversation.state", Op: Eq, Value: "closed"}}}}}, snap(received, "hola"), true},
+		{&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{All: []Condition{{Field: "message.text", Op: Matches, Value: "^h"}, {Field: "conversation.state", Op: Eq, Value: "closed"}}}}, snap(received, "hola"), false},
+		{&Definition{Trigger: Trigger{On: OnOutOfHours}}, snap(received, "hola"), true},
+		{&Definition{Trigger: Trigger{On: OnConversationClosed}}, snap(received, "hola"), false},
 		{&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{All: []Condition{
 			{Field: "ticket.priority", Op: Gte, Value: "high"},
 			{Field: "ticket.priority", Op: In, Values: []string{"low", "urgent"}},
@@ -198,7 +199,7 @@ func TestHoldsAgreesWithStart(t *testing.T) {
 			{Field: "conversation.waiting", Op: Gt, Value: "5m"},
 			{Field: "contact.field.orders", Op: Gt, Value: "9"},
 			{Field: "contact.field.plan", Op: Lt, Value: "pro"},
-		}}}, detailed(received)},
+		}}}, detailed(received), true},
 		{&Definition{Trigger: Trigger{On: OnMessageReceived}, If: &Condition{Any: []Condition{
 			{Field: "ticket.priority", Op: Gt, Value: "urgent"},
 			{Field: "ticket.priority", Op: Eq, Value: "loud"},
@@ -207,9 +208,12 @@ func TestHoldsAgreesWithStart(t *testing.T) {
 			{Field: "contact.nickname", Op: Eq, Value: "x"},
 			{Field: "message.text", Op: "like", Value: "x"},
 			{Field: "message.text", Op: Matches, Value: "("},
-		}}}, detailed(received)},
+		}}}, detailed(received), false},
 	} {
 		ok, trace := Start(tt.d, tt.s)
+		if ok != tt.want {
+			t.Errorf("Start(%+v) = %t, want %t", tt.d, ok, tt.want)
+		}
 		if got := Holds(tt.d, tt.s); got != ok {
 			t.Errorf("Holds(%+v) = %t, Start says %t", tt.d, got, ok)
 		}
