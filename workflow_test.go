@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"testing"
@@ -625,4 +626,60 @@ func TestWorkflowDryRunDraftsAndSkips(t *testing.T) {
 	assert.True(t, res.Workflows[0].Started)
 
 	assert.Equal(t, before, dumpState(t, f, r.Conversation.ID), "dry runs change no row")
+}
+
+// Two engines on one store: a version published, a workflow disabled or
+// enabled through one takes effect on the other's next event, although the
+// other read the workspace's configuration a moment before (R16).
+func TestWorkflowVersionsAcrossEngines(t *testing.T) {
+	eachBotStore(t, func(t *testing.T, s store.Store) {
+		f := newWFFixture(t, s)
+		other, err := contactcenter.New(contactcenter.Config{Store: s, Now: f.clock.Now, NewID: contactcenter.SequentialIDs("b"),
+			Transports: map[channel.Kind]channel.Transport{channel.KindTelegram: f.tr}})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = other.Close() })
+		n := 0
+		say := func() contactcenter.Received {
+			n++
+			r, err := other.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: fmt.Sprintf("o%d", n),
+				From: contactcenter.Sender{ExternalID: fmt.Sprintf("k%d", n), Name: "K", Language: "en"}, Text: "hello"})
+			require.NoError(t, err)
+			return r
+		}
+		tags := func(r contactcenter.Received) []string {
+			tk, err := f.eng.Ticket(bg, ws, r.Conversation.Ticket)
+			require.NoError(t, err)
+			return tk.Tags
+		}
+		version := func(r contactcenter.Received) []int {
+			var out []int
+			for _, run := range f.runs(t, r.Conversation.ID, "w") {
+				out = append(out, run.Version)
+			}
+			return out
+		}
+		assert.Empty(t, version(say()), "no workflow yet; the other engine holds the configuration")
+
+		f.publish(t, `{"name": "w", "trigger": {"on": "conversation.opened"}, "steps": [{"do": "tag", "tag": "v1"}]}`)
+		r := say()
+		assert.Equal(t, []int{1}, version(r))
+		assert.Equal(t, []string{"v1"}, tags(r))
+
+		f.publish(t, `{"name": "w", "trigger": {"on": "conversation.opened"}, "steps": [{"do": "tag", "tag": "v2"}]}`)
+		r = say()
+		assert.Equal(t, []int{2}, version(r))
+		assert.Equal(t, []string{"v2"}, tags(r))
+
+		_, err = f.eng.SetWorkflowEnabled(bg, contactcenter.WorkflowSwitch{Workspace: ws, Name: "w", Enabled: false, By: conversation.Host()})
+		require.NoError(t, err)
+		r = say()
+		assert.Empty(t, version(r), "disabled through the first engine")
+		assert.Empty(t, tags(r))
+
+		_, err = f.eng.SetWorkflowEnabled(bg, contactcenter.WorkflowSwitch{Workspace: ws, Name: "w", Enabled: true, By: conversation.Host()})
+		require.NoError(t, err)
+		r = say()
+		assert.Equal(t, []int{2}, version(r))
+		assert.Equal(t, []string{"v2"}, tags(r))
+	})
 }
