@@ -57,7 +57,8 @@
 // their own or one nobody has; a supervisor may also act on anyone's, and
 // replying to a conversation's message with /assign @username (or a name,
 // or a Telegram id) gives it to an agent, /transfer team sends it to a
-// team's queue. /help lists the commands of the sender's role.
+// team's queue. /help lists the commands of the sender's role. Without a
+// roster nobody is a supervisor.
 //
 // Workflows (R16) automate the desk. By default it publishes two:
 // "billing", a customer's message that mentions "factura" goes to the

@@ -176,7 +176,7 @@ func TestRosterSupervisorAssignsAndTransfers(t *testing.T) {
 		{"/assign @nobody", "Not done: nobody has written in the staff group as @nobody yet"},
 		{"/assign 10", "Not done: 10 is not on the staff roster."},
 		{"/assign Zoe", `Not done: no agent is called "Zoe"`},
-		{"/transfer sales", "Not done: "},
+		{"/transfer sales", "Not done: team sales: team not found"},
 		{"/assign", "Reply to one of the conversation's messages with /assign @username"},
 	} {
 		assert.True(t, strings.HasPrefix(w.ask(t, w.ana, tc.cmd, header.ID), tc.answer), tc.cmd)
