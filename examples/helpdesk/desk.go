@@ -55,6 +55,10 @@ type Config struct {
 	// Workflows are the workflows the desk publishes at start (R16); nil:
 	// the built-in ones (builtinWorkflows).
 	Workflows *Workflows
+	// Roster, if set, is who is staff: only its people act in the staff
+	// group, with its roles, teams and capacities; nil: every member of
+	// the group is an agent.
+	Roster *Roster
 	// FAQ, if set, is the FAQ bot that answers customers first (R2): it
 	// holds each new conversation until it hands it to the staff.
 	FAQ *faq.Bot
@@ -176,6 +180,9 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 			}
 		}
 		err = d.publishWorkflows(ctx, wfs)
+	}
+	if err == nil {
+		err = d.applyRoster(ctx)
 	}
 	if err != nil {
 		d.Close()

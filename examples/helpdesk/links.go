@@ -13,8 +13,8 @@ import (
 // openLinks opens the desk's own tables, beside the store's in the same
 // SQLite file: which staff-group message shows which conversation and
 // message, which message heads each conversation, the staff commands and
-// how far each got, the outbox of the staff group, and which chat the staff
-// group is.
+// how far each got, the outbox of the staff group, which chat the staff
+// group is, and the Telegram usernames of the staff.
 func openLinks(ctx context.Context, path string) (*sql.DB, error) {
 	// Transactions take the write lock when they begin: one that reads and
 	// then writes cannot fail to upgrade while the store writes the file.
@@ -59,6 +59,10 @@ func openLinks(ctx context.Context, path string) (*sql.DB, error) {
 		CREATE TABLE IF NOT EXISTS helpdesk_settings (
 			name  TEXT PRIMARY KEY,
 			value INTEGER NOT NULL
+		);
+		CREATE TABLE IF NOT EXISTS helpdesk_staff_usernames (
+			username TEXT PRIMARY KEY,
+			user_id  INTEGER NOT NULL
 		);`)
 	if err == nil {
 		err = addCommandState(ctx, db)

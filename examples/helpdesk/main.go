@@ -10,7 +10,8 @@
 // content the desk does not relay) is answered in the group: not delivered,
 // and why. Staff
 // commands, each a reply to a conversation's message: /claim, /close [note],
-// /closeticket; and anywhere in the group /queue, /online, /away, /offline.
+// /closeticket, and a supervisor's /assign and /transfer; and anywhere in
+// the group /queue, /online, /away, /offline, /help.
 // Customers have /new [subject], /ticket N and /tickets (R6).
 //
 // Configuration:
@@ -25,6 +26,39 @@
 //	-bot faq           the FAQ bot answers customers first (R2)
 //	-faq FILE          with -bot faq, the desk's own FAQ file (default: the sample)
 //	-workflows FILE    the workflows to publish at start (R16; default: the built-in ones)
+//	-roster FILE       who is staff, with roles, teams and capacities (default: every member of the staff group)
+//
+// Without -roster every member of the staff group becomes an agent on
+// their first message there, and the desk says at start that it has no
+// roster. The -roster file lists who is staff, by Telegram user id or
+// username (or both), each with a role, agent (the default) or
+// supervisor, teams and a capacity (the most conversations automatic
+// assignment gives them at once; 0 or absent: no limit):
+//
+//	{"staff": [
+//	  {"telegram": 7, "name": "Ana", "role": "supervisor", "teams": ["billing"], "capacity": 5},
+//	  {"username": "bruno", "role": "agent"}
+//	]}
+//
+// A mistake in it (an unknown field or role, a person given twice, one
+// with neither id nor username, a negative capacity) stops the desk at
+// start, with its line:column and the person. At start the desk puts the
+// roster's people as agents (their teams are created when absent; a new
+// agent starts offline: /online to get conversations from automatic
+// assignment, while replying and /claim work whatever the presence); a
+// person known by username only becomes an agent on their first message
+// in the group. An agent no longer on the roster is set offline, which
+// hands their conversations to others (R3), loses role and teams, and no
+// longer acts. A member of the staff group who is not on the roster is
+// ignored there (their replies reach no customer, their commands do
+// nothing) and told so once.
+//
+// Agents may /claim a conversation nobody has, and /close or /closeticket
+// their own or one nobody has; a supervisor may also act on anyone's, and
+// replying to a conversation's message with /assign @username (or a name,
+// or a Telegram id) gives it to an agent, /transfer team sends it to a
+// team's queue. /help lists the commands of the sender's role. Without a
+// roster nobody is a supervisor.
 //
 // Workflows (R16) automate the desk. By default it publishes two:
 // "billing", a customer's message that mentions "factura" goes to the
@@ -125,6 +159,7 @@ func configure(args []string, getenv func(string) string, stderr io.Writer) (Con
 	messages := fs.String("messages", "", "a JSON file with the welcome and out-of-hours messages and the business hours (R4, R5)")
 	botFlag := fs.String("bot", "", "faq: the FAQ bot answers customers first and hands off to the staff (R2); empty: no bot")
 	faqFile := fs.String("faq", "", "with -bot faq, the FAQ file (JSON, see package chatbot/faq); empty: the sample")
+	roster := fs.String("roster", "", "a JSON file of who is staff: Telegram ids or usernames, roles agent or supervisor, teams, capacity; empty: every member of the staff group is an agent")
 	workflows := fs.String("workflows", "", "a JSON file with an array of workflows to publish at start (R16); empty: the built-in billing and out-of-hours-again")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -162,6 +197,11 @@ func configure(args []string, getenv func(string) string, stderr io.Writer) (Con
 	}
 	if *messages != "" {
 		if cfg.Messages, err = readMessages(*messages); err != nil {
+			return cfg, err
+		}
+	}
+	if *roster != "" {
+		if cfg.Roster, err = readRoster(*roster); err != nil {
 			return cfg, err
 		}
 	}

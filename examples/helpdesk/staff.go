@@ -32,9 +32,12 @@ func (d *Desk) staffMessage(ctx context.Context, m *models.Message) error {
 	if m.From == nil || m.From.IsBot {
 		return nil
 	}
-	agent, err := d.agent(ctx, m.From)
+	agent, ok, err := d.member(ctx, m.From)
 	if err != nil {
 		return err
+	}
+	if !ok {
+		return d.stranger(ctx, m)
 	}
 	if cmd, args, ok := staffCommand(m.Text, d.me.Username); ok {
 		// Started before it runs, done with its answer once it has: a
@@ -119,6 +122,9 @@ func (d *Desk) staffEdit(ctx context.Context, m *models.Message) error {
 	if err != nil || !ok || msg == "" {
 		return err
 	}
+	if member, err := d.onRoster(ctx, agentID(m.From)); err != nil || !member {
+		return err // someone no longer on the roster: their edits change nothing
+	}
 	if _, err := d.eng.EditMessage(ctx, workspace, msg, agentID(m.From), m.Text); err != nil {
 		answer, err := refusal(err)
 		if err != nil {
@@ -189,13 +195,32 @@ func (d *Desk) command(ctx context.Context, m *models.Message, agent conversatio
 		}
 		return fmt.Sprintf("%s is %s.", m.From.FirstName, p), nil
 	}
-	if cmd == "queue" {
+	switch cmd {
+	case "queue":
 		return d.queue(ctx)
-	}
-	if cmd != "claim" && cmd != "close" && cmd != "closeticket" {
+	case "help":
+		return d.help(ctx, agent)
+	case "claim", "close", "closeticket", "assign", "transfer":
+	default:
 		return "", nil
 	}
+	if cmd == "assign" || cmd == "transfer" {
+		// The engine lets an agent hand on their own conversation; on this
+		// desk only a supervisor assigns and transfers.
+		if ok, err := d.supervisor(ctx, agent); err != nil || !ok {
+			return "Not done: only a supervisor may /" + cmd + " a conversation; /claim takes one for yourself.", err
+		}
+		if args == "" && cmd == "assign" {
+			return "Reply to one of the conversation's messages with /assign @username (or the agent's name or Telegram id).", nil
+		}
+		if args == "" {
+			return "Reply to one of the conversation's messages with /transfer and the team, e.g. /transfer billing.", nil
+		}
+	}
 	if !isReply(m) {
+		if cmd == "assign" || cmd == "transfer" {
+			return "Reply with /" + cmd + " " + args + " to one of the conversation's messages.", nil
+		}
 		return "Reply with /" + cmd + " to one of the conversation's messages.", nil
 	}
 	conv, ok, err := d.repliedTo(ctx, m.ReplyToMessage)
@@ -207,6 +232,21 @@ func (d *Desk) command(ctx context.Context, m *models.Message, agent conversatio
 	}
 	var answer string
 	switch cmd {
+	case "assign":
+		to, name, why, err := d.findAgent(ctx, args)
+		if err != nil || why != "" {
+			return why, err
+		}
+		var c conversation.Conversation
+		if c, err = d.eng.Assign(ctx, contactcenter.Assignment{Workspace: workspace, Conversation: conv, To: to, By: conversation.AsAgent(agent)}); err == nil {
+			answer = fmt.Sprintf("#%d is %s's.", c.TicketNumber, name)
+		}
+	case "transfer":
+		team := strings.Fields(args)[0]
+		var c conversation.Conversation
+		if c, err = d.eng.TransferToTeam(ctx, contactcenter.Transfer{Workspace: workspace, Conversation: conv, Team: conversation.TeamID(team), By: conversation.AsAgent(agent)}); err == nil {
+			answer = fmt.Sprintf("#%d waits in the queue of team %s.", c.TicketNumber, team)
+		}
 	case "claim":
 		var c conversation.Conversation
 		if c, err = d.eng.Assign(ctx, contactcenter.Assignment{Workspace: workspace, Conversation: conv, To: agent, By: conversation.AsAgent(agent)}); err == nil {
@@ -232,6 +272,9 @@ func (d *Desk) command(ctx context.Context, m *models.Message, agent conversatio
 				answer = fmt.Sprintf("#%d: ticket closed.", c.TicketNumber)
 			}
 		}
+	}
+	if errors.Is(err, conversation.ErrForbidden) {
+		return d.forbidden(ctx, conv, cmd, err)
 	}
 	if err != nil {
 		return refusal(err)
