@@ -25,6 +25,27 @@
 //	-bot faq           the FAQ bot answers customers first (R2)
 //	-faq FILE          with -bot faq, the desk's own FAQ file (default: the sample)
 //	-workflows FILE    the workflows to publish at start (R16; default: the built-in ones)
+//	-webhook URL       receive by webhook at this public https URL (default: long polling)
+//	-listen ADDR       with -webhook, the local address to serve it on (:8443)
+//	WEBHOOK_SECRET     with -webhook, the secret token Telegram sends with each update (required)
+//	-reset-webhook     polling, delete the bot's webhook; with -webhook, set it again
+//
+// -h lists them all. By default the desk receives by long polling. At
+// start it asks Telegram how the bot's updates go (getWebhookInfo): a bot
+// with a webhook set stops a desk that polls, with a message that says
+// so, unless -reset-webhook deletes the webhook (the updates that wait
+// are kept, and polled). With -webhook the desk serves the updates on
+// -listen, at any path (a proxy in front may rewrite it: the secret token
+// is what tells Telegram's requests), and sets the webhook, with
+// WEBHOOK_SECRET, when Telegram has another URL or with -reset-webhook
+// (after a new secret, since Telegram does not tell which one it sends).
+// Telegram requires https on port 443, 80, 88 or 8443: put a proxy with a
+// certificate in front of -listen, or serve it there. When the desk stops,
+// Telegram keeps what it has not answered and delivers it once it is
+// back. Answers of Telegram that asking again cannot change stop the desk
+// with a message that says what to do, and exit status 1: the token
+// refused, a webhook set while it polls, another process polling the same
+// bot (one bot token, one desk).
 //
 // Workflows (R16) automate the desk. By default it publishes two:
 // "billing", a customer's message that mentions "factura" goes to the
@@ -97,8 +118,7 @@ import (
 func main() {
 	cfg, err := configure(os.Args[1:], os.Getenv, os.Stderr)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "helpdesk:", err)
-		os.Exit(2)
+		os.Exit(configureFailed(err, os.Stderr))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -117,15 +137,23 @@ func main() {
 }
 
 // configure reads the configuration from the environment and the flags.
+// With -h or -help it prints the help to stderr and returns flag.ErrHelp.
 func configure(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	fs := flag.NewFlagSet("helpdesk", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	return configureFlags(newFlagSet(stderr), args, getenv)
+}
+
+// configureFlags is configure on fs: it defines the desk's flags there,
+// and parses args.
+func configureFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
 	timeout := fs.Duration("timeout", 0, "close conversations with no message between contact and agent for this long, in whole minutes (R7); 0 = off")
 	assign := fs.String("assign", "", "assign waiting conversations automatically: least_busy or round_robin (R11); empty: the first agent to reply takes it")
 	messages := fs.String("messages", "", "a JSON file with the welcome and out-of-hours messages and the business hours (R4, R5)")
 	botFlag := fs.String("bot", "", "faq: the FAQ bot answers customers first and hands off to the staff (R2); empty: no bot")
 	faqFile := fs.String("faq", "", "with -bot faq, the FAQ file (JSON, see package chatbot/faq); empty: the sample")
 	workflows := fs.String("workflows", "", "a JSON file with an array of workflows to publish at start (R16); empty: the built-in billing and out-of-hours-again")
+	webhook := fs.String("webhook", "", "receive by webhook: the public https `URL` Telegram posts the updates to (needs -listen and WEBHOOK_SECRET); empty: long polling")
+	listen := fs.String("listen", "", "with -webhook, the local `address` to serve it on, as :8443 or 127.0.0.1:8080 behind a proxy")
+	resetWebhook := fs.Bool("reset-webhook", false, "polling, delete the bot's webhook at start (else a webhook set stops the desk); with -webhook, set it again (after a new WEBHOOK_SECRET)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -171,6 +199,9 @@ func configure(args []string, getenv func(string) string, stderr io.Writer) (Con
 		}
 	}
 	if cfg.FAQ, err = readBot(*botFlag, *faqFile); err != nil {
+		return cfg, err
+	}
+	if err := configureWebhook(&cfg, *webhook, *listen, *resetWebhook, getenv); err != nil {
 		return cfg, err
 	}
 	return cfg, nil
