@@ -21,4 +21,12 @@
 // where Engine.Rejections lists it, with a message.rejected event), and an
 // update the client cannot read is logged and skipped; only failures that
 // may pass are retried.
+//
+// An answer of Telegram that asking again cannot change ends Poll with a
+// *FatalError, which wraps channel.ErrInvalid and says what to do: the
+// token refused (ErrTokenRefused), a webhook set (ErrWebhookActive),
+// another process polling the same bot (ErrOtherPoller). WebhookInfo tells
+// whether the bot's updates go to a webhook (SetWebhook, with the secret
+// token WebhookHandler checks) or wait for getUpdates (DeleteWebhook), how
+// many wait, and why the last deliveries failed.
 package telegram

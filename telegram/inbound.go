@@ -15,8 +15,6 @@ import (
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
-
-	"github.com/telenet/contactcenter/channel"
 )
 
 // Handler handles one update. It returns nil once the update is stored
@@ -49,16 +47,24 @@ const maxBatch = 100
 // of the next getUpdates, only once h has handled it, so that a process
 // stopped at any moment loses nothing (R18); one that h fails is asked for
 // again. Updates of one chat are handled in the order Telegram gives them,
-// one at a time; the chats of a batch are handled at once. Poll returns
-// ctx's error, or an error wrapping channel.ErrInvalid when Telegram
-// refuses the token.
+// one at a time; the chats of a batch are handled at once.
+//
+// Failures that may pass (the network, a 5xx, a 429) are logged and
+// tried again after a growing pause, up to 5s. An answer that asking
+// again cannot change ends Poll with a *FatalError, which wraps
+// channel.ErrInvalid: the token refused (ErrTokenRefused), a webhook set
+// (ErrWebhookActive), another process polling the same bot
+// (ErrOtherPoller), or another 4xx. Otherwise Poll returns ctx's error.
 func (b *Bot) Poll(ctx context.Context, h Handler) error {
 	var offset, confirmed int64
 	var pause time.Duration
+	var fatal *FatalError
 	// On the way out, confirm what was handled since the last request, so
-	// that the next process does not get it again.
+	// that the next process does not get it again; not after a fatal
+	// answer, which the request would get again (and which, for another
+	// poller, would end that one's request in turn).
 	defer func() {
-		if offset > confirmed {
+		if offset > confirmed && fatal == nil {
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			defer cancel()
 			if _, _, err := b.getUpdates(cctx, offset, 1, 0); err != nil {
@@ -78,8 +84,8 @@ func (b *Bot) Poll(ctx context.Context, h Handler) error {
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
-		case errors.Is(err, bot.ErrorUnauthorized):
-			return fmt.Errorf("telegram: getUpdates: %w: %v", channel.ErrInvalid, err)
+		case errors.As(err, &fatal):
+			return fatal
 		case err != nil:
 			b.log.WarnContext(ctx, "telegram: getUpdates failed", "err", err)
 			pause = min(max(2*pause, 100*time.Millisecond), 5*time.Second)
@@ -164,7 +170,13 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64, limit int, timeout t
 	updates, last, err := decodeUpdates(data, func(id int64, err error) {
 		b.log.ErrorContext(ctx, "telegram: an update that cannot be read is skipped", "update", id, "err", err)
 	})
-	if err != nil {
+	var syntax *json.SyntaxError
+	switch {
+	case errors.As(err, &syntax) && resp.StatusCode/100 == 4 && resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusRequestTimeout:
+		// Not the Bot API's answer: something else at its address.
+		return nil, 0, &FatalError{Method: "getUpdates", Code: resp.StatusCode,
+			Description: http.StatusText(resp.StatusCode) + ", and not an answer of the Bot API (is its URL right?)"}
+	case err != nil:
 		return nil, 0, fmt.Errorf("getUpdates: status %d: %w", resp.StatusCode, err)
 	}
 	return updates, last, nil
@@ -186,8 +198,8 @@ func decodeUpdates(data []byte, skipped func(id int64, err error)) (updates []*m
 		return nil, 0, err
 	}
 	if !r.OK {
-		if r.ErrorCode == http.StatusUnauthorized {
-			return nil, 0, fmt.Errorf("%w, %s", bot.ErrorUnauthorized, r.Description)
+		if err := fatalAnswer("getUpdates", r.ErrorCode, r.Description); err != nil {
+			return nil, 0, err
 		}
 		return nil, 0, fmt.Errorf("getUpdates: %d %s", r.ErrorCode, r.Description)
 	}
@@ -257,15 +269,75 @@ func (b *Bot) WebhookHandler(secret string, h Handler) http.Handler {
 	})
 }
 
-// SetWebhook tells Telegram to deliver updates to url with secret in the
-// X-Telegram-Bot-Api-Secret-Token header.
+// SetWebhook tells Telegram to deliver updates to url (https) with secret
+// in the X-Telegram-Bot-Api-Secret-Token header, which WebhookHandler
+// checks: 1 to 256 characters of A-Z, a-z, 0-9, _ and -. The updates that
+// wait are delivered there. Setting the URL and secret it has changes
+// nothing.
 func (b *Bot) SetWebhook(ctx context.Context, url, secret string) error {
 	_, err := b.client.SetWebhook(ctx, &bot.SetWebhookParams{URL: url, SecretToken: secret})
 	return mapError(err)
 }
 
 // DeleteWebhook switches Telegram back to delivery by getUpdates (Poll).
+// The updates that wait are kept: Poll gets them.
 func (b *Bot) DeleteWebhook(ctx context.Context) error {
 	_, err := b.client.DeleteWebhook(ctx, &bot.DeleteWebhookParams{})
 	return mapError(err)
+}
+
+// WebhookInfo is the bot's webhook as Telegram reports it (getWebhookInfo).
+type WebhookInfo struct {
+	// URL is where Telegram posts the updates; empty when no webhook is
+	// set and the bot is polled (Poll).
+	URL string
+	// PendingUpdates is how many updates wait to be delivered.
+	PendingUpdates int
+	// LastError is Telegram's description of its latest failure to
+	// deliver to the webhook, and LastErrorAt when it was; empty and zero
+	// when none is known.
+	LastError   string
+	LastErrorAt time.Time
+	// LastSyncErrorAt is when Telegram last failed to synchronise with
+	// its datacentres (updates may be late); zero when never.
+	LastSyncErrorAt time.Time
+	// IPAddress is the address Telegram resolved the URL's host to.
+	IPAddress string
+	// MaxConnections is how many deliveries Telegram makes at once.
+	MaxConnections int
+	// CustomCertificate reports whether the webhook was set with a
+	// self-signed certificate.
+	CustomCertificate bool
+	// AllowedUpdates lists the update types delivered; empty for all but
+	// the ones Telegram leaves out by default.
+	AllowedUpdates []string
+}
+
+// WebhookInfo asks Telegram for the bot's webhook, to tell whether
+// updates go to a webhook or wait for getUpdates, how many wait, and why
+// the last deliveries failed.
+func (b *Bot) WebhookInfo(ctx context.Context) (WebhookInfo, error) {
+	info, err := b.client.GetWebhookInfo(ctx)
+	if err != nil {
+		return WebhookInfo{}, mapError(err)
+	}
+	return WebhookInfo{
+		URL:               info.URL,
+		PendingUpdates:    info.PendingUpdateCount,
+		LastError:         info.LastErrorMessage,
+		LastErrorAt:       unixTime(info.LastErrorDate),
+		LastSyncErrorAt:   unixTime(info.LastSynchronizationErrorDate),
+		IPAddress:         info.IPAddress,
+		MaxConnections:    info.MaxConnections,
+		CustomCertificate: info.HasCustomCertificate,
+		AllowedUpdates:    info.AllowedUpdates,
+	}, nil
+}
+
+// unixTime is the time of a Bot API date, zero for 0.
+func unixTime(sec int) time.Time {
+	if sec == 0 {
+		return time.Time{}
+	}
+	return time.Unix(int64(sec), 0)
 }

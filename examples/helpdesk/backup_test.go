@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -56,4 +58,45 @@ func TestBackupWhileRunning(t *testing.T) {
 	var headers int
 	require.NoError(t, again.d.links.QueryRowContext(ctx, `SELECT count(*) FROM helpdesk_headers`).Scan(&headers))
 	assert.GreaterOrEqual(t, headers, 1)
+}
+
+// -backup needs no token and writes the copy; -find-chat needs the token
+// only; runOnce does them, and leaves serving to the desk.
+func TestConfigureOneShots(t *testing.T) {
+	ctx := context.Background()
+	env := func(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
+	w := newWorld(t)
+	r := w.start(t)
+	r.stop()
+	to := filepath.Join(t.TempDir(), "copy.db")
+	cfg, err := configure([]string{"-backup", to}, env(map[string]string{"HELPDESK_DB": w.db}), io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, to, cfg.BackupTo)
+	var out bytes.Buffer
+	done, err := runOnce(ctx, cfg, &out)
+	require.True(t, done)
+	require.NoError(t, err)
+	assert.Contains(t, out.String(), "a checked copy of "+w.db)
+	require.NoError(t, checkFile(ctx, to))
+	done, err = runOnce(ctx, cfg, &out)
+	assert.True(t, done)
+	assert.ErrorIs(t, err, ErrBackupExists)
+
+	_, err = configure([]string{"-find-chat"}, env(nil), io.Discard)
+	assert.ErrorContains(t, err, "TELEGRAM_TOKEN is required")
+	cfg, err = configure([]string{"-find-chat"}, env(map[string]string{"TELEGRAM_TOKEN": token, "TELEGRAM_API_URL": w.srv.URL()}), io.Discard)
+	require.NoError(t, err, "no STAFF_CHAT_ID needed")
+	assert.True(t, cfg.FindChat)
+	w.group.Send(token, w.ana, "hola", 0)
+	out.Reset()
+	done, err = runOnce(ctx, cfg, &out)
+	require.True(t, done)
+	require.NoError(t, err)
+	assert.Contains(t, out.String(), "STAFF_CHAT_ID=-1001")
+
+	cfg, err = configure(nil, env(map[string]string{"TELEGRAM_TOKEN": token, "STAFF_CHAT_ID": "-1001"}), io.Discard)
+	require.NoError(t, err)
+	done, err = runOnce(ctx, cfg, &out)
+	assert.False(t, done, "serving is the desk's")
+	assert.NoError(t, err)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,12 +63,30 @@ type Config struct {
 	// FAQ, if set, is the FAQ bot that answers customers first (R2): it
 	// holds each new conversation until it hands it to the staff.
 	FAQ *faq.Bot
+	// BackupTo and FindChat are what the command does instead of serving
+	// (runOnce): with BackupTo, write a backup of DB there; with FindChat,
+	// print the chat ids of the groups the bot is in.
+	BackupTo string
+	FindChat bool
 	// Logger; default discarded.
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// PollTimeout is the long-polling wait; default 30s.
 	PollTimeout time.Duration
+	// Webhook, if set, is the public https URL Telegram posts the updates
+	// to: the desk serves them on Listen instead of polling, and sets the
+	// webhook at start when Telegram has another URL.
+	Webhook string
+	// Listen is the local address the webhook is served on (":8443").
+	Listen string
+	// WebhookSecret is the secret token Telegram sends with each update to
+	// the webhook, which the desk checks (required with Webhook).
+	WebhookSecret string
+	// ResetWebhook, polling, deletes the bot's webhook at start instead of
+	// stopping; with Webhook it sets the webhook even when Telegram has
+	// its URL (after a new WebhookSecret).
+	ResetWebhook bool
 
 	// wrapStore, if set, wraps the store the desk opens (tests inject
 	// faults with it).
@@ -82,6 +101,9 @@ type Config struct {
 	// faultPause is the relay's longest pause while the bot cannot post in
 	// the staff chat; default defaultFaultPause (tests shorten it).
 	faultPause time.Duration
+	// listener, if set, is where the webhook is served in place of Listen
+	// (tests).
+	listener net.Listener
 }
 
 // Desk is the help desk: the engine, the bot, and the staff group's side.
@@ -102,6 +124,7 @@ type Desk struct {
 	quitNow  context.CancelFunc
 	relaying sync.WaitGroup // the relay
 	faults   int            // the relay's staff chat faults in a row
+	setHook  bool           // Run sets the webhook (settleWebhook)
 }
 
 // staffChat returns the staff group's chat: the configured one, or the
@@ -128,6 +151,9 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 	}
 	if d.me, err = d.bot.Me(ctx); err != nil {
 		return nil, fmt.Errorf("the bot's token does not work: %w", err)
+	}
+	if err = d.settleWebhook(ctx); err != nil {
+		return nil, err
 	}
 	if d.store, err = sqlite.Open(ctx, cfg.DB); err != nil {
 		return nil, err
@@ -216,16 +242,22 @@ func (d *Desk) Close() error {
 }
 
 // Run serves until ctx ends: it relays the staff group's outbox, receives
-// updates at once, delivers pending messages, and publishes what a
-// previous run left (the engine's Run does, in the background, so a drain
-// still held by a killed process holds up no update).
+// updates at once (by long polling, or at the webhook), delivers pending
+// messages, and publishes what a previous run left (the engine's Run
+// does, in the background, so a drain still held by a killed process
+// holds up no update). An answer of Telegram that asking again cannot
+// change (the token refused, a webhook set while polling, another process
+// polling the bot) ends it with an error that says what to do.
 func (d *Desk) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	d.startRelay(ctx)
 	defer d.relaying.Wait()
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = d.eng.Run(ctx, time.Second) })
-	err := d.bot.Poll(ctx, telegram.Receiver{Engine: d.eng, Workspace: workspace, Channel: channelID,
+	err := d.receive(ctx, telegram.Receiver{Engine: d.eng, Workspace: workspace, Channel: channelID,
 		Next: telegram.HandlerFunc(d.staffUpdate), Logger: d.log})
+	cancel() // receiving stopped: so do the relay and the engine
 	wg.Wait()
 	return err
 }

@@ -103,7 +103,11 @@ func (w *world) startWith(t *testing.T, cfg Config) *running {
 			r.stop()
 		}
 	})
-	require.True(t, w.srv.WaitUntil(5*time.Second, func() bool { return w.srv.Polling(token) }), "the desk polls")
+	if cfg.Webhook != "" {
+		require.True(t, w.srv.WaitUntil(5*time.Second, func() bool { return w.webhookSet(cfg.Webhook) }), "the desk's webhook is set")
+	} else {
+		require.True(t, w.srv.WaitUntil(5*time.Second, func() bool { return w.srv.Polling(token) }), "the desk polls")
+	}
 	return r
 }
 
@@ -157,9 +161,30 @@ func (w *world) lastInStaff() models.Message {
 func (w *world) toCustomer(u *telegramtest.User) []models.Message { return w.srv.Sent(token, u.ID()) }
 
 // The help desk end to end, on its own wiring, against the fake Telegram.
+// The scripted day runs the same whichever way the desk receives: by
+// long polling, and at its webhook.
 func TestHelpDesk(t *testing.T) {
-	w := newWorld(t)
-	desk := w.start(t)
+	t.Run("polling", func(t *testing.T) {
+		w := newWorld(t)
+		helpDeskDay(t, w, w.start)
+		assert.Empty(t, w.srv.CallsTo("setWebhook"))
+	})
+	t.Run("webhook", func(t *testing.T) {
+		w := newWorld(t)
+		helpDeskDay(t, w, func(t *testing.T) *running { return w.startWebhook(t, Config{}) })
+		assert.Empty(t, w.srv.CallsTo("getUpdates"), "no polling")
+		sets := w.srv.CallsTo("setWebhook")
+		require.Len(t, sets, 2, "set at each start: the restarted desk listens elsewhere")
+		for _, c := range sets {
+			assert.Equal(t, webhookSecret, c.Params["secret_token"])
+		}
+	})
+}
+
+// helpDeskDay is the scripted day: customers and agents, commands, a
+// duplicated update, a restart; start starts the desk on w.
+func helpDeskDay(t *testing.T, w *world, start func(t *testing.T) *running) {
+	desk := start(t)
 	ctx := context.Background()
 
 	// A customer writes: the staff group gets the header and the message.
@@ -242,7 +267,7 @@ func TestHelpDesk(t *testing.T) {
 	// nothing is sent twice.
 	sentToLucia, sentToStaff := len(w.toCustomer(w.lucia)), len(w.inStaff())
 	desk.stop()
-	again := w.start(t)
+	again := start(t)
 	for n := ticket.Number(1); n <= 3; n++ {
 		_, err := again.d.eng.TicketByNumber(ctx, workspace, n)
 		require.NoError(t, err, "ticket #%d", n)

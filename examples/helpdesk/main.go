@@ -27,6 +27,29 @@
 //	-faq FILE          with -bot faq, the desk's own FAQ file (default: the sample)
 //	-workflows FILE    the workflows to publish at start (R16; default: the built-in ones)
 //	-roster FILE       who is staff, with roles, teams and capacities (default: every member of the staff group)
+//	-webhook URL       receive by webhook at this public https URL (default: long polling)
+//	-listen ADDR       with -webhook, the local address to serve it on (:8443)
+//	WEBHOOK_SECRET     with -webhook, the secret token Telegram sends with each update (required)
+//	-reset-webhook     polling, delete the bot's webhook; with -webhook, set it again
+//	-backup FILE       write a checked copy of HELPDESK_DB to the new FILE, while the desk may run, and exit
+//	-find-chat         print the chat id of each group the bot is in, from the updates that wait, and exit
+//
+// -h lists them all. By default the desk receives by long polling. At
+// start it asks Telegram how the bot's updates go (getWebhookInfo): a bot
+// with a webhook set stops a desk that polls, with a message that says
+// so, unless -reset-webhook deletes the webhook (the updates that wait
+// are kept, and polled). With -webhook the desk serves the updates on
+// -listen, at any path (a proxy in front may rewrite it: the secret token
+// is what tells Telegram's requests), and sets the webhook, with
+// WEBHOOK_SECRET, when Telegram has another URL or with -reset-webhook
+// (after a new secret, since Telegram does not tell which one it sends).
+// Telegram requires https on port 443, 80, 88 or 8443: put a proxy with a
+// certificate in front of -listen, or serve it there. When the desk stops,
+// Telegram keeps what it has not answered and delivers it once it is
+// back. Answers of Telegram that asking again cannot change stop the desk
+// with a message that says what to do, and exit status 1: the token
+// refused, a webhook set while it polls, another process polling the same
+// bot (one bot token, one desk).
 //
 // Without -roster every member of the staff group becomes an agent on
 // their first message there, and the desk says at start that it has no
@@ -126,16 +149,24 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/telenet/contactcenter/telegram"
 )
 
 func main() {
 	cfg, err := configure(os.Args[1:], os.Getenv, os.Stderr)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "helpdesk:", err)
-		os.Exit(2)
+		os.Exit(configureFailed(err, os.Stderr))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if done, err := runOnce(ctx, cfg, os.Stdout); done {
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "helpdesk:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	d, err := Open(ctx, cfg)
 	if err != nil {
@@ -150,10 +181,40 @@ func main() {
 	}
 }
 
+// runOnce does what -backup and -find-chat ask for instead of serving,
+// and reports whether one did; the others leave it to the desk.
+func runOnce(ctx context.Context, cfg Config, stdout io.Writer) (done bool, err error) {
+	switch {
+	case cfg.BackupTo != "":
+		if err := backup(ctx, cfg.DB, cfg.BackupTo); err != nil {
+			return true, err
+		}
+		fmt.Fprintf(stdout, "%s: a checked copy of %s\n", cfg.BackupTo, cfg.DB)
+		return true, nil
+	case cfg.FindChat:
+		var opts []telegram.Option
+		if cfg.APIURL != "" {
+			opts = append(opts, telegram.WithAPIURL(cfg.APIURL))
+		}
+		b, err := telegram.New(cfg.Token, opts...)
+		if err != nil {
+			return true, err
+		}
+		fmt.Fprintln(stdout, "Waiting for a message in a group the bot is in (add it to the staff group and write there)…")
+		return true, findChats(ctx, b, stdout, 30*time.Second)
+	}
+	return false, nil
+}
+
 // configure reads the configuration from the environment and the flags.
+// With -h or -help it prints the help to stderr and returns flag.ErrHelp.
 func configure(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	fs := flag.NewFlagSet("helpdesk", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	return configureFlags(newFlagSet(stderr), args, getenv)
+}
+
+// configureFlags is configure on fs: it defines the desk's flags there,
+// and parses args.
+func configureFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
 	timeout := fs.Duration("timeout", 0, "close conversations with no message between contact and agent for this long, in whole minutes (R7); 0 = off")
 	assign := fs.String("assign", "", "assign waiting conversations automatically: least_busy or round_robin (R11); empty: the first agent to reply takes it")
 	messages := fs.String("messages", "", "a JSON file with the welcome and out-of-hours messages and the business hours (R4, R5)")
@@ -161,6 +222,11 @@ func configure(args []string, getenv func(string) string, stderr io.Writer) (Con
 	faqFile := fs.String("faq", "", "with -bot faq, the FAQ file (JSON, see package chatbot/faq); empty: the sample")
 	roster := fs.String("roster", "", "a JSON file of who is staff: Telegram ids or usernames, roles agent or supervisor, teams, capacity; empty: every member of the staff group is an agent")
 	workflows := fs.String("workflows", "", "a JSON file with an array of workflows to publish at start (R16); empty: the built-in billing and out-of-hours-again")
+	webhook := fs.String("webhook", "", "receive by webhook: the public https `URL` Telegram posts the updates to (needs -listen and WEBHOOK_SECRET); empty: long polling")
+	listen := fs.String("listen", "", "with -webhook, the local `address` to serve it on, as :8443 or 127.0.0.1:8080 behind a proxy")
+	backupTo := fs.String("backup", "", "write a checked copy of HELPDESK_DB to this new `file`, while the desk may run, and exit (needs no other setting)")
+	findChat := fs.Bool("find-chat", false, "print the chat id of each group the bot is in, from the updates that wait (taking none), and exit (needs TELEGRAM_TOKEN only)")
+	resetWebhook := fs.Bool("reset-webhook", false, "polling, delete the bot's webhook at start (else a webhook set stops the desk); with -webhook, set it again (after a new WEBHOOK_SECRET)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -171,8 +237,19 @@ func configure(args []string, getenv func(string) string, stderr io.Writer) (Con
 		Timeout: *timeout,
 		Assign:  *assign,
 	}
+	if cfg.DB == "" {
+		cfg.DB = "helpdesk.db"
+	}
+	if *backupTo != "" {
+		cfg.BackupTo = *backupTo
+		return cfg, nil
+	}
 	if cfg.Token == "" {
 		return cfg, errors.New("TELEGRAM_TOKEN is required")
+	}
+	if *findChat {
+		cfg.FindChat = true
+		return cfg, nil
 	}
 	staff := getenv("STAFF_CHAT_ID")
 	if staff == "" {
@@ -183,9 +260,6 @@ func configure(args []string, getenv func(string) string, stderr io.Writer) (Con
 		return cfg, fmt.Errorf("STAFF_CHAT_ID %q is not a chat id", staff)
 	}
 	cfg.StaffChat = id
-	if cfg.DB == "" {
-		cfg.DB = "helpdesk.db"
-	}
 	if cfg.Timeout < 0 {
 		return cfg, fmt.Errorf("-timeout %s is negative", cfg.Timeout)
 	}
@@ -211,6 +285,9 @@ func configure(args []string, getenv func(string) string, stderr io.Writer) (Con
 		}
 	}
 	if cfg.FAQ, err = readBot(*botFlag, *faqFile); err != nil {
+		return cfg, err
+	}
+	if err := configureWebhook(&cfg, *webhook, *listen, *resetWebhook, getenv); err != nil {
 		return cfg, err
 	}
 	return cfg, nil
