@@ -216,12 +216,12 @@ func configure(args []string, getenv func(string) string, stderr io.Writer) (Con
 // and parses args.
 func configureFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
 	timeout := fs.Duration("timeout", 0, "close conversations with no message between contact and agent for this long, in whole minutes (R7); 0 = off")
-	assign := fs.String("assign", "", "assign waiting conversations automatically: least_busy or round_robin (R11); empty: the first agent to reply takes it")
-	messages := fs.String("messages", "", "a JSON file with the welcome and out-of-hours messages and the business hours (R4, R5)")
-	botFlag := fs.String("bot", "", "faq: the FAQ bot answers customers first and hands off to the staff (R2); empty: no bot")
-	faqFile := fs.String("faq", "", "with -bot faq, the FAQ file (JSON, see package chatbot/faq); empty: the sample")
-	roster := fs.String("roster", "", "a JSON file of who is staff: Telegram ids or usernames, roles agent or supervisor, teams, capacity; empty: every member of the staff group is an agent")
-	workflows := fs.String("workflows", "", "a JSON file with an array of workflows to publish at start (R16); empty: the built-in billing and out-of-hours-again")
+	assign := fs.String("assign", "", "assign waiting conversations automatically: `strategy` least_busy or round_robin (R11); empty: the first agent to reply takes it")
+	messages := fs.String("messages", "", "a JSON `file` with the welcome and out-of-hours messages and the business hours (R4, R5)")
+	botFlag := fs.String("bot", "", "`faq`: the FAQ bot answers customers first and hands off to the staff (R2); empty: no bot")
+	faqFile := fs.String("faq", "", "with -bot faq, the FAQ `file` (JSON, see package chatbot/faq); empty: the sample")
+	roster := fs.String("roster", "", "a JSON `file` of who is staff: Telegram ids or usernames, roles agent or supervisor, teams, capacity; empty: every member of the staff group is an agent")
+	workflows := fs.String("workflows", "", "a JSON `file` with an array of workflows to publish at start (R16); empty: the built-in billing and out-of-hours-again")
 	webhook := fs.String("webhook", "", "receive by webhook: the public https `URL` Telegram posts the updates to (needs -listen and WEBHOOK_SECRET); empty: long polling")
 	listen := fs.String("listen", "", "with -webhook, the local `address` to serve it on, as :8443 or 127.0.0.1:8080 behind a proxy")
 	backupTo := fs.String("backup", "", "write a checked copy of HELPDESK_DB to this new `file`, while the desk may run, and exit (needs no other setting)")
