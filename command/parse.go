@@ -78,7 +78,7 @@ func Parse(text string, s channel.Commands, bot string) (c Command, ok bool, err
 	if i := strings.IndexFunc(first, unicode.IsSpace); i >= 0 {
 		first, rest = first[:i], first[i:]+" "+rest
 	}
-	word := width.Fold.String(first)
+	word := foldWidth(first)
 	if i := strings.IndexFunc(word, unicode.IsSpace); i >= 0 {
 		// A full-width space folded to an ASCII one inside the first token.
 		rest = word[i:] + " " + rest
@@ -99,7 +99,11 @@ func Parse(text string, s channel.Commands, bot string) (c Command, ok bool, err
 		return Command{Kind: List, Word: listWord}, true, nil
 	case sameWord(word, switchWord):
 		c = Command{Kind: Switch, Word: switchWord}
-		n, err := parseNumber(width.Fold.String(strings.Join(strings.Fields(rest), " ")))
+		num := rest
+		if strings.ContainsFunc(num, unicode.IsSpace) {
+			num = strings.Join(strings.Fields(num), " ")
+		}
+		n, err := parseNumber(foldWidth(num))
 		if err != nil {
 			return c, true, fmt.Errorf("%s %q: %w", switchWord, rest, err)
 		}
@@ -112,7 +116,19 @@ func Parse(text string, s channel.Commands, bot string) (c Command, ok bool, err
 // sameWord reports whether typed, already folded, is the configured word:
 // without case, full-width forms as their ASCII twins.
 func sameWord(typed, word string) bool {
-	return strings.EqualFold(typed, width.Fold.String(word))
+	return strings.EqualFold(typed, foldWidth(word))
+}
+
+// foldWidth returns s with its full-width forms as their ASCII twins
+// (width.Fold), and ASCII text as it is, without the cost of a
+// transformer: the commands contacts type are ASCII.
+func foldWidth(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return width.Fold.String(s)
+		}
+	}
+	return s
 }
 
 // mayBeCommand reports whether text starts, after spaces, with a slash or

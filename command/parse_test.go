@@ -153,3 +153,17 @@ func BenchmarkParse(b *testing.B) {
 		})
 	}
 }
+
+// What every switch command meets allocates nothing: /ticket #1432 in
+// ASCII (full-width text still goes through width.Fold).
+func TestParseSwitchAllocatesNothing(t *testing.T) {
+	allocs := testing.AllocsPerRun(100, func() {
+		c, ok, err := command.Parse("/ticket #1432", on, "")
+		if !ok || err != nil || c.Number != 1432 {
+			t.Fatalf("Parse: %+v %t %v", c, ok, err)
+		}
+	})
+	if allocs > 0 {
+		t.Errorf("Parse(/ticket #1432) allocates %.0f times", allocs)
+	}
+}
