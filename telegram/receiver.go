@@ -36,7 +36,10 @@ import (
 // conversation.Attachment.Oversize; the library never downloads them, and
 // the Bot API's getFile serves files of up to 20 MB only.
 type Receiver struct {
-	Engine    *contactcenter.Engine
+	// Engine stores what the updates bring.
+	Engine *contactcenter.Engine
+	// Workspace and Channel are the channel the bot serves: its messages
+	// are received there.
 	Workspace ticket.WorkspaceID
 	Channel   channel.ID
 	// Next handles the updates the receiver does not.

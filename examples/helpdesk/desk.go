@@ -36,6 +36,7 @@ const (
 
 // Config configures a Desk.
 type Config struct {
+	// Token is the bot's token, from BotFather.
 	Token string
 	// StaffChat is the staff group's chat id. When the group becomes a
 	// supergroup the desk moves to the supergroup's chat and records it in
@@ -101,6 +102,10 @@ type Config struct {
 	// faultPause is the relay's longest pause while the bot cannot post in
 	// the staff chat; default defaultFaultPause (tests shorten it).
 	faultPause time.Duration
+	// webhookCheck is how often a desk serving a webhook asks Telegram
+	// whether the webhook still goes to it; default defaultWebhookCheck
+	// (tests shorten it).
+	webhookCheck time.Duration
 	// listener, if set, is where the webhook is served in place of Listen
 	// (tests).
 	listener net.Listener
@@ -125,6 +130,8 @@ type Desk struct {
 	relaying sync.WaitGroup // the relay
 	faults   int            // the relay's staff chat faults in a row
 	setHook  bool           // Run sets the webhook (settleWebhook)
+
+	otherGroups sync.Map // the groups other than the staff group that wrote, logged once each
 }
 
 // staffChat returns the staff group's chat: the configured one, or the

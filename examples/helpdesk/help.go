@@ -5,6 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/telenet/contactcenter"
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/telegram"
 )
 
 // environment is every variable the desk reads, with its help.
@@ -46,6 +50,21 @@ func newFlagSet(stderr io.Writer) *flag.FlagSet {
 		}
 	}
 	return fs
+}
+
+// exitStatus is main's exit status after Open or Run failed with err: 3
+// when the operator must act before a start can succeed (the token
+// refused, the bot's webhook or another poller, a configuration the
+// engine refuses), so that a service manager does not start it again and
+// again (helpdesk.service: RestartPreventExitStatus); 1 for what may pass
+// (the network, the disk).
+func exitStatus(err error) int {
+	for _, e := range []error{channel.ErrInvalid, contactcenter.ErrInvalid, telegram.ErrWebhookActive, telegram.ErrOtherPoller, telegram.ErrTokenRefused} {
+		if errors.Is(err, e) {
+			return 3
+		}
+	}
+	return 1
 }
 
 // configureFailed tells what configure's error means for main: the exit

@@ -47,7 +47,7 @@
 // certificate in front of -listen, or serve it there. When the desk stops,
 // Telegram keeps what it has not answered and delivers it once it is
 // back. Answers of Telegram that asking again cannot change stop the desk
-// with a message that says what to do, and exit status 1: the token
+// with a message that says what to do, and exit status 3 (1 for failures that may pass): the token
 // refused, a webhook set while it polls, another process polling the same
 // bot (one bot token, one desk).
 //
@@ -171,13 +171,14 @@ func main() {
 	d, err := Open(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "helpdesk:", err)
-		os.Exit(1)
+		os.Exit(exitStatus(err))
 	}
 	defer d.Close()
 	cfg.Logger.Info("help desk running", "bot", d.Username(), "staff chat", d.staffChat(), "db", cfg.DB)
 	if err := d.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, "helpdesk:", err)
-		os.Exit(1)
+		d.Close()
+		os.Exit(exitStatus(err))
 	}
 }
 

@@ -407,7 +407,7 @@ func (d *Desk) applyRoster(ctx context.Context) error {
 				"agent", l.Agent.ID, "name", l.Agent.Name)
 		}
 	}
-	d.log.InfoContext(ctx, "the roster is the staff", "file", r.File, "people", len(r.Staff), "taken off", off,
+	d.log.InfoContext(ctx, "the roster is the staff; its people start offline: each sends /online in the staff group to get conversations", "file", r.File, "people", len(r.Staff), "taken off", off,
 		"not yet seen", waiting)
 	return nil
 }

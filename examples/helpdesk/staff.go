@@ -25,6 +25,14 @@ func (d *Desk) staffUpdate(ctx context.Context, u *models.Update) error {
 	case u.EditedMessage != nil && u.EditedMessage.Chat.ID == d.staffChat():
 		return d.staffEdit(ctx, u.EditedMessage)
 	}
+	if c := groupOf(u); c != nil && c.ID != d.staffChat() {
+		// Said once per group and process: an operator looking for the
+		// staff group's id finds it here.
+		if _, told := d.otherGroups.LoadOrStore(c.ID, true); !told {
+			d.log.WarnContext(ctx, "a message from a group that is not the staff group: the desk ignores it; "+
+				"to make it the staff group, set STAFF_CHAT_ID to its chat id", "chat id", c.ID, "group", c.Title, "staff chat", d.staffChat())
+		}
+	}
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/telegram"
 )
 
@@ -94,16 +95,46 @@ func (d *Desk) receive(ctx context.Context, h telegram.Handler) error {
 	err := d.bot.Poll(ctx, h)
 	switch {
 	case errors.Is(err, telegram.ErrWebhookActive):
-		return fmt.Errorf("a webhook was set for the bot while the desk polled, and another program may receive its updates now: "+
-			"run the desk with -reset-webhook to delete it and poll, or with -webhook URL -listen ADDR: %w", err)
+		return explained("a webhook was set for the bot while the desk polled, and another program may receive its updates now: "+
+			"run the desk with -reset-webhook to delete it and poll, or with -webhook URL -listen ADDR", err)
 	case errors.Is(err, telegram.ErrOtherPoller):
-		return fmt.Errorf("another process polls the same bot (another desk with this TELEGRAM_TOKEN?), and Telegram serves one: "+
-			"stop it, then start the desk again: %w", err)
+		return explained("another process polls the same bot (another desk with this TELEGRAM_TOKEN, or -find-chat?), and Telegram serves one: "+
+			"stop it, then start the desk again", err)
 	case errors.Is(err, telegram.ErrTokenRefused):
-		return fmt.Errorf("the bot's token is refused now (revoked?): set TELEGRAM_TOKEN to the one BotFather gives: %w", err)
+		return explained("the bot's token is refused now (revoked?): set TELEGRAM_TOKEN to the one BotFather gives", err)
 	}
 	return err
 }
+
+// explainedError is a fatal error told in the desk's words, with
+// Telegram's answer, and err itself for errors.Is and errors.As.
+type explainedError struct {
+	msg string
+	err error
+}
+
+func (e *explainedError) Error() string { return e.msg }
+func (e *explainedError) Unwrap() error { return e.err }
+
+// explained returns err told as what, followed by Telegram's own answer
+// when err is one (not its advice, which what replaces).
+func explained(what string, err error) error {
+	var fe *telegram.FatalError
+	if errors.As(err, &fe) {
+		what += fmt.Sprintf(" (Telegram: %s: %d %s)", fe.Method, fe.Code, fe.Description)
+	}
+	return &explainedError{msg: what, err: err}
+}
+
+// defaultWebhookCheck is how often a desk serving a webhook asks Telegram
+// whether the webhook still goes to it.
+const defaultWebhookCheck = 5 * time.Minute
+
+// ErrWebhookMoved is returned by Run when the bot's webhook no longer
+// goes to the desk that serves it (another desk or tool set its own):
+// updates would never come. It wraps channel.ErrInvalid: the operator
+// must act.
+var ErrWebhookMoved = fmt.Errorf("the bot's webhook goes elsewhere: %w", channel.ErrInvalid)
 
 // shutdownTimeout is how long a stopping desk waits for the webhook's
 // requests in flight.
@@ -139,10 +170,31 @@ func (d *Desk) serveWebhook(ctx context.Context, h telegram.Handler) error {
 		d.log.InfoContext(ctx, "the webhook is set", "url", d.cfg.Webhook)
 	}
 	d.log.InfoContext(ctx, "serving the webhook", "address", ln.Addr().String(), "url", d.cfg.Webhook)
-	select {
-	case err := <-served:
-		return fmt.Errorf("serving the webhook on %s: %w", ln.Addr(), err)
-	case <-ctx.Done():
+	every := d.cfg.webhookCheck
+	if every <= 0 {
+		every = defaultWebhookCheck
+	}
+	check := time.NewTicker(every)
+	defer check.Stop()
+	var stopped error
+	for stopped == nil {
+		select {
+		case err := <-served:
+			return fmt.Errorf("serving the webhook on %s: %w", ln.Addr(), err)
+		case <-ctx.Done():
+			stopped = ctx.Err()
+		case <-check.C:
+			// Nothing comes to a webhook that was moved or deleted, and
+			// nothing says so but Telegram.
+			info, err := d.bot.WebhookInfo(ctx)
+			switch {
+			case err != nil:
+				d.log.WarnContext(ctx, "asking Telegram for the bot's webhook failed; asking again later", "err", err)
+			case info.URL != d.cfg.Webhook:
+				stopped = fmt.Errorf("%w: Telegram posts the updates to %q, not to this desk's %s (another desk or tool set it, or deleted it): "+
+					"stop the other one, then start this desk with -reset-webhook", ErrWebhookMoved, info.URL, d.cfg.Webhook)
+			}
+		}
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
@@ -151,5 +203,5 @@ func (d *Desk) serveWebhook(ctx context.Context, h telegram.Handler) error {
 		_ = srv.Close()
 	}
 	<-served
-	return ctx.Err()
+	return stopped
 }

@@ -5,11 +5,14 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/telegram"
 )
@@ -318,4 +322,105 @@ func packageComment(t *testing.T) string {
 	doc, _, found := strings.Cut(string(src), "\npackage main")
 	require.True(t, found)
 	return doc
+}
+
+// A desk serving a webhook that another tool moves stops, says where the
+// updates go now, and exits with the status that tells a service manager
+// not to start it again; one whose webhook stays keeps serving.
+func TestWebhookMovedStopsRun(t *testing.T) {
+	w := newWorld(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	url := "http://" + ln.Addr().String() + "/telegram"
+	d, err := Open(context.Background(), w.deskConfig(Config{Webhook: url, Listen: ln.Addr().String(),
+		WebhookSecret: webhookSecret, listener: ln, webhookCheck: 50 * time.Millisecond}))
+	require.NoError(t, err)
+	defer d.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	w.wait(t, "the webhook set", func() bool { return w.webhookSet(url) })
+	w.lucia.Send(token, "Hola")
+	w.wait(t, "the message relayed", func() bool { return strings.Contains(w.staffText(), "Hola") })
+	select {
+	case err := <-done:
+		t.Fatalf("Run ended while its webhook stays: %v", err)
+	case <-time.After(300 * time.Millisecond): // six checks
+	}
+
+	require.NoError(t, w.tgBot(t).SetWebhook(context.Background(), "https://elsewhere.example.com/hook", ""))
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not stop")
+	}
+	require.ErrorIs(t, err, ErrWebhookMoved)
+	assert.ErrorIs(t, err, channel.ErrInvalid)
+	assert.ErrorContains(t, err, `"https://elsewhere.example.com/hook"`)
+	assert.ErrorContains(t, err, "-reset-webhook")
+	assert.Equal(t, 3, exitStatus(err))
+}
+
+// What the operator must mend exits with 3, what may pass with 1.
+func TestExitStatus(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{&telegram.FatalError{Method: "getUpdates", Code: 401, Cause: telegram.ErrTokenRefused}, 3},
+		{explained("another process polls", &telegram.FatalError{Method: "getUpdates", Code: 409, Cause: telegram.ErrOtherPoller}), 3},
+		{fmt.Errorf("stale: %w", telegram.ErrWebhookActive), 3},
+		{fmt.Errorf("roster: %w", contactcenter.ErrInvalid), 3},
+		{ErrWebhookMoved, 3},
+		{fmt.Errorf("disk: %w", channel.ErrUnavailable), 1},
+		{errors.New("anything else"), 1},
+	} {
+		assert.Equal(t, c.want, exitStatus(c.err), "%v", c.err)
+	}
+	e := explained("another process polls the same bot", &telegram.FatalError{Method: "getUpdates", Code: 409,
+		Description: "Conflict: terminated by other getUpdates request", Cause: telegram.ErrOtherPoller})
+	assert.Equal(t, "another process polls the same bot (Telegram: getUpdates: 409 Conflict: terminated by other getUpdates request)", e.Error(),
+		"Telegram's answer once, without the library's advice")
+	assert.ErrorIs(t, e, telegram.ErrOtherPoller)
+}
+
+// A running desk logs, once, the id of a group other than the staff group
+// that writes to the bot, and ignores its messages.
+func TestOtherGroupLoggedOnce(t *testing.T) {
+	w := newWorld(t)
+	var logs lockedBuffer
+	w.startWith(t, Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	other := w.srv.Group(-2002, "Friends")
+	other.Send(token, w.ana, "hola", 0)
+	other.Send(token, w.ana, "otra vez", 0)
+	w.lucia.Send(token, "Hola")
+	w.wait(t, "the customer's message relayed", func() bool { return strings.Contains(w.staffText(), "Hola") })
+	w.wait(t, "the group's messages confirmed", func() bool { return w.srv.Pending(token) == 0 })
+	n := 0
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "not the staff group") && strings.Contains(line, "-2002") && strings.Contains(line, "Friends") {
+			n++
+		}
+	}
+	assert.Equal(t, 1, n, "logged once:\n%s", logs.String())
+	assert.NotContains(t, w.staffText(), "otra vez")
+}
+
+// lockedBuffer is a bytes.Buffer for a logger's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
