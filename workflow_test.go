@@ -368,10 +368,7 @@ func TestWorkflowDryRunChangesNothing(t *testing.T) {
 		f.publish(t, `{"name": "branchy", "trigger": {"on": "message.received"}, "steps": [{"do": "branch", "if": {"field": "message.text", "op": "matches", "value": "(?i)please"}, "then": "polite"}, {"do": "tag", "tag": "rude"}, {"id": "polite", "do": "tag", "tag": "polite"}]}`)
 		require.NoError(t, f.eng.PublishPending(bg))
 
-		msgs, err := f.eng.Messages(bg, ws, r.Conversation.ID)
-		require.NoError(t, err)
-		ev := conversation.Event{Type: conversation.EventMessageReceived, Workspace: ws, Conversation: r.Conversation.ID,
-			Ticket: r.Conversation.Ticket, Message: msgs[0].ID, At: f.clock.Now()}
+		ev := f.receivedEvent(t, r)
 		before := dumpState(t, f, r.Conversation.ID)
 		res, err := f.eng.DryRun(bg, contactcenter.DryRun{Workspace: ws, Event: ev})
 		require.NoError(t, err)
@@ -402,6 +399,16 @@ func TestWorkflowDryRunChangesNothing(t *testing.T) {
 		}
 		assert.Equal(t, []string{"tag the ticket polite"}, tagged)
 	})
+}
+
+// receivedEvent is the message.received event of conversation r's first
+// message, as of now, for a dry run.
+func (f *wfFixture) receivedEvent(t *testing.T, r contactcenter.Received) conversation.Event {
+	t.Helper()
+	msgs, err := f.eng.Messages(bg, ws, r.Conversation.ID)
+	require.NoError(t, err)
+	return conversation.Event{Type: conversation.EventMessageReceived, Workspace: ws, Conversation: r.Conversation.ID,
+		Ticket: r.Conversation.Ticket, Message: msgs[0].ID, At: f.clock.Now()}
 }
 
 // dumpState returns what a test compares before and after a call that
@@ -535,10 +542,7 @@ func TestWorkflowDryRunDraftsAndSkips(t *testing.T) {
 	r := f.write(t, "c1", "u1", "my factura please")
 	f.publish(t, `{"name": "waited", "trigger": {"on": "queue.waiting", "after": "10m"}, "steps": [{"do": "notify", "name": "waited"}]}`)
 	require.NoError(t, f.eng.PublishPending(bg))
-	msgs, err := f.eng.Messages(bg, ws, r.Conversation.ID)
-	require.NoError(t, err)
-	ev := conversation.Event{Type: conversation.EventMessageReceived, Workspace: ws, Conversation: r.Conversation.ID,
-		Ticket: r.Conversation.Ticket, Message: msgs[0].ID, At: f.clock.Now()}
+	ev := f.receivedEvent(t, r)
 	before := dumpState(t, f, r.Conversation.ID)
 
 	// Drafts: every step kind described, version 0.

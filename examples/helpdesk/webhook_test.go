@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -389,7 +388,7 @@ func TestExitStatus(t *testing.T) {
 // that writes to the bot, and ignores its messages.
 func TestOtherGroupLoggedOnce(t *testing.T) {
 	w := newWorld(t)
-	var logs lockedBuffer
+	var logs syncBuffer
 	w.startWith(t, Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	other := w.srv.Group(-2002, "Friends")
 	other.Send(token, w.ana, "hola", 0)
@@ -405,22 +404,4 @@ func TestOtherGroupLoggedOnce(t *testing.T) {
 	}
 	assert.Equal(t, 1, n, "logged once:\n%s", logs.String())
 	assert.NotContains(t, w.staffText(), "otra vez")
-}
-
-// lockedBuffer is a bytes.Buffer for a logger's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
