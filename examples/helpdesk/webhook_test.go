@@ -152,7 +152,7 @@ func TestOtherPollerStopsRun(t *testing.T) {
 	}()
 	err = runResult(t, d)
 	require.ErrorIs(t, err, telegram.ErrOtherPoller)
-	assert.Contains(t, err.Error(), "another process polls the same bot (another desk with this TELEGRAM_TOKEN?)")
+	assert.Contains(t, err.Error(), "another process polls the same bot (another desk with this TELEGRAM_TOKEN, or -find-chat?)")
 	assert.Contains(t, err.Error(), "stop it, then start the desk again")
 	require.True(t, w.srv.WaitUntil(5*time.Second, func() bool { return w.srv.Polling(token) }), "the other polls on")
 	select {
