@@ -56,17 +56,22 @@ func TestHelpDeskBillingWorkflow(t *testing.T) {
 
 	w.lucia.Send(token, "Hola, la FACTURA de marzo tiene un error")
 	w.wait(t, "header and copy", func() bool { return len(w.inStaff()) == 2 })
-	c, err := desk.d.eng.Conversation(ctx, workspace, conversationOf(t, desk, 1))
+	// The staff group may see the copy before the run has taken its steps:
+	// the message's events are published while the run goes on.
+	id := conversationOf(t, desk, 1)
+	var runs []contactcenter.WorkflowRun
+	w.wait(t, "the run done", func() bool {
+		runs, _, err = desk.d.eng.WorkflowRuns(ctx, workspace, store.RunFilter{Conversation: id})
+		require.NoError(t, err)
+		return len(runs) == 1 && runs[0].State == contactcenter.RunDone
+	})
+	assert.Equal(t, billingWorkflow, runs[0].Workflow)
+	c, err := desk.d.eng.Conversation(ctx, workspace, id)
 	require.NoError(t, err)
 	assert.Equal(t, conversation.TeamID(billingTeam), c.Team)
 	tk, err := desk.d.eng.Ticket(ctx, workspace, c.Ticket)
 	require.NoError(t, err)
 	assert.Equal(t, "high", tk.Priority.String())
-	runs, _, err := desk.d.eng.WorkflowRuns(ctx, workspace, store.RunFilter{Conversation: c.ID})
-	require.NoError(t, err)
-	require.Len(t, runs, 1)
-	assert.Equal(t, billingWorkflow, runs[0].Workflow)
-	assert.Equal(t, contactcenter.RunDone, runs[0].State)
 
 	w.marta.Send(token, "Olá, meu pedido atrasou")
 	w.wait(t, "Marta's copy", func() bool { return countText(w.inStaff(), "Olá, meu pedido atrasou") == 1 })
