@@ -143,3 +143,35 @@ func BenchmarkExpireTimeouts(b *testing.B) {
 		})
 	}
 }
+
+// An inbound message to an open conversation on the memory store
+// allocates once: its id.
+func TestReceiveExistingAllocatesOnce(t *testing.T) {
+	f := newFixtureOn(t, memory.New(), channel.Capabilities{Text: true})
+	f.write(t, "chat-1", "u0", "hello")
+	eng, err := contactcenter.New(contactcenter.Config{Store: f.store, Now: f.clock.Now,
+		Publish: func(context.Context, conversation.Event) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.PutTransport(channel.KindTelegram, "bot", f.tr); err != nil {
+		t.Fatal(err)
+	}
+	const runs = 2000
+	ids := make([]string, runs+1)
+	for i := range ids {
+		ids[i] = "u" + strconv.Itoa(i+1)
+	}
+	in := contactcenter.Inbound{Workspace: ws, Channel: "tg", From: contactcenter.Sender{ExternalID: "chat-1"}, Text: "one more message"}
+	i := 0
+	allocs := testing.AllocsPerRun(runs, func() {
+		in.ExternalID = ids[i]
+		i++
+		if r, err := eng.Receive(bg, in); err != nil || r.Opened {
+			t.Fatal(err, r.Opened)
+		}
+	})
+	if allocs > 1 {
+		t.Errorf("an inbound message allocates %.0f times, want 1", allocs)
+	}
+}

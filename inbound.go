@@ -257,12 +257,21 @@ func (r *receiveOp) run(tx store.Tx, s *step) error {
 			}
 		}
 	}
+	msg := conversation.MessageID(r.e.newID())
+	if s.cause.ID == "" {
+		// The step's cause is named by its message's id, unique as any
+		// other: one id fewer to make for each message.
+		s.cause.ID = string(msg)
+		if s.cause.Root == "" {
+			s.cause.Root = s.cause.ID
+		}
+	}
 	ib := conversation.Inbound{
 		Workspace:         ws,
 		Contact:           contact.ID,
 		ContactExternalID: in.From.ExternalID,
 		Message: conversation.Message{
-			ID:          conversation.MessageID(r.e.newID()),
+			ID:          msg,
 			Channel:     in.Channel,
 			ExternalID:  in.ExternalID,
 			Kind:        in.Kind,
