@@ -45,6 +45,14 @@ type Config struct {
 	// engine on the same store to publish. If no engine publishes, set
 	// Publish to a function that returns nil, so that events do not pile up.
 	Publish func(ctx context.Context, e conversation.Event) error
+	// PublishBatch, in place of Publish, receives the events a drain of
+	// the store passes at once, in commit order, and returns how many of
+	// them, from the first, it published, with the error that stopped it.
+	// The events it did not publish stay stored and come again, as with
+	// Publish. It suits a sink that acknowledges in bulk (a broker's
+	// asynchronous publish, events/natsjs). Set Publish or PublishBatch,
+	// not both.
+	PublishBatch func(ctx context.Context, events []conversation.Event) (int, error)
 	// Now returns the current time. Default: time.Now. Tests inject a
 	// clock; no rule reads the wall clock.
 	Now func() time.Time
@@ -208,7 +216,14 @@ func New(cfg Config) (*Engine, error) {
 		closed:       make(chan struct{}),
 		limiters:     make(map[limiterKey]*channel.Limiter),
 	}
-	e.publishFn = e.publishAll
+	switch {
+	case cfg.Publish != nil && cfg.PublishBatch != nil:
+		return nil, &Error{Op: "new", Code: CodeInvalid, Err: errors.New("config: both Publish and PublishBatch are set")}
+	case cfg.Publish != nil:
+		e.publishFn = e.publishAll
+	case cfg.PublishBatch != nil:
+		e.publishFn = cfg.PublishBatch
+	}
 	for kind, t := range cfg.Transports {
 		if err := e.PutTransport(kind, "", t); err != nil {
 			return nil, wrap("new", err)
@@ -551,7 +566,7 @@ const publishPace = 5 * time.Millisecond
 // commands in each drain.
 // Publishing never waits for itself, so Publish may call the engine.
 func (e *Engine) publishEvents(ctx context.Context) error {
-	if e.publish == nil {
+	if e.publishFn == nil {
 		return nil
 	}
 	e.pubDirty.Store(true)
@@ -644,7 +659,7 @@ const maxBusyPause = time.Second
 // publishStored has the background publisher publish whatever the store
 // holds, such as the events a stopped process stored but did not publish.
 func (e *Engine) publishStored() {
-	if e.publish == nil {
+	if e.publishFn == nil {
 		return
 	}
 	e.pubDirty.Store(true)
@@ -706,7 +721,7 @@ func (e *Engine) publishAll(ctx context.Context, events []conversation.Event) (i
 // failure of its Publish function; the engine also tries again by itself
 // in the background.
 func (e *Engine) PublishPending(ctx context.Context) error {
-	if e.publish == nil {
+	if e.publishFn == nil {
 		return nil
 	}
 	for {

@@ -166,3 +166,46 @@ func TestPublishAfterCallerLeft(t *testing.T) {
 	assert.Equal(t, 4, seen, "the channel's config.changed and the message's three events")
 	mu.Unlock()
 }
+
+// R17: PublishBatch receives the drained events at once; those after the
+// count it returns stay stored and come again, in order, each once.
+func TestPublishBatchPartWay(t *testing.T) {
+	var mu sync.Mutex
+	var seen []conversation.EventType
+	var batches int
+	failed := false
+	eng, err := contactcenter.New(contactcenter.Config{Store: memory.New(), PublishBatch: func(_ context.Context, evs []conversation.Event) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		batches++
+		for i, e := range evs {
+			if e.Type == conversation.EventConversationOpened && !failed {
+				failed = true
+				return i, errors.New("broker unavailable")
+			}
+			seen = append(seen, e.Type)
+		}
+		return len(evs), nil
+	}})
+	require.NoError(t, err)
+	require.NoError(t, eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindMemory, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}))
+	_, err = eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1", From: contactcenter.Sender{ExternalID: "c"}, Text: "hi"})
+	require.NoError(t, err)
+	require.NoError(t, eng.PublishPending(bg))
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []conversation.EventType{contactcenter.EventConfigChanged, conversation.EventTicketOpened, conversation.EventConversationOpened, conversation.EventMessageReceived}, seen,
+		"each event once, in order, the unpublished rest again")
+	assert.GreaterOrEqual(t, batches, 3, "the channel's event, the message's events up to the failure, the rest")
+}
+
+// PublishBatch and Publish exclude each other.
+func TestPublishAndPublishBatch(t *testing.T) {
+	_, err := contactcenter.New(contactcenter.Config{Store: memory.New(),
+		Publish:      func(context.Context, conversation.Event) error { return nil },
+		PublishBatch: func(_ context.Context, evs []conversation.Event) (int, error) { return len(evs), nil }})
+	var ee *contactcenter.Error
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, contactcenter.CodeInvalid, ee.Code)
+	assert.ErrorContains(t, err, "both Publish and PublishBatch")
+}
