@@ -160,6 +160,7 @@ type Engine struct {
 	limiters     map[limiterKey]*channel.Limiter
 
 	publishFn  func(context.Context, []conversation.Event) (int, error)
+	shared     store.SharedEvents // the store, when its event stream is shared
 	pubMu      sync.Mutex
 	pubDirty   atomic.Bool
 	pubRunning atomic.Bool
@@ -216,6 +217,7 @@ func New(cfg Config) (*Engine, error) {
 		closed:       make(chan struct{}),
 		limiters:     make(map[limiterKey]*channel.Limiter),
 	}
+	e.shared, _ = cfg.Store.(store.SharedEvents)
 	switch {
 	case cfg.Publish != nil && cfg.PublishBatch != nil:
 		return nil, &Error{Op: "new", Code: CodeInvalid, Err: errors.New("config: both Publish and PublishBatch are set")}
@@ -582,13 +584,13 @@ func (e *Engine) publishEvents(ctx context.Context) error {
 	// A few rounds catch what was stored meanwhile, such as the changes
 	// Publish itself made through the engine.
 	for round := 0; err == nil && round < inlineDrains && e.pubDirty.Swap(false); round++ {
-		err = e.drain(ctx)
+		_, err = e.drain(ctx)
 	}
 	e.pubMu.Unlock()
 	if err != nil {
 		e.pubDirty.Store(true)
 	}
-	if e.pubDirty.Load() {
+	if e.pubDirty.Load() || e.sharedStream() {
 		e.startPublisher()
 	}
 	switch {
@@ -609,12 +611,16 @@ func (e *Engine) startPublisher() {
 
 // publishLoop drains at a pace while there is something to publish, and
 // backs off while publishing fails (the host's Publish, the store, or
-// another process's drain), until it succeeds or the engine closes.
+// another process's drain), until it succeeds or the engine closes. While
+// the store's event stream is shared with other publishers
+// (store.SharedEvents), it keeps draining, every sharedPoll when there is
+// nothing to publish: the others store events in the partitions this
+// engine publishes.
 func (e *Engine) publishLoop() {
 	ctx := context.Background()
 	pause := publishPace
 	for {
-		for e.pubDirty.Load() {
+		for e.pubDirty.Load() || e.sharedStream() {
 			select {
 			case <-e.closed:
 				e.pubRunning.Store(false)
@@ -623,12 +629,19 @@ func (e *Engine) publishLoop() {
 			}
 			e.pubMu.Lock()
 			e.pubDirty.Store(false)
-			err := e.drain(ctx)
+			n, err := e.drain(ctx)
 			e.pubMu.Unlock()
 			switch {
+			case err == nil && n == 0 && e.sharedStream():
+				pause = sharedPoll
+				continue
 			case err == nil:
 				pause = publishPace
 				continue
+			case errors.Is(err, store.ErrBusy) && e.sharedStream():
+				// This engine waits for its share of a shared stream:
+				// the others give it up at their next drains.
+				pause = sharedPoll
 			case errors.Is(err, store.ErrBusy):
 				// Another drain runs, or a killed process's lock has yet
 				// to end: asking is cheap, and the events should go out
@@ -643,10 +656,27 @@ func (e *Engine) publishLoop() {
 		e.pubRunning.Store(false)
 		// A command may have stored events after the last check and seen
 		// this loop still running: look once more.
-		if !e.pubDirty.Load() || !e.pubRunning.CompareAndSwap(false, true) {
+		if !(e.pubDirty.Load() || e.sharedStream()) || !e.pubRunning.CompareAndSwap(false, true) {
 			return
 		}
 	}
+}
+
+// sharedPoll is how often an engine that shares the store's event stream
+// with other publishers drains when it found nothing to publish: an event
+// another engine stores in a partition this one holds waits about this
+// long.
+const sharedPoll = 20 * time.Millisecond
+
+// sharedStream reports whether the store's event stream is shared with
+// other publishers, or this engine publishes part of it only, so that it
+// drains now and then.
+func (e *Engine) sharedStream() bool {
+	if e.shared == nil {
+		return false
+	}
+	share, ok := e.shared.EventShare()
+	return ok && share.Shared()
 }
 
 // maxPublishPause is the longest wait between drains while publishing fails.
@@ -682,17 +712,20 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// drain passes the store's events to Publish until none is left.
-func (e *Engine) drain(ctx context.Context) error {
+// drain passes the store's events to Publish until none is left, and
+// says how many it published.
+func (e *Engine) drain(ctx context.Context) (int, error) {
 	// Publish gets no reaction's or timer's cause: what it calls is a
 	// command of its own.
 	if ctx.Value(causeKey{}) != nil || ctx.Value(deferKey{}) != nil {
 		ctx = plainContext{ctx}
 	}
+	total := 0
 	for {
 		n, err := e.store.DrainEvents(ctx, publishBatch, e.publishFn)
+		total += n
 		if err != nil || n < publishBatch {
-			return err
+			return total, err
 		}
 	}
 }
@@ -727,7 +760,7 @@ func (e *Engine) PublishPending(ctx context.Context) error {
 	for {
 		e.pubMu.Lock()
 		e.pubDirty.Store(false)
-		err := e.drain(ctx)
+		_, err := e.drain(ctx)
 		e.pubMu.Unlock()
 		if !errors.Is(err, store.ErrBusy) {
 			if err != nil {

@@ -69,11 +69,15 @@ type Store interface {
 	// DrainEvents passes up to max stored, unpublished events to fn, in
 	// commit order. fn returns how many of them, from the first, it
 	// published; the store forgets those and keeps the rest for a later
-	// drain. DrainEvents returns how many it forgot, and fn's error. At most
-	// one drain runs at a time per store, across processes for a shared
-	// database, so that the events of one conversation are published in
-	// order (R17); while one runs, others answer ErrBusy at once rather
-	// than wait. A limit below 1 drains nothing.
+	// drain. DrainEvents returns how many it forgot, and fn's error. The
+	// events of one partition of the stream (EventPartition) are drained
+	// by one drain at a time, across processes for a shared database, so
+	// that the events of one conversation are published in order (R17); a
+	// drain that would have to wait for another answers ErrBusy at once.
+	// A store either drains the whole stream under one lock (the memory
+	// and SQLite stores), or shares the partitions among the handles that
+	// drain, each passing the events of its share (SharedEvents: the
+	// PostgreSQL store). A limit below 1 drains nothing.
 	DrainEvents(ctx context.Context, max int, fn func(context.Context, []conversation.Event) (int, error)) (int, error)
 	// ClaimTimers claims up to limit timers due at now, earliest first:
 	// each one's due time moves to now+lease (its Lease), so that no other

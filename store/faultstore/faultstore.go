@@ -561,3 +561,14 @@ func (t *tx) done(i int, err error) {
 	t.calls[i].Err = err
 	t.mu.Unlock()
 }
+
+var _ store.SharedEvents = (*Store)(nil)
+
+// EventShare reports the wrapped store's share of its event stream, and
+// false when the wrapped store is no store.SharedEvents. No rule applies.
+func (s *Store) EventShare() (store.EventShare, bool) {
+	if shared, ok := s.inner.(store.SharedEvents); ok {
+		return shared.EventShare()
+	}
+	return store.EventShare{}, false
+}

@@ -40,7 +40,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/internal/sqlstore"
 )
@@ -57,18 +56,15 @@ func lockKey(name string) string {
 	return `hashtextextended(coalesce(current_schema(), '') || '.` + name + `', 0)`
 }
 
-// The advisory locks of a schema: one for migrations, one for draining
-// events.
-var (
-	migrateLock = lockKey("cc_migrate")
-	drainLock   = lockKey("cc_drain")
-)
+// migrateLock is the advisory lock of a schema's migrations.
+var migrateLock = lockKey("cc_migrate")
 
 // Store is a store.Store on PostgreSQL.
 type Store struct {
 	pool  *pgxpool.Pool
 	owned bool
 	q     *sqlstore.Statements
+	pub   publisher // this handle's share of the event stream
 }
 
 var _ store.Store = (*Store)(nil)
@@ -103,14 +99,18 @@ func New(ctx context.Context, pool *pgxpool.Pool) (*Store, error) {
 	if err := migrate(ctx, pool); err != nil {
 		return nil, err
 	}
-	return &Store{pool: pool, q: sqlstore.NewStatements(sqlstore.Dollar)}, nil
+	s := &Store{pool: pool, q: sqlstore.NewStatements(sqlstore.Dollar)}
+	s.pub.init(s)
+	return s, nil
 }
 
 // Pool returns the store's connection pool.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// Close closes the pool if Open made it.
+// Close gives up this handle's share of the event stream, so that the
+// other handles take it at once, and closes the pool if Open made it.
 func (s *Store) Close() error {
+	s.pub.close()
 	if s.owned {
 		s.pool.Close()
 	}
@@ -123,19 +123,30 @@ func (s *Store) Close() error {
 var afterScript = map[int]func(context.Context, pgx.Tx) error{
 	// 0010_contact_search: the keys of existing contacts' names.
 	10: func(ctx context.Context, tx pgx.Tx) error {
-		return sqlstore.BackfillSearch(ctx, sqlstore.Dollar,
-			func(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-				rows, err := tx.Query(ctx, query, args...)
-				if err != nil {
-					return nil, err
-				}
-				return rows, nil
-			},
-			func(ctx context.Context, query string, args ...any) error {
-				_, err := tx.Exec(ctx, query, args...)
-				return err
-			})
+		query, exec := onTx(tx)
+		return sqlstore.BackfillSearch(ctx, sqlstore.Dollar, query, exec)
 	},
+	// 0014_event_partitions: the partitions of the events stored before.
+	14: func(ctx context.Context, tx pgx.Tx) error {
+		query, exec := onTx(tx)
+		return sqlstore.BackfillPartitions(ctx, sqlstore.Dollar, query, exec)
+	},
+}
+
+// onTx returns the read and the write of a migration's Go work, on tx.
+func onTx(tx pgx.Tx) (query func(context.Context, string, ...any) (sqlstore.Rows, error), exec func(context.Context, string, ...any) error) {
+	query = func(ctx context.Context, sql string, args ...any) (sqlstore.Rows, error) {
+		rows, err := tx.Query(ctx, sql, args...)
+		if err != nil {
+			return nil, err
+		}
+		return rows, nil
+	}
+	exec = func(ctx context.Context, sql string, args ...any) error {
+		_, err := tx.Exec(ctx, sql, args...)
+		return err
+	}
+	return query, exec
 }
 
 // migrate applies the migrations not yet applied, each in its own
@@ -385,71 +396,6 @@ func mapError(err error) error {
 		return fmt.Errorf("%s (SQLSTATE %s): %w", pg.Message, pg.Code, store.ErrRejected)
 	}
 	return err
-}
-
-// DrainEvents passes stored events to fn in commit order and deletes those
-// fn published. One drain runs at a time per schema across processes,
-// under the schema's transaction-scoped advisory lock; the others answer
-// store.ErrBusy. The lock ends with the drain's connection, so a process
-// killed while it drains holds up no other once the server sees its
-// connection close. Drains of stores in other schemas do not wait for it. It takes three round trips: BEGIN with the lock, the read,
-// and the deletion with COMMIT.
-func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Context, []conversation.Event) (int, error)) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	pc, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return 0, mapError(err)
-	}
-	c := &conn{pc: pc, begin: "BEGIN"}
-	defer func() {
-		c.rollback(ctx)
-		pc.Release()
-	}()
-	if limit < 1 {
-		return 0, nil
-	}
-	var locked bool
-	lock, err := c.Query(ctx, `SELECT pg_try_advisory_xact_lock(`+drainLock+`)`)
-	if err != nil {
-		return 0, err
-	}
-	if lock.Next() {
-		err = lock.Scan(&locked)
-	}
-	lock.Close()
-	if err = errors.Join(err, lock.Err()); err != nil {
-		return 0, err
-	}
-	if !locked {
-		return 0, store.ErrBusy
-	}
-	rows, err := c.Query(ctx, `SELECT `+sqlstore.EventCols+` FROM cc_events ORDER BY seq LIMIT $1`, limit)
-	if err != nil {
-		return 0, err
-	}
-	events, err := sqlstore.ScanEvents(rows)
-	if err != nil {
-		return 0, err
-	}
-	if len(events) == 0 {
-		return 0, c.commit(ctx)
-	}
-	n, fnErr := fn(ctx, events)
-	n = min(max(n, 0), len(events))
-	if n == 0 {
-		return 0, fnErr
-	}
-	seqs := make([]int64, n)
-	for i, e := range events[:n] {
-		seqs[i] = int64(e.Seq)
-	}
-	_ = c.Exec(ctx, `DELETE FROM cc_events WHERE seq = ANY($1)`, nil, seqs)
-	if err := c.commit(ctx); err != nil {
-		return 0, errors.Join(fnErr, err)
-	}
-	return n, fnErr
 }
 
 // ClaimTimers claims due timers with one statement; FOR UPDATE SKIP LOCKED

@@ -127,19 +127,30 @@ func migrate(ctx context.Context, db *sql.DB) error {
 var afterScript = map[int]func(context.Context, *sql.Tx) error{
 	// 0010_contact_search: the keys of existing contacts' names.
 	10: func(ctx context.Context, tx *sql.Tx) error {
-		return sqlstore.BackfillSearch(ctx, sqlstore.Question,
-			func(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-				rows, err := tx.QueryContext(ctx, query, args...)
-				if err != nil {
-					return nil, err
-				}
-				return sqlRows{rows}, nil
-			},
-			func(ctx context.Context, query string, args ...any) error {
-				_, err := tx.ExecContext(ctx, query, args...)
-				return err
-			})
+		query, exec := onTx(tx)
+		return sqlstore.BackfillSearch(ctx, sqlstore.Question, query, exec)
 	},
+	// 0014_event_partitions: the partitions of the events stored before.
+	14: func(ctx context.Context, tx *sql.Tx) error {
+		query, exec := onTx(tx)
+		return sqlstore.BackfillPartitions(ctx, sqlstore.Question, query, exec)
+	},
+}
+
+// onTx returns the read and the write of a migration's Go work, on tx.
+func onTx(tx *sql.Tx) (query func(context.Context, string, ...any) (sqlstore.Rows, error), exec func(context.Context, string, ...any) error) {
+	query = func(ctx context.Context, sql string, args ...any) (sqlstore.Rows, error) {
+		rows, err := tx.QueryContext(ctx, sql, args...)
+		if err != nil {
+			return nil, err
+		}
+		return sqlRows{rows}, nil
+	}
+	exec = func(ctx context.Context, sql string, args ...any) error {
+		_, err := tx.ExecContext(ctx, sql, args...)
+		return err
+	}
+	return query, exec
 }
 
 // applyMigration applies one migration unless it was applied; the

@@ -651,7 +651,7 @@ func (t *Tx) AppendEvent(ctx context.Context, e conversation.Event) error {
 	}
 	return t.exec(ctx, t.q.appendEvent, nil, e.Workspace, e.Type, micros(e.At), e.Conversation, e.Ticket, e.TicketNumber,
 		e.Message, e.Agent, e.Previous, e.Team, e.Reason, e.Presence, e.Channel, e.ExternalID, e.Detail, e.Altered,
-		actor, e.Actor.ID, cause, e.Cause.Name, e.Cause.ID, e.Cause.Root, e.Cause.Depth, e.Contact, e.Bot, data)
+		actor, e.Actor.ID, cause, e.Cause.Name, e.Cause.ID, e.Cause.Root, e.Cause.Depth, e.Contact, e.Bot, data, store.EventPartition(e))
 }
 
 // kindName returns the stable name of kind k (empty for the zero kind), which

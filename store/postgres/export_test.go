@@ -1,0 +1,19 @@
+package postgres
+
+import "time"
+
+// SetPublishLease sets how long s's leases on its partitions last.
+func SetPublishLease(s *Store, d time.Duration) {
+	s.pub.mu.Lock()
+	s.pub.lease = d
+	s.pub.mu.Unlock()
+}
+
+// Plan is plan, for tests.
+var Plan = func(holders []string, until []int64, holder string, live []string, now int64) (mine, release []int16, share int) {
+	leases := make([]lease, len(holders))
+	for i := range holders {
+		leases[i] = lease{part: int16(i), holder: holders[i], until: until[i]}
+	}
+	return plan(leases, holder, live, now)
+}

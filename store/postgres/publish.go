@@ -1,0 +1,368 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/store/internal/sqlstore"
+)
+
+// Publication. The event stream is split into store.EventPartitions
+// partitions by conversation (store.EventPartition), and the handles that
+// drain share them: each holds a lease on its share of the partitions in
+// cc_event_leases and passes only their events to fn, so several handles,
+// in several processes, publish at once while a conversation's events keep
+// their order (R17). The handles that publish are listed, each with its
+// lease, in cc_publishers; every handle rebalances (balance) every third
+// of the lease as it drains: it renews its leases, counts the live
+// handles, keeps its fair share, gives up what is beyond it and takes
+// free or lapsed partitions up to it. A new handle thus takes its share
+// within about two thirds of a lease, and a killed handle's share passes
+// to the others once its leases end. Lease times are the database
+// server's clock, so that the clocks of the processes do not matter.
+
+// publishLease is how long a handle's leases last unless it renews them.
+const publishLease = 3 * time.Second
+
+// hungryBalance is how often a handle that holds less than its share
+// rebalances as it drains, to take the partitions others give up.
+const hungryBalance = 25 * time.Millisecond
+
+// idleRelease is how long a handle that publishes alone keeps its share
+// without draining. It then gives the share up, so that another handle
+// that starts publishing takes every partition at once rather than wait
+// for the leases to end; its next drain takes the share again.
+const idleRelease = 200 * time.Millisecond
+
+// serverMicros is the database server's clock, in microseconds since the
+// epoch: the clock of every lease.
+const serverMicros = `(extract(epoch FROM clock_timestamp()) * 1000000)::bigint`
+
+// errLeaseLost answers a drain whose partitions another handle took while
+// fn ran (this process was paused past its lease).
+var errLeaseLost = fmt.Errorf("postgres store: the partitions' lease was taken over while publishing: %w", store.ErrBusy)
+
+// publisher is a handle's share of the event stream.
+type publisher struct {
+	s      *Store
+	holder string        // this handle's name in cc_publishers and cc_event_leases
+	lease  time.Duration // of its leases
+
+	mu         sync.Mutex // one drain at a time; guards the fields below
+	held       []int16    // the partitions held as of the last balance
+	registered bool       // in cc_publishers
+	alone      bool       // the only live publisher at the last balance
+	share      int        // the fair share at the last balance
+	balanced   time.Time  // when the last balance committed
+	drains     uint64     // counts drains, for the idle release
+	idle       *time.Timer
+	closed     bool
+
+	heldN, publishers atomic.Int32 // EventShare
+}
+
+func (p *publisher) init(s *Store) {
+	p.s, p.lease = s, publishLease
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	host, _ := os.Hostname()
+	p.holder = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+var _ store.SharedEvents = (*Store)(nil)
+
+// EventShare implements store.SharedEvents.
+func (s *Store) EventShare() (store.EventShare, bool) {
+	return store.EventShare{Held: int(s.pub.heldN.Load()), Publishers: int(s.pub.publishers.Load())}, true
+}
+
+// DrainEvents passes the stored events of the partitions this handle
+// holds to fn, in commit order per conversation, and deletes those fn
+// published. One drain runs at a time per handle; another answers
+// store.ErrBusy at once, and so does a drain of a handle that holds no
+// partition (others hold them all; it takes its share as they give it
+// up). fn's context ends, with store.ErrBusy as its cause, if the
+// renewal of the leases while fn runs finds them taken (this process was
+// paused past its lease): the handle that took them publishes the events
+// again, so delivery is at least once.
+func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Context, []conversation.Event) (int, error)) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if limit < 1 {
+		return 0, nil
+	}
+	p := &s.pub
+	if !p.mu.TryLock() {
+		return 0, store.ErrBusy
+	}
+	defer p.mu.Unlock()
+	if p.closed {
+		return 0, errors.New("postgres store: closed")
+	}
+	p.drains++
+	defer p.armIdle()
+	if p.balanceDue(time.Now()) {
+		if err := p.balance(ctx); err != nil {
+			return 0, err
+		}
+	}
+	if len(p.held) == 0 {
+		return 0, store.ErrBusy
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+sqlstore.EventCols+` FROM cc_events
+		WHERE part IN (SELECT part FROM cc_event_leases WHERE holder = $1 AND until >= `+serverMicros+`)
+		ORDER BY seq LIMIT $2`, p.holder, limit)
+	if err != nil {
+		return 0, mapError(err)
+	}
+	events, err := sqlstore.ScanEvents(rows)
+	if err != nil || len(events) == 0 {
+		return 0, mapError(err)
+	}
+	var n int
+	var fnErr error
+	p.renewing(ctx, func(ctx context.Context) { n, fnErr = fn(ctx, events) })
+	n = min(max(n, 0), len(events))
+	if n == 0 {
+		return 0, fnErr
+	}
+	seqs := make([]int64, n)
+	for i, e := range events[:n] {
+		seqs[i] = int64(e.Seq)
+	}
+	// The published events are deleted even if the leases were lost
+	// meanwhile: they were published, and the new holder publishes them
+	// again only if it read them before.
+	if _, err := s.pool.Exec(context.WithoutCancel(ctx), `DELETE FROM cc_events WHERE seq = ANY($1)`, seqs); err != nil {
+		return 0, errors.Join(fnErr, mapError(err))
+	}
+	return n, fnErr
+}
+
+// balanceDue reports whether the drain at now rebalances first: the
+// handle is not listed, a third of its lease has passed since the last
+// balance, or it holds less than its share and a little time has passed.
+func (p *publisher) balanceDue(now time.Time) bool {
+	since := now.Sub(p.balanced)
+	return !p.registered || since >= p.lease/3 || (len(p.held) < p.share && since >= hungryBalance)
+}
+
+// lease is a row of cc_event_leases.
+type lease struct {
+	part   int16
+	holder string
+	until  int64
+}
+
+// plan returns the partitions holder keeps or takes, and those it gives
+// up, given the leases, the live publishers (sorted, holder among them)
+// and the server's clock: its fair share of the partitions is
+// store.EventPartitions divided among the live publishers, the first of
+// them in order taking one more while the division leaves a rest. It keeps
+// what it holds up to its share, and takes free or lapsed partitions up to
+// it; what others hold and still lease stays theirs until they give it up.
+func plan(leases []lease, holder string, live []string, now int64) (mine, release []int16, share int) {
+	i, found := slices.BinarySearch(live, holder)
+	n := len(live)
+	if !found {
+		n++
+	}
+	share = store.EventPartitions / n
+	if i < store.EventPartitions%n {
+		share++
+	}
+	var free []int16
+	for _, l := range leases {
+		switch {
+		case l.holder == holder:
+			if len(mine) < share {
+				mine = append(mine, l.part)
+			} else {
+				release = append(release, l.part)
+			}
+		case l.holder == "" || l.until < now:
+			free = append(free, l.part)
+		}
+	}
+	mine = append(mine, free[:min(len(free), share-len(mine))]...)
+	slices.Sort(mine)
+	return mine, release, share
+}
+
+// balance lists this handle among the publishers, renews its leases and
+// moves its share toward its fair share (plan), in one transaction that
+// locks the leases, so that handles balance one after another.
+func (p *publisher) balance(ctx context.Context) error {
+	var mine, release []int16
+	var live []string
+	err := pgx.BeginFunc(ctx, p.s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT part, holder, until, `+serverMicros+` FROM cc_event_leases ORDER BY part FOR UPDATE`)
+		if err != nil {
+			return err
+		}
+		var leases []lease
+		var now int64
+		for rows.Next() {
+			var l lease
+			if err := rows.Scan(&l.part, &l.holder, &l.until, &now); err != nil {
+				rows.Close()
+				return err
+			}
+			leases = append(leases, l)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		until := now + p.lease.Microseconds()
+		if _, err := tx.Exec(ctx, `INSERT INTO cc_publishers (holder, until) VALUES ($1, $2)
+			ON CONFLICT (holder) DO UPDATE SET until = excluded.until`, p.holder, until); err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `WITH gone AS (DELETE FROM cc_publishers WHERE until < $1)
+			SELECT holder FROM cc_publishers WHERE until >= $1 ORDER BY holder`, now)
+		if err != nil {
+			return err
+		}
+		if live, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			return err
+		}
+		if !slices.Contains(live, p.holder) {
+			live = append(live, p.holder)
+		}
+		slices.Sort(live)
+		var share int
+		mine, release, share = plan(leases, p.holder, live, now)
+		p.share = share
+		_, err = tx.Exec(ctx, `UPDATE cc_event_leases
+			SET holder = CASE WHEN part = ANY($3) THEN $1 ELSE '' END, until = CASE WHEN part = ANY($3) THEN $2::bigint ELSE 0 END
+			WHERE part = ANY($3) OR part = ANY($4)`, p.holder, until, mine, release)
+		return err
+	})
+	if err != nil {
+		return mapError(err)
+	}
+	p.held, p.registered, p.alone, p.balanced = mine, true, len(live) == 1, time.Now()
+	p.heldN.Store(int32(len(mine)))
+	p.publishers.Store(int32(len(live)))
+	return nil
+}
+
+// renewing runs fn while a goroutine renews this handle's leases every
+// third of the lease, and returns once both have stopped (also when fn
+// panics). A renewal that finds a partition taken ends fn's context with
+// errLeaseLost; one that fails is tried again at the next tick.
+func (p *publisher) renewing(ctx context.Context, fn func(context.Context)) {
+	fnCtx, cancelFn := context.WithCancelCause(ctx)
+	defer cancelFn(nil)
+	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	defer func() {
+		stop()
+		<-done
+	}()
+	held := slices.Clone(p.held)
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(max(p.lease/3, time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-rctx.Done():
+				return
+			case <-tick.C:
+			}
+			ok, err := p.renew(rctx, held)
+			if err != nil {
+				continue
+			}
+			if !ok {
+				cancelFn(errLeaseLost)
+				return
+			}
+		}
+	}()
+	fn(fnCtx)
+}
+
+// renew extends the leases of held and this handle's listing; it reports
+// false when another handle took one of them.
+func (p *publisher) renew(ctx context.Context, held []int16) (bool, error) {
+	var b pgx.Batch
+	b.Queue(`UPDATE cc_event_leases SET until = `+serverMicros+` + $2 WHERE holder = $1 AND part = ANY($3)`, p.holder, p.lease.Microseconds(), held)
+	b.Queue(`UPDATE cc_publishers SET until = `+serverMicros+` + $2 WHERE holder = $1`, p.holder, p.lease.Microseconds())
+	br := p.s.pool.SendBatch(ctx, &b)
+	defer br.Close()
+	tag, err := br.Exec()
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == int64(len(held)), nil
+}
+
+// armIdle sets, after a drain of a handle that publishes alone, the timer
+// that gives its share up if no drain follows within idleRelease. Called
+// with mu held.
+func (p *publisher) armIdle() {
+	if !p.alone || !p.registered || p.closed {
+		return
+	}
+	drains := p.drains
+	if p.idle != nil {
+		p.idle.Stop()
+	}
+	p.idle = time.AfterFunc(idleRelease, func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.drains != drains || !p.alone || !p.registered || p.closed {
+			return // drained since, or no longer alone: the engine keeps draining
+		}
+		_ = p.release(context.Background())
+	})
+}
+
+// release gives up this handle's leases and listing. Called with mu
+// held.
+func (p *publisher) release(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var b pgx.Batch
+	b.Queue(`UPDATE cc_event_leases SET holder = '', until = 0 WHERE holder = $1`, p.holder)
+	b.Queue(`DELETE FROM cc_publishers WHERE holder = $1`, p.holder)
+	if err := p.s.pool.SendBatch(ctx, &b).Close(); err != nil {
+		return mapError(err) // the leases end by themselves
+	}
+	p.held, p.registered, p.alone = nil, false, false
+	p.heldN.Store(0)
+	p.publishers.Store(0)
+	return nil
+}
+
+// close gives the share up for good, once a drain running has returned.
+func (p *publisher) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	if p.idle != nil {
+		p.idle.Stop()
+	}
+	if p.registered {
+		_ = p.release(context.Background())
+	}
+	p.closed = true
+}

@@ -1,0 +1,299 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/store/postgres"
+)
+
+// A handle's fair share: the partitions divided among the live
+// publishers, the first in order taking one more while a rest is left;
+// what it holds beyond its share it gives up; what others still lease
+// stays theirs; free and lapsed partitions are taken.
+func TestPublishPlan(t *testing.T) {
+	const n = store.EventPartitions
+	all := func(h string, until int64) ([]string, []int64) {
+		hs, us := make([]string, n), make([]int64, n)
+		for i := range hs {
+			hs[i], us[i] = h, until
+		}
+		return hs, us
+	}
+	seq := func(from, to int) []int16 {
+		var s []int16
+		for i := from; i < to; i++ {
+			s = append(s, int16(i))
+		}
+		return s
+	}
+
+	free, never := all("", 0)
+	mine, release, share := postgres.Plan(free, never, "a", []string{"a"}, 100)
+	assert.Equal(t, seq(0, n), mine, "alone, every free partition")
+	assert.Empty(t, release)
+	assert.Equal(t, n, share)
+
+	held, until := all("a", 200)
+	mine, release, share = postgres.Plan(held, until, "a", []string{"a", "b"}, 100)
+	assert.Equal(t, n/2, share)
+	assert.Equal(t, seq(0, n/2), mine, "a keeps half")
+	assert.Equal(t, seq(n/2, n), release, "and gives the rest up")
+
+	mine, release, share = postgres.Plan(held, until, "b", []string{"a", "b"}, 100)
+	assert.Equal(t, n/2, share)
+	assert.Empty(t, mine, "what a still leases stays a's")
+	assert.Empty(t, release)
+
+	mine, _, _ = postgres.Plan(held, until, "b", []string{"a", "b"}, 300)
+	assert.Equal(t, seq(0, n/2), mine, "a's lapsed leases are free: b takes its share of them")
+
+	_, _, share = postgres.Plan(free, never, "a", []string{"a", "b", "c"}, 100)
+	assert.Equal(t, n/3+1, share, "the first of three takes one more of the rest")
+	_, _, share = postgres.Plan(free, never, "c", []string{"a", "b", "c"}, 100)
+	assert.Equal(t, n/3, share)
+	_, _, share = postgres.Plan(free, never, "z", []string{"a", "b"}, 100)
+	assert.Equal(t, n/3, share, "a handle not yet listed counts itself")
+}
+
+// pubMsg names the i-th event of conversation c.
+func pubMsg(c, i int) conversation.MessageID { return conversation.MessageID(fmt.Sprintf("c%d/%d", c, i)) }
+
+// pubEvent appends the i-th event of conversation c.
+func pubEvent(t testing.TB, s store.Store, c, i int) {
+	t.Helper()
+	require.NoError(t, s.Update(context.Background(), func(tx store.Tx) error {
+		return tx.AppendEvent(context.Background(), conversation.Event{Type: conversation.EventMessageReceived, Workspace: "w",
+			Conversation: conversation.ID(fmt.Sprint("c", c)), Message: pubMsg(c, i)})
+	}))
+}
+
+// collector is what several drainers published: every event in the
+// order it was published, and the partitions being published at each
+// moment, by whom.
+type collector struct {
+	mu       sync.Mutex
+	byConv   map[conversation.ID][]int
+	inFlight map[int]string // partition -> handle publishing it now
+	overlaps int
+	by       map[string]int // events published, by handle
+}
+
+func newCollector() *collector {
+	return &collector{byConv: map[conversation.ID][]int{}, inFlight: map[int]string{}, by: map[string]int{}}
+}
+
+// publish is a drain's fn for handle h.
+func (c *collector) publish(h string) func(context.Context, []conversation.Event) (int, error) {
+	return func(_ context.Context, evs []conversation.Event) (int, error) {
+		parts := map[int]bool{}
+		c.mu.Lock()
+		for _, e := range evs {
+			p := store.EventPartition(e)
+			if other, ok := c.inFlight[p]; ok && other != h {
+				c.overlaps++
+			}
+			c.inFlight[p] = h
+			parts[p] = true
+		}
+		c.mu.Unlock()
+		time.Sleep(time.Millisecond) // a publish that takes a while, so that overlaps would show
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, e := range evs {
+			i, err := strconv.Atoi(strings.SplitN(string(e.Message), "/", 2)[1])
+			if err != nil {
+				return 0, err
+			}
+			c.byConv[e.Conversation] = append(c.byConv[e.Conversation], i)
+			c.by[h]++
+		}
+		for p := range parts {
+			delete(c.inFlight, p)
+		}
+		return len(evs), nil
+	}
+}
+
+// check asserts that every conversation's events 0..per-1 were
+// published, in order, each once.
+func (c *collector) check(t *testing.T, convs, per int) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	assert.Zero(t, c.overlaps, "no partition published by two handles at once")
+	for i := range convs {
+		got := c.byConv[conversation.ID(fmt.Sprint("c", i))]
+		want := make([]int, per)
+		for j := range want {
+			want[j] = j
+		}
+		if !assert.Equal(t, want, got, "conversation c%d: each event once, in order (R17)", i) {
+			return
+		}
+	}
+}
+
+// drainer drains s like an engine that shares the stream: at once after
+// events, every few milliseconds otherwise, until stop is closed.
+func drainer(s *postgres.Store, fn func(context.Context, []conversation.Event) (int, error), stop <-chan struct{}, errs chan<- error) {
+	for {
+		select {
+		case <-stop:
+			errs <- nil
+			return
+		default:
+		}
+		n, err := s.DrainEvents(context.Background(), 64, fn)
+		if err != nil && !errors.Is(err, store.ErrBusy) {
+			errs <- err
+			return
+		}
+		if n == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+// R17: three handles on one schema publish at once, each its share of
+// the partitions; no partition is published by two at once, and every
+// conversation's events are published once each, in order.
+func TestPublishersShareTheStream(t *testing.T) {
+	dsn := freshSchema(t)
+	const handles, convs, per = 3, 48, 40
+	stores := make([]*postgres.Store, handles)
+	for i := range stores {
+		stores[i] = open(t, dsn)
+		postgres.SetPublishLease(stores[i], time.Second)
+		t.Cleanup(func() { stores[i].Close() })
+	}
+	c := newCollector()
+	stop, errs := make(chan struct{}), make(chan error, handles)
+	for i, s := range stores {
+		go drainer(s, c.publish(fmt.Sprint("h", i)), stop, errs)
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range per {
+				for conv := w; conv < convs; conv += 4 {
+					pubEvent(t, stores[conv%handles], conv, i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.Eventually(t, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		total := 0
+		for _, n := range c.by {
+			total += n
+		}
+		return total >= convs*per
+	}, 30*time.Second, 10*time.Millisecond, "every event published")
+	// Balanced: every handle holds its share.
+	require.Eventually(t, func() bool {
+		held := 0
+		for _, s := range stores {
+			sh, _ := s.EventShare()
+			if sh.Publishers != handles || sh.Held < store.EventPartitions/handles {
+				return false
+			}
+			held += sh.Held
+		}
+		return held == store.EventPartitions
+	}, 10*time.Second, 10*time.Millisecond, "the partitions divided among the three")
+	close(stop)
+	for range handles {
+		require.NoError(t, <-errs)
+	}
+	c.check(t, convs, per)
+	c.mu.Lock()
+	for i := range handles {
+		assert.Positive(t, c.by[fmt.Sprint("h", i)], "handle %d published its share", i)
+	}
+	c.mu.Unlock()
+}
+
+// A handle that stops draining without closing (its process was killed)
+// keeps its partitions until its leases end; then the others take them
+// and publish what it left, in order, nothing lost. A handle that closes
+// gives its share up at once.
+func TestDeadPublishersShareMoves(t *testing.T) {
+	dsn := freshSchema(t)
+	const lease = 600 * time.Millisecond
+	const convs, per = 32, 10
+	a, b := open(t, dsn), open(t, dsn)
+	t.Cleanup(func() { a.Close(); b.Close() })
+	for _, s := range []*postgres.Store{a, b} {
+		postgres.SetPublishLease(s, lease)
+	}
+	c := newCollector()
+	stopA, stopB, errs := make(chan struct{}), make(chan struct{}), make(chan error, 2)
+	go drainer(a, c.publish("a"), stopA, errs)
+	go drainer(b, c.publish("b"), stopB, errs)
+	require.Eventually(t, func() bool {
+		sa, _ := a.EventShare()
+		sb, _ := b.EventShare()
+		return sa.Held == store.EventPartitions/2 && sb.Held == store.EventPartitions/2
+	}, 10*time.Second, 5*time.Millisecond, "two handles share the stream")
+
+	// a is "killed": it stops draining and never releases.
+	close(stopA)
+	require.NoError(t, <-errs)
+	killed := time.Now()
+	for i := range per {
+		for conv := range convs {
+			pubEvent(t, b, conv, i)
+		}
+	}
+	var movedAfter atomic.Int64
+	require.Eventually(t, func() bool {
+		sb, _ := b.EventShare()
+		if sb.Held == store.EventPartitions && movedAfter.Load() == 0 {
+			movedAfter.Store(int64(time.Since(killed)))
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.by["b"]+c.by["a"] >= convs*per
+	}, 20*time.Second, 5*time.Millisecond, "b publishes what falls in a's partitions once a's leases end")
+	moved := time.Duration(movedAfter.Load())
+	t.Logf("a's share moved to b %v after a stopped (lease %v)", moved, lease)
+	assert.Less(t, moved, 2*lease+time.Second, "within the lease and a rebalance")
+	close(stopB)
+	require.NoError(t, <-errs)
+	c.check(t, convs, per)
+
+	// A closed handle gives its share up at once.
+	d := open(t, dsn)
+	postgres.SetPublishLease(d, time.Hour)
+	_, err := d.DrainEvents(context.Background(), 10, c.publish("d"))
+	require.True(t, err == nil || errors.Is(err, store.ErrBusy), "%v", err)
+	require.NoError(t, b.Close())
+	start := time.Now()
+	for {
+		_, err = d.DrainEvents(context.Background(), 10, c.publish("d"))
+		sd, _ := d.EventShare()
+		if sd.Held == store.EventPartitions || time.Since(start) > 5*time.Second {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	require.NoError(t, err)
+	sd, _ := d.EventShare()
+	assert.Equal(t, store.EventShare{Held: store.EventPartitions, Publishers: 1}, sd, "b's share taken without waiting for its lease")
+	require.NoError(t, d.Close())
+}
