@@ -69,7 +69,9 @@ func TestPublishPlan(t *testing.T) {
 }
 
 // pubMsg names the i-th event of conversation c.
-func pubMsg(c, i int) conversation.MessageID { return conversation.MessageID(fmt.Sprintf("c%d/%d", c, i)) }
+func pubMsg(c, i int) conversation.MessageID {
+	return conversation.MessageID(fmt.Sprintf("c%d/%d", c, i))
+}
 
 // pubEvent appends the i-th event of conversation c.
 func pubEvent(t testing.TB, s store.Store, c, i int) {
