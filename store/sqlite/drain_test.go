@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -173,12 +174,30 @@ func TestDrainLeaseRenewedWhileFnRuns(t *testing.T) {
 	r := <-done
 	require.NoError(t, r.err)
 	assert.Equal(t, 1, r.n, "the published event is forgotten: the lease was still held")
-	n, err := b.DrainEvents(ctx, 10, func(_ context.Context, evs []conversation.Event) (int, error) {
+	// a keeps the lease while it drains, and gives it up after a moment
+	// without drains.
+	start := time.Now()
+	n, err := drainWhileBusy(t, b, func(_ context.Context, evs []conversation.Event) (int, error) {
 		t.Errorf("drained again: %v", evs)
 		return len(evs), nil
 	})
-	require.NoError(t, err, "the lease is released at once")
+	require.NoError(t, err, "the lease is given up once a stops draining")
 	assert.Zero(t, n)
+	t.Logf("b drained %v after a's last drain", time.Since(start).Round(time.Millisecond))
+}
+
+// drainWhileBusy drains s, again while another Store holds the lease, for
+// up to restartBound.
+func drainWhileBusy(t *testing.T, s store.Store, fn func(context.Context, []conversation.Event) (int, error)) (int, error) {
+	t.Helper()
+	start := time.Now()
+	for {
+		n, err := s.DrainEvents(context.Background(), 10, fn)
+		if !errors.Is(err, store.ErrBusy) || time.Since(start) > restartBound {
+			return n, err
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // R17: a drain that finds its lease taken by another process (it was
@@ -277,4 +296,107 @@ func TestDrainLeaseOfADeadProcess(t *testing.T) {
 			assert.NoError(t, err, tc.holder)
 		}
 	}
+}
+
+// countEvents is how many events the file at path keeps.
+func countEvents(t *testing.T, raw *sql.DB) int {
+	t.Helper()
+	var n int
+	require.NoError(t, raw.QueryRow(`SELECT count(*) FROM cc_events`).Scan(&n))
+	return n
+}
+
+// A drain costs one read: the lease, once taken, is not written again
+// before a third of it has passed, and the published events are deleted
+// later, in one write; drains read past them meanwhile, so none is
+// published twice. A Store that stops draining deletes them and gives the
+// lease up; Close does too.
+func TestDrainForgetsInBatches(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cc.db")
+	s := open(t, path)
+	defer s.Close()
+	sqlite.SetDrainLease(s, time.Hour)
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	require.NoError(t, err)
+	defer raw.Close()
+	leaseUntil := func() int64 {
+		var until int64
+		require.NoError(t, raw.QueryRow(`SELECT until FROM cc_drain_lock WHERE id = 1`).Scan(&until))
+		return until
+	}
+
+	var got []conversation.MessageID
+	publish := func(_ context.Context, evs []conversation.Event) (int, error) {
+		for _, e := range evs {
+			got = append(got, e.Message)
+		}
+		return len(evs), nil
+	}
+	appendEvent(t, s, "m0")
+	n, err := s.DrainEvents(ctx, 10, publish)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	until := leaseUntil()
+	var want []conversation.MessageID
+	want = append(want, "m0")
+	for i := 1; i <= 20; i++ {
+		msg := fmt.Sprint("m", i)
+		appendEvent(t, s, msg)
+		want = append(want, conversation.MessageID(msg))
+		n, err := s.DrainEvents(ctx, 10, publish)
+		require.NoError(t, err)
+		require.Equal(t, 1, n, "only the new event: the published ones are read past")
+	}
+	assert.Equal(t, want, got, "each event once, in order")
+	assert.Equal(t, until, leaseUntil(), "the lease was not written again")
+	assert.Equal(t, 21, countEvents(t, raw), "the published events wait to be deleted in one write")
+
+	require.Eventually(t, func() bool { return countEvents(t, raw) == 0 && leaseUntil() == 0 }, 5*time.Second, 10*time.Millisecond,
+		"a Store that stops draining deletes what it published and gives the lease up")
+
+	appendEvent(t, s, "last")
+	n, err = s.DrainEvents(ctx, 10, publish)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.NoError(t, s.Close())
+	assert.Zero(t, countEvents(t, raw), "Close deletes what was published")
+	assert.Zero(t, leaseUntil(), "and gives the lease up")
+}
+
+// Past forgetAt published events, a drain deletes them in a write of its
+// own, without waiting for the lease's next write.
+func TestDrainForgetsPastTheBatch(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cc.db")
+	s := open(t, path)
+	defer s.Close()
+	sqlite.SetDrainLease(s, time.Hour)
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	require.NoError(t, err)
+	defer raw.Close()
+	const total = 1500
+	require.NoError(t, s.Update(ctx, func(tx store.Tx) error {
+		for i := range total {
+			if err := tx.AppendEvent(ctx, conversation.Event{Type: conversation.EventMessageReceived, Workspace: "w", Message: conversation.MessageID(fmt.Sprint("m", i))}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	published := 0
+	for published < total {
+		n, err := s.DrainEvents(ctx, 100, func(_ context.Context, evs []conversation.Event) (int, error) {
+			for i, e := range evs {
+				require.Equal(t, conversation.MessageID(fmt.Sprint("m", published+i)), e.Message, "in order, none twice")
+			}
+			return len(evs), nil
+		})
+		require.NoError(t, err)
+		require.Positive(t, n)
+		published += n
+	}
+	left := countEvents(t, raw)
+	assert.Less(t, left, 1024, "deleted once a thousand or so waited")
+	assert.Positive(t, left, "the rest waits for a later write")
 }

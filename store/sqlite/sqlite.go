@@ -24,13 +24,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/internal/sqlstore"
 )
@@ -44,9 +42,7 @@ type Store struct {
 	r *sql.DB // readers
 	q *sqlstore.Statements
 
-	drainMu sync.Mutex
-	holder  string        // this Store's name in cc_drain_lock
-	lease   time.Duration // of the drain lock; renewed while fn runs
+	pub drainer // the drain's lease and cursor
 }
 
 var _ store.Store = (*Store)(nil)
@@ -87,11 +83,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite store: %w", err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
-	return &Store{w: w, r: r, q: sqlstore.NewStatements(sqlstore.Question), holder: holderName(), lease: drainLease}, nil
+	s := &Store{w: w, r: r, q: sqlstore.NewStatements(sqlstore.Question)}
+	s.pub.init(s)
+	return s, nil
 }
 
-// Close closes the database.
+// Close forgets the events published and gives the drain lease up, so
+// that another process publishes at once, then closes the database.
 func (s *Store) Close() error {
+	s.pub.close()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -274,163 +274,6 @@ func mapError(err error) error {
 		return fmt.Errorf("%s: %w", e.Error(), store.ErrRejected)
 	}
 	return err
-}
-
-// drainLease is how long the drain lock lasts unless its holder renews it.
-// A drain renews it every third of that while fn runs, so a slow Publish
-// keeps it. A process that dies while it drains holds up the next drain by
-// at most this long; on the same host (where a restarted process runs, and
-// where SQLite's file locking is meant to be shared) a Store sees that the
-// holder's process is gone and takes over at once.
-const drainLease = 3 * time.Second
-
-// errLeaseLost answers a drain whose lease another process took over.
-var errLeaseLost = fmt.Errorf("sqlite store: the drain lease was taken over while publishing: %w", store.ErrBusy)
-
-// DrainEvents passes stored events to fn in commit order and deletes those
-// fn published. One process drains at a time: it holds a lease in the
-// database (of 3 seconds, renewed while fn runs, and taken over at once
-// from a process of this host that no longer runs), and one drain at a time
-// runs per Store; the others answer store.ErrBusy. The write lock is not
-// held while fn runs, so fn may call the engine.
-//
-// Events are deleted only while the lease is still held. A drain that
-// lost it (its process was paused past the lease and another took over)
-// forgets nothing and answers store.ErrBusy: the new holder publishes the
-// events again (delivery is at least once). fn's context ends, with
-// store.ErrBusy as its cause, as soon as the renewal finds the lease
-// taken.
-func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Context, []conversation.Event) (int, error)) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	if limit < 1 {
-		return 0, nil
-	}
-	if !s.drainMu.TryLock() {
-		return 0, store.ErrBusy
-	}
-	defer s.drainMu.Unlock()
-	// The lease is taken if it is free, ran out, or is this Store's own. A
-	// process that dies after this leaves the lease to run out.
-	now := time.Now()
-	res, err := s.w.ExecContext(ctx, `INSERT INTO cc_drain_lock (id, holder, until) VALUES (1, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, until = excluded.until
-		WHERE cc_drain_lock.until < ? OR cc_drain_lock.holder = excluded.holder`,
-		s.holder, now.Add(s.lease).UnixMicro(), now.UnixMicro())
-	if err != nil {
-		return 0, mapError(err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		if err == nil {
-			err = s.takeFromDead(ctx, now)
-		}
-		if err != nil {
-			return 0, err
-		}
-	}
-	defer func() {
-		_, _ = s.w.ExecContext(context.WithoutCancel(ctx), `UPDATE cc_drain_lock SET until = 0 WHERE holder = ?`, s.holder)
-	}()
-
-	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlstore.EventCols+` FROM cc_events ORDER BY seq LIMIT ?`, limit)
-	if err != nil {
-		return 0, mapError(err)
-	}
-	events, err := sqlstore.ScanEvents(sqlRows{rows})
-	if err != nil || len(events) == 0 {
-		return 0, err
-	}
-	var n int
-	var fnErr error
-	s.renewing(ctx, func(ctx context.Context) { n, fnErr = fn(ctx, events) })
-	n = min(max(n, 0), len(events))
-	if n == 0 {
-		return 0, fnErr
-	}
-	// The batch is the first events by seq, so seq <= last is the n
-	// published; none of them is deleted unless the lease is still held.
-	res, err = s.w.ExecContext(context.WithoutCancel(ctx), `DELETE FROM cc_events WHERE seq <= ?
-		AND EXISTS (SELECT 1 FROM cc_drain_lock WHERE holder = ? AND until >= ?)`,
-		events[n-1].Seq, s.holder, time.Now().UnixMicro())
-	if err != nil {
-		return 0, errors.Join(fnErr, mapError(err))
-	}
-	if deleted, err := res.RowsAffected(); err != nil || deleted == 0 {
-		if err == nil {
-			err = errLeaseLost
-		}
-		return 0, errors.Join(fnErr, err)
-	}
-	return n, fnErr
-}
-
-// takeFromDead takes over the drain lease when its holder is a process of
-// this host that no longer runs (killed while it drained), rather than
-// wait for the lease to run out; it answers store.ErrBusy when the holder
-// may still run.
-func (s *Store) takeFromDead(ctx context.Context, now time.Time) error {
-	var holder string
-	if err := s.w.QueryRowContext(ctx, `SELECT holder FROM cc_drain_lock WHERE id = 1`).Scan(&holder); err != nil {
-		return mapError(err)
-	}
-	if !deadHolder(holder) {
-		return store.ErrBusy // another process is publishing
-	}
-	res, err := s.w.ExecContext(ctx, `UPDATE cc_drain_lock SET holder = ?, until = ? WHERE id = 1 AND holder = ?`,
-		s.holder, now.Add(s.lease).UnixMicro(), holder)
-	if err != nil {
-		return mapError(err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		if err == nil {
-			err = store.ErrBusy // another Store took it first
-		}
-		return err
-	}
-	return nil
-}
-
-// renewing runs fn while a goroutine renews this Store's drain lease every
-// third of the lease, and returns once both have stopped (also when fn
-// panics), so that no renewal follows the deletion or the release. A
-// renewal that fails (the write lock stayed busy past the busy timeout) is
-// tried again at the next tick. Renewal and deletion both name this Store
-// as the holder: once another Store has taken a lease that ran out,
-// neither succeeds, and the renewal that finds it taken ends fn's context.
-func (s *Store) renewing(ctx context.Context, fn func(context.Context)) {
-	fnCtx, cancelFn := context.WithCancelCause(ctx)
-	defer cancelFn(nil)
-	// Renewals do not end with ctx: the deletion after fn does not either.
-	// They end when fn returns or panics.
-	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	defer func() {
-		stop()
-		<-done
-	}()
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(max(s.lease/3, time.Millisecond))
-		defer tick.Stop()
-		for {
-			select {
-			case <-rctx.Done():
-				return
-			case <-tick.C:
-			}
-			res, err := s.w.ExecContext(rctx, `UPDATE cc_drain_lock SET until = ? WHERE id = 1 AND holder = ?`,
-				time.Now().Add(s.lease).UnixMicro(), s.holder)
-			if err != nil {
-				continue
-			}
-			if n, err := res.RowsAffected(); err == nil && n == 0 {
-				cancelFn(errLeaseLost)
-				return
-			}
-		}
-	}()
-	fn(fnCtx)
 }
 
 // ClaimTimers claims due timers in one write transaction.

@@ -1,0 +1,305 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/store/internal/sqlstore"
+)
+
+// drainLease is how long the drain lease lasts unless its holder renews
+// it. A Store renews it as it drains once a third of it has passed, and
+// every third of it while fn runs, so a slow Publish keeps it. A process
+// that dies while it holds the lease holds up the next drain by at most
+// this long; on the same host (where a restarted process runs, and where
+// SQLite's file locking is meant to be shared) a Store sees that the
+// holder's process is gone and takes over at once.
+const drainLease = 3 * time.Second
+
+// forgetAt is how many published events a Store keeps before it deletes
+// them in a write of their own; fewer are deleted with the next write of
+// the lease (at most a third of a lease later), when the Store gives the
+// lease up, and when it closes. Until then its drains read past them, by
+// the cursor.
+const forgetAt = 1024
+
+// idleRelease is how long a Store keeps the lease without draining. It
+// then deletes what it published and gives the lease up, so that another
+// process that publishes does so at once.
+const idleRelease = 200 * time.Millisecond
+
+// errLeaseLost answers a drain whose lease another process took over.
+var errLeaseLost = fmt.Errorf("sqlite store: the drain lease was taken over while publishing: %w", store.ErrBusy)
+
+// drainer is a Store's drain: its lease, kept across drains, and its
+// cursor, the last event it published.
+type drainer struct {
+	s      *Store
+	holder string        // this Store's name in cc_drain_lock
+	lease  time.Duration // of the drain lease
+
+	mu      sync.Mutex // one drain at a time; guards the fields below
+	until   time.Time  // the lease's end as this Store last wrote it; zero when it does not hold it
+	cursor  int64      // the seq of the last event published
+	pending int        // events published and not yet deleted (up to cursor)
+	drains  uint64     // counts drains, for the idle release
+	idle    *time.Timer
+	closed  bool
+}
+
+func (d *drainer) init(s *Store) {
+	d.s, d.holder, d.lease = s, holderName(), drainLease
+}
+
+// DrainEvents passes stored events to fn in commit order and forgets
+// those fn published. One process drains at a time: it holds a lease in
+// the database (of 3 seconds, renewed as it drains and while fn runs,
+// taken over at once from a process of this host that no longer runs,
+// and given up after a moment without drains), and one drain at a time
+// runs per Store; the others answer store.ErrBusy. The write lock is not
+// held while fn runs, so fn may call the engine.
+//
+// A drain costs one read: the lease is written once a third of it has
+// passed, and the published events are deleted in batches (forgetAt),
+// with the lease's writes, and when the Store gives the lease up or
+// closes; until then the Store's drains read past them. A process killed
+// before they are deleted has them published again by the next holder:
+// delivery is at least once, and Event.Seq tells repeats apart.
+//
+// A drain whose lease was taken while fn ran (its process was paused past
+// the lease) answers store.ErrBusy and keeps the events for the new
+// holder; fn's context ends, with store.ErrBusy as its cause, as soon as
+// the renewal finds the lease taken.
+func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Context, []conversation.Event) (int, error)) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if limit < 1 {
+		return 0, nil
+	}
+	d := &s.pub
+	if !d.mu.TryLock() {
+		return 0, store.ErrBusy
+	}
+	defer d.mu.Unlock()
+	if d.closed {
+		return 0, errors.New("sqlite store: closed")
+	}
+	d.drains++
+	defer d.armIdle()
+	if now := time.Now(); now.After(d.until.Add(-2 * d.lease / 3)) {
+		if err := d.take(ctx, now); err != nil {
+			return 0, err
+		}
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlstore.EventCols+` FROM cc_events WHERE seq > ? ORDER BY seq LIMIT ?`, d.cursor, limit)
+	if err != nil {
+		return 0, mapError(err)
+	}
+	events, err := sqlstore.ScanEvents(sqlRows{rows})
+	if err != nil || len(events) == 0 {
+		return 0, err
+	}
+	var n int
+	var fnErr error
+	finished := false
+	defer func() {
+		if !finished { // fn panicked: another process may publish at once
+			_ = d.giveUp(context.WithoutCancel(ctx))
+		}
+	}()
+	lost, until := d.renewing(ctx, func(ctx context.Context) { n, fnErr = fn(ctx, events) })
+	finished = true
+	if lost {
+		d.until = time.Time{}
+		return 0, errors.Join(fnErr, errLeaseLost)
+	}
+	if !until.IsZero() {
+		d.until = until
+	}
+	n = min(max(n, 0), len(events))
+	if n == 0 {
+		return 0, fnErr
+	}
+	d.cursor = int64(events[n-1].Seq)
+	d.pending += n
+	if d.pending >= forgetAt {
+		// A failure leaves them for the next write of the lease.
+		_ = d.write(context.WithoutCancel(ctx), nil)
+	}
+	return n, fnErr
+}
+
+// take takes the lease, or renews it, in one write that also deletes the
+// events published: the lease is taken if it is free, ran out, is this
+// Store's own, or its holder is a process of this host that no longer
+// runs. It answers store.ErrBusy when another process holds it.
+func (d *drainer) take(ctx context.Context, now time.Time) error {
+	var held bool
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		until := now.Add(d.lease).UnixMicro()
+		res, err := tx.ExecContext(ctx, `INSERT INTO cc_drain_lock (id, holder, until) VALUES (1, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, until = excluded.until
+			WHERE cc_drain_lock.until < ? OR cc_drain_lock.holder = excluded.holder`,
+			d.holder, until, now.UnixMicro())
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			held = err == nil
+			return err
+		}
+		var holder string
+		if err := tx.QueryRowContext(ctx, `SELECT holder FROM cc_drain_lock WHERE id = 1`).Scan(&holder); err != nil {
+			return err
+		}
+		if !deadHolder(holder) {
+			return nil // another process is publishing
+		}
+		res, err = tx.ExecContext(ctx, `UPDATE cc_drain_lock SET holder = ?, until = ? WHERE id = 1 AND holder = ?`, d.holder, until, holder)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		held = err == nil && n == 1
+		return err
+	})
+	if err != nil {
+		d.until = time.Time{}
+		return err
+	}
+	if !held {
+		d.until = time.Time{}
+		return store.ErrBusy
+	}
+	d.until = now.Add(d.lease)
+	return nil
+}
+
+// write runs, in one write transaction, the deletion of the events
+// published and not yet deleted, and then fn (when not nil).
+func (d *drainer) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := d.s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return mapError(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	if d.pending > 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM cc_events WHERE seq <= ?`, d.cursor); err != nil {
+			return mapError(err)
+		}
+	}
+	if fn != nil {
+		if err := fn(tx); err != nil {
+			return mapError(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return mapError(err)
+	}
+	d.pending = 0
+	return nil
+}
+
+// giveUp deletes the events published and gives the lease up.
+func (d *drainer) giveUp(ctx context.Context) error {
+	if d.until.IsZero() && d.pending == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE cc_drain_lock SET until = 0 WHERE holder = ?`, d.holder)
+		return err
+	})
+	d.until = time.Time{}
+	return err
+}
+
+// armIdle sets, after a drain, the timer that gives the lease up if no
+// drain follows within idleRelease. Called with mu held.
+func (d *drainer) armIdle() {
+	if d.closed || (d.until.IsZero() && d.pending == 0) {
+		return
+	}
+	drains := d.drains
+	if d.idle != nil {
+		d.idle.Stop()
+	}
+	d.idle = time.AfterFunc(idleRelease, func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.drains == drains && !d.closed {
+			_ = d.giveUp(context.Background())
+		}
+	})
+}
+
+// close deletes what was published and gives the lease up for good, once
+// a drain running has returned.
+func (d *drainer) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return
+	}
+	if d.idle != nil {
+		d.idle.Stop()
+	}
+	_ = d.giveUp(context.Background())
+	d.closed = true
+}
+
+// renewing runs fn while a goroutine renews the drain lease every third
+// of the lease, and returns once both have stopped (also when fn panics),
+// so that no renewal follows. It reports whether a renewal found the
+// lease taken, which ends fn's context, and the lease's end as the last
+// renewal wrote it (zero if none did). A renewal that fails (the write
+// lock stayed busy past the busy timeout) is tried again at the next
+// tick.
+func (d *drainer) renewing(ctx context.Context, fn func(context.Context)) (lost bool, until time.Time) {
+	fnCtx, cancelFn := context.WithCancelCause(ctx)
+	defer cancelFn(nil)
+	// Renewals do not end with ctx: the deletion after fn does not either.
+	// They end when fn returns or panics.
+	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	defer func() {
+		stop()
+		<-done
+	}()
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(max(d.lease/3, time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-rctx.Done():
+				return
+			case <-tick.C:
+			}
+			next := time.Now().Add(d.lease)
+			res, err := d.s.w.ExecContext(rctx, `UPDATE cc_drain_lock SET until = ? WHERE id = 1 AND holder = ?`, next.UnixMicro(), d.holder)
+			if err != nil {
+				continue
+			}
+			if n, err := res.RowsAffected(); err == nil && n == 0 {
+				lost = true
+				cancelFn(errLeaseLost)
+				return
+			} else if err == nil {
+				until = next
+			}
+		}
+	}()
+	fn(fnCtx)
+	stop()
+	<-done
+	return lost, until
+}
