@@ -17,3 +17,14 @@ var Plan = func(holders []string, until []int64, holder string, live []string, n
 	}
 	return plan(leases, holder, live, now)
 }
+
+// Kill makes s behave as the handle of a killed process: it drains no more
+// and never gives its share up; its leases end by themselves.
+func Kill(s *Store) {
+	s.pub.mu.Lock()
+	defer s.pub.mu.Unlock()
+	if s.pub.idle != nil {
+		s.pub.idle.Stop()
+	}
+	s.pub.closed = true
+}

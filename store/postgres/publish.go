@@ -40,10 +40,13 @@ const publishLease = 3 * time.Second
 // rebalances as it drains, to take the partitions others give up.
 const hungryBalance = 25 * time.Millisecond
 
-// idleRelease is how long a handle that publishes alone keeps its share
-// without draining. It then gives the share up, so that another handle
-// that starts publishing takes every partition at once rather than wait
-// for the leases to end; its next drain takes the share again.
+// idleRelease is how long a handle keeps its share without draining. It
+// then gives the share up, so that a handle that starts publishing takes
+// every partition at once rather than wait for the leases to end, and so
+// that the events others store in its partitions do not wait for a
+// handle that does not drain (whose host does not know it shares the
+// stream); its next drain takes a share again. A handle that shares the
+// stream drains more often than this (the engine's sharedPoll).
 const idleRelease = 200 * time.Millisecond
 
 // serverMicros is the database server's clock, in microseconds since the
@@ -63,7 +66,6 @@ type publisher struct {
 	mu         sync.Mutex // one drain at a time; guards the fields below
 	held       []int16    // the partitions held as of the last balance
 	registered bool       // in cc_publishers
-	alone      bool       // the only live publisher at the last balance
 	share      int        // the fair share at the last balance
 	balanced   time.Time  // when the last balance committed
 	drains     uint64     // counts drains, for the idle release
@@ -122,15 +124,12 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 	if len(p.held) == 0 {
 		return 0, store.ErrBusy
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+sqlstore.EventCols+` FROM cc_events
-		WHERE part IN (SELECT part FROM cc_event_leases WHERE holder = $1 AND until >= `+serverMicros+`)
-		ORDER BY seq LIMIT $2`, p.holder, limit)
-	if err != nil {
-		return 0, mapError(err)
+	events, free, err := p.read(ctx, limit)
+	if free {
+		p.balanced = time.Time{} // the next drain takes what was given up or lapsed
 	}
-	events, err := sqlstore.ScanEvents(rows)
 	if err != nil || len(events) == 0 {
-		return 0, mapError(err)
+		return 0, err
 	}
 	var n int
 	var fnErr error
@@ -150,6 +149,35 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 		return 0, errors.Join(fnErr, mapError(err))
 	}
 	return n, fnErr
+}
+
+// read reads, in one round trip, up to limit events of the partitions
+// this handle holds, and whether a partition is free or its lease lapsed
+// (a handle gave its share up, or was killed), so that the next drain
+// rebalances rather than wait its turn.
+func (p *publisher) read(ctx context.Context, limit int) (events []conversation.Event, free bool, err error) {
+	var b pgx.Batch
+	b.Queue(`SELECT `+sqlstore.EventCols+` FROM cc_events
+		WHERE part IN (SELECT part FROM cc_event_leases WHERE holder = $1 AND until >= `+serverMicros+`)
+		ORDER BY seq LIMIT $2`, p.holder, limit)
+	b.Queue(`SELECT EXISTS (SELECT 1 FROM cc_event_leases WHERE holder = '' OR until < ` + serverMicros + `)`)
+	br := p.s.pool.SendBatch(ctx, &b)
+	defer func() {
+		if cerr := br.Close(); err == nil && cerr != nil {
+			events, err = nil, mapError(cerr)
+		}
+	}()
+	rows, err := br.Query()
+	if err != nil {
+		return nil, false, mapError(err)
+	}
+	if events, err = sqlstore.ScanEvents(rows); err != nil {
+		return nil, false, mapError(err)
+	}
+	if err := br.QueryRow().Scan(&free); err != nil {
+		return nil, false, mapError(err)
+	}
+	return events, free, nil
 }
 
 // balanceDue reports whether the drain at now rebalances first: the
@@ -255,7 +283,7 @@ func (p *publisher) balance(ctx context.Context) error {
 	if err != nil {
 		return mapError(err)
 	}
-	p.held, p.registered, p.alone, p.balanced = mine, true, len(live) == 1, time.Now()
+	p.held, p.registered, p.balanced = mine, true, time.Now()
 	p.heldN.Store(int32(len(mine)))
 	p.publishers.Store(int32(len(live)))
 	return nil
@@ -313,11 +341,10 @@ func (p *publisher) renew(ctx context.Context, held []int16) (bool, error) {
 	return tag.RowsAffected() == int64(len(held)), nil
 }
 
-// armIdle sets, after a drain of a handle that publishes alone, the timer
-// that gives its share up if no drain follows within idleRelease. Called
-// with mu held.
+// armIdle sets, after a drain, the timer that gives the share up if no
+// drain follows within idleRelease. Called with mu held.
 func (p *publisher) armIdle() {
-	if !p.alone || !p.registered || p.closed {
+	if !p.registered || p.closed {
 		return
 	}
 	drains := p.drains
@@ -327,8 +354,8 @@ func (p *publisher) armIdle() {
 	p.idle = time.AfterFunc(idleRelease, func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		if p.drains != drains || !p.alone || !p.registered || p.closed {
-			return // drained since, or no longer alone: the engine keeps draining
+		if p.drains != drains || !p.registered || p.closed {
+			return // drained since
 		}
 		_ = p.release(context.Background())
 	})
@@ -345,7 +372,7 @@ func (p *publisher) release(ctx context.Context) error {
 	if err := p.s.pool.SendBatch(ctx, &b).Close(); err != nil {
 		return mapError(err) // the leases end by themselves
 	}
-	p.held, p.registered, p.alone = nil, false, false
+	p.held, p.registered = nil, false
 	p.heldN.Store(0)
 	p.publishers.Store(0)
 	return nil

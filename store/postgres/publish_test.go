@@ -253,9 +253,10 @@ func TestDeadPublishersShareMoves(t *testing.T) {
 		return sa.Held == store.EventPartitions/2 && sb.Held == store.EventPartitions/2
 	}, 10*time.Second, 5*time.Millisecond, "two handles share the stream")
 
-	// a is "killed": it stops draining and never releases.
+	// a is killed: it stops draining and never releases.
 	close(stopA)
 	require.NoError(t, <-errs)
+	postgres.Kill(a)
 	killed := time.Now()
 	for i := range per {
 		for conv := range convs {
@@ -298,4 +299,45 @@ func TestDeadPublishersShareMoves(t *testing.T) {
 	sd, _ := d.EventShare()
 	assert.Equal(t, store.EventShare{Held: store.EventPartitions, Publishers: 1}, sd, "b's share taken without waiting for its lease")
 	require.NoError(t, d.Close())
+}
+
+// A handle that shares the stream but stops draining (its host does not
+// know it shares the stream, or stopped its engine without closing the
+// store) gives its share up after a moment, so that the events others
+// store in its partitions are published without waiting for its leases.
+func TestIdlePublisherGivesItsShareUp(t *testing.T) {
+	dsn := freshSchema(t)
+	a, b := open(t, dsn), open(t, dsn)
+	t.Cleanup(func() { a.Close(); b.Close() })
+	for _, s := range []*postgres.Store{a, b} {
+		postgres.SetPublishLease(s, 10*time.Second)
+	}
+	c := newCollector()
+	stopA, stopB, errs := make(chan struct{}), make(chan struct{}), make(chan error, 2)
+	go drainer(a, c.publish("a"), stopA, errs)
+	go drainer(b, c.publish("b"), stopB, errs)
+	require.Eventually(t, func() bool {
+		sa, _ := a.EventShare()
+		sb, _ := b.EventShare()
+		return sa.Held == store.EventPartitions/2 && sb.Held == store.EventPartitions/2
+	}, 20*time.Second, 5*time.Millisecond, "two handles share the stream")
+	close(stopA)
+	require.NoError(t, <-errs)
+	stopped := time.Now()
+	for conv := range 32 {
+		pubEvent(t, b, conv, 0)
+	}
+	require.Eventually(t, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.by["a"]+c.by["b"] >= 32
+	}, 20*time.Second, 5*time.Millisecond, "b publishes every event")
+	waited := time.Since(stopped)
+	t.Logf("every event published %v after a stopped draining", waited.Round(time.Millisecond))
+	assert.Less(t, waited, 10*time.Second, "before a's leases would have ended")
+	sa, _ := a.EventShare()
+	assert.Equal(t, store.EventShare{}, sa, "a gave its share up")
+	close(stopB)
+	require.NoError(t, <-errs)
+	c.check(t, 32, 1)
 }
