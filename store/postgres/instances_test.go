@@ -22,7 +22,9 @@ import (
 // one database: many contacts write at once, every update is delivered
 // twice, to both engines. Afterwards each contact has one open conversation
 // per channel, ticket numbers are unique and gapless per workspace, every
-// message is stored exactly once, and every event was published once.
+// message is stored exactly once, and every event was published once, in
+// order per conversation (R17), both engines publishing their share of
+// the stream.
 func TestSeveralInstances(t *testing.T) {
 	dsn := freshSchema(t)
 	ctx := context.Background()
@@ -32,10 +34,13 @@ func TestSeveralInstances(t *testing.T) {
 		messages   = 8  // per contact
 	)
 	type published struct {
-		mu   sync.Mutex
-		seqs map[uint64]int
+		mu       sync.Mutex
+		seqs     map[uint64]int
+		last     map[conversation.ID]uint64
+		by       [2]int
+		disorder int
 	}
-	pub := &published{seqs: map[uint64]int{}}
+	pub := &published{seqs: map[uint64]int{}, last: map[conversation.ID]uint64{}}
 	engines := make([]*contactcenter.Engine, 2)
 	stores := make([]*postgres.Store, 2)
 	for i := range engines {
@@ -46,6 +51,13 @@ func TestSeveralInstances(t *testing.T) {
 			Publish: func(_ context.Context, e conversation.Event) error {
 				pub.mu.Lock()
 				pub.seqs[e.Seq]++
+				pub.by[i]++
+				if e.Conversation != "" {
+					if e.Seq < pub.last[e.Conversation] {
+						pub.disorder++
+					}
+					pub.last[e.Conversation] = e.Seq
+				}
 				pub.mu.Unlock()
 				return nil
 			}})
@@ -142,6 +154,10 @@ func TestSeveralInstances(t *testing.T) {
 			t.Errorf("event %d published %d times", seq, n)
 		}
 	}
+	assert.Zero(t, pub.disorder, "every conversation's events in commit order")
+	t.Logf("events published by each engine: %v", pub.by)
+	assert.Positive(t, pub.by[0], "the first engine published its share")
+	assert.Positive(t, pub.by[1], "the second engine published its share")
 	var left int
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM cc_events`).Scan(&left))
 	assert.Zero(t, left, "no event left unpublished")
