@@ -742,11 +742,15 @@ func (e *Engine) publishAll(ctx context.Context, events []conversation.Event) (i
 
 // PublishPending publishes the events that are stored but not published:
 // those whose publication failed, and those a stopped process stored but
-// did not publish. It returns once the store holds no event or publishing
-// fails; while another drain holds the store, it waits its turn, which
-// after a process was killed while it drained lasts as long as the store
-// keeps that drain's lock (a few seconds on SQLite; on PostgreSQL until the
-// server sees the connection close).
+// did not publish. It returns once the store holds no event for this
+// engine to publish, or publishing fails; while another drain holds the
+// store, it waits its turn, which after a process was killed while it
+// drained lasts as long as the store keeps that drain's lease (a few
+// seconds). Where the store shares its event stream among the engines that
+// publish (store.SharedEvents: PostgreSQL), "the events for this engine"
+// are those of its share, which it takes as it starts publishing, and the
+// others publish theirs; the engine then goes on draining its share in
+// the background until it closes.
 //
 // Run publishes those events in the background as it starts, so a host
 // that runs Run needs no PublishPending to start serving. A host that
@@ -765,6 +769,10 @@ func (e *Engine) PublishPending(ctx context.Context) error {
 		if !errors.Is(err, store.ErrBusy) {
 			if err != nil {
 				e.pubDirty.Store(true)
+			}
+			if err != nil || e.sharedStream() {
+				// Failed events are tried again; a share of a shared
+				// stream is drained from now on.
 				e.startPublisher()
 			}
 			return wrap("publish pending", err)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -14,6 +15,7 @@ import (
 	"github.com/telenet/contactcenter"
 	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/postgres"
 	"github.com/telenet/contactcenter/ticket"
 )
@@ -164,3 +166,88 @@ func TestSeveralInstances(t *testing.T) {
 }
 
 func wsName(w int) ticket.WorkspaceID { return ticket.WorkspaceID(fmt.Sprint("ws-", w)) }
+
+// R17: an engine that shares the stream goes on publishing its share of
+// the events other engines store once it stops storing any itself: it
+// drains now and then. Every event is published once, in order per
+// conversation.
+func TestQuietEnginePublishesItsShare(t *testing.T) {
+	dsn := freshSchema(t)
+	ctx := context.Background()
+	var mu sync.Mutex
+	seen := map[uint64]int{}
+	last := map[conversation.ID]uint64{}
+	quietPhase := false
+	byQuietInQuietPhase := 0
+	disorder := 0
+	newEngine := func(name string) (*contactcenter.Engine, *postgres.Store) {
+		s := open(t, dsn)
+		t.Cleanup(func() { s.Close() })
+		eng, err := contactcenter.New(contactcenter.Config{Store: s, Publish: func(_ context.Context, e conversation.Event) error {
+			mu.Lock()
+			defer mu.Unlock()
+			seen[e.Seq]++
+			if quietPhase && name == "quiet" {
+				byQuietInQuietPhase++
+			}
+			if e.Conversation != "" {
+				if e.Seq < last[e.Conversation] {
+					disorder++
+				}
+				last[e.Conversation] = e.Seq
+			}
+			return nil
+		}})
+		require.NoError(t, err)
+		t.Cleanup(func() { eng.Close() })
+		return eng, s
+	}
+	writer, ws := newEngine("writer")
+	quiet, qs := newEngine("quiet")
+	tr := channel.NewMemoryTransport(channel.Capabilities{Text: true})
+	require.NoError(t, writer.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, Transport: tr, By: conversation.Host()}))
+	require.NoError(t, quiet.PutTransport(channel.KindMemory, "bot", tr))
+	send := func(eng *contactcenter.Engine, contact string, m int) {
+		_, err := eng.Receive(ctx, contactcenter.Inbound{Workspace: "w", Channel: "tg", ExternalID: fmt.Sprintf("u-%s-%d", contact, m),
+			From: contactcenter.Sender{ExternalID: contact}, Text: "hello"})
+		require.NoError(t, err)
+	}
+	// Both write until both publish a share.
+	const contacts = 40
+	for m := 0; ; m++ {
+		for c := range contacts {
+			send(writer, fmt.Sprint("w-", c), m)
+			send(quiet, fmt.Sprint("q-", c), m)
+		}
+		sw, _ := ws.EventShare()
+		sq, _ := qs.EventShare()
+		if sw.Held > 0 && sq.Held > 0 && sw.Held+sq.Held == store.EventPartitions {
+			break
+		}
+		require.Less(t, m, 200, "the two engines never shared the stream")
+	}
+	mu.Lock()
+	quietPhase = true
+	mu.Unlock()
+	// Only the writer writes now.
+	for m := range 5 {
+		for c := range contacts {
+			send(writer, fmt.Sprint("w-", c), 1000+m)
+		}
+	}
+	var want int
+	require.NoError(t, ws.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM cc_messages) + 2 * (SELECT count(*) FROM cc_conversations) + 1`).Scan(&want))
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(seen) == want
+	}, 30*time.Second, 10*time.Millisecond, "every event published")
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("events the quiet engine published while quiet: %d", byQuietInQuietPhase)
+	assert.Positive(t, byQuietInQuietPhase, "the quiet engine published its share of the writer's events")
+	assert.Zero(t, disorder, "in order per conversation")
+	for seq, n := range seen {
+		assert.Equal(t, 1, n, "event %d once", seq)
+	}
+}
