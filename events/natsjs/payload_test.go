@@ -54,7 +54,7 @@ func TestEncodeFields(t *testing.T) {
 		"team": "sales", "reason": "taken_over", "presence": "away", "contact": "k-1", "channel": "tg", "external_id": "u1",
 		"detail": "why", "actor": map[string]any{"kind": "agent", "id": "ana"},
 		"cause": map[string]any{"kind": "reaction", "name": "assign", "id": "r1", "root": "c0", "depth": 2.0},
-		"bot": "faq", "data": map[string]any{"k": "v"}, "altered": []any{"text", "cut", "oversize"},
+		"bot":   "faq", "data": map[string]any{"k": "v"}, "altered": []any{"text", "cut", "oversize"},
 	}, obj)
 
 	back, err := natsjs.Decode(data)
