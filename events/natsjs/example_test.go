@@ -66,7 +66,7 @@ func Example_consumer() {
 		Durable:       "agent-ui",
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		FilterSubject: natsjs.WorkspaceSubjects(natsjs.DefaultPrefix, "acme"), // one workspace's events
-		MaxAckPending: 1,                                                       // one at a time: each conversation's order holds across redeliveries
+		MaxAckPending: 1,                                                      // one at a time: each conversation's order holds across redeliveries
 	})
 	if err != nil {
 		log.Fatal(err)
