@@ -24,11 +24,12 @@
 //	          of a message (INSERT the message, UPDATE its conversation):
 //	          the database's own ceiling with that many processes
 //	compare   interleaved rounds of 1 engine process, 2 engine processes
-//	          and 2 bare processes, -rounds times, on one schema; prints
-//	          the ratios 2-engine/1-engine and 2-engine/2-bare, min, median
-//	          and max
+//	          and 2 bare processes, -rounds times, on one schema, after an
+//	          unreported warm-up round (-warmup); prints the ratios
+//	          2-engine/1-engine and 2-engine/2-bare, min, median and max
 //	kill      the engine processes (3 unless -processes says), one killed
-//	          with SIGKILL at -kill-after; prints the longest publish lag of
+//	          with SIGKILL at -kill-after (or, with -kill-in-publish, as
+//	          soon as it publishes after that); prints the longest publish lag of
 //	          the events stored after the kill and the longest wait, from
 //	          the kill, for the events stored before it, and fails when one
 //	          exceeds -bound
@@ -82,7 +83,9 @@ type config struct {
 	Contacts  int
 	Duration  time.Duration
 	Rounds    int
+	Warmup    time.Duration
 	KillAfter time.Duration
+	InPublish bool
 	Bound     time.Duration
 	JSON      bool
 	Keep      bool
@@ -101,7 +104,9 @@ func loadMain(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Contacts, "contacts", 16, "contacts per writer, each with an open conversation only that writer writes to")
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long the writers write, per run")
 	fs.IntVar(&cfg.Rounds, "rounds", 3, "rounds of -mode compare")
+	fs.DurationVar(&cfg.Warmup, "warmup", 2*time.Second, "-mode compare: an unreported round of this length first, so that the first round does not meet a cold database (0: none)")
 	fs.DurationVar(&cfg.KillAfter, "kill-after", 0, "when -mode kill kills process 1, after the writers start (default a third of -duration)")
+	fs.BoolVar(&cfg.InPublish, "kill-in-publish", true, "-mode kill: once -kill-after has passed, kill as soon as the process publishes (while its drain may still be forgetting the events)")
 	fs.DurationVar(&cfg.Bound, "bound", 10*time.Second, "-mode kill: the longest publish lag allowed after the kill")
 	fs.BoolVar(&cfg.JSON, "json", false, "print the results as JSON")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the schema, and print its DSN")
@@ -182,7 +187,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) (int, error)
 		return compare(ctx, cfg, r, stdout)
 	case "kill":
 		res, err := r.Run(ctx, ccload.RunSpec{Mode: ccload.ModeEngine, Processes: cfg.Processes, Duration: cfg.Duration,
-			Kill: &ccload.Kill{Proc: 1, After: cfg.KillAfter}})
+			Kill: &ccload.Kill{Proc: 1, After: cfg.KillAfter, InPublish: cfg.InPublish}})
 		if err != nil {
 			return 0, err
 		}
@@ -238,12 +243,17 @@ func describe(res *ccload.Result) string {
 	}
 	fmt.Fprintf(&b, "  events    %.0f/s published: %d events, %d publications, %d duplicates, %d unpublished; settled %v after the writers\n",
 		a.EventsPerSec, a.Events, a.Publications, a.Duplicates, res.Unpublished, res.Settle.Round(time.Millisecond))
+	fmt.Fprintf(&b, "            first published by process: %v\n", a.PublishedBy)
 	fmt.Fprintf(&b, "  lag       p50 %v  p99 %v  max %v\n", ms(a.LagP50), ms(a.LagP99), ms(a.LagMax))
 	fmt.Fprintf(&b, "  drains    %d, of which ErrBusy %d (%.0f%%); %d events forgotten as published\n", res.Drains, res.Busy, pct(res.Busy, res.Drains), res.Forgotten)
 	fmt.Fprintf(&b, "  checks    order violations %d, seq violations %d, lost %d, phantom %d, doubled %d\n",
 		a.OrderViolations, a.SeqViolations, a.Lost, a.Phantom, a.Doubled)
 	if k, after := res.Killed, a.AfterKill; k != nil && after != nil {
-		fmt.Fprintf(&b, "  kill      process %d at %v: %d of its messages stored; %d lines cut short\n", k.Proc, k.At.Format(time.StampMilli), k.Stored, res.Torn)
+		how := "at a time"
+		if k.InPublish {
+			how = "as it published"
+		}
+		fmt.Fprintf(&b, "  kill      process %d at %v, %s: %d of its messages stored; %d lines cut short\n", k.Proc, k.At.Format(time.StampMilli), how, k.Stored, res.Torn)
 		fmt.Fprintf(&b, "            %d events stored after the kill, longest lag %v; %d stored before and published after, the last %v after the kill\n",
 			after.StoredAfter, ms(after.MaxLag), after.Stranded, ms(after.MaxResume))
 	}
@@ -294,6 +304,13 @@ func spreadOf(v []float64) spread {
 func compare(ctx context.Context, cfg config, r *ccload.Runner, stdout io.Writer) (int, error) {
 	var rounds []round
 	var problems []string
+	if cfg.Warmup > 0 {
+		for _, mode := range []string{ccload.ModeEngine, ccload.ModeBare} {
+			if _, err := r.Run(ctx, ccload.RunSpec{Mode: mode, Processes: 2, Duration: cfg.Warmup}); err != nil {
+				return 0, err
+			}
+		}
+	}
 	for i := range cfg.Rounds {
 		var rd round
 		for _, step := range []struct {

@@ -33,9 +33,10 @@ type StoredMessage struct {
 // The publications of all children are merged into one order, that of
 // the time each was published (the time the hook was called), each
 // child's own stream kept in the order it wrote it. The first
-// publication of an event (by Seq) counts; a later one of the same Seq is
-// a repeat (Duplicates): delivery is at least once, and Seq tells repeats
-// apart, so a host that drops repeats sees the first publications alone.
+// publication of an event (its conversation and Seq) counts; a later one
+// of the same event is a repeat (Duplicates): delivery is at least once,
+// and Seq tells repeats apart, so a host that drops repeats sees the
+// first publications alone.
 // In that order, per conversation:
 //
 //   - the first publications' Seq must grow (SeqViolations): Seq grows
@@ -58,10 +59,13 @@ type StoredMessage struct {
 // that is not stored (Phantom), and no message has two events (Doubled).
 type Analysis struct {
 	// Publications counts what the hooks were given; Events the distinct
-	// events (by Seq); Duplicates the repeats.
+	// events (by conversation and Seq); Duplicates the repeats.
 	Publications int `json:"publications"`
 	Events       int `json:"events"`
 	Duplicates   int `json:"duplicates"`
+	// PublishedBy counts the first publications of each child: how the
+	// work of publishing was shared.
+	PublishedBy []int `json:"published_by"`
 	// EventsPerSec counts the first publications made while the writers
 	// wrote, over the writing window.
 	EventsPerSec float64 `json:"events_per_s"`
@@ -127,7 +131,11 @@ func Analyze(pubs []Publication, stored []StoredMessage, start, end, killAt int6
 	if killAt != 0 {
 		a.AfterKill = &AfterKill{}
 	}
-	seen := make(map[uint64]bool, len(order))
+	type key struct {
+		conv string
+		seq  uint64
+	}
+	seen := make(map[key]bool, len(order))
 	lastSeq := map[string]uint64{}
 	lastRank := map[string]int{}
 	events := make(map[string]int, len(stored)) // message.received events by message
@@ -135,25 +143,30 @@ func Analyze(pubs []Publication, stored []StoredMessage, start, end, killAt int6
 	inWindow := 0
 	for _, e := range order {
 		a.Publications++
-		if seen[e.Seq] {
+		k := key{e.Conversation, e.Seq}
+		if seen[k] {
 			a.Duplicates++
 			continue
 		}
-		seen[e.Seq] = true
+		seen[k] = true
 		a.Events++
+		for len(a.PublishedBy) <= e.Proc {
+			a.PublishedBy = append(a.PublishedBy, 0)
+		}
+		a.PublishedBy[e.Proc]++
 		lag := e.Published - e.At
 		lags = append(lags, lag)
 		if e.Published >= start && e.Published <= end {
 			inWindow++
 		}
-		if k := a.AfterKill; k != nil {
+		if after := a.AfterKill; after != nil {
 			switch {
 			case e.At >= killAt:
-				k.StoredAfter++
-				k.MaxLag = max(k.MaxLag, time.Duration(lag))
+				after.StoredAfter++
+				after.MaxLag = max(after.MaxLag, time.Duration(lag))
 			case e.Published >= killAt:
-				k.Stranded++
-				k.MaxResume = max(k.MaxResume, time.Duration(e.Published-killAt))
+				after.Stranded++
+				after.MaxResume = max(after.MaxResume, time.Duration(e.Published-killAt))
 			}
 		}
 		if e.Conversation != "" {

@@ -35,6 +35,7 @@ func TestAnalyzeInOrderAcrossProcesses(t *testing.T) {
 	}
 	a := Analyze(pubs, twoConversations, 0, int64(40*time.Millisecond), 0)
 	assert.Equal(t, 5, a.Events)
+	assert.Equal(t, []int{3, 2}, a.PublishedBy)
 	assert.Zero(t, a.Duplicates)
 	assert.Zero(t, a.OrderViolations+a.SeqViolations+a.Lost+a.Phantom+a.Doubled, "%v", a.Examples)
 	assert.Equal(t, 17*time.Millisecond, a.LagP50, "lags 9, 10, 17, 18, 26 ms")
@@ -54,6 +55,7 @@ func TestAnalyzeRepeatIsNoViolation(t *testing.T) {
 	assert.Equal(t, 5, a.Publications)
 	assert.Equal(t, 3, a.Events)
 	assert.Equal(t, 2, a.Duplicates)
+	assert.Equal(t, []int{2, 1}, a.PublishedBy, "first publications only")
 	assert.Zero(t, a.OrderViolations+a.SeqViolations+a.Lost, "%v", a.Examples)
 }
 
@@ -128,7 +130,7 @@ func TestPublishLinesReadBack(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, n)
 	l.printf("%c 5 1 100 200", lineWrote)
-	c := &childProc{ready: make(chan struct{}), wrote: make(chan struct{})}
+	c := &childProc{ready: make(chan struct{}), published: make(chan struct{}, 1), wrote: make(chan struct{})}
 	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
 		c.line(2, []byte(line))
 	}

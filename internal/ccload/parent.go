@@ -138,6 +138,11 @@ type RunSpec struct {
 type Kill struct {
 	Proc  int           `json:"proc"`
 	After time.Duration `json:"after_ns"`
+	// InPublish kills the child, once After has passed, as soon as the
+	// parent reads the next events the child published: while the
+	// child's drain may still be forgetting them, or is draining again.
+	// A child that publishes nothing for 5 s more is killed then.
+	InPublish bool `json:"in_publish"`
 }
 
 // Result is what a run measured. Durations are in nanoseconds in JSON.
@@ -181,18 +186,22 @@ type Result struct {
 type Killed struct {
 	Proc int       `json:"proc"`
 	At   time.Time `json:"at"`
+	// InPublish says the child was killed as the parent read events it
+	// had just published (Kill.InPublish).
+	InPublish bool `json:"in_publish"`
 	// Stored counts the killed child's messages that were stored.
 	Stored int `json:"stored"`
 }
 
 // childProc is a running child process as the parent follows it.
 type childProc struct {
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	ready  chan struct{} // closed on R
-	wrote  chan struct{} // closed on W
-	exited chan struct{} // closed once stdout ended and the process was waited for
-	killed bool
+	cmd       *exec.Cmd
+	stdin     io.WriteCloser
+	ready     chan struct{} // closed on R
+	published chan struct{} // signalled (without waiting) on E lines
+	wrote     chan struct{} // closed on W
+	exited    chan struct{} // closed once stdout ended and the process was waited for
+	killed    bool
 
 	// Set by the reader before it closes the channel that announces them.
 	sawReady, sawWrote bool
@@ -261,7 +270,7 @@ func (r *Runner) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		cmd.Env = append(os.Environ(), ChildEnv+"="+string(body))
 		cmd.Stderr = stderr
 		cmd.SysProcAttr = childAttr()
-		c := &childProc{cmd: cmd, ready: make(chan struct{}), wrote: make(chan struct{}), exited: make(chan struct{})}
+		c := &childProc{cmd: cmd, ready: make(chan struct{}), published: make(chan struct{}, 1), wrote: make(chan struct{}), exited: make(chan struct{})}
 		if c.stdin, err = cmd.StdinPipe(); err != nil {
 			return nil, err
 		}
@@ -294,11 +303,25 @@ func (r *Runner) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 			return nil, ctx.Err()
 		}
 		c := children[k.Proc]
+		if k.InPublish {
+			select {
+			case <-c.published: // what came before After
+			default:
+			}
+			select {
+			case <-c.published:
+				res.Killed = &Killed{InPublish: true}
+			case <-time.After(5 * time.Second):
+				res.Killed = &Killed{}
+			}
+		} else {
+			res.Killed = &Killed{}
+		}
 		if err := c.cmd.Process.Kill(); err != nil { // SIGKILL: nothing of the child runs after it
 			return nil, fmt.Errorf("ccload: kill child %d: %w", k.Proc, err)
 		}
 		c.killed = true
-		res.Killed = &Killed{Proc: k.Proc, At: time.Now()}
+		res.Killed.Proc, res.Killed.At = k.Proc, time.Now()
 	}
 	for p, c := range children {
 		if !c.killed {
@@ -464,6 +487,10 @@ func (c *childProc) line(p int, line []byte) {
 			return
 		}
 		c.pubs = append(c.pubs, Publication{Proc: p, Seq: seq, Conversation: field(f[1]), Type: field(f[2]), Message: field(f[3]), At: num(4), Published: num(5)})
+		select {
+		case c.published <- struct{}{}:
+		default:
+		}
 	case lineWrote:
 		if !c.sawWrote {
 			c.sent, c.failed, c.start, c.end = num(0), num(1), num(2), num(3)
