@@ -141,7 +141,8 @@ type Kill struct {
 	// InPublish kills the child, once After has passed, as soon as the
 	// parent reads the next events the child published: while the
 	// child's drain may still be forgetting them, or is draining again.
-	// A child that publishes nothing for 5 s more is killed then.
+	// A child that publishes nothing in half the writing time left is
+	// killed then, so that the others write after the kill.
 	InPublish bool `json:"in_publish"`
 }
 
@@ -239,8 +240,8 @@ func (r *Runner) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	if spec.Processes < 1 || spec.Duration <= 0 || r.Writers < 1 || r.Contacts < 1 {
 		return nil, fmt.Errorf("ccload: processes, duration, writers and contacts must be positive")
 	}
-	if k := spec.Kill; k != nil && (k.Proc < 0 || k.Proc >= spec.Processes || spec.Processes < 2) {
-		return nil, fmt.Errorf("ccload: cannot kill process %d of %d: another must live", k.Proc, spec.Processes)
+	if k := spec.Kill; k != nil && (k.Proc < 0 || k.Proc >= spec.Processes || spec.Processes < 2 || k.After < 0 || k.After >= spec.Duration) {
+		return nil, fmt.Errorf("ccload: cannot kill process %d of %d after %v of %v: another must live, and the kill falls while they write", k.Proc, spec.Processes, k.After, spec.Duration)
 	}
 	r.runs++
 	run := r.runs
@@ -311,7 +312,7 @@ func (r *Runner) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 			select {
 			case <-c.published:
 				res.Killed = &Killed{InPublish: true}
-			case <-time.After(5 * time.Second):
+			case <-time.After((spec.Duration - k.After) / 2):
 				res.Killed = &Killed{}
 			}
 		} else {
