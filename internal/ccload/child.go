@@ -156,6 +156,16 @@ func (s *CountingStore) NextTimer(ctx context.Context) (time.Time, bool, error) 
 	return time.Time{}, false, fmt.Errorf("ccload: the wrapped store cannot peek at timers: %w", errors.ErrUnsupported)
 }
 
+// EventShare passes store.SharedEvents on to the wrapped store, so that
+// the engine drains its share of a shared stream as it does without the
+// wrapper.
+func (s *CountingStore) EventShare() (store.EventShare, bool) {
+	if shared, ok := s.Store.(store.SharedEvents); ok {
+		return shared.EventShare()
+	}
+	return store.EventShare{}, false
+}
+
 // Counts returns the drains, the drains that answered store.ErrBusy, and
 // the events the drains forgot as published.
 func (s *CountingStore) Counts() (drains, busy, forgotten int64) {

@@ -28,3 +28,6 @@ func Kill(s *Store) {
 	}
 	s.pub.closed = true
 }
+
+// PublishLease is how long a handle's leases last by default.
+const PublishLease = publishLease

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/telenet/contactcenter/internal/ccload"
+	"github.com/telenet/contactcenter/store/postgres"
 )
 
 // leaseBound is how soon publication must resume after an engine process
@@ -20,8 +21,9 @@ import (
 // and the longest wait, from the kill, of the events stored before it
 // that the killed process had not published. A process that takes over a
 // killed one's share of publication once a lease ends needs the lease and
-// a drain: the bound is that lease with a margin.
-const leaseBound = 10 * time.Second
+// a drain and a rebalance: the bound is that lease with a margin for a
+// machine the test shares.
+const leaseBound = postgres.PublishLease + 3*time.Second
 
 // The kill test's load: three processes of 4 writers with 4 contacts
 // each, writing for 6 s; the second is killed 2 s in, as it publishes.
