@@ -124,9 +124,11 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 	if len(p.held) == 0 {
 		return 0, store.ErrBusy
 	}
-	events, free, err := p.read(ctx, limit)
-	if free {
-		p.balanced = time.Time{} // the next drain takes what was given up or lapsed
+	events, free, live, err := p.read(ctx, limit)
+	if free || (err == nil && live != int(p.publishers.Load())) {
+		// The next drain takes what was given up or lapsed, or makes
+		// room for a handle that came.
+		p.balanced = time.Time{}
 	}
 	if err != nil || len(events) == 0 {
 		return 0, err
@@ -152,15 +154,17 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 }
 
 // read reads, in one round trip, up to limit events of the partitions
-// this handle holds, and whether a partition is free or its lease lapsed
-// (a handle gave its share up, or was killed), so that the next drain
-// rebalances rather than wait its turn.
-func (p *publisher) read(ctx context.Context, limit int) (events []conversation.Event, free bool, err error) {
+// this handle holds, whether a partition is free or its lease lapsed (a
+// handle gave its share up, or was killed), and how many handles publish,
+// so that the next drain rebalances at once when the share must change
+// rather than wait its turn.
+func (p *publisher) read(ctx context.Context, limit int) (events []conversation.Event, free bool, live int, err error) {
 	var b pgx.Batch
 	b.Queue(`SELECT `+sqlstore.EventCols+` FROM cc_events
 		WHERE part IN (SELECT part FROM cc_event_leases WHERE holder = $1 AND until >= `+serverMicros+`)
 		ORDER BY seq LIMIT $2`, p.holder, limit)
-	b.Queue(`SELECT EXISTS (SELECT 1 FROM cc_event_leases WHERE holder = '' OR until < ` + serverMicros + `)`)
+	b.Queue(`SELECT EXISTS (SELECT 1 FROM cc_event_leases WHERE holder = '' OR until < ` + serverMicros + `),
+		(SELECT count(*) FROM cc_publishers WHERE until >= ` + serverMicros + `)`)
 	br := p.s.pool.SendBatch(ctx, &b)
 	defer func() {
 		if cerr := br.Close(); err == nil && cerr != nil {
@@ -169,15 +173,15 @@ func (p *publisher) read(ctx context.Context, limit int) (events []conversation.
 	}()
 	rows, err := br.Query()
 	if err != nil {
-		return nil, false, mapError(err)
+		return nil, false, 0, mapError(err)
 	}
 	if events, err = sqlstore.ScanEvents(rows); err != nil {
-		return nil, false, mapError(err)
+		return nil, false, 0, mapError(err)
 	}
-	if err := br.QueryRow().Scan(&free); err != nil {
-		return nil, false, mapError(err)
+	if err := br.QueryRow().Scan(&free, &live); err != nil {
+		return nil, false, 0, mapError(err)
 	}
-	return events, free, nil
+	return events, free, live, nil
 }
 
 // balanceDue reports whether the drain at now rebalances first: the
