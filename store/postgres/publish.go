@@ -65,6 +65,7 @@ type publisher struct {
 
 	mu         sync.Mutex // one drain at a time; guards the fields below
 	held       []int16    // the partitions held as of the last balance
+	published  []int64    // the seqs of the events published and not yet deleted
 	registered bool       // in cc_publishers
 	share      int        // the fair share at the last balance
 	balanced   time.Time  // when the last balance committed
@@ -140,17 +141,26 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 	if n == 0 {
 		return 0, fnErr
 	}
-	seqs := make([]int64, n)
-	for i, e := range events[:n] {
-		seqs[i] = int64(e.Seq)
-	}
-	// The published events are deleted even if the leases were lost
-	// meanwhile: they were published, and the new holder publishes them
-	// again only if it read them before.
-	if _, err := s.pool.Exec(context.WithoutCancel(ctx), `DELETE FROM cc_events WHERE seq = ANY($1)`, seqs); err != nil {
-		return 0, errors.Join(fnErr, mapError(err))
+	// The published events are deleted with the next drain's read, or
+	// when the handle rebalances, gives its share up or closes: the drain
+	// costs one round trip, and a handle killed before has them published
+	// again by the next holder (at least once; Event.Seq tells repeats
+	// apart). They are deleted even if the leases were lost meanwhile:
+	// they were published, and the new holder publishes them again only
+	// if it read them before.
+	for _, e := range events[:n] {
+		p.published = append(p.published, int64(e.Seq))
 	}
 	return n, fnErr
+}
+
+// deletePublished is the statement that deletes the events published, for
+// a batch or a transaction to send first; nil when there are none.
+func (p *publisher) deletePublished() (string, []any) {
+	if len(p.published) == 0 {
+		return "", nil
+	}
+	return `DELETE FROM cc_events WHERE seq = ANY($1)`, []any{p.published}
 }
 
 // read reads, in one round trip, up to limit events of the partitions
@@ -160,6 +170,10 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 // rather than wait its turn.
 func (p *publisher) read(ctx context.Context, limit int) (events []conversation.Event, free bool, live int, err error) {
 	var b pgx.Batch
+	del, delArgs := p.deletePublished()
+	if del != "" {
+		b.Queue(del, delArgs...)
+	}
 	b.Queue(`SELECT `+sqlstore.EventCols+` FROM cc_events
 		WHERE part IN (SELECT part FROM cc_event_leases WHERE holder = $1 AND until >= `+serverMicros+`)
 		ORDER BY seq LIMIT $2`, p.holder, limit)
@@ -171,6 +185,12 @@ func (p *publisher) read(ctx context.Context, limit int) (events []conversation.
 			events, err = nil, mapError(cerr)
 		}
 	}()
+	if del != "" {
+		if _, err := br.Exec(); err != nil {
+			return nil, false, 0, mapError(err)
+		}
+		p.published = p.published[:0]
+	}
 	rows, err := br.Query()
 	if err != nil {
 		return nil, false, 0, mapError(err)
@@ -241,6 +261,13 @@ func (p *publisher) balance(ctx context.Context) error {
 	var mine, release []int16
 	var live []string
 	err := pgx.BeginFunc(ctx, p.s.pool, func(tx pgx.Tx) error {
+		// What this handle published is deleted before it gives up a
+		// partition, lest the next holder publish it again.
+		if del, args := p.deletePublished(); del != "" {
+			if _, err := tx.Exec(ctx, del, args...); err != nil {
+				return err
+			}
+		}
 		rows, err := tx.Query(ctx, `SELECT part, holder, until, `+serverMicros+` FROM cc_event_leases ORDER BY part FOR UPDATE`)
 		if err != nil {
 			return err
@@ -288,6 +315,7 @@ func (p *publisher) balance(ctx context.Context) error {
 		return mapError(err)
 	}
 	p.held, p.registered, p.balanced = mine, true, time.Now()
+	p.published = p.published[:0]
 	p.heldN.Store(int32(len(mine)))
 	p.publishers.Store(int32(len(live)))
 	return nil
@@ -348,7 +376,7 @@ func (p *publisher) renew(ctx context.Context, held []int16) (bool, error) {
 // armIdle sets, after a drain, the timer that gives the share up if no
 // drain follows within idleRelease. Called with mu held.
 func (p *publisher) armIdle() {
-	if !p.registered || p.closed {
+	if (!p.registered && len(p.published) == 0) || p.closed {
 		return
 	}
 	drains := p.drains
@@ -358,7 +386,7 @@ func (p *publisher) armIdle() {
 	p.idle = time.AfterFunc(idleRelease, func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		if p.drains != drains || !p.registered || p.closed {
+		if p.drains != drains || p.closed {
 			return // drained since
 		}
 		_ = p.release(context.Background())
@@ -371,11 +399,15 @@ func (p *publisher) release(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	var b pgx.Batch
+	if del, args := p.deletePublished(); del != "" {
+		b.Queue(del, args...)
+	}
 	b.Queue(`UPDATE cc_event_leases SET holder = '', until = 0 WHERE holder = $1`, p.holder)
 	b.Queue(`DELETE FROM cc_publishers WHERE holder = $1`, p.holder)
 	if err := p.s.pool.SendBatch(ctx, &b).Close(); err != nil {
 		return mapError(err) // the leases end by themselves
 	}
+	p.published = p.published[:0]
 	p.held, p.registered = nil, false
 	p.heldN.Store(0)
 	p.publishers.Store(0)
@@ -392,7 +424,7 @@ func (p *publisher) close() {
 	if p.idle != nil {
 		p.idle.Stop()
 	}
-	if p.registered {
+	if p.registered || len(p.published) > 0 {
 		_ = p.release(context.Background())
 	}
 	p.closed = true

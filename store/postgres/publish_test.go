@@ -341,3 +341,56 @@ func TestIdlePublisherGivesItsShareUp(t *testing.T) {
 	require.NoError(t, <-errs)
 	c.check(t, 32, 1)
 }
+
+// A drain deletes what the drain before it published, in its own round
+// trip: the events stay stored until then, and the next drain does not
+// pass them again. Close deletes what is left; a handle killed before has
+// them published again by the next holder (at least once, R17).
+func TestPublishedEventsDeletedWithTheNextDrain(t *testing.T) {
+	dsn := freshSchema(t)
+	ctx := context.Background()
+	a := open(t, dsn)
+	t.Cleanup(func() { a.Close() })
+	count := func() int {
+		var n int
+		require.NoError(t, a.Pool().QueryRow(ctx, `SELECT count(*) FROM cc_events`).Scan(&n))
+		return n
+	}
+	c := newCollector()
+	pubEvent(t, a, 0, 0)
+	n, err := a.DrainEvents(ctx, 10, c.publish("a"))
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	assert.Equal(t, 1, count(), "the published event is deleted with the next drain")
+	pubEvent(t, a, 0, 1)
+	n, err = a.DrainEvents(ctx, 10, c.publish("a"))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "the event published before is not passed again")
+	assert.Equal(t, 1, count(), "the first is deleted, the second waits")
+	require.NoError(t, a.Close())
+	b := open(t, dsn)
+	t.Cleanup(func() { b.Close() })
+	require.NoError(t, b.Pool().QueryRow(ctx, `SELECT count(*) FROM cc_events`).Scan(&n))
+	assert.Zero(t, n, "Close deletes what was published")
+	c.check(t, 1, 2)
+
+	// A killed handle's last batch is published again by the next one.
+	pubEvent(t, b, 1, 0)
+	n, err = b.DrainEvents(ctx, 10, c.publish("b"))
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	postgres.Kill(b)
+	d := open(t, dsn)
+	t.Cleanup(func() { d.Close() })
+	postgres.SetPublishLease(d, time.Second)
+	var again []conversation.Event
+	require.Eventually(t, func() bool {
+		_, err := d.DrainEvents(ctx, 10, func(_ context.Context, evs []conversation.Event) (int, error) {
+			again = append(again, evs...)
+			return len(evs), nil
+		})
+		return err == nil && len(again) > 0
+	}, 10*time.Second, 20*time.Millisecond, "b's leases end and d takes its share")
+	require.Len(t, again, 1)
+	assert.Equal(t, pubMsg(1, 0), again[0].Message, "published again: at least once")
+}
