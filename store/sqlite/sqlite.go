@@ -290,6 +290,15 @@ func (c *conn) Exec(ctx context.Context, query string, expect func(int64) error,
 	return expect(n)
 }
 
+var _ sqlstore.ExecNow = (*conn)(nil)
+
+// ExecNow implements sqlstore.ExecNow: conn runs every write at once.
+func (c *conn) ExecNow(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := c.Exec(ctx, query, func(rows int64) error { n = rows; return nil }, args...)
+	return n, err
+}
+
 // sqlRows adapts *sql.Rows to sqlstore.Rows.
 type sqlRows struct{ *sql.Rows }
 
