@@ -66,9 +66,14 @@ const (
 
 // Rebind rewrites the ? placeholders of query for style p. Statements of
 // this package contain no ? inside literals.
+//
+// For SQLite (Question) it writes LIMIT ? as LIMIT ? + 0: SQLite plans a
+// LIMIT that is a bare parameter with the value bound to it, and so
+// prepares the statement again each time the parameter is bound, at every
+// run of a prepared statement; an expression is computed as it runs.
 func Rebind(p Placeholders, query string) string {
 	if p == Question {
-		return query
+		return strings.ReplaceAll(query, "LIMIT ?", "LIMIT ? + 0")
 	}
 	var b strings.Builder
 	n := 0
