@@ -95,7 +95,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 }
 
 // Close forgets the events published and gives the drain lease up, so
-// that another process publishes at once, then closes the database.
+// that another process publishes at once, then closes the prepared
+// statements and the database.
 func (s *Store) Close() error {
 	s.pub.close()
 	return errors.Join(s.rStmts.close(), s.wStmts.close(), s.r.Close(), s.w.Close())
