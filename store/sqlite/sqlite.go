@@ -42,6 +42,9 @@ type Store struct {
 	r *sql.DB // readers
 	q *sqlstore.Statements
 
+	// The statements prepared on w and on r.
+	wStmts, rStmts *stmtCache
+
 	pub drainer // the drain's lease and cursor
 }
 
@@ -82,17 +85,21 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite store: %w", err)
 	}
-	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
-	s := &Store{w: w, r: r, q: sqlstore.NewStatements(sqlstore.Question)}
+	// Readers stay open, and so do the statements prepared on them.
+	readers := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
+	s := &Store{w: w, r: r, q: sqlstore.NewStatements(sqlstore.Question), wStmts: newStmtCache(w), rStmts: newStmtCache(r)}
 	s.pub.init(s)
 	return s, nil
 }
 
 // Close forgets the events published and gives the drain lease up, so
-// that another process publishes at once, then closes the database.
+// that another process publishes at once, then closes the prepared
+// statements and the database.
 func (s *Store) Close() error {
 	s.pub.close()
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(s.rStmts.close(), s.wStmts.close(), s.r.Close(), s.w.Close())
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -194,6 +201,16 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(store.Tx) error) error {
+	return s.runConn(ctx, db, write, func(c *conn) error {
+		t := sqlstore.NewTx(c, s.q, write)
+		defer t.End()
+		return fn(t)
+	})
+}
+
+// runConn runs fn in a transaction on db, through a conn whose statements
+// come from db's cache, and commits unless fn fails.
+func (s *Store) runConn(ctx context.Context, db *sql.DB, write bool, fn func(*conn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -201,15 +218,22 @@ func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(store.T
 	if err != nil {
 		return mapError(err)
 	}
-	t := sqlstore.NewTx(conn{tx}, s.q, write)
+	c := &conn{tx: tx, stmts: txStmts{cache: s.rStmts}}
+	if write {
+		c.stmts.cache = s.wStmts
+	}
 	committed := false
 	defer func() {
-		t.End()
 		if !committed {
 			_ = tx.Rollback()
 		}
+		// The connection is free again: what this transaction ran as
+		// text may be prepared on it.
+		if len(c.stmts.missed) > 0 {
+			c.stmts.cache.prepare(ctx, c.stmts.missed)
+		}
 	}()
-	if err := fn(t); err != nil {
+	if err := fn(c); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -223,10 +247,22 @@ func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(store.T
 }
 
 // conn runs statements in a transaction at once: SQLite is in process, so
-// there are no round trips to save.
-type conn struct{ tx *sql.Tx }
+// there are no round trips to save. It runs them prepared, from the
+// Store's cache, where it can.
+type conn struct {
+	tx    *sql.Tx
+	stmts txStmts
+}
 
-func (c conn) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+func (c *conn) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	if st := c.stmts.stmt(ctx, c.tx, query); st.tx != nil {
+		rows, err := st.tx.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, mapError(err)
+		}
+		c.stmts.open = append(c.stmts.open, st.cached)
+		return &stmtRows{sqlRows: sqlRows{rows}, c: c, st: st.cached}, nil
+	}
 	rows, err := c.tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, mapError(err)
@@ -234,8 +270,14 @@ func (c conn) Query(ctx context.Context, query string, args ...any) (sqlstore.Ro
 	return sqlRows{rows}, nil
 }
 
-func (c conn) Exec(ctx context.Context, query string, expect func(int64) error, args ...any) error {
-	res, err := c.tx.ExecContext(ctx, query, args...)
+func (c *conn) Exec(ctx context.Context, query string, expect func(int64) error, args ...any) error {
+	var res sql.Result
+	var err error
+	if st := c.stmts.stmt(ctx, c.tx, query); st.tx != nil {
+		res, err = st.tx.ExecContext(ctx, args...)
+	} else {
+		res, err = c.tx.ExecContext(ctx, query, args...)
+	}
 	if err != nil {
 		return mapError(err)
 	}
@@ -249,11 +291,36 @@ func (c conn) Exec(ctx context.Context, query string, expect func(int64) error, 
 	return expect(n)
 }
 
+var _ sqlstore.ExecNow = (*conn)(nil)
+
+// ExecNow implements sqlstore.ExecNow: conn runs every write at once.
+func (c *conn) ExecNow(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := c.Exec(ctx, query, func(rows int64) error { n = rows; return nil }, args...)
+	return n, err
+}
+
 // sqlRows adapts *sql.Rows to sqlstore.Rows.
 type sqlRows struct{ *sql.Rows }
 
 func (r sqlRows) Close()     { _ = r.Rows.Close() }
 func (r sqlRows) Err() error { return mapError(r.Rows.Err()) }
+
+// stmtRows are the rows of a cached statement st: closing them lets the
+// transaction run st again.
+type stmtRows struct {
+	sqlRows
+	c  *conn
+	st *sql.Stmt
+}
+
+func (r *stmtRows) Close() {
+	r.sqlRows.Close()
+	if r.st != nil {
+		r.c.stmts.closed(r.st)
+		r.st = nil
+	}
+}
 
 // mapError turns SQLite's unique violations into store.ErrDuplicate, its
 // busy and locked errors into store.ErrConflict, so the engine tries again,

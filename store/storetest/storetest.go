@@ -72,6 +72,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store, opts ...Options) {
 	t.Run("TicketNumbers", h.testTicketNumbers)
 	t.Run("Tickets", h.testTickets)
 	t.Run("Conversations", h.testConversations)
+	t.Run("ConversationUpdates", h.testConversationUpdates)
 	t.Run("Queue", h.testQueue)
 	t.Run("QueuePage", h.testQueuePage)
 	t.Run("HeldConversations", h.testHeldConversations)

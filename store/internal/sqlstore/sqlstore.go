@@ -32,6 +32,19 @@ type Conn interface {
 	Exec(ctx context.Context, sql string, expect func(rows int64) error, args ...any) error
 }
 
+// ExecNow is implemented by a Conn that runs each write before it
+// returns. A Tx then chooses between statements by the rows a write
+// affected: it updates a conversation without touching the columns that
+// its indexes hold, and so without rewriting those indexes, when they
+// keep their values (SQLite rewrites the entries of every index that
+// holds a column an UPDATE sets, even to the value it had).
+type ExecNow interface {
+	Conn
+	// ExecNow runs a write at once and returns the number of rows it
+	// affected.
+	ExecNow(ctx context.Context, sql string, args ...any) (int64, error)
+}
+
 // Rows is the result of a read.
 type Rows interface {
 	Next() bool
@@ -53,9 +66,14 @@ const (
 
 // Rebind rewrites the ? placeholders of query for style p. Statements of
 // this package contain no ? inside literals.
+//
+// For SQLite (Question) it writes LIMIT ? as LIMIT ? + 0: SQLite plans a
+// LIMIT that is a bare parameter with the value bound to it, and so
+// prepares the statement again each time the parameter is bound, at every
+// run of a prepared statement; an expression is computed as it runs.
 func Rebind(p Placeholders, query string) string {
 	if p == Question {
-		return query
+		return strings.ReplaceAll(query, "LIMIT ?", "LIMIT ? + 0")
 	}
 	var b strings.Builder
 	n := 0

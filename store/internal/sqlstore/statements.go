@@ -47,7 +47,7 @@ type Statements struct {
 	contact, contactByExt, createContact, createHandle, updateContact           string
 	nextNumber, ticket, ticketByNumber, openTickets, createTicket, updateTicket string
 	conversation, openConversation, latestConversation, ticketConversation      string
-	queue, createConversation, updateConversation                               string
+	queue, createConversation, updateConversation, touchConversation            string
 	message, messageByExt, messages, createMessage, updateMessage, pending      string
 	firstPending, inboundLookup, inboundLookupNoDup                             string
 	setTimer, deleteTimer, deleteTimerAt, timer, agents, workload, assignedTo   string
@@ -87,6 +87,11 @@ func NewStatements(p Placeholders) *Statements {
 		queue:              `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND state = 1 AND assignee = '' AND bot = '' ORDER BY priority DESC, waiting_since, id LIMIT ?`,
 		createConversation: `INSERT INTO cc_conversations (` + conversationCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		updateConversation: `UPDATE cc_conversations SET state = ?, priority = ?, assignee = ?, team = ?, waiting_since = ?, abandoned = ?, last_activity = ?, closed_at = ?, close_reason = ?, closed_by = ?, note_category = ?, note_summary = ?, out_of_hours_until = ?, version = ?, bot = ? WHERE workspace = ? AND id = ? AND version = ?`,
+		// updateConversation for a conversation whose indexed columns keep
+		// their values: it sets none of them, and changes no row where one
+		// of them differs.
+		touchConversation: `UPDATE cc_conversations SET last_activity = ?, closed_at = ?, close_reason = ?, closed_by = ?, note_category = ?, note_summary = ?, out_of_hours_until = ?, version = ?
+			WHERE workspace = ? AND id = ? AND version = ? AND state = ? AND priority = ? AND assignee = ? AND team = ? AND waiting_since = ? AND abandoned = ? AND bot = ?`,
 
 		message:       `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND id = ?`,
 		messageByExt:  `SELECT ` + messageCols + ` FROM cc_messages WHERE workspace = ? AND channel = ? AND external_id = ? AND direction = 1 AND external_id <> ''`,
@@ -136,7 +141,7 @@ func NewStatements(p Placeholders) *Statements {
 		&s.contact, &s.contactByExt, &s.createContact, &s.createHandle, &s.updateContact,
 		&s.nextNumber, &s.ticket, &s.ticketByNumber, &s.openTickets, &s.createTicket, &s.updateTicket,
 		&s.conversation, &s.openConversation, &s.latestConversation, &s.ticketConversation,
-		&s.queue, &s.createConversation, &s.updateConversation,
+		&s.queue, &s.createConversation, &s.updateConversation, &s.touchConversation,
 		&s.message, &s.messageByExt, &s.messages, &s.createMessage, &s.updateMessage, &s.pending, &s.firstPending, &s.inboundLookup, &s.inboundLookupNoDup, &s.setTimer, &s.deleteTimer, &s.deleteTimerAt, &s.timer, &s.agents, &s.workload, &s.assignedTo,
 		&s.agent, &s.createAgent, &s.updateAgent, &s.team, &s.putTeam, &s.appendEvent,
 		&s.createRejection, &s.rejection, &s.rejections, &s.deleteTags,

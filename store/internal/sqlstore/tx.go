@@ -41,14 +41,19 @@ func (t *Tx) query(ctx context.Context) error {
 	return ctx.Err()
 }
 
-func (t *Tx) exec(ctx context.Context, sql string, expect func(int64) error, args ...any) error {
+// writable reports why t cannot write now, if it cannot.
+func (t *Tx) writable(ctx context.Context) error {
 	if t.done {
 		return errEnded
 	}
 	if !t.write {
 		return errReadOnly
 	}
-	if err := ctx.Err(); err != nil {
+	return ctx.Err()
+}
+
+func (t *Tx) exec(ctx context.Context, sql string, expect func(int64) error, args ...any) error {
+	if err := t.writable(ctx); err != nil {
 		return err
 	}
 	return t.c.Exec(ctx, sql, expect, plain(args)...)
@@ -444,7 +449,23 @@ func (t *Tx) CreateConversation(ctx context.Context, c conversation.Conversation
 
 // UpdateConversation implements store.Tx. The ticket, channel and contact
 // of a conversation never change and are not written.
+//
+// On a Conn that runs writes at once (ExecNow), an update that leaves the
+// indexed columns as they are (a message to an open conversation: its last
+// activity and version change) sets only the others; where it changes no
+// row, the full update follows and answers as it would alone.
 func (t *Tx) UpdateConversation(ctx context.Context, c conversation.Conversation) error {
+	if now, ok := t.c.(ExecNow); ok {
+		if err := t.writable(ctx); err != nil {
+			return err
+		}
+		n, err := now.ExecNow(ctx, t.q.touchConversation, plain([]any{micros(c.LastActivity), micros(c.ClosedAt),
+			c.CloseReason, c.ClosedBy, c.ClosingNote.Category, c.ClosingNote.Summary, micros(c.OutOfHoursUntil), c.Version,
+			c.Workspace, c.ID, c.Version - 1, c.State, c.Priority, c.Assignee, c.Team, micros(c.WaitingSince), c.Abandoned, c.Bot})...)
+		if err != nil || n == 1 {
+			return err
+		}
+	}
 	return t.exec(ctx, t.q.updateConversation, expectOne("conversation", string(c.ID)),
 		c.State, c.Priority, c.Assignee, c.Team, micros(c.WaitingSince), c.Abandoned, micros(c.LastActivity), micros(c.ClosedAt),
 		c.CloseReason, c.ClosedBy, c.ClosingNote.Category, c.ClosingNote.Summary, micros(c.OutOfHoursUntil), c.Version, c.Bot, c.Workspace, c.ID, c.Version-1)
