@@ -34,7 +34,7 @@ func EventPartition(e conversation.Event) int {
 	for i := 0; i < len(e.Workspace); i++ {
 		h = (h ^ uint32(e.Workspace[i])) * 16777619
 	}
-	h = (h ^ 0) * 16777619
+	h *= 16777619 // the separator, a zero byte
 	h = (h ^ uint32(kind)) * 16777619
 	for i := 0; i < len(key); i++ {
 		h = (h ^ uint32(key[i])) * 16777619

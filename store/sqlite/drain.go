@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/telenet/contactcenter/conversation"
@@ -51,6 +54,75 @@ type drainer struct {
 	drains  uint64     // counts drains, for the idle release
 	idle    *time.Timer
 	closed  bool
+
+	// The events this Store committed, in seq order, as a drain would read
+	// them: a drain takes them from here, without reading, while they
+	// follow the cursor without a gap (no other process wrote between).
+	qmu    sync.Mutex
+	queue  []conversation.Event
+	handOn atomic.Bool // a drain ran: the Store hands its events on
+}
+
+// maxHanded bounds the events kept for the drain; past it they are
+// dropped, and the drain reads them.
+const maxHanded = 4096
+
+// handing reports whether the Store keeps the events it commits for its
+// drain: once it drained, so that a Store nobody drains keeps nothing.
+func (d *drainer) handing() bool { return d.handOn.Load() }
+
+// hand keeps events the Store committed, for the drain.
+func (d *drainer) hand(events []conversation.Event) {
+	d.qmu.Lock()
+	defer d.qmu.Unlock()
+	if len(d.queue)+len(events) > maxHanded {
+		d.queue = d.queue[:0]
+		return
+	}
+	for _, e := range events {
+		// Commits are in seq order, their hand-overs nearly so.
+		i := len(d.queue)
+		for i > 0 && d.queue[i-1].Seq > e.Seq {
+			i--
+		}
+		d.queue = slices.Insert(d.queue, i, e)
+	}
+}
+
+// handed returns up to limit events handed on that follow the cursor
+// without a gap, and forgets those the cursor passed; nil when the next
+// event was not handed on (another process wrote it, or it was dropped).
+// Called with mu held.
+func (d *drainer) handed(limit int) []conversation.Event {
+	d.qmu.Lock()
+	defer d.qmu.Unlock()
+	i := 0
+	for i < len(d.queue) && int64(d.queue[i].Seq) <= d.cursor {
+		i++
+	}
+	d.queue = d.queue[:copy(d.queue, d.queue[i:])]
+	n := 0
+	for n < len(d.queue) && n < limit && int64(d.queue[n].Seq) == d.cursor+int64(n)+1 {
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	events := slices.Clone(d.queue[:n])
+	for i := range events {
+		// A publisher that changes what it was given changes no other
+		// copy: a drain that reads gets a map of its own too.
+		events[i].Data = maps.Clone(events[i].Data)
+	}
+	return events
+}
+
+// dropHanded drops what was handed on: the cursor may lag what another
+// holder published meanwhile, or the stored events changed.
+func (d *drainer) dropHanded() {
+	d.qmu.Lock()
+	d.queue = d.queue[:0]
+	d.qmu.Unlock()
 }
 
 func (d *drainer) init(s *Store) {
@@ -92,19 +164,23 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 		return 0, errors.New("sqlite store: closed")
 	}
 	d.drains++
+	d.handOn.Store(true)
 	defer d.armIdle()
 	if now := time.Now(); now.After(d.until.Add(-2 * d.lease / 3)) {
+		held := !d.until.IsZero()
 		if err := d.take(ctx, now); err != nil {
 			return 0, err
 		}
+		if !held {
+			d.dropHanded()
+		}
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlstore.EventCols+` FROM cc_events WHERE seq > ? ORDER BY seq LIMIT ?`, d.cursor, limit)
-	if err != nil {
-		return 0, mapError(err)
-	}
-	events, err := sqlstore.ScanEvents(sqlRows{rows})
-	if err != nil || len(events) == 0 {
-		return 0, err
+	events := d.handed(limit)
+	if events == nil {
+		var err error
+		if events, err = d.read(ctx, limit); err != nil || len(events) == 0 {
+			return 0, err
+		}
 	}
 	var n int
 	var fnErr error
@@ -134,6 +210,26 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 		_ = d.write(context.WithoutCancel(ctx), nil)
 	}
 	return n, fnErr
+}
+
+// readEvents is the drain's read: the events after the cursor.
+const readEvents = `SELECT ` + sqlstore.EventCols + ` FROM cc_events WHERE seq > ? ORDER BY seq LIMIT ? + 0`
+
+// read reads up to limit events after the cursor, through the readers'
+// prepared statement.
+func (d *drainer) read(ctx context.Context, limit int) ([]conversation.Event, error) {
+	var rows *sql.Rows
+	var err error
+	if st := d.s.rStmts.get(readEvents); st != nil {
+		rows, err = st.QueryContext(ctx, d.cursor, limit)
+	} else {
+		rows, err = d.s.r.QueryContext(ctx, readEvents, d.cursor, limit)
+		defer d.s.rStmts.prepare(ctx, []string{readEvents})
+	}
+	if err != nil {
+		return nil, mapError(err)
+	}
+	return sqlstore.ScanEvents(sqlRows{rows})
 }
 
 // take takes the lease, or renews it, in one write that also deletes the

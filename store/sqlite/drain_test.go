@@ -19,6 +19,7 @@ import (
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/sqlite"
+	"github.com/telenet/contactcenter/ticket"
 )
 
 // drainChildEnv names the database file of a child process that starts a
@@ -399,4 +400,83 @@ func TestDrainForgetsPastTheBatch(t *testing.T) {
 	left := countEvents(t, raw)
 	assert.Less(t, left, 1024, "deleted once a thousand or so waited")
 	assert.Positive(t, left, "the rest waits for a later write")
+}
+
+// R17: a drain passes the events its Store committed from memory while
+// they follow its cursor without a gap, and reads those another process
+// wrote; either way each event comes once, in order, exactly as read
+// back from the file (the time to the microsecond, the data as stored).
+func TestDrainHandsOnWhatItCommitted(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cc.db")
+	a, b := open(t, path), open(t, path)
+	defer a.Close()
+	defer b.Close()
+	sqlite.SetDrainLease(a, time.Hour)
+	at := time.Date(2026, 12, 2, 9, 0, 0, 123456789, time.UTC)
+	appendAt := func(s store.Store, msg string) {
+		require.NoError(t, s.Update(ctx, func(tx store.Tx) error {
+			return tx.AppendEvent(ctx, conversation.Event{Type: conversation.EventMessageReceived, Workspace: "w", At: at,
+				Conversation: "c", Message: conversation.MessageID(msg), Data: map[string]string{"k": msg}})
+		}))
+	}
+	var got []conversation.Event
+	publish := func(_ context.Context, evs []conversation.Event) (int, error) {
+		got = append(got, evs...)
+		return len(evs), nil
+	}
+	_, err := a.DrainEvents(ctx, 10, publish) // the first drain: a hands its events on from now
+	require.NoError(t, err)
+	appendAt(a, "a1")
+	appendAt(a, "a2")
+	appendAt(b, "b1") // another process's: a gap in what a committed
+	appendAt(a, "a3")
+	for range 4 {
+		_, err := a.DrainEvents(ctx, 10, publish)
+		require.NoError(t, err)
+	}
+	require.Len(t, got, 4)
+	for i, want := range []string{"a1", "a2", "b1", "a3"} {
+		e := got[i]
+		assert.Equal(t, conversation.MessageID(want), e.Message, "in commit order, each once")
+		assert.Equal(t, at.Truncate(time.Microsecond), e.At, "the time as stored")
+		assert.Equal(t, map[string]string{"k": want}, e.Data)
+		if i > 0 {
+			assert.Equal(t, got[i-1].Seq+1, e.Seq, "the store's seqs")
+		}
+	}
+	// What came from memory is what the file holds.
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	require.NoError(t, err)
+	defer raw.Close()
+	var n int
+	require.NoError(t, raw.QueryRow(`SELECT count(*) FROM cc_events WHERE seq >= ? AND seq <= ?`, got[0].Seq, got[3].Seq).Scan(&n))
+	assert.Equal(t, 4, n, "the seqs are the stored events'")
+}
+
+// An erasure scrubs stored events that are not yet published (R21): the
+// drain then reads them from the file, not the copies it kept.
+func TestDrainAfterErasureReads(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cc.db")
+	s := open(t, path)
+	defer s.Close()
+	_, err := s.DrainEvents(ctx, 10, func(context.Context, []conversation.Event) (int, error) { return 0, nil })
+	require.NoError(t, err)
+	require.NoError(t, s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateContact(ctx, ticket.Contact{ID: "k", Workspace: "w", Name: "Ana", Version: 1}, "tg", "ext-k"); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, conversation.Event{Type: "bot.notified", Workspace: "w", Conversation: "c", Contact: "k",
+			Actor: conversation.Actor{Kind: conversation.ActorContact, ID: "ext-k"}})
+	}))
+	require.NoError(t, s.Update(ctx, func(tx store.Tx) error { return tx.EraseContact(ctx, "w", "k") }))
+	var got []conversation.Event
+	_, err = s.DrainEvents(ctx, 10, func(_ context.Context, evs []conversation.Event) (int, error) {
+		got = append(got, evs...)
+		return len(evs), nil
+	})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Empty(t, got[0].Actor.ID, "the erased contact's id is not published")
 }

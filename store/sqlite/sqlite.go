@@ -29,6 +29,7 @@ import (
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/internal/sqlstore"
 )
@@ -201,11 +202,49 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(store.Tx) error) error {
-	return s.runConn(ctx, db, write, func(c *conn) error {
+	var appended []conversation.Event
+	var changed bool
+	err := s.runConn(ctx, db, write, func(c *conn) error {
 		t := sqlstore.NewTx(c, s.q, write)
 		defer t.End()
-		return fn(t)
+		keep := write && s.pub.handing()
+		if keep {
+			t.KeepAppended()
+		}
+		if err := fn(t); err != nil {
+			return err
+		}
+		changed = t.EventsChanged()
+		if appended = t.Appended(); len(appended) > 0 {
+			// The events' seqs, for the drain to take them from memory:
+			// one writer at a time, so those of one transaction follow
+			// each other up to the last.
+			rows, err := c.Query(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'cc_events'`)
+			if err != nil {
+				return err
+			}
+			var last int64
+			if rows.Next() {
+				err = rows.Scan(&last)
+			}
+			rows.Close()
+			if err = errors.Join(err, rows.Err()); err != nil {
+				return err
+			}
+			for i := range appended {
+				appended[i].Seq = uint64(last - int64(len(appended)-1-i))
+			}
+		}
+		return nil
 	})
+	switch {
+	case err == nil && changed:
+		// An erasure scrubbed stored events: the drain reads them again.
+		s.pub.dropHanded()
+	case err == nil && len(appended) > 0:
+		s.pub.hand(appended)
+	}
+	return err
 }
 
 // runConn runs fn in a transaction on db, through a conn whose statements

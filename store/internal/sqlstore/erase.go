@@ -59,6 +59,7 @@ func (t *Tx) EraseContact(ctx context.Context, ws ticket.WorkspaceID, id ticket.
 	if err := t.deleteSearchRows(ctx, ws, id); err != nil {
 		return err
 	}
+	t.eventsChanged = true
 	if err := t.exec(ctx, q.events, nil, ws, id); err != nil {
 		return err
 	}

@@ -19,6 +19,12 @@ type Tx struct {
 	q     *Statements
 	write bool
 	done  bool
+	// keep says to keep the events appended, as a drain would read them
+	// back (KeepAppended).
+	keep     bool
+	appended []conversation.Event
+	// eventsChanged: t changed stored events (an erasure scrubbed them).
+	eventsChanged bool
 }
 
 var _ store.Tx = (*Tx)(nil)
@@ -28,6 +34,18 @@ func NewTx(c Conn, q *Statements, write bool) *Tx { return &Tx{c: c, q: q, write
 
 // End makes every later call fail: the transaction is over.
 func (t *Tx) End() { t.done = true }
+
+// KeepAppended has t keep the events it appends, as a drain would read
+// them back but for their Seq, which the store assigns (Appended).
+func (t *Tx) KeepAppended() { t.keep = true }
+
+// Appended returns the events t appended since KeepAppended, in order, as
+// a drain would read them back, without their Seq.
+func (t *Tx) Appended() []conversation.Event { return t.appended }
+
+// EventsChanged reports whether t changed events stored before it (an
+// erasure scrubs a contact's): a copy of them kept elsewhere is stale.
+func (t *Tx) EventsChanged() bool { return t.eventsChanged }
 
 var (
 	errEnded    = errors.New("sql store: transaction used after it ended")
@@ -670,9 +688,21 @@ func (t *Tx) AppendEvent(ctx context.Context, e conversation.Event) error {
 	if err != nil {
 		return err
 	}
-	return t.exec(ctx, t.q.appendEvent, nil, e.Workspace, e.Type, micros(e.At), e.Conversation, e.Ticket, e.TicketNumber,
+	if err := t.exec(ctx, t.q.appendEvent, nil, e.Workspace, e.Type, micros(e.At), e.Conversation, e.Ticket, e.TicketNumber,
 		e.Message, e.Agent, e.Previous, e.Team, e.Reason, e.Presence, e.Channel, e.ExternalID, e.Detail, e.Altered,
-		actor, e.Actor.ID, cause, e.Cause.Name, e.Cause.ID, e.Cause.Root, e.Cause.Depth, e.Contact, e.Bot, data, store.EventPartition(e))
+		actor, e.Actor.ID, cause, e.Cause.Name, e.Cause.ID, e.Cause.Root, e.Cause.Depth, e.Contact, e.Bot, data, store.EventPartition(e)); err != nil {
+		return err
+	}
+	if t.keep {
+		// What ScanEvent would read: the time to the microsecond, the
+		// data through its JSON.
+		e.Seq, e.At, e.Data = 0, fromMicros(micros(e.At)), nil
+		if err := decodeJSON(data, &e.Data); err != nil {
+			return err
+		}
+		t.appended = append(t.appended, e)
+	}
+	return nil
 }
 
 // kindName returns the stable name of kind k (empty for the zero kind), which
