@@ -2,11 +2,8 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -78,10 +75,7 @@ type publisher struct {
 
 func (p *publisher) init(s *Store) {
 	p.s, p.lease = s, publishLease
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	host, _ := os.Hostname()
-	p.holder = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+	p.holder = sqlstore.HolderName()
 }
 
 var _ store.SharedEvents = (*Store)(nil)
@@ -136,7 +130,9 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 	}
 	var n int
 	var fnErr error
-	p.renewing(ctx, func(ctx context.Context) { n, fnErr = fn(ctx, events) })
+	held := slices.Clone(p.held)
+	sqlstore.Renewing(ctx, p.lease/3, errLeaseLost, func(ctx context.Context) (bool, error) { return p.renew(ctx, held) },
+		func(ctx context.Context) { n, fnErr = fn(ctx, events) })
 	n = min(max(n, 0), len(events))
 	if n == 0 {
 		return 0, fnErr
@@ -319,43 +315,6 @@ func (p *publisher) balance(ctx context.Context) error {
 	p.heldN.Store(int32(len(mine)))
 	p.publishers.Store(int32(len(live)))
 	return nil
-}
-
-// renewing runs fn while a goroutine renews this handle's leases every
-// third of the lease, and returns once both have stopped (also when fn
-// panics). A renewal that finds a partition taken ends fn's context with
-// errLeaseLost; one that fails is tried again at the next tick.
-func (p *publisher) renewing(ctx context.Context, fn func(context.Context)) {
-	fnCtx, cancelFn := context.WithCancelCause(ctx)
-	defer cancelFn(nil)
-	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	defer func() {
-		stop()
-		<-done
-	}()
-	held := slices.Clone(p.held)
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(max(p.lease/3, time.Millisecond))
-		defer tick.Stop()
-		for {
-			select {
-			case <-rctx.Done():
-				return
-			case <-tick.C:
-			}
-			ok, err := p.renew(rctx, held)
-			if err != nil {
-				continue
-			}
-			if !ok {
-				cancelFn(errLeaseLost)
-				return
-			}
-		}
-	}()
-	fn(fnCtx)
 }
 
 // renew extends the leases of held and this handle's listing; it reports

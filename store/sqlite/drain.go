@@ -126,7 +126,7 @@ func (d *drainer) dropHanded() {
 }
 
 func (d *drainer) init(s *Store) {
-	d.s, d.holder, d.lease = s, holderName(), drainLease
+	d.s, d.holder, d.lease = s, sqlstore.HolderName(), drainLease
 }
 
 // DrainEvents passes stored events to fn in commit order and forgets
@@ -352,50 +352,30 @@ func (d *drainer) close() {
 	d.closed = true
 }
 
-// renewing runs fn while a goroutine renews the drain lease every third
-// of the lease, and returns once both have stopped (also when fn panics),
-// so that no renewal follows. It reports whether a renewal found the
-// lease taken, which ends fn's context, and the lease's end as the last
-// renewal wrote it (zero if none did). A renewal that fails (the write
-// lock stayed busy past the busy timeout) is tried again at the next
-// tick.
+// renewing runs fn while the drain lease is renewed every third of it
+// (sqlstore.Renewing); it reports whether a renewal found the lease
+// taken, and the lease's end as the last renewal wrote it (zero if none
+// did).
 func (d *drainer) renewing(ctx context.Context, fn func(context.Context)) (lost bool, until time.Time) {
-	fnCtx, cancelFn := context.WithCancelCause(ctx)
-	defer cancelFn(nil)
-	// Renewals do not end with ctx: the deletion after fn does not either.
-	// They end when fn returns or panics.
-	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	defer func() {
-		stop()
-		<-done
-	}()
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(max(d.lease/3, time.Millisecond))
-		defer tick.Stop()
-		for {
-			select {
-			case <-rctx.Done():
-				return
-			case <-tick.C:
-			}
-			next := time.Now().Add(d.lease)
-			res, err := d.s.w.ExecContext(rctx, `UPDATE cc_drain_lock SET until = ? WHERE id = 1 AND holder = ?`, next.UnixMicro(), d.holder)
-			if err != nil {
-				continue
-			}
-			if n, err := res.RowsAffected(); err == nil && n == 0 {
-				lost = true
-				cancelFn(errLeaseLost)
-				return
-			} else if err == nil {
-				until = next
-			}
+	var mu sync.Mutex
+	lost = sqlstore.Renewing(ctx, d.lease/3, errLeaseLost, func(ctx context.Context) (bool, error) {
+		next := time.Now().Add(d.lease)
+		res, err := d.s.w.ExecContext(ctx, `UPDATE cc_drain_lock SET until = ? WHERE id = 1 AND holder = ?`, next.UnixMicro(), d.holder)
+		if err != nil {
+			return false, err
 		}
-	}()
-	fn(fnCtx)
-	stop()
-	<-done
+		n, err := res.RowsAffected()
+		if err != nil {
+			return false, err
+		}
+		if n == 1 {
+			mu.Lock()
+			until = next
+			mu.Unlock()
+		}
+		return n == 1, nil
+	}, fn)
+	mu.Lock()
+	defer mu.Unlock()
 	return lost, until
 }
