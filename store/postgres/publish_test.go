@@ -169,6 +169,36 @@ func drainer(s *postgres.Store, fn func(context.Context, []conversation.Event) (
 	}
 }
 
+// sharing is two handles on one schema, each drained as an engine that
+// shares the stream drains, into one collector, once they hold half the
+// partitions each.
+type sharing struct {
+	dsn          string
+	a, b         *postgres.Store
+	c            *collector
+	stopA, stopB chan struct{}
+	errs         chan error
+}
+
+func newSharing(t *testing.T, lease, wait time.Duration) *sharing {
+	t.Helper()
+	dsn := freshSchema(t)
+	sh := &sharing{dsn: dsn, a: open(t, dsn), b: open(t, dsn), c: newCollector(),
+		stopA: make(chan struct{}), stopB: make(chan struct{}), errs: make(chan error, 2)}
+	t.Cleanup(func() { sh.a.Close(); sh.b.Close() })
+	for _, s := range []*postgres.Store{sh.a, sh.b} {
+		postgres.SetPublishLease(s, lease)
+	}
+	go drainer(sh.a, sh.c.publish("a"), sh.stopA, sh.errs)
+	go drainer(sh.b, sh.c.publish("b"), sh.stopB, sh.errs)
+	require.Eventually(t, func() bool {
+		sa, _ := sh.a.EventShare()
+		sb, _ := sh.b.EventShare()
+		return sa.Held == store.EventPartitions/2 && sb.Held == store.EventPartitions/2
+	}, wait, 5*time.Millisecond, "two handles share the stream")
+	return sh
+}
+
 // R17: three handles on one schema publish at once, each its share of
 // the partitions; no partition is published by two at once, and every
 // conversation's events are published once each, in order.
@@ -235,23 +265,11 @@ func TestPublishersShareTheStream(t *testing.T) {
 // and publish what it left, in order, nothing lost. A handle that closes
 // gives its share up at once.
 func TestDeadPublishersShareMoves(t *testing.T) {
-	dsn := freshSchema(t)
 	const lease = 600 * time.Millisecond
 	const convs, per = 32, 10
-	a, b := open(t, dsn), open(t, dsn)
-	t.Cleanup(func() { a.Close(); b.Close() })
-	for _, s := range []*postgres.Store{a, b} {
-		postgres.SetPublishLease(s, lease)
-	}
-	c := newCollector()
-	stopA, stopB, errs := make(chan struct{}), make(chan struct{}), make(chan error, 2)
-	go drainer(a, c.publish("a"), stopA, errs)
-	go drainer(b, c.publish("b"), stopB, errs)
-	require.Eventually(t, func() bool {
-		sa, _ := a.EventShare()
-		sb, _ := b.EventShare()
-		return sa.Held == store.EventPartitions/2 && sb.Held == store.EventPartitions/2
-	}, 10*time.Second, 5*time.Millisecond, "two handles share the stream")
+	sh := newSharing(t, lease, 10*time.Second)
+	a, b, c, stopA, stopB, errs := sh.a, sh.b, sh.c, sh.stopA, sh.stopB, sh.errs
+	dsn := sh.dsn
 
 	// a is killed: it stops draining and never releases.
 	close(stopA)
@@ -306,21 +324,8 @@ func TestDeadPublishersShareMoves(t *testing.T) {
 // store) gives its share up after a moment, so that the events others
 // store in its partitions are published without waiting for its leases.
 func TestIdlePublisherGivesItsShareUp(t *testing.T) {
-	dsn := freshSchema(t)
-	a, b := open(t, dsn), open(t, dsn)
-	t.Cleanup(func() { a.Close(); b.Close() })
-	for _, s := range []*postgres.Store{a, b} {
-		postgres.SetPublishLease(s, 10*time.Second)
-	}
-	c := newCollector()
-	stopA, stopB, errs := make(chan struct{}), make(chan struct{}), make(chan error, 2)
-	go drainer(a, c.publish("a"), stopA, errs)
-	go drainer(b, c.publish("b"), stopB, errs)
-	require.Eventually(t, func() bool {
-		sa, _ := a.EventShare()
-		sb, _ := b.EventShare()
-		return sa.Held == store.EventPartitions/2 && sb.Held == store.EventPartitions/2
-	}, 20*time.Second, 5*time.Millisecond, "two handles share the stream")
+	sh := newSharing(t, 10*time.Second, 20*time.Second)
+	a, b, c, stopA, stopB, errs := sh.a, sh.b, sh.c, sh.stopA, sh.stopB, sh.errs
 	close(stopA)
 	require.NoError(t, <-errs)
 	stopped := time.Now()

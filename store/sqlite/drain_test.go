@@ -270,9 +270,7 @@ func TestDrainLeaseOfADeadProcess(t *testing.T) {
 	s := open(t, path)
 	defer s.Close()
 	appendEvent(t, s, "m1")
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	require.NoError(t, err)
-	defer db.Close()
+	db := rawDB(t, path)
 
 	done := exec.Command(os.Args[0], "-test.run=^$")
 	require.NoError(t, done.Run())
@@ -299,6 +297,16 @@ func TestDrainLeaseOfADeadProcess(t *testing.T) {
 	}
 }
 
+// rawDB opens the file at path as another process would, closed when the
+// test ends.
+func rawDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
 // countEvents is how many events the file at path keeps.
 func countEvents(t *testing.T, raw *sql.DB) int {
 	t.Helper()
@@ -318,9 +326,7 @@ func TestDrainForgetsInBatches(t *testing.T) {
 	s := open(t, path)
 	defer s.Close()
 	sqlite.SetDrainLease(s, time.Hour)
-	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	require.NoError(t, err)
-	defer raw.Close()
+	raw := rawDB(t, path)
 	leaseUntil := func() int64 {
 		var until int64
 		require.NoError(t, raw.QueryRow(`SELECT until FROM cc_drain_lock WHERE id = 1`).Scan(&until))
@@ -373,9 +379,7 @@ func TestDrainForgetsPastTheBatch(t *testing.T) {
 	s := open(t, path)
 	defer s.Close()
 	sqlite.SetDrainLease(s, time.Hour)
-	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	require.NoError(t, err)
-	defer raw.Close()
+	raw := rawDB(t, path)
 	const total = 1500
 	require.NoError(t, s.Update(ctx, func(tx store.Tx) error {
 		for i := range total {
@@ -446,9 +450,7 @@ func TestDrainHandsOnWhatItCommitted(t *testing.T) {
 		}
 	}
 	// What came from memory is what the file holds.
-	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	require.NoError(t, err)
-	defer raw.Close()
+	raw := rawDB(t, path)
 	var n int
 	require.NoError(t, raw.QueryRow(`SELECT count(*) FROM cc_events WHERE seq >= ? AND seq <= ?`, got[0].Seq, got[3].Seq).Scan(&n))
 	assert.Equal(t, 4, n, "the seqs are the stored events'")
