@@ -482,3 +482,74 @@ func TestDrainAfterErasureReads(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Empty(t, got[0].Actor.ID, "the erased contact's id is not published")
 }
+
+// publishedChildEnv names the database file of a child process that
+// publishes every stored event, says so, and waits to be killed before
+// it deletes them.
+const publishedChildEnv = "CONTACTCENTER_SQLITE_PUBLISHED_CHILD"
+
+// R17, R18: a process killed with kill -9 after it published events and
+// before it deleted them (they wait for a batch) loses none: a restarted
+// process publishes them again, in order (delivery is at least once), and
+// then what comes after.
+func TestDrainKilledBeforeDeletion(t *testing.T) {
+	if path := os.Getenv(publishedChildEnv); path != "" {
+		s, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			fmt.Println("open:", err)
+			return
+		}
+		sqlite.SetDrainLease(s, time.Hour)
+		n, err := s.DrainEvents(context.Background(), 10, func(_ context.Context, evs []conversation.Event) (int, error) { return len(evs), nil })
+		fmt.Println("published", n, err)
+		time.Sleep(time.Minute) // killed long before
+		return
+	}
+	path := filepath.Join(t.TempDir(), "cc.db")
+	s := open(t, path)
+	for i := range 3 {
+		appendEvent(t, s, fmt.Sprint("m", i))
+	}
+	require.NoError(t, s.Close())
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDrainKilledBeforeDeletion$", "-test.count=1")
+	cmd.Env = append(os.Environ(), publishedChildEnv+"="+path)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	line := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "published") || strings.HasPrefix(sc.Text(), "open:") {
+				line <- sc.Text()
+				return
+			}
+		}
+		line <- "no answer"
+	}()
+	select {
+	case got := <-line:
+		require.Equal(t, "published 3 <nil>", got, "the child published the three events")
+	case <-time.After(30 * time.Second):
+		t.Fatal("the child did not publish")
+	}
+	require.NoError(t, cmd.Process.Kill())
+	_ = cmd.Wait()
+
+	raw := rawDB(t, path)
+	assert.Equal(t, 3, countEvents(t, raw), "the killed process had not deleted them")
+	fresh := open(t, path)
+	defer fresh.Close()
+	appendEvent(t, fresh, "m3")
+	var got []conversation.MessageID
+	n, err := drainWhileBusy(t, fresh, func(_ context.Context, evs []conversation.Event) (int, error) {
+		for _, e := range evs {
+			got = append(got, e.Message)
+		}
+		return len(evs), nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 4, n)
+	assert.Equal(t, []conversation.MessageID{"m0", "m1", "m2", "m3"}, got, "published again, in order, and what came after")
+}
