@@ -90,6 +90,16 @@ func (r *run) report() *Report {
 	}
 	var all ivAcc
 	first := int(cfg.WarmUp / cfg.Interval)
+	// The intervals are those customers arrive in; the handling that
+	// runs on after the last is left out.
+	last := int(r.lastArrival/cfg.Interval) + 1
+	if end := cfg.arrivalEnd(); end > 0 && cfg.Conversations == 0 {
+		last = int((end + cfg.Interval - 1) / cfg.Interval)
+	}
+	for len(r.ivs) < last {
+		r.ivs = append(r.ivs, ivAcc{})
+	}
+	r.ivs = r.ivs[:last]
 	for i := first; i < len(r.ivs); i++ {
 		iv := r.ivs[i]
 		iv.agents = cfg.online(i, len(r.agents))

@@ -126,9 +126,10 @@ type run struct {
 	pending []conversation.Event
 	scratch []conversation.Event
 
-	arrivals int
-	ivs      []ivAcc
-	err      error
+	arrivals    int
+	lastArrival time.Duration
+	ivs         []ivAcc
+	err         error
 }
 
 // ivAcc accumulates an interval's figures.
@@ -293,14 +294,6 @@ func (r *run) loop() error {
 			r.push(time.Duration(i)*r.cfg.Interval, evShift, i)
 		}
 	}
-	for _, a := range r.agents {
-		_ = a
-	}
-	for i := range r.agents {
-		if r.agents[i].online {
-			r.agents[i].onSince = 0
-		}
-	}
 	for r.queue.Len() > 0 {
 		if err := r.ctx.Err(); err != nil {
 			return err
@@ -340,6 +333,7 @@ func (r *run) loop() error {
 // may assign it at once (R9, R11).
 func (r *run) arrive() error {
 	c := conv{arrival: r.now, assigned: -1, agent: -1}
+	r.lastArrival = r.now
 	c.handling = r.handlingTime()
 	if r.cfg.Patience > 0 {
 		c.patience = max(seconds(r.pat.ExpFloat64()*r.cfg.Patience.Seconds()), 1)

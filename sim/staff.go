@@ -195,7 +195,9 @@ func Sweep(ctx context.Context, cfg Config, lo, hi int) ([]Point, error) {
 	if lo < 1 || hi < lo {
 		return nil, invalid("sweep", "the agent counts must run from at least 1 upwards, not %d to %d", lo, hi)
 	}
-	norm, err := cfg.normalize()
+	probe := cfg
+	probe.Agents, probe.Groups = lo, nil
+	norm, err := probe.normalize()
 	if err != nil {
 		return nil, err
 	}
