@@ -129,7 +129,6 @@ type run struct {
 	arrivals    int
 	lastArrival time.Duration
 	ivs         []ivAcc
-	err         error
 }
 
 // ivAcc accumulates an interval's figures.
