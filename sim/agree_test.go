@@ -32,7 +32,7 @@ func TestAgreesWithErlangC(t *testing.T) {
 		{"5E", 5, 120 * time.Second, 8},
 		{"10E-textbook", 10, 180 * time.Second, 14},
 		{"20E", 20, 60 * time.Second, 24},
-		{"35E", 35, 300 * time.Second, 40},
+		{"35E", 35, 300 * time.Second, 42},
 		{"50E", 50, 180 * time.Second, 56},
 	}
 	const n = 215_000
