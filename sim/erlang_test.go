@@ -116,6 +116,32 @@ func TestErlangAPoissonCase(t *testing.T) {
 	near(t, "occupancy", m.Occupancy, (a-(excess))/c, 1e-9)
 }
 
+// Erlang A against a published value: pyworkforce's regression snapshot
+// (queuing/tests/test_abandonment.py, test_erlanga_regression_metrics):
+// 100 calls per half hour, AHT 3 min, mean patience 5 min, 14 agents,
+// threshold 20 s give P(wait) 0.14526, abandonment 0.013984, occupancy
+// 0.704297, service level 0.916792, and an average speed of answer of
+// 0.069919 min, which it takes as the mean queue over the arrival rate:
+// the mean wait of every customer, who left included. Exponential patience
+// makes that P(abandon) × mean patience (those who leave do so at rate
+// θ from the queue), which the test checks too.
+func TestErlangAPublished(t *testing.T) {
+	q := Queue{Rate: 100.0 / 1800, AHT: 3 * time.Minute, Agents: 14, Patience: 5 * time.Minute}
+	m, err := ErlangA(q, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "P(wait)", m.PWait, 0.14526, 5e-6)
+	near(t, "P(abandon)", m.PAbandon, 0.013984, 5e-7)
+	near(t, "occupancy", m.Occupancy, 0.704297, 5e-7)
+	near(t, "service level", m.ServiceLevel, 0.916792, 5e-7)
+	near(t, "mean wait of all (min)", m.PAbandon*q.Patience.Minutes(), 0.069919, 5e-7)
+	c, _ := ErlangC(Queue{Rate: q.Rate, AHT: q.AHT, Agents: 14}, 20*time.Second)
+	if m.PWait >= c.PWait || m.ServiceLevel <= c.ServiceLevel {
+		t.Errorf("patience should shorten the queue: Erlang A %+v, Erlang C %+v", m, c)
+	}
+}
+
 // Erlang A's abandonment and ASA agree with rate conservation on any
 // load, overloaded too: what leaves is θ·E[queue], and λ·P(wait, answered)
 // ·E[wait | waited, answered] + the wait of who left = E[queue] (Little).

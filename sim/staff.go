@@ -18,6 +18,11 @@ type StaffRow struct {
 	// the target; Simulated their figures.
 	Agents    int   `json:"agents"`
 	Simulated Stats `json:"simulated"`
+	// Scheduled is Agents grossed up for StaffOptions.Shrinkage (the
+	// share of paid time agents are not available: breaks, training,
+	// absence), rounded up: the agents to put on the rota. It equals
+	// Agents without shrinkage.
+	Scheduled int `json:"scheduled"`
 	// ErlangC is the fewest agents by the Erlang C formula (0 when the
 	// interval has no load), ErlangA by the Erlang A formula when
 	// customers have patience (0 otherwise).
@@ -36,11 +41,18 @@ type StaffOptions struct {
 	// MaxAgents bounds the search; default 10 more than Erlang C's
 	// answer, doubled.
 	MaxAgents int
+	// MaxOccupancy, when set, in (0, 1], is a second goal: the agents
+	// must also be busy no more than this share of their time, which a
+	// high-volume interval may need beyond the service level.
+	MaxOccupancy float64
+	// Shrinkage, in [0, 1), is the share of paid time agents are not
+	// available; it turns each answer into StaffRow.Scheduled.
+	Shrinkage float64
 }
 
 // Staff returns, for each interval of cfg (each of the forecast's, or one
 // for a constant rate), the fewest agents with whom the simulated engine
-// meets opt.Target, beside the Erlang C (and, with patience, Erlang A)
+// meets opt.Target (and keeps within opt.MaxOccupancy), beside the Erlang C (and, with patience, Erlang A)
 // answer. Each interval is simulated as a steady state at its rate (a run
 // of opt.Conversations after a warm-up), with cfg's handling,
 // capacity, strategy, patience and bot, and the same seed for every agent
@@ -53,6 +65,16 @@ func Staff(ctx context.Context, cfg Config, opt StaffOptions) ([]StaffRow, error
 	}
 	if opt.Conversations < 0 || opt.MaxAgents < 0 {
 		return nil, invalid("staff", "the trial length and the bound must not be negative")
+	}
+	if !(opt.MaxOccupancy >= 0 && opt.MaxOccupancy <= 1) {
+		return nil, invalid("max-occupancy", "the occupancy cap must lie in (0, 1], not %v", opt.MaxOccupancy)
+	}
+	if !(opt.Shrinkage >= 0 && opt.Shrinkage < 1) {
+		return nil, invalid("shrinkage", "the shrinkage must lie in [0, 1), not %v", opt.Shrinkage)
+	}
+	// meets tells whether figures s meet the goals.
+	meets := func(s Stats) bool {
+		return s.ServiceLevel >= opt.Target && (opt.MaxOccupancy == 0 || s.Occupancy <= opt.MaxOccupancy)
 	}
 	if opt.Conversations == 0 {
 		opt.Conversations = 20000
@@ -91,11 +113,20 @@ func Staff(ctx context.Context, cfg Config, opt StaffOptions) ([]StaffRow, error
 		if err != nil {
 			return nil, err
 		}
+		// The occupancy cap: Erlang's occupancy is the load over the
+		// agents (here, the conversations they can hold at once).
+		capped := func(n int) int {
+			if opt.MaxOccupancy > 0 {
+				n = max(n, int(math.Ceil(row.Load/opt.MaxOccupancy-1e-9)))
+			}
+			return n
+		}
+		ec = capped(ec)
 		row.ErlangC = int(math.Ceil(float64(ec) / slots))
 		if norm.Patience > 0 {
 			q.Patience = norm.Patience
 			if ea, err := ErlangAAgents(q, opt.Target, norm.Threshold); err == nil {
-				row.ErlangA = int(math.Ceil(float64(ea) / slots))
+				row.ErlangA = int(math.Ceil(float64(capped(ea)) / slots))
 			}
 		}
 		bound := opt.MaxAgents
@@ -123,21 +154,21 @@ func Staff(ctx context.Context, cfg Config, opt StaffOptions) ([]StaffRow, error
 		if err != nil {
 			return nil, err
 		}
-		if s.ServiceLevel >= opt.Target {
+		if meets(s) {
 			for n > 1 {
 				lower, err := trial(n - 1)
 				if err != nil {
 					return nil, err
 				}
-				if lower.ServiceLevel < opt.Target {
+				if !meets(lower) {
 					break
 				}
 				n, s = n-1, lower
 			}
 		} else {
-			for s.ServiceLevel < opt.Target {
+			for !meets(s) {
 				if n >= bound {
-					return nil, fmt.Errorf("%w: interval %s: %d agents give %.1f%%, below %.1f%%", ErrNoStaffing, v.label, n, 100*s.ServiceLevel, 100*opt.Target)
+					return nil, fmt.Errorf("%w: interval %s: %d agents give %.1f%% at %.1f%% occupancy, short of %.1f%%", ErrNoStaffing, v.label, n, 100*s.ServiceLevel, 100*s.Occupancy, 100*opt.Target)
 				}
 				n++
 				if s, err = trial(n); err != nil {
@@ -146,9 +177,16 @@ func Staff(ctx context.Context, cfg Config, opt StaffOptions) ([]StaffRow, error
 			}
 		}
 		row.Agents, row.Simulated = n, s
+		row.Scheduled = scheduled(n, opt.Shrinkage)
 		out = append(out, row)
 	}
 	return out, nil
+}
+
+// scheduled grosses n agents up for shrinkage: n / (1 − shrinkage),
+// rounded up (a hair of slack keeps 14 / 0.7 at 20).
+func scheduled(n int, shrinkage float64) int {
+	return int(math.Ceil(float64(n)/(1-shrinkage) - 1e-9))
 }
 
 // warmUp is the warm-up of a steady-state trial of n conversations at
