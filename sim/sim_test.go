@@ -241,6 +241,16 @@ func TestBadInput(t *testing.T) {
 	if !errors.As(err, &ie) || ie.Field != "target" || !strings.Contains(err.Error(), "between 0 and 1") {
 		t.Errorf("target 0: %v", err)
 	}
+	for _, o := range []StaffOptions{{Target: 0.8, MaxOccupancy: 1.5}, {Target: 0.8, Shrinkage: 1}, {Target: 0.8, MaxAgents: -1}} {
+		if _, err := Staff(bg, base, o); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%+v: %v", o, err)
+		}
+	}
+	// A bound below what the target needs: ErrNoStaffing, saying so.
+	_, err = Staff(bg, Config{ArrivalsPerHour: 200, AHT: 3 * time.Minute}, StaffOptions{Target: 0.95, MaxAgents: 12, Conversations: 2000})
+	if !errors.Is(err, ErrNoStaffing) || !strings.Contains(err.Error(), "12 agents") {
+		t.Errorf("bound 12: %v", err)
+	}
 	for _, c := range []struct {
 		csv  string
 		line int
