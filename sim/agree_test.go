@@ -33,10 +33,9 @@ type ecCase struct {
 // exponential handling draws is 1.0007, of the gaps 0.9970), which is why
 // the simulated occupancy is about 0.3 points above the formula's in every
 // case, and the simulated ASA 1–4% above (ASA grows steeply with the load
-// near saturation). Other seeds move the sample both ways; the engine
-// hands a freed agent the oldest waiting conversation at the instant of
-// the close (checked on every assignment by flush), so the queue itself
-// adds no delay.
+// near saturation). Other seeds move the sample both ways. The engine
+// itself adds no delay: every assignment is stamped with the instant of
+// the arrival or close that caused it, which Simulate checks.
 func TestAgreesWithErlangC(t *testing.T) {
 	cases := []ecCase{
 		{"2E", 2, 180 * time.Second, 4},

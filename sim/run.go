@@ -418,6 +418,12 @@ func (r *run) flush() error {
 			return fmt.Errorf("sim: the engine assigned conversation %q to %q while it was not waiting", ev.Conversation, ev.Agent)
 		}
 		at := ev.At.Sub(r.base)
+		if at != r.now {
+			// The clock moves only with the simulation's events: an
+			// assignment stamped at another instant would be one the
+			// engine put off, which the figures would not show.
+			return fmt.Errorf("sim: the engine assigned conversation %q at %v, during the event at %v", ev.Conversation, at, r.now)
+		}
 		c.state, c.assigned, c.agent = handled, at, ai
 		r.account(ai)
 		a := &r.agents[ai]
