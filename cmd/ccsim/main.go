@@ -334,7 +334,7 @@ func sweepMode(ctx context.Context, o *options, w io.Writer) error {
 		title := o.title
 		if title == "" {
 			load := o.cfg.ArrivalsPerHour * (1 - o.cfg.Containment) / 3600 * o.cfg.AHT.Seconds()
-			title = fmt.Sprintf("%.3g Erlangs, AHT %v: service level (%gs) and ASA by agents", load, o.cfg.AHT, o.cfg.Threshold.Seconds())
+			title = fmt.Sprintf("%.3g Erlangs, AHT %g s: service level (%g s) and ASA by agents", load, o.cfg.AHT.Seconds(), o.cfg.Threshold.Seconds())
 		}
 		if err := writeChart(o.svg, pts, target, title); err != nil {
 			return err
