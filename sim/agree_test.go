@@ -113,3 +113,62 @@ func TestAgreesWithErlangA(t *testing.T) {
 		t.Errorf("Erlang A's staffing gives %.3f in the simulation", s.ServiceLevel)
 	}
 }
+
+// The how-many mode reproduces published staffing results for the
+// textbook case: 100 calls per half hour, 180 s AHT, 80% answered in 20 s.
+//
+//   - Call Centre Helper, "Erlang C Formula – Made Simple With an Easy
+//     Worked Example": 14 agents, P(wait) 17.4%, ASA 7.8 s; 20 on the rota
+//     with 30% shrinkage.
+//   - The R package ErlangC (README, erlang_c and calculate_agents, with a
+//     maximum occupancy of 85% and 30% shrinkage): 14 agents, P(wait)
+//     0.1741319, service level 0.88835, ASA 7.836 s, occupancy 0.7142857.
+//   - pyworkforce (README and queuing/tests/test_erlang.py, ErlangC with
+//     shrinkage 0.3): with a maximum occupancy of 0.85, 14 raw positions
+//     and 20 positions, service level 0.888, occupancy 0.714, P(wait)
+//     0.174; with a maximum occupancy of 0.7, 15 raw positions and 22
+//     positions, service level 0.941, occupancy 0.667, P(wait) 0.102.
+//
+// The simulated engine, searching on its own figures, finds the same
+// agents and rota, and its figures lie within 2 points of the published
+// ones (ASA within 5%).
+func TestAgreesWithPublishedStaffing(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		maxOcc                    float64
+		agents, scheduled         int
+		sl, occupancy, pwait, asa float64
+	}{
+		{0.85, 14, 20, 0.88835, 0.7142857, 0.1741319, 7.836},
+		{0.70, 15, 22, 0.941, 0.667, 0.102, 0},
+	} {
+		rows, err := Staff(bg, Config{ArrivalsPerHour: 200, AHT: 180 * time.Second, Seed: 2},
+			StaffOptions{Target: 0.8, MaxOccupancy: c.maxOcc, Shrinkage: 0.3, Conversations: 50_000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 1 {
+			t.Fatalf("rows %+v", rows)
+		}
+		r := rows[0]
+		if r.Agents != c.agents || r.ErlangC != c.agents || r.Scheduled != c.scheduled {
+			t.Errorf("max occupancy %v: %d agents (Erlang C %d), %d scheduled; published %d and %d", c.maxOcc, r.Agents, r.ErlangC, r.Scheduled, c.agents, c.scheduled)
+		}
+		s := r.Simulated
+		t.Logf("max occupancy %v: %v", c.maxOcc, s)
+		near(t, "service level", s.ServiceLevel, c.sl, 0.02)
+		near(t, "occupancy", s.Occupancy, c.occupancy, 0.02)
+		near(t, "P(wait)", s.PWait, c.pwait, 0.02)
+		if c.asa > 0 {
+			near(t, "ASA", s.ASA, c.asa, 0.05*c.asa)
+		}
+	}
+	// 13 agents miss the target, which is why 14 is the answer.
+	rep, err := Simulate(bg, Config{ArrivalsPerHour: 200, AHT: 180 * time.Second, Agents: 13, Conversations: 50_000, WarmUp: 90 * time.Minute, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total.ServiceLevel >= 0.8 {
+		t.Errorf("13 agents: SL %.4f, want below 80%%", rep.Total.ServiceLevel)
+	}
+}
