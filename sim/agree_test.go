@@ -76,7 +76,7 @@ func TestAgreesWithErlangC(t *testing.T) {
 // With patience, customers leave, which shortens the queue: Erlang A needs
 // fewer agents than Erlang C for the same 80/20 target, and the simulated
 // engine, staffed by Erlang A, gives Erlang A's figures: service level
-// and abandon rate within 2 points, ASA within 10% (the run is 100,000
+// within 2 points, abandon rate and ASA within 10% (the run is 100,000
 // conversations; the tolerance on ASA is wider than Erlang C's because
 // the waits that count are cut short by abandonment, a noisier mean of
 // fewer, shorter waits).
@@ -106,7 +106,7 @@ func TestAgreesWithErlangA(t *testing.T) {
 		t.Fatal("no customer left")
 	}
 	near(t, "SL", s.ServiceLevel, m.ServiceLevel, 0.02)
-	near(t, "abandon rate", s.AbandonRate, m.PAbandon, 0.02)
+	near(t, "abandon rate / formula", s.AbandonRate/m.PAbandon, 1, 0.10)
 	near(t, "P(wait)", s.PWait, m.PWait, 0.02)
 	near(t, "ASA/formula", s.ASA/m.ASA.Seconds(), 1, 0.10)
 	if s.ServiceLevel < 0.78 {
@@ -124,7 +124,9 @@ func TestAgreesWithErlangA(t *testing.T) {
 //     maximum occupancy of 85% and 30% shrinkage): 14 agents, P(wait)
 //     0.1741319, service level 0.88835, ASA 7.836 s, occupancy 0.7142857.
 //   - pyworkforce (README and queuing/tests/test_erlang.py, ErlangC with
-//     shrinkage 0.3): with a maximum occupancy of 0.85, 14 raw positions
+//     shrinkage 0.3 and a target answer time of 0.33 min, 19.8 s, which
+//     gives the same figures to the published three decimals as 20 s):
+//     with a maximum occupancy of 0.85, 14 raw positions
 //     and 20 positions, service level 0.888, occupancy 0.714, P(wait)
 //     0.174; with a maximum occupancy of 0.7, 15 raw positions and 22
 //     positions, service level 0.941, occupancy 0.667, P(wait) 0.102.

@@ -181,6 +181,9 @@ func (c Config) normalize() (Config, error) {
 			c.Groups[i].Capacity = c.Capacity
 		}
 	}
+	if c.Team != "" && !slices.ContainsFunc(c.Groups, func(g Group) bool { return slices.Contains(g.Teams, c.Team) }) {
+		return c, invalid("team", "no agent is in team %q, to which the channel assigns", c.Team)
+	}
 	for i, n := range c.Staffing {
 		if n < 0 || n > total {
 			return c, invalid("staffing", "interval %d has %d agents online; between 0 and the %d agents", i, n, total)
@@ -215,4 +218,15 @@ func (c *Config) online(i, total int) int {
 		return total
 	}
 	return c.Staffing[min(i, len(c.Staffing)-1)]
+}
+
+// withAgents returns c with n alike agents of c's capacity, in c's team
+// when the channel assigns to one, all online: the staffing Staff and
+// Sweep vary.
+func (c Config) withAgents(n int) Config {
+	c.Agents, c.Groups, c.Staffing = n, nil, nil
+	if c.Team != "" {
+		c.Agents, c.Groups = 0, []Group{{Count: n, Teams: []string{c.Team}}}
+	}
+	return c
 }

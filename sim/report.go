@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -20,16 +21,20 @@ type Stats struct {
 	// the total).
 	Agents int `json:"agents"`
 	// Load is the offered load in Erlangs: conversations offered to the
-	// queue times AHT, over the interval's length.
+	// queue times AHT, over the time measured (the interval's length, or
+	// its part after the warm-up and before the arrivals end).
 	Load float64 `json:"load_erlangs"`
 	// Offered counts the conversations that reached the queue; Contained
 	// those the bot resolved before.
 	Offered   int `json:"offered"`
 	Contained int `json:"contained"`
 	// Answered counts those an agent got; Abandoned those whose customer
-	// left first.
-	Answered  int `json:"answered"`
-	Abandoned int `json:"abandoned"`
+	// left first; Unanswered those still waiting when the run ended with
+	// no agent left to answer them (agents gone away, or none in the
+	// channel's team online).
+	Answered   int `json:"answered"`
+	Abandoned  int `json:"abandoned"`
+	Unanswered int `json:"unanswered,omitempty"`
 	// AbandonRate is Abandoned over Offered.
 	AbandonRate float64 `json:"abandon_rate"`
 	// PWait is the share of the offered that waited at all.
@@ -40,8 +45,9 @@ type Stats struct {
 	// threshold.
 	ServiceLevel float64 `json:"service_level"`
 	// Occupancy is the conversation-time handled over the time the
-	// online agents could hold conversations (agents × capacity × time):
-	// with capacity 1, the classic occupancy.
+	// agents could hold conversations (capacity × time, while online or
+	// still holding conversations after going away): with capacity 1,
+	// the classic occupancy.
 	Occupancy float64 `json:"occupancy"`
 	// LongestWait is the longest wait, answered or abandoned, in seconds.
 	LongestWait float64 `json:"longest_wait_seconds"`
@@ -51,8 +57,9 @@ type Stats struct {
 type AgentStats struct {
 	ID       string `json:"id"`
 	Answered int    `json:"answered"`
-	// Occupancy is the share of the agent's online time in which they
-	// held at least one conversation.
+	// Occupancy is the share of the agent's time online, or still
+	// holding conversations after going away, in which they held at least
+	// one.
 	Occupancy float64 `json:"occupancy"`
 	// Concurrency is the mean number of conversations the agent held
 	// while holding any: 1 means one customer at a time.
@@ -89,36 +96,32 @@ func (r *run) report() *Report {
 		start = cfg.Forecast.Start
 	}
 	var all ivAcc
-	first := int(cfg.WarmUp / cfg.Interval)
-	// The intervals are those customers arrive in; the handling that
-	// runs on after the last is left out.
-	last := int(r.lastArrival/cfg.Interval) + 1
-	if end := cfg.arrivalEnd(); end > 0 && cfg.Conversations == 0 {
-		last = int((end + cfg.Interval - 1) / cfg.Interval)
+	// The intervals measured run from the warm-up to the end of the
+	// arrivals; the handling that runs on after is left out, and an
+	// interval cut by either is measured on its part.
+	end := r.measureEnd
+	if end == math.MaxInt64 {
+		end = r.lastArrival
 	}
+	first := int(cfg.WarmUp / cfg.Interval)
+	last := int((end + cfg.Interval - 1) / cfg.Interval)
 	for len(r.ivs) < last {
 		r.ivs = append(r.ivs, ivAcc{})
 	}
-	r.ivs = r.ivs[:last]
+	r.ivs = r.ivs[:max(last, 0)]
 	for i := first; i < len(r.ivs); i++ {
 		iv := r.ivs[i]
+		from, to := time.Duration(i)*cfg.Interval, time.Duration(i+1)*cfg.Interval
+		iv.span = max(min(to, end)-max(from, cfg.WarmUp), 0)
 		iv.agents = cfg.online(i, len(r.agents))
-		for j := 0; j < iv.agents; j++ {
-			iv.slots += float64(r.agents[j].capacity) * cfg.Interval.Seconds()
-		}
-		if i*int(cfg.Interval) < int(cfg.WarmUp) {
-			iv.slots = 0 // the interval the warm-up ends in is not counted whole
-		}
-		s := iv.stats(hhmm(start+time.Duration(i)*cfg.Interval), cfg, cfg.Interval)
-		out.Intervals = append(out.Intervals, s)
+		out.Intervals = append(out.Intervals, iv.stats(hhmm(start+from), cfg))
 		all.add(&iv)
 	}
-	span := time.Duration(len(r.ivs)-first) * cfg.Interval
-	out.Total = all.stats("total", cfg, span)
+	out.Total = all.stats("total", cfg)
 	for _, a := range r.agents {
 		st := AgentStats{ID: string(a.id), Answered: a.answered}
-		if a.onlineFor > 0 {
-			st.Occupancy = a.busy.Seconds() / a.onlineFor.Seconds()
+		if a.avail > 0 {
+			st.Occupancy = a.busy.Seconds() / a.avail.Seconds()
 		}
 		if a.busy > 0 {
 			st.Concurrency = a.held.Seconds() / a.busy.Seconds()
@@ -133,6 +136,8 @@ func (a *ivAcc) add(b *ivAcc) {
 	a.contained += b.contained
 	a.answered += b.answered
 	a.abandoned += b.abandoned
+	a.unanswered += b.unanswered
+	a.span += b.span
 	a.waited += b.waited
 	a.within += b.within
 	a.waitSum += b.waitSum
@@ -142,11 +147,11 @@ func (a *ivAcc) add(b *ivAcc) {
 	a.agents = max(a.agents, b.agents)
 }
 
-func (a *ivAcc) stats(label string, cfg *Config, span time.Duration) Stats {
+func (a *ivAcc) stats(label string, cfg *Config) Stats {
 	s := Stats{Interval: label, Agents: a.agents, Offered: a.offered, Contained: a.contained, Answered: a.answered, Abandoned: a.abandoned,
-		LongestWait: a.longest.Seconds()}
-	if span > 0 {
-		s.Load = float64(a.offered) * cfg.AHT.Seconds() / span.Seconds()
+		Unanswered: a.unanswered, LongestWait: a.longest.Seconds()}
+	if a.span > 0 {
+		s.Load = float64(a.offered) * cfg.AHT.Seconds() / a.span.Seconds()
 	}
 	if a.offered > 0 {
 		s.AbandonRate = float64(a.abandoned) / float64(a.offered)
@@ -157,7 +162,7 @@ func (a *ivAcc) stats(label string, cfg *Config, span time.Duration) Stats {
 		s.ASA = a.waitSum.Seconds() / float64(a.answered)
 	}
 	if a.slots > 0 {
-		s.Occupancy = a.busy.Seconds() / a.slots
+		s.Occupancy = a.busy.Seconds() / a.slots.Seconds()
 	}
 	return s
 }
@@ -179,8 +184,14 @@ func (rep *Report) WriteTable(w io.Writer) error {
 		return err
 	}
 	if c := rep.Total.Contained; c > 0 {
-		_, err := fmt.Fprintf(w, "contained by the bot: %d\n", c)
-		return err
+		if _, err := fmt.Fprintf(w, "contained by the bot: %d\n", c); err != nil {
+			return err
+		}
+	}
+	if u := rep.Total.Unanswered; u > 0 {
+		if _, err := fmt.Fprintf(w, "still waiting at the end, with no agent left to answer: %d\n", u); err != nil {
+			return err
+		}
 	}
 	return nil
 }

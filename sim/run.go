@@ -90,16 +90,15 @@ const (
 )
 
 type agentState struct {
-	id        conversation.AgentID
-	capacity  int
-	online    bool
-	load      int
-	since     time.Duration // last change of load
-	busy      time.Duration // time holding at least one conversation
-	held      time.Duration // integral of load over time
-	onlineFor time.Duration
-	onSince   time.Duration
-	answered  int
+	id       conversation.AgentID
+	capacity int
+	online   bool
+	load     int
+	since    time.Duration // last change of load or presence
+	busy     time.Duration // time holding at least one conversation
+	held     time.Duration // integral of load over time
+	avail    time.Duration // time online or still holding conversations
+	answered int
 }
 
 type run struct {
@@ -128,29 +127,35 @@ type run struct {
 
 	arrivals    int
 	lastArrival time.Duration
-	ivs         []ivAcc
+	// measureEnd is when arrivals ended (the run's last arrival, or the
+	// end of Duration or of the forecast): the figures cover the time
+	// from the warm-up to it, not the handling that runs on after.
+	measureEnd time.Duration
+	ivs        []ivAcc
 }
 
 // ivAcc accumulates an interval's figures.
 type ivAcc struct {
-	offered, contained, answered, abandoned, waited, within int
-	waitSum, longest                                        time.Duration
-	busy                                                    time.Duration // conversation-time handled in the interval
-	slots                                                   float64       // online agent capacity × seconds
-	agents                                                  int
+	offered, contained, answered, abandoned, waited, within, unanswered int
+	waitSum, longest                                                    time.Duration
+	busy                                                                time.Duration // conversation-time handled in the interval
+	slots                                                               time.Duration // capacity × time of the agents online or still holding conversations
+	span                                                                time.Duration // the part of the interval measured
+	agents                                                              int
 }
 
 // Simulate runs cfg on a new engine over a new memory store and returns
 // its report. Customers arrive until the arrivals end (Duration, the
 // forecast's last interval or Conversations), and the run goes on until
-// every conversation is answered and handled or abandoned. The same cfg
+// every conversation is answered and handled or abandoned, or no agent
+// is left to answer those still waiting (Stats.Unanswered). The same cfg
 // (Seed included) gives the same report.
 func Simulate(ctx context.Context, cfg Config) (*Report, error) {
 	cfg, err := cfg.normalize()
 	if err != nil {
 		return nil, err
 	}
-	r := &run{ctx: ctx, cfg: cfg, byID: make(map[conversation.ID]int), agentIx: make(map[conversation.AgentID]int)}
+	r := &run{ctx: ctx, cfg: cfg, byID: make(map[conversation.ID]int), agentIx: make(map[conversation.AgentID]int), measureEnd: math.MaxInt64}
 	if cfg.Forecast != nil {
 		r.base = epoch.Add(cfg.Forecast.Start)
 	} else {
@@ -160,11 +165,7 @@ func Simulate(ctx context.Context, cfg Config) (*Report, error) {
 	r.hnd = rand.New(rand.NewPCG(cfg.Seed, streamHandling))
 	r.pat = rand.New(rand.NewPCG(cfg.Seed, streamPatience))
 	r.bot = rand.New(rand.NewPCG(cfg.Seed, streamBot))
-	if cfg.Handling == LogNormal {
-		s2 := math.Log(1 + cfg.Spread*cfg.Spread)
-		r.logSigma = math.Sqrt(s2)
-		r.logMu = math.Log(cfg.AHT.Seconds()) - s2/2
-	}
+	r.setDistributions()
 	if err := r.setUp(); err != nil {
 		return nil, err
 	}
@@ -255,6 +256,7 @@ func (r *run) push(at time.Duration, kind, idx int) {
 // again there, memoryless).
 func (r *run) nextArrival() {
 	if r.cfg.Conversations > 0 && r.arrivals >= r.cfg.Conversations {
+		r.measureEnd = min(r.measureEnd, r.now)
 		return
 	}
 	end := r.cfg.arrivalEnd()
@@ -264,6 +266,7 @@ func (r *run) nextArrival() {
 		rate := r.cfg.rateAt(iv)
 		boundary := time.Duration(iv+1) * r.cfg.Interval
 		if end > 0 && t >= end {
+			r.measureEnd = min(r.measureEnd, end)
 			return
 		}
 		if rate <= 0 {
@@ -277,6 +280,7 @@ func (r *run) nextArrival() {
 		}
 		t += gap
 		if end > 0 && t >= end {
+			r.measureEnd = min(r.measureEnd, end)
 			return
 		}
 		r.arrivals++
@@ -320,8 +324,19 @@ func (r *run) loop() error {
 	}
 	for i := range r.agents {
 		r.account(i)
-		if r.agents[i].online {
-			r.agents[i].onlineFor += r.now - r.agents[i].onSince
+	}
+	// Customers still waiting when nothing more can happen (no agent
+	// left online to answer them, nor patience to leave) waited to the
+	// end, unanswered.
+	for i := range r.convs {
+		c := &r.convs[i]
+		if c.state != waiting {
+			continue
+		}
+		if iv := r.acc(c.arrival); iv != nil {
+			iv.unanswered++
+			iv.waited++
+			iv.longest = max(iv.longest, r.now-c.arrival)
 		}
 	}
 	return nil
@@ -378,6 +393,18 @@ func (r *run) arrive() error {
 	return nil
 }
 
+// setDistributions derives the log-normal's parameters from the mean
+// (AHT) and the coefficient of variation (Spread): σ² = ln(1 + CV²),
+// μ = ln(mean) − σ²/2.
+func (r *run) setDistributions() {
+	if r.cfg.Handling == LogNormal {
+		s2 := math.Log(1 + r.cfg.Spread*r.cfg.Spread)
+		r.logSigma = math.Sqrt(s2)
+		r.logMu = math.Log(r.cfg.AHT.Seconds()) - s2/2
+	}
+}
+
+// handlingTime draws a conversation's handling time.
 func (r *run) handlingTime() time.Duration {
 	var s float64
 	switch r.cfg.Handling {
@@ -451,7 +478,8 @@ func (r *run) flush() error {
 	return nil
 }
 
-// account brings agent i's time integrals up to now.
+// account brings agent i's time integrals up to now: call it before the
+// agent's load or presence changes.
 func (r *run) account(i int) {
 	a := &r.agents[i]
 	d := r.now - a.since
@@ -459,6 +487,10 @@ func (r *run) account(i int) {
 		a.busy += d
 	}
 	a.held += time.Duration(a.load) * d
+	if a.online || a.load > 0 {
+		a.avail += d
+		r.spread(a.since, r.now, func(iv *ivAcc, d time.Duration) { iv.slots += time.Duration(a.capacity) * d })
+	}
 	a.since = r.now
 }
 
@@ -482,12 +514,17 @@ func (r *run) finish(idx int) error {
 // addBusy adds the handling of a conversation from start to end to the
 // intervals it spans.
 func (r *run) addBusy(start, end time.Duration) {
-	for t := start; t < end; {
+	r.spread(start, end, func(iv *ivAcc, d time.Duration) { iv.busy += d })
+}
+
+// spread adds the time from start to end, within the measured time (from
+// the warm-up to measureEnd), to the intervals it spans, with add.
+func (r *run) spread(start, end time.Duration, add func(*ivAcc, time.Duration)) {
+	end = min(end, r.measureEnd)
+	for t := max(start, r.cfg.WarmUp); t < end; {
 		i := int(t / r.cfg.Interval)
 		next := min(time.Duration(i+1)*r.cfg.Interval, end)
-		if iv := r.acc(t); iv != nil {
-			iv.busy += next - t
-		}
+		add(r.acc(t), next-t)
 		t = next
 	}
 }
@@ -540,11 +577,7 @@ func (r *run) shift(i int) error {
 		if _, err := r.eng.SetPresence(r.ctx, contactcenter.PresenceChange{Workspace: simWorkspace, Agent: a.id, Presence: p, By: conversation.Host()}); err != nil {
 			return fmt.Errorf("sim: presence of %q: %w", a.id, err)
 		}
-		if want {
-			a.onSince = r.now
-		} else {
-			a.onlineFor += r.now - a.onSince
-		}
+		r.account(j)
 		a.online = want
 	}
 	return nil

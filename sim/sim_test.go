@@ -121,35 +121,147 @@ func TestStaffForecastWithPatience(t *testing.T) {
 }
 
 // A forecast drives the arrivals per interval, and Staffing the agents
-// online per interval (presence away for the others).
+// online per interval (presence away for the others, R11). 8 Erlangs on 3
+// agents in the first quarter hour make nearly everyone wait; then 14
+// agents come online, clear the queue and keep the waits short (with the
+// first 3 alone the queue would grow without end, and with all 14 from
+// the start few would wait in the first quarter); the 11 who come online
+// answer.
 func TestForecastAndStaffing(t *testing.T) {
 	t.Parallel()
-	f, err := ReadForecast(strings.NewReader("# a morning\nstart,volume\n08:00,40\n08:15,120\n08:30,40\n"))
+	f, err := ReadForecast(strings.NewReader("# a morning\nstart,volume\n08:00,40\n08:15,40\n08:30,40\n08:45,20\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Simulate(bg, Config{Forecast: f, AHT: 3 * time.Minute, Agents: 12, Staffing: []int{4, 12, 4}, Seed: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rep.Intervals) != 3 {
-		t.Fatalf("%d intervals", len(rep.Intervals))
-	}
-	mid := rep.Intervals[1]
-	if rep.Intervals[0].Interval != "08:00" || mid.Agents != 12 || rep.Intervals[0].Agents != 4 {
-		t.Errorf("intervals %+v", rep.Intervals)
-	}
-	if mid.Offered < 80 || mid.Offered > 160 || rep.Intervals[0].Offered > 70 {
-		t.Errorf("offered %d and %d", rep.Intervals[0].Offered, mid.Offered)
-	}
-	for _, a := range rep.Agents[4:] {
-		if a.Answered == 0 && a.Occupancy != 0 {
-			t.Errorf("agent %+v", a)
+	for seed := uint64(1); seed <= 5; seed++ {
+		rep, err := Simulate(bg, Config{Forecast: f, AHT: 3 * time.Minute, Agents: 14, Staffing: []int{3, 14}, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Intervals) != 4 {
+			t.Fatalf("%d intervals", len(rep.Intervals))
+		}
+		first, last := rep.Intervals[0], rep.Intervals[3]
+		if first.Interval != "08:00" || first.Agents != 3 || last.Agents != 14 {
+			t.Errorf("intervals %+v", rep.Intervals)
+		}
+		if first.PWait < 0.6 || last.PWait > 0.3 || last.ASA >= first.ASA {
+			t.Errorf("seed %d: P(wait) %.2f then %.2f, ASA %.1f then %.1f: the staffing did not follow the plan", seed, first.PWait, last.PWait, first.ASA, last.ASA)
+		}
+		if first.Offered < 20 || first.Offered > 65 || last.Offered > 40 {
+			t.Errorf("offered %d and %d", first.Offered, last.Offered)
+		}
+		answeredLate := 0
+		for _, a := range rep.Agents[3:] {
+			answeredLate += a.Answered
+		}
+		if answeredLate == 0 {
+			t.Errorf("seed %d: the agents who came online at 08:15 answered nothing", seed)
+		}
+		var tb bytes.Buffer
+		if err := rep.WriteTable(&tb); err != nil || !strings.Contains(tb.String(), "08:15") || !strings.Contains(tb.String(), "total") {
+			t.Errorf("table %q: %v", tb.String(), err)
 		}
 	}
+}
+
+// Agents who all go away leave the customers still waiting unanswered:
+// counted as such, with their waits to the end, not dropped (R11: an
+// agent who goes away keeps what they hold).
+func TestUnansweredWhenNobodyIsLeft(t *testing.T) {
+	t.Parallel()
+	f, err := ReadForecast(strings.NewReader("start,volume\n08:00,40\n08:15,40\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Simulate(bg, Config{Forecast: f, AHT: 3 * time.Minute, Agents: 8, Staffing: []int{8, 0}, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Agents who went away finish what they hold: occupancy counts the
+	// time they still hold conversations, and never exceeds 1.
+	for _, s := range append(rep.Intervals, rep.Total) {
+		if s.Occupancy > 1 || s.Occupancy <= 0 {
+			t.Errorf("%s: occupancy %.3f", s.Interval, s.Occupancy)
+		}
+	}
+	for _, a := range rep.Agents {
+		if a.Occupancy > 1 {
+			t.Errorf("agent %s occupancy %.3f", a.ID, a.Occupancy)
+		}
+	}
+	second := rep.Intervals[1]
+	if second.Offered == 0 || second.Answered != 0 || second.Unanswered != second.Offered || second.PWait != 1 || second.LongestWait <= 0 {
+		t.Errorf("08:15 %+v", second)
+	}
+	if rep.Total.Unanswered != second.Unanswered || rep.Total.Answered+rep.Total.Unanswered != rep.Total.Offered {
+		t.Errorf("total %+v", rep.Total)
+	}
 	var tb bytes.Buffer
-	if err := rep.WriteTable(&tb); err != nil || !strings.Contains(tb.String(), "08:15") || !strings.Contains(tb.String(), "total") {
+	if err := rep.WriteTable(&tb); err != nil || !strings.Contains(tb.String(), "still waiting at the end") {
 		t.Errorf("table %q: %v", tb.String(), err)
+	}
+}
+
+// An interval cut by the warm-up or by the end of the arrivals is
+// measured on its part: its load and occupancy are those of a full one.
+func TestPartialIntervals(t *testing.T) {
+	t.Parallel()
+	// 10 Erlangs on 14 agents: occupancy 0.714.
+	rep, err := Simulate(bg, Config{ArrivalsPerHour: 200, AHT: 3 * time.Minute, Agents: 14, Duration: 6 * time.Hour, WarmUp: 50 * time.Minute,
+		Interval: time.Hour, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Intervals) != 6 {
+		t.Fatalf("%d intervals", len(rep.Intervals))
+	}
+	// The first hour is measured on its last 10 minutes only.
+	near(t, "total load", rep.Total.Load, 10, 0.6)
+	near(t, "total occupancy", rep.Total.Occupancy, 10.0/14, 0.05)
+	for _, s := range rep.Intervals {
+		near(t, s.Interval+" load", s.Load, 10, 3)
+		near(t, s.Interval+" occupancy", s.Occupancy, 10.0/14, 0.2)
+	}
+	// Arrivals stopped by a count end inside an interval.
+	rep, err = Simulate(bg, Config{ArrivalsPerHour: 200, AHT: 3 * time.Minute, Agents: 14, Conversations: 2050, Interval: time.Hour, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastIv := rep.Intervals[len(rep.Intervals)-1]
+	near(t, "last interval load", lastIv.Load, 10, 3)
+	near(t, "last interval occupancy", lastIv.Occupancy, 10.0/14, 0.2)
+}
+
+// The channel's team limits assignment to its members, in Staff and Sweep
+// too; a team nobody is in is refused.
+func TestTeams(t *testing.T) {
+	t.Parallel()
+	rep, err := Simulate(bg, Config{ArrivalsPerHour: 100, AHT: 3 * time.Minute, Groups: []Group{{Count: 4, Teams: []string{"chat"}}, {Count: 6, Teams: []string{"voice"}}},
+		Team: "chat", Duration: 2 * time.Hour, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range rep.Agents {
+		if (i < 4) != (a.Answered > 0) {
+			t.Errorf("agent %d answered %d", i, a.Answered)
+		}
+	}
+	pts, err := Sweep(bg, Config{ArrivalsPerHour: 200, AHT: 3 * time.Minute, Team: "chat", Conversations: 3000, Seed: 1}, 13, 14)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pts {
+		near(t, "sweep SL with a team", p.Simulated.ServiceLevel, p.Formula.ServiceLevel, 0.08)
+	}
+	rows, err := Staff(bg, Config{ArrivalsPerHour: 150, AHT: 2 * time.Minute, Team: "chat", Seed: 1}, StaffOptions{Target: 0.8, Conversations: 20_000})
+	if err != nil || rows[0].Agents != 8 {
+		t.Errorf("staff with a team: %+v, %v", rows, err)
+	}
+	_, err = Simulate(bg, Config{ArrivalsPerHour: 100, AHT: 3 * time.Minute, Agents: 4, Team: "chat"})
+	var ie *InputError
+	if !errors.As(err, &ie) || ie.Field != "team" || !strings.Contains(err.Error(), `"chat"`) {
+		t.Errorf("a team with no member: %v", err)
 	}
 }
 

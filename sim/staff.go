@@ -59,7 +59,8 @@ type StaffOptions struct {
 // of opt.Conversations after a warm-up), with cfg's handling,
 // capacity, strategy, patience and bot, and the same seed for every agent
 // count, so that the counts are compared on the same customers. cfg's
-// Agents, Groups and Staffing are ignored. No count up to the bound
+// Agents, Groups and Staffing are ignored: the agents are alike, of
+// cfg.Capacity, in cfg.Team when it is set, all online. No count up to the bound
 // meeting the target fails with ErrNoStaffing.
 func Staff(ctx context.Context, cfg Config, opt StaffOptions) ([]StaffRow, error) {
 	if err := checkTarget(opt.Target, cfg.Threshold); err != nil {
@@ -81,8 +82,7 @@ func Staff(ctx context.Context, cfg Config, opt StaffOptions) ([]StaffRow, error
 	if opt.Conversations == 0 {
 		opt.Conversations = 100_000
 	}
-	cfg.Agents, cfg.Groups, cfg.Staffing = 1, nil, nil
-	norm, err := cfg.normalize()
+	norm, err := cfg.withAgents(1).normalize()
 	if err != nil {
 		return nil, err
 	}
@@ -136,9 +136,8 @@ func Staff(ctx context.Context, cfg Config, opt StaffOptions) ([]StaffRow, error
 			bound = 2 * (row.ErlangC + 10)
 		}
 		trial := func(agents int) (Stats, error) {
-			c := cfg
+			c := cfg.withAgents(agents)
 			c.Forecast, c.ArrivalsPerHour, c.Duration = nil, v.rate, 0
-			c.Agents = agents
 			c.Conversations = opt.Conversations
 			c.WarmUp = warmUp(perHour, opt.Conversations)
 			rep, err := Simulate(ctx, c)
@@ -224,29 +223,28 @@ type Point struct {
 	Agents int `json:"agents"`
 	// Simulated are the simulation's figures with that many agents.
 	Simulated Stats `json:"simulated"`
-	// ErlangC are the formula's (Erlang A's when customers have
-	// patience); Analytic false when the formula has no steady state.
+	// Formula are Erlang C's figures (Erlang A's when customers have
+	// patience); Analytic is false when the formula has none (no steady
+	// state, or a forecast).
 	Formula  Measures `json:"formula"`
 	Analytic bool     `json:"analytic"`
 }
 
 // Sweep simulates cfg with each number of agents from lo to hi, on the
 // same customers (the same seed), and gives the formula's figures beside.
+// As in Staff, the agents are alike (cfg's Agents, Groups and Staffing
+// are ignored).
 func Sweep(ctx context.Context, cfg Config, lo, hi int) ([]Point, error) {
 	if lo < 1 || hi < lo {
 		return nil, invalid("sweep", "the agent counts must run from at least 1 upwards, not %d to %d", lo, hi)
 	}
-	probe := cfg
-	probe.Agents, probe.Groups = lo, nil
-	norm, err := probe.normalize()
+	norm, err := cfg.withAgents(lo).normalize()
 	if err != nil {
 		return nil, err
 	}
 	var out []Point
 	for n := lo; n <= hi; n++ {
-		c := cfg
-		c.Agents, c.Groups = n, nil
-		rep, err := Simulate(ctx, c)
+		rep, err := Simulate(ctx, cfg.withAgents(n))
 		if err != nil {
 			return nil, err
 		}

@@ -164,6 +164,15 @@ Flags:
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
+	if c.Capacity < 1 {
+		return nil, fmt.Errorf("%w: -capacity %d: an agent holds at least 1 conversation", errUsage, c.Capacity)
+	}
+	if c.Threshold <= 0 {
+		return nil, fmt.Errorf("%w: -threshold %v: the service level's answer time must be positive", errUsage, c.Threshold)
+	}
+	if (o.target > 0 || *sweep != "" || o.svg != "") && (o.groups != "" || o.staffing != "" || c.Agents != 0) {
+		return nil, fmt.Errorf("%w: -agents, -groups and -staffing describe one shift (simulate mode); the staff and sweep modes vary the number of alike agents, with -capacity and -team", errUsage)
+	}
 	if o.format != "table" && o.format != "json" {
 		return nil, fmt.Errorf("%w: -format %q: want table or json", errUsage, o.format)
 	}

@@ -193,6 +193,11 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-forecast", bad, "-aht", "3m", "-sweep", "3-4"}, "line 3"},
 		{[]string{"-rate", "200", "-aht", "3m", "-agents", "3", "extra"}, "extra"},
 		{[]string{"-nosuchflag"}, "nosuchflag"},
+		{[]string{"-rate", "200", "-aht", "3m", "-agents", "14", "-capacity", "0"}, "capacity"},
+		{[]string{"-rate", "200", "-aht", "3m", "-agents", "14", "-threshold", "0s"}, "threshold"},
+		{[]string{"-rate", "200", "-aht", "3m", "-target", "0.8", "-groups", "4@chat"}, "one shift"},
+		{[]string{"-rate", "200", "-aht", "3m", "-sweep", "3-5", "-staffing", "3,4"}, "one shift"},
+		{[]string{"-rate", "200", "-aht", "3m", "-agents", "3", "-team", "chat"}, "team"},
 	} {
 		code, out, errs := ccsim(t, "", c.args...)
 		if code != 2 || out != "" || !strings.Contains(errs, c.says) {
