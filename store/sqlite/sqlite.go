@@ -215,26 +215,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(store.T
 			return err
 		}
 		changed = t.EventsChanged()
-		if appended = t.Appended(); len(appended) > 0 {
-			// The events' seqs, for the drain to take them from memory:
-			// one writer at a time, so those of one transaction follow
-			// each other up to the last.
-			rows, err := c.Query(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'cc_events'`)
-			if err != nil {
-				return err
-			}
-			var last int64
-			if rows.Next() {
-				err = rows.Scan(&last)
-			}
-			rows.Close()
-			if err = errors.Join(err, rows.Err()); err != nil {
-				return err
-			}
-			for i := range appended {
-				appended[i].Seq = uint64(last - int64(len(appended)-1-i))
-			}
-		}
+		// The events' seqs come with them (conn is a sqlstore.InsertNow),
+		// for the drain to take them from memory.
+		appended = t.Appended()
 		return nil
 	})
 	switch {
@@ -330,13 +313,33 @@ func (c *conn) Exec(ctx context.Context, query string, expect func(int64) error,
 	return expect(n)
 }
 
-var _ sqlstore.ExecNow = (*conn)(nil)
+var (
+	_ sqlstore.ExecNow   = (*conn)(nil)
+	_ sqlstore.InsertNow = (*conn)(nil)
+)
 
 // ExecNow implements sqlstore.ExecNow: conn runs every write at once.
 func (c *conn) ExecNow(ctx context.Context, query string, args ...any) (int64, error) {
 	var n int64
 	err := c.Exec(ctx, query, func(rows int64) error { n = rows; return nil }, args...)
 	return n, err
+}
+
+// InsertNow implements sqlstore.InsertNow: the rowid of the row inserted,
+// which is the seq of an event (cc_events.seq is the table's INTEGER
+// PRIMARY KEY, so its rowid).
+func (c *conn) InsertNow(ctx context.Context, query string, args ...any) (int64, error) {
+	var res sql.Result
+	var err error
+	if st := c.stmts.stmt(ctx, c.tx, query); st.tx != nil {
+		res, err = st.tx.ExecContext(ctx, args...)
+	} else {
+		res, err = c.tx.ExecContext(ctx, query, args...)
+	}
+	if err != nil {
+		return 0, mapError(err)
+	}
+	return res.LastInsertId()
 }
 
 // sqlRows adapts *sql.Rows to sqlstore.Rows.
