@@ -47,6 +47,9 @@ type Store struct {
 	wStmts, rStmts *stmtCache
 
 	pub drainer // the drain's lease and cursor
+
+	conns *writerConnector // w's
+	look  *lookupCache     // the inbound look-ups of w's transactions
 }
 
 var _ store.Store = (*Store)(nil)
@@ -65,10 +68,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// The writer overwrites what it deletes (secure_delete), so that an
 	// erased contact's data (Tx.EraseContact) is not left in free space.
 	common := "_pragma=busy_timeout(" + strconv.Itoa(BusyTimeout) + ")&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
-	w, err := sql.Open("sqlite", base+"?"+common+"&_pragma=secure_delete(1)&_txlock=immediate")
+	wc, err := sqlite.NewConnector(base + "?" + common + "&_pragma=secure_delete(1)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: %w", err)
 	}
+	conns := &writerConnector{Connector: wc}
+	w := sql.OpenDB(conns)
+	// One connection, kept open: SQLite has one writer at a time, and the
+	// look-up cache counts what this connection changes.
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -90,7 +97,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	readers := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
-	s := &Store{w: w, r: r, q: sqlstore.NewStatements(sqlstore.Question), wStmts: newStmtCache(w), rStmts: newStmtCache(r)}
+	s := &Store{w: w, r: r, q: sqlstore.NewStatements(sqlstore.Question), wStmts: newStmtCache(w), rStmts: newStmtCache(r),
+		conns: conns, look: newLookupCache()}
 	s.pub.init(s)
 	return s, nil
 }
@@ -211,7 +219,13 @@ func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(store.T
 		if keep {
 			t.KeepAppended()
 		}
-		if err := fn(t); err != nil {
+		var tx store.Tx = t
+		if write {
+			ct := &cachedTx{Tx: t, s: s, c: c}
+			defer func() { ct.ended = true }()
+			tx = ct
+		}
+		if err := fn(tx); err != nil {
 			return err
 		}
 		changed = t.EventsChanged()
@@ -243,10 +257,15 @@ func (s *Store) runConn(ctx context.Context, db *sql.DB, write bool, fn func(*co
 	c := &conn{tx: tx, stmts: txStmts{cache: s.rStmts}}
 	if write {
 		c.stmts.cache = s.wStmts
+		c.look = &lookupTx{}
 	}
 	committed := false
 	defer func() {
-		if !committed {
+		switch {
+		case committed:
+		case write:
+			s.look.abort(func() { _ = tx.Rollback() })
+		default:
 			_ = tx.Rollback()
 		}
 		// The connection is free again: what this transaction ran as
@@ -261,7 +280,11 @@ func (s *Store) runConn(ctx context.Context, db *sql.DB, write bool, fn func(*co
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	commit := tx.Commit
+	if write {
+		commit = func() error { return s.look.commit(c.look, tx.Commit) }
+	}
+	if err := commit(); err != nil {
 		return mapError(err)
 	}
 	committed = true
@@ -274,9 +297,19 @@ func (s *Store) runConn(ctx context.Context, db *sql.DB, write bool, fn func(*co
 type conn struct {
 	tx    *sql.Tx
 	stmts txStmts
+	look  *lookupTx // what the look-up cache learns of a write transaction; nil for a read
 }
 
 func (c *conn) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	rows, err := c.query(ctx, query, args...)
+	if err == nil && c.look != nil && c.look.before(query) {
+		// A write's RETURNING: a row for each row it changed.
+		return countingRows{Rows: rows, w: c.look}, nil
+	}
+	return rows, err
+}
+
+func (c *conn) query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
 	if st := c.stmts.stmt(ctx, c.tx, query); st.tx != nil {
 		rows, err := st.tx.QueryContext(ctx, args...)
 		if err != nil {
@@ -292,7 +325,10 @@ func (c *conn) Query(ctx context.Context, query string, args ...any) (sqlstore.R
 	return sqlRows{rows}, nil
 }
 
-func (c *conn) Exec(ctx context.Context, query string, expect func(int64) error, args ...any) error {
+// exec runs a write, and counts the rows it changed for the look-up
+// cache.
+func (c *conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	count := c.look != nil && c.look.before(query)
 	var res sql.Result
 	var err error
 	if st := c.stmts.stmt(ctx, c.tx, query); st.tx != nil {
@@ -301,10 +337,23 @@ func (c *conn) Exec(ctx context.Context, query string, expect func(int64) error,
 		res, err = c.tx.ExecContext(ctx, query, args...)
 	}
 	if err != nil {
-		return mapError(err)
+		return nil, mapError(err)
 	}
-	if expect == nil {
-		return nil
+	if count {
+		n, err := res.RowsAffected()
+		if err != nil {
+			c.look.uncounted = true
+			return nil, err
+		}
+		c.look.changes += n
+	}
+	return res, nil
+}
+
+func (c *conn) Exec(ctx context.Context, query string, expect func(int64) error, args ...any) error {
+	res, err := c.exec(ctx, query, args...)
+	if err != nil || expect == nil {
+		return err
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -329,15 +378,9 @@ func (c *conn) ExecNow(ctx context.Context, query string, args ...any) (int64, e
 // which is the seq of an event (cc_events.seq is the table's INTEGER
 // PRIMARY KEY, so its rowid).
 func (c *conn) InsertNow(ctx context.Context, query string, args ...any) (int64, error) {
-	var res sql.Result
-	var err error
-	if st := c.stmts.stmt(ctx, c.tx, query); st.tx != nil {
-		res, err = st.tx.ExecContext(ctx, args...)
-	} else {
-		res, err = c.tx.ExecContext(ctx, query, args...)
-	}
+	res, err := c.exec(ctx, query, args...)
 	if err != nil {
-		return 0, mapError(err)
+		return 0, err
 	}
 	return res.LastInsertId()
 }
@@ -394,7 +437,15 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Durat
 	if err != nil {
 		return nil, mapError(err)
 	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	// The look-up cache counts the rows the claim changes: a write on the
+	// writer that it did not count would empty it.
+	look := &lookupTx{}
+	committed := false
+	defer func() {
+		if !committed {
+			s.look.abort(func() { _ = tx.Rollback() })
+		}
+	}()
 	rows, err := tx.QueryContext(ctx, `SELECT `+sqlstore.TimerCols+` FROM cc_timers WHERE due <= ? ORDER BY due LIMIT ?`, sqlstore.Nanos(now), limit)
 	if err != nil {
 		return nil, mapError(err)
@@ -415,14 +466,17 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Durat
 		return nil, err
 	}
 	for _, tm := range timers {
-		if _, err := tx.ExecContext(ctx, `UPDATE cc_timers SET due = ? WHERE kind = ? AND workspace = ? AND key = ?`,
-			until, string(tm.Kind), string(tm.Workspace), tm.Key); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE cc_timers SET due = ? WHERE kind = ? AND workspace = ? AND key = ?`,
+			until, string(tm.Kind), string(tm.Workspace), tm.Key)
+		if err != nil {
 			return nil, mapError(err)
 		}
+		look.count(res)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := s.look.commit(look, tx.Commit); err != nil {
 		return nil, mapError(err)
 	}
+	committed = true
 	return timers, nil
 }
 

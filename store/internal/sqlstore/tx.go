@@ -490,6 +490,20 @@ func (t *Tx) UpdateConversation(ctx context.Context, c conversation.Conversation
 		c.CloseReason, c.ClosedBy, c.ClosingNote.Category, c.ClosingNote.Summary, micros(c.OutOfHoursUntil), c.Version, c.Bot, c.Workspace, c.ID, c.Version-1)
 }
 
+// UpdatedConversation returns the row that UpdateConversation(c) leaves
+// where stored was, as a read gives it back: the columns it writes from c
+// (times to the microsecond, in UTC), the others (ticket, channel,
+// contact, opening) as stored.
+func UpdatedConversation(stored, c conversation.Conversation) conversation.Conversation {
+	o := stored
+	o.State, o.Priority, o.Assignee, o.Team = c.State, c.Priority, c.Assignee, c.Team
+	o.WaitingSince, o.Abandoned = fromMicros(micros(c.WaitingSince)), c.Abandoned
+	o.LastActivity, o.ClosedAt = fromMicros(micros(c.LastActivity)), fromMicros(micros(c.ClosedAt))
+	o.CloseReason, o.ClosedBy, o.ClosingNote = c.CloseReason, c.ClosedBy, c.ClosingNote
+	o.OutOfHoursUntil, o.Version, o.Bot = fromMicros(micros(c.OutOfHoursUntil)), c.Version, c.Bot
+	return o
+}
+
 // Messages.
 
 // revision is the stored form of a conversation.Revision.
