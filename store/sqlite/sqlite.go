@@ -8,6 +8,12 @@
 // WAL mode so that reads do not wait for the writer. Several processes may
 // open the same file: writers wait for each other up to a busy timeout.
 //
+// A write transaction answers the engine's look-up of an inbound message
+// to an open conversation from a cache of what the writer committed,
+// checked at its first look-up against what the file says of changes
+// since (PRAGMA data_version, total_changes()), so that other connections
+// and processes are seen.
+//
 // Ticket numbers of committed tickets are unique and gapless. Open applies
 // the embedded, versioned migrations.
 package sqlite
