@@ -155,7 +155,8 @@ func (f *benchFixture) bare(contact int, ext string) error {
 // that alternate between the two (every other pair in the reverse order),
 // so that both meet the same file (its size, the WAL's checkpoints). The
 // metrics: engine/bare is the engine's rate over the bare one, min,
-// median and max over the pairs of slices; and the rate of each.
+// median and max over the pairs of slices; the rate of each; and the
+// share of inbound look-ups the store's cache answered.
 //
 //	go test -run '^$' -bench 'Inbound$' -benchtime 10000x ./store/sqlite/
 func BenchmarkInbound(b *testing.B) { benchInbound(b, true) }
@@ -197,6 +198,9 @@ func benchInbound(b *testing.B, publish bool) {
 			b.ReportMetric(ratios[0], "engine/bare-min")
 			b.ReportMetric(ratios[len(ratios)/2], "engine/bare-med")
 			b.ReportMetric(ratios[len(ratios)-1], "engine/bare-max")
+			if hits, misses, _, _ := sqlite.LookupStats(f.s); hits+misses > 0 {
+				b.ReportMetric(float64(hits)/float64(hits+misses), "lookup-hits")
+			}
 		})
 	}
 }

@@ -238,7 +238,7 @@ func (d *drainer) read(ctx context.Context, limit int) ([]conversation.Event, er
 // runs. It answers store.ErrBusy when another process holds it.
 func (d *drainer) take(ctx context.Context, now time.Time) error {
 	var held bool
-	err := d.write(ctx, func(tx *sql.Tx) error {
+	err := d.write(ctx, func(tx *sql.Tx, look *lookupTx) error {
 		until := now.Add(d.lease).UnixMicro()
 		res, err := tx.ExecContext(ctx, `INSERT INTO cc_drain_lock (id, holder, until) VALUES (1, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, until = excluded.until
@@ -247,6 +247,7 @@ func (d *drainer) take(ctx context.Context, now time.Time) error {
 		if err != nil {
 			return err
 		}
+		look.count(res)
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
 			held = err == nil
 			return err
@@ -262,6 +263,7 @@ func (d *drainer) take(ctx context.Context, now time.Time) error {
 		if err != nil {
 			return err
 		}
+		look.count(res)
 		n, err := res.RowsAffected()
 		held = err == nil && n == 1
 		return err
@@ -280,25 +282,37 @@ func (d *drainer) take(ctx context.Context, now time.Time) error {
 
 // write runs, in one write transaction, the deletion of the events
 // published and not yet deleted, and then fn (when not nil).
-func (d *drainer) write(ctx context.Context, fn func(*sql.Tx) error) error {
+//
+// The look-up cache counts the rows the transaction changes, which fn
+// reports (lookupTx.count) for its writes.
+func (d *drainer) write(ctx context.Context, fn func(*sql.Tx, *lookupTx) error) error {
 	tx, err := d.s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return mapError(err)
 	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	look := &lookupTx{}
+	committed := false
+	defer func() {
+		if !committed {
+			d.s.look.abort(func() { _ = tx.Rollback() })
+		}
+	}()
 	if d.pending > 0 {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM cc_events WHERE seq <= ?`, d.cursor); err != nil {
+		res, err := tx.ExecContext(ctx, `DELETE FROM cc_events WHERE seq <= ?`, d.cursor)
+		if err != nil {
 			return mapError(err)
 		}
+		look.count(res)
 	}
 	if fn != nil {
-		if err := fn(tx); err != nil {
+		if err := fn(tx, look); err != nil {
 			return mapError(err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if err := d.s.look.commit(look, tx.Commit); err != nil {
 		return mapError(err)
 	}
+	committed = true
 	d.pending = 0
 	return nil
 }
@@ -310,8 +324,11 @@ func (d *drainer) giveUp(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	err := d.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE cc_drain_lock SET until = 0 WHERE holder = ?`, d.holder)
+	err := d.write(ctx, func(tx *sql.Tx, look *lookupTx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE cc_drain_lock SET until = 0 WHERE holder = ?`, d.holder)
+		if err == nil {
+			look.count(res)
+		}
 		return err
 	})
 	d.until = time.Time{}

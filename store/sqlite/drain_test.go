@@ -456,6 +456,79 @@ func TestDrainHandsOnWhatItCommitted(t *testing.T) {
 	assert.Equal(t, 4, n, "the seqs are the stored events'")
 }
 
+// R17: the events a Store hands on from memory carry the seqs the file
+// gave them, several in one transaction and around another process's, so
+// that they come in commit order, each once, with the seq a drain that
+// reads would give. The stored copies are altered behind the Store's back
+// (as no store would), so that an event read from the file rather than
+// taken from memory shows.
+func TestDrainHandsOnExactSeqs(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cc.db")
+	a, b := open(t, path), open(t, path)
+	defer a.Close()
+	defer b.Close()
+	sqlite.SetDrainLease(a, time.Hour)
+	var got []conversation.Event
+	publish := func(_ context.Context, evs []conversation.Event) (int, error) {
+		got = append(got, evs...)
+		return len(evs), nil
+	}
+	_, err := a.DrainEvents(ctx, 10, publish)
+	require.NoError(t, err)
+	appendAll := func(s store.Store, msgs ...string) {
+		require.NoError(t, s.Update(ctx, func(tx store.Tx) error {
+			for _, m := range msgs {
+				if err := tx.AppendEvent(ctx, conversation.Event{Type: conversation.EventMessageReceived, Workspace: "w",
+					Conversation: "c", Message: conversation.MessageID(m), Detail: "as committed"}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+	}
+	appendAll(a, "a1", "a2", "a3")
+	appendAll(b, "b1")
+	appendAll(a, "a4", "a5")
+	// A rolled-back transaction's events are neither stored nor handed on.
+	require.Error(t, a.Update(ctx, func(tx store.Tx) error {
+		if err := tx.AppendEvent(ctx, conversation.Event{Type: conversation.EventMessageReceived, Workspace: "w", Conversation: "c", Message: "gone"}); err != nil {
+			return err
+		}
+		return errors.New("roll back")
+	}))
+	appendAll(a, "a6")
+	raw := rawDB(t, path)
+	stored := map[string]uint64{}
+	rows, err := raw.Query(`SELECT seq, message_id FROM cc_events`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var seq uint64
+		var msg string
+		require.NoError(t, rows.Scan(&seq, &msg))
+		stored[msg] = seq
+	}
+	require.NoError(t, rows.Err())
+	rows.Close()
+	_, err = raw.Exec(`UPDATE cc_events SET detail = 'read from the file'`)
+	require.NoError(t, err)
+	for range 8 { // one at a time: a read after the gap reads no further
+		_, err := a.DrainEvents(ctx, 1, publish)
+		require.NoError(t, err)
+	}
+	require.Len(t, got, 7)
+	for i, want := range []string{"a1", "a2", "a3", "b1", "a4", "a5", "a6"} {
+		e := got[i]
+		assert.Equal(t, conversation.MessageID(want), e.Message, "in commit order, each once")
+		assert.Equal(t, stored[want], e.Seq, "%s: the seq the file gave it", want)
+		if want[0] == 'a' {
+			assert.Equal(t, "as committed", e.Detail, "%s: from memory", want)
+		} else {
+			assert.Equal(t, "read from the file", e.Detail, "%s: another process's, read", want)
+		}
+	}
+}
+
 // An erasure scrubs stored events that are not yet published (R21): the
 // drain then reads them from the file, not the copies it kept.
 func TestDrainAfterErasureReads(t *testing.T) {

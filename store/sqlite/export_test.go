@@ -15,3 +15,21 @@ func DrainLeaseOf(s *Store) time.Duration {
 	defer s.pub.mu.Unlock()
 	return s.pub.lease
 }
+
+// LookupStats returns what s's look-up cache answered and missed, how
+// many times it was emptied, and how many entries it holds.
+func LookupStats(s *Store) (hits, misses, clears uint64, entries int) {
+	s.look.mu.Lock()
+	defer s.look.mu.Unlock()
+	return s.look.hits, s.look.misses, s.look.clears, len(s.look.entries)
+}
+
+// ReopenWriter closes s's writer connection, so that the next write
+// transaction runs on a connection opened again.
+func ReopenWriter(s *Store) {
+	s.w.SetMaxIdleConns(0)
+	s.w.SetMaxIdleConns(1)
+}
+
+// MaxLookups is the bound of the look-up cache.
+const MaxLookups = maxLookups

@@ -8,6 +8,12 @@
 // WAL mode so that reads do not wait for the writer. Several processes may
 // open the same file: writers wait for each other up to a busy timeout.
 //
+// A write transaction answers the engine's look-up of an inbound message
+// to an open conversation from a cache of what the writer committed,
+// checked at its first look-up against what the file says of changes
+// since (PRAGMA data_version, total_changes()), so that other connections
+// and processes are seen.
+//
 // Ticket numbers of committed tickets are unique and gapless. Open applies
 // the embedded, versioned migrations.
 package sqlite
@@ -47,6 +53,9 @@ type Store struct {
 	wStmts, rStmts *stmtCache
 
 	pub drainer // the drain's lease and cursor
+
+	conns *writerConnector // w's
+	look  *lookupCache     // the inbound look-ups of w's transactions
 }
 
 var _ store.Store = (*Store)(nil)
@@ -65,10 +74,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// The writer overwrites what it deletes (secure_delete), so that an
 	// erased contact's data (Tx.EraseContact) is not left in free space.
 	common := "_pragma=busy_timeout(" + strconv.Itoa(BusyTimeout) + ")&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
-	w, err := sql.Open("sqlite", base+"?"+common+"&_pragma=secure_delete(1)&_txlock=immediate")
+	wc, err := sqlite.NewConnector(base + "?" + common + "&_pragma=secure_delete(1)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: %w", err)
 	}
+	conns := &writerConnector{Connector: wc}
+	w := sql.OpenDB(conns)
+	// One connection, kept open: SQLite has one writer at a time, and the
+	// look-up cache counts what this connection changes.
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -90,7 +103,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	readers := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
-	s := &Store{w: w, r: r, q: sqlstore.NewStatements(sqlstore.Question), wStmts: newStmtCache(w), rStmts: newStmtCache(r)}
+	s := &Store{w: w, r: r, q: sqlstore.NewStatements(sqlstore.Question), wStmts: newStmtCache(w), rStmts: newStmtCache(r),
+		conns: conns, look: newLookupCache()}
 	s.pub.init(s)
 	return s, nil
 }
@@ -211,30 +225,19 @@ func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(store.T
 		if keep {
 			t.KeepAppended()
 		}
-		if err := fn(t); err != nil {
+		var tx store.Tx = t
+		if write {
+			ct := &cachedTx{Tx: t, s: s, c: c}
+			defer func() { ct.ended = true }()
+			tx = ct
+		}
+		if err := fn(tx); err != nil {
 			return err
 		}
 		changed = t.EventsChanged()
-		if appended = t.Appended(); len(appended) > 0 {
-			// The events' seqs, for the drain to take them from memory:
-			// one writer at a time, so those of one transaction follow
-			// each other up to the last.
-			rows, err := c.Query(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'cc_events'`)
-			if err != nil {
-				return err
-			}
-			var last int64
-			if rows.Next() {
-				err = rows.Scan(&last)
-			}
-			rows.Close()
-			if err = errors.Join(err, rows.Err()); err != nil {
-				return err
-			}
-			for i := range appended {
-				appended[i].Seq = uint64(last - int64(len(appended)-1-i))
-			}
-		}
+		// The events' seqs come with them (conn is a sqlstore.InsertNow),
+		// for the drain to take them from memory.
+		appended = t.Appended()
 		return nil
 	})
 	switch {
@@ -260,10 +263,15 @@ func (s *Store) runConn(ctx context.Context, db *sql.DB, write bool, fn func(*co
 	c := &conn{tx: tx, stmts: txStmts{cache: s.rStmts}}
 	if write {
 		c.stmts.cache = s.wStmts
+		c.look = &lookupTx{}
 	}
 	committed := false
 	defer func() {
-		if !committed {
+		switch {
+		case committed:
+		case write:
+			s.look.abort(func() { _ = tx.Rollback() })
+		default:
 			_ = tx.Rollback()
 		}
 		// The connection is free again: what this transaction ran as
@@ -278,7 +286,11 @@ func (s *Store) runConn(ctx context.Context, db *sql.DB, write bool, fn func(*co
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	commit := tx.Commit
+	if write {
+		commit = func() error { return s.look.commit(c.look, tx.Commit) }
+	}
+	if err := commit(); err != nil {
 		return mapError(err)
 	}
 	committed = true
@@ -291,9 +303,19 @@ func (s *Store) runConn(ctx context.Context, db *sql.DB, write bool, fn func(*co
 type conn struct {
 	tx    *sql.Tx
 	stmts txStmts
+	look  *lookupTx // what the look-up cache learns of a write transaction; nil for a read
 }
 
 func (c *conn) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	rows, err := c.query(ctx, query, args...)
+	if err == nil && c.look != nil && c.look.before(query) {
+		// A write's RETURNING: a row for each row it changed.
+		return countingRows{Rows: rows, w: c.look}, nil
+	}
+	return rows, err
+}
+
+func (c *conn) query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
 	if st := c.stmts.stmt(ctx, c.tx, query); st.tx != nil {
 		rows, err := st.tx.QueryContext(ctx, args...)
 		if err != nil {
@@ -309,7 +331,10 @@ func (c *conn) Query(ctx context.Context, query string, args ...any) (sqlstore.R
 	return sqlRows{rows}, nil
 }
 
-func (c *conn) Exec(ctx context.Context, query string, expect func(int64) error, args ...any) error {
+// exec runs a write, and counts the rows it changed for the look-up
+// cache.
+func (c *conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	count := c.look != nil && c.look.before(query)
 	var res sql.Result
 	var err error
 	if st := c.stmts.stmt(ctx, c.tx, query); st.tx != nil {
@@ -318,10 +343,23 @@ func (c *conn) Exec(ctx context.Context, query string, expect func(int64) error,
 		res, err = c.tx.ExecContext(ctx, query, args...)
 	}
 	if err != nil {
-		return mapError(err)
+		return nil, mapError(err)
 	}
-	if expect == nil {
-		return nil
+	if count {
+		n, err := res.RowsAffected()
+		if err != nil {
+			c.look.uncounted = true
+			return nil, err
+		}
+		c.look.changes += n
+	}
+	return res, nil
+}
+
+func (c *conn) Exec(ctx context.Context, query string, expect func(int64) error, args ...any) error {
+	res, err := c.exec(ctx, query, args...)
+	if err != nil || expect == nil {
+		return err
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -330,13 +368,27 @@ func (c *conn) Exec(ctx context.Context, query string, expect func(int64) error,
 	return expect(n)
 }
 
-var _ sqlstore.ExecNow = (*conn)(nil)
+var (
+	_ sqlstore.ExecNow   = (*conn)(nil)
+	_ sqlstore.InsertNow = (*conn)(nil)
+)
 
 // ExecNow implements sqlstore.ExecNow: conn runs every write at once.
 func (c *conn) ExecNow(ctx context.Context, query string, args ...any) (int64, error) {
 	var n int64
 	err := c.Exec(ctx, query, func(rows int64) error { n = rows; return nil }, args...)
 	return n, err
+}
+
+// InsertNow implements sqlstore.InsertNow: the rowid of the row inserted,
+// which is the seq of an event (cc_events.seq is the table's INTEGER
+// PRIMARY KEY, so its rowid).
+func (c *conn) InsertNow(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := c.exec(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 // sqlRows adapts *sql.Rows to sqlstore.Rows.
@@ -391,7 +443,15 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Durat
 	if err != nil {
 		return nil, mapError(err)
 	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	// The look-up cache counts the rows the claim changes: a write on the
+	// writer that it did not count would empty it.
+	look := &lookupTx{}
+	committed := false
+	defer func() {
+		if !committed {
+			s.look.abort(func() { _ = tx.Rollback() })
+		}
+	}()
 	rows, err := tx.QueryContext(ctx, `SELECT `+sqlstore.TimerCols+` FROM cc_timers WHERE due <= ? ORDER BY due LIMIT ?`, sqlstore.Nanos(now), limit)
 	if err != nil {
 		return nil, mapError(err)
@@ -412,14 +472,17 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Durat
 		return nil, err
 	}
 	for _, tm := range timers {
-		if _, err := tx.ExecContext(ctx, `UPDATE cc_timers SET due = ? WHERE kind = ? AND workspace = ? AND key = ?`,
-			until, string(tm.Kind), string(tm.Workspace), tm.Key); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE cc_timers SET due = ? WHERE kind = ? AND workspace = ? AND key = ?`,
+			until, string(tm.Kind), string(tm.Workspace), tm.Key)
+		if err != nil {
 			return nil, mapError(err)
 		}
+		look.count(res)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := s.look.commit(look, tx.Commit); err != nil {
 		return nil, mapError(err)
 	}
+	committed = true
 	return timers, nil
 }
 

@@ -45,6 +45,17 @@ type ExecNow interface {
 	ExecNow(ctx context.Context, sql string, args ...any) (int64, error)
 }
 
+// InsertNow is implemented by a Conn that runs each write before it
+// returns and knows the rowid of the row an INSERT wrote (SQLite's
+// last_insert_rowid). A Tx that keeps the events it appends
+// (KeepAppended) then gives each its Seq without reading it back.
+type InsertNow interface {
+	Conn
+	// InsertNow runs an INSERT of one row at once and returns the rowid
+	// of the row it inserted.
+	InsertNow(ctx context.Context, sql string, args ...any) (int64, error)
+}
+
 // Rows is the result of a read.
 type Rows interface {
 	Next() bool

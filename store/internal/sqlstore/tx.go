@@ -36,11 +36,12 @@ func NewTx(c Conn, q *Statements, write bool) *Tx { return &Tx{c: c, q: q, write
 func (t *Tx) End() { t.done = true }
 
 // KeepAppended has t keep the events it appends, as a drain would read
-// them back but for their Seq, which the store assigns (Appended).
+// them back (Appended).
 func (t *Tx) KeepAppended() { t.keep = true }
 
 // Appended returns the events t appended since KeepAppended, in order, as
-// a drain would read them back, without their Seq.
+// a drain would read them back: with their Seq where t's Conn is an
+// InsertNow, else with none (0), for the store to assign.
 func (t *Tx) Appended() []conversation.Event { return t.appended }
 
 // EventsChanged reports whether t changed events stored before it (an
@@ -489,6 +490,20 @@ func (t *Tx) UpdateConversation(ctx context.Context, c conversation.Conversation
 		c.CloseReason, c.ClosedBy, c.ClosingNote.Category, c.ClosingNote.Summary, micros(c.OutOfHoursUntil), c.Version, c.Bot, c.Workspace, c.ID, c.Version-1)
 }
 
+// UpdatedConversation returns the row that UpdateConversation(c) leaves
+// where stored was, as a read gives it back: the columns it writes from c
+// (times to the microsecond, in UTC), the others (ticket, channel,
+// contact, opening) as stored.
+func UpdatedConversation(stored, c conversation.Conversation) conversation.Conversation {
+	o := stored
+	o.State, o.Priority, o.Assignee, o.Team = c.State, c.Priority, c.Assignee, c.Team
+	o.WaitingSince, o.Abandoned = fromMicros(micros(c.WaitingSince)), c.Abandoned
+	o.LastActivity, o.ClosedAt = fromMicros(micros(c.LastActivity)), fromMicros(micros(c.ClosedAt))
+	o.CloseReason, o.ClosedBy, o.ClosingNote = c.CloseReason, c.ClosedBy, c.ClosingNote
+	o.OutOfHoursUntil, o.Version, o.Bot = fromMicros(micros(c.OutOfHoursUntil)), c.Version, c.Bot
+	return o
+}
+
 // Messages.
 
 // revision is the stored form of a conversation.Revision.
@@ -688,15 +703,25 @@ func (t *Tx) AppendEvent(ctx context.Context, e conversation.Event) error {
 	if err != nil {
 		return err
 	}
-	if err := t.exec(ctx, t.q.appendEvent, nil, e.Workspace, e.Type, micros(e.At), e.Conversation, e.Ticket, e.TicketNumber,
+	args := []any{e.Workspace, e.Type, micros(e.At), e.Conversation, e.Ticket, e.TicketNumber,
 		e.Message, e.Agent, e.Previous, e.Team, e.Reason, e.Presence, e.Channel, e.ExternalID, e.Detail, e.Altered,
-		actor, e.Actor.ID, cause, e.Cause.Name, e.Cause.ID, e.Cause.Root, e.Cause.Depth, e.Contact, e.Bot, data, store.EventPartition(e)); err != nil {
+		actor, e.Actor.ID, cause, e.Cause.Name, e.Cause.ID, e.Cause.Root, e.Cause.Depth, e.Contact, e.Bot, data, store.EventPartition(e)}
+	var seq int64
+	if ins, ok := t.c.(InsertNow); ok && t.keep {
+		// The seq is the rowid (cc_events.seq is the INTEGER PRIMARY KEY).
+		if err := t.writable(ctx); err != nil {
+			return err
+		}
+		if seq, err = ins.InsertNow(ctx, t.q.appendEvent, plain(args)...); err != nil {
+			return err
+		}
+	} else if err := t.exec(ctx, t.q.appendEvent, nil, args...); err != nil {
 		return err
 	}
 	if t.keep {
-		// What ScanEvent would read: the time to the microsecond, the
-		// data through its JSON.
-		e.Seq, e.At, e.Data = 0, fromMicros(micros(e.At)), nil
+		// What ScanEvent would read: the seq, the time to the
+		// microsecond, the data through its JSON.
+		e.Seq, e.At, e.Data = uint64(seq), fromMicros(micros(e.At)), nil
 		if err := decodeJSON(data, &e.Data); err != nil {
 			return err
 		}

@@ -1,0 +1,46 @@
+package sqlite
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// The statements are told apart by what they write: reads, writes of one
+// named table, and the rest, whose changes the cache does not count.
+func TestClassify(t *testing.T) {
+	for _, tc := range []struct {
+		query string
+		kind  stmtKind
+		table string
+	}{
+		{"SELECT 1", stmtRead, ""},
+		{"\n\t select x FROM cc_contacts", stmtRead, ""},
+		{"INSERT INTO cc_messages (a) VALUES (?)", stmtWrite, "cc_messages"},
+		{"INSERT INTO cc_ticket_counters(workspace) VALUES (?) ON CONFLICT (workspace) DO UPDATE SET last = last + 1 RETURNING last", stmtWrite, "cc_ticket_counters"},
+		{"insert or replace into cc_contacts (a) values (1)", stmtWrite, "cc_contacts"},
+		{"REPLACE INTO cc_timers (a) VALUES (1)", stmtWrite, "cc_timers"},
+		{"UPDATE cc_conversations SET version = 2", stmtWrite, "cc_conversations"},
+		{"UPDATE OR IGNORE cc_events SET part = 1", stmtWrite, "cc_events"},
+		{"DELETE FROM cc_timers WHERE due = ? RETURNING 1", stmtWrite, "cc_timers"},
+		{"DELETE FROM main.cc_contacts", stmtOther, ""},
+		{`UPDATE "cc_contacts" SET name = ''`, stmtOther, ""},
+		{"UPDATE cc_events SET part = 1; DELETE FROM cc_contacts", stmtOther, ""},
+		{"WITH x AS (SELECT 1) DELETE FROM cc_contacts", stmtOther, ""},
+		{"PRAGMA user_version = 3", stmtOther, ""},
+		{"CREATE TABLE cc_x (a)", stmtOther, ""},
+		{"INSERT cc_messages VALUES (1)", stmtOther, ""},
+	} {
+		kind, table := classify(tc.query)
+		assert.Equal(t, tc.kind, kind, tc.query)
+		assert.Equal(t, tc.table, table, tc.query)
+	}
+}
+
+// What the look-up without a duplicate check reads is no harmless table:
+// a write of it empties the cache.
+func TestHarmlessTablesAreNotLookedUp(t *testing.T) {
+	for _, table := range []string{"cc_contact_handles", "cc_contacts", "cc_conversations", "cc_config_revisions"} {
+		assert.False(t, harmlessTables[table], table)
+	}
+}
