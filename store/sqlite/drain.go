@@ -240,14 +240,13 @@ func (d *drainer) take(ctx context.Context, now time.Time) error {
 	var held bool
 	err := d.write(ctx, func(tx *sql.Tx, look *lookupTx) error {
 		until := now.Add(d.lease).UnixMicro()
-		res, err := tx.ExecContext(ctx, `INSERT INTO cc_drain_lock (id, holder, until) VALUES (1, ?, ?)
+		res, err := look.exec(ctx, tx, `INSERT INTO cc_drain_lock (id, holder, until) VALUES (1, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, until = excluded.until
 			WHERE cc_drain_lock.until < ? OR cc_drain_lock.holder = excluded.holder`,
 			d.holder, until, now.UnixMicro())
 		if err != nil {
 			return err
 		}
-		look.count(res)
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
 			held = err == nil
 			return err
@@ -259,11 +258,10 @@ func (d *drainer) take(ctx context.Context, now time.Time) error {
 		if !deadHolder(holder) {
 			return nil // another process is publishing
 		}
-		res, err = tx.ExecContext(ctx, `UPDATE cc_drain_lock SET holder = ?, until = ? WHERE id = 1 AND holder = ?`, d.holder, until, holder)
+		res, err = look.exec(ctx, tx, `UPDATE cc_drain_lock SET holder = ?, until = ? WHERE id = 1 AND holder = ?`, d.holder, until, holder)
 		if err != nil {
 			return err
 		}
-		look.count(res)
 		n, err := res.RowsAffected()
 		held = err == nil && n == 1
 		return err
@@ -298,11 +296,9 @@ func (d *drainer) write(ctx context.Context, fn func(*sql.Tx, *lookupTx) error) 
 		}
 	}()
 	if d.pending > 0 {
-		res, err := tx.ExecContext(ctx, `DELETE FROM cc_events WHERE seq <= ?`, d.cursor)
-		if err != nil {
+		if _, err := look.exec(ctx, tx, `DELETE FROM cc_events WHERE seq <= ?`, d.cursor); err != nil {
 			return mapError(err)
 		}
-		look.count(res)
 	}
 	if fn != nil {
 		if err := fn(tx, look); err != nil {
@@ -325,10 +321,7 @@ func (d *drainer) giveUp(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	err := d.write(ctx, func(tx *sql.Tx, look *lookupTx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE cc_drain_lock SET until = 0 WHERE holder = ?`, d.holder)
-		if err == nil {
-			look.count(res)
-		}
+		_, err := look.exec(ctx, tx, `UPDATE cc_drain_lock SET until = 0 WHERE holder = ?`, d.holder)
 		return err
 	})
 	d.until = time.Time{}

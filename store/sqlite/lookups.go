@@ -48,8 +48,10 @@ const maxLookups = 4096
 // statement whose changes cannot be counted, empties the cache, as does a
 // transaction that fails or rolls back.
 //
-// Its methods are safe for concurrent use; mu is never held while waiting
-// for the writer connection.
+// Its methods are safe for concurrent use. mu is never held while waiting
+// for the writer connection, but commit holds it while the writer's
+// transaction commits (a checkpoint included), so that no look-up sees
+// the entries before the changes they follow are in the file.
 type lookupCache struct {
 	mu      sync.Mutex
 	entries map[lookupKey]store.InboundRecords
@@ -315,16 +317,24 @@ func (w *lookupTx) before(query string) bool {
 	return false
 }
 
-// count counts the rows that the write of res changed, for a transaction
-// on the writer outside the Store's Tx (which counts in conn.exec).
-func (w *lookupTx) count(res sql.Result) {
-	n, err := res.RowsAffected()
+// exec runs a write on the writer outside the Store's Tx (which counts in
+// conn.exec): it classifies query as conn.exec does, so that a write of a
+// table the look-up reads empties the cache, and counts the rows it
+// changed.
+func (w *lookupTx) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	counted := w.before(query)
+	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		w.uncounted = true
-		return
+		return res, err
 	}
-	w.wrote = true
+	n, nerr := res.RowsAffected()
+	if !counted || nerr != nil {
+		w.uncounted = true
+		return res, nil
+	}
 	w.changes += n
+	return res, nil
 }
 
 // countingRows counts the rows of a write's RETURNING, one per row it

@@ -1,9 +1,13 @@
 package sqlite
 
 import (
+	"context"
+	"database/sql"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The statements are told apart by what they write: reads, writes of one
@@ -42,5 +46,39 @@ func TestClassify(t *testing.T) {
 func TestHarmlessTablesAreNotLookedUp(t *testing.T) {
 	for _, table := range []string{"cc_contact_handles", "cc_contacts", "cc_conversations", "cc_config_revisions"} {
 		assert.False(t, harmlessTables[table], table)
+	}
+}
+
+// The writes the Store runs outside its Tx (the drain's, ClaimTimers')
+// are classified like the Tx's: counted when they write a harmless table,
+// emptying the cache when they write one the look-up reads, or when their
+// changes cannot be counted.
+func TestOutsideWritesClassified(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "w.db"))
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.ExecContext(ctx, `CREATE TABLE cc_timers (due INTEGER); CREATE TABLE cc_conversations (version INTEGER);
+		INSERT INTO cc_timers VALUES (1), (2); INSERT INTO cc_conversations VALUES (1)`)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		query            string
+		clear, uncounted bool
+		changes          int64
+	}{
+		{"UPDATE cc_timers SET due = due + 1", false, false, 2},
+		{"UPDATE cc_conversations SET version = version + 1", true, false, 1},
+		{"WITH x AS (SELECT 1) UPDATE cc_timers SET due = 0", true, true, 0},
+	} {
+		tx, err := db.BeginTx(ctx, nil)
+		require.NoError(t, err)
+		var w lookupTx
+		_, err = w.exec(ctx, tx, tc.query)
+		require.NoError(t, err)
+		require.NoError(t, tx.Rollback())
+		assert.Equal(t, tc.clear, w.clear, tc.query)
+		assert.Equal(t, tc.uncounted, w.uncounted, tc.query)
+		assert.Equal(t, tc.changes, w.changes, tc.query)
+		assert.True(t, w.wrote, tc.query)
 	}
 }

@@ -472,12 +472,10 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Durat
 		return nil, err
 	}
 	for _, tm := range timers {
-		res, err := tx.ExecContext(ctx, `UPDATE cc_timers SET due = ? WHERE kind = ? AND workspace = ? AND key = ?`,
-			until, string(tm.Kind), string(tm.Workspace), tm.Key)
-		if err != nil {
+		if _, err := look.exec(ctx, tx, `UPDATE cc_timers SET due = ? WHERE kind = ? AND workspace = ? AND key = ?`,
+			until, string(tm.Kind), string(tm.Workspace), tm.Key); err != nil {
 			return nil, mapError(err)
 		}
-		look.count(res)
 	}
 	if err := s.look.commit(look, tx.Commit); err != nil {
 		return nil, mapError(err)
