@@ -50,8 +50,8 @@ const maxLookups = 4096
 //
 // Its methods are safe for concurrent use. mu is never held while waiting
 // for the writer connection, but commit holds it while the writer's
-// transaction commits (a checkpoint included), so that no look-up sees
-// the entries before the changes they follow are in the file.
+// transaction commits (a checkpoint included): the count and the entries
+// change with the commit, as one step.
 type lookupCache struct {
 	mu      sync.Mutex
 	entries map[lookupKey]store.InboundRecords
