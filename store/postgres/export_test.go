@@ -1,6 +1,11 @@
 package postgres
 
-import "time"
+import (
+	"time"
+
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/store/internal/sqlstore"
+)
 
 // SetPublishLease sets how long s's leases on its partitions last.
 func SetPublishLease(s *Store, d time.Duration) {
@@ -31,3 +36,10 @@ func Kill(s *Store) {
 
 // PublishLease is how long a handle's leases last by default.
 const PublishLease = publishLease
+
+// InboundCached returns the number of senders s's inbound cache holds.
+func InboundCached(s *Store) int { return s.inbound.Len() }
+
+// UsedInboundCache reports whether tx, a transaction of a Store, answered
+// a lookup from the inbound cache.
+func UsedInboundCache(tx store.Tx) bool { return tx.(*sqlstore.Tx).UsedInboundCache() }

@@ -10,7 +10,12 @@
 // store.ErrDuplicate. A transaction saves round trips: BEGIN goes out with
 // its first statement, and its writes go out in one pipelined batch with
 // its next read or with COMMIT; the reads that start every inbound message
-// are one statement.
+// are one statement. A handle keeps what those reads found for the senders
+// it wrote for last (sqlstore.InboundCache): the next message from such a
+// sender skips them, and a check that the records are still current goes
+// out with its writes and COMMIT instead, in the same round trip, failing
+// the transaction with store.ErrConflict if another handle changed them
+// (the engine then tries again on what is stored).
 //
 // Ticket numbers come from a counter row per workspace that is updated in
 // the creating transaction: numbers of committed tickets are unique and
@@ -65,7 +70,26 @@ type Store struct {
 	owned bool
 	q     *sqlstore.Statements
 	pub   publisher // this handle's share of the event stream
+	// inbound answers the lookups of senders this handle wrote for last
+	// (sqlstore.InboundCache): a steady inbound message is then one round
+	// trip, its check going out with its writes and COMMIT.
+	inbound *sqlstore.InboundCache
 }
+
+// inboundCheck is the check of sqlstore.InboundCache: it fails with
+// cc_conflict() (store.ErrConflict) unless the identity still names the
+// contact, the contact and the open conversation keep the versions cached,
+// and the configuration revision is the one cached.
+const inboundCheck = `SELECT CASE WHEN EXISTS (SELECT 1 FROM cc_contact_handles h
+		JOIN cc_contacts c ON c.workspace = h.workspace AND c.id = h.contact_id
+		JOIN cc_conversations o ON o.workspace = h.workspace AND o.id = $1
+		WHERE h.workspace = $2 AND h.channel = $3 AND h.external_id = $4 AND h.contact_id = $5 AND c.version = $6
+			AND o.version = $7 AND o.state = 1 AND o.contact_id = c.id AND o.channel = h.channel)
+		AND coalesce((SELECT r.revision FROM cc_config_revisions r WHERE r.workspace = $2), 0) = $8
+	THEN 1 ELSE cc_conflict() END`
+
+// inboundCacheSize bounds the senders a handle's inbound cache holds.
+const inboundCacheSize = 16384
 
 var _ store.Store = (*Store)(nil)
 
@@ -99,7 +123,7 @@ func New(ctx context.Context, pool *pgxpool.Pool) (*Store, error) {
 	if err := migrate(ctx, pool); err != nil {
 		return nil, err
 	}
-	s := &Store{pool: pool, q: sqlstore.NewStatements(sqlstore.Dollar)}
+	s := &Store{pool: pool, q: sqlstore.NewStatements(sqlstore.Dollar), inbound: sqlstore.NewInboundCache(inboundCheck, inboundCacheSize)}
 	s.pub.init(s)
 	return s, nil
 }
@@ -231,8 +255,10 @@ func (s *Store) run(ctx context.Context, begin string, write bool, fn func(store
 	}
 	c := &conn{pc: pc, begin: begin}
 	t := sqlstore.NewTx(c, s.q, write)
+	t.UseInboundCache(s.inbound)
 	committed := false
 	defer func() {
+		t.InboundDone(committed)
 		t.End()
 		if !committed {
 			c.rollback(ctx)
@@ -241,6 +267,13 @@ func (s *Store) run(ctx context.Context, begin string, write bool, fn func(store
 		pc.Release()
 	}()
 	if err := fn(t); err != nil {
+		if t.UsedInboundCache() {
+			// fn decided on cached records: if they were stale, the
+			// caller tries again on what is stored.
+			if cerr := c.flush(ctx); errors.Is(cerr, store.ErrConflict) {
+				return cerr
+			}
+		}
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -322,6 +355,15 @@ func (c *conn) Exec(_ context.Context, sql string, expect func(int64) error, arg
 	}
 	c.writes = append(c.writes, queued{sql, args})
 	return nil
+}
+
+// flush sends the waiting writes, and returns the first failure.
+func (c *conn) flush(ctx context.Context) error {
+	br, err := c.send(ctx)
+	if err != nil {
+		return err
+	}
+	return mapError(br.Close())
 }
 
 // commit sends the waiting writes and COMMIT in one round trip.

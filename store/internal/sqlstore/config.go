@@ -94,6 +94,7 @@ func (t *Tx) Configs(ctx context.Context, ws ticket.WorkspaceID, kind store.Conf
 // orders it after any other write of the workspace's records, then checks
 // the references.
 func (t *Tx) PutConfig(ctx context.Context, c store.Config) error {
+	t.resetInbound()
 	q := &t.q.config
 	if err := t.exec(ctx, q.bump, nil, string(c.Workspace)); err != nil {
 		return err
@@ -152,6 +153,7 @@ func (t *Tx) putConfig(ctx context.Context, c store.Config) error {
 // DeleteConfig implements store.Tx, raising the revision first as
 // PutConfig does.
 func (t *Tx) DeleteConfig(ctx context.Context, ws ticket.WorkspaceID, kind store.ConfigKind, name string, version int64) error {
+	t.resetInbound()
 	q := &t.q.config
 	if err := t.exec(ctx, q.bump, nil, string(ws)); err != nil {
 		return err

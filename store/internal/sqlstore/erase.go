@@ -49,6 +49,7 @@ func newEraseStatements(p Placeholders) eraseStatements {
 
 // EraseContact implements store.Tx.
 func (t *Tx) EraseContact(ctx context.Context, ws ticket.WorkspaceID, id ticket.ContactID) error {
+	t.resetInbound()
 	if _, err := t.Contact(ctx, ws, id); err != nil {
 		return err
 	}

@@ -29,6 +29,7 @@ func newMergeStatements(p Placeholders) mergeStatements {
 // conversations per contact and channel answers ErrDuplicate when both
 // contacts have one on a channel.
 func (t *Tx) MergeContacts(ctx context.Context, ws ticket.WorkspaceID, into, from ticket.ContactID) error {
+	t.resetInbound()
 	if into == from {
 		return errSameContact(into)
 	}

@@ -25,6 +25,13 @@ type Tx struct {
 	appended []conversation.Event
 	// eventsChanged: t changed stored events (an erasure scrubbed them).
 	eventsChanged bool
+	// The inbound cache (UseInboundCache) and what t did that it keeps.
+	cache           *InboundCache
+	inbound         []pendingInbound
+	convsWritten    []convKey
+	contactsWritten []contactKey
+	inboundReset    bool
+	cachedCheck     bool
 }
 
 var _ store.Tx = (*Tx)(nil)
@@ -219,6 +226,7 @@ func (t *Tx) AddContactIdentity(ctx context.Context, ws ticket.WorkspaceID, id t
 // UpdateContact implements store.Tx. The rows SearchContacts reads are
 // written again: a failed update fails the transaction, and them with it.
 func (t *Tx) UpdateContact(ctx context.Context, c ticket.Contact) error {
+	t.wroteContact(&c)
 	fields, err := encodeJSON(c.Fields, len(c.Fields) == 0)
 	if err != nil {
 		return err
@@ -244,8 +252,24 @@ var (
 // retries of a new contact's first message look for (the engine's first
 // attempt leaves duplicates to the unique index). The configuration
 // revision comes with the contact, and in a read of its own for an unknown
-// contact.
+// contact. In a write transaction given an InboundCache, a lookup without
+// a duplicate check of a sender the cache holds is answered from it, its
+// check queued with the writes.
 func (t *Tx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (store.InboundRecords, error) {
+	key := inboundKey{ws, ch, contactID}
+	if messageID == "" {
+		if r, ok, err := t.cachedLookup(ctx, key); ok {
+			return r, err
+		}
+	}
+	r, err := t.lookupInbound(ctx, ws, ch, messageID, contactID)
+	if err == nil {
+		t.foundInbound(key, r)
+	}
+	return r, err
+}
+
+func (t *Tx) lookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (store.InboundRecords, error) {
 	var r store.InboundRecords
 	var dup string
 	err := t.one(ctx, func(rows Rows) error {
@@ -463,6 +487,7 @@ func (t *Tx) CreateConversation(ctx context.Context, c conversation.Conversation
 	if err := checkNew(c.Version); err != nil {
 		return err
 	}
+	t.wroteConversation(&c)
 	return t.exec(ctx, t.q.createConversation, nil, conversationArgs(&c)...)
 }
 
@@ -474,6 +499,14 @@ func (t *Tx) CreateConversation(ctx context.Context, c conversation.Conversation
 // activity and version change) sets only the others; where it changes no
 // row, the full update follows and answers as it would alone.
 func (t *Tx) UpdateConversation(ctx context.Context, c conversation.Conversation) error {
+	err := t.updateConversation(ctx, c)
+	if err == nil {
+		t.wroteConversation(&c)
+	}
+	return err
+}
+
+func (t *Tx) updateConversation(ctx context.Context, c conversation.Conversation) error {
 	if now, ok := t.c.(ExecNow); ok {
 		if err := t.writable(ctx); err != nil {
 			return err

@@ -1,0 +1,274 @@
+package sqlstore
+
+import (
+	"context"
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/telenet/contactcenter/channel"
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+// InboundCache keeps, for one store handle, the records LookupInbound
+// found for senders who are known and have an open conversation, as the
+// handle's own committed writes left them. A write transaction that looks
+// up such a sender again is answered from it without a read: instead, a
+// check goes out with the transaction's writes, in the same round trip as
+// its commit, and fails the transaction with store.ErrConflict unless the
+// records are still what is stored (the identity still names the contact,
+// the contact and the conversation still have the versions cached, the
+// conversation is still open, the configuration revision is the same).
+// A failed check, or any failure of a transaction that used the cache,
+// drops the entry, so that the retry reads (R18: the retry looks for a
+// duplicate, and a duplicate is never answered from the cache). What
+// another handle, or another process, changes is thus seen at commit at
+// the latest, as a version check sees it; nothing decided on stale
+// records is committed.
+//
+// Read-only transactions never use it.
+type InboundCache struct {
+	check string // CheckArgs's statement: fails unless the records are current
+	max   int
+
+	mu      sync.Mutex
+	entries map[inboundKey]store.InboundRecords
+	byConv  map[convKey]inboundKey
+}
+
+type inboundKey struct {
+	ws  ticket.WorkspaceID
+	ch  channel.ID
+	ext string
+}
+
+type convKey struct {
+	ws ticket.WorkspaceID
+	id conversation.ID
+}
+
+// NewInboundCache returns a cache of up to max senders whose entries are
+// checked with check, a statement of the store's placeholder style that
+// fails the transaction, with an error the store maps to
+// store.ErrConflict, unless its arguments (CheckArgs) are current.
+func NewInboundCache(check string, max int) *InboundCache {
+	return &InboundCache{check: check, max: max, entries: map[inboundKey]store.InboundRecords{}, byConv: map[convKey]inboundKey{}}
+}
+
+// CheckArgs returns the arguments of the check statement of r, the
+// records of the sender known on ch by ext: the open conversation's id,
+// the workspace, the channel, the external id, the contact's id and
+// version, the conversation's version, and the configuration revision.
+func CheckArgs(ch channel.ID, ext string, r *store.InboundRecords) []any {
+	return []any{string(r.Open.ID), string(r.Contact.Workspace), string(ch), ext, string(r.Contact.ID), r.Contact.Version, r.Open.Version, r.ConfigRevision}
+}
+
+// Len returns the number of senders cached.
+func (c *InboundCache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
+}
+
+func (c *InboundCache) get(k inboundKey) (store.InboundRecords, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.entries[k]
+	return r, ok
+}
+
+// apply records what a transaction committed (or, if !committed, that it
+// failed): the entries it used or found, as its writes left them, and the
+// conversations and contacts it wrote otherwise.
+func (c *InboundCache) apply(t *Tx, committed bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !committed {
+		for _, p := range t.inbound {
+			c.drop(p.key)
+		}
+		return
+	}
+	if t.inboundReset {
+		clear(c.entries)
+		clear(c.byConv)
+		return
+	}
+	for _, k := range t.convsWritten {
+		if key, ok := c.byConv[k]; ok {
+			c.drop(key)
+		}
+	}
+	if len(t.contactsWritten) > 0 {
+		for key, r := range c.entries {
+			for _, id := range t.contactsWritten {
+				if r.Contact.Workspace == id.ws && r.Contact.ID == id.id {
+					c.drop(key)
+				}
+			}
+		}
+	}
+	for _, p := range t.inbound {
+		if p.drop {
+			c.drop(p.key)
+			continue
+		}
+		if _, ok := c.entries[p.key]; !ok && len(c.entries) >= c.max {
+			for key := range c.entries { // any one: the cache only saves reads
+				c.drop(key)
+				break
+			}
+		}
+		c.drop(p.key)
+		c.entries[p.key] = p.rec
+		c.byConv[convKey{p.rec.Open.Workspace, p.rec.Open.ID}] = p.key
+	}
+}
+
+func (c *InboundCache) drop(k inboundKey) {
+	if r, ok := c.entries[k]; ok {
+		delete(c.entries, k)
+		ck := convKey{r.Open.Workspace, r.Open.ID}
+		if c.byConv[ck] == k {
+			delete(c.byConv, ck)
+		}
+	}
+}
+
+// pendingInbound is a sender's records as a transaction found or used
+// them, updated by its writes.
+type pendingInbound struct {
+	key  inboundKey
+	rec  store.InboundRecords
+	drop bool // the transaction closed the conversation, or wrote what the records no longer show
+}
+
+type contactKey struct {
+	ws ticket.WorkspaceID
+	id ticket.ContactID
+}
+
+// UseInboundCache has t, a write transaction, answer LookupInbound from c
+// where it can, and keep c current with what it commits; the store calls
+// InboundDone once t committed or failed.
+func (t *Tx) UseInboundCache(c *InboundCache) {
+	if t.write {
+		t.cache = c
+	}
+}
+
+// InboundDone tells the cache t uses whether t committed.
+func (t *Tx) InboundDone(committed bool) {
+	if t.cache != nil && (len(t.inbound) > 0 || len(t.convsWritten) > 0 || len(t.contactsWritten) > 0 || t.inboundReset) {
+		t.cache.apply(t, committed)
+	}
+}
+
+// UsedInboundCache reports whether t answered a LookupInbound from the
+// cache, whose check has yet to run.
+func (t *Tx) UsedInboundCache() bool { return t.cachedCheck }
+
+// cachedLookup answers a lookup without a duplicate check from the cache,
+// queueing the check with the writes.
+func (t *Tx) cachedLookup(ctx context.Context, k inboundKey) (store.InboundRecords, bool, error) {
+	if t.cache == nil {
+		return store.InboundRecords{}, false, nil
+	}
+	for _, p := range t.inbound {
+		if p.key == k {
+			// Looked up before in t: a read sees t's own writes.
+			return store.InboundRecords{}, false, nil
+		}
+	}
+	r, ok := t.cache.get(k)
+	if !ok {
+		return r, false, nil
+	}
+	if err := t.exec(ctx, t.cache.check, nil, CheckArgs(k.ch, k.ext, &r)...); err != nil {
+		return store.InboundRecords{}, true, err
+	}
+	t.cachedCheck = true
+	t.inbound = append(t.inbound, pendingInbound{key: k, rec: r})
+	r.Contact.Fields = maps.Clone(r.Contact.Fields)
+	return r, true, nil
+}
+
+// foundInbound notes the records a lookup read, to be cached if t
+// commits.
+func (t *Tx) foundInbound(k inboundKey, r store.InboundRecords) {
+	if t.cache == nil {
+		return
+	}
+	if !r.HasContact || !r.HasOpen || r.HasDuplicate {
+		t.inbound = append(t.inbound, pendingInbound{key: k, drop: true})
+		return
+	}
+	r.Contact.Fields = maps.Clone(r.Contact.Fields)
+	t.inbound = append(t.inbound, pendingInbound{key: k, rec: r})
+}
+
+// wroteConversation keeps the records t holds current with a write of c.
+func (t *Tx) wroteConversation(c *conversation.Conversation) {
+	if t.cache == nil {
+		return
+	}
+	mine := false
+	for i := range t.inbound {
+		p := &t.inbound[i]
+		if !p.drop && p.rec.Open.Workspace == c.Workspace && p.rec.Open.ID == c.ID {
+			mine = true
+			if c.State != conversation.Open {
+				p.drop = true
+				continue
+			}
+			p.rec.Open = storedConversation(*c)
+		}
+	}
+	if !mine {
+		t.convsWritten = append(t.convsWritten, convKey{c.Workspace, c.ID})
+	}
+}
+
+// wroteContact keeps the records t holds current with a write of c.
+func (t *Tx) wroteContact(c *ticket.Contact) {
+	if t.cache == nil {
+		return
+	}
+	mine := false
+	for i := range t.inbound {
+		p := &t.inbound[i]
+		if !p.drop && p.rec.Contact.Workspace == c.Workspace && p.rec.Contact.ID == c.ID {
+			mine = true
+			p.rec.Contact = storedContact(*c)
+		}
+	}
+	if !mine {
+		t.contactsWritten = append(t.contactsWritten, contactKey{c.Workspace, c.ID})
+	}
+}
+
+// resetInbound has the cache emptied if t commits: t changed what many
+// entries hold (configuration, identities, erasure).
+func (t *Tx) resetInbound() { t.inboundReset = true }
+
+// storedConversation is c as a read returns it once written: times to the
+// microsecond, in UTC.
+func storedConversation(c conversation.Conversation) conversation.Conversation {
+	for _, t := range []*time.Time{&c.WaitingSince, &c.OpenedAt, &c.LastActivity, &c.ClosedAt, &c.OutOfHoursUntil} {
+		*t = fromMicros(micros(*t))
+	}
+	return c
+}
+
+// storedContact is c as a read returns it once written.
+func storedContact(c ticket.Contact) ticket.Contact {
+	c.CreatedAt = fromMicros(micros(c.CreatedAt))
+	if len(c.Fields) == 0 {
+		c.Fields = nil
+	} else {
+		c.Fields = maps.Clone(c.Fields)
+	}
+	return c
+}
