@@ -43,3 +43,7 @@ func InboundCached(s *Store) int { return s.inbound.Len() }
 // UsedInboundCache reports whether tx, a transaction of a Store, answered
 // a lookup from the inbound cache.
 func UsedInboundCache(tx store.Tx) bool { return tx.(*sqlstore.Tx).UsedInboundCache() }
+
+// SetInboundQuiet sets how long a sender whose cached records failed stays
+// out of s's inbound cache.
+func SetInboundQuiet(s *Store, d time.Duration) { s.inbound.Quiet = d }

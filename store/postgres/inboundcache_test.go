@@ -183,6 +183,7 @@ func TestInboundCacheStaleFailsAtCommit(t *testing.T) {
 				})
 				require.NoError(t, err)
 				assert.Equal(t, before, got)
+				assert.Equal(t, 0, postgres.InboundCached(f.a), "a sender whose cached records failed is kept out for a while")
 			})
 		}
 	}
@@ -193,6 +194,7 @@ func TestInboundCacheStaleFailsAtCommit(t *testing.T) {
 // again on what is stored; on current records its own error comes back.
 func TestInboundCacheStaleDecisionIsRetried(t *testing.T) {
 	f := newCacheFixture(t)
+	postgres.SetInboundQuiet(f.a, 0)
 	_, err := lookup(f.a, func(tx store.Tx, r store.InboundRecords) error { return message(tx, r, "m1") })
 	require.NoError(t, err)
 	refused := errors.New("refused")
@@ -280,4 +282,39 @@ func TestInboundCacheEngines(t *testing.T) {
 	again := receive("m4")
 	assert.True(t, again.Duplicate)
 	assert.Equal(t, fourth.Message.ID, again.Message.ID)
+}
+
+// A sender whose cached records failed is read, not cached, for the quiet
+// time, and cached again after it.
+func TestInboundCacheQuietAfterStale(t *testing.T) {
+	f := newCacheFixture(t)
+	postgres.SetInboundQuiet(f.a, 300*time.Millisecond)
+	_, err := lookup(f.a, func(tx store.Tx, r store.InboundRecords) error { return message(tx, r, "m1") })
+	require.NoError(t, err)
+	bump := func() {
+		c := stored(t, f.b).Open
+		c.Assignee, c.Version = "agent", c.Version+1
+		require.NoError(t, f.b.Update(ctx(), func(tx store.Tx) error { return tx.UpdateConversation(ctx(), c) }))
+	}
+	bump()
+	_, err = lookup(f.a, func(tx store.Tx, r store.InboundRecords) error { return message(tx, r, "m2") })
+	require.ErrorIs(t, err, store.ErrConflict)
+	start := time.Now()
+	for i := 3; time.Since(start) < 200*time.Millisecond; i++ {
+		_, err = lookup(f.a, func(tx store.Tx, r store.InboundRecords) error {
+			assert.False(t, postgres.UsedInboundCache(tx), "quiet: read")
+			return message(tx, r, conversation.MessageID(fmt.Sprint("m", i)))
+		})
+		require.NoError(t, err)
+		bump() // another process writes between the sender's messages
+	}
+	time.Sleep(150 * time.Millisecond)
+	_, err = lookup(f.a, func(tx store.Tx, r store.InboundRecords) error { return message(tx, r, "after") })
+	require.NoError(t, err)
+	assert.Equal(t, 1, postgres.InboundCached(f.a), "cached again after the quiet time")
+	_, err = lookup(f.a, func(tx store.Tx, r store.InboundRecords) error {
+		assert.True(t, postgres.UsedInboundCache(tx))
+		return message(tx, r, "cached")
+	})
+	require.NoError(t, err)
 }

@@ -23,7 +23,12 @@ import (
 // conversation is still open, the configuration revision is the same).
 // A failed check, or any failure of a transaction that used the cache,
 // drops the entry, so that the retry reads (R18: the retry looks for a
-// duplicate, and a duplicate is never answered from the cache). What
+// duplicate, and a duplicate is never answered from the cache), and keeps
+// the sender out of the cache for a while (DefaultInboundQuiet): a sender
+// whose conversation another process writes between their messages (an
+// agent answering from another process) is read each time rather than
+// cost a failed attempt each time, which costs more than the read saves (a
+// failed batch also has the driver prepare its statements again). What
 // another handle, or another process, changes is thus seen at commit at
 // the latest, as a version check sees it; nothing decided on stale
 // records is committed.
@@ -33,10 +38,18 @@ type InboundCache struct {
 	check string // CheckArgs's statement: fails unless the records are current
 	max   int
 
+	// Quiet is how long a sender whose cached records failed stays out of
+	// the cache. Set it before the cache is used.
+	Quiet time.Duration
+
 	mu      sync.Mutex
 	entries map[inboundKey]store.InboundRecords
 	byConv  map[convKey]inboundKey
+	quiet   map[inboundKey]time.Time // until when a sender is not cached
 }
+
+// DefaultInboundQuiet is InboundCache.Quiet unless set.
+const DefaultInboundQuiet = 30 * time.Second
 
 type inboundKey struct {
 	ws  ticket.WorkspaceID
@@ -54,7 +67,8 @@ type convKey struct {
 // fails the transaction, with an error the store maps to
 // store.ErrConflict, unless its arguments (CheckArgs) are current.
 func NewInboundCache(check string, max int) *InboundCache {
-	return &InboundCache{check: check, max: max, entries: map[inboundKey]store.InboundRecords{}, byConv: map[convKey]inboundKey{}}
+	return &InboundCache{check: check, max: max, Quiet: DefaultInboundQuiet,
+		entries: map[inboundKey]store.InboundRecords{}, byConv: map[convKey]inboundKey{}, quiet: map[inboundKey]time.Time{}}
 }
 
 // CheckArgs returns the arguments of the check statement of r, the
@@ -85,9 +99,23 @@ func (c *InboundCache) get(k inboundKey) (store.InboundRecords, bool) {
 func (c *InboundCache) apply(t *Tx, committed bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	now := time.Now()
 	if !committed {
 		for _, p := range t.inbound {
 			c.drop(p.key)
+			if p.cached && c.Quiet > 0 {
+				if len(c.quiet) >= c.max {
+					for k, until := range c.quiet {
+						if !now.Before(until) {
+							delete(c.quiet, k)
+						}
+					}
+					if len(c.quiet) >= c.max {
+						clear(c.quiet)
+					}
+				}
+				c.quiet[p.key] = now.Add(c.Quiet)
+			}
 		}
 		return
 	}
@@ -111,6 +139,13 @@ func (c *InboundCache) apply(t *Tx, committed bool) {
 		}
 	}
 	for _, p := range t.inbound {
+		if until, ok := c.quiet[p.key]; ok {
+			if now.Before(until) {
+				p.drop = true
+			} else {
+				delete(c.quiet, p.key)
+			}
+		}
 		if p.drop {
 			c.drop(p.key)
 			continue
@@ -140,9 +175,10 @@ func (c *InboundCache) drop(k inboundKey) {
 // pendingInbound is a sender's records as a transaction found or used
 // them, updated by its writes.
 type pendingInbound struct {
-	key  inboundKey
-	rec  store.InboundRecords
-	drop bool // the transaction closed the conversation, or wrote what the records no longer show
+	key    inboundKey
+	rec    store.InboundRecords
+	cached bool // answered from the cache
+	drop   bool // the transaction closed the conversation, or wrote what the records no longer show
 }
 
 type contactKey struct {
@@ -190,7 +226,7 @@ func (t *Tx) cachedLookup(ctx context.Context, k inboundKey) (store.InboundRecor
 		return store.InboundRecords{}, true, err
 	}
 	t.cachedCheck = true
-	t.inbound = append(t.inbound, pendingInbound{key: k, rec: r})
+	t.inbound = append(t.inbound, pendingInbound{key: k, rec: r, cached: true})
 	r.Contact.Fields = maps.Clone(r.Contact.Fields)
 	return r, true, nil
 }
