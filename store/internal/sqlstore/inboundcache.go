@@ -259,7 +259,7 @@ func (t *Tx) wroteConversation(c *conversation.Conversation) {
 				p.drop = true
 				continue
 			}
-			p.rec.Open = storedConversation(*c)
+			p.rec.Open = UpdatedConversation(p.rec.Open, *c)
 		}
 	}
 	if !mine {
@@ -288,15 +288,6 @@ func (t *Tx) wroteContact(c *ticket.Contact) {
 // resetInbound has the cache emptied if t commits: t changed what many
 // entries hold (configuration, identities, erasure).
 func (t *Tx) resetInbound() { t.inboundReset = true }
-
-// storedConversation is c as a read returns it once written: times to the
-// microsecond, in UTC.
-func storedConversation(c conversation.Conversation) conversation.Conversation {
-	for _, t := range []*time.Time{&c.WaitingSince, &c.OpenedAt, &c.LastActivity, &c.ClosedAt, &c.OutOfHoursUntil} {
-		*t = fromMicros(micros(*t))
-	}
-	return c
-}
 
 // storedContact is c as a read returns it once written.
 func storedContact(c ticket.Contact) ticket.Contact {
