@@ -47,3 +47,6 @@ func UsedInboundCache(tx store.Tx) bool { return tx.(*sqlstore.Tx).UsedInboundCa
 // SetInboundQuiet sets how long a sender whose cached records failed stays
 // out of s's inbound cache.
 func SetInboundQuiet(s *Store, d time.Duration) { s.inbound.Quiet = d }
+
+// SetInboundMaxAge sets how long the inbound cache keeps an entry.
+func SetInboundMaxAge(s *Store, d time.Duration) { s.inbound.MaxAge = d }

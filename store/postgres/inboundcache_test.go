@@ -318,3 +318,35 @@ func TestInboundCacheQuietAfterStale(t *testing.T) {
 	})
 	require.NoError(t, err)
 }
+
+// What another process erases (R21) is kept in a handle's cache no longer
+// than its maximum age, even when no transaction runs meanwhile; an
+// expired entry is never used.
+func TestInboundCacheForgetsWithinMaxAge(t *testing.T) {
+	f := newCacheFixture(t)
+	postgres.SetInboundMaxAge(f.a, 150*time.Millisecond)
+	_, err := lookup(f.a, func(tx store.Tx, r store.InboundRecords) error { return message(tx, r, "m1") })
+	require.NoError(t, err)
+	require.Equal(t, 1, postgres.InboundCached(f.a))
+	require.NoError(t, f.b.Update(ctx(), func(tx store.Tx) error { return tx.EraseContact(ctx(), "w", "c1") }))
+	assert.Eventually(t, func() bool { return postgres.InboundCached(f.a) == 0 }, 2*time.Second, 10*time.Millisecond,
+		"the erased contact's records leave the cache without any traffic")
+	// Cached again, then expired: the next lookup reads.
+	require.NoError(t, f.a.Update(ctx(), func(tx store.Tx) error {
+		c := ticket.Contact{ID: "c2", Workspace: "w", Name: "Bea", Version: 1, CreatedAt: time.Now()}
+		if err := tx.CreateContact(ctx(), c, "ch", "ext-c1"); err != nil {
+			return err
+		}
+		v := f.conv
+		v.ID, v.Contact, v.Ticket, v.Version = "v2", c.ID, "t2", 1
+		return tx.CreateConversation(ctx(), v)
+	}))
+	_, err = lookup(f.a, func(tx store.Tx, r store.InboundRecords) error { return message(tx, r, "m2") })
+	require.NoError(t, err)
+	time.Sleep(200 * time.Millisecond)
+	_, err = lookup(f.a, func(tx store.Tx, r store.InboundRecords) error {
+		assert.False(t, postgres.UsedInboundCache(tx), "an expired entry is read again")
+		return nil
+	})
+	require.NoError(t, err)
+}

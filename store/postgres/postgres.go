@@ -135,6 +135,7 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 // other handles take it at once, and closes the pool if Open made it.
 func (s *Store) Close() error {
 	s.pub.close()
+	s.inbound.Close()
 	if s.owned {
 		s.pool.Close()
 	}

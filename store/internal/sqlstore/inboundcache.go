@@ -33,7 +33,11 @@ import (
 // the latest, as a version check sees it; nothing decided on stale
 // records is committed.
 //
-// Read-only transactions never use it.
+// Read-only transactions never use it. An entry lives at most MaxAge
+// after the handle last committed it, so that what another process
+// erases (R21) is not kept in memory longer than that, and a
+// transaction that began before the cache was emptied (an erasure, a
+// merge, a configuration change committed meanwhile) puts nothing back.
 type InboundCache struct {
 	check string // CheckArgs's statement: fails unless the records are current
 	max   int
@@ -41,15 +45,30 @@ type InboundCache struct {
 	// Quiet is how long a sender whose cached records failed stays out of
 	// the cache. Set it before the cache is used.
 	Quiet time.Duration
+	// MaxAge is how long an entry is kept after it was committed. Set it
+	// before the cache is used.
+	MaxAge time.Duration
 
 	mu      sync.Mutex
-	entries map[inboundKey]store.InboundRecords
+	entries map[inboundKey]cachedInbound
 	byConv  map[convKey]inboundKey
 	quiet   map[inboundKey]time.Time // until when a sender is not cached
+	gen     uint64                   // counts the times the cache was emptied
+	swept   time.Time                // the last removal of expired entries
+	timer   *time.Timer              // removes expired entries while there are any
+	closed  bool
+}
+
+type cachedInbound struct {
+	rec store.InboundRecords
+	at  time.Time // when the handle committed it
 }
 
 // DefaultInboundQuiet is InboundCache.Quiet unless set.
 const DefaultInboundQuiet = 30 * time.Second
+
+// DefaultInboundMaxAge is InboundCache.MaxAge unless set.
+const DefaultInboundMaxAge = 2 * time.Minute
 
 type inboundKey struct {
 	ws  ticket.WorkspaceID
@@ -67,8 +86,8 @@ type convKey struct {
 // fails the transaction, with an error the store maps to
 // store.ErrConflict, unless its arguments (CheckArgs) are current.
 func NewInboundCache(check string, max int) *InboundCache {
-	return &InboundCache{check: check, max: max, Quiet: DefaultInboundQuiet,
-		entries: map[inboundKey]store.InboundRecords{}, byConv: map[convKey]inboundKey{}, quiet: map[inboundKey]time.Time{}}
+	return &InboundCache{check: check, max: max, Quiet: DefaultInboundQuiet, MaxAge: DefaultInboundMaxAge,
+		entries: map[inboundKey]cachedInbound{}, byConv: map[convKey]inboundKey{}, quiet: map[inboundKey]time.Time{}}
 }
 
 // CheckArgs returns the arguments of the check statement of r, the
@@ -89,8 +108,55 @@ func (c *InboundCache) Len() int {
 func (c *InboundCache) get(k inboundKey) (store.InboundRecords, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	r, ok := c.entries[k]
-	return r, ok
+	e, ok := c.entries[k]
+	if ok && time.Since(e.at) > c.MaxAge {
+		c.drop(k)
+		return store.InboundRecords{}, false
+	}
+	return e.rec, ok
+}
+
+// sweepLocked removes the expired entries, at most once per MaxAge
+// unless forced.
+func (c *InboundCache) sweepLocked(now time.Time, force bool) {
+	if !force && now.Sub(c.swept) < c.MaxAge {
+		return
+	}
+	c.swept = now
+	for k, e := range c.entries {
+		if now.Sub(e.at) > c.MaxAge {
+			c.drop(k)
+		}
+	}
+}
+
+// armLocked makes sure expired entries are removed without waiting for
+// the next transaction: a timer runs while the cache holds any.
+func (c *InboundCache) armLocked() {
+	if c.timer != nil || c.closed || len(c.entries) == 0 || c.MaxAge <= 0 {
+		return
+	}
+	c.timer = time.AfterFunc(c.MaxAge, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.timer = nil
+		c.sweepLocked(time.Now(), true)
+		c.armLocked()
+	})
+}
+
+// Close empties the cache and stops its timer; a closed cache keeps
+// nothing.
+func (c *InboundCache) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	clear(c.entries)
+	clear(c.byConv)
 }
 
 // apply records what a transaction committed (or, if !committed, that it
@@ -122,17 +188,23 @@ func (c *InboundCache) apply(t *Tx, committed bool) {
 	if t.inboundReset {
 		clear(c.entries)
 		clear(c.byConv)
+		c.gen++
 		return
 	}
+	c.sweepLocked(now, false)
+	// A transaction that began before the cache was last emptied may
+	// hold records from before what emptied it: it keeps nothing.
+	stale := t.cacheGen != c.gen || c.closed
+	defer c.armLocked()
 	for _, k := range t.convsWritten {
 		if key, ok := c.byConv[k]; ok {
 			c.drop(key)
 		}
 	}
 	if len(t.contactsWritten) > 0 {
-		for key, r := range c.entries {
+		for key, e := range c.entries {
 			for _, id := range t.contactsWritten {
-				if r.Contact.Workspace == id.ws && r.Contact.ID == id.id {
+				if e.rec.Contact.Workspace == id.ws && e.rec.Contact.ID == id.id {
 					c.drop(key)
 				}
 			}
@@ -146,7 +218,7 @@ func (c *InboundCache) apply(t *Tx, committed bool) {
 				delete(c.quiet, p.key)
 			}
 		}
-		if p.drop {
+		if p.drop || stale {
 			c.drop(p.key)
 			continue
 		}
@@ -157,15 +229,15 @@ func (c *InboundCache) apply(t *Tx, committed bool) {
 			}
 		}
 		c.drop(p.key)
-		c.entries[p.key] = p.rec
+		c.entries[p.key] = cachedInbound{rec: p.rec, at: now}
 		c.byConv[convKey{p.rec.Open.Workspace, p.rec.Open.ID}] = p.key
 	}
 }
 
 func (c *InboundCache) drop(k inboundKey) {
-	if r, ok := c.entries[k]; ok {
+	if e, ok := c.entries[k]; ok {
 		delete(c.entries, k)
-		ck := convKey{r.Open.Workspace, r.Open.ID}
+		ck := convKey{e.rec.Open.Workspace, e.rec.Open.ID}
 		if c.byConv[ck] == k {
 			delete(c.byConv, ck)
 		}
@@ -192,6 +264,9 @@ type contactKey struct {
 func (t *Tx) UseInboundCache(c *InboundCache) {
 	if t.write {
 		t.cache = c
+		c.mu.Lock()
+		t.cacheGen = c.gen
+		c.mu.Unlock()
 	}
 }
 

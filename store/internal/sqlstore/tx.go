@@ -27,6 +27,7 @@ type Tx struct {
 	eventsChanged bool
 	// The inbound cache (UseInboundCache) and what t did that it keeps.
 	cache           *InboundCache
+	cacheGen        uint64 // the cache's generation when t began
 	inbound         []pendingInbound
 	convsWritten    []convKey
 	contactsWritten []contactKey
