@@ -28,23 +28,22 @@ var errRollBack = errors.New("roll back")
 // it can.
 func lookupIn(t testing.TB, s *sqlite.Store, ext string) store.InboundRecords {
 	t.Helper()
-	ctx := context.Background()
-	var r store.InboundRecords
-	require.NoError(t, s.Update(ctx, func(tx store.Tx) error {
-		var err error
-		r, err = store.LookupInbound(ctx, tx, "w", "tg", "", ext)
-		return err
-	}))
-	return r
+	return lookupWith(t, s.Update, ext)
 }
 
 // lookupFile looks up the sender tg/ext in a read transaction of s, which
 // reads the file.
 func lookupFile(t testing.TB, s *sqlite.Store, ext string) store.InboundRecords {
 	t.Helper()
+	return lookupWith(t, s.View, ext)
+}
+
+// lookupWith looks up the sender tg/ext in a transaction that run runs.
+func lookupWith(t testing.TB, run func(context.Context, func(store.Tx) error) error, ext string) store.InboundRecords {
+	t.Helper()
 	ctx := context.Background()
 	var r store.InboundRecords
-	require.NoError(t, s.View(ctx, func(tx store.Tx) error {
+	require.NoError(t, run(ctx, func(tx store.Tx) error {
 		var err error
 		r, err = store.LookupInbound(ctx, tx, "w", "tg", "", ext)
 		return err
