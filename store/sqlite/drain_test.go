@@ -136,10 +136,7 @@ func TestDrainAfterKilledHolder(t *testing.T) {
 // events fn published are forgotten afterwards.
 func TestDrainLeaseRenewedWhileFnRuns(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "cc.db")
-	a, b := open(t, path), open(t, path)
-	defer a.Close()
-	defer b.Close()
+	a, b, _ := twoHandles(t)
 	const lease = 300 * time.Millisecond
 	sqlite.SetDrainLease(a, lease)
 	sqlite.SetDrainLease(b, lease)
@@ -240,10 +237,7 @@ func TestDrainLeaseLost(t *testing.T) {
 // stores drain at once afterwards.
 func TestDrainReleasesLeaseWhenFnPanics(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "cc.db")
-	a, b := open(t, path), open(t, path)
-	defer a.Close()
-	defer b.Close()
+	a, b, _ := twoHandles(t)
 	const lease = 150 * time.Millisecond
 	sqlite.SetDrainLease(a, lease)
 	appendEvent(t, a, "m1")
@@ -412,10 +406,7 @@ func TestDrainForgetsPastTheBatch(t *testing.T) {
 // back from the file (the time to the microsecond, the data as stored).
 func TestDrainHandsOnWhatItCommitted(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "cc.db")
-	a, b := open(t, path), open(t, path)
-	defer a.Close()
-	defer b.Close()
+	a, b, path := twoHandles(t)
 	sqlite.SetDrainLease(a, time.Hour)
 	at := time.Date(2026, 12, 2, 9, 0, 0, 123456789, time.UTC)
 	appendAt := func(s store.Store, msg string) {
@@ -464,10 +455,7 @@ func TestDrainHandsOnWhatItCommitted(t *testing.T) {
 // taken from memory shows.
 func TestDrainHandsOnExactSeqs(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "cc.db")
-	a, b := open(t, path), open(t, path)
-	defer a.Close()
-	defer b.Close()
+	a, b, path := twoHandles(t)
 	sqlite.SetDrainLease(a, time.Hour)
 	var got []conversation.Event
 	publish := func(_ context.Context, evs []conversation.Event) (int, error) {

@@ -29,6 +29,16 @@ func open(t testing.TB, path string) *sqlite.Store {
 	return s
 }
 
+// twoHandles opens two Stores on one fresh file, as two processes would,
+// closed when the test ends, and returns them with the file's path.
+func twoHandles(t testing.TB) (a, b *sqlite.Store, path string) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "cc.db")
+	a, b = open(t, path), open(t, path)
+	t.Cleanup(func() { a.Close(); b.Close() })
+	return a, b, path
+}
+
 // The conformance suite on a fresh SQLite file.
 func TestConformance(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cc.db")
