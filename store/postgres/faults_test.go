@@ -100,3 +100,76 @@ func TestConnectionKilledMidCommand(t *testing.T) {
 	assert.Equal(t, ticket.Number(1), r.Conversation.TicketNumber, "the killed reservation left no gap")
 	assert.True(t, r.Opened)
 }
+
+// cachedKiller terminates its Store's connections once fn has run, in an
+// Update whose look-up the inbound cache answered: the check, the writes
+// and COMMIT, sent together at the end, meet a dead connection.
+type cachedKiller struct {
+	*postgres.Store
+	admin  *pgx.Conn
+	armed  atomic.Bool
+	killed atomic.Bool
+}
+
+func (k *cachedKiller) Update(ctx context.Context, fn func(store.Tx) error) error {
+	return k.Store.Update(ctx, func(tx store.Tx) error {
+		if err := fn(tx); err != nil || !postgres.UsedInboundCache(tx) || !k.armed.Swap(false) {
+			return err
+		}
+		var n int
+		if err := k.admin.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity
+			WHERE application_name = 'cc-victim'`).Scan(&n); err != nil {
+			return err
+		}
+		k.killed.Store(n > 0)
+		return nil
+	})
+}
+
+// A connection killed before the one round trip of a message whose
+// look-up the cache answered: an error, nothing stored, the sender's
+// entry dropped; the channel's redelivery is stored once, and a second
+// one is a duplicate (R18).
+func TestConnectionKilledAtCachedCommit(t *testing.T) {
+	dsn := freshSchema(t)
+	ctx := context.Background()
+	victim := open(t, dsn+"&application_name=cc-victim")
+	t.Cleanup(func() { victim.Close() })
+	admin, err := pgx.Connect(ctx, dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { admin.Close(ctx) })
+	k := &cachedKiller{Store: victim, admin: admin}
+	eng, err := contactcenter.New(contactcenter.Config{Store: k})
+	require.NoError(t, err)
+	require.NoError(t, eng.PutChannel(ctx, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: "w", Kind: channel.KindMemory, Account: "bot"}, Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host()}))
+	in := func(id string) contactcenter.Inbound {
+		return contactcenter.Inbound{Workspace: "w", Channel: "tg", ExternalID: id, From: contactcenter.Sender{ExternalID: "chat-1"}, Text: "hello " + id}
+	}
+	for _, id := range []string{"u1", "u2"} {
+		_, err := eng.Receive(ctx, in(id))
+		require.NoError(t, err)
+	}
+	require.Equal(t, 1, postgres.InboundCached(victim), "the sender is cached")
+	messages := func() (n int) {
+		require.NoError(t, admin.QueryRow(ctx, `SELECT count(*) FROM cc_messages`).Scan(&n))
+		return n
+	}
+	before := messages()
+
+	k.armed.Store(true)
+	_, err = eng.Receive(ctx, in("u3"))
+	require.True(t, k.killed.Load(), "the victim's connection was terminated")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, contactcenter.ErrUnavailable)
+	assert.Equal(t, before, messages(), "nothing stored")
+	assert.Equal(t, 0, postgres.InboundCached(victim), "the entry of a failed transaction is dropped")
+
+	r, err := eng.Receive(ctx, in("u3"))
+	require.NoError(t, err, "the redelivery works on a new connection")
+	assert.False(t, r.Duplicate)
+	assert.Equal(t, before+1, messages())
+	r, err = eng.Receive(ctx, in("u3"))
+	require.NoError(t, err)
+	assert.True(t, r.Duplicate, "a second redelivery is a duplicate")
+	assert.Equal(t, before+1, messages(), "stored once")
+}
