@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -21,44 +22,64 @@ func HolderName() string {
 	return strings.ReplaceAll(host, "/", "_") + "/" + strconv.Itoa(os.Getpid()) + "/" + hex.EncodeToString(id[:])
 }
 
-// Renewing runs fn while a goroutine calls renew every interval, and
-// returns once both have stopped (also when fn panics), so that no renewal
-// follows. A renewal that reports the lease taken (ok false) ends fn's
-// context with lost as its cause, and Renewing reports it; one that fails
-// is tried again at the next tick. Renewals do not end with ctx: what
-// follows fn (the deletion of what it published) does not either.
+// Renewing runs fn while renew is called every interval, and returns once
+// both have stopped (also when fn panics), so that no renewal follows. A
+// renewal that reports the lease taken (ok false) ends fn's context with
+// lost as its cause, and Renewing reports it; one that fails is tried
+// again at the next tick. Renewals do not end with ctx: what follows fn
+// (the deletion of what it published) does not either.
+//
+// The renewals run on a timer, so an fn shorter than interval (a drain
+// of events handed over in memory) costs no goroutine.
 func Renewing(ctx context.Context, interval time.Duration, lost error, renew func(context.Context) (ok bool, err error), fn func(context.Context)) (wasLost bool) {
 	fnCtx, cancelFn := context.WithCancelCause(ctx)
 	defer cancelFn(nil)
-	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	defer func() {
-		stop()
-		<-done
-	}()
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(max(interval, time.Millisecond))
-		defer tick.Stop()
-		for {
-			select {
-			case <-rctx.Done():
-				return
-			case <-tick.C:
-			}
-			ok, err := renew(rctx)
-			if err != nil {
-				continue
-			}
-			if !ok {
-				wasLost = true
-				cancelFn(lost)
-				return
-			}
+	interval = max(interval, time.Millisecond)
+	var (
+		mu      sync.Mutex
+		stopped bool           // fn returned: no renewal starts
+		running sync.WaitGroup // the renewal under way
+		rctx    context.Context
+		stop    context.CancelFunc = func() {}
+		timer   *time.Timer
+	)
+	tick := func() {
+		mu.Lock()
+		if stopped {
+			mu.Unlock()
+			return
 		}
-	}()
+		running.Add(1)
+		if rctx == nil {
+			rctx, stop = context.WithCancel(context.WithoutCancel(ctx))
+		}
+		c := rctx
+		mu.Unlock()
+		defer running.Done()
+		ok, err := renew(c)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err == nil && !ok:
+			wasLost = true
+			cancelFn(lost)
+		case !stopped:
+			timer.Reset(interval)
+		}
+	}
+	mu.Lock()
+	timer = time.AfterFunc(interval, tick)
+	mu.Unlock()
+	end := func() {
+		mu.Lock()
+		stopped = true
+		timer.Stop()
+		stop()
+		mu.Unlock()
+		running.Wait()
+	}
+	defer end() // also when fn panics
 	fn(fnCtx)
-	stop()
-	<-done
+	end()
 	return wasLost
 }
