@@ -281,10 +281,10 @@ func (d *drainer) take(ctx context.Context, now time.Time) error {
 // write runs, in one write transaction, the deletion of the events
 // published and not yet deleted, and then fn (when not nil).
 //
-// The look-up cache counts the rows the transaction changes, which fn
-// reports (lookupTx.count) for its writes.
+// The look-up cache notes what the transaction writes: fn runs its
+// writes through lookupTx.exec.
 func (d *drainer) write(ctx context.Context, fn func(*sql.Tx, *lookupTx) error) error {
-	tx, err := d.s.w.BeginTx(ctx, nil)
+	tx, err := d.s.w.BeginTx(context.WithoutCancel(ctx), nil) // see runConn
 	if err != nil {
 		return mapError(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	sqlite "modernc.org/sqlite"
+
 	"github.com/telenet/contactcenter/channel"
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
@@ -31,13 +33,14 @@ const maxLookups = 4096
 // the unique index), and only before the transaction's first write.
 //
 // It is right as long as nothing it holds changed without it knowing.
-// The first look-up of a write transaction checks, in one read, what the
-// writer connection says of changes: PRAGMA data_version (changed by
-// every commit of another connection, of this process or another) and
-// total_changes() (the rows this connection changed, counted by the
-// cache for every transaction of the Store, so that a write on the writer
-// outside them shows); and which connection the writer is (one opened
-// again starts both counts afresh). Any difference empties the cache.
+// The first look-up of a write transaction checks the writer
+// connection's data version (SQLITE_FCNTL_DATA_VERSION, a call, not a
+// read): SQLite moves it on at each commit of the connection, and when
+// the connection begins a transaction after a commit of another
+// connection, of this process or another. The cache expects it one past
+// what it was before the last commit it saw, and which connection the
+// writer is (one opened again counts afresh): any other value, such as a
+// write on the writer outside the Store's transactions, empties the cache.
 //
 // Within the Store's transactions, the writes of UpdateConversation are
 // recorded into the entries at commit (an entry whose conversation closes
@@ -57,12 +60,13 @@ type lookupCache struct {
 	entries map[lookupKey]store.InboundRecords
 	byConv  map[convKey][]lookupKey // the entries of each conversation
 
+	conns *writerConnector // the writer's, whose data version is checked
+
 	// What the writer connection answers when the entries are right,
 	// when known.
 	known       bool
 	conn        uint64 // writerConnector.opened
-	dataVersion int64
-	changes     int64
+	dataVersion uint32
 
 	hits, misses, clears uint64 // for tests
 }
@@ -79,8 +83,8 @@ type convKey struct {
 	id conversation.ID
 }
 
-func newLookupCache() *lookupCache {
-	return &lookupCache{entries: make(map[lookupKey]store.InboundRecords), byConv: make(map[convKey][]lookupKey)}
+func newLookupCache(conns *writerConnector) *lookupCache {
+	return &lookupCache{conns: conns, entries: make(map[lookupKey]store.InboundRecords), byConv: make(map[convKey][]lookupKey)}
 }
 
 // clearLocked empties the cache. Called with mu held.
@@ -92,15 +96,21 @@ func (l *lookupCache) clearLocked() {
 	}
 }
 
-// check empties the cache unless the writer connection (the conn-th one
-// opened) answers what the cache recorded, and records what it answers.
-func (l *lookupCache) check(conn uint64, dataVersion, changes int64) {
+// check empties the cache unless the writer connection, which the
+// caller's transaction holds, answers what the cache expects, and records
+// what it answers.
+func (l *lookupCache) check() error {
+	conn, dataVersion, err := l.conns.dataVersion()
+	if err != nil {
+		return err
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.known || l.conn != conn || l.dataVersion != dataVersion || l.changes != changes {
+	if !l.known || l.conn != conn || l.dataVersion != dataVersion {
 		l.clearLocked()
 	}
-	l.known, l.conn, l.dataVersion, l.changes = true, conn, dataVersion, changes
+	l.known, l.conn, l.dataVersion = true, conn, dataVersion
+	return nil
 }
 
 // get returns a copy of the entry of k.
@@ -173,23 +183,27 @@ func (l *lookupCache) forgetLocked() {
 }
 
 // commit runs commit, the commit of a transaction on the writer whose
-// writes w noted, and brings the cache up to it: the changes counted,
-// then the entries filled and the conversations updated, in order; or
-// emptied where w says so. A failed commit empties it.
+// writes w noted, and brings the cache up to it: the entries filled and
+// the conversations updated, in order; or emptied where w says so, or
+// where the writer changed since the cache last knew it and w did not
+// check. It then expects the data version one past the one before the
+// commit. A failed commit empties it.
 func (l *lookupCache) commit(w *lookupTx, commit func() error) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	conn, before, verr := l.conns.dataVersion()
 	err := commit()
 	switch {
-	case err != nil || w.uncounted:
+	case err != nil || verr != nil:
 		l.forgetLocked()
-	case !l.known:
-		// Empty: the next check records what the writer answers.
+		return err
+	case w.clear:
+		l.clearLocked()
 	default:
-		l.changes += w.changes
-		if w.clear {
+		if !l.known || l.conn != conn || l.dataVersion != before {
+			// Changed since the cache last knew the writer, and w did
+			// not check: only what w read itself is known right.
 			l.clearLocked()
-			break
 		}
 		for _, f := range w.fills {
 			l.putLocked(f.key, f.records)
@@ -198,6 +212,7 @@ func (l *lookupCache) commit(w *lookupTx, commit func() error) error {
 			l.updateLocked(c)
 		}
 	}
+	l.known, l.conn, l.dataVersion = true, conn, before+1
 	return err
 }
 
@@ -213,14 +228,12 @@ func (l *lookupCache) abort(rollback func()) {
 // lookupTx is what the cache learns of one write transaction, from its
 // conn and its cachedTx.
 type lookupTx struct {
-	wrote     bool  // a write ran: the cache is neither used nor filled
-	checked   bool  // the cache was checked against the writer
-	trusted   int   // > 0: the writes running cannot change an entry
-	clear     bool  // a write may have changed an entry
-	uncounted bool  // a write whose changes were not counted
-	changes   int64 // the rows the writes changed, as total_changes() counts them
-	fills     []lookupFill
-	updates   []conversation.Conversation // written by UpdateConversation, in order
+	wrote   bool // a write ran: the cache is neither used nor filled
+	checked bool // the cache was checked against the writer
+	trusted int  // > 0: the writes running cannot change an entry
+	clear   bool // a write may have changed an entry
+	fills   []lookupFill
+	updates []conversation.Conversation // written by UpdateConversation, in order
 }
 
 type lookupFill struct {
@@ -244,7 +257,7 @@ type stmtKind uint8
 const (
 	stmtRead  stmtKind = iota // a SELECT
 	stmtWrite                 // one INSERT, UPDATE, DELETE or REPLACE, of the table named
-	stmtOther                 // anything else: a write whose changes are not counted
+	stmtOther                 // anything else: a write of what cannot be told
 )
 
 // classify says what query does, and of which table for a write.
@@ -299,62 +312,28 @@ func nextWord(s string) (string, string) {
 	return s[:i], strings.TrimLeft(s[i:], " \t\r\n")
 }
 
-// before notes that query runs, and reports whether it is a write whose
-// changes are to be counted.
-func (w *lookupTx) before(query string) bool {
+// before notes that query runs.
+func (w *lookupTx) before(query string) {
 	kind, table := classify(query)
 	switch kind {
 	case stmtRead:
-		return false
 	case stmtWrite:
 		w.wrote = true
 		if w.trusted == 0 && !harmlessTables[table] {
 			w.clear = true
 		}
-		return true
+	default:
+		w.wrote, w.clear = true, true
 	}
-	w.wrote, w.clear, w.uncounted = true, true, true
-	return false
 }
 
-// exec runs a write on the writer outside the Store's Tx (which counts in
-// conn.exec): it classifies query as conn.exec does, so that a write of a
-// table the look-up reads empties the cache, and counts the rows it
-// changed.
+// exec runs a write on the writer outside the Store's Tx (which notes its
+// writes in conn.exec): it classifies query as conn.exec does, so that a
+// write of a table the look-up reads empties the cache.
 func (w *lookupTx) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	counted := w.before(query)
-	res, err := tx.ExecContext(ctx, query, args...)
-	if err != nil {
-		w.uncounted = true
-		return res, err
-	}
-	n, nerr := res.RowsAffected()
-	if !counted || nerr != nil {
-		w.uncounted = true
-		return res, nil
-	}
-	w.changes += n
-	return res, nil
+	w.before(query)
+	return tx.ExecContext(ctx, query, args...)
 }
-
-// countingRows counts the rows of a write's RETURNING, one per row it
-// changed. Rows left unread are not counted: the cache then empties at
-// the next check, which is safe.
-type countingRows struct {
-	sqlstore.Rows
-	w *lookupTx
-}
-
-func (r countingRows) Next() bool {
-	if r.Rows.Next() {
-		r.w.changes++
-		return true
-	}
-	return false
-}
-
-// checkWriter is the read that checks the cache.
-const checkWriter = `SELECT data_version, total_changes() FROM pragma_data_version`
 
 // cachedTx is a write transaction of the Store: a sqlstore.Tx whose
 // inbound look-ups the Store's lookupCache answers where it can, and which
@@ -379,7 +358,7 @@ func (t *cachedTx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch 
 		return store.InboundRecords{}, err
 	}
 	if !w.checked {
-		if err := t.check(ctx); err != nil {
+		if err := t.check(); err != nil {
 			return store.InboundRecords{}, err
 		}
 	}
@@ -399,22 +378,10 @@ func (t *cachedTx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch 
 }
 
 // check checks the cache against the writer connection, which t holds.
-func (t *cachedTx) check(ctx context.Context) error {
-	rows, err := t.c.Query(ctx, checkWriter)
-	if err != nil {
+func (t *cachedTx) check() error {
+	if err := t.s.look.check(); err != nil {
 		return err
 	}
-	defer rows.Close()
-	var dataVersion, changes int64
-	if rows.Next() {
-		err = rows.Scan(&dataVersion, &changes)
-	} else {
-		err = errors.New("sqlite store: no data_version")
-	}
-	if err = errors.Join(err, rows.Err()); err != nil {
-		return err
-	}
-	t.s.look.check(t.s.conns.opened.Load(), dataVersion, changes)
 	t.c.look.checked = true
 	return nil
 }
@@ -455,16 +422,46 @@ func (t *cachedTx) CreateConversation(ctx context.Context, c conversation.Conver
 }
 
 // writerConnector opens the writer's connections and counts them, so
-// that the cache knows a connection opened again.
+// that the cache knows a connection opened again, and keeps the one open
+// (the writer has one at a time) to ask its data version.
 type writerConnector struct {
 	driver.Connector
-	opened atomic.Uint64
+	opened  atomic.Uint64
+	current atomic.Pointer[writerConn]
+}
+
+// writerConn is the writer's connection, the n-th opened.
+type writerConn struct {
+	n    uint64
+	conn driver.Conn
 }
 
 func (c *writerConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.Connector.Connect(ctx)
 	if err == nil {
-		c.opened.Add(1)
+		c.current.Store(&writerConn{n: c.opened.Add(1), conn: conn})
 	}
 	return conn, err
+}
+
+// errNoDataVersion answers a check on a writer connection that cannot
+// tell its data version.
+var errNoDataVersion = errors.New("sqlite store: the writer connection has no data version")
+
+// dataVersion returns which connection the writer is and its data
+// version. It is called only in a transaction on the writer, which holds
+// the connection and so keeps any other use of it out: one begun on a
+// context that does not end (see Store.runConn), so that database/sql
+// does not roll it back from another goroutine meanwhile.
+func (c *writerConnector) dataVersion() (uint64, uint32, error) {
+	cur := c.current.Load()
+	if cur == nil {
+		return 0, 0, errNoDataVersion
+	}
+	fc, ok := cur.conn.(sqlite.FileControl)
+	if !ok {
+		return 0, 0, errNoDataVersion
+	}
+	v, err := fc.FileControlDataVersion("main")
+	return cur.n, v, err
 }

@@ -10,9 +10,9 @@
 //
 // A write transaction answers the engine's look-up of an inbound message
 // to an open conversation from a cache of what the writer committed,
-// checked at its first look-up against what the file says of changes
-// since (PRAGMA data_version, total_changes()), so that other connections
-// and processes are seen.
+// checked at its first look-up against the writer connection's data
+// version, which SQLite moves on when another connection or process
+// committed, so that their writes are seen.
 //
 // Ticket numbers of committed tickets are unique and gapless. Open applies
 // the embedded, versioned migrations.
@@ -81,7 +81,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	conns := &writerConnector{Connector: wc}
 	w := sql.OpenDB(conns)
 	// One connection, kept open: SQLite has one writer at a time, and the
-	// look-up cache counts what this connection changes.
+	// look-up cache follows what this connection commits.
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -104,7 +104,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
 	s := &Store{w: w, r: r, q: sqlstore.NewStatements(sqlstore.Question), wStmts: newStmtCache(w), rStmts: newStmtCache(r),
-		conns: conns, look: newLookupCache()}
+		conns: conns, look: newLookupCache(conns)}
 	s.pub.init(s)
 	return s, nil
 }
@@ -256,7 +256,16 @@ func (s *Store) runConn(ctx context.Context, db *sql.DB, write bool, fn func(*co
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	txCtx := ctx
+	if write {
+		// The look-up cache asks the writer connection for its data
+		// version while the transaction holds it, outside database/sql:
+		// a transaction whose context ends is not rolled back from
+		// another goroutine meanwhile, but by this one. Its statements
+		// still end with ctx.
+		txCtx = context.WithoutCancel(ctx)
+	}
+	tx, err := db.BeginTx(txCtx, nil)
 	if err != nil {
 		return mapError(err)
 	}
@@ -307,12 +316,10 @@ type conn struct {
 }
 
 func (c *conn) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-	rows, err := c.query(ctx, query, args...)
-	if err == nil && c.look != nil && c.look.before(query) {
-		// A write's RETURNING: a row for each row it changed.
-		return countingRows{Rows: rows, w: c.look}, nil
+	if c.look != nil {
+		c.look.before(query)
 	}
-	return rows, err
+	return c.query(ctx, query, args...)
 }
 
 func (c *conn) query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
@@ -331,10 +338,11 @@ func (c *conn) query(ctx context.Context, query string, args ...any) (sqlstore.R
 	return sqlRows{rows}, nil
 }
 
-// exec runs a write, and counts the rows it changed for the look-up
-// cache.
+// exec runs a write, noted for the look-up cache.
 func (c *conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	count := c.look != nil && c.look.before(query)
+	if c.look != nil {
+		c.look.before(query)
+	}
 	var res sql.Result
 	var err error
 	if st := c.stmts.stmt(ctx, c.tx, query); st.tx != nil {
@@ -344,14 +352,6 @@ func (c *conn) exec(ctx context.Context, query string, args ...any) (sql.Result,
 	}
 	if err != nil {
 		return nil, mapError(err)
-	}
-	if count {
-		n, err := res.RowsAffected()
-		if err != nil {
-			c.look.uncounted = true
-			return nil, err
-		}
-		c.look.changes += n
 	}
 	return res, nil
 }
@@ -439,12 +439,12 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Durat
 	if err := ctx.Err(); err != nil || limit < 1 {
 		return nil, err
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(context.WithoutCancel(ctx), nil) // see runConn
 	if err != nil {
 		return nil, mapError(err)
 	}
-	// The look-up cache counts the rows the claim changes: a write on the
-	// writer that it did not count would empty it.
+	// The look-up cache notes what the claim writes, as a transaction of
+	// the Store's: a commit on the writer it did not see would empty it.
 	look := &lookupTx{}
 	committed := false
 	defer func() {
