@@ -33,3 +33,20 @@ func ReopenWriter(s *Store) {
 
 // MaxLookups is the bound of the look-up cache.
 const MaxLookups = maxLookups
+
+// QueuedWrites returns how many Update calls of s wait for the next batch.
+func QueuedWrites(s *Store) int {
+	s.batches.mu.Lock()
+	defer s.batches.mu.Unlock()
+	return len(s.batches.queue)
+}
+
+// WriterDataVersion returns the data version of s's writer connection.
+// Call it only while s runs nothing.
+func WriterDataVersion(s *Store) uint32 {
+	_, v, err := s.conns.dataVersion()
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

@@ -113,12 +113,13 @@ func (l *lookupCache) check() error {
 	return nil
 }
 
-// get returns a copy of the entry of k.
-func (l *lookupCache) get(k lookupKey) (store.InboundRecords, bool) {
+// get returns a copy of the entry of k, unless stale says it may be
+// stale.
+func (l *lookupCache) get(k lookupKey, stale func(store.InboundRecords) bool) (store.InboundRecords, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	r, ok := l.entries[k]
-	if !ok {
+	if !ok || stale(r) {
 		l.misses++
 		return r, false
 	}
@@ -234,6 +235,49 @@ type lookupTx struct {
 	clear   bool // a write may have changed an entry
 	fills   []lookupFill
 	updates []conversation.Conversation // written by UpdateConversation, in order
+
+	// The SQLite transaction's, when it carries the calls of a batch
+	// (writeBatches): what the calls before this one noted, and where the
+	// cache's check is noted. Nil for a transaction of one.
+	batch *lookupTx
+}
+
+// tx is what the SQLite transaction noted: w's batch, or w.
+func (w *lookupTx) tx() *lookupTx {
+	if w.batch != nil {
+		return w.batch
+	}
+	return w
+}
+
+// add notes in the batch b what the call w noted: its fills and updates
+// when it succeeded (a call rolled back to its savepoint left none), and
+// its writes, which may have cleared, always.
+func (b *lookupTx) add(w *lookupTx, ok bool) {
+	b.wrote = b.wrote || w.wrote
+	b.clear = b.clear || w.clear
+	if ok {
+		b.fills = append(b.fills, w.fills...)
+		b.updates = append(b.updates, w.updates...)
+	}
+}
+
+// stale reports whether the calls before in the batch b may have changed
+// what the cache says of r: a write that clears, or an update of r's
+// conversation. The cache is then not used for it.
+func (b *lookupTx) stale(r store.InboundRecords) bool {
+	if b == nil {
+		return false
+	}
+	if b.clear {
+		return true
+	}
+	for _, c := range b.updates {
+		if c.Workspace == r.Open.Workspace && c.ID == r.Open.ID {
+			return true
+		}
+	}
+	return false
 }
 
 type lookupFill struct {
@@ -357,14 +401,14 @@ func (t *cachedTx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch 
 	if err := ctx.Err(); err != nil {
 		return store.InboundRecords{}, err
 	}
-	if !w.checked {
+	if !w.tx().checked {
 		if err := t.check(); err != nil {
 			return store.InboundRecords{}, err
 		}
 	}
 	k := lookupKey{ws, ch, contactID}
 	if messageID == "" {
-		if r, ok := t.s.look.get(k); ok {
+		if r, ok := t.s.look.get(k, w.batch.stale); ok {
 			return r, nil
 		}
 	}
@@ -382,7 +426,7 @@ func (t *cachedTx) check() error {
 	if err := t.s.look.check(); err != nil {
 		return err
 	}
-	t.c.look.checked = true
+	t.c.look.tx().checked = true
 	return nil
 }
 

@@ -56,6 +56,8 @@ type Store struct {
 
 	conns *writerConnector // w's
 	look  *lookupCache     // the inbound look-ups of w's transactions
+
+	batches writeBatches // the write transactions waiting for w
 }
 
 var _ store.Store = (*Store)(nil)
@@ -203,11 +205,6 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, body string) e
 		return err
 	}
 	return tx.Commit()
-}
-
-// Update runs fn in a write transaction.
-func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
-	return s.run(ctx, s.w, true, fn)
 }
 
 // View runs fn in a read transaction on one snapshot.

@@ -1,0 +1,278 @@
+package sqlite
+
+import (
+	"context"
+	"sync"
+
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/store/internal/sqlstore"
+)
+
+// maxBatch bounds the write transactions of callers that one SQLite
+// transaction carries.
+const maxBatch = 32
+
+// writeBatches groups the write transactions of concurrent callers (group
+// commit). SQLite has one writer at a time, and a commit costs more than
+// most transactions' writes: while one caller's transaction runs, those
+// that call Update wait in a queue, and the next caller to lead runs as
+// many of them as are waiting (up to maxBatch) in one SQLite transaction,
+// each in a savepoint of its own, and commits them at once. A caller whose
+// function fails has its savepoint rolled back, and the others go on; a
+// commit that fails fails every caller in it, none of whose writes is
+// stored. Each caller returns once the commit that carries its writes
+// has ended, so what Update reports is as durable as before (R18: a
+// message is acknowledged only once stored). A lone caller runs alone, with
+// no savepoint.
+type writeBatches struct {
+	mu      sync.Mutex
+	leading bool         // a caller runs a batch
+	queue   []*writeCall // waiting for the next batch
+}
+
+// writeCall is one caller's write transaction.
+type writeCall struct {
+	ctx context.Context
+	fn  func(store.Tx) error
+
+	err      error
+	panicked bool
+	panicVal any
+	lead     bool          // woken to run the next batch
+	done     chan struct{} // closed when the call has ended, or is to lead
+}
+
+// Update runs fn in a write transaction, which may share SQLite's
+// transaction with those of concurrent callers (writeBatches).
+func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c := &writeCall{ctx: ctx, fn: fn}
+	b := &s.batches
+	b.mu.Lock()
+	if b.leading {
+		c.done = make(chan struct{})
+		b.queue = append(b.queue, c)
+		b.mu.Unlock()
+		<-c.done
+	} else {
+		b.leading = true
+		b.mu.Unlock()
+		c.lead = true
+	}
+	if c.lead {
+		s.lead(c)
+	}
+	if c.panicked {
+		panic(c.panicVal)
+	}
+	return c.err
+}
+
+// lead runs the batch that first begins, then hands the lead on to the
+// first caller waiting, if any.
+func (s *Store) lead(first *writeCall) {
+	s.runBatch(first)
+	b := &s.batches
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.queue) == 0 {
+		b.leading = false
+		return
+	}
+	next := b.queue[0]
+	b.queue = b.queue[1:]
+	next.lead = true
+	close(next.done)
+}
+
+// take returns the next waiting caller for a batch that carries n calls,
+// or nil.
+func (s *Store) take(n int) *writeCall {
+	if n >= maxBatch {
+		return nil
+	}
+	b := &s.batches
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.queue) == 0 {
+		return nil
+	}
+	c := b.queue[0]
+	b.queue = b.queue[1:]
+	return c
+}
+
+// end reports the end of call c to its caller (first is the leader's own
+// call, which returns by itself).
+func end(c, first *writeCall) {
+	if c != first {
+		close(c.done)
+	}
+}
+
+// batchCall is a call that ran in the batch's transaction, and what it
+// left for after the commit.
+type batchCall struct {
+	c        *writeCall
+	appended []conversation.Event
+	changed  bool
+}
+
+// runBatch runs first, and the callers waiting meanwhile, in SQLite
+// transactions: one, unless a call fails where nothing else is in the
+// transaction yet, which rolls it back and begins another for the rest.
+func (s *Store) runBatch(first *writeCall) {
+	next := first
+	n := 0
+	for next != nil {
+		next, n = s.runTx(first, next, n)
+	}
+}
+
+// runTx runs c and the callers that follow it in one SQLite transaction,
+// and returns the call to run in a new one (after a failure that rolled
+// this one back), with the number of calls the batch has carried.
+func (s *Store) runTx(first, c *writeCall, n int) (*writeCall, int) {
+	// The transaction outlives any one caller's context: see runConn.
+	tx, err := s.w.BeginTx(context.WithoutCancel(c.ctx), nil)
+	if err != nil {
+		c.err = mapError(err)
+		end(c, first)
+		return s.take(n + 1), n + 1
+	}
+	cn := &conn{tx: tx, stmts: txStmts{cache: s.wStmts}}
+	batch := &lookupTx{}
+	var ran []batchCall
+	rollback := func() { s.look.abort(func() { _ = tx.Rollback() }) }
+	defer func() {
+		if len(cn.stmts.missed) > 0 {
+			cn.stmts.cache.prepare(context.Background(), cn.stmts.missed)
+		}
+	}()
+	for ; c != nil; c = s.take(n) {
+		n++
+		if err := c.ctx.Err(); err != nil {
+			c.err = err
+			end(c, first)
+			continue
+		}
+		// The savepoint's statements run whatever becomes of the caller's
+		// context: the calls before it depend on them.
+		sctx := context.WithoutCancel(c.ctx)
+		inSavepoint := len(ran) > 0
+		if inSavepoint {
+			if _, err := tx.ExecContext(sctx, `SAVEPOINT cc_call`); err != nil {
+				c.err = mapError(err)
+				end(c, first)
+				break
+			}
+		}
+		bc, ok := s.runCall(cn, batch, c)
+		switch {
+		case ok && inSavepoint:
+			if _, err := tx.ExecContext(sctx, `RELEASE cc_call`); err != nil {
+				c.err = mapError(err)
+				rollback()
+				s.failBatch(ran, c.err, first)
+				end(c, first)
+				return s.take(n), n
+			}
+			ran = append(ran, bc)
+		case ok:
+			ran = append(ran, bc)
+		case inSavepoint:
+			if _, err := tx.ExecContext(sctx, `ROLLBACK TO cc_call; RELEASE cc_call`); err != nil {
+				rollback()
+				s.failBatch(ran, mapError(err), first)
+				end(c, first)
+				return s.take(n), n
+			}
+			end(c, first)
+		default:
+			// Nothing else in the transaction: roll it back, and
+			// begin another for the rest.
+			rollback()
+			end(c, first)
+			return s.take(n), n
+		}
+	}
+	if len(ran) == 0 {
+		rollback()
+		return nil, n
+	}
+	s.commitBatch(tx, batch, ran, first)
+	return nil, n
+}
+
+// runCall runs c's function on cn, in the batch's transaction, and
+// reports whether it succeeded; what it noted for the look-up cache is
+// added to batch when it did (its clearing, always).
+func (s *Store) runCall(cn *conn, batch *lookupTx, c *writeCall) (bc batchCall, ok bool) {
+	if err := c.ctx.Err(); err != nil {
+		c.err = err
+		return bc, false
+	}
+	w := &lookupTx{batch: batch}
+	cn.look = w
+	t := sqlstore.NewTx(cn, s.q, true)
+	if s.pub.handing() {
+		t.KeepAppended()
+	}
+	ct := &cachedTx{Tx: t, s: s, c: cn}
+	defer func() {
+		t.End()
+		ct.ended = true
+		cn.look = nil
+		if v := recover(); v != nil {
+			c.panicked, c.panicVal = true, v
+			ok = false
+		}
+		batch.add(w, ok)
+	}()
+	if err := c.fn(ct); err != nil {
+		c.err = err
+		return bc, false
+	}
+	if err := c.ctx.Err(); err != nil {
+		c.err = err
+		return bc, false
+	}
+	return batchCall{c: c, appended: t.Appended(), changed: t.EventsChanged()}, true
+}
+
+// commitBatch commits the batch's transaction and reports the outcome to
+// the calls that ran in it; the events they appended go to the drain.
+func (s *Store) commitBatch(tx interface{ Commit() error }, batch *lookupTx, ran []batchCall, first *writeCall) {
+	if err := s.look.commit(batch, tx.Commit); err != nil {
+		s.failBatch(ran, mapError(err), first)
+		return
+	}
+	var appended []conversation.Event
+	changed := false
+	for _, bc := range ran {
+		changed = changed || bc.changed
+		appended = append(appended, bc.appended...)
+	}
+	switch {
+	case changed:
+		// An erasure scrubbed stored events: the drain reads them again.
+		s.pub.dropHanded()
+	case len(appended) > 0:
+		s.pub.hand(appended)
+	}
+	for _, bc := range ran {
+		end(bc.c, first)
+	}
+}
+
+// failBatch reports err to the calls that ran in a transaction that was
+// not committed.
+func (s *Store) failBatch(ran []batchCall, err error, first *writeCall) {
+	for _, bc := range ran {
+		bc.c.err = err
+		end(bc.c, first)
+	}
+}

@@ -1,0 +1,286 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/telenet/contactcenter/conversation"
+	"github.com/telenet/contactcenter/store"
+	"github.com/telenet/contactcenter/store/sqlite"
+	"github.com/telenet/contactcenter/ticket"
+)
+
+// holdWriter starts an Update of s that holds the writer until release is
+// closed, and returns once it runs.
+func holdWriter(t *testing.T, s *sqlite.Store, release <-chan struct{}) <-chan error {
+	t.Helper()
+	return holdWriterWith(t, s, release, func(store.Tx) error { return nil })
+}
+
+// holdWriterWith is holdWriter whose Update then runs fn.
+func holdWriterWith(t *testing.T, s *sqlite.Store, release <-chan struct{}, fn func(store.Tx) error) <-chan error {
+	t.Helper()
+	running := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Update(context.Background(), func(tx store.Tx) error {
+			close(running)
+			<-release
+			return fn(tx)
+		})
+	}()
+	<-running
+	return done
+}
+
+// waitQueued waits until n Update calls of s wait for the next batch.
+func waitQueued(t *testing.T, s *sqlite.Store, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool { return sqlite.QueuedWrites(s) == n }, 5*time.Second, time.Millisecond)
+}
+
+// newContact is a tx function that stores contact id, or fails with fail
+// after storing it, or panics after storing it.
+func newContact(id string, fail error, panics bool) func(store.Tx) error {
+	return func(tx store.Tx) error {
+		ctx := context.Background()
+		err := tx.CreateContact(ctx, ticket.Contact{ID: ticket.ContactID(id), Workspace: "w", Name: id, CreatedAt: time.Now(), Version: 1}, "tg", "ext-"+id)
+		if err != nil {
+			return err
+		}
+		if panics {
+			panic("host bug in " + id)
+		}
+		return fail
+	}
+}
+
+// contactStored reports whether s holds contact id.
+func contactStored(t *testing.T, s *sqlite.Store, id string) bool {
+	t.Helper()
+	var found bool
+	require.NoError(t, s.View(context.Background(), func(tx store.Tx) error {
+		_, err := tx.Contact(context.Background(), "w", ticket.ContactID(id))
+		found = err == nil
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	}))
+	return found
+}
+
+// R18: the write transactions of concurrent callers that wait for the
+// writer are committed together, in one SQLite transaction; a caller whose
+// function fails, or panics, has its own writes rolled back and gets its
+// error (or its panic) back, while the others' writes are stored, each
+// once.
+func TestBatchedWritesKeepEachCallsOutcome(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "cc.db"))
+	defer s.Close()
+	before := sqlite.WriterDataVersion(s)
+	release := make(chan struct{})
+	held := holdWriter(t, s, release)
+
+	errRejected := errors.New("rejected by the host")
+	type call struct {
+		id     string
+		fail   error
+		panics bool
+	}
+	calls := []call{{id: "a"}, {id: "b", fail: errRejected}, {id: "c"}, {id: "d", panics: true}, {id: "e"}}
+	results := make([]error, len(calls))
+	panics := make([]any, len(calls))
+	var wg sync.WaitGroup
+	for i, c := range calls {
+		wg.Go(func() {
+			defer func() { panics[i] = recover() }()
+			results[i] = s.Update(context.Background(), newContact(c.id, c.fail, c.panics))
+		})
+		waitQueued(t, s, i+1)
+	}
+	close(release)
+	require.NoError(t, <-held)
+	wg.Wait()
+
+	for i, c := range calls {
+		switch {
+		case c.panics:
+			assert.Equal(t, "host bug in "+c.id, panics[i], "the panic comes back to its caller")
+			assert.False(t, contactStored(t, s, c.id), c.id)
+		case c.fail != nil:
+			assert.ErrorIs(t, results[i], c.fail)
+			assert.False(t, contactStored(t, s, c.id), "a failed call's writes are rolled back: %s", c.id)
+		default:
+			assert.NoError(t, results[i], c.id)
+			assert.Nil(t, panics[i], c.id)
+			assert.True(t, contactStored(t, s, c.id), c.id)
+		}
+	}
+	// One commit: the holder's transaction carries the five that waited.
+	assert.Equal(t, before+1, sqlite.WriterDataVersion(s), "commits on the writer")
+}
+
+// A caller whose context ends while it waits for the writer runs nothing
+// and gets the context's error; the others are committed.
+func TestBatchedWriteCancelledWhileWaiting(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "cc.db"))
+	defer s.Close()
+	release := make(chan struct{})
+	held := holdWriter(t, s, release)
+	ctx, cancel := context.WithCancel(context.Background())
+	var gone, kept error
+	var wg sync.WaitGroup
+	wg.Go(func() { gone = s.Update(ctx, newContact("gone", nil, false)) })
+	waitQueued(t, s, 1)
+	wg.Go(func() { kept = s.Update(context.Background(), newContact("kept", nil, false)) })
+	waitQueued(t, s, 2)
+	cancel()
+	close(release)
+	require.NoError(t, <-held)
+	wg.Wait()
+	assert.ErrorIs(t, gone, context.Canceled)
+	assert.NoError(t, kept)
+	assert.False(t, contactStored(t, s, "gone"))
+	assert.True(t, contactStored(t, s, "kept"))
+}
+
+// A batch whose first call fails is rolled back, and the calls after it
+// run in a transaction of their own.
+func TestBatchedWriteFirstCallFails(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "cc.db"))
+	defer s.Close()
+	release := make(chan struct{})
+	held := holdWriterWith(t, s, release, newContact("h", errRollBack, false))
+	var x, y error
+	var wg sync.WaitGroup
+	wg.Go(func() { x = s.Update(context.Background(), newContact("x", nil, false)) })
+	waitQueued(t, s, 1)
+	wg.Go(func() { y = s.Update(context.Background(), newContact("y", nil, false)) })
+	waitQueued(t, s, 2)
+	close(release)
+	assert.ErrorIs(t, <-held, errRollBack)
+	wg.Wait()
+	assert.NoError(t, x)
+	assert.NoError(t, y)
+	assert.False(t, contactStored(t, s, "h"))
+	assert.True(t, contactStored(t, s, "x"))
+	assert.True(t, contactStored(t, s, "y"))
+}
+
+// R12, R9: within a batch, a look-up follows what the calls before it
+// wrote: a conversation an earlier call closed is not answered open from
+// the cache, and the cache holds it closed afterwards.
+func TestBatchedLookupSeesEarlierCalls(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "cc.db"))
+	defer s.Close()
+	seedLookups(t, s)
+	warmLookup(t, s)
+	release := make(chan struct{})
+	held := holdWriter(t, s, release)
+	var closeErr, lookErr error
+	var seen store.InboundRecords
+	var wg sync.WaitGroup
+	wg.Go(func() { closeErr = s.Update(ctx, func(tx store.Tx) error { return closeC1(ctx, tx) }) })
+	waitQueued(t, s, 1)
+	wg.Go(func() {
+		lookErr = s.Update(ctx, func(tx store.Tx) error {
+			var err error
+			seen, err = store.LookupInbound(ctx, tx, "w", "tg", "", "ext-1")
+			return err
+		})
+	})
+	waitQueued(t, s, 2)
+	close(release)
+	require.NoError(t, <-held)
+	wg.Wait()
+	require.NoError(t, closeErr)
+	require.NoError(t, lookErr)
+	assert.True(t, seen.HasContact)
+	assert.False(t, seen.HasOpen, "closed by the call before in the batch")
+	assert.Equal(t, lookupFile(t, s, "ext-1"), lookupIn(t, s, "ext-1"))
+}
+
+// Many concurrent writers: every message stored once, every event
+// published once and in order, whatever the batches were.
+func TestBatchedWritesUnderLoad(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "cc.db"))
+	defer s.Close()
+	at := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	const writers, each = 8, 40
+	require.NoError(t, s.Update(ctx, func(tx store.Tx) error {
+		for w := range writers {
+			id := ticket.ContactID(fmt.Sprint("k", w))
+			if err := tx.CreateContact(ctx, ticket.Contact{ID: id, Workspace: "w", Name: string(id), CreatedAt: at, Version: 1}, "tg", string(id)); err != nil {
+				return err
+			}
+			if err := tx.CreateConversation(ctx, conversation.Conversation{ID: conversation.ID(fmt.Sprint("c", w)), Workspace: "w", Ticket: ticket.ID(fmt.Sprint("t", w)),
+				TicketNumber: ticket.Number(w + 1), Channel: "tg", Contact: id, ContactExternalID: string(id), State: conversation.Open,
+				OpenedAt: at, LastActivity: at, WaitingSince: at, Version: 1}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			conv := conversation.ID(fmt.Sprint("c", w))
+			for i := range each {
+				id := conversation.MessageID(fmt.Sprintf("m-%d-%d", w, i))
+				err := s.Update(ctx, func(tx store.Tx) error {
+					if err := tx.CreateMessage(ctx, conversation.Message{ID: id, Workspace: "w", Conversation: conv, Channel: "tg", Direction: conversation.FromContact,
+						Author: conversation.Author{Kind: conversation.AuthorContact}, Kind: conversation.KindText, Text: string(id), ExternalID: string(id), CreatedAt: at, Version: 1}); err != nil {
+						return err
+					}
+					return tx.AppendEvent(ctx, conversation.Event{Type: conversation.EventMessageReceived, Workspace: "w", At: at, Conversation: conv, Message: id})
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var got []conversation.Event
+	for {
+		n, err := s.DrainEvents(ctx, 100, func(_ context.Context, events []conversation.Event) (int, error) {
+			got = append(got, events...)
+			return len(events), nil
+		})
+		require.NoError(t, err)
+		if n == 0 {
+			break
+		}
+	}
+	require.Len(t, got, writers*each)
+	next := map[conversation.ID]int{}
+	for i, e := range got {
+		if i > 0 {
+			require.Greater(t, e.Seq, got[i-1].Seq, "published in seq order")
+		}
+		want := conversation.MessageID(fmt.Sprintf("m-%s-%d", string(e.Conversation)[1:], next[e.Conversation]))
+		require.Equal(t, want, e.Message, "R17: each conversation's events in order")
+		next[e.Conversation]++
+	}
+	for w := range writers {
+		var msgs []conversation.Message
+		require.NoError(t, s.View(ctx, func(tx store.Tx) error {
+			var err error
+			msgs, err = tx.Messages(ctx, "w", conversation.ID(fmt.Sprint("c", w)))
+			return err
+		}))
+		assert.Len(t, msgs, each, "every message stored once")
+	}
+}
