@@ -72,9 +72,16 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 // lead runs the batch that first begins, then hands the lead on to the
-// first caller waiting, if any.
+// first caller waiting, if any (also when the batch panics, so that the
+// callers waiting are not left behind).
 func (s *Store) lead(first *writeCall) {
+	defer s.handOff()
 	s.runBatch(first)
+}
+
+// handOff wakes the first caller waiting to lead the next batch, or notes
+// that none leads.
+func (s *Store) handOff() {
 	b := &s.batches
 	b.mu.Lock()
 	defer b.mu.Unlock()
