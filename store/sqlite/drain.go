@@ -47,12 +47,13 @@ type drainer struct {
 	holder string        // this Store's name in cc_drain_lock
 	lease  time.Duration // of the drain lease
 
-	mu      sync.Mutex // one drain at a time; guards the fields below
-	until   time.Time  // the lease's end as this Store last wrote it; zero when it does not hold it
-	cursor  int64      // the seq of the last event published
-	pending int        // events published and not yet deleted (up to cursor)
-	drains  uint64     // counts drains, for the idle release
-	idle    *time.Timer
+	mu      sync.Mutex  // one drain at a time; guards the fields below
+	until   time.Time   // the lease's end as this Store last wrote it; zero when it does not hold it
+	cursor  int64       // the seq of the last event published
+	pending int         // events published and not yet deleted (up to cursor)
+	lastAt  time.Time   // when the last drain ended, for the idle release
+	idle    *time.Timer // the idle release, once a drain armed it
+	armed   bool        // idle is set to fire
 	closed  bool
 
 	// The events this Store committed, in seq order, as a drain would read
@@ -163,10 +164,10 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 	if d.closed {
 		return 0, errors.New("sqlite store: closed")
 	}
-	d.drains++
+	now := time.Now()
 	d.handOn.Store(true)
 	defer d.armIdle()
-	if now := time.Now(); now.After(d.until.Add(-2 * d.lease / 3)) {
+	if now.After(d.until.Add(-2 * d.lease / 3)) {
 		held := !d.until.IsZero()
 		if err := d.take(ctx, now); err != nil {
 			return 0, err
@@ -331,20 +332,33 @@ func (d *drainer) giveUp(ctx context.Context) error {
 // armIdle sets, after a drain, the timer that gives the lease up if no
 // drain follows within idleRelease. Called with mu held.
 func (d *drainer) armIdle() {
-	if d.closed || (d.until.IsZero() && d.pending == 0) {
+	d.lastAt = time.Now()
+	if d.closed || d.armed || (d.until.IsZero() && d.pending == 0) {
 		return
 	}
-	drains := d.drains
-	if d.idle != nil {
-		d.idle.Stop()
+	d.armed = true
+	if d.idle == nil {
+		d.idle = time.AfterFunc(idleRelease, d.releaseIdle)
+		return
 	}
-	d.idle = time.AfterFunc(idleRelease, func() {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		if d.drains == drains && !d.closed {
-			_ = d.giveUp(context.Background())
-		}
-	})
+	d.idle.Reset(idleRelease)
+}
+
+// releaseIdle gives the lease up when no drain ended within idleRelease,
+// and otherwise waits for what is left of it after the last one: the
+// timer is set once, not at every drain.
+func (d *drainer) releaseIdle() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed || !d.armed {
+		return
+	}
+	if since := time.Since(d.lastAt); since < idleRelease {
+		d.idle.Reset(idleRelease - since)
+		return
+	}
+	d.armed = false
+	_ = d.giveUp(context.Background())
 }
 
 // close deletes what was published and gives the lease up for good, once

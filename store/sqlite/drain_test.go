@@ -356,6 +356,13 @@ func TestDrainForgetsInBatches(t *testing.T) {
 	require.Eventually(t, func() bool { return countEvents(t, raw) == 0 && leaseUntil() == 0 }, 5*time.Second, 10*time.Millisecond,
 		"a Store that stops draining deletes what it published and gives the lease up")
 
+	appendEvent(t, s, "again")
+	n, err = s.DrainEvents(ctx, 10, publish)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Eventually(t, func() bool { return countEvents(t, raw) == 0 && leaseUntil() == 0 }, 5*time.Second, 10*time.Millisecond,
+		"and again after the next drain")
+
 	appendEvent(t, s, "last")
 	n, err = s.DrainEvents(ctx, 10, publish)
 	require.NoError(t, err)
