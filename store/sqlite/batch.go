@@ -2,6 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/telenet/contactcenter/conversation"
@@ -40,8 +44,14 @@ type writeCall struct {
 	panicked bool
 	panicVal any
 	lead     bool          // woken to run the next batch
+	ended    bool          // its outcome is set (by the batch that ran it)
 	done     chan struct{} // closed when the call has ended, or is to lead
 }
+
+// errBatchAborted answers the calls of a batch that a call's function
+// broke off (runtime.Goexit, or a panic of the store's own): nothing of
+// theirs is stored, and the engine tries them again.
+var errBatchAborted = fmt.Errorf("sqlite store: the write batch was broken off: %w", store.ErrConflict)
 
 // Update runs fn in a write transaction, which may share SQLite's
 // transaction with those of concurrent callers (writeBatches).
@@ -56,7 +66,9 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 		c.done = make(chan struct{})
 		b.queue = append(b.queue, c)
 		b.mu.Unlock()
-		<-c.done
+		if err := s.wait(c); err != nil {
+			return err
+		}
 	} else {
 		b.leading = true
 		b.mu.Unlock()
@@ -69,6 +81,27 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 		panic(c.panicVal)
 	}
 	return c.err
+}
+
+// wait waits for the end of the queued call c, or for its turn to lead.
+// A caller whose context ends while c is still queued leaves the queue
+// with the context's error; once a batch has taken c, it waits for it.
+func (s *Store) wait(c *writeCall) error {
+	select {
+	case <-c.done:
+		return nil
+	case <-c.ctx.Done():
+	}
+	b := &s.batches
+	b.mu.Lock()
+	if i := slices.Index(b.queue, c); i >= 0 {
+		b.queue = slices.Delete(b.queue, i, i+1)
+		b.mu.Unlock()
+		return c.ctx.Err()
+	}
+	b.mu.Unlock()
+	<-c.done
+	return nil
 }
 
 // lead runs the batch that first begins, then hands the lead on to the
@@ -115,6 +148,7 @@ func (s *Store) take(n int) *writeCall {
 // end reports the end of call c to its caller (first is the leader's own
 // call, which returns by itself).
 func end(c, first *writeCall) {
+	c.ended = true
 	if c != first {
 		close(c.done)
 	}
@@ -143,18 +177,35 @@ func (s *Store) runBatch(first *writeCall) {
 // and returns the call to run in a new one (after a failure that rolled
 // this one back), with the number of calls the batch has carried.
 func (s *Store) runTx(first, c *writeCall, n int) (*writeCall, int) {
-	// The transaction outlives any one caller's context: see runConn.
-	tx, err := s.w.BeginTx(context.WithoutCancel(c.ctx), nil)
+	tx, release, err := beginWriter(c.ctx, s.w)
 	if err != nil {
-		c.err = mapError(err)
+		c.err = err
 		end(c, first)
 		return s.take(n + 1), n + 1
 	}
-	cn := &conn{tx: tx, stmts: txStmts{cache: s.wStmts}}
+	cn := &conn{tx: tx, stmts: txStmts{cache: s.wStmts}, write: true}
 	batch := &lookupTx{}
 	var ran []batchCall
+	finished := false
 	rollback := func() { s.look.abort(func() { _ = tx.Rollback() }) }
 	defer func() {
+		if !finished {
+			// A function broke off the batch (runtime.Goexit) or the
+			// store panicked: nothing of it is stored, and every call
+			// it took ends.
+			rollback()
+			for _, bc := range ran {
+				bc.c.err = errBatchAborted
+				end(bc.c, first)
+			}
+			if !c.ended {
+				if c.err == nil && !c.panicked {
+					c.err = errBatchAborted
+				}
+				end(c, first)
+			}
+		}
+		release()
 		if len(cn.stmts.missed) > 0 {
 			cn.stmts.cache.prepare(context.Background(), cn.stmts.missed)
 		}
@@ -172,7 +223,7 @@ func (s *Store) runTx(first, c *writeCall, n int) (*writeCall, int) {
 		inSavepoint := len(ran) > 0
 		if inSavepoint {
 			if _, err := tx.ExecContext(sctx, `SAVEPOINT cc_call`); err != nil {
-				c.err = mapError(err)
+				c.err = batchError(err)
 				end(c, first)
 				break
 			}
@@ -181,10 +232,11 @@ func (s *Store) runTx(first, c *writeCall, n int) (*writeCall, int) {
 		switch {
 		case ok && inSavepoint:
 			if _, err := tx.ExecContext(sctx, `RELEASE cc_call`); err != nil {
-				c.err = mapError(err)
+				c.err = batchError(err)
 				rollback()
 				s.failBatch(ran, c.err, first)
 				end(c, first)
+				finished = true
 				return s.take(n), n
 			}
 			ran = append(ran, bc)
@@ -193,8 +245,9 @@ func (s *Store) runTx(first, c *writeCall, n int) (*writeCall, int) {
 		case inSavepoint:
 			if _, err := tx.ExecContext(sctx, `ROLLBACK TO cc_call; RELEASE cc_call`); err != nil {
 				rollback()
-				s.failBatch(ran, mapError(err), first)
+				s.failBatch(ran, batchError(err), first)
 				end(c, first)
+				finished = true
 				return s.take(n), n
 			}
 			end(c, first)
@@ -203,15 +256,44 @@ func (s *Store) runTx(first, c *writeCall, n int) (*writeCall, int) {
 			// begin another for the rest.
 			rollback()
 			end(c, first)
+			finished = true
 			return s.take(n), n
 		}
 	}
+	finished = true
 	if len(ran) == 0 {
 		rollback()
 		return nil, n
 	}
 	s.commitBatch(tx, batch, ran, first)
 	return nil, n
+}
+
+// batchError is the error of the calls of a batch whose savepoint
+// failed: what SQLite said, as a conflict, so that the engine tries them
+// again in a transaction of their own.
+func batchError(err error) error {
+	err = mapError(err)
+	if errors.Is(err, store.ErrConflict) {
+		return err
+	}
+	return fmt.Errorf("sqlite store: write batch: %w (%w)", err, store.ErrConflict)
+}
+
+// beginWriter begins a write transaction on the writer db, waiting for its
+// connection no longer than ctx lasts. The transaction itself outlives
+// ctx: see runConn. release gives the connection back once it has ended.
+func beginWriter(ctx context.Context, db *sql.DB) (tx *sql.Tx, release func(), err error) {
+	wc, err := db.Conn(ctx)
+	if err != nil {
+		return nil, nil, mapError(err)
+	}
+	tx, err = wc.BeginTx(context.WithoutCancel(ctx), nil)
+	if err != nil {
+		_ = wc.Close()
+		return nil, nil, mapError(err)
+	}
+	return tx, func() { _ = wc.Close() }, nil
 }
 
 // runCall runs c's function on cn, in the batch's transaction, and
@@ -228,7 +310,7 @@ func (s *Store) runCall(cn *conn, batch *lookupTx, c *writeCall) (bc batchCall, 
 	if s.pub.handing() {
 		t.KeepAppended()
 	}
-	ct := &cachedTx{Tx: t, s: s, c: cn}
+	ct := &cachedTx{Tx: t, s: s, c: cn, look: w}
 	defer func() {
 		t.End()
 		ct.ended = true

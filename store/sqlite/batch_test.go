@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -129,28 +130,184 @@ func TestBatchedWritesKeepEachCallsOutcome(t *testing.T) {
 	assert.Equal(t, before+1, sqlite.WriterDataVersion(s), "commits on the writer")
 }
 
-// A caller whose context ends while it waits for the writer runs nothing
-// and gets the context's error; the others are committed.
+// A caller whose context ends while it waits for the writer leaves at
+// once, runs nothing and gets the context's error; the others are
+// committed.
 func TestBatchedWriteCancelledWhileWaiting(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "cc.db"))
 	defer s.Close()
 	release := make(chan struct{})
 	held := holdWriter(t, s, release)
 	ctx, cancel := context.WithCancel(context.Background())
-	var gone, kept error
-	var wg sync.WaitGroup
-	wg.Go(func() { gone = s.Update(ctx, newContact("gone", nil, false)) })
+	gone := make(chan error, 1)
+	go func() { gone <- s.Update(ctx, newContact("gone", nil, false)) }()
 	waitQueued(t, s, 1)
+	var kept error
+	var wg sync.WaitGroup
 	wg.Go(func() { kept = s.Update(context.Background(), newContact("kept", nil, false)) })
 	waitQueued(t, s, 2)
 	cancel()
+	select {
+	case err := <-gone:
+		assert.ErrorIs(t, err, context.Canceled)
+	case <-time.After(5 * time.Second):
+		t.Fatal("a cancelled caller waited for the writer")
+	}
+	assert.Equal(t, 1, sqlite.QueuedWrites(s), "it left the queue")
 	close(release)
 	require.NoError(t, <-held)
 	wg.Wait()
-	assert.ErrorIs(t, gone, context.Canceled)
 	assert.NoError(t, kept)
 	assert.False(t, contactStored(t, s, "gone"))
 	assert.True(t, contactStored(t, s, "kept"))
+}
+
+// A caller whose context ends while its function writes, in a batch,
+// fails at its next statement and is rolled back alone: the statement
+// under way is not interrupted (SQLite would roll the whole batch back).
+func TestBatchedWriteCancelledWhileWriting(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "cc.db"))
+	defer s.Close()
+	release := make(chan struct{})
+	held := holdWriterWith(t, s, release, newContact("leader", nil, false))
+	var before, slow, after error
+	var wg sync.WaitGroup
+	wg.Go(func() { before = s.Update(context.Background(), newContact("before", nil, false)) })
+	waitQueued(t, s, 1)
+	wg.Go(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+		defer cancel()
+		slow = s.Update(ctx, func(tx store.Tx) error {
+			for i := 0; ; i++ {
+				id := ticket.ContactID(fmt.Sprint("slow-", i))
+				if err := tx.CreateContact(ctx, ticket.Contact{ID: id, Workspace: "w", Name: string(id), CreatedAt: time.Now(), Version: 1}, "tg", string(id)); err != nil {
+					return err
+				}
+			}
+		})
+	})
+	waitQueued(t, s, 2)
+	wg.Go(func() { after = s.Update(context.Background(), newContact("after", nil, false)) })
+	waitQueued(t, s, 3)
+	close(release)
+	require.NoError(t, <-held)
+	wg.Wait()
+	assert.ErrorIs(t, slow, context.DeadlineExceeded)
+	assert.NoError(t, before)
+	assert.NoError(t, after)
+	for _, id := range []string{"leader", "before", "after"} {
+		assert.True(t, contactStored(t, s, id), id)
+	}
+	assert.False(t, contactStored(t, s, "slow-0"), "the cancelled call's writes are rolled back")
+}
+
+// A function that ends its goroutine (runtime.Goexit, as t.FailNow does)
+// in a batch breaks it off: the calls it carried fail with a conflict
+// (the engine tries them again), nothing of them is stored, and the
+// writer serves the next caller.
+func TestBatchedWriteGoexit(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "cc.db"))
+	defer s.Close()
+	release := make(chan struct{})
+	holdWriter(t, s, release) // its goroutine is the one that exits
+	var ok, exits error
+	var wg sync.WaitGroup
+	wg.Go(func() { ok = s.Update(context.Background(), newContact("ok", nil, false)) })
+	waitQueued(t, s, 1)
+	wg.Go(func() {
+		exits = s.Update(context.Background(), func(tx store.Tx) error {
+			if err := newContact("exits", nil, false)(tx); err != nil {
+				return err
+			}
+			runtime.Goexit()
+			return nil
+		})
+	})
+	waitQueued(t, s, 2)
+	close(release)
+	wg.Wait()
+	assert.ErrorIs(t, ok, store.ErrConflict)
+	assert.ErrorIs(t, exits, store.ErrConflict)
+	done := make(chan error, 1)
+	go func() { done <- s.Update(context.Background(), newContact("next", nil, false)) }()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the writer is stuck after a batch was broken off")
+	}
+	assert.False(t, contactStored(t, s, "ok"))
+	assert.False(t, contactStored(t, s, "exits"))
+	assert.True(t, contactStored(t, s, "next"))
+}
+
+// A transaction kept past the end of its call fails (it does not write,
+// nor panic), also while a later call of the batch runs.
+func TestBatchedTxUsedAfterItsCall(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "cc.db"))
+	defer s.Close()
+	var kept store.Tx
+	require.NoError(t, s.Update(ctx, func(tx store.Tx) error { kept = tx; return nil }))
+	err := kept.CreateContact(ctx, ticket.Contact{ID: "late", Workspace: "w", Name: "late", CreatedAt: time.Now(), Version: 1}, "tg", "late")
+	assert.Error(t, err)
+	err = kept.UpdateConversation(ctx, conversation.Conversation{ID: "c", Workspace: "w", Version: 2})
+	assert.Error(t, err)
+	assert.False(t, contactStored(t, s, "late"))
+}
+
+// R17: a call rolled back to its savepoint leaves no event behind: the
+// events the drain is handed from memory, and those it reads, are the
+// others', in order and without a gap in their seqs.
+func TestBatchedRollbackLeavesNoEvent(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "cc.db"))
+	defer s.Close()
+	var got []conversation.Event
+	drain := func() {
+		for {
+			n, err := s.DrainEvents(ctx, 100, func(_ context.Context, events []conversation.Event) (int, error) {
+				got = append(got, events...)
+				return len(events), nil
+			})
+			require.NoError(t, err)
+			if n == 0 {
+				return
+			}
+		}
+	}
+	event := func(msg string, fail error) func(store.Tx) error {
+		return func(tx store.Tx) error {
+			if err := tx.AppendEvent(ctx, conversation.Event{Type: conversation.EventMessageReceived, Workspace: "w", At: time.Now(), Conversation: "c1", Message: conversation.MessageID(msg)}); err != nil {
+				return err
+			}
+			return fail
+		}
+	}
+	require.NoError(t, s.Update(ctx, event("m0", nil)))
+	drain() // the Store now hands its events to the drain
+	release := make(chan struct{})
+	held := holdWriterWith(t, s, release, event("m1", nil))
+	var failed, kept error
+	var wg sync.WaitGroup
+	wg.Go(func() { failed = s.Update(ctx, event("rolled-back", errRollBack)) })
+	waitQueued(t, s, 1)
+	wg.Go(func() { kept = s.Update(ctx, event("m2", nil)) })
+	waitQueued(t, s, 2)
+	close(release)
+	require.NoError(t, <-held)
+	wg.Wait()
+	require.ErrorIs(t, failed, errRollBack)
+	require.NoError(t, kept)
+	drain()
+	var msgs []conversation.MessageID
+	for i, e := range got {
+		msgs = append(msgs, e.Message)
+		if i > 0 {
+			assert.Equal(t, got[i-1].Seq+1, e.Seq, "seqs without a gap")
+		}
+	}
+	assert.Equal(t, []conversation.MessageID{"m0", "m1", "m2"}, msgs)
 }
 
 // A batch whose first call fails is rolled back, and the calls after it

@@ -285,10 +285,11 @@ func (d *drainer) take(ctx context.Context, now time.Time) error {
 // The look-up cache notes what the transaction writes: fn runs its
 // writes through lookupTx.exec.
 func (d *drainer) write(ctx context.Context, fn func(*sql.Tx, *lookupTx) error) error {
-	tx, err := d.s.w.BeginTx(context.WithoutCancel(ctx), nil) // see runConn
+	tx, release, err := beginWriter(ctx, d.s.w)
 	if err != nil {
-		return mapError(err)
+		return err
 	}
+	defer release()
 	look := &lookupTx{}
 	committed := false
 	defer func() {

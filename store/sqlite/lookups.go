@@ -386,6 +386,7 @@ type cachedTx struct {
 	*sqlstore.Tx
 	s     *Store
 	c     *conn
+	look  *lookupTx // what this transaction (or call of a batch) notes
 	ended bool
 }
 
@@ -394,7 +395,7 @@ var _ store.InboundLookup = (*cachedTx)(nil)
 // LookupInbound implements store.InboundLookup, from the cache when
 // messageID is empty and the transaction has not written yet.
 func (t *cachedTx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (store.InboundRecords, error) {
-	w := t.c.look
+	w := t.look
 	if t.ended || w.wrote {
 		return t.Tx.LookupInbound(ctx, ws, ch, messageID, contactID)
 	}
@@ -426,14 +427,14 @@ func (t *cachedTx) check() error {
 	if err := t.s.look.check(); err != nil {
 		return err
 	}
-	t.c.look.tx().checked = true
+	t.look.tx().checked = true
 	return nil
 }
 
 // trusted runs fn, whose writes cannot make an entry wrong.
 func (t *cachedTx) trusted(fn func() error) error {
-	t.c.look.trusted++
-	defer func() { t.c.look.trusted-- }()
+	t.look.trusted++
+	defer func() { t.look.trusted-- }()
 	return fn()
 }
 
@@ -442,7 +443,7 @@ func (t *cachedTx) trusted(fn func() error) error {
 func (t *cachedTx) UpdateConversation(ctx context.Context, c conversation.Conversation) error {
 	err := t.trusted(func() error { return t.Tx.UpdateConversation(ctx, c) })
 	if err == nil {
-		t.c.look.updates = append(t.c.look.updates, c)
+		t.look.updates = append(t.look.updates, c)
 	}
 	return err
 }

@@ -79,3 +79,23 @@ func TestOutsideWritesClassified(t *testing.T) {
 		assert.True(t, w.wrote, tc.query)
 	}
 }
+
+// A write transaction's statements are not interrupted once begun: SQLite
+// rolls a whole transaction back when a write is interrupted, which in a
+// batch would undo the other callers' writes (R18). A context that has
+// ended fails the next statement instead; a read's statements end with
+// their context.
+func TestWriteStatementsRunToTheirEnd(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &conn{write: true}
+	sctx, err := w.stmtContext(ctx)
+	require.NoError(t, err)
+	assert.Nil(t, sctx.Done(), "a write's statement cannot be interrupted")
+	r := &conn{}
+	rctx, err := r.stmtContext(ctx)
+	require.NoError(t, err)
+	assert.NotNil(t, rctx.Done(), "a read's statement ends with its context")
+	cancel()
+	_, err = w.stmtContext(ctx)
+	assert.ErrorIs(t, err, context.Canceled)
+}

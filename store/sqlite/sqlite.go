@@ -35,7 +35,6 @@ import (
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/internal/sqlstore"
 )
@@ -209,42 +208,11 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, body string) e
 
 // View runs fn in a read transaction on one snapshot.
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
-	return s.run(ctx, s.r, false, fn)
-}
-
-func (s *Store) run(ctx context.Context, db *sql.DB, write bool, fn func(store.Tx) error) error {
-	var appended []conversation.Event
-	var changed bool
-	err := s.runConn(ctx, db, write, func(c *conn) error {
-		t := sqlstore.NewTx(c, s.q, write)
+	return s.runConn(ctx, s.r, false, func(c *conn) error {
+		t := sqlstore.NewTx(c, s.q, false)
 		defer t.End()
-		keep := write && s.pub.handing()
-		if keep {
-			t.KeepAppended()
-		}
-		var tx store.Tx = t
-		if write {
-			ct := &cachedTx{Tx: t, s: s, c: c}
-			defer func() { ct.ended = true }()
-			tx = ct
-		}
-		if err := fn(tx); err != nil {
-			return err
-		}
-		changed = t.EventsChanged()
-		// The events' seqs come with them (conn is a sqlstore.InsertNow),
-		// for the drain to take them from memory.
-		appended = t.Appended()
-		return nil
+		return fn(t)
 	})
-	switch {
-	case err == nil && changed:
-		// An erasure scrubbed stored events: the drain reads them again.
-		s.pub.dropHanded()
-	case err == nil && len(appended) > 0:
-		s.pub.hand(appended)
-	}
-	return err
 }
 
 // runConn runs fn in a transaction on db, through a conn whose statements
@@ -270,6 +238,7 @@ func (s *Store) runConn(ctx context.Context, db *sql.DB, write bool, fn func(*co
 	if write {
 		c.stmts.cache = s.wStmts
 		c.look = &lookupTx{}
+		c.write = true
 	}
 	committed := false
 	defer func() {
@@ -310,6 +279,23 @@ type conn struct {
 	tx    *sql.Tx
 	stmts txStmts
 	look  *lookupTx // what the look-up cache learns of a write transaction; nil for a read
+	write bool      // a write transaction: its statements are not interrupted
+}
+
+// stmtContext is the context a statement of c runs on, or the error of
+// ctx when it has ended. A write transaction's statements run to their
+// end once begun: SQLite rolls a whole transaction back when a write is
+// interrupted, which in a batch (writeBatches) would undo the other
+// callers' writes too. A caller whose context ends fails at its next
+// statement instead.
+func (c *conn) stmtContext(ctx context.Context) (context.Context, error) {
+	if !c.write {
+		return ctx, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return context.WithoutCancel(ctx), nil
 }
 
 func (c *conn) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
@@ -320,6 +306,10 @@ func (c *conn) Query(ctx context.Context, query string, args ...any) (sqlstore.R
 }
 
 func (c *conn) query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	ctx, err := c.stmtContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if st := c.stmts.stmt(ctx, c.tx, query); st.tx != nil {
 		rows, err := st.tx.QueryContext(ctx, args...)
 		if err != nil {
@@ -337,11 +327,14 @@ func (c *conn) query(ctx context.Context, query string, args ...any) (sqlstore.R
 
 // exec runs a write, noted for the look-up cache.
 func (c *conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx, err := c.stmtContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if c.look != nil {
 		c.look.before(query)
 	}
 	var res sql.Result
-	var err error
 	if st := c.stmts.stmt(ctx, c.tx, query); st.tx != nil {
 		res, err = st.tx.ExecContext(ctx, args...)
 	} else {
@@ -436,10 +429,11 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Durat
 	if err := ctx.Err(); err != nil || limit < 1 {
 		return nil, err
 	}
-	tx, err := s.w.BeginTx(context.WithoutCancel(ctx), nil) // see runConn
+	tx, release, err := beginWriter(ctx, s.w)
 	if err != nil {
-		return nil, mapError(err)
+		return nil, err
 	}
+	defer release()
 	// The look-up cache notes what the claim writes, as a transaction of
 	// the Store's: a commit on the writer it did not see would empty it.
 	look := &lookupTx{}
