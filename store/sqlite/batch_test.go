@@ -1,11 +1,15 @@
 package sqlite_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -61,6 +65,23 @@ func newContact(id string, fail error, panics bool) func(store.Tx) error {
 			panic("host bug in " + id)
 		}
 		return fail
+	}
+}
+
+// drainAll publishes every event s holds, and returns them in the order
+// of publication.
+func drainAll(t *testing.T, s *sqlite.Store) []conversation.Event {
+	t.Helper()
+	var got []conversation.Event
+	for {
+		n, err := s.DrainEvents(context.Background(), 100, func(_ context.Context, events []conversation.Event) (int, error) {
+			got = append(got, events...)
+			return len(events), nil
+		})
+		require.NoError(t, err)
+		if n == 0 {
+			return got
+		}
 	}
 }
 
@@ -264,18 +285,7 @@ func TestBatchedRollbackLeavesNoEvent(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "cc.db"))
 	defer s.Close()
 	var got []conversation.Event
-	drain := func() {
-		for {
-			n, err := s.DrainEvents(ctx, 100, func(_ context.Context, events []conversation.Event) (int, error) {
-				got = append(got, events...)
-				return len(events), nil
-			})
-			require.NoError(t, err)
-			if n == 0 {
-				return
-			}
-		}
-	}
+	drain := func() { got = append(got, drainAll(t, s)...) }
 	event := func(msg string, fail error) func(store.Tx) error {
 		return func(tx store.Tx) error {
 			if err := tx.AppendEvent(ctx, conversation.Event{Type: conversation.EventMessageReceived, Workspace: "w", At: time.Now(), Conversation: "c1", Message: conversation.MessageID(msg)}); err != nil {
@@ -410,17 +420,7 @@ func TestBatchedWritesUnderLoad(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	var got []conversation.Event
-	for {
-		n, err := s.DrainEvents(ctx, 100, func(_ context.Context, events []conversation.Event) (int, error) {
-			got = append(got, events...)
-			return len(events), nil
-		})
-		require.NoError(t, err)
-		if n == 0 {
-			break
-		}
-	}
+	got := drainAll(t, s)
 	require.Len(t, got, writers*each)
 	next := map[conversation.ID]int{}
 	for i, e := range got {
@@ -440,4 +440,92 @@ func TestBatchedWritesUnderLoad(t *testing.T) {
 		}))
 		assert.Len(t, msgs, each, "every message stored once")
 	}
+}
+
+// batchChildEnv names the database file of a child process that is
+// killed inside a batch, after its calls wrote and before they commit.
+const batchChildEnv = "CONTACTCENTER_SQLITE_BATCH_CHILD"
+
+// R18: a process killed with kill -9 while a batch of write transactions
+// runs, after every call of it wrote and before the commit, stores none of
+// them (none was acknowledged), and the restarted process writes at once.
+func TestBatchKilledBeforeCommit(t *testing.T) {
+	if path := os.Getenv(batchChildEnv); path != "" {
+		s, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			fmt.Println("open:", err)
+			return
+		}
+		release := make(chan struct{})
+		held := make(chan struct{})
+		go func() {
+			_ = s.Update(context.Background(), func(tx store.Tx) error {
+				close(held)
+				<-release
+				return newContact("h", nil, false)(tx)
+			})
+		}()
+		<-held
+		for _, id := range []string{"a", "b"} {
+			go func() { _ = s.Update(context.Background(), newContact(id, nil, false)) }()
+		}
+		go func() {
+			_ = s.Update(context.Background(), func(tx store.Tx) error {
+				if err := newContact("c", nil, false)(tx); err != nil {
+					return err
+				}
+				fmt.Println("in batch")
+				time.Sleep(time.Minute) // killed long before
+				return nil
+			})
+		}()
+		for sqlite.QueuedWrites(s) < 3 {
+			time.Sleep(time.Millisecond)
+		}
+		close(release)
+		time.Sleep(time.Minute)
+		return
+	}
+	path := filepath.Join(t.TempDir(), "cc.db")
+	require.NoError(t, open(t, path).Close())
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBatchKilledBeforeCommit$", "-test.count=1")
+	cmd.Env = append(os.Environ(), batchChildEnv+"="+path)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	line := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if sc.Text() == "in batch" || strings.HasPrefix(sc.Text(), "open:") {
+				line <- sc.Text()
+				return
+			}
+		}
+		line <- "no answer"
+	}()
+	select {
+	case got := <-line:
+		require.Equal(t, "in batch", got)
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("the child never reached the batch")
+	}
+	require.NoError(t, cmd.Process.Kill()) // SIGKILL
+	_ = cmd.Wait()
+
+	s := open(t, path)
+	defer s.Close()
+	for _, id := range []string{"h", "a", "b", "c"} {
+		assert.False(t, contactStored(t, s, id), "%s was not committed", id)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Update(context.Background(), newContact("after", nil, false)) }()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(restartBound):
+		t.Fatal("the restarted process could not write")
+	}
+	assert.True(t, contactStored(t, s, "after"))
 }
