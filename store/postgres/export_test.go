@@ -50,3 +50,10 @@ func SetInboundQuiet(s *Store, d time.Duration) { s.inbound.Quiet = d }
 
 // SetInboundMaxAge sets how long the inbound cache keeps an entry.
 func SetInboundMaxAge(s *Store, d time.Duration) { s.inbound.MaxAge = d }
+
+// HoldPublishLock takes the lock the idle release and Close hold while
+// they write, and returns its release.
+func HoldPublishLock(s *Store) (release func()) {
+	s.pub.mu.Lock()
+	return s.pub.mu.Unlock
+}

@@ -60,13 +60,14 @@ type publisher struct {
 	holder string        // this handle's name in cc_publishers and cc_event_leases
 	lease  time.Duration // of its leases
 
-	mu         sync.Mutex // one drain at a time; guards the fields below
-	held       []int16    // the partitions held as of the last balance
-	published  []int64    // the seqs of the events published and not yet deleted
-	registered bool       // in cc_publishers
-	share      int        // the fair share at the last balance
-	balanced   time.Time  // when the last balance committed
-	drains     uint64     // counts drains, for the idle release
+	running    atomic.Bool // a drain runs: another call answers store.ErrBusy
+	mu         sync.Mutex  // held by the drain, the idle release and close; guards the fields below
+	held       []int16     // the partitions held as of the last balance
+	published  []int64     // the seqs of the events published and not yet deleted
+	registered bool        // in cc_publishers
+	share      int         // the fair share at the last balance
+	balanced   time.Time   // when the last balance committed
+	drains     uint64      // counts drains, for the idle release
 	idle       *time.Timer
 	closed     bool
 
@@ -102,9 +103,13 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 		return 0, nil
 	}
 	p := &s.pub
-	if !p.mu.TryLock() {
+	if !p.running.CompareAndSwap(false, true) {
 		return 0, store.ErrBusy
 	}
+	defer p.running.Store(false)
+	// The idle release or close may hold mu for one write: a drain waits
+	// for it rather than being turned away as if another drain ran.
+	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return 0, errors.New("postgres store: closed")

@@ -399,3 +399,54 @@ func TestPublishedEventsDeletedWithTheNextDrain(t *testing.T) {
 	require.Len(t, again, 1)
 	assert.Equal(t, pubMsg(1, 0), again[0].Message, "published again: at least once")
 }
+
+// One drain at a time runs per handle: a second call while fn runs
+// answers store.ErrBusy. The idle release or Close writing at that moment
+// is no drain: a drain waits for it and runs, rather than being turned
+// away (and its engine backing off) as if another drain ran.
+func TestDrainBusyOnlyWhileADrainRuns(t *testing.T) {
+	dsn := freshSchema(t)
+	ctx := context.Background()
+	a := open(t, dsn)
+	t.Cleanup(func() { a.Close() })
+	publish := func(_ context.Context, evs []conversation.Event) (int, error) { return len(evs), nil }
+
+	pubEvent(t, a, 0, 0)
+	inside, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		_, err := a.DrainEvents(ctx, 10, func(_ context.Context, evs []conversation.Event) (int, error) {
+			close(inside)
+			<-release
+			return len(evs), nil
+		})
+		first <- err
+	}()
+	<-inside
+	_, err := a.DrainEvents(ctx, 10, publish)
+	require.ErrorIs(t, err, store.ErrBusy, "a second drain of the same handle")
+	close(release)
+	require.NoError(t, <-first)
+
+	pubEvent(t, a, 0, 1)
+	unlock := postgres.HoldPublishLock(a)
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := a.DrainEvents(ctx, 10, publish)
+		done <- result{n, err}
+	}()
+	select {
+	case r := <-done:
+		unlock()
+		t.Fatalf("the drain did not wait for the release's write: %d, %v", r.n, r.err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	unlock()
+	r := <-done
+	require.NoError(t, r.err)
+	assert.Equal(t, 1, r.n)
+}

@@ -47,7 +47,8 @@ type drainer struct {
 	holder string        // this Store's name in cc_drain_lock
 	lease  time.Duration // of the drain lease
 
-	mu      sync.Mutex  // one drain at a time; guards the fields below
+	running atomic.Bool // a drain runs: another call answers store.ErrBusy
+	mu      sync.Mutex  // held by the drain, the idle release and close; guards the fields below
 	until   time.Time   // the lease's end as this Store last wrote it; zero when it does not hold it
 	cursor  int64       // the seq of the last event published
 	pending int         // events published and not yet deleted (up to cursor)
@@ -157,9 +158,13 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 		return 0, nil
 	}
 	d := &s.pub
-	if !d.mu.TryLock() {
+	if !d.running.CompareAndSwap(false, true) {
 		return 0, store.ErrBusy
 	}
+	defer d.running.Store(false)
+	// The idle release or close may hold mu for one write: a drain waits
+	// for it rather than being turned away as if another drain ran.
+	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
 		return 0, errors.New("sqlite store: closed")

@@ -50,3 +50,10 @@ func WriterDataVersion(s *Store) uint32 {
 	}
 	return v
 }
+
+// HoldDrainLock takes the lock the idle release and Close hold while they
+// write, and returns its release.
+func HoldDrainLock(s *Store) (release func()) {
+	s.pub.mu.Lock()
+	return s.pub.mu.Unlock
+}
