@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -177,13 +176,13 @@ func (s *Store) runBatch(first *writeCall) {
 // and returns the call to run in a new one (after a failure that rolled
 // this one back), with the number of calls the batch has carried.
 func (s *Store) runTx(first, c *writeCall, n int) (*writeCall, int) {
-	tx, release, err := beginWriter(c.ctx, s.w)
+	tx, release, err := beginWriter(c.ctx, s.writer)
 	if err != nil {
 		c.err = err
 		end(c, first)
 		return s.take(n + 1), n + 1
 	}
-	cn := &conn{tx: tx, stmts: txStmts{cache: s.wStmts}, write: true}
+	cn := &conn{tx: tx, stmts: txStmts{cache: s.writer.stmts}, write: true}
 	batch := &lookupTx{}
 	var ran []batchCall
 	finished := false
@@ -205,10 +204,12 @@ func (s *Store) runTx(first, c *writeCall, n int) (*writeCall, int) {
 				end(c, first)
 			}
 		}
-		release()
+		// What the transaction ran as text is prepared on the writer
+		// before it is given back.
 		if len(cn.stmts.missed) > 0 {
 			cn.stmts.cache.prepare(context.Background(), cn.stmts.missed)
 		}
+		release()
 	}()
 	for ; c != nil; c = s.take(n) {
 		n++
@@ -222,7 +223,7 @@ func (s *Store) runTx(first, c *writeCall, n int) (*writeCall, int) {
 		sctx := context.WithoutCancel(c.ctx)
 		inSavepoint := len(ran) > 0
 		if inSavepoint {
-			if _, err := tx.ExecContext(sctx, `SAVEPOINT cc_call`); err != nil {
+			if err := tx.run(sctx, ctlSavepoint); err != nil {
 				c.err = batchError(err)
 				end(c, first)
 				break
@@ -231,7 +232,7 @@ func (s *Store) runTx(first, c *writeCall, n int) (*writeCall, int) {
 		bc, ok := s.runCall(cn, batch, c)
 		switch {
 		case ok && inSavepoint:
-			if _, err := tx.ExecContext(sctx, `RELEASE cc_call`); err != nil {
+			if err := tx.run(sctx, ctlRelease); err != nil {
 				c.err = batchError(err)
 				rollback()
 				s.failBatch(ran, c.err, first)
@@ -278,22 +279,6 @@ func batchError(err error) error {
 		return err
 	}
 	return fmt.Errorf("sqlite store: write batch: %w (%w)", err, store.ErrConflict)
-}
-
-// beginWriter begins a write transaction on the writer db, waiting for its
-// connection no longer than ctx lasts. The transaction itself outlives
-// ctx: see runConn. release gives the connection back once it has ended.
-func beginWriter(ctx context.Context, db *sql.DB) (tx *sql.Tx, release func(), err error) {
-	wc, err := db.Conn(ctx)
-	if err != nil {
-		return nil, nil, mapError(err)
-	}
-	tx, err = wc.BeginTx(context.WithoutCancel(ctx), nil)
-	if err != nil {
-		_ = wc.Close()
-		return nil, nil, mapError(err)
-	}
-	return tx, func() { _ = wc.Close() }, nil
 }
 
 // runCall runs c's function on cn, in the batch's transaction, and

@@ -244,7 +244,7 @@ func (d *drainer) read(ctx context.Context, limit int) ([]conversation.Event, er
 // runs. It answers store.ErrBusy when another process holds it.
 func (d *drainer) take(ctx context.Context, now time.Time) error {
 	var held bool
-	err := d.write(ctx, func(tx *sql.Tx, look *lookupTx) error {
+	err := d.write(ctx, func(tx querier, look *lookupTx) error {
 		until := now.Add(d.lease).UnixMicro()
 		res, err := look.exec(ctx, tx, `INSERT INTO cc_drain_lock (id, holder, until) VALUES (1, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, until = excluded.until
@@ -289,8 +289,8 @@ func (d *drainer) take(ctx context.Context, now time.Time) error {
 //
 // The look-up cache notes what the transaction writes: fn runs its
 // writes through lookupTx.exec.
-func (d *drainer) write(ctx context.Context, fn func(*sql.Tx, *lookupTx) error) error {
-	tx, release, err := beginWriter(ctx, d.s.w)
+func (d *drainer) write(ctx context.Context, fn func(querier, *lookupTx) error) error {
+	tx, release, err := beginWriter(ctx, d.s.writer)
 	if err != nil {
 		return err
 	}
@@ -327,7 +327,7 @@ func (d *drainer) giveUp(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	err := d.write(ctx, func(tx *sql.Tx, look *lookupTx) error {
+	err := d.write(ctx, func(tx querier, look *lookupTx) error {
 		_, err := look.exec(ctx, tx, `UPDATE cc_drain_lock SET until = 0 WHERE holder = ?`, d.holder)
 		return err
 	})
@@ -390,7 +390,7 @@ func (d *drainer) renewing(ctx context.Context, fn func(context.Context)) (lost 
 	var mu sync.Mutex
 	lost = sqlstore.Renewing(ctx, d.lease/3, errLeaseLost, func(ctx context.Context) (bool, error) {
 		next := time.Now().Add(d.lease)
-		res, err := d.s.w.ExecContext(ctx, `UPDATE cc_drain_lock SET until = ? WHERE id = 1 AND holder = ?`, next.UnixMicro(), d.holder)
+		res, err := d.s.writer.exec(ctx, `UPDATE cc_drain_lock SET until = ? WHERE id = 1 AND holder = ?`, next.UnixMicro(), d.holder)
 		if err != nil {
 			return false, err
 		}

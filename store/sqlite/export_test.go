@@ -1,6 +1,9 @@
 package sqlite
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // SetDrainLease sets the length of s's drain lease.
 func SetDrainLease(s *Store, d time.Duration) {
@@ -27,8 +30,11 @@ func LookupStats(s *Store) (hits, misses, clears uint64, entries int) {
 // ReopenWriter closes s's writer connection, so that the next write
 // transaction runs on a connection opened again.
 func ReopenWriter(s *Store) {
-	s.w.SetMaxIdleConns(0)
-	s.w.SetMaxIdleConns(1)
+	if err := s.writer.take(context.Background()); err != nil {
+		panic(err)
+	}
+	s.writer.drop()
+	s.writer.release()
 }
 
 // MaxLookups is the bound of the look-up cache.

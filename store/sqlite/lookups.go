@@ -374,7 +374,7 @@ func (w *lookupTx) before(query string) {
 // exec runs a write on the writer outside the Store's Tx (which notes its
 // writes in conn.exec): it classifies query as conn.exec does, so that a
 // write of a table the look-up reads empties the cache.
-func (w *lookupTx) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+func (w *lookupTx) exec(ctx context.Context, tx querier, query string, args ...any) (sql.Result, error) {
 	w.before(query)
 	return tx.ExecContext(ctx, query, args...)
 }
@@ -494,10 +494,10 @@ func (c *writerConnector) Connect(ctx context.Context) (driver.Conn, error) {
 var errNoDataVersion = errors.New("sqlite store: the writer connection has no data version")
 
 // dataVersion returns which connection the writer is and its data
-// version. It is called only in a transaction on the writer, which holds
-// the connection and so keeps any other use of it out: one begun on a
-// context that does not end (see Store.runConn), so that database/sql
-// does not roll it back from another goroutine meanwhile.
+// version. It is called only with the writer taken (writer.take), which
+// keeps any other use of its connection out; nothing on it is interrupted
+// from another goroutine meanwhile, since a write transaction's
+// statements run on contexts that do not end (conn.stmtContext).
 func (c *writerConnector) dataVersion() (uint64, uint32, error) {
 	cur := c.current.Load()
 	if cur == nil {

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -186,8 +187,10 @@ func TestLookupCacheSeesTheWriterOutsideTx(t *testing.T) {
 	defer a.Close()
 	seedLookups(t, a)
 	before := warmLookup(t, a)
-	_, err := sqlite.WriterDB(a).Exec(`UPDATE cc_conversations SET version = version + 1 WHERE workspace = 'w' AND id = 'c1'`)
-	require.NoError(t, err)
+	require.NoError(t, sqlite.WithWriter(a, func(c *sql.Conn) error {
+		_, err := c.ExecContext(context.Background(), `UPDATE cc_conversations SET version = version + 1 WHERE workspace = 'w' AND id = 'c1'`)
+		return err
+	}))
 	got := lookupIn(t, a, "ext-1")
 	assert.Equal(t, before.Open.Version+1, got.Open.Version)
 	assert.Equal(t, lookupFile(t, a, "ext-1"), got)

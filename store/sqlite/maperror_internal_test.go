@@ -18,11 +18,11 @@ func TestMapError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	_, err = s.w.ExecContext(ctx, `INSERT INTO cc_teams (workspace, id, name) VALUES ('w', 't', NULL)`)
+	_, err = s.writer.exec(ctx, `INSERT INTO cc_teams (workspace, id, name) VALUES ('w', 't', NULL)`)
 	if got := mapError(err); !errors.Is(got, store.ErrRejected) {
 		t.Errorf("NOT NULL violation: %v, want store.ErrRejected", got)
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO cc_teams (workspace, id, name) VALUES ('w', 't', 'a'), ('w', 't', 'b')`)
+	_, err = s.writer.exec(ctx, `INSERT INTO cc_teams (workspace, id, name) VALUES ('w', 't', 'a'), ('w', 't', 'b')`)
 	if got := mapError(err); !errors.Is(got, store.ErrDuplicate) || errors.Is(got, store.ErrRejected) {
 		t.Errorf("unique violation: %v, want store.ErrDuplicate", got)
 	}

@@ -44,12 +44,12 @@ var migrations embed.FS
 
 // Store is a store.Store on one SQLite file.
 type Store struct {
-	w *sql.DB // the single writer
-	r *sql.DB // readers
-	q *sqlstore.Statements
+	w      *sql.DB // the single writer's pool, of one connection
+	writer *writer // w's connection, held
+	r      *sql.DB // readers
+	q      *sqlstore.Statements
 
-	// The statements prepared on w and on r.
-	wStmts, rStmts *stmtCache
+	rStmts *stmtCache // the statements prepared on r (the writer keeps its own)
 
 	pub drainer // the drain's lease and cursor
 
@@ -104,8 +104,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	readers := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
-	s := &Store{w: w, r: r, q: sqlstore.NewStatements(sqlstore.Question), wStmts: newStmtCache(w), rStmts: newStmtCache(r),
+	s := &Store{w: w, writer: newWriter(w), r: r, q: sqlstore.NewStatements(sqlstore.Question), rStmts: newStmtCache(r),
 		conns: conns, look: newLookupCache(conns)}
+	if err := s.writer.take(ctx); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("sqlite store: open %s: %w", path, err)
+	}
+	s.writer.release()
 	s.pub.init(s)
 	return s, nil
 }
@@ -115,7 +121,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // statements and the database.
 func (s *Store) Close() error {
 	s.pub.close()
-	return errors.Join(s.rStmts.close(), s.wStmts.close(), s.r.Close(), s.w.Close())
+	s.writer.close()
+	return errors.Join(s.rStmts.close(), s.r.Close(), s.w.Close())
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -208,47 +215,26 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, body string) e
 
 // View runs fn in a read transaction on one snapshot.
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
-	return s.runConn(ctx, s.r, false, func(c *conn) error {
+	return s.runConn(ctx, func(c *conn) error {
 		t := sqlstore.NewTx(c, s.q, false)
 		defer t.End()
 		return fn(t)
 	})
 }
 
-// runConn runs fn in a transaction on db, through a conn whose statements
-// come from db's cache, and commits unless fn fails.
-func (s *Store) runConn(ctx context.Context, db *sql.DB, write bool, fn func(*conn) error) error {
+// runConn runs fn in a read transaction, through a conn whose statements
+// come from the readers' cache.
+func (s *Store) runConn(ctx context.Context, fn func(*conn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	txCtx := ctx
-	if write {
-		// The look-up cache asks the writer connection for its data
-		// version while the transaction holds it, outside database/sql:
-		// a transaction whose context ends is not rolled back from
-		// another goroutine meanwhile, but by this one. Its statements
-		// still end with ctx.
-		txCtx = context.WithoutCancel(ctx)
-	}
-	tx, err := db.BeginTx(txCtx, nil)
+	tx, err := s.r.BeginTx(ctx, nil)
 	if err != nil {
 		return mapError(err)
 	}
-	c := &conn{tx: tx, stmts: txStmts{cache: s.rStmts}}
-	if write {
-		c.stmts.cache = s.wStmts
-		c.look = &lookupTx{}
-		c.write = true
-	}
-	committed := false
+	c := &conn{tx: tx, stmts: txStmts{cache: s.rStmts, bind: tx}}
 	defer func() {
-		switch {
-		case committed:
-		case write:
-			s.look.abort(func() { _ = tx.Rollback() })
-		default:
-			_ = tx.Rollback()
-		}
+		_ = tx.Rollback()
 		// The connection is free again: what this transaction ran as
 		// text may be prepared on it.
 		if len(c.stmts.missed) > 0 {
@@ -261,22 +247,14 @@ func (s *Store) runConn(ctx context.Context, db *sql.DB, write bool, fn func(*co
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	commit := tx.Commit
-	if write {
-		commit = func() error { return s.look.commit(c.look, tx.Commit) }
-	}
-	if err := commit(); err != nil {
-		return mapError(err)
-	}
-	committed = true
-	return nil
+	return mapError(tx.Commit())
 }
 
 // conn runs statements in a transaction at once: SQLite is in process, so
 // there are no round trips to save. It runs them prepared, from the
 // Store's cache, where it can.
 type conn struct {
-	tx    *sql.Tx
+	tx    querier
 	stmts txStmts
 	look  *lookupTx // what the look-up cache learns of a write transaction; nil for a read
 	write bool      // a write transaction: its statements are not interrupted
@@ -310,7 +288,7 @@ func (c *conn) query(ctx context.Context, query string, args ...any) (sqlstore.R
 	if err != nil {
 		return nil, err
 	}
-	if st := c.stmts.stmt(ctx, c.tx, query); st.tx != nil {
+	if st := c.stmts.stmt(ctx, query); st.tx != nil {
 		rows, err := st.tx.QueryContext(ctx, args...)
 		if err != nil {
 			return nil, mapError(err)
@@ -335,7 +313,7 @@ func (c *conn) exec(ctx context.Context, query string, args ...any) (sql.Result,
 		c.look.before(query)
 	}
 	var res sql.Result
-	if st := c.stmts.stmt(ctx, c.tx, query); st.tx != nil {
+	if st := c.stmts.stmt(ctx, query); st.tx != nil {
 		res, err = st.tx.ExecContext(ctx, args...)
 	} else {
 		res, err = c.tx.ExecContext(ctx, query, args...)
@@ -429,7 +407,7 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, lease time.Durat
 	if err := ctx.Err(); err != nil || limit < 1 {
 		return nil, err
 	}
-	tx, release, err := beginWriter(ctx, s.w)
+	tx, release, err := beginWriter(ctx, s.writer)
 	if err != nil {
 		return nil, err
 	}

@@ -14,20 +14,23 @@ import (
 // searches, rows of search keys), of which there is no bound.
 const maxStmts = 256
 
-// stmtCache keeps statements prepared on one *sql.DB by their SQL text.
-// A transaction runs a cached statement through Tx.StmtContext, which
-// reuses what SQLite prepared (parsed and planned) on the transaction's
-// connection; a statement run as text is prepared again on every call.
+// stmtCache keeps statements prepared on the readers' *sql.DB, or on the
+// writer's connection, by their SQL text. A read transaction runs a
+// cached statement through Tx.StmtContext, which reuses what SQLite
+// prepared (parsed and planned) on the transaction's connection; a write
+// transaction runs it as it is, on the one connection it was prepared on.
+// A statement run as text is prepared again on every call.
 //
-// A transaction cannot prepare on its database (the writer has one
-// connection, and the transaction holds it), so a text the cache lacks is
-// run as text and noted, and prepared once the transaction has ended.
+// A text the cache lacks is run as text and noted, and prepared once the
+// transaction has ended (a read transaction cannot prepare on the
+// connection it holds; the writer's is prepared on before it is given
+// back).
 // A text is prepared when it was missed twice, so that a text seen once
 // costs no preparation nor takes the room of another. When the cache is
 // full a statement not used since the last sweep makes room (a clock).
 // It is safe for concurrent use.
 type stmtCache struct {
-	db *sql.DB
+	db preparer
 
 	mu     sync.RWMutex
 	stmts  map[string]*cachedStmt
@@ -44,13 +47,21 @@ type cachedStmt struct {
 	used  atomic.Bool // since the hand last passed
 }
 
-func newStmtCache(db *sql.DB) *stmtCache {
+// preparer prepares statements: the readers' *sql.DB, the writer's
+// *sql.Conn.
+type preparer interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+func newStmtCache(db preparer) *stmtCache {
 	return &stmtCache{db: db, stmts: make(map[string]*cachedStmt), seen: make(map[string]struct{})}
 }
 
-// get returns the statement prepared for query, or nil. A statement that
-// an eviction closes meanwhile still works: Tx.StmtContext then prepares
-// it for that transaction alone.
+// get returns the statement prepared for query, or nil. On the readers,
+// a statement that an eviction closes meanwhile still works:
+// Tx.StmtContext then prepares it for that transaction alone. The
+// writer's are evicted only by the writer's holder, after its
+// transaction.
 func (c *stmtCache) get(query string) *sql.Stmt {
 	c.mu.RLock()
 	e := c.stmts[query]
@@ -152,6 +163,7 @@ const maxMissed = 16
 // the texts the cache lacked.
 type txStmts struct {
 	cache  *stmtCache
+	bind   *sql.Tx // a read transaction, to which the cache's statements are bound; nil on the writer, where they run as prepared
 	bound  []boundStmt
 	open   []*sql.Stmt // cached statements whose rows are not closed
 	missed []string
@@ -163,7 +175,7 @@ type boundStmt struct{ cached, tx *sql.Stmt }
 // stmt returns query's statement and its form bound to tx, or a zero
 // boundStmt when query is to run as text: the cache lacks it, or the rows
 // of the statement are open (a SQLite statement runs once at a time).
-func (s *txStmts) stmt(ctx context.Context, tx *sql.Tx, query string) boundStmt {
+func (s *txStmts) stmt(ctx context.Context, query string) boundStmt {
 	st := s.cache.get(query)
 	if st == nil {
 		if len(s.missed) < maxMissed && !slices.Contains(s.missed, query) {
@@ -174,12 +186,15 @@ func (s *txStmts) stmt(ctx context.Context, tx *sql.Tx, query string) boundStmt 
 	if slices.Contains(s.open, st) {
 		return boundStmt{}
 	}
+	if s.bind == nil {
+		return boundStmt{cached: st, tx: st}
+	}
 	for _, b := range s.bound {
 		if b.cached == st {
 			return b
 		}
 	}
-	b := boundStmt{cached: st, tx: tx.StmtContext(ctx, st)}
+	b := boundStmt{cached: st, tx: s.bind.StmtContext(ctx, st)}
 	s.bound = append(s.bound, b)
 	return b
 }

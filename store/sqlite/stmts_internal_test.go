@@ -26,7 +26,7 @@ func openInternal(t *testing.T) *Store {
 func viewQuery(t *testing.T, s *Store, query string, args ...any) int64 {
 	t.Helper()
 	var got int64
-	require.NoError(t, s.runConn(context.Background(), s.r, false, func(c *conn) error {
+	require.NoError(t, s.runConn(context.Background(), func(c *conn) error {
 		rows, err := c.Query(context.Background(), query, args...)
 		if err != nil {
 			return err
@@ -48,20 +48,20 @@ func TestStmtCachePreparesRepeatedTexts(t *testing.T) {
 	assert.Nil(t, s.rStmts.get(q), "a text seen once is not prepared")
 	assert.Equal(t, int64(3), viewQuery(t, s, q, 2))
 	require.NotNil(t, s.rStmts.get(q), "a text seen twice is prepared")
-	assert.Nil(t, s.wStmts.get(q), "the writer keeps its own statements")
+	assert.Nil(t, s.writer.stmts.get(q), "the writer keeps its own statements")
 	assert.Equal(t, int64(4), viewQuery(t, s, q, 3), "the prepared statement answers as the text")
 
 	ctx := context.Background()
 	const w = `INSERT INTO cc_teams (workspace, id, name) VALUES ('w', ?, 'n')`
 	for i := range 3 {
-		require.NoError(t, s.runConn(ctx, s.w, true, func(c *conn) error {
-			return c.Exec(ctx, w, func(n int64) error {
+		require.NoError(t, s.Update(ctx, func(tx store.Tx) error {
+			return tx.(*cachedTx).c.Exec(ctx, w, func(n int64) error {
 				assert.Equal(t, int64(1), n)
 				return nil
 			}, fmt.Sprint("t", i))
 		}))
 	}
-	assert.NotNil(t, s.wStmts.get(w))
+	assert.NotNil(t, s.writer.stmts.get(w))
 	assert.Equal(t, int64(3), viewQuery(t, s, `SELECT count(*) FROM cc_teams`))
 }
 
@@ -96,7 +96,7 @@ func TestStmtCacheNestedRows(t *testing.T) {
 	viewQuery(t, s, q, "[1]")
 	viewQuery(t, s, q, "[1]")
 	require.NotNil(t, s.rStmts.get(q))
-	require.NoError(t, s.runConn(ctx, s.r, false, func(c *conn) error {
+	require.NoError(t, s.runConn(ctx, func(c *conn) error {
 		outer, err := c.Query(ctx, q, "[1, 2]")
 		require.NoError(t, err)
 		defer outer.Close()
@@ -134,7 +134,7 @@ func TestStmtCacheConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for i := range 200 {
 				q := fmt.Sprintf(`SELECT %d + ?`, (g*200+i)%(2*maxStmts))
-				err := s.runConn(ctx, s.r, false, func(c *conn) error {
+				err := s.runConn(ctx, func(c *conn) error {
 					rows, err := c.Query(ctx, q, 1)
 					if err != nil {
 						return err
