@@ -483,10 +483,11 @@ type writerConn struct {
 
 func (c *writerConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.Connector.Connect(ctx)
-	if err == nil {
-		c.current.Store(&writerConn{n: c.opened.Add(1), conn: conn})
+	if err != nil {
+		return nil, err
 	}
-	return conn, err
+	c.current.Store(&writerConn{n: c.opened.Add(1), conn: conn})
+	return newRollingBackConn(conn), nil
 }
 
 // errNoDataVersion answers a check on a writer connection that cannot
@@ -495,9 +496,8 @@ var errNoDataVersion = errors.New("sqlite store: the writer connection has no da
 
 // dataVersion returns which connection the writer is and its data
 // version. It is called only with the writer taken (writer.take), which
-// keeps any other use of its connection out; nothing on it is interrupted
-// from another goroutine meanwhile, since a write transaction's
-// statements run on contexts that do not end (conn.stmtContext).
+// keeps any other use of its connection out: nothing runs on it from
+// another goroutine meanwhile (no sql.Tx rolls back from its own).
 func (c *writerConnector) dataVersion() (uint64, uint32, error) {
 	cur := c.current.Load()
 	if cur == nil {

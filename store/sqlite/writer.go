@@ -123,10 +123,11 @@ func (w *writer) drop() {
 }
 
 // forget lets go of a connection that database/sql closed (a driver
-// answer of driver.ErrBadConn): its statements are not closed, since
-// their SQLite handles went with the connection (database/sql does not
-// track the statements of one sql.Conn), and the next user opens another
-// connection. Called with the writer taken.
+// answer of driver.ErrBadConn), and the next user opens another. Its
+// statements cannot be closed: database/sql does not track the
+// statements of a sql.Conn, and the driver's connection they belong to is
+// gone (rollingBackConn released its write lock). Called with the writer
+// taken.
 func (w *writer) forget() {
 	w.conn, w.stmts, w.ctl = nil, nil, [len(ctlText)]*sql.Stmt{}
 }
@@ -180,9 +181,12 @@ func broken(err error) bool {
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone)
 }
 
-// writeTx is a write transaction on the taken writer. Its statements run
-// on contexts that do not end (see conn.stmtContext): SQLite rolls the
-// whole transaction back when a write is interrupted.
+// writeTx is a write transaction on the taken writer. The Store's own
+// transactions (Update) run their statements on contexts that do not end
+// (see conn.stmtContext), since SQLite rolls the whole transaction back
+// when a write is interrupted and a batch carries other callers' writes;
+// the drain's and the timer claim's statements end with their caller's
+// context, which rolls back that one transaction alone.
 type writeTx struct {
 	w      *writer
 	done   bool
@@ -292,4 +296,103 @@ func (t *writeTx) end() error {
 		t.doubt = true
 	}
 	return err
+}
+
+// rollingBackConn is the writer's driver connection as database/sql sees
+// it: its Close rolls back what the connection has begun before closing
+// it. database/sql closes a connection whose driver answered
+// driver.ErrBadConn without closing the statements prepared on a
+// sql.Conn (it does not track them), and SQLite keeps a connection with
+// statements open alive after sqlite3_close_v2, with its transaction and
+// so the write lock: without the rollback, no later write of this or any
+// process would get the lock. The connection's memory stays until the
+// process ends, on a path modernc.org/sqlite does not take for a held
+// connection (it answers driver.ErrBadConn only to the pool's checks).
+type rollingBackConn struct {
+	driver.Conn
+	beginTx interface {
+		BeginTx(context.Context, driver.TxOptions) (driver.Tx, error)
+	}
+	prepare driver.ConnPrepareContext
+	exec    driver.ExecerContext
+	query   driver.QueryerContext
+}
+
+// newRollingBackConn wraps c, which must offer what database/sql uses of
+// modernc.org/sqlite's connections (context-aware begin, prepare, exec
+// and query); one that does not is returned as it is.
+func newRollingBackConn(c driver.Conn) driver.Conn {
+	r := &rollingBackConn{Conn: c}
+	var ok1, ok2, ok3, ok4 bool
+	r.beginTx, ok1 = c.(interface {
+		BeginTx(context.Context, driver.TxOptions) (driver.Tx, error)
+	})
+	r.prepare, ok2 = c.(driver.ConnPrepareContext)
+	r.exec, ok3 = c.(driver.ExecerContext)
+	r.query, ok4 = c.(driver.QueryerContext)
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		return c
+	}
+	return r
+}
+
+var (
+	_ driver.ConnBeginTx        = (*rollingBackConn)(nil)
+	_ driver.ConnPrepareContext = (*rollingBackConn)(nil)
+	_ driver.ExecerContext      = (*rollingBackConn)(nil)
+	_ driver.QueryerContext     = (*rollingBackConn)(nil)
+	_ driver.Pinger             = (*rollingBackConn)(nil)
+	_ driver.SessionResetter    = (*rollingBackConn)(nil)
+	_ driver.Validator          = (*rollingBackConn)(nil)
+)
+
+// Close rolls back what the connection has begun (an error, when nothing
+// was, is of no interest), then closes it.
+func (c *rollingBackConn) Close() error {
+	_, _ = c.exec.ExecContext(context.Background(), `ROLLBACK`, nil)
+	return c.Conn.Close()
+}
+
+// BeginTx implements driver.ConnBeginTx.
+func (c *rollingBackConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	return c.beginTx.BeginTx(ctx, opts)
+}
+
+// PrepareContext implements driver.ConnPrepareContext.
+func (c *rollingBackConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	return c.prepare.PrepareContext(ctx, query)
+}
+
+// ExecContext implements driver.ExecerContext.
+func (c *rollingBackConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	return c.exec.ExecContext(ctx, query, args)
+}
+
+// QueryContext implements driver.QueryerContext.
+func (c *rollingBackConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	return c.query.QueryContext(ctx, query, args)
+}
+
+// Ping implements driver.Pinger.
+func (c *rollingBackConn) Ping(ctx context.Context) error {
+	if p, ok := c.Conn.(driver.Pinger); ok {
+		return p.Ping(ctx)
+	}
+	return nil
+}
+
+// ResetSession implements driver.SessionResetter.
+func (c *rollingBackConn) ResetSession(ctx context.Context) error {
+	if r, ok := c.Conn.(driver.SessionResetter); ok {
+		return r.ResetSession(ctx)
+	}
+	return nil
+}
+
+// IsValid implements driver.Validator.
+func (c *rollingBackConn) IsValid() bool {
+	if v, ok := c.Conn.(driver.Validator); ok {
+		return v.IsValid()
+	}
+	return true
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"testing"
 	"time"
@@ -33,14 +34,9 @@ func TestWriterBrokenConnectionIsReplaced(t *testing.T) {
 			return err
 		}
 		// The connection is closed under the transaction, as database/sql
-		// closes one whose driver answers driver.ErrBadConn (its
-		// statements first, which SQLite needs to close it).
-		w := s.writer
-		_ = w.stmts.close()
-		for _, st := range w.ctl {
-			_ = st.Close()
-		}
-		discard(w.conn)
+		// closes one whose driver answers driver.ErrBadConn: the
+		// statements prepared on it are left open.
+		_ = s.writer.conn.Raw(func(any) error { return driver.ErrBadConn })
 		return teamWrite(ctx, tx, "t2")
 	})
 	require.Error(t, err)
@@ -94,4 +90,28 @@ func TestWriterWaitAndClose(t *testing.T) {
 	require.NoError(t, s.Close())
 	err = s.Update(context.Background(), func(tx store.Tx) error { return teamWrite(context.Background(), tx, "late") })
 	assert.True(t, errors.Is(err, errClosed), "%v", err)
+}
+
+// A COMMIT that fails (here a deferred foreign key) leaves no transaction
+// open: what it carried is not stored, and the next transaction runs on
+// the same connection.
+func TestWriterFailedCommitRollsBack(t *testing.T) {
+	ctx := context.Background()
+	s := openInternal(t)
+	for _, q := range []string{`PRAGMA foreign_keys = ON`, `CREATE TABLE t_parent (id INTEGER PRIMARY KEY)`,
+		`CREATE TABLE t_child (parent INTEGER REFERENCES t_parent (id) DEFERRABLE INITIALLY DEFERRED)`} {
+		_, err := s.writer.exec(ctx, q)
+		require.NoError(t, err)
+	}
+	opened := s.conns.opened.Load()
+	tx, release, err := beginWriter(ctx, s.writer)
+	require.NoError(t, err)
+	_, err = tx.ExecContext(ctx, `INSERT INTO t_child (parent) VALUES (1)`)
+	require.NoError(t, err)
+	require.Error(t, tx.Commit(), "the deferred foreign key fails the commit")
+	release()
+	require.NoError(t, s.Update(ctx, func(tx store.Tx) error { return teamWrite(ctx, tx, "after") }))
+	assert.Equal(t, opened, s.conns.opened.Load(), "the same connection")
+	assert.Equal(t, int64(0), viewQuery(t, s, `SELECT count(*) FROM t_child`), "nothing of the failed commit")
+	assert.Equal(t, int64(1), viewQuery(t, s, `SELECT count(*) FROM cc_teams`))
 }
