@@ -17,6 +17,7 @@ import (
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/postgres"
+	"github.com/telenet/contactcenter/store/storetest"
 )
 
 // A handle's fair share: the partitions divided among the live
@@ -405,48 +406,7 @@ func TestPublishedEventsDeletedWithTheNextDrain(t *testing.T) {
 // is no drain: a drain waits for it and runs, rather than being turned
 // away (and its engine backing off) as if another drain ran.
 func TestDrainBusyOnlyWhileADrainRuns(t *testing.T) {
-	dsn := freshSchema(t)
-	ctx := context.Background()
-	a := open(t, dsn)
+	a := open(t, freshSchema(t))
 	t.Cleanup(func() { a.Close() })
-	publish := func(_ context.Context, evs []conversation.Event) (int, error) { return len(evs), nil }
-
-	pubEvent(t, a, 0, 0)
-	inside, release := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		_, err := a.DrainEvents(ctx, 10, func(_ context.Context, evs []conversation.Event) (int, error) {
-			close(inside)
-			<-release
-			return len(evs), nil
-		})
-		first <- err
-	}()
-	<-inside
-	_, err := a.DrainEvents(ctx, 10, publish)
-	require.ErrorIs(t, err, store.ErrBusy, "a second drain of the same handle")
-	close(release)
-	require.NoError(t, <-first)
-
-	pubEvent(t, a, 0, 1)
-	unlock := postgres.HoldPublishLock(a)
-	type result struct {
-		n   int
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		n, err := a.DrainEvents(ctx, 10, publish)
-		done <- result{n, err}
-	}()
-	select {
-	case r := <-done:
-		unlock()
-		t.Fatalf("the drain did not wait for the release's write: %d, %v", r.n, r.err)
-	case <-time.After(100 * time.Millisecond):
-	}
-	unlock()
-	r := <-done
-	require.NoError(t, r.err)
-	assert.Equal(t, 1, r.n)
+	storetest.DrainBusyOnlyWhileADrainRuns(t, a, func() func() { return postgres.HoldPublishLock(a) })
 }

@@ -167,7 +167,7 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
-		return 0, errors.New("sqlite store: closed")
+		return 0, errClosed
 	}
 	now := time.Now()
 	d.handOn.Store(true)

@@ -19,6 +19,7 @@ import (
 	"github.com/telenet/contactcenter/conversation"
 	"github.com/telenet/contactcenter/store"
 	"github.com/telenet/contactcenter/store/sqlite"
+	"github.com/telenet/contactcenter/store/storetest"
 	"github.com/telenet/contactcenter/ticket"
 )
 
@@ -376,49 +377,9 @@ func TestDrainForgetsInBatches(t *testing.T) {
 // store.ErrBusy. The idle release or Close writing at that moment is no
 // drain: a drain waits for it and runs, rather than being turned away.
 func TestDrainBusyOnlyWhileADrainRuns(t *testing.T) {
-	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "cc.db"))
 	defer s.Close()
-	publish := func(_ context.Context, evs []conversation.Event) (int, error) { return len(evs), nil }
-
-	appendEvent(t, s, "m1")
-	inside, release := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		_, err := s.DrainEvents(ctx, 10, func(_ context.Context, evs []conversation.Event) (int, error) {
-			close(inside)
-			<-release
-			return len(evs), nil
-		})
-		first <- err
-	}()
-	<-inside
-	_, err := s.DrainEvents(ctx, 10, publish)
-	require.ErrorIs(t, err, store.ErrBusy, "a second drain of the same Store")
-	close(release)
-	require.NoError(t, <-first)
-
-	appendEvent(t, s, "m2")
-	unlock := sqlite.HoldDrainLock(s)
-	type result struct {
-		n   int
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		n, err := s.DrainEvents(ctx, 10, publish)
-		done <- result{n, err}
-	}()
-	select {
-	case r := <-done:
-		unlock()
-		t.Fatalf("the drain did not wait for the release's write: %d, %v", r.n, r.err)
-	case <-time.After(100 * time.Millisecond):
-	}
-	unlock()
-	r := <-done
-	require.NoError(t, r.err)
-	assert.Equal(t, 1, r.n)
+	storetest.DrainBusyOnlyWhileADrainRuns(t, s, func() func() { return sqlite.HoldDrainLock(s) })
 }
 
 // Past forgetAt published events, a drain deletes them in a write of its
