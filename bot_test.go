@@ -887,3 +887,49 @@ func TestBotEventsCarryActorAndCause(t *testing.T) {
 		assert.Equal(t, received[0].Cause.Depth+1, e.Cause.Depth, typ)
 	}
 }
+
+// R2, R17: the bot's turn starts once the events of the message that
+// started it are published, so the host's Publish never sees the turn
+// race the message it answers: even when that publication is slow, the
+// bot is asked after it.
+func TestBotTurnStartsAfterTheMessageIsPublished(t *testing.T) {
+	book := &eventLog{}
+	var publishedFirst []bool
+	var mu sync.Mutex
+	bot := &scriptBot{reply: func(ctx context.Context, tn chatbot.Turn) (chatbot.Reply, error) {
+		out := false
+		for _, e := range book.unique() {
+			if e.Type == conversation.EventMessageReceived && e.Conversation == tn.Conversation {
+				out = true
+			}
+		}
+		mu.Lock()
+		publishedFirst = append(publishedFirst, out)
+		mu.Unlock()
+		return echo(ctx, tn)
+	}}
+	eng, err := contactcenter.New(contactcenter.Config{
+		Store: memory.New(), Now: (&clock{now: t0}).Now, NewID: contactcenter.SequentialIDs("id"),
+		Publish: func(ctx context.Context, e conversation.Event) error {
+			if e.Type == conversation.EventMessageReceived {
+				time.Sleep(30 * time.Millisecond) // a slow bus
+			}
+			return book.publish(ctx, e)
+		},
+		Bots:   map[string]chatbot.Bot{"helper": bot},
+		Logger: testLogger(t),
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = eng.Close() })
+	require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot",
+		Settings: channel.Settings{Bot: channel.Bot{Name: "helper"}}}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
+	for i := range 3 {
+		_, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: fmt.Sprint("u", i),
+			From: contactcenter.Sender{ExternalID: fmt.Sprint("c", i), Name: "Carla"}, Text: "hello"})
+		require.NoError(t, err)
+	}
+	require.NoError(t, eng.Settle(bg))
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []bool{true, true, true}, publishedFirst, "each turn began after its message was published")
+}

@@ -183,7 +183,8 @@ func (c plainContext) Value(key any) any {
 
 // advance carries out what the committed step s left to do: the reactions
 // its events started (R11's automatic assignment and the host's), then the
-// publication of the events (R17), then the sends of the messages it
+// publication of the events (R17), then the start of the reactions left to
+// the background (a bot's turn, R2), then the sends of the messages it
 // stored pending (R18). A failure of any is logged and left to the
 // background work that catches up with it: a job stays stored and is due
 // again, events stay stored, a pending message stays pending.
@@ -198,11 +199,12 @@ func (e *Engine) advance(ctx context.Context, s *step) {
 		e.driveRuns(context.WithValue(ctx, deferKey{}, true), s.runs)
 		published = true
 	}
+	async := false
 	if len(s.jobs) > 0 {
 		jctx := context.WithValue(ctx, deferKey{}, true)
 		for i := range s.jobs {
 			if s.jobs[i].r.async {
-				e.runJobAsync(ctx, s.jobs[i])
+				async = true
 				continue
 			}
 			if stored, _ := e.runJob(jctx, &s.jobs[i]); stored {
@@ -212,6 +214,17 @@ func (e *Engine) advance(ctx context.Context, s *step) {
 	}
 	if published && ctx.Value(deferKey{}) == nil {
 		_ = e.publishEvents(ctx) // failures are logged; the change is committed
+	}
+	if async {
+		// The jobs left to the background (a bot's turn, R2) start once
+		// the command's events are out: their own events follow those
+		// (R17), and their drains do not meet the command's, which would
+		// leave both to the background publisher's pace.
+		for i := range s.jobs {
+			if s.jobs[i].r.async {
+				e.runJobAsync(ctx, s.jobs[i])
+			}
+		}
 	}
 	for i := range s.send {
 		if s.waitSend {

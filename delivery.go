@@ -434,8 +434,10 @@ func (e *Engine) sendOne(ctx context.Context, b *boundChannel, m conversation.Me
 	// in the background, holding the slot until it is recorded, and Close
 	// waits for it.
 	e.recorders.Add(1)
+	e.busy.Add(1)
 	go func() {
 		defer e.recorders.Done()
+		defer e.busy.Add(-1)
 		_, rec, done := e.recordOutcome(recCtx, nil, claim, record)
 		release()
 		if done && rec != nil {

@@ -137,6 +137,9 @@ type Engine struct {
 	inFlight     chan struct{} // a slot per message on its way (MaxInFlight)
 	deliveryKick chan struct{} // wakes Run's delivery loop
 	recorders    sync.WaitGroup
+	// busy counts the goroutines of background work under way: the
+	// recorders and the jobs' (Settle waits for none to run).
+	busy         atomic.Int64
 	unservedSeen sync.Map // chanKey: warned of messages on a channel not served
 	answers      *command.Answers
 	grace        time.Duration
@@ -740,6 +743,46 @@ func (e *Engine) publishAll(ctx context.Context, events []conversation.Event) (i
 	return len(events), nil
 }
 
+// settlePoll is how often Settle looks whether the background work ended.
+const settlePoll = time.Millisecond
+
+// Settle waits until the engine has no work under way in the background,
+// and publishes what is stored (PublishPending): the reactions and bot
+// turns (R2) a command left to run after it returned, the workflow runs
+// it drives (R16), the recording of sends whose callers left, and the
+// background publication of events. A command that returns while such
+// work runs, or while the background publisher gathers the events of
+// several commands, may return before its own events are published;
+// after Settle they are. It is for tests and scripted runs, whose steps
+// should each begin after the consequences of the last one: a host
+// serving traffic needs none of it, since that work goes on by itself.
+// Work that starts later (a timer that fires, Run's loops, another
+// process) is not waited for; where the store shares its event stream
+// among engines (store.SharedEvents), the publisher of this engine's
+// share runs until Close, and Settle does not wait for it to stop. It
+// returns ctx's error if ctx ends first, and PublishPending's if
+// publishing fails.
+func (e *Engine) Settle(ctx context.Context) error {
+	t := time.NewTicker(settlePoll)
+	defer t.Stop()
+	for {
+		if e.busy.Load() == 0 && (!e.pubRunning.Load() || e.sharedStream()) {
+			if err := e.PublishPending(ctx); err != nil {
+				return wrap("settle", err)
+			}
+			// Publish may have started more work through the engine.
+			if e.busy.Load() == 0 && (!e.pubRunning.Load() || e.sharedStream()) {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return wrap("settle", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
 // PublishPending publishes the events that are stored but not published:
 // those whose publication failed, and those a stopped process stored but
 // did not publish. It returns once the store holds no event for this
@@ -770,9 +813,10 @@ func (e *Engine) PublishPending(ctx context.Context) error {
 			if err != nil {
 				e.pubDirty.Store(true)
 			}
-			if err != nil || e.sharedStream() {
-				// Failed events are tried again; a share of a shared
-				// stream is drained from now on.
+			if err != nil || e.pubDirty.Load() || e.sharedStream() {
+				// Failed events are tried again; so are those a command
+				// stored during the drain and left to it; a share of a
+				// shared stream is drained from now on.
 				e.startPublisher()
 			}
 			return wrap("publish pending", err)

@@ -356,6 +356,7 @@ func (e *Engine) runJob(ctx context.Context, j *job) (stored, done bool) {
 	default:
 	}
 	e.jobsWG.Add(1) // under jobsMu, so never after Close's Wait began
+	e.busy.Add(1)
 	e.jobsMu.Unlock()
 	go e.runJobsLeft(plainContext{context.WithoutCancel(ctx)}, k, j.r, run, o.again)
 	return o.stored, o.done
@@ -366,6 +367,7 @@ func (e *Engine) runJob(ctx context.Context, j *job) (stored, done bool) {
 // job stays stored, and is due again).
 func (e *Engine) runJobsLeft(ctx context.Context, k jobKey, r *reactor, run *jobRun, again bool) {
 	defer e.jobsWG.Done()
+	defer e.busy.Add(-1)
 	for {
 		e.jobsMu.Lock()
 		stop := false
@@ -675,9 +677,11 @@ func (e *Engine) background(ctx context.Context, fn func(ctx context.Context)) {
 	default:
 	}
 	e.jobsWG.Add(1) // under jobsMu, so never after Close's Wait began
+	e.busy.Add(1)
 	e.jobsMu.Unlock()
 	go func() {
 		defer e.jobsWG.Done()
+		defer e.busy.Add(-1)
 		ctx, cancel := context.WithCancel(plainContext{context.WithoutCancel(ctx)})
 		defer cancel()
 		stop := context.AfterFunc(e.closedCtx, cancel)

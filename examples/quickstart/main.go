@@ -51,17 +51,8 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 
 	// The bot answers after the message is stored, in the background:
-	// the tour waits for its events before it goes on.
-	seen := map[conversation.EventType]int{}
+	// the tour lets the engine settle (Settle) before it goes on.
 	var note string // the bot's note for the agent
-	changed := sync.NewCond(&mu)
-	waitFor := func(typ conversation.EventType, n int) {
-		mu.Lock()
-		defer mu.Unlock()
-		for seen[typ] < n {
-			changed.Wait()
-		}
-	}
 
 	st := memory.New()
 	defer st.Close()
@@ -73,11 +64,9 @@ func run(ctx context.Context, w io.Writer) error {
 			mu.Lock()
 			defer mu.Unlock()
 			line("      [event %s]", e.Type)
-			seen[e.Type]++
 			if e.Type == conversation.EventBotHandedOff {
 				note = e.Detail
 			}
-			changed.Broadcast()
 			return nil
 		},
 		// The FAQ bot of package faq, on its sample file: 30 questions
@@ -223,8 +212,9 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	waitFor(conversation.EventBotTurnFinished, 1)
-	waitFor(conversation.EventMessageSent, 2+2) // Ana's and Bruno's, the bot's greeting and answer
+	if err := eng.Settle(ctx); err != nil {
+		return err
+	}
 	webConv, err := eng.Conversation(ctx, ws, r.Conversation.ID)
 	if err != nil {
 		return err
@@ -238,8 +228,9 @@ func run(ctx context.Context, w io.Writer) error {
 	if _, err := pedro("web-2", "Gracias. Quiero hablar con un humano, por favor"); err != nil {
 		return err
 	}
-	waitFor(conversation.EventBotTurnFinished, 2)
-	waitFor(conversation.EventMessageSent, 4+1) // the bot's hand-off message
+	if err := eng.Settle(ctx); err != nil {
+		return err
+	}
 	if webConv, err = eng.Conversation(ctx, ws, webConv.ID); err != nil {
 		return err
 	}
@@ -271,15 +262,13 @@ func run(ctx context.Context, w io.Writer) error {
 			bot++
 		}
 	}
-	// What was stored is published before the tour goes on: a publication
-	// under way elsewhere (the bot's, in the background) is waited for.
-	if err := eng.PublishPending(ctx); err != nil {
+	if err := eng.Settle(ctx); err != nil {
 		return err
 	}
 	if err := workflows(ctx, eng, say, tick, damaged); err != nil {
 		return err
 	}
-	if err := eng.PublishPending(ctx); err != nil {
+	if err := eng.Settle(ctx); err != nil {
 		return err
 	}
 	say("End of the tour: the web chat holds %d message(s), %d of them the bot's; %d went out there.", len(msgs), bot, len(web.Sent()))
@@ -317,7 +306,7 @@ func workflows(ctx context.Context, eng *contactcenter.Engine, say func(string, 
 	if err != nil {
 		return err
 	}
-	if err := eng.PublishPending(ctx); err != nil {
+	if err := eng.Settle(ctx); err != nil {
 		return err
 	}
 	say("   Workflow %q, version %d, enabled: %t.", info.Name, info.Version, info.Enabled)
@@ -332,7 +321,7 @@ func workflows(ctx context.Context, eng *contactcenter.Engine, say func(string, 
 	if err != nil {
 		return err
 	}
-	if err := eng.PublishPending(ctx); err != nil {
+	if err := eng.Settle(ctx); err != nil {
 		return err
 	}
 	conv, err := eng.Conversation(ctx, ws, r.Conversation.ID)
