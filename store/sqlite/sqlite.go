@@ -303,12 +303,14 @@ func (c *conn) query(ctx context.Context, query string, args ...any) (sqlstore.R
 	return sqlRows{rows}, nil
 }
 
-// exec runs a write, noted for the look-up cache.
+// exec runs a write, noted for the look-up cache, with its zero
+// arguments written as literals (writeLiterals).
 func (c *conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx, err := c.stmtContext(ctx)
 	if err != nil {
 		return nil, err
 	}
+	query, args = writeLiterals.rewrite(query, args)
 	if c.look != nil {
 		c.look.before(query)
 	}
