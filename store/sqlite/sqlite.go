@@ -273,6 +273,9 @@ func (c *conn) stmtContext(ctx context.Context) (context.Context, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if ctx.Done() == nil {
+		return ctx, nil // it cannot end
+	}
 	return context.WithoutCancel(ctx), nil
 }
 

@@ -131,6 +131,8 @@ func plain(args []any) []any {
 			args[i] = int64(v)
 		case conversation.Presence:
 			args[i] = int64(v)
+		case conversation.Alteration:
+			args[i] = int64(v)
 		case int:
 			args[i] = int64(v)
 		}
@@ -512,9 +514,10 @@ func (t *Tx) updateConversation(ctx context.Context, c conversation.Conversation
 		if err := t.writable(ctx); err != nil {
 			return err
 		}
-		n, err := now.ExecNow(ctx, t.q.touchConversation, plain([]any{micros(c.LastActivity), micros(c.ClosedAt),
-			c.CloseReason, c.ClosedBy, c.ClosingNote.Category, c.ClosingNote.Summary, micros(c.OutOfHoursUntil), c.Version,
-			c.Workspace, c.ID, c.Version - 1, c.State, c.Priority, c.Assignee, c.Team, micros(c.WaitingSince), c.Abandoned, c.Bot})...)
+		n, err := now.ExecNow(ctx, t.q.touchConversation, micros(c.LastActivity), micros(c.ClosedAt),
+			string(c.CloseReason), string(c.ClosedBy), c.ClosingNote.Category, c.ClosingNote.Summary, micros(c.OutOfHoursUntil), c.Version,
+			string(c.Workspace), string(c.ID), c.Version-1, int64(c.State), int64(c.Priority), string(c.Assignee), string(c.Team),
+			micros(c.WaitingSince), c.Abandoned, c.Bot)
 		if err != nil || n == 1 {
 			return err
 		}
@@ -607,8 +610,9 @@ func (t *Tx) CreateMessage(ctx context.Context, m conversation.Message) error {
 	if err != nil {
 		return err
 	}
-	return t.exec(ctx, t.q.createMessage, nil, m.Workspace, m.ID, m.Conversation, m.Ticket, m.Channel, m.Direction, m.Author.Kind, m.Author.Agent,
-		m.Kind, m.Text, atts, m.ExternalID, micros(m.CreatedAt), m.Delivery, m.Attempts, micros(m.NextAttempt), m.Failure, revs, m.Altered, m.Version)
+	return t.exec(ctx, t.q.createMessage, nil, string(m.Workspace), string(m.ID), string(m.Conversation), string(m.Ticket), string(m.Channel),
+		int64(m.Direction), int64(m.Author.Kind), string(m.Author.Agent), int64(m.Kind), m.Text, atts, m.ExternalID, micros(m.CreatedAt),
+		int64(m.Delivery), int64(m.Attempts), micros(m.NextAttempt), m.Failure, revs, int64(m.Altered), m.Version)
 }
 
 // UpdateMessage implements store.Tx.
@@ -737,9 +741,12 @@ func (t *Tx) AppendEvent(ctx context.Context, e conversation.Event) error {
 	if err != nil {
 		return err
 	}
-	args := []any{e.Workspace, e.Type, micros(e.At), e.Conversation, e.Ticket, e.TicketNumber,
-		e.Message, e.Agent, e.Previous, e.Team, e.Reason, e.Presence, e.Channel, e.ExternalID, e.Detail, e.Altered,
-		actor, e.Actor.ID, cause, e.Cause.Name, e.Cause.ID, e.Cause.Root, e.Cause.Depth, e.Contact, e.Bot, data, store.EventPartition(e)}
+	// The arguments in the types the driver takes as they are, boxed once
+	// (plain would box the domain's types a second time).
+	args := []any{string(e.Workspace), string(e.Type), micros(e.At), string(e.Conversation), string(e.Ticket), int64(e.TicketNumber),
+		string(e.Message), string(e.Agent), string(e.Previous), string(e.Team), string(e.Reason), int64(e.Presence), string(e.Channel),
+		e.ExternalID, e.Detail, int64(e.Altered), actor, e.Actor.ID, cause, e.Cause.Name, e.Cause.ID, e.Cause.Root, int64(e.Cause.Depth),
+		string(e.Contact), e.Bot, data, int64(store.EventPartition(e))}
 	var seq int64
 	if ins, ok := t.c.(InsertNow); ok && t.keep {
 		// The seq is the rowid (cc_events.seq is the INTEGER PRIMARY KEY).
