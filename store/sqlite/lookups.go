@@ -304,6 +304,41 @@ const (
 	stmtOther                 // anything else: a write of what cannot be told
 )
 
+// classified keeps what classify said of the statements seen, up to
+// maxClassified of them: the Store runs the same few texts again and again.
+var classified struct {
+	mu    sync.RWMutex
+	kinds map[string]stmtClass
+}
+
+type stmtClass struct {
+	kind  stmtKind
+	table string
+}
+
+// maxClassified bounds the texts classified keeps.
+const maxClassified = 1024
+
+// classifyCached is classify, from classified when it holds query.
+func classifyCached(query string) (stmtKind, string) {
+	classified.mu.RLock()
+	c, ok := classified.kinds[query]
+	classified.mu.RUnlock()
+	if ok {
+		return c.kind, c.table
+	}
+	kind, table := classify(query)
+	classified.mu.Lock()
+	if classified.kinds == nil {
+		classified.kinds = make(map[string]stmtClass)
+	}
+	if len(classified.kinds) < maxClassified {
+		classified.kinds[query] = stmtClass{kind, table}
+	}
+	classified.mu.Unlock()
+	return kind, table
+}
+
 // classify says what query does, and of which table for a write.
 func classify(query string) (stmtKind, string) {
 	q := strings.TrimLeft(query, " \t\r\n")
@@ -358,7 +393,7 @@ func nextWord(s string) (string, string) {
 
 // before notes that query runs.
 func (w *lookupTx) before(query string) {
-	kind, table := classify(query)
+	kind, table := classifyCached(query)
 	switch kind {
 	case stmtRead:
 	case stmtWrite:
@@ -388,6 +423,11 @@ type cachedTx struct {
 	c     *conn
 	look  *lookupTx // what this transaction (or call of a batch) notes
 	ended bool
+
+	// open is the open conversation the last look-up returned, as
+	// stored: UpdateConversation writes only what changed from it.
+	open    conversation.Conversation
+	hasOpen bool
 }
 
 var _ store.InboundLookup = (*cachedTx)(nil)
@@ -395,6 +435,12 @@ var _ store.InboundLookup = (*cachedTx)(nil)
 // LookupInbound implements store.InboundLookup, from the cache when
 // messageID is empty and the transaction has not written yet.
 func (t *cachedTx) LookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (store.InboundRecords, error) {
+	r, err := t.lookupInbound(ctx, ws, ch, messageID, contactID)
+	t.open, t.hasOpen = r.Open, err == nil && r.HasOpen
+	return r, err
+}
+
+func (t *cachedTx) lookupInbound(ctx context.Context, ws ticket.WorkspaceID, ch channel.ID, messageID, contactID string) (store.InboundRecords, error) {
 	w := t.look
 	if t.ended || w.wrote {
 		return t.Tx.LookupInbound(ctx, ws, ch, messageID, contactID)
@@ -441,7 +487,13 @@ func (t *cachedTx) trusted(fn func() error) error {
 // UpdateConversation implements store.Tx; the cache's entries of c are
 // brought up to it at commit.
 func (t *cachedTx) UpdateConversation(ctx context.Context, c conversation.Conversation) error {
-	err := t.trusted(func() error { return t.Tx.UpdateConversation(ctx, c) })
+	err := t.trusted(func() error {
+		if t.hasOpen && t.open.Workspace == c.Workspace && t.open.ID == c.ID {
+			return t.Tx.UpdateConversationFrom(ctx, t.open, c)
+		}
+		return t.Tx.UpdateConversation(ctx, c)
+	})
+	t.hasOpen = false // what the look-up returned is no longer what is stored
 	if err == nil {
 		t.look.updates = append(t.look.updates, c)
 	}

@@ -38,6 +38,11 @@ func TestClassify(t *testing.T) {
 		kind, table := classify(tc.query)
 		assert.Equal(t, tc.kind, kind, tc.query)
 		assert.Equal(t, tc.table, table, tc.query)
+		for range 2 { // learnt, then from what was learnt
+			kind, table := classifyCached(tc.query)
+			assert.Equal(t, tc.kind, kind, tc.query)
+			assert.Equal(t, tc.table, table, tc.query)
+		}
 	}
 }
 

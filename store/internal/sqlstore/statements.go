@@ -48,6 +48,7 @@ type Statements struct {
 	nextNumber, ticket, ticketByNumber, openTickets, createTicket, updateTicket string
 	conversation, openConversation, latestConversation, ticketConversation      string
 	queue, createConversation, updateConversation, touchConversation            string
+	touchActivity                                                               string
 	message, messageByExt, messages, createMessage, updateMessage, pending      string
 	firstPending, inboundLookup, inboundLookupNoDup                             string
 	setTimer, deleteTimer, deleteTimerAt, timer, agents, workload, assignedTo   string
@@ -90,6 +91,7 @@ func NewStatements(p Placeholders) *Statements {
 		// updateConversation for a conversation whose indexed columns keep
 		// their values: it sets none of them, and changes no row where one
 		// of them differs.
+		touchActivity: `UPDATE cc_conversations SET last_activity = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
 		touchConversation: `UPDATE cc_conversations SET last_activity = ?, closed_at = ?, close_reason = ?, closed_by = ?, note_category = ?, note_summary = ?, out_of_hours_until = ?, version = ?
 			WHERE workspace = ? AND id = ? AND version = ? AND state = ? AND priority = ? AND assignee = ? AND team = ? AND waiting_since = ? AND abandoned = ? AND bot = ?`,
 
@@ -141,7 +143,7 @@ func NewStatements(p Placeholders) *Statements {
 		&s.contact, &s.contactByExt, &s.createContact, &s.createHandle, &s.updateContact,
 		&s.nextNumber, &s.ticket, &s.ticketByNumber, &s.openTickets, &s.createTicket, &s.updateTicket,
 		&s.conversation, &s.openConversation, &s.latestConversation, &s.ticketConversation,
-		&s.queue, &s.createConversation, &s.updateConversation, &s.touchConversation,
+		&s.queue, &s.createConversation, &s.updateConversation, &s.touchConversation, &s.touchActivity,
 		&s.message, &s.messageByExt, &s.messages, &s.createMessage, &s.updateMessage, &s.pending, &s.firstPending, &s.inboundLookup, &s.inboundLookupNoDup, &s.setTimer, &s.deleteTimer, &s.deleteTimerAt, &s.timer, &s.agents, &s.workload, &s.assignedTo,
 		&s.agent, &s.createAgent, &s.updateAgent, &s.team, &s.putTeam, &s.appendEvent,
 		&s.createRejection, &s.rejection, &s.rejections, &s.deleteTags,

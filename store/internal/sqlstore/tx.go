@@ -509,6 +509,43 @@ func (t *Tx) UpdateConversation(ctx context.Context, c conversation.Conversation
 	return err
 }
 
+// UpdateConversationFrom is UpdateConversation(c) for a c made from
+// stored, the conversation as a read in t returned it: where c differs
+// from it only in its last activity (an inbound message to an open
+// conversation, the steady case), a store that runs each write at once
+// (ExecNow) writes only that and the version, under the same version
+// check (stored must have version c.Version-1; every write of a
+// conversation moves its version on, so that a row with that version is
+// stored in all its columns).
+func (t *Tx) UpdateConversationFrom(ctx context.Context, stored, c conversation.Conversation) error {
+	now, ok := t.c.(ExecNow)
+	if !ok || stored.Version != c.Version-1 || !onlyActivityChanged(stored, c) {
+		return t.UpdateConversation(ctx, c)
+	}
+	if err := t.writable(ctx); err != nil {
+		return err
+	}
+	n, err := now.ExecNow(ctx, t.q.touchActivity, micros(c.LastActivity), c.Version, string(c.Workspace), string(c.ID), c.Version-1)
+	if err == nil {
+		err = expectOne("conversation", string(c.ID))(n)
+	}
+	if err == nil {
+		t.wroteConversation(&c)
+	}
+	return err
+}
+
+// onlyActivityChanged reports whether UpdateConversation(c) would write
+// what stored holds but for the last activity (and the version): every
+// other column it writes is unchanged, to the microsecond a time is
+// stored at.
+func onlyActivityChanged(stored, c conversation.Conversation) bool {
+	return stored.State == c.State && stored.Priority == c.Priority && stored.Assignee == c.Assignee && stored.Team == c.Team &&
+		micros(stored.WaitingSince) == micros(c.WaitingSince) && stored.Abandoned == c.Abandoned &&
+		micros(stored.ClosedAt) == micros(c.ClosedAt) && stored.CloseReason == c.CloseReason && stored.ClosedBy == c.ClosedBy &&
+		stored.ClosingNote == c.ClosingNote && micros(stored.OutOfHoursUntil) == micros(c.OutOfHoursUntil) && stored.Bot == c.Bot
+}
+
 func (t *Tx) updateConversation(ctx context.Context, c conversation.Conversation) error {
 	if now, ok := t.c.(ExecNow); ok {
 		if err := t.writable(ctx); err != nil {
