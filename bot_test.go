@@ -888,10 +888,9 @@ func TestBotEventsCarryActorAndCause(t *testing.T) {
 	}
 }
 
-// R2, R17: the bot's turn starts once the events of the message that
-// started it are published, so the host's Publish never sees the turn
-// race the message it answers: even when that publication is slow, the
-// bot is asked after it.
+// R2, R17: a message received alone publishes its events before the
+// bot's turn it started begins: even when that publication is slow, the
+// bot is asked after it, and the turn's drains do not meet the message's.
 func TestBotTurnStartsAfterTheMessageIsPublished(t *testing.T) {
 	book := &eventLog{}
 	var publishedFirst []bool

@@ -216,10 +216,13 @@ func (e *Engine) advance(ctx context.Context, s *step) {
 		_ = e.publishEvents(ctx) // failures are logged; the change is committed
 	}
 	if async {
-		// The jobs left to the background (a bot's turn, R2) start once
-		// the command's events are out: their own events follow those
-		// (R17), and their drains do not meet the command's, which would
-		// leave both to the background publisher's pace.
+		// The jobs left to the background (a bot's turn, R2) start after
+		// the command's publication: where the command publishes its own
+		// events, they are out first, and the jobs' drains do not meet
+		// the command's, which would leave both to the background
+		// publisher's pace. (A command whose publication an outer one
+		// makes, or that leaves it to a drain under way, starts them at
+		// once; their events follow the command's in any case, R17.)
 		for i := range s.jobs {
 			if s.jobs[i].r.async {
 				e.runJobAsync(ctx, s.jobs[i])

@@ -138,7 +138,9 @@ type Engine struct {
 	deliveryKick chan struct{} // wakes Run's delivery loop
 	recorders    sync.WaitGroup
 	// busy counts the goroutines of background work under way: the
-	// recorders and the jobs' (Settle waits for none to run).
+	// recorders', the jobs' and the background publisher's, which is
+	// counted before pubRunning says it runs (Settle waits for none to
+	// run).
 	busy         atomic.Int64
 	unservedSeen sync.Map // chanKey: warned of messages on a channel not served
 	answers      *command.Answers
@@ -607,9 +609,12 @@ func (e *Engine) publishEvents(ctx context.Context) error {
 
 // startPublisher starts the background publisher unless it runs.
 func (e *Engine) startPublisher() {
+	e.busy.Add(1)
 	if e.pubRunning.CompareAndSwap(false, true) {
 		go e.publishLoop()
+		return
 	}
+	e.busy.Add(-1)
 }
 
 // publishLoop drains at a pace while there is something to publish, and
@@ -620,6 +625,7 @@ func (e *Engine) startPublisher() {
 // nothing to publish: the others store events in the partitions this
 // engine publishes.
 func (e *Engine) publishLoop() {
+	defer e.busy.Add(-1)
 	ctx := context.Background()
 	pause := publishPace
 	for {
@@ -753,25 +759,36 @@ const settlePoll = time.Millisecond
 // background publication of events. A command that returns while such
 // work runs, or while the background publisher gathers the events of
 // several commands, may return before its own events are published;
-// after Settle they are. It is for tests and scripted runs, whose steps
-// should each begin after the consequences of the last one: a host
+// after Settle they are, and a command that then runs alone publishes its
+// events before it returns. It is for tests and scripted runs, whose
+// steps should each begin after the consequences of the last one: a host
 // serving traffic needs none of it, since that work goes on by itself.
+//
 // Work that starts later (a timer that fires, Run's loops, another
 // process) is not waited for; where the store shares its event stream
 // among engines (store.SharedEvents), the publisher of this engine's
 // share runs until Close, and Settle does not wait for it to stop. It
 // returns ctx's error if ctx ends first, and PublishPending's if
-// publishing fails.
+// publishing fails (while the host's Publish fails, the background
+// publisher goes on trying, and would never end). It must not be called
+// from what it waits for: the host's Publish, a reaction, a bot's turn or
+// a workflow step.
 func (e *Engine) Settle(ctx context.Context) error {
 	t := time.NewTicker(settlePoll)
 	defer t.Stop()
 	for {
-		if e.busy.Load() == 0 && (!e.pubRunning.Load() || e.sharedStream()) {
+		// busy counts the publisher before pubRunning says it runs, and
+		// until after it says it stopped: a count of 1 with the publisher
+		// running is the publisher alone.
+		n := e.busy.Load()
+		alone := n == 1 && e.pubRunning.Load()
+		if n == 0 || alone {
+			// Nothing else runs that would publish: PublishPending's
+			// drain meets no command's.
 			if err := e.PublishPending(ctx); err != nil {
 				return wrap("settle", err)
 			}
-			// Publish may have started more work through the engine.
-			if e.busy.Load() == 0 && (!e.pubRunning.Load() || e.sharedStream()) {
+			if n = e.busy.Load(); n == 0 || n == 1 && e.pubRunning.Load() && e.sharedStream() {
 				return nil
 			}
 		}

@@ -156,3 +156,45 @@ func TestSettlePublishesWhatACommandLeftToADrain(t *testing.T) {
 	require.Len(t, sent, 1, "the reply's send is published when Reply returns")
 	assert.Less(t, assigned[0].Seq, sent[0].Seq)
 }
+
+// R17: while the host's Publish fails, Settle returns that failure rather
+// than wait for a background publisher that goes on trying; the events
+// stay stored and are published once Publish works again.
+func TestSettleReturnsAFailingPublish(t *testing.T) {
+	errDown := errors.New("the host's bus is down")
+	book := &eventLog{}
+	var mu sync.Mutex
+	down := true
+	eng, err := contactcenter.New(contactcenter.Config{
+		Store: memory.New(), Now: (&clock{now: t0}).Now, NewID: contactcenter.SequentialIDs("id"),
+		Publish: func(ctx context.Context, e conversation.Event) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if down {
+				return errDown
+			}
+			return book.publish(ctx, e)
+		},
+		RetryBackoff: func(int) time.Duration { return time.Millisecond },
+		Logger:       testLogger(t),
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = eng.Close() })
+	require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
+	r, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1",
+		From: contactcenter.Sender{ExternalID: "c1", Name: "Carla"}, Text: "hello"})
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+	defer cancel()
+	err = eng.Settle(ctx)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, errDown)
+	assert.NotErrorIs(t, err, context.DeadlineExceeded)
+
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	require.NoError(t, eng.Settle(bg))
+	assert.Len(t, book.of(conversation.EventMessageReceived, r.Conversation.ID), 1)
+}

@@ -529,3 +529,46 @@ func TestBatchKilledBeforeCommit(t *testing.T) {
 	}
 	assert.True(t, contactStored(t, s, "after"))
 }
+
+// R9, R18: two calls of one batch that each look up the same sender and
+// touch its open conversation both succeed: the second is not answered
+// the records as they were before the first's update (whose narrow write
+// would then find the version moved on), and the conversation ends at
+// the second's activity, two versions on.
+func TestBatchedTouchesOfOneConversation(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "cc.db"))
+	defer s.Close()
+	seedLookups(t, s)
+	warmLookup(t, s)
+	base := lookupFile(t, s, "ext-1").Open
+	touch := func(at time.Time) func(store.Tx) error {
+		return func(tx store.Tx) error {
+			r, err := store.LookupInbound(ctx, tx, "w", "tg", "", "ext-1")
+			if err != nil {
+				return err
+			}
+			c := r.Open
+			c.LastActivity, c.Version = at, c.Version+1
+			return tx.UpdateConversation(ctx, c)
+		}
+	}
+	first, second := base.LastActivity.Add(time.Minute), base.LastActivity.Add(2*time.Minute)
+	release := make(chan struct{})
+	held := holdWriter(t, s, release)
+	var errs [2]error
+	var wg sync.WaitGroup
+	wg.Go(func() { errs[0] = s.Update(ctx, touch(first)) })
+	waitQueued(t, s, 1)
+	wg.Go(func() { errs[1] = s.Update(ctx, touch(second)) })
+	waitQueued(t, s, 2)
+	close(release)
+	require.NoError(t, <-held)
+	wg.Wait()
+	require.NoError(t, errs[0])
+	require.NoError(t, errs[1])
+	got := lookupFile(t, s, "ext-1").Open
+	assert.Equal(t, base.Version+2, got.Version)
+	assert.True(t, second.Equal(got.LastActivity), "last activity %v", got.LastActivity)
+	assert.Equal(t, got, lookupIn(t, s, "ext-1").Open, "the cache holds what is stored")
+}

@@ -15,8 +15,9 @@ import (
 // 0) instead binds only the others: the same statement for SQLite (a
 // column is given the same value, a comparison compares the same
 // values), and a different text, which the Store prepares and keeps like
-// any other. The texts are few: a statement's zero arguments follow from
-// what it writes (an event's type, a message's direction).
+// any other. A statement has a few dozen forms at most (an event's row
+// has one per set of fields its types fill), bounded below; the writer's
+// statement cache keeps those in use and lets the rare ones go.
 
 // maxLiteralQueries bounds the statements whose literal forms are kept,
 // and maxLiteralForms the forms kept of each: past them, a write runs as
@@ -51,7 +52,8 @@ var writeLiterals = &zeroLiterals{queries: make(map[string]*literalForms)}
 // the arguments left to bind; or query and args as given, when no
 // argument is zero, or query cannot be rewritten (a numbered or named
 // parameter, a count of placeholders other than len(args), more than 64
-// of them), or the bounds are reached. It reuses args' array.
+// of them), or the bounds are reached. It reuses args' array: the caller
+// gives args up.
 func (z *zeroLiterals) rewrite(query string, args []any) (string, []any) {
 	if len(args) == 0 || len(args) > 64 {
 		return query, args

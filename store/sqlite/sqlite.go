@@ -307,7 +307,7 @@ func (c *conn) query(ctx context.Context, query string, args ...any) (sqlstore.R
 }
 
 // exec runs a write, noted for the look-up cache, with its zero
-// arguments written as literals (writeLiterals).
+// arguments written as literals (writeLiterals), which reuses args' array.
 func (c *conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx, err := c.stmtContext(ctx)
 	if err != nil {

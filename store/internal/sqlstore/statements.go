@@ -88,10 +88,12 @@ func NewStatements(p Placeholders) *Statements {
 		queue:              `SELECT ` + conversationCols + ` FROM cc_conversations WHERE workspace = ? AND state = 1 AND assignee = '' AND bot = '' ORDER BY priority DESC, waiting_since, id LIMIT ?`,
 		createConversation: `INSERT INTO cc_conversations (` + conversationCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		updateConversation: `UPDATE cc_conversations SET state = ?, priority = ?, assignee = ?, team = ?, waiting_since = ?, abandoned = ?, last_activity = ?, closed_at = ?, close_reason = ?, closed_by = ?, note_category = ?, note_summary = ?, out_of_hours_until = ?, version = ?, bot = ? WHERE workspace = ? AND id = ? AND version = ?`,
+		// updateConversation of a conversation of which only the last
+		// activity changed from what is stored (UpdateConversationFrom).
+		touchActivity: `UPDATE cc_conversations SET last_activity = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
 		// updateConversation for a conversation whose indexed columns keep
 		// their values: it sets none of them, and changes no row where one
 		// of them differs.
-		touchActivity: `UPDATE cc_conversations SET last_activity = ?, version = ? WHERE workspace = ? AND id = ? AND version = ?`,
 		touchConversation: `UPDATE cc_conversations SET last_activity = ?, closed_at = ?, close_reason = ?, closed_by = ?, note_category = ?, note_summary = ?, out_of_hours_until = ?, version = ?
 			WHERE workspace = ? AND id = ? AND version = ? AND state = ? AND priority = ? AND assignee = ? AND team = ? AND waiting_since = ? AND abandoned = ? AND bot = ?`,
 
