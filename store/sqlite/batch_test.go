@@ -46,6 +46,17 @@ func holdWriterWith(t *testing.T, s *sqlite.Store, release <-chan struct{}, fn f
 	return done
 }
 
+// warmStore opens a store seeded by seedLookups, with tg/ext-1 in its
+// look-up cache.
+func warmStore(t *testing.T) *sqlite.Store {
+	t.Helper()
+	s := open(t, filepath.Join(t.TempDir(), "cc.db"))
+	t.Cleanup(func() { s.Close() })
+	seedLookups(t, s)
+	warmLookup(t, s)
+	return s
+}
+
 // waitQueued waits until n Update calls of s wait for the next batch.
 func waitQueued(t *testing.T, s *sqlite.Store, n int) {
 	t.Helper()
@@ -348,10 +359,7 @@ func TestBatchedWriteFirstCallFails(t *testing.T) {
 // the cache, and the cache holds it closed afterwards.
 func TestBatchedLookupSeesEarlierCalls(t *testing.T) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "cc.db"))
-	defer s.Close()
-	seedLookups(t, s)
-	warmLookup(t, s)
+	s := warmStore(t)
 	release := make(chan struct{})
 	held := holdWriter(t, s, release)
 	var closeErr, lookErr error
@@ -537,10 +545,7 @@ func TestBatchKilledBeforeCommit(t *testing.T) {
 // the second's activity, two versions on.
 func TestBatchedTouchesOfOneConversation(t *testing.T) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "cc.db"))
-	defer s.Close()
-	seedLookups(t, s)
-	warmLookup(t, s)
+	s := warmStore(t)
 	base := lookupFile(t, s, "ext-1").Open
 	touch := func(at time.Time) func(store.Tx) error {
 		return func(tx store.Tx) error {
