@@ -75,3 +75,45 @@ func Example_chatbot() {
 	// bot.handed_off - asked for a person
 	// waiting in the queue: true
 }
+
+// Settle waits for what a command left to run in the background, here the
+// bot's turn (R2), and for the publication of every event: a test or a
+// script reads the outcome right after.
+func ExampleEngine_Settle() {
+	ctx := context.Background()
+	var published []conversation.EventType
+	eng, err := contactcenter.New(contactcenter.Config{
+		Store: memory.New(),
+		Bots: map[string]chatbot.Bot{"helper": chatbot.Func(func(context.Context, chatbot.Turn) (chatbot.Reply, error) {
+			return chatbot.Reply{Messages: []chatbot.Message{{Text: "We open at 9."}}}, nil
+		})},
+		Publish: func(_ context.Context, e conversation.Event) error {
+			published = append(published, e.Type) // Publish runs one call at a time
+			return nil
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer eng.Close()
+	if err := eng.PutChannel(ctx, contactcenter.ChannelChange{
+		Channel:   channel.Channel{ID: "web", Workspace: "acme", Kind: channel.KindMemory, Account: "web", Settings: channel.Settings{Bot: channel.Bot{Name: "helper"}}},
+		Transport: channel.NewMemoryTransport(channel.Capabilities{Text: true}), By: conversation.Host(),
+	}); err != nil {
+		panic(err)
+	}
+	r, err := eng.Receive(ctx, contactcenter.Inbound{Workspace: "acme", Channel: "web", ExternalID: "1",
+		From: contactcenter.Sender{ExternalID: "visitor-1"}, Text: "When do you open?"})
+	if err != nil {
+		panic(err)
+	}
+	if err := eng.Settle(ctx); err != nil {
+		panic(err)
+	}
+	ms, _ := eng.Messages(ctx, "acme", r.Conversation.ID)
+	fmt.Println(len(ms), "messages; the bot's:", ms[1].Text)
+	fmt.Println(published[len(published)-1])
+	// Output:
+	// 2 messages; the bot's: We open at 9.
+	// message.sent
+}

@@ -17,7 +17,8 @@ import (
 // values), and a different text, which the Store prepares and keeps like
 // any other. A statement has a few dozen forms at most (an event's row
 // has one per set of fields its types fill), bounded below; the writer's
-// statement cache keeps those in use and lets the rare ones go.
+// statement cache (maxWriterStmts) keeps those in use and lets the rare
+// ones go.
 
 // maxLiteralQueries bounds the statements whose literal forms are kept,
 // and maxLiteralForms the forms kept of each: past them, a write runs as

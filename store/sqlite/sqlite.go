@@ -104,7 +104,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	readers := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
-	s := &Store{w: w, writer: newWriter(w), r: r, q: sqlstore.NewStatements(sqlstore.Question), rStmts: newStmtCache(r),
+	s := &Store{w: w, writer: newWriter(w), r: r, q: sqlstore.NewStatements(sqlstore.Question), rStmts: newStmtCache(r, maxStmts),
 		conns: conns, look: newLookupCache(conns)}
 	if err := s.writer.take(ctx); err != nil {
 		r.Close()

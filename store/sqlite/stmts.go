@@ -8,11 +8,16 @@ import (
 	"sync/atomic"
 )
 
-// maxStmts bounds the prepared statements a Store keeps for each of its
-// two databases (the writer and the readers). The store's own statements
-// are fewer; the rest of the room is for texts built per call (lists,
-// searches, rows of search keys), of which there is no bound.
+// maxStmts bounds the prepared statements a Store keeps for its readers.
+// The store's own statements are fewer; the rest of the room is for texts
+// built per call (lists, searches, rows of search keys), of which there is
+// no bound.
 const maxStmts = 256
+
+// maxWriterStmts bounds those it keeps for its writer connection, which
+// runs each write in the forms its zero arguments give it (writeLiterals):
+// an event's INSERT alone has a few dozen.
+const maxWriterStmts = 1024
 
 // stmtCache keeps statements prepared on the readers' *sql.DB, or on the
 // writer's connection, by their SQL text. A read transaction runs a
@@ -30,7 +35,8 @@ const maxStmts = 256
 // full a statement not used since the last sweep makes room (a clock).
 // It is safe for concurrent use.
 type stmtCache struct {
-	db preparer
+	db  preparer
+	max int // the statements kept at most
 
 	mu     sync.RWMutex
 	stmts  map[string]*cachedStmt
@@ -53,8 +59,8 @@ type preparer interface {
 	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
-func newStmtCache(db preparer) *stmtCache {
-	return &stmtCache{db: db, stmts: make(map[string]*cachedStmt), seen: make(map[string]struct{})}
+func newStmtCache(db preparer, bound int) *stmtCache {
+	return &stmtCache{db: db, max: bound, stmts: make(map[string]*cachedStmt), seen: make(map[string]struct{})}
 }
 
 // get returns the statement prepared for query, or nil. On the readers,
@@ -88,7 +94,7 @@ func (c *stmtCache) prepare(ctx context.Context, missed []string) {
 		switch {
 		case c.closed || cached:
 		case !again:
-			if len(c.seen) >= maxStmts {
+			if len(c.seen) >= c.max {
 				clear(c.seen)
 			}
 			c.seen[query] = struct{}{}
@@ -119,7 +125,7 @@ func (c *stmtCache) add(query string, st *sql.Stmt) *sql.Stmt {
 		return st
 	}
 	e := &cachedStmt{query: query, stmt: st}
-	if len(c.clock) < maxStmts {
+	if len(c.clock) < c.max {
 		c.clock = append(c.clock, e)
 		c.stmts[query] = e
 		return nil

@@ -173,3 +173,27 @@ func TestStmtCacheClose(t *testing.T) {
 	assert.Error(t, err, "the statement is closed")
 	assert.Error(t, s.View(context.Background(), func(store.Tx) error { return nil }))
 }
+
+// The writer keeps more statements than the readers (its writes run in
+// the forms their zero arguments give them), up to maxWriterStmts: an
+// event's INSERT in every form a test run gives it stays prepared beside
+// the other writes.
+func TestWriterStmtCacheHoldsTheWritesForms(t *testing.T) {
+	s := openInternal(t)
+	ctx := context.Background()
+	n := maxStmts + 50
+	for round := range 2 {
+		for i := range n {
+			w := fmt.Sprintf(`INSERT INTO cc_teams (workspace, id, name) VALUES ('w%d', ?, 'n')`, i)
+			require.NoError(t, s.Update(ctx, func(tx store.Tx) error {
+				return tx.(*cachedTx).c.Exec(ctx, w, nil, fmt.Sprint("t", round))
+			}))
+		}
+	}
+	s.writer.stmts.mu.RLock()
+	kept := len(s.writer.stmts.stmts)
+	s.writer.stmts.mu.RUnlock()
+	assert.GreaterOrEqual(t, kept, n, "past the readers' bound")
+	assert.LessOrEqual(t, kept, maxWriterStmts)
+	assert.Less(t, maxStmts, maxWriterStmts)
+}

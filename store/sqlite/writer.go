@@ -107,7 +107,7 @@ func (w *writer) open(ctx context.Context) error {
 			return mapError(err)
 		}
 	}
-	w.conn, w.stmts, w.ctl = c, newStmtCache(c), ctl
+	w.conn, w.stmts, w.ctl = c, newStmtCache(c, maxWriterStmts), ctl
 	return nil
 }
 
