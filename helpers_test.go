@@ -81,13 +81,20 @@ func newFixture(t testing.TB) *fixture {
 	return newFixtureOn(t, memory.New(), fullCaps)
 }
 
-func newFixtureOn(t testing.TB, s store.Store, caps channel.Capabilities) *fixture {
+// newFixtureOn is newFixture on store s with channel capabilities caps;
+// each of with changes the engine's configuration first (a Publish of
+// the test's own, instead of the recorder's).
+func newFixtureOn(t testing.TB, s store.Store, caps channel.Capabilities, with ...func(*contactcenter.Config)) *fixture {
 	t.Helper()
 	f := &fixture{store: s, tr: channel.NewMemoryTransport(caps), clock: &clock{now: t0}, rec: &recorder{}}
-	var err error
-	f.eng, err = contactcenter.New(contactcenter.Config{
+	cfg := contactcenter.Config{
 		Store: s, Now: f.clock.Now, NewID: contactcenter.SequentialIDs("id"), Publish: f.rec.publish,
-	})
+	}
+	for _, w := range with {
+		w(&cfg)
+	}
+	var err error
+	f.eng, err = contactcenter.New(cfg)
 	require.NoError(t, err)
 	require.NoError(t, f.eng.PutChannel(context.Background(), contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: f.tr, By: conversation.Host()}))
 	for _, a := range []conversation.Agent{

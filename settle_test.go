@@ -97,31 +97,26 @@ func (p *gatedPublisher) publish(ctx context.Context, e conversation.Event) erro
 func pendingPublishRace(t *testing.T) (*contactcenter.Engine, *gatedPublisher, contactcenter.Received) {
 	t.Helper()
 	st := memory.New()
-	clk := &clock{now: t0}
+	pub := &gatedPublisher{book: &eventLog{}}
+	f := newFixtureOn(t, st, fullCaps, func(c *contactcenter.Config) { c.Publish, c.Logger = pub.publish, testLogger(t) })
+	t.Cleanup(func() { _ = f.eng.Close() })
+	require.NoError(t, f.eng.Settle(bg))
 	// An engine without Publish stores events it never publishes: the
 	// other engine's PublishPending has them to drain.
-	quiet, err := contactcenter.New(contactcenter.Config{Store: st, Now: clk.Now, NewID: contactcenter.SequentialIDs("q"), Logger: testLogger(t)})
+	quiet, err := contactcenter.New(contactcenter.Config{Store: st, Now: f.clock.Now, NewID: contactcenter.SequentialIDs("q"), Logger: testLogger(t)})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = quiet.Close() })
 	require.NoError(t, quiet.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
 
-	pub := &gatedPublisher{book: &eventLog{}}
-	eng, err := contactcenter.New(contactcenter.Config{Store: st, Now: clk.Now, NewID: contactcenter.SequentialIDs("e"), Publish: pub.publish, Logger: testLogger(t)})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = eng.Close() })
-	require.NoError(t, eng.PutTransport(channel.KindTelegram, "bot", channel.NewMemoryTransport(fullCaps)))
-
 	pub.shut()
 	pending := make(chan error, 1)
-	go func() { pending <- eng.PublishPending(bg) }()
+	go func() { pending <- f.eng.PublishPending(bg) }()
 	<-pub.held
-	r, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1",
-		From: contactcenter.Sender{ExternalID: "c1", Name: "Carla"}, Text: "hello"})
-	require.NoError(t, err)
+	r := f.write(t, "c1", "u1", "hello")
 	assert.Empty(t, pub.book.of(conversation.EventMessageReceived, r.Conversation.ID), "the drain under way publishes the message's events")
 	pub.open()
 	require.NoError(t, <-pending)
-	return eng, pub, r
+	return f.eng, pub, r
 }
 
 // R17: events a command leaves to a PublishPending under way, stored after
@@ -140,9 +135,6 @@ func TestSettlePublishesWhatACommandLeftToADrain(t *testing.T) {
 	require.NoError(t, eng.Settle(bg))
 	require.Len(t, pub.book.of(conversation.EventMessageReceived, r.Conversation.ID), 1)
 
-	_, err := eng.PutAgent(bg, contactcenter.AgentChange{Agent: conversation.Agent{ID: "ana", Workspace: ws, Name: "Ana", Presence: conversation.Online}, By: conversation.Host()})
-	require.NoError(t, err)
-	require.NoError(t, eng.Settle(bg))
 	m, err := eng.Reply(bg, contactcenter.Reply{Workspace: ws, Conversation: r.Conversation.ID, Agent: "ana", Text: "Hi, Ana here."})
 	require.NoError(t, err)
 	assigned := pub.book.of(conversation.EventConversationAssigned, r.Conversation.ID)
@@ -165,29 +157,24 @@ func TestSettleReturnsAFailingPublish(t *testing.T) {
 	book := &eventLog{}
 	var mu sync.Mutex
 	down := true
-	eng, err := contactcenter.New(contactcenter.Config{
-		Store: memory.New(), Now: (&clock{now: t0}).Now, NewID: contactcenter.SequentialIDs("id"),
-		Publish: func(ctx context.Context, e conversation.Event) error {
+	f := newFixtureOn(t, memory.New(), fullCaps, func(c *contactcenter.Config) {
+		c.Publish = func(ctx context.Context, e conversation.Event) error {
 			mu.Lock()
 			defer mu.Unlock()
 			if down {
 				return errDown
 			}
 			return book.publish(ctx, e)
-		},
-		RetryBackoff: func(int) time.Duration { return time.Millisecond },
-		Logger:       testLogger(t),
+		}
+		c.Logger = testLogger(t)
 	})
-	require.NoError(t, err)
+	eng := f.eng
 	t.Cleanup(func() { _ = eng.Close() })
-	require.NoError(t, eng.PutChannel(bg, contactcenter.ChannelChange{Channel: channel.Channel{ID: "tg", Workspace: ws, Kind: channel.KindTelegram, Account: "bot"}, Transport: channel.NewMemoryTransport(fullCaps), By: conversation.Host()}))
-	r, err := eng.Receive(bg, contactcenter.Inbound{Workspace: ws, Channel: "tg", ExternalID: "u1",
-		From: contactcenter.Sender{ExternalID: "c1", Name: "Carla"}, Text: "hello"})
-	require.NoError(t, err)
+	r := f.write(t, "c1", "u1", "hello")
 
 	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
 	defer cancel()
-	err = eng.Settle(ctx)
+	err := eng.Settle(ctx)
 	require.Error(t, err)
 	assert.ErrorIs(t, err, errDown)
 	assert.NotErrorIs(t, err, context.DeadlineExceeded)
