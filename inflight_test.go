@@ -135,11 +135,19 @@ func TestReceiveNotHeldByOutboundBacklog(t *testing.T) {
 	close(tr.gate)
 	require.NoError(t, <-replied)
 	require.Eventually(t, func() bool { return len(tr.Sent()) == 2 }, 10*time.Second, 5*time.Millisecond, "Run sends the answer once the slot is free")
-	require.NoError(t, s.View(bg, func(tx store.Tx) error {
-		m, err := tx.Message(bg, ws, got.Answer.ID)
-		assert.Equal(t, conversation.DeliverySent, m.Delivery)
-		return err
-	}))
+	// The send is recorded once the transport has taken it, a moment
+	// after.
+	var delivery conversation.Delivery
+	require.Eventually(t, func() bool {
+		require.NoError(t, s.View(bg, func(tx store.Tx) error {
+			m, err := tx.Message(bg, ws, got.Answer.ID)
+			delivery = m.Delivery
+			return err
+		}))
+		return delivery == conversation.DeliverySent
+	}, 10*time.Second, 5*time.Millisecond)
+	assert.Equal(t, conversation.DeliverySent, delivery)
+	assert.Len(t, tr.Sent(), 2, "and it went once")
 }
 
 // A caller whose context ends while the store keeps failing the record of
