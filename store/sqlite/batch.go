@@ -220,7 +220,7 @@ func (s *Store) runTx(first, c *writeCall, n int) (*writeCall, int) {
 		}
 		// The savepoint's statements run whatever becomes of the caller's
 		// context: the calls before it depend on them.
-		sctx := context.WithoutCancel(c.ctx)
+		sctx := uncancelled(c.ctx)
 		inSavepoint := len(ran) > 0
 		if inSavepoint {
 			if err := tx.run(sctx, ctlSavepoint); err != nil {

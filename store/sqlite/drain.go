@@ -57,6 +57,12 @@ type drainer struct {
 	armed   bool        // idle is set to fire
 	closed  bool
 
+	// The renewals of the lease while fn runs, and the lease's end as the
+	// last of them wrote it.
+	renewer sqlstore.Renewer
+	umu     sync.Mutex // guards renewed
+	renewed time.Time
+
 	// The events this Store committed, in seq order, as a drain would read
 	// them: a drain takes them from here, without reading, while they
 	// follow the cursor without a gap (no other process wrote between).
@@ -129,6 +135,7 @@ func (d *drainer) dropHanded() {
 
 func (d *drainer) init(s *Store) {
 	d.s, d.holder, d.lease = s, sqlstore.HolderName(), drainLease
+	d.renewer = sqlstore.Renewer{Lost: errLeaseLost, Renew: d.renew}
 }
 
 // DrainEvents passes stored events to fn in commit order and forgets
@@ -383,29 +390,36 @@ func (d *drainer) close() {
 }
 
 // renewing runs fn while the drain lease is renewed every third of it
-// (sqlstore.Renewing); it reports whether a renewal found the lease
-// taken, and the lease's end as the last renewal wrote it (zero if none
-// did).
+// (sqlstore.Renewer); it reports whether a renewal found the lease taken,
+// and the lease's end as the last renewal wrote it (zero if none did).
+// Called with mu held.
 func (d *drainer) renewing(ctx context.Context, fn func(context.Context)) (lost bool, until time.Time) {
-	var mu sync.Mutex
-	lost = sqlstore.Renewing(ctx, d.lease/3, errLeaseLost, func(ctx context.Context) (bool, error) {
-		next := time.Now().Add(d.lease)
-		res, err := d.s.writer.exec(ctx, `UPDATE cc_drain_lock SET until = ? WHERE id = 1 AND holder = ?`, next.UnixMicro(), d.holder)
-		if err != nil {
-			return false, err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return false, err
-		}
-		if n == 1 {
-			mu.Lock()
-			until = next
-			mu.Unlock()
-		}
-		return n == 1, nil
-	}, fn)
-	mu.Lock()
-	defer mu.Unlock()
-	return lost, until
+	d.umu.Lock()
+	d.renewed = time.Time{}
+	d.umu.Unlock()
+	d.renewer.Interval = d.lease / 3
+	lost = d.renewer.Run(ctx, fn)
+	d.umu.Lock()
+	defer d.umu.Unlock()
+	return lost, d.renewed
+}
+
+// renew is the renewal of the drain lease while a drain's fn runs: it
+// reports whether this Store still held the lease.
+func (d *drainer) renew(ctx context.Context) (bool, error) {
+	next := time.Now().Add(d.lease)
+	res, err := d.s.writer.exec(ctx, `UPDATE cc_drain_lock SET until = ? WHERE id = 1 AND holder = ?`, next.UnixMicro(), d.holder)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	if n == 1 {
+		d.umu.Lock()
+		d.renewed = next
+		d.umu.Unlock()
+	}
+	return n == 1, nil
 }

@@ -273,10 +273,16 @@ func (c *conn) stmtContext(ctx context.Context) (context.Context, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	return uncancelled(ctx), nil
+}
+
+// uncancelled returns ctx without its cancellation: ctx itself when it
+// cannot end, which spares the wrapper.
+func uncancelled(ctx context.Context) context.Context {
 	if ctx.Done() == nil {
-		return ctx, nil // it cannot end
+		return ctx
 	}
-	return context.WithoutCancel(ctx), nil
+	return context.WithoutCancel(ctx)
 }
 
 func (c *conn) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {

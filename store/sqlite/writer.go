@@ -206,7 +206,7 @@ func beginWriter(ctx context.Context, w *writer) (tx *writeTx, release func(), e
 	if err := w.take(ctx); err != nil {
 		return nil, nil, err
 	}
-	if _, err := w.ctl[ctlBegin].ExecContext(context.WithoutCancel(ctx)); err != nil {
+	if _, err := w.ctl[ctlBegin].ExecContext(uncancelled(ctx)); err != nil {
 		if broken(err) {
 			w.forget()
 		}

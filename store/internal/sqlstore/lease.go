@@ -30,56 +30,104 @@ func HolderName() string {
 // (the deletion of what it published) does not either.
 //
 // The renewals run on a timer, so an fn shorter than interval (a drain
-// of events handed over in memory) costs no goroutine.
+// of events handed over in memory) costs no goroutine. A caller that
+// runs one fn after another keeps a Renewer instead.
 func Renewing(ctx context.Context, interval time.Duration, lost error, renew func(context.Context) (ok bool, err error), fn func(context.Context)) (wasLost bool) {
-	fnCtx, cancelFn := context.WithCancelCause(ctx)
-	defer cancelFn(nil)
-	interval = max(interval, time.Millisecond)
-	var (
-		mu      sync.Mutex
-		stopped bool           // fn returned: no renewal starts
-		running sync.WaitGroup // the renewal under way
-		rctx    context.Context
-		stop    context.CancelFunc = func() {}
-		timer   *time.Timer
-	)
-	tick := func() {
-		mu.Lock()
-		if stopped {
-			mu.Unlock()
-			return
-		}
-		running.Add(1)
-		if rctx == nil {
-			rctx, stop = context.WithCancel(context.WithoutCancel(ctx))
-		}
-		c := rctx
-		mu.Unlock()
-		defer running.Done()
-		ok, err := renew(c)
-		mu.Lock()
-		defer mu.Unlock()
-		switch {
-		case err == nil && !ok:
-			wasLost = true
-			cancelFn(lost)
-		case !stopped:
-			timer.Reset(interval)
-		}
+	r := Renewer{Interval: interval, Lost: lost, Renew: renew}
+	return r.Run(ctx, fn)
+}
+
+// Renewer runs functions while a lease is renewed, as Renewing does, and
+// keeps its timer from one run to the next, so that a run costs no more
+// than the context it gives fn. Its fields are set before a run, and not
+// changed while one runs; runs take turns.
+type Renewer struct {
+	// Interval is how long after a run starts, and after each renewal,
+	// the next renewal comes (at least a millisecond).
+	Interval time.Duration
+	// Lost is the cause fn's context ends with when a renewal finds the
+	// lease taken.
+	Lost error
+	// Renew renews the lease: ok false says another holder took it.
+	Renew func(context.Context) (ok bool, err error)
+
+	turn sync.Mutex // held by Run
+
+	mu       sync.Mutex // guards the fields below
+	timer    *time.Timer
+	interval time.Duration
+	active   bool                    // a run's fn runs: a tick renews
+	ctx      context.Context         // the run's
+	cancel   context.CancelCauseFunc // ends fn's context
+	rctx     context.Context         // the renewals' context, made at the run's first tick
+	stop     context.CancelFunc      // ends rctx
+	lost     bool                    // a renewal of the run found the lease taken
+	running  sync.WaitGroup          // the renewal under way
+}
+
+// Run runs fn while the lease is renewed every Interval, and returns once
+// both have stopped (also when fn panics); it reports whether a renewal
+// found the lease taken, which ended fn's context with Lost as its cause.
+func (r *Renewer) Run(ctx context.Context, fn func(context.Context)) (wasLost bool) {
+	r.turn.Lock()
+	defer r.turn.Unlock()
+	fnCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r.mu.Lock()
+	r.interval = max(r.Interval, time.Millisecond)
+	r.active, r.ctx, r.cancel, r.lost = true, ctx, cancel, false
+	if r.timer == nil {
+		r.timer = time.AfterFunc(r.interval, r.tick)
+	} else {
+		r.timer.Reset(r.interval)
 	}
-	mu.Lock()
-	timer = time.AfterFunc(interval, tick)
-	mu.Unlock()
-	end := func() {
-		mu.Lock()
-		stopped = true
-		timer.Stop()
-		stop()
-		mu.Unlock()
-		running.Wait()
+	r.mu.Unlock()
+	func() {
+		defer r.end() // also when fn panics
+		fn(fnCtx)
+	}()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lost
+}
+
+// end stops the renewals of the run and waits for the one under way,
+// whose context it ends.
+func (r *Renewer) end() {
+	r.mu.Lock()
+	r.active = false
+	r.timer.Stop()
+	if r.stop != nil {
+		r.stop()
 	}
-	defer end() // also when fn panics
-	fn(fnCtx)
-	end()
-	return wasLost
+	r.ctx, r.cancel, r.rctx, r.stop = nil, nil, nil, nil
+	r.mu.Unlock()
+	r.running.Wait()
+}
+
+// tick renews the lease for the run under way, if any; a tick that comes
+// after its run ended renews nothing.
+func (r *Renewer) tick() {
+	r.mu.Lock()
+	if !r.active {
+		r.mu.Unlock()
+		return
+	}
+	r.running.Add(1)
+	if r.rctx == nil {
+		r.rctx, r.stop = context.WithCancel(context.WithoutCancel(r.ctx))
+	}
+	c, cancel := r.rctx, r.cancel
+	r.mu.Unlock()
+	defer r.running.Done()
+	ok, err := r.Renew(c)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case err == nil && !ok:
+		r.lost = true
+		cancel(r.Lost)
+	case r.active:
+		r.timer.Reset(r.interval)
+	}
 }

@@ -115,3 +115,47 @@ func TestRenewingWaitsForTheRenewalInFlight(t *testing.T) {
 		t.Fatal("Renewing returned before its renewal in flight ended")
 	}
 }
+
+// A Renewer runs one fn after another on one timer: a run after one whose
+// lease was lost starts with its context live and reports only its own
+// renewals, and a short run costs no more than fn's context.
+func TestRenewerRunsInTurn(t *testing.T) {
+	var taken atomic.Bool
+	var renewals atomic.Int32
+	r := &Renewer{Interval: 2 * time.Millisecond, Lost: errTestLost, Renew: func(context.Context) (bool, error) {
+		renewals.Add(1)
+		return !taken.Load(), nil
+	}}
+	taken.Store(true)
+	if !r.Run(context.Background(), func(ctx context.Context) { <-ctx.Done() }) {
+		t.Fatal("the first run's lost lease not reported")
+	}
+	taken.Store(false)
+	for i := range 3 {
+		before := renewals.Load()
+		lost := r.Run(context.Background(), func(ctx context.Context) {
+			deadline := time.Now().Add(2 * time.Second)
+			for renewals.Load() < before+2 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			if err := ctx.Err(); err != nil {
+				t.Errorf("run %d: fn's context ended while the lease was held: %v", i, err)
+			}
+		})
+		if lost {
+			t.Fatalf("run %d reported a lost lease, but it held it", i)
+		}
+		if n := renewals.Load() - before; n < 2 {
+			t.Fatalf("run %d: %d renewals, want at least 2", i, n)
+		}
+	}
+	r.Interval = time.Hour
+	before := renewals.Load()
+	allocs := testing.AllocsPerRun(100, func() { r.Run(context.Background(), func(context.Context) {}) })
+	if allocs > 3 {
+		t.Errorf("a short run allocates %.0f times, want at most 3 (fn's context)", allocs)
+	}
+	if n := renewals.Load(); n != before {
+		t.Fatalf("short runs renewed %d times", n-before)
+	}
+}
