@@ -53,8 +53,8 @@ type Renewer struct {
 
 	turn sync.Mutex // held by Run
 
-	mu       sync.Mutex // guards the fields below
-	timer    *time.Timer
+	mu       sync.Mutex  // guards the fields below
+	timer    *renewTimer // nil until a run makes one, and after a run that ended once its tick had started
 	interval time.Duration
 	active   bool                    // a run's fn runs: a tick renews
 	ctx      context.Context         // the run's
@@ -77,9 +77,11 @@ func (r *Renewer) Run(ctx context.Context, fn func(context.Context)) (wasLost bo
 	r.interval = max(r.Interval, time.Millisecond)
 	r.active, r.ctx, r.cancel, r.lost = true, ctx, cancel, false
 	if r.timer == nil {
-		r.timer = time.AfterFunc(r.interval, r.tick)
+		rt := &renewTimer{}
+		rt.t = time.AfterFunc(r.interval, func() { r.tick(rt) })
+		r.timer = rt
 	} else {
-		r.timer.Reset(r.interval)
+		r.timer.t.Reset(r.interval)
 	}
 	r.mu.Unlock()
 	func() {
@@ -96,7 +98,11 @@ func (r *Renewer) Run(ctx context.Context, fn func(context.Context)) (wasLost bo
 func (r *Renewer) end() {
 	r.mu.Lock()
 	r.active = false
-	r.timer.Stop()
+	if !r.timer.t.Stop() {
+		// Its tick started, and may yet be waiting for mu: the next run
+		// takes a timer of its own, which that tick is not.
+		r.timer = nil
+	}
 	if r.stop != nil {
 		r.stop()
 	}
@@ -105,11 +111,15 @@ func (r *Renewer) end() {
 	r.running.Wait()
 }
 
-// tick renews the lease for the run under way, if any; a tick that comes
-// after its run ended renews nothing.
-func (r *Renewer) tick() {
+// renewTimer is the timer of a Renewer's runs, until one of its ticks
+// meets the end of a run.
+type renewTimer struct{ t *time.Timer }
+
+// tick renews the lease for the run under way, if rt is its timer; a
+// tick that comes after its run ended renews nothing.
+func (r *Renewer) tick(rt *renewTimer) {
 	r.mu.Lock()
-	if !r.active {
+	if !r.active || r.timer != rt {
 		r.mu.Unlock()
 		return
 	}
@@ -127,7 +137,7 @@ func (r *Renewer) tick() {
 	case err == nil && !ok:
 		r.lost = true
 		cancel(r.Lost)
-	case r.active:
-		r.timer.Reset(r.interval)
+	case r.active && r.timer == rt:
+		rt.t.Reset(r.interval)
 	}
 }

@@ -159,3 +159,48 @@ func TestRenewerRunsInTurn(t *testing.T) {
 		t.Fatalf("short runs renewed %d times", n-before)
 	}
 }
+
+// A tick that fires as a run ends renews nothing in the next run: the
+// renewals of one Renewer never overlap, and a run whose fn panicked
+// leaves it ready for the next.
+func TestRenewerTicksBelongToTheirRun(t *testing.T) {
+	var inFlight, most, renewals atomic.Int32
+	r := &Renewer{Interval: time.Millisecond, Lost: errTestLost, Renew: func(context.Context) (bool, error) {
+		n := inFlight.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		renewals.Add(1)
+		time.Sleep(2 * time.Millisecond)
+		inFlight.Add(-1)
+		return true, nil
+	}}
+	for i := range 300 {
+		r.Run(context.Background(), func(context.Context) { time.Sleep(time.Duration(500+i%7*150) * time.Microsecond) })
+	}
+	if renewals.Load() == 0 {
+		t.Fatal("no run lasted long enough to renew: the test checks nothing")
+	}
+	if m := most.Load(); m > 1 {
+		t.Fatalf("%d renewals ran at once", m)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the panic of fn was not passed on")
+			}
+		}()
+		r.Run(context.Background(), func(context.Context) { panic("publisher failed") })
+	}()
+	before := renewals.Load()
+	if r.Run(context.Background(), func(ctx context.Context) {
+		deadline := time.Now().Add(2 * time.Second)
+		for renewals.Load() < before+2 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	}) {
+		t.Fatal("the run after a panic reported a lost lease")
+	}
+	if n := renewals.Load() - before; n < 2 {
+		t.Fatalf("the run after a panic renewed %d times, want at least 2", n)
+	}
+}
