@@ -34,6 +34,9 @@ func Kill(s *Store) {
 	s.pub.closed = true
 }
 
+// Balances returns how many balance transactions s's publisher committed.
+func Balances(s *Store) uint64 { return s.pub.balances.Load() }
+
 // PublishLease is how long a handle's leases last by default.
 const PublishLease = publishLease
 

@@ -22,12 +22,16 @@ import (
 // cc_event_leases and passes only their events to fn, so several handles,
 // in several processes, publish at once while a conversation's events keep
 // their order (R17). The handles that publish are listed, each with its
-// lease, in cc_publishers; every handle rebalances (balance) every third
-// of the lease as it drains: it renews its leases, counts the live
-// handles, keeps its fair share, gives up what is beyond it and takes
-// free or lapsed partitions up to it. A new handle thus takes its share
-// within about two thirds of a lease, and a killed handle's share passes
-// to the others once its leases end. Lease times are the database
+// lease, in cc_publishers; every handle renews its leases and listing
+// every third of the lease as it drains. Each drain's read also says
+// whether a partition is free or lapsed and how many handles are live;
+// while a handle holds its fair share and nothing changed, the renewal
+// goes with a drain's read, in its round trip; otherwise the handle
+// rebalances (balance), in a transaction of its own: it renews its
+// leases, counts the live handles, keeps its fair share, gives up what is
+// beyond it and takes free or lapsed partitions up to it. A new handle
+// thus takes its share within about two thirds of a lease, and a killed
+// handle's share passes to the others once its leases end. Lease times are the database
 // server's clock, so that the clocks of the processes do not matter.
 
 // publishLease is how long a handle's leases last unless it renews them.
@@ -66,12 +70,14 @@ type publisher struct {
 	published  []int64     // the seqs of the events published and not yet deleted
 	registered bool        // in cc_publishers
 	share      int         // the fair share at the last balance
-	balanced   time.Time   // when the last balance committed
+	balanced   time.Time   // when the last balance, or renewal of the leases by a drain, committed
+	unsettled  bool        // a read since the last balance said the share must change
 	drains     uint64      // counts drains, for the idle release
 	idle       *time.Timer
 	closed     bool
 
-	heldN, publishers atomic.Int32 // EventShare
+	heldN, publishers atomic.Int32  // EventShare
+	balances          atomic.Uint64 // balance transactions committed
 }
 
 func (p *publisher) init(s *Store) {
@@ -116,19 +122,29 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 	}
 	p.drains++
 	defer p.armIdle()
+	var renew []int16
 	if p.balanceDue(time.Now()) {
-		if err := p.balance(ctx); err != nil {
+		if p.settled() {
+			// Only the leases' renewal is due: the read renews them, in
+			// its round trip, and no balance transaction runs.
+			renew = p.held
+		} else if err := p.balance(ctx); err != nil {
 			return 0, err
 		}
 	}
 	if len(p.held) == 0 {
 		return 0, store.ErrBusy
 	}
-	events, free, live, err := p.read(ctx, limit)
-	if free || (err == nil && live != int(p.publishers.Load())) {
-		// The next drain takes what was given up or lapsed, or makes
-		// room for a handle that came.
-		p.balanced = time.Time{}
+	events, free, live, renewed, err := p.read(ctx, limit, renew)
+	switch {
+	case err != nil:
+	case free || live != int(p.publishers.Load()) || (renew != nil && !renewed):
+		// The next drain takes what was given up or lapsed, makes room
+		// for a handle that came, or finds what became of a lease it
+		// could not renew.
+		p.balanced, p.unsettled = time.Time{}, true
+	case renew != nil:
+		p.balanced = time.Now()
 	}
 	if err != nil || len(events) == 0 {
 		return 0, err
@@ -169,11 +185,19 @@ func (p *publisher) deletePublished() (string, []any) {
 // handle gave its share up, or was killed), and how many handles publish,
 // so that the next drain rebalances at once when the share must change
 // rather than wait its turn.
-func (p *publisher) read(ctx context.Context, limit int) (events []conversation.Event, free bool, live int, err error) {
+//
+// With renew, the partitions held, it first renews their leases and the
+// handle's listing, as balance would, and reports whether it renewed them
+// all (renewed): the steady drain's renewal costs no round trip of its
+// own.
+func (p *publisher) read(ctx context.Context, limit int, renew []int16) (events []conversation.Event, free bool, live int, renewed bool, err error) {
 	var b pgx.Batch
 	del, delArgs := p.deletePublished()
 	if del != "" {
 		b.Queue(del, delArgs...)
+	}
+	if renew != nil {
+		queueRenewal(&b, p.holder, p.lease, renew)
 	}
 	b.Queue(`SELECT `+sqlstore.EventCols+` FROM cc_events
 		WHERE part IN (SELECT part FROM cc_event_leases WHERE holder = $1 AND until >= `+serverMicros+`)
@@ -188,21 +212,56 @@ func (p *publisher) read(ctx context.Context, limit int) (events []conversation.
 	}()
 	if del != "" {
 		if _, err := br.Exec(); err != nil {
-			return nil, false, 0, mapError(err)
+			return nil, false, 0, false, mapError(err)
 		}
-		p.published = p.published[:0]
+	}
+	if renew != nil {
+		if renewed, err = renewalResult(br, renew); err != nil {
+			return nil, false, 0, false, mapError(err)
+		}
 	}
 	rows, err := br.Query()
 	if err != nil {
-		return nil, false, 0, mapError(err)
+		return nil, false, 0, false, mapError(err)
 	}
 	if events, err = sqlstore.ScanEvents(rows); err != nil {
-		return nil, false, 0, mapError(err)
+		return nil, false, 0, false, mapError(err)
 	}
 	if err := br.QueryRow().Scan(&free, &live); err != nil {
-		return nil, false, 0, mapError(err)
+		return nil, false, 0, false, mapError(err)
 	}
-	return events, free, live, nil
+	if del != "" {
+		p.published = p.published[:0]
+	}
+	return events, free, live, renewed, nil
+}
+
+// queueRenewal queues the renewal of holder's leases on held, and of its
+// listing among the publishers, for lease from the server's clock.
+func queueRenewal(b *pgx.Batch, holder string, lease time.Duration, held []int16) {
+	b.Queue(`UPDATE cc_event_leases SET until = `+serverMicros+` + $2 WHERE holder = $1 AND part = ANY($3)`, holder, lease.Microseconds(), held)
+	b.Queue(`UPDATE cc_publishers SET until = `+serverMicros+` + $2 WHERE holder = $1`, holder, lease.Microseconds())
+}
+
+// renewalResult reads the outcome of queueRenewal: whether every lease
+// and the listing were renewed (none was taken, nor the listing deleted).
+func renewalResult(br pgx.BatchResults, held []int16) (bool, error) {
+	leases, err := br.Exec()
+	if err != nil {
+		return false, err
+	}
+	listing, err := br.Exec()
+	if err != nil {
+		return false, err
+	}
+	return leases.RowsAffected() == int64(len(held)) && listing.RowsAffected() == 1, nil
+}
+
+// settled reports whether the handle holds its fair share, as its last
+// balance set it, and no read since said the share must change: a drain
+// then only renews its leases. Called with mu held.
+func (p *publisher) settled() bool {
+	return p.registered && !p.unsettled && len(p.held) > 0 && len(p.held) >= p.share
 }
 
 // balanceDue reports whether the drain at now rebalances first: the
@@ -315,7 +374,8 @@ func (p *publisher) balance(ctx context.Context) error {
 	if err != nil {
 		return mapError(err)
 	}
-	p.held, p.registered, p.balanced = mine, true, time.Now()
+	p.held, p.registered, p.balanced, p.unsettled = mine, true, time.Now(), false
+	p.balances.Add(1)
 	p.published = p.published[:0]
 	p.heldN.Store(int32(len(mine)))
 	p.publishers.Store(int32(len(live)))
@@ -326,8 +386,7 @@ func (p *publisher) balance(ctx context.Context) error {
 // false when another handle took one of them.
 func (p *publisher) renew(ctx context.Context, held []int16) (bool, error) {
 	var b pgx.Batch
-	b.Queue(`UPDATE cc_event_leases SET until = `+serverMicros+` + $2 WHERE holder = $1 AND part = ANY($3)`, p.holder, p.lease.Microseconds(), held)
-	b.Queue(`UPDATE cc_publishers SET until = `+serverMicros+` + $2 WHERE holder = $1`, p.holder, p.lease.Microseconds())
+	queueRenewal(&b, p.holder, p.lease, held)
 	br := p.s.pool.SendBatch(ctx, &b)
 	defer br.Close()
 	tag, err := br.Exec()

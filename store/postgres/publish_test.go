@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -409,4 +410,43 @@ func TestDrainBusyOnlyWhileADrainRuns(t *testing.T) {
 	a := open(t, freshSchema(t))
 	t.Cleanup(func() { a.Close() })
 	storetest.DrainBusyOnlyWhileADrainRuns(t, a, func() func() { return postgres.HoldPublishLock(a) })
+}
+
+// R17: a handle that holds its fair share renews its leases with its
+// drains' reads, in their round trip. Two settled handles that drain for
+// several leases keep their shares without a balance transaction, no
+// lease lapses, and every event goes out once, in order.
+func TestSettledDrainsRenewTheirLeases(t *testing.T) {
+	const lease = 300 * time.Millisecond
+	sh := newSharing(t, lease, 10*time.Second)
+	time.Sleep(lease / 2) // a hungry handle's last balances
+	before := []uint64{postgres.Balances(sh.a), postgres.Balances(sh.b)}
+	rounds := 0
+	for end := time.Now().Add(6 * lease); time.Now().Before(end); rounds++ {
+		for conv := range 32 {
+			pubEvent(t, sh.a, conv, rounds)
+		}
+		for _, s := range []*postgres.Store{sh.a, sh.b} {
+			share, _ := s.EventShare()
+			require.Equal(t, store.EventShare{Held: store.EventPartitions / 2, Publishers: 2}, share, "round %d", rounds)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.Eventually(t, func() bool {
+		sh.c.mu.Lock()
+		defer sh.c.mu.Unlock()
+		return sh.c.by["a"]+sh.c.by["b"] >= 32*rounds
+	}, 10*time.Second, 5*time.Millisecond, "every event published")
+	assert.Equal(t, before, []uint64{postgres.Balances(sh.a), postgres.Balances(sh.b)}, "no balance transaction once settled")
+	conn, err := pgx.Connect(context.Background(), sh.dsn)
+	require.NoError(t, err)
+	defer conn.Close(context.Background())
+	var lapsed int
+	require.NoError(t, conn.QueryRow(context.Background(), `SELECT count(*) FROM cc_event_leases WHERE until < (extract(epoch FROM clock_timestamp()) * 1000000)::bigint`).Scan(&lapsed))
+	assert.Zero(t, lapsed, "every lease renewed by the drains")
+	close(sh.stopA)
+	close(sh.stopB)
+	require.NoError(t, <-sh.errs)
+	require.NoError(t, <-sh.errs)
+	sh.c.check(t, 32, rounds)
 }
