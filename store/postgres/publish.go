@@ -24,15 +24,17 @@ import (
 // their order (R17). The handles that publish are listed, each with its
 // lease, in cc_publishers; every handle renews its leases and listing
 // every third of the lease as it drains. Each drain's read also says
-// whether a partition is free or lapsed and how many handles are live;
-// while a handle holds its fair share and nothing changed, the renewal
-// goes with a drain's read, in its round trip; otherwise the handle
-// rebalances (balance), in a transaction of its own: it renews its
-// leases, counts the live handles, keeps its fair share, gives up what is
-// beyond it and takes free or lapsed partitions up to it. A new handle
-// thus takes its share within about two thirds of a lease, and a killed
-// handle's share passes to the others once its leases end. Lease times are the database
-// server's clock, so that the clocks of the processes do not matter.
+// whether a partition is free or lapsed, how many handles are live and
+// where this one ranks among them, which set its fair share. While a
+// handle holds that share, reads saw none free or lapsed, and every lease
+// and the listing were renewed, the renewal goes with a drain's read, in
+// its round trip; otherwise the handle rebalances (balance), in a
+// transaction of its own: it renews its leases, counts the live handles,
+// keeps its fair share, gives up what is beyond it and takes free or
+// lapsed partitions up to it. A new handle thus takes its share within
+// about two thirds of a lease, and a killed handle's share passes to the
+// others once its leases end. Lease times are the database server's
+// clock, so that the clocks of the processes do not matter.
 
 // publishLease is how long a handle's leases last unless it renews them.
 const publishLease = 3 * time.Second
@@ -135,19 +137,24 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 	if len(p.held) == 0 {
 		return 0, store.ErrBusy
 	}
-	events, free, live, renewed, err := p.read(ctx, limit, renew)
+	events, free, live, rank, renewed, err := p.read(ctx, limit, renew)
 	switch {
 	case err != nil:
-	case free || live != int(p.publishers.Load()) || (renew != nil && !renewed):
+	case free || live != int(p.publishers.Load()) || fairShare(live, rank) != p.share || (renew != nil && !renewed):
 		// The next drain takes what was given up or lapsed, makes room
-		// for a handle that came, or finds what became of a lease it
-		// could not renew.
+		// for a handle that came or moves to the share its rank gives
+		// it, or finds what became of a lease it could not renew.
 		p.balanced, p.unsettled = time.Time{}, true
 	case renew != nil:
 		p.balanced = time.Now()
 	}
 	if err != nil || len(events) == 0 {
 		return 0, err
+	}
+	if renew != nil && !renewed {
+		// Another handle took one of them: what this one holds is known
+		// after the next drain's balance, and the events wait for it.
+		return 0, nil
 	}
 	var n int
 	var fnErr error
@@ -182,15 +189,16 @@ func (p *publisher) deletePublished() (string, []any) {
 
 // read reads, in one round trip, up to limit events of the partitions
 // this handle holds, whether a partition is free or its lease lapsed (a
-// handle gave its share up, or was killed), and how many handles publish,
-// so that the next drain rebalances at once when the share must change
-// rather than wait its turn.
+// handle gave its share up, or was killed), how many handles publish and
+// how many of them come before this one by name (its rank, which sets its
+// fair share), so that the next drain rebalances at once when the share
+// must change rather than wait its turn.
 //
 // With renew, the partitions held, it first renews their leases and the
 // handle's listing, as balance would, and reports whether it renewed them
 // all (renewed): the steady drain's renewal costs no round trip of its
 // own.
-func (p *publisher) read(ctx context.Context, limit int, renew []int16) (events []conversation.Event, free bool, live int, renewed bool, err error) {
+func (p *publisher) read(ctx context.Context, limit int, renew []int16) (events []conversation.Event, free bool, live, rank int, renewed bool, err error) {
 	var b pgx.Batch
 	del, delArgs := p.deletePublished()
 	if del != "" {
@@ -202,44 +210,55 @@ func (p *publisher) read(ctx context.Context, limit int, renew []int16) (events 
 	b.Queue(`SELECT `+sqlstore.EventCols+` FROM cc_events
 		WHERE part IN (SELECT part FROM cc_event_leases WHERE holder = $1 AND until >= `+serverMicros+`)
 		ORDER BY seq LIMIT $2`, p.holder, limit)
-	b.Queue(`SELECT EXISTS (SELECT 1 FROM cc_event_leases WHERE holder = '' OR until < ` + serverMicros + `),
-		(SELECT count(*) FROM cc_publishers WHERE until >= ` + serverMicros + `)`)
+	// The rank is by the names' bytes, as balance sorts them.
+	b.Queue(`SELECT EXISTS (SELECT 1 FROM cc_event_leases WHERE holder = '' OR until < `+serverMicros+`),
+		(SELECT count(*) FROM cc_publishers WHERE until >= `+serverMicros+`),
+		(SELECT count(*) FROM cc_publishers WHERE until >= `+serverMicros+` AND holder COLLATE "C" < $1 COLLATE "C")`, p.holder)
 	br := p.s.pool.SendBatch(ctx, &b)
-	defer func() {
-		if cerr := br.Close(); err == nil && cerr != nil {
-			events, err = nil, mapError(cerr)
+	results := func() error {
+		if del != "" {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
 		}
-	}()
-	if del != "" {
-		if _, err := br.Exec(); err != nil {
-			return nil, false, 0, false, mapError(err)
+		if renew != nil {
+			var err error
+			if renewed, err = renewalResult(br, renew); err != nil {
+				return err
+			}
 		}
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		if events, err = sqlstore.ScanEvents(rows); err != nil {
+			return err
+		}
+		return br.QueryRow().Scan(&free, &live, &rank)
 	}
-	if renew != nil {
-		if renewed, err = renewalResult(br, renew); err != nil {
-			return nil, false, 0, false, mapError(err)
-		}
+	err = results()
+	// Close ends the batch's implicit transaction: the deletion is
+	// stored only once it succeeds.
+	if cerr := br.Close(); err == nil {
+		err = cerr
 	}
-	rows, err := br.Query()
 	if err != nil {
-		return nil, false, 0, false, mapError(err)
-	}
-	if events, err = sqlstore.ScanEvents(rows); err != nil {
-		return nil, false, 0, false, mapError(err)
-	}
-	if err := br.QueryRow().Scan(&free, &live); err != nil {
-		return nil, false, 0, false, mapError(err)
+		return nil, false, 0, 0, false, mapError(err)
 	}
 	if del != "" {
 		p.published = p.published[:0]
 	}
-	return events, free, live, renewed, nil
+	return events, free, live, rank, renewed, nil
 }
 
 // queueRenewal queues the renewal of holder's leases on held, and of its
 // listing among the publishers, for lease from the server's clock.
 func queueRenewal(b *pgx.Batch, holder string, lease time.Duration, held []int16) {
-	b.Queue(`UPDATE cc_event_leases SET until = `+serverMicros+` + $2 WHERE holder = $1 AND part = ANY($3)`, holder, lease.Microseconds(), held)
+	// The leases are locked in the order of their partitions, as
+	// balance locks them, so that the two never wait for each other.
+	b.Queue(`UPDATE cc_event_leases SET until = `+serverMicros+` + $2
+		WHERE holder = $1 AND part IN (SELECT part FROM cc_event_leases WHERE holder = $1 AND part = ANY($3) ORDER BY part FOR UPDATE)`,
+		holder, lease.Microseconds(), held)
 	b.Queue(`UPDATE cc_publishers SET until = `+serverMicros+` + $2 WHERE holder = $1`, holder, lease.Microseconds())
 }
 
@@ -264,12 +283,28 @@ func (p *publisher) settled() bool {
 	return p.registered && !p.unsettled && len(p.held) > 0 && len(p.held) >= p.share
 }
 
-// balanceDue reports whether the drain at now rebalances first: the
-// handle is not listed, a third of its lease has passed since the last
-// balance, or it holds less than its share and a little time has passed.
+// balanceDue reports whether the drain at now rebalances or renews its
+// leases first: the handle is not listed, a third of its lease has passed
+// since the last balance or renewal, or it holds less than its share and
+// a little time has passed.
 func (p *publisher) balanceDue(now time.Time) bool {
 	since := now.Sub(p.balanced)
 	return !p.registered || since >= p.lease/3 || (len(p.held) < p.share && since >= hungryBalance)
+}
+
+// fairShare is the share of the partitions of the publisher at rank (0
+// for the first, in order of their names) among live publishers: the
+// partitions divided among them, the first ones taking one more while the
+// division leaves a rest.
+func fairShare(live, rank int) int {
+	if live < 1 {
+		return store.EventPartitions
+	}
+	share := store.EventPartitions / live
+	if rank < store.EventPartitions%live {
+		share++
+	}
+	return share
 }
 
 // lease is a row of cc_event_leases.
@@ -292,10 +327,7 @@ func plan(leases []lease, holder string, live []string, now int64) (mine, releas
 	if !found {
 		n++
 	}
-	share = store.EventPartitions / n
-	if i < store.EventPartitions%n {
-		share++
-	}
+	share = fairShare(n, i)
 	var free []int16
 	for _, l := range leases {
 		switch {
