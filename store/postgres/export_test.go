@@ -34,6 +34,14 @@ func Kill(s *Store) {
 	s.pub.closed = true
 }
 
+// SetHolder names s's publisher among the holders of the stream's
+// leases, before it first drains.
+func SetHolder(s *Store, name string) {
+	s.pub.mu.Lock()
+	s.pub.holder = name
+	s.pub.mu.Unlock()
+}
+
 // Balances returns how many balance transactions s's publisher committed.
 func Balances(s *Store) uint64 { return s.pub.balances.Load() }
 

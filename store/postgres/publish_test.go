@@ -503,3 +503,59 @@ func TestSettledRenewalThatLosesALease(t *testing.T) {
 	share, _ = a.EventShare()
 	assert.Equal(t, store.EventPartitions-1, share.Held)
 }
+
+// A handle's fair share depends on its rank among the live handles as
+// well as on their number: when one handle leaves and another joins
+// between two of a settled handle's reads, the count is as it was, and
+// the settled handle still gives up what its new rank does not give it,
+// so that the newcomer reaches its share.
+func TestSettledShareFollowsTheRank(t *testing.T) {
+	ctx := context.Background()
+	dsn := freshSchema(t)
+	c := newCollector()
+	handle := func(name string) *postgres.Store {
+		s := open(t, dsn)
+		t.Cleanup(func() { s.Close() })
+		postgres.SetHolder(s, name)
+		postgres.SetPublishLease(s, 10*time.Second)
+		return s
+	}
+	held := func(s *postgres.Store) int {
+		share, _ := s.EventShare()
+		return share.Held
+	}
+	drainAll := func(ss ...*postgres.Store) {
+		for _, s := range ss {
+			_, err := s.DrainEvents(ctx, 64, c.publish("x"))
+			require.True(t, err == nil || errors.Is(err, store.ErrBusy), "%v", err)
+		}
+	}
+	settle := func(want map[*postgres.Store]int, ss ...*postgres.Store) bool {
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(30 * time.Millisecond) {
+			drainAll(ss...)
+			ok := true
+			for s, n := range want {
+				ok = ok && held(s) == n
+			}
+			if ok {
+				return true
+			}
+		}
+		return false
+	}
+	h1, h2, h3 := handle("h1"), handle("h2"), handle("h3")
+	require.True(t, settle(map[*postgres.Store]int{h1: 11, h2: 11, h3: 10}, h1, h2, h3), "h1, h2, h3 hold 11, 11, 10")
+
+	// h3 leaves and h15, which comes before h2 by name, joins, with no
+	// read of h2's between: h2's rank moves from second to third. (h15
+	// is opened first, and the others drain just before, so that none of
+	// them is idle long enough to give its share up.)
+	h15 := handle("h15")
+	drainAll(h1, h2)
+	balances := postgres.Balances(h2)
+	require.NoError(t, h3.Close())
+	drainAll(h15)
+	require.Equal(t, 10, held(h15), "h15 takes what h3 gave up")
+	require.True(t, settle(map[*postgres.Store]int{h1: 11, h15: 11, h2: 10}, h1, h2, h15), "h1, h15, h2 hold 11, 11, 10: got %d, %d, %d", held(h1), held(h15), held(h2))
+	assert.Greater(t, postgres.Balances(h2), balances, "h2 balanced to give its eleventh up")
+}
