@@ -73,7 +73,7 @@ type publisher struct {
 	registered bool        // in cc_publishers
 	share      int         // the fair share at the last balance
 	balanced   time.Time   // when the last balance, or renewal of the leases by a drain, committed
-	unsettled  bool        // a read since the last balance said the share must change
+	unsettled  bool        // a read since the last balance said the share must change: the next drain balances
 	drains     uint64      // counts drains, for the idle release
 	idle       *time.Timer
 	closed     bool
@@ -144,7 +144,7 @@ func (s *Store) DrainEvents(ctx context.Context, limit int, fn func(context.Cont
 		// The next drain takes what was given up or lapsed, makes room
 		// for a handle that came or moves to the share its rank gives
 		// it, or finds what became of a lease it could not renew.
-		p.balanced, p.unsettled = time.Time{}, true
+		p.unsettled = true
 	case renew != nil:
 		p.balanced = time.Now()
 	}
@@ -284,12 +284,12 @@ func (p *publisher) settled() bool {
 }
 
 // balanceDue reports whether the drain at now rebalances or renews its
-// leases first: the handle is not listed, a third of its lease has passed
-// since the last balance or renewal, or it holds less than its share and
-// a little time has passed.
+// leases first: the handle is not listed, a read said its share must
+// change, a third of its lease has passed since the last balance or
+// renewal, or it holds less than its share and a little time has passed.
 func (p *publisher) balanceDue(now time.Time) bool {
 	since := now.Sub(p.balanced)
-	return !p.registered || since >= p.lease/3 || (len(p.held) < p.share && since >= hungryBalance)
+	return !p.registered || p.unsettled || since >= p.lease/3 || (len(p.held) < p.share && since >= hungryBalance)
 }
 
 // fairShare is the share of the partitions of the publisher at rank (0
