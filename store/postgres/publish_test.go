@@ -559,3 +559,63 @@ func TestSettledShareFollowsTheRank(t *testing.T) {
 	require.True(t, settle(map[*postgres.Store]int{h1: 11, h15: 11, h2: 10}, h1, h2, h15), "h1, h15, h2 hold 11, 11, 10: got %d, %d, %d", held(h1), held(h15), held(h2))
 	assert.Greater(t, postgres.Balances(h2), balances, "h2 balanced to give its eleventh up")
 }
+
+// A drain's read batch (the deletion of what the drain before published,
+// the renewal of the leases, the read) that is cut off midway stores
+// none of it: the handle keeps the events to delete, so that the next
+// drain deletes them rather than publish them again, and renews the
+// leases then; nothing is lost, doubled or left stored.
+func TestDrainBatchCutOffMidway(t *testing.T) {
+	ctx := context.Background()
+	const lease = 240 * time.Millisecond // a third of it is shorter than the idle release
+	dsn := freshSchema(t)
+	a := open(t, dsn)
+	t.Cleanup(func() { a.Close() })
+	postgres.SetPublishLease(a, lease)
+	c := newCollector()
+	_, err := a.DrainEvents(ctx, 64, c.publish("a"))
+	require.NoError(t, err)
+	pubEvent(t, a, 0, 0)
+	pubEvent(t, a, 1, 0)
+	n, err := a.DrainEvents(ctx, 64, c.publish("a"))
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+
+	// Another transaction locks the leases: the renewal, after the
+	// deletion in the same batch, waits, and the drain's context ends.
+	locker, err := pgx.Connect(ctx, dsn)
+	require.NoError(t, err)
+	defer locker.Close(ctx)
+	tx, err := locker.Begin(ctx)
+	require.NoError(t, err)
+	_, err = tx.Exec(ctx, `SELECT part FROM cc_event_leases ORDER BY part FOR UPDATE`)
+	require.NoError(t, err)
+	time.Sleep(lease/3 + 20*time.Millisecond) // the renewal is due
+	cut, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	_, err = a.DrainEvents(cut, 64, c.publish("a"))
+	cancel()
+	require.Error(t, err, "the drain cut off midway fails")
+	var stored int
+	require.NoError(t, locker.QueryRow(ctx, `SELECT count(*) FROM cc_events`).Scan(&stored))
+	assert.Equal(t, 2, stored, "the deletion went with the batch")
+	require.NoError(t, tx.Rollback(ctx))
+
+	pubEvent(t, a, 0, 1)
+	require.Eventually(t, func() bool {
+		_, err := a.DrainEvents(ctx, 64, c.publish("a"))
+		require.NoError(t, err)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.byConv["c0"]) == 2
+	}, 5*time.Second, 10*time.Millisecond, "the next drains publish what came after")
+	_, err = a.DrainEvents(ctx, 64, c.publish("a"))
+	require.NoError(t, err)
+	require.NoError(t, locker.QueryRow(ctx, `SELECT count(*) FROM cc_events`).Scan(&stored))
+	assert.Zero(t, stored, "what was published is deleted, once")
+	c.mu.Lock()
+	assert.Equal(t, []int{0, 1}, c.byConv["c0"], "c0's events once each, in order")
+	assert.Equal(t, []int{0}, c.byConv["c1"], "c1's event once")
+	c.mu.Unlock()
+	share, _ := a.EventShare()
+	assert.Equal(t, store.EventPartitions, share.Held, "the leases renewed after the cut")
+}
