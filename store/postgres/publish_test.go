@@ -460,16 +460,7 @@ func TestSettledDrainsRenewTheirLeases(t *testing.T) {
 // still holds, and leaves the taken one's to its holder.
 func TestSettledRenewalThatLosesALease(t *testing.T) {
 	ctx := context.Background()
-	// A third of the lease is shorter than the idle release, which would
-	// give the share up before the renewal is due.
-	const lease = 240 * time.Millisecond
-	dsn := freshSchema(t)
-	a := open(t, dsn)
-	t.Cleanup(func() { a.Close() })
-	postgres.SetPublishLease(a, lease)
-	c := newCollector()
-	_, err := a.DrainEvents(ctx, 64, c.publish("a"))
-	require.NoError(t, err)
+	dsn, a, c := settledAlone(t)
 	share, _ := a.EventShare()
 	require.Equal(t, store.EventPartitions, share.Held)
 
@@ -488,7 +479,7 @@ func TestSettledRenewalThatLosesALease(t *testing.T) {
 	require.NoError(t, err)
 	pubEvent(t, a, 0, 0)
 	pubEvent(t, a, other, 0)
-	time.Sleep(lease/3 + 20*time.Millisecond) // the renewal is due
+	time.Sleep(settledLease/3 + 20*time.Millisecond) // the renewal is due
 
 	n, err := a.DrainEvents(ctx, 64, c.publish("a"))
 	require.NoError(t, err)
@@ -567,14 +558,7 @@ func TestSettledShareFollowsTheRank(t *testing.T) {
 // leases then; nothing is lost, doubled or left stored.
 func TestDrainBatchCutOffMidway(t *testing.T) {
 	ctx := context.Background()
-	const lease = 240 * time.Millisecond // a third of it is shorter than the idle release
-	dsn := freshSchema(t)
-	a := open(t, dsn)
-	t.Cleanup(func() { a.Close() })
-	postgres.SetPublishLease(a, lease)
-	c := newCollector()
-	_, err := a.DrainEvents(ctx, 64, c.publish("a"))
-	require.NoError(t, err)
+	dsn, a, c := settledAlone(t)
 	pubEvent(t, a, 0, 0)
 	pubEvent(t, a, 1, 0)
 	n, err := a.DrainEvents(ctx, 64, c.publish("a"))
@@ -590,7 +574,7 @@ func TestDrainBatchCutOffMidway(t *testing.T) {
 	require.NoError(t, err)
 	_, err = tx.Exec(ctx, `SELECT part FROM cc_event_leases ORDER BY part FOR UPDATE`)
 	require.NoError(t, err)
-	time.Sleep(lease/3 + 20*time.Millisecond) // the renewal is due
+	time.Sleep(settledLease/3 + 20*time.Millisecond) // the renewal is due
 	cut, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	_, err = a.DrainEvents(cut, 64, c.publish("a"))
 	cancel()
@@ -618,4 +602,24 @@ func TestDrainBatchCutOffMidway(t *testing.T) {
 	c.mu.Unlock()
 	share, _ := a.EventShare()
 	assert.Equal(t, store.EventPartitions, share.Held, "the leases renewed after the cut")
+}
+
+// settledLease is the lease of settledAlone's handle: a third of it is
+// shorter than the idle release, which would give the share up before the
+// renewal is due.
+const settledLease = 240 * time.Millisecond
+
+// settledAlone opens a handle on a fresh schema with settledLease, which
+// has drained once and holds every partition, and the collector it
+// publishes to.
+func settledAlone(t *testing.T) (dsn string, a *postgres.Store, c *collector) {
+	t.Helper()
+	dsn = freshSchema(t)
+	a = open(t, dsn)
+	t.Cleanup(func() { a.Close() })
+	postgres.SetPublishLease(a, settledLease)
+	c = newCollector()
+	_, err := a.DrainEvents(context.Background(), 64, c.publish("a"))
+	require.NoError(t, err)
+	return dsn, a, c
 }
